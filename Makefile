@@ -1,0 +1,49 @@
+# Porchlight: `make run` starts everything locally; `make test` checks everything.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+help: ## Show the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@echo "Installing Python packages into $(VENV) (first time takes a minute or two)..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
+	@$(PY) -c "import flask, moto, pynamodb, playwright, aws_lambda_powertools" || { echo "Installing packages failed; see the messages above." >&2; exit 1; }
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the packages
+
+run: $(STAMP) ## Start devstack (in memory), the workers and the app on 127.0.0.1:$(PORT)
+	@$(PY) -m devstack run --port $(PORT)
+
+lint: $(STAMP) ## ruff and mypy
+	$(VENV)/bin/ruff check app lambdas devstack tests bench tools
+	$(VENV)/bin/mypy
+
+chromium: ## Install Debian's Chromium for the browser tests when missing (as root)
+	@scripts/ensure-chromium.sh
+
+test: $(STAMP) lint chromium ## Lint, type-check and run every test (unit, integration, browser)
+	$(VENV)/bin/pytest
+
+audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
+	@test -f .devstack.env || { echo "Start 'make run' first (in another terminal)." >&2; exit 1; }
+	@set -a; . ./.devstack.env; set +a; $(VENV)/bin/flask --app app.wsgi audit verify
+
+totp: $(STAMP) ## Current 6-digit code of a seeded police user: make totp ROLE=detective
+	@$(PY) -m devstack totp $(ROLE)
+
+bench: $(STAMP) ## Run the benchmarks (figures printed, last line JSON)
+	$(PY) bench/cold_start.py
+	$(PY) bench/login_latency.py
+
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .devstack.env
+
+.PHONY: help venv run lint chromium test audit-verify totp bench clean

@@ -1,0 +1,53 @@
+"""Porchlight's web app: `create_app` builds it; `app.wsgi` holds the instance Zappa serves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import Settings, load_settings
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+
+
+def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
+    """Build the app from Settings, from an environment mapping, or from os.environ."""
+    settings = config if isinstance(config, Settings) else load_settings(config)
+
+    from app.models.base import configure_models
+    from app.models.tables import table_definitions  # noqa: F401 (registers every model)
+
+    configure_models(settings)
+
+    app = Flask(
+        __name__,
+        template_folder=str(FRONTEND / "templates"),
+        static_folder=str(FRONTEND / "static"),
+        static_url_path="/static",
+    )
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+        JSON_SORT_KEYS=False,
+    )
+
+    from app.web import access, csrf, errors, headers
+
+    access.init_app(app)  # identity first, so CSRF binds to the session
+    csrf.init_app(app)
+    headers.init_app(app)
+    errors.init_app(app)
+
+    from app import account, admin, api, audit, auth, devtools, home, pwa
+
+    for module in (home, auth, account, admin, audit, pwa, api, devtools):
+        app.register_blueprint(module.bp)
+
+    from app.web import templating
+
+    templating.init_app(app)
+    return app

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, url_for
+
+from app.account import bp
+from app.core.errors import NotFoundError
+from app.services import accounts, audit, sessions
+from app.web.access import ANY_USER, allow, client_ip, require_session, require_user
+
+
+@bp.route("/activity")
+@allow(ANY_USER)
+def activity() -> Any:
+    user = require_user()
+    events = [audit.event_json(e) for e in audit.activity_of(user.user_id)]
+    return render_template("account/activity.html", events=events)
+
+
+@bp.route("/sessions")
+@allow(ANY_USER)
+def sessions_page() -> Any:
+    user, item = require_user(), require_session()
+    return render_template("account/sessions.html", sessions=sessions.list_for(user.user_id),
+                           current=item.public_id)
+
+
+@bp.route("/sessions/<public_id>/revoke", methods=["POST"])
+@allow(ANY_USER)
+def revoke(public_id: str) -> Any:
+    user = require_user()
+    target = sessions.find_public(user.user_id, public_id)
+    if target is None:
+        raise NotFoundError("That session has already ended.")
+    accounts.revoke_session(user, user, target, client_ip())
+    return redirect(url_for("account.sessions_page", revoked=1))

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+
+from app.admin import bp
+from app.core import roles
+from app.core.errors import AppError, ValidationError
+from app.services import accounts
+from app.web.access import allow, client_ip, require_user, settings
+
+INVITABLE = sorted(roles.INVITED_ROLES)
+
+
+@bp.route("/users")
+@allow(roles.AGENCY_ADMIN)
+def users() -> Any:
+    admin = require_user()
+    return render_template("admin/users.html", users=accounts.agency_users(admin.agency_id),
+                           invitable=INVITABLE, changed=request.args.get("changed"))
+
+
+@bp.route("/invitations", methods=["GET", "POST"])
+@allow(roles.AGENCY_ADMIN)
+def invitations() -> Any:
+    admin = require_user()
+    context: dict[str, Any] = {"invitable": INVITABLE, "errors": {}, "form": {}}
+    status = 200
+    if request.method == "POST":
+        try:
+            accounts.invite(settings(), admin, request.form.get("email", ""),
+                            request.form.get("role", ""), client_ip())
+            context["sent_to"] = request.form.get("email", "").strip().lower()
+        except ValidationError as exc:
+            context.update(errors=exc.errors, form=request.form)
+            status = 422
+        except AppError as exc:
+            context.update(message=exc.detail, form=request.form)
+            status = exc.status
+    context["pending"] = accounts.pending_invitations(admin.agency_id)
+    return render_template("admin/invitations.html", **context), status
+
+
+@bp.route("/users/<user_id>/role", methods=["POST"])
+@allow(roles.AGENCY_ADMIN)
+def change_role(user_id: str) -> Any:
+    admin = require_user()
+    target = accounts.get_user(user_id)
+    accounts.change_role(admin, target, request.form.get("role", ""), client_ip())
+    return redirect(url_for("admin.users", changed=target.user_id))
+
+
+@bp.route("/users/<user_id>/sessions/revoke", methods=["POST"])
+@allow(roles.AGENCY_ADMIN)
+def revoke_sessions(user_id: str) -> Any:
+    admin = require_user()
+    target = accounts.get_user(user_id)
+    accounts.revoke_all_sessions(admin, target, client_ip())
+    return redirect(url_for("admin.users", changed=target.user_id))

@@ -1,0 +1,7 @@
+"""Sign-up, log-in, log-out, password reset, invitations and the MFA steps (HTML pages)."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import routes  # noqa: E402,F401

@@ -1,0 +1,114 @@
+"""Settings read once from the environment, failing fast on anything missing.
+
+Nothing here imports Flask, so the workers, the CLI and devstack read the very same settings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed; the message names it."""
+
+
+POLICE_IDLE_DEFAULT = 30 * 60
+OWNER_IDLE_DEFAULT = 12 * 60 * 60
+ABSOLUTE_DEFAULT = 12 * 60 * 60
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app, the workers and the CLI need to know about where they run."""
+
+    env: str  # "devstack", "dev", "prod", ...
+    secret_key: str
+    region: str
+    endpoint_url: str | None  # None means real AWS
+    table_prefix: str
+    uploads_bucket: str
+    mail_queue_url: str
+    mail_transport: str  # "outbox" (devstack only) or "ses"
+    mail_from: str
+    public_url: str
+    cookie_secure: bool
+    police_idle_seconds: int = POLICE_IDLE_DEFAULT
+    owner_idle_seconds: int = OWNER_IDLE_DEFAULT
+    absolute_seconds: int = ABSOLUTE_DEFAULT
+    login_max_failures: int = 5
+    lockout_seconds: int = 15 * 60
+    login_ip_limit: int = 30  # attempts per IP per window
+    login_ip_window_seconds: int = 5 * 60
+    max_body_bytes: int = 1024 * 1024
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_devstack(self) -> bool:
+        return self.env == "devstack"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+REQUIRED = (
+    "PORCHLIGHT_ENV",
+    "PORCHLIGHT_SECRET_KEY",
+    "AWS_REGION",
+    "PORCHLIGHT_TABLE_PREFIX",
+    "PORCHLIGHT_UPLOADS_BUCKET",
+    "PORCHLIGHT_MAIL_QUEUE_URL",
+    "PORCHLIGHT_PUBLIC_URL",
+)
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from the environment; raise ConfigError naming every missing value."""
+    env = os.environ if env is None else env
+    missing = [name for name in REQUIRED if not env.get(name)]
+    if missing:
+        raise ConfigError(
+            "Porchlight cannot start: missing setting(s) "
+            + ", ".join(missing)
+            + ". Locally, `make run` sets them; on AWS they come from the stack outputs."
+        )
+    stage = env["PORCHLIGHT_ENV"]
+    secret = env["PORCHLIGHT_SECRET_KEY"]
+    if stage != "devstack" and len(secret) < 32:
+        raise ConfigError("PORCHLIGHT_SECRET_KEY must be at least 32 characters outside devstack")
+    transport = env.get("PORCHLIGHT_MAIL_TRANSPORT", "outbox" if stage == "devstack" else "ses")
+    if transport not in ("outbox", "ses"):
+        raise ConfigError(f"PORCHLIGHT_MAIL_TRANSPORT must be 'outbox' or 'ses', got {transport!r}")
+    if transport == "outbox" and stage != "devstack":
+        raise ConfigError("the outbox mail transport exists only in devstack; use 'ses'")
+    public_url = env["PORCHLIGHT_PUBLIC_URL"].rstrip("/")
+    return Settings(
+        env=stage,
+        secret_key=secret,
+        region=env["AWS_REGION"],
+        endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        table_prefix=env["PORCHLIGHT_TABLE_PREFIX"],
+        uploads_bucket=env["PORCHLIGHT_UPLOADS_BUCKET"],
+        mail_queue_url=env["PORCHLIGHT_MAIL_QUEUE_URL"],
+        mail_transport=transport,
+        mail_from=env.get("PORCHLIGHT_MAIL_FROM", "Porchlight <no-reply@porchlight.invalid>"),
+        public_url=public_url,
+        cookie_secure=public_url.startswith("https://"),
+        police_idle_seconds=_int(env, "PORCHLIGHT_POLICE_IDLE_SECONDS", POLICE_IDLE_DEFAULT),
+        owner_idle_seconds=_int(env, "PORCHLIGHT_OWNER_IDLE_SECONDS", OWNER_IDLE_DEFAULT),
+        absolute_seconds=_int(env, "PORCHLIGHT_SESSION_MAX_SECONDS", ABSOLUTE_DEFAULT),
+        login_max_failures=_int(env, "PORCHLIGHT_LOGIN_MAX_FAILURES", 5),
+        lockout_seconds=_int(env, "PORCHLIGHT_LOCKOUT_SECONDS", 15 * 60),
+        login_ip_limit=_int(env, "PORCHLIGHT_LOGIN_IP_LIMIT", 30),
+    )

@@ -1,0 +1,84 @@
+"""Typed exceptions raised by the rules; the web layer maps them to responses in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class AppError(Exception):
+    status = 500
+    title = "Something went wrong"
+    slug = "internal-error"
+
+    def __init__(self, detail: str = "", **extra: object) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra
+
+
+class ValidationError(AppError):
+    """Input that cannot be used; `errors` maps each field to what was wrong with it."""
+
+    status = 422
+    title = "Some of what was sent cannot be used"
+    slug = "validation-error"
+
+    def __init__(self, detail: str = "", errors: Mapping[str, str] | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.errors = dict(errors or {})
+
+
+class BadRequestError(AppError):
+    status = 400
+    title = "The request could not be read"
+    slug = "bad-request"
+
+
+class UnsupportedMediaTypeError(AppError):
+    status = 415
+    title = "Send JSON"
+    slug = "unsupported-media-type"
+
+
+class UnauthorizedError(AppError):
+    status = 401
+    title = "Log in to continue"
+    slug = "unauthorized"
+
+
+class ForbiddenError(AppError):
+    status = 403
+    title = "You are not allowed to do this"
+    slug = "forbidden"
+
+
+class CsrfError(ForbiddenError):
+    title = "The form expired or did not come from Porchlight"
+    slug = "csrf-failed"
+
+
+class MfaRequiredError(ForbiddenError):
+    title = "Confirm your authenticator code first"
+    slug = "mfa-required"
+
+
+class NotFoundError(AppError):
+    status = 404
+    title = "Not found"
+    slug = "not-found"
+
+
+class ConflictError(AppError):
+    status = 409
+    title = "This conflicts with what is already there"
+    slug = "conflict"
+
+
+class TooManyRequestsError(AppError):
+    status = 429
+    title = "Too many attempts"
+    slug = "too-many-requests"
+
+    def __init__(self, detail: str = "", retry_after: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -1,0 +1,35 @@
+"""Roles and what they imply. Pure data, no I/O."""
+
+from __future__ import annotations
+
+OWNER = "owner"
+ORG_ADMIN = "org_admin"
+DETECTIVE = "detective"
+SUPERVISOR = "supervisor"
+AGENCY_ADMIN = "agency_admin"
+AUDITOR = "auditor"
+
+ALL_ROLES = (OWNER, ORG_ADMIN, DETECTIVE, SUPERVISOR, AGENCY_ADMIN, AUDITOR)
+POLICE_ROLES = frozenset({DETECTIVE, SUPERVISOR, AGENCY_ADMIN})
+# Roles that exist only through an agency_admin's invitation and must enrol TOTP before any page.
+INVITED_ROLES = frozenset({DETECTIVE, SUPERVISOR, AGENCY_ADMIN, AUDITOR})
+MFA_ROLES = INVITED_ROLES
+PUBLIC_ROLES = frozenset({OWNER, ORG_ADMIN})
+
+LABELS = {
+    OWNER: "Camera owner",
+    ORG_ADMIN: "Organisation admin",
+    DETECTIVE: "Detective",
+    SUPERVISOR: "Supervisor",
+    AGENCY_ADMIN: "Agency admin",
+    AUDITOR: "Auditor",
+}
+
+
+def requires_mfa(role: str) -> bool:
+    return role in MFA_ROLES
+
+
+def idle_limit(role: str, police_idle: int, owner_idle: int) -> int:
+    """Seconds of inactivity after which a session of this role ends."""
+    return police_idle if role in MFA_ROLES else owner_idle

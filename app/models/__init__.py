@@ -1,0 +1,1 @@
+"""PynamoDB models, one per table. Flask-free: the workers and the CLI use them too."""

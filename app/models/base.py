@@ -1,0 +1,44 @@
+"""The PynamoDB base model and the one place where table names and the endpoint are set.
+
+Table names are `<prefix><base name>`; the base names live on each model's Meta, and devstack and
+the CDK stack read the same definitions through `app.models.tables.table_definitions()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pynamodb.models import Model
+
+from app.config import Settings
+
+_REGISTRY: list[type[BaseModel]] = []
+
+
+class BaseModel(Model):
+    """A model whose table name gets the deployment's prefix at configure time."""
+
+    base_name: ClassVar[str] = ""
+    ttl_attribute: ClassVar[str | None] = None
+
+    class Meta:
+        abstract = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.base_name:
+            _REGISTRY.append(cls)
+
+
+def registered_models() -> list[type[BaseModel]]:
+    return list(_REGISTRY)
+
+
+def configure_models(settings: Settings) -> None:
+    """Point every model at this deployment's tables and endpoint. Makes no network call."""
+    for model in _REGISTRY:
+        meta: Any = model.Meta
+        meta.table_name = settings.table_prefix + model.base_name
+        meta.region = settings.region
+        meta.host = settings.endpoint_url
+        model._connection = None

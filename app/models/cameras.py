@@ -1,0 +1,64 @@
+"""Registered cameras (the registry issue extends this model)."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from app.models.base import BaseModel
+
+
+class OwnerIndex(GlobalSecondaryIndex["Camera"]):
+    class Meta:
+        index_name = "owner-index"
+        projection = AllProjection()
+
+    owner_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class CellIndex(GlobalSecondaryIndex["Camera"]):
+    """Coarse geohash cell: one Query per covering cell answers a radius search."""
+
+    class Meta:
+        index_name = "cell-index"
+        projection = AllProjection()
+
+    cell = UnicodeAttribute(hash_key=True)
+    geohash = UnicodeAttribute(range_key=True)
+
+
+class Camera(BaseModel):
+    base_name = "cameras"
+
+    class Meta:
+        table_name = "cameras"
+
+    camera_id = UnicodeAttribute(hash_key=True)
+    owner_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    nickname = UnicodeAttribute()
+    lat = NumberAttribute()
+    lon = NumberAttribute()
+    geohash = UnicodeAttribute()
+    cell = UnicodeAttribute()
+    heading_deg = NumberAttribute()
+    fov_deg = NumberAttribute()
+    range_m = NumberAttribute()
+    mount = UnicodeAttribute()
+    facing = UnicodeAttribute()
+    retention_days = NumberAttribute()
+    tier = UnicodeAttribute()  # registered, on_request, on_alert, always
+    visibility = UnicodeAttribute()  # exact, approximate, hidden
+    street = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute()
+    confirmed_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+    owner_index = OwnerIndex()
+    cell_index = CellIndex()

@@ -1,0 +1,392 @@
+"""Sign-up, log-in, password reset, invitations, MFA and role changes, each audited."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from app.config import Settings
+from app.core import passwords, roles, tokens
+from app.core.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+    ValidationError,
+)
+from app.models.sessions import Session
+from app.models.tokens import OneTimeToken
+from app.models.users import Agency, EmailClaim, User
+from app.services import audit, clock, mail, mfa, sessions, throttle
+from app.services.audit import Actor
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+RESET_TTL = 60 * 60
+INVITE_TTL = 72 * 60 * 60
+BAD_LOGIN = "That email and password do not match an account."
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User
+    new_session: sessions.NewSession
+
+    @property
+    def mfa_needed(self) -> bool:
+        return not self.new_session.session.mfa_ok
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def check_email(email: str) -> str:
+    email = normalise_email(email)
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise ValidationError(errors={"email": "Enter an email address like name@example.org."})
+    return email
+
+
+def check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 80:
+        raise ValidationError(errors={"display_name": "Enter your name (up to 80 characters)."})
+    return name
+
+
+def check_new_password(password: str, email: str) -> None:
+    problems = passwords.password_problems(password or "", email)
+    if problems:
+        raise ValidationError(errors={"password": " ".join(problems)})
+
+
+def agencies() -> list[Agency]:
+    return sorted(Agency.scan(), key=lambda a: a.name)
+
+
+def get_agency(agency_id: str) -> Agency:
+    try:
+        return Agency.get(agency_id)
+    except DoesNotExist as exc:
+        raise NotFoundError("That program does not exist.") from exc
+
+
+def get_user(user_id: str) -> User:
+    try:
+        return User.get(user_id, consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFoundError("No such user.") from exc
+
+
+def find_by_email(email: str) -> User | None:
+    try:
+        claim = EmailClaim.get(normalise_email(email), consistent_read=True)
+    except DoesNotExist:
+        return None
+    try:
+        return User.get(claim.user_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _create_user(email: str, password: str, name: str, role: str, agency_id: str) -> User:
+    user = User(
+        user_id=uuid.uuid4().hex,
+        email=email,
+        display_name=name,
+        password_hash=passwords.hash_password(password),
+        role=role,
+        agency_id=agency_id,
+        created_at=clock.now(),
+        password_changed_at=clock.now(),
+    )
+    try:
+        with TransactWrite(connection=User._get_connection().connection) as tx:
+            tx.save(EmailClaim(email=email, user_id=user.user_id),
+                    condition=EmailClaim.email.does_not_exist())
+            tx.save(user, condition=User.user_id.does_not_exist())
+    except TransactWriteError as exc:
+        raise ConflictError(
+            "An account with this email already exists. Log in or reset your password.",
+        ) from exc
+    user.version = 1
+    return user
+
+
+def signup(email: str, password: str, name: str, agency_id: str, ip: str) -> User:
+    """An owner's self sign-up. Only the owner role can be had without an invitation."""
+    errors: dict[str, str] = {}
+    for check, args in ((check_email, (email,)), (check_name, (name,)),
+                        (check_new_password, (password, email))):
+        try:
+            check(*args)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors=errors)
+    get_agency(agency_id)
+    user = _create_user(check_email(email), password, check_name(name), roles.OWNER, agency_id)
+    audit.record(agency_id, Actor(user.user_id, user.role, ip), "account.signed_up",
+                 user.user_id, {"role": user.role})
+    return user
+
+
+def login(settings: Settings, email: str, password: str, ip: str, user_agent: str) -> LoginResult:
+    throttle.check_ip(settings, ip)
+    email = normalise_email(email)
+    throttle.check_lock(settings, email)
+    user = find_by_email(email)
+    ok = passwords.verify_password(user.password_hash if user else passwords.dummy_hash(),
+                                   password or "")
+    if not (user and ok and user.active):
+        locked = throttle.record_failure(settings, email)
+        if user:
+            details = {"reason": "wrong password" if not ok else "account disabled"}
+            audit.record(user.agency_id, Actor("anonymous", "anonymous", ip),
+                         "login.failed", user.user_id, details)
+            if locked:
+                audit.record(user.agency_id, Actor("system", "system", ip), "account.locked",
+                             user.user_id, {"minutes": settings.lockout_seconds // 60})
+        raise UnauthorizedError(BAD_LOGIN)
+    throttle.clear(email)
+    if passwords.needs_rehash(user.password_hash):
+        user.update(actions=[User.password_hash.set(passwords.hash_password(password))])
+    new = sessions.create(settings, user.user_id, user.role, ip, user_agent,
+                          mfa_ok=not roles.requires_mfa(user.role))
+    audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "login.succeeded",
+                 user.user_id, {"session": new.session.public_id,
+                                "mfa": "pending" if not new.session.mfa_ok else "not required"})
+    return LoginResult(user, new)
+
+
+def logout(user: User, session: Session, ip: str) -> None:
+    sessions.revoke(session)
+    audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "logout", user.user_id,
+                 {"session": session.public_id})
+
+
+def revoke_session(actor: User, target_user: User, session: Session, ip: str) -> None:
+    sessions.revoke(session)
+    audit.record(actor.agency_id, Actor(actor.user_id, actor.role, ip), "session.revoked",
+                 target_user.user_id, {"session": session.public_id})
+
+
+def revoke_all_sessions(actor: User, target: User, ip: str) -> int:
+    if actor.user_id != target.user_id:
+        _require_same_agency(actor, target)
+    count = sessions.revoke_all(target.user_id)
+    audit.record(actor.agency_id, Actor(actor.user_id, actor.role, ip), "session.revoked",
+                 target.user_id, {"sessions": count, "scope": "all"})
+    return count
+
+
+def _new_token(settings: Settings, kind: str, email: str, agency_id: str, ttl: int,
+               **fields: Any) -> str:
+    token = tokens.new_token()
+    moment = clock.now()
+    OneTimeToken(
+        token_id=tokens.digest(token), kind=kind, email=email, agency_id=agency_id,
+        created_at=moment, expires_epoch=int(moment.timestamp()) + ttl, **fields,
+    ).save()
+    return token
+
+
+def _take_token(token: str, kind: str) -> OneTimeToken:
+    """Mark a token used, exactly once; refuse expired, used and unknown tokens alike."""
+    gone = ValidationError("This link has expired or was already used. Ask for a new one.",
+                           errors={"token": "expired or already used"})
+    if not token or len(token) > 100:
+        raise gone
+    try:
+        item = OneTimeToken.get(tokens.digest(token), consistent_read=True)
+    except DoesNotExist as exc:
+        raise gone from exc
+    if item.kind != kind or item.used_at or item.expires_epoch <= clock.now().timestamp():
+        raise gone
+    try:
+        item.update(actions=[OneTimeToken.used_at.set(clock.now())],
+                    condition=OneTimeToken.used_at.does_not_exist())
+    except UpdateError as exc:
+        raise gone from exc
+    return item
+
+
+def peek_token(token: str, kind: str) -> OneTimeToken | None:
+    """The token's item if it can still be used, without using it (to render its form)."""
+    if not token or len(token) > 100:
+        return None
+    try:
+        item = OneTimeToken.get(tokens.digest(token), consistent_read=True)
+    except DoesNotExist:
+        return None
+    if item.kind != kind or item.used_at or item.expires_epoch <= clock.now().timestamp():
+        return None
+    return item
+
+
+def request_reset(settings: Settings, email: str, ip: str) -> None:
+    """Mail a reset link if the account exists; the caller's answer is the same either way."""
+    throttle.check_ip(settings, ip)
+    user = find_by_email(email)
+    if not user or not user.active:
+        return
+    token = _new_token(settings, "reset", user.email, user.agency_id, RESET_TTL,
+                       user_id=user.user_id)
+    link = f"{settings.public_url}/password/reset/{token}"
+    mail.enqueue(settings, user.email, "Reset your Porchlight password",
+                 f"Hello {user.display_name},\n\nSomeone (we hope you) asked to reset your "
+                 f"Porchlight password. Open this link within an hour to choose a new one:\n\n"
+                 f"{link}\n\nIf it was not you, ignore this email; your password stays as it is.")
+    audit.record(user.agency_id, Actor("anonymous", "anonymous", ip), "password.reset_requested",
+                 user.user_id)
+
+
+def reset_password(settings: Settings, token: str, password: str, ip: str) -> User:
+    peeked = peek_token(token, "reset")
+    if peeked:
+        check_new_password(password, peeked.email)
+    item = _take_token(token, "reset")
+    user = get_user(item.user_id or "")
+    user.update(actions=[User.password_hash.set(passwords.hash_password(password)),
+                         User.password_changed_at.set(clock.now())])
+    revoked = sessions.revoke_all(user.user_id)
+    throttle.clear(user.email)
+    audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "password.reset",
+                 user.user_id, {"sessions_revoked": revoked})
+    return user
+
+
+def _require_same_agency(admin: User, target: User) -> None:
+    if admin.agency_id != target.agency_id:
+        raise NotFoundError("No such user.")
+
+
+def invite(settings: Settings, admin: User, email: str, role: str, ip: str) -> str:
+    if admin.role != roles.AGENCY_ADMIN:
+        raise ForbiddenError("Only an agency admin can invite police users.")
+    errors = {}
+    try:
+        email = check_email(email)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if role not in roles.INVITED_ROLES:
+        errors["role"] = "Choose one of: " + ", ".join(sorted(roles.INVITED_ROLES)) + "."
+    if errors:
+        raise ValidationError(errors=errors)
+    if find_by_email(email):
+        raise ConflictError("Somebody already has an account with this email.")
+    token = _new_token(settings, "invite", email, admin.agency_id, INVITE_TTL, role=role,
+                       created_by=admin.user_id)
+    agency = get_agency(admin.agency_id)
+    link = f"{settings.public_url}/invite/{token}"
+    mail.enqueue(settings, email, f"You are invited to Porchlight for {agency.name}",
+                 f"{admin.display_name} invited you to Porchlight as {roles.LABELS[role]} for "
+                 f"{agency.name}.\n\nOpen this link within 72 hours to set your password and "
+                 f"your authenticator app:\n\n{link}\n\nThe link works once.")
+    audit.record(admin.agency_id, Actor(admin.user_id, admin.role, ip), "invitation.created",
+                 "-", {"email": email, "role": role})
+    return token
+
+
+def pending_invitations(agency_id: str) -> list[OneTimeToken]:
+    now = clock.now().timestamp()
+    return [t for t in OneTimeToken.agency_index.query(agency_id, scan_index_forward=False)
+            if t.kind == "invite" and not t.used_at and t.expires_epoch > now]
+
+
+def accept_invite(token: str, name: str, password: str, ip: str) -> User:
+    peeked = peek_token(token, "invite")
+    if peeked is None:
+        _take_token(token, "invite")  # raises the plain "expired or used" error
+        raise AssertionError("unreachable")
+    errors: dict[str, str] = {}
+    for check, args in ((check_name, (name,)), (check_new_password, (password, peeked.email))):
+        try:
+            check(*args)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors=errors)
+    item = _take_token(token, "invite")
+    user = _create_user(item.email, password, check_name(name), item.role or roles.DETECTIVE,
+                        item.agency_id)
+    audit.record(item.agency_id, Actor(user.user_id, user.role, ip), "invitation.accepted",
+                 user.user_id, {"role": user.role, "invited_by": item.created_by or "-"})
+    return user
+
+
+def begin_mfa_enrolment(user: User) -> str:
+    """A new pending secret, shown once as a QR code; enrolment completes with a valid code."""
+    if user.mfa_enrolled:
+        raise ConflictError("An authenticator app is already set up for this account.")
+    secret = mfa.new_secret()
+    user.update(actions=[User.mfa_pending_secret.set(secret)])
+    return secret
+
+
+def confirm_mfa_enrolment(settings: Settings, user: User, session: Session, code: str,
+                          ip: str) -> None:
+    if user.mfa_enrolled:
+        raise ConflictError("An authenticator app is already set up for this account.")
+    secret = user.mfa_pending_secret
+    step = mfa.accepted_step(secret, code, 0) if secret else None
+    if step is None:
+        raise ValidationError(errors={"code": "That code is not right. Enter the 6 digits your "
+                                              "app shows now."})
+    user.update(actions=[User.mfa_secret.set(secret), User.mfa_pending_secret.remove(),
+                         User.mfa_last_step.set(step)])
+    sessions.mark_mfa_ok(session)
+    audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "mfa.enrolled",
+                 user.user_id, {"session": session.public_id})
+
+
+def verify_mfa(settings: Settings, user: User, session: Session, code: str, ip: str) -> None:
+    throttle.check_lock(settings, user.email)
+    step = mfa.accepted_step(user.mfa_secret or "", code, int(user.mfa_last_step))
+    if step is not None:
+        try:
+            user.update(actions=[User.mfa_last_step.set(step)],
+                        condition=User.mfa_last_step < step)
+        except UpdateError:
+            step = None
+    if step is None:
+        locked = throttle.record_failure(settings, user.email)
+        audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "mfa.failed",
+                     user.user_id, {"locked": locked})
+        if locked:
+            sessions.revoke(session)
+        raise ValidationError(errors={"code": "That code is not right, or was already used. "
+                                              "Enter the newest 6 digits."})
+    throttle.clear(user.email)
+    sessions.mark_mfa_ok(session)
+    audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "mfa.verified",
+                 user.user_id, {"session": session.public_id})
+
+
+def agency_users(agency_id: str) -> list[User]:
+    return list(User.agency_index.query(agency_id, scan_index_forward=False))
+
+
+def change_role(admin: User, target: User, role: str, ip: str) -> User:
+    _require_same_agency(admin, target)
+    if target.user_id == admin.user_id:
+        raise ForbiddenError("You cannot change your own role; ask another agency admin.")
+    if target.role not in roles.INVITED_ROLES or role not in roles.INVITED_ROLES:
+        raise ValidationError(errors={"role": "Police and auditor roles can only be changed "
+                                              "among themselves; owners keep their role."})
+    old = target.role
+    if old == role:
+        return target
+    try:
+        target.update(actions=[User.role.set(role)], condition=User.role == old)
+    except (UpdateError, PutError) as exc:
+        raise ConflictError("The role changed meanwhile; reload and try again.") from exc
+    sessions.revoke_all(target.user_id)
+    audit.record(admin.agency_id, Actor(admin.user_id, admin.role, ip), "role.changed",
+                 target.user_id, {"from": old, "to": role})
+    return target

@@ -1,0 +1,215 @@
+"""Appending to, reading and verifying the hash-chained audit log."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from app.core import auditchain
+from app.models.audit import AuditEvent, AuditHead
+from app.services import clock
+
+MAX_APPEND_ATTEMPTS = 20
+
+
+class AuditWriteError(RuntimeError):
+    """The event could not be placed in its chain after repeated races."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a user (id and role), "anonymous" or "system"."""
+
+    user_id: str
+    role: str
+    ip: str = ""
+
+
+SYSTEM = Actor("system", "system")
+
+
+def chain_for(agency_id: str) -> str:
+    """Each program (agency) has its own chain, so appends in one never wait on another."""
+    return f"agency#{agency_id}"
+
+
+@dataclass
+class AuditFilter:
+    actor_id: str | None = None
+    action: str | None = None
+    since: str | None = None  # ISO timestamps, inclusive
+    until: str | None = None
+    limit: int = 200
+    chains: list[str] = field(default_factory=list)
+
+
+def record(
+    agency_id: str,
+    actor: Actor,
+    action: str,
+    subject_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the agency's chain.
+
+    The event is put only if its seq is free, and the chain's head moves from seq-1 to seq in the
+    same transaction, so two writers can never share a place in a chain; the loser retries.
+    """
+    chain = chain_for(agency_id)
+    details_json = auditchain.canonical_json(details or {})
+    for _ in range(MAX_APPEND_ATTEMPTS):
+        head = _head(chain)
+        prev_seq, prev_hash = (head.seq, head.hash) if head else (0, auditchain.GENESIS)
+        event = AuditEvent(
+            chain=chain,
+            seq=int(prev_seq) + 1,
+            event_id=uuid.uuid4().hex,
+            at=clock.iso(clock.now()),
+            actor_id=actor.user_id,
+            actor_role=actor.role,
+            action=action,
+            subject_id=subject_id or "-",
+            agency_id=agency_id,
+            ip=actor.ip,
+            details=details_json,
+            prev_hash=prev_hash,
+            hash="",
+        )
+        event.hash = auditchain.event_hash(prev_hash, event.body())
+        new_head = AuditHead(chain=chain, seq=event.seq, hash=event.hash)
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                tx.save(event, condition=AuditEvent.seq.does_not_exist())
+                if head is None:
+                    tx.save(new_head, condition=AuditHead.chain.does_not_exist())
+                else:
+                    tx.save(new_head, condition=AuditHead.seq == prev_seq)
+            return event
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+    raise AuditWriteError(f"could not append to {chain} after {MAX_APPEND_ATTEMPTS} attempts")
+
+
+def _connection() -> Connection:
+    # The table connection's underlying client is made once per configured model.
+    return AuditEvent._get_connection().connection
+
+
+def _head(chain: str) -> AuditHead | None:
+    try:
+        return AuditHead.get(chain, consistent_read=True)
+    except AuditHead.DoesNotExist:
+        return None
+
+
+def chains() -> list[AuditHead]:
+    return list(AuditHead.scan())
+
+
+def iter_chain(chain: str) -> Iterator[AuditEvent]:
+    return AuditEvent.query(chain, scan_index_forward=True, consistent_read=True)
+
+
+def verify_all() -> tuple[int, int, list[auditchain.Break]]:
+    """Recompute every chain. Returns (chains checked, events checked, first break per chain)."""
+    breaks: list[auditchain.Break] = []
+    heads = {h.chain: h for h in chains()}
+    # A chain with events but no head (head deleted) is checked too.
+    names = set(heads) | {e.chain for e in AuditEvent.scan(attributes_to_get=["chain"])}
+    count = 0
+    for name in sorted(names):
+        events = []
+        for event in iter_chain(name):
+            count += 1
+            data = event.body()
+            data["hash"] = event.hash
+            events.append(data)
+        head = heads.get(name)
+        if head is None:
+            breaks.append(auditchain.Break(name, 0, "", "the chain's head record is missing"))
+            continue
+        found = auditchain.verify_chain(name, events, int(head.seq), head.hash)
+        if found:
+            breaks.append(found)
+    return len(names), count, breaks
+
+
+def _matches(event: AuditEvent, flt: AuditFilter) -> bool:
+    if flt.actor_id and event.actor_id != flt.actor_id:
+        return False
+    if flt.action and event.action != flt.action:
+        return False
+    if flt.since and event.at < flt.since:
+        return False
+    return not (flt.until and event.at > flt.until)
+
+
+def _range(flt: AuditFilter) -> Any:
+    if flt.since and flt.until:
+        return AuditEvent.at.between(flt.since, flt.until)
+    if flt.since:
+        return AuditEvent.at >= flt.since
+    if flt.until:
+        return AuditEvent.at <= flt.until
+    return None
+
+
+def _newest_in_chains(flt: AuditFilter) -> list[AuditEvent]:
+    """Newest first in each chain (seq order is time order), merged."""
+    events = []
+    for name in flt.chains or [h.chain for h in chains()]:
+        matched = 0
+        for event in AuditEvent.query(name, scan_index_forward=False):
+            if flt.since and event.at < flt.since:
+                break
+            if _matches(event, flt):
+                events.append(event)
+                matched += 1
+                if matched >= flt.limit:
+                    break
+    return sorted(events, key=lambda e: e.at, reverse=True)
+
+
+def search(flt: AuditFilter) -> list[AuditEvent]:
+    """Newest first, for the auditor: uses the narrowest index the filter allows."""
+    source: Iterable[AuditEvent]
+    if flt.actor_id:
+        source = AuditEvent.actor_index.query(flt.actor_id, range_key_condition=_range(flt),
+                                              scan_index_forward=False)
+    elif flt.action:
+        source = AuditEvent.action_index.query(flt.action, range_key_condition=_range(flt),
+                                               scan_index_forward=False)
+    else:
+        source = _newest_in_chains(flt)
+    allowed = set(flt.chains)
+    out = []
+    for event in source:
+        if _matches(event, flt) and (not allowed or event.chain in allowed):
+            out.append(event)
+            if len(out) >= flt.limit:
+                break
+    return out
+
+
+def activity_of(user_id: str, limit: int = 100) -> list[AuditEvent]:
+    """Events where the user is the actor or the subject, newest first, without duplicates."""
+    seen: dict[tuple[str, int], AuditEvent] = {}
+    for index in (AuditEvent.actor_index, AuditEvent.subject_index):
+        for event in index.query(user_id, scan_index_forward=False, limit=limit):
+            seen[(event.chain, int(event.seq))] = event
+    return sorted(seen.values(), key=lambda e: e.at, reverse=True)[:limit]
+
+
+def event_json(event: AuditEvent) -> dict[str, Any]:
+    data = event.body()
+    data["hash"] = event.hash
+    data["details"] = json.loads(event.details or "{}")
+    return data

@@ -1,0 +1,183 @@
+"""Who may reach which view: every view declares it, and an undeclared view is refused.
+
+`load_identity` runs before every request: it reads the session cookie, ends expired sessions,
+and enforces the declared access and the MFA step for police roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from app.config import Settings
+from app.core import roles
+from app.core.errors import ForbiddenError, MfaRequiredError, UnauthorizedError
+from app.models.sessions import Session
+from app.models.users import User
+from app.services import accounts, audit
+from app.services import sessions as session_service
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PUBLIC = "public"
+ANY_USER = "any-user"
+
+
+def allow(*who: str, mfa_exempt: bool = False) -> Callable[[F], F]:
+    """Declare who may use a view: PUBLIC, ANY_USER, or role names."""
+
+    def mark(view: F) -> F:
+        marked: Any = view
+        marked._access = frozenset(who)
+        marked._mfa_exempt = mfa_exempt
+        return view
+
+    return mark
+
+
+def settings() -> Settings:
+    configured: Settings = current_app.config["SETTINGS"]
+    return configured
+
+
+def cookie_name() -> str:
+    return "__Host-pl_session" if settings().cookie_secure else "pl_session"
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json",
+                                                "application/problem+json"])
+    return best in ("application/json", "application/problem+json")
+
+
+def client_ip() -> str:
+    return request.remote_addr or "-"
+
+
+def current_user() -> User | None:
+    return g.get("user")
+
+
+def current_session() -> Session | None:
+    return g.get("session")
+
+
+def require_user() -> User:
+    user = current_user()
+    if user is None:
+        raise UnauthorizedError()
+    return user
+
+
+def require_session() -> Session:
+    item = current_session()
+    if item is None:
+        raise UnauthorizedError()
+    return item
+
+
+def actor() -> audit.Actor:
+    user = current_user()
+    if user is None:
+        return audit.Actor("anonymous", "anonymous", client_ip())
+    return audit.Actor(user.user_id, user.role, client_ip())
+
+
+def _load_session() -> None:
+    g.user = None
+    g.session = None
+    g.session_ended = None
+    token = request.cookies.get(cookie_name(), "")
+    if not token:
+        return
+    item = session_service.load(token)
+    if item is None:
+        g.session_ended = "unknown"
+        return
+    why = session_service.expired(settings(), item)
+    if why:
+        session_service.revoke(item)
+        g.session_ended = why
+        try:
+            user = accounts.get_user(item.user_id)
+            audit.record(user.agency_id, audit.Actor("system", "system", client_ip()),
+                         "session.expired", user.user_id,
+                         {"session": item.public_id, "reason": why})
+        except Exception:  # noqa: BLE001 - the user may be gone; the session still ends
+            current_app.logger.warning("could not audit session expiry", exc_info=True)
+        return
+    try:
+        user = accounts.get_user(item.user_id)
+    except Exception:  # noqa: BLE001 - treat any failure to find the user as logged out
+        session_service.revoke(item)
+        return
+    if not user.active or user.role != item.role:
+        session_service.revoke(item)
+        g.session_ended = "changed"
+        return
+    session_service.touch(item)
+    g.user = user
+    g.session = item
+
+
+def load_identity() -> Response | None:
+    _load_session()
+    if request.endpoint is None:
+        return None  # unknown route: the 404 handler answers
+    view = current_app.view_functions.get(request.endpoint)
+    access: frozenset[str] | None = getattr(view, "_access", None)
+    if request.endpoint == "static":
+        access = frozenset({PUBLIC})
+    if access is None:
+        raise ForbiddenError("This page has no access rule, so nobody may use it.")
+    if PUBLIC in access:
+        return None
+    user, item = current_user(), current_session()
+    if user is None or item is None:
+        if wants_json():
+            raise UnauthorizedError(_ended_message())
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?"),
+                                ended=g.session_ended or None))
+    if not item.mfa_ok and not getattr(view, "_mfa_exempt", False):
+        if wants_json():
+            raise MfaRequiredError("Confirm your authenticator code to continue.")
+        return redirect(url_for("auth.mfa_setup" if not user.mfa_enrolled else "auth.mfa_verify"))
+    if ANY_USER not in access and user.role not in access:
+        raise ForbiddenError(f"A {roles.LABELS.get(user.role, user.role)} cannot use this page.")
+    return None
+
+
+def _ended_message() -> str:
+    return {
+        "idle": "Your session ended after a time without activity. Log in again.",
+        "absolute": "Your session reached its time limit. Log in again.",
+        "changed": "Your account changed. Log in again.",
+    }.get(g.get("session_ended") or "", "Log in to continue.")
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(load_identity)
+
+
+def set_session_cookie(response: Response, token: str) -> Response:
+    response.set_cookie(cookie_name(), token, max_age=settings().absolute_seconds, httponly=True,
+                        secure=settings().cookie_secure, samesite="Lax", path="/")
+    return response
+
+
+def clear_session_cookie(response: Response) -> Response:
+    response.delete_cookie(cookie_name(), path="/", secure=settings().cookie_secure,
+                           httponly=True, samesite="Lax")
+    return response
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only local paths are followed after log-in (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

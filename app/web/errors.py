@@ -1,0 +1,80 @@
+"""Every error becomes application/problem+json (RFC 9457) for the API, or a page for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, make_response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from app.core.errors import AppError, TooManyRequestsError, ValidationError
+from app.web.access import wants_json
+
+PLAIN_WORDS = {
+    400: "The request could not be read.",
+    404: "There is nothing at this address.",
+    405: "This address does not accept that kind of request.",
+    413: "What was sent is too large.",
+    415: "Send JSON with the header Content-Type: application/json.",
+    429: "Too many attempts. Wait a little and try again.",
+    500: "Something went wrong on our side. Nothing was changed; try again.",
+}
+
+
+def problem(status: int, title: str, detail: str, slug: str, **extra: Any) -> Response:
+    body = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail,
+            "instance": request.path}
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _page(status: int, title: str, detail: str, errors: dict[str, str] | None = None
+          ) -> tuple[str, int]:
+    return render_template("error.html", status=status, title=title, detail=detail,
+                           errors=errors or {}), status
+
+
+def handle_app_error(exc: AppError) -> Any:
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ValidationError) and exc.errors:
+        extra["errors"] = exc.errors
+    if wants_json():
+        response = problem(exc.status, exc.title, exc.detail, exc.slug, **extra)
+    else:
+        response = make_response(_page(exc.status, exc.title, exc.detail, extra.get("errors")))
+    if isinstance(exc, TooManyRequestsError):
+        response.headers["Retry-After"] = str(max(1, exc.retry_after))
+    return response
+
+
+def handle_http_error(exc: HTTPException) -> Any:
+    status = exc.code or 500
+    title = exc.name or "Error"
+    detail = PLAIN_WORDS.get(status, exc.description or title)
+    if status == 400 and exc.description and "CSRF" not in exc.description:
+        detail = exc.description
+    slug = title.lower().replace(" ", "-")
+    if wants_json():
+        response = problem(status, title, detail, slug)
+        if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        return response
+    return _page(status, title, detail)
+
+
+def handle_unexpected(exc: Exception) -> Any:
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    if wants_json():
+        return problem(500, "Internal error", PLAIN_WORDS[500], "internal-error")
+    return _page(500, "Something went wrong", PLAIN_WORDS[500])
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,38 @@
+"""What every template can use: the user, the navigation for their role, the stage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from app.core import roles
+from app.web.access import current_session, current_user, settings
+
+NAV: dict[str, list[tuple[str, str]]] = {
+    roles.OWNER: [("home.index", "Home"), ("account.activity", "My activity")],
+    roles.ORG_ADMIN: [("home.index", "Home"), ("account.activity", "My activity")],
+    roles.DETECTIVE: [("home.index", "Home"), ("account.activity", "My activity")],
+    roles.SUPERVISOR: [("home.index", "Home"), ("account.activity", "My activity")],
+    roles.AGENCY_ADMIN: [("home.index", "Home"), ("admin.users", "Users"),
+                         ("admin.invitations", "Invite"), ("account.activity", "My activity")],
+    roles.AUDITOR: [("home.index", "Home"), ("audit.log", "Audit log"),
+                    ("audit.verify", "Verify"), ("account.activity", "My activity")],
+}
+
+
+def _context() -> dict[str, Any]:
+    user = current_user()
+    item = current_session()
+    ready = user is not None and item is not None and item.mfa_ok
+    return {
+        "user": user if ready else None,
+        "pending_user": user if user is not None and not ready else None,
+        "nav": NAV.get(user.role, []) if ready and user else [],
+        "role_label": roles.LABELS,
+        "is_devstack": settings().is_devstack,
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_context)

@@ -1,0 +1,96 @@
+"""Demo data for devstack only: one agency, one user per role, cameras on downtown Nashville's grid.
+
+Passwords and TOTP secrets are fixed and printed, because this data exists only in memory on
+the developer's own machine. Nothing here runs against real AWS.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from app.core import geo, roles
+from app.models.cameras import Camera
+from app.models.users import Agency, User
+from app.services import accounts, audit, clock
+
+AGENCY_ID = "demo-metro"
+DOMAIN = "demo.porchlight.test"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    role: str
+    email: str
+    password: str
+    name: str
+    totp_secret: str | None = None
+
+
+DEMO_USERS = (
+    DemoUser(roles.OWNER, f"owner@{DOMAIN}", "owner-demo-pass-1", "Dana Owner"),
+    DemoUser(roles.ORG_ADMIN, f"district@{DOMAIN}", "district-demo-pass-1", "SoBro District"),
+    DemoUser(roles.DETECTIVE, f"detective@{DOMAIN}", "detective-demo-pass-1", "Det. Ray Cruz",
+             "JBSWY3DPEHPK3PXPDETECTIVE2"),
+    DemoUser(roles.SUPERVISOR, f"supervisor@{DOMAIN}", "supervisor-demo-pass-1", "Sgt. Ada Lee",
+             "JBSWY3DPEHPK3PXPSUPERVISR2"),
+    DemoUser(roles.AGENCY_ADMIN, f"admin@{DOMAIN}", "admin-demo-pass-1", "Lt. Sam Park",
+             "JBSWY3DPEHPK3PXPAGENCYADM2"),
+    DemoUser(roles.AUDITOR, f"auditor@{DOMAIN}", "auditor-demo-pass-1", "Civilian Oversight",
+             "JBSWY3DPEHPK3PXPAUDITORXX2"),
+)
+
+# Downtown Nashville: the numbered avenues cross Broadway and the streets north of it. The
+# grid is turned about 35 degrees, so each intersection is placed from two real corners.
+BROADWAY_1ST = (36.16228, -86.77448)  # 1st Ave N & Broadway
+AVENUE_STEP = (-0.00076, -0.00095)  # one avenue west along Broadway
+STREET_STEP = (0.00094, -0.00048)  # one street north along an avenue
+AVENUES = ("1st Ave N", "2nd Ave N", "3rd Ave N", "4th Ave N", "5th Ave N")
+STREETS = ("Broadway", "Commerce St", "Church St", "Union St")
+TIERS = ("registered", "on_request", "on_request", "on_alert", "always")
+MOUNTS = ("wall", "doorbell", "pole", "window", "wall")
+
+
+def intersection(avenue: int, street: int) -> tuple[float, float]:
+    lat = BROADWAY_1ST[0] + avenue * AVENUE_STEP[0] + street * STREET_STEP[0]
+    lon = BROADWAY_1ST[1] + avenue * AVENUE_STEP[1] + street * STREET_STEP[1]
+    return round(lat, 6), round(lon, 6)
+
+
+def is_empty() -> bool:
+    return next(iter(Agency.scan(limit=1)), None) is None
+
+
+def seed() -> list[DemoUser]:
+    """Create the demo agency, users and cameras; returns the users to print."""
+    now = clock.now()
+    Agency(agency_id=AGENCY_ID, name="Metro Demo Police Department", city="Nashville, TN",
+           max_window_minutes=120, created_at=now).save()
+    created: dict[str, User] = {}
+    for demo in DEMO_USERS:
+        user = accounts._create_user(demo.email, demo.password, demo.name, demo.role, AGENCY_ID)
+        if demo.totp_secret:
+            user.update(actions=[User.mfa_secret.set(demo.totp_secret)])
+        created[demo.role] = user
+        audit.record(AGENCY_ID, audit.SYSTEM, "account.seeded", user.user_id, {"role": demo.role})
+    owners = [created[roles.OWNER], created[roles.ORG_ADMIN]]
+    count = 0
+    for a, avenue in enumerate(AVENUES):
+        for s, street in enumerate(STREETS):
+            lat, lon = intersection(a, s)
+            owner = owners[(a + s) % 2]
+            Camera(
+                camera_id=uuid.uuid4().hex, owner_id=owner.user_id, agency_id=AGENCY_ID,
+                nickname=f"{street} at {avenue}", lat=lat, lon=lon,
+                geohash=geo.geohash(lat, lon), cell=geo.geohash(lat, lon, geo.CELL_PRECISION),
+                heading_deg=(35 + 90 * ((a + s) % 4)) % 360, fov_deg=90, range_m=30,
+                mount=MOUNTS[(a * 4 + s) % len(MOUNTS)], facing="street",
+                retention_days=(7, 14, 30)[(a + s) % 3], tier=TIERS[(a * 4 + s) % len(TIERS)],
+                visibility=("exact", "approximate", "exact")[(a + 2 * s) % 3],
+                street=f"{avenue} & {street}, Nashville",
+                created_at=now - timedelta(days=30 * (a + s)), confirmed_at=now,
+            ).save()
+            count += 1
+    audit.record(AGENCY_ID, audit.SYSTEM, "registry.seeded", "-", {"cameras": count})
+    return list(DEMO_USERS)

@@ -1,0 +1,136 @@
+"""Start moto's server and create the tables, bucket and queues from the project's definitions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from app.models.tables import table_definitions
+from lambdas.registry import QUEUES
+
+REGION = "us-east-1"
+PREFIX = "porchlight-devstack-"
+log = logging.getLogger("devstack")
+
+
+@dataclass
+class Devstack:
+    endpoint: str
+    env: dict[str, str]
+    server: Any
+
+    def client(self, service: str) -> Any:
+        return boto3.session.Session().client(
+            service, region_name=REGION, endpoint_url=self.endpoint,
+            config=Config(signature_version="s3v4"),
+            aws_access_key_id="devstack", aws_secret_access_key="devstack",
+        )
+
+    def queue_url(self, base_name: str) -> str:
+        return self.env["DEVSTACK_QUEUE_" + base_name.upper().replace("-", "_")]
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def start_moto() -> tuple[Any, str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    return server, f"http://{host}:{port}"
+
+
+def create_tables(dynamodb: Any, prefix: str) -> list[str]:
+    names = []
+    for spec in table_definitions():
+        name = prefix + spec["base_name"]
+        kwargs: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": spec["key_schema"],
+            "AttributeDefinitions": spec["attribute_definitions"],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if spec["global_secondary_indexes"]:
+            kwargs["GlobalSecondaryIndexes"] = spec["global_secondary_indexes"]
+        dynamodb.create_table(**kwargs)
+        if spec["ttl_attribute"]:
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": spec["ttl_attribute"]},
+            )
+        names.append(name)
+    return names
+
+
+def create_bucket(s3: Any, name: str) -> None:
+    s3.create_bucket(Bucket=name)
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                        "BlockPublicPolicy": True, "RestrictPublicBuckets": True},
+    )
+    s3.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={"Rules": [
+            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+    )
+
+
+def create_queues(sqs: Any, prefix: str, visibility_seconds: int) -> dict[str, str]:
+    """Each queue with its dead-letter queue; returns env entries naming their URLs."""
+    env = {}
+    for spec in QUEUES:
+        dlq_url = sqs.create_queue(QueueName=f"{prefix}{spec.base_name}-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        url = sqs.create_queue(
+            QueueName=f"{prefix}{spec.base_name}",
+            Attributes={
+                "VisibilityTimeout": str(visibility_seconds),
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
+                                             "maxReceiveCount": str(spec.max_receive_count)}),
+            },
+        )["QueueUrl"]
+        key = spec.base_name.upper().replace("-", "_")
+        env[f"DEVSTACK_QUEUE_{key}"] = url
+        env[f"DEVSTACK_DLQ_{key}"] = dlq_url
+    return env
+
+
+def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None = None,
+          extra_env: dict[str, str] | None = None) -> Devstack:
+    """Start moto, create every resource, and set os.environ so app and workers find them."""
+    server, endpoint = start_moto()
+    env = {
+        "AWS_ACCESS_KEY_ID": "devstack",
+        "AWS_SECRET_ACCESS_KEY": "devstack",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": endpoint,
+        "PORCHLIGHT_ENV": "devstack",
+        "PORCHLIGHT_SECRET_KEY": secret_key or secrets.token_urlsafe(32),
+        "PORCHLIGHT_TABLE_PREFIX": PREFIX,
+        "PORCHLIGHT_UPLOADS_BUCKET": PREFIX + "uploads",
+        "PORCHLIGHT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "PORCHLIGHT_MAIL_TRANSPORT": "outbox",
+        "POWERTOOLS_SERVICE_NAME": "porchlight-devstack",
+    }
+    os.environ.update(env)
+    stack = Devstack(endpoint, env, server)
+    create_tables(stack.client("dynamodb"), PREFIX)
+    create_bucket(stack.client("s3"), env["PORCHLIGHT_UPLOADS_BUCKET"])
+    env.update(create_queues(stack.client("sqs"), PREFIX, visibility_seconds))
+    env["PORCHLIGHT_MAIL_QUEUE_URL"] = env["DEVSTACK_QUEUE_MAIL"]
+    env.update(extra_env or {})
+    os.environ.update(env)
+    log.info("devstack ready at %s", endpoint)
+    return stack

@@ -1,0 +1,126 @@
+"""Feed SQS messages to the worker handlers exactly as Lambda's event source mapping would.
+
+Each poll receives up to a batch of messages, calls the handler with an SQS event of Lambda's
+shape, deletes the messages the handler did not report in `batchItemFailures`, and leaves the
+failed ones to reappear after the visibility timeout; after maxReceiveCount receives, SQS moves
+them to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lambdas.registry import QUEUES, QueueSpec
+
+log = logging.getLogger("devstack.workers")
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of Lambda's context object that Powertools reads."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = ""
+    aws_request_id: str = ""
+    log_group_name: str = "/aws/lambda/devstack"
+    log_stream_name: str = "devstack"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def load_handler(path: str) -> Handler:
+    module, _, name = path.partition(":")
+    handler: Handler = getattr(importlib.import_module(module), name)
+    return handler
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    return {"Records": [
+        {
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": m.get("Attributes", {}),
+            "messageAttributes": m.get("MessageAttributes", {}),
+            "md5OfBody": m.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": queue_arn,
+            "awsRegion": region,
+        }
+        for m in messages
+    ]}
+
+
+class WorkerLoop:
+    """One thread per queue, polling until stopped."""
+
+    def __init__(self, sqs: Any, queue_urls: dict[str, str], region: str,
+                 specs: tuple[QueueSpec, ...] = QUEUES, wait_seconds: int = 1) -> None:
+        self.sqs = sqs
+        self.queue_urls = queue_urls
+        self.region = region
+        self.specs = specs
+        self.wait_seconds = wait_seconds
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.handled = 0
+
+    def start(self) -> WorkerLoop:
+        for spec in self.specs:
+            thread = threading.Thread(target=self._run, args=(spec,), daemon=True,
+                                      name=f"worker-{spec.base_name}")
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=self.wait_seconds + 5)
+
+    def _run(self, spec: QueueSpec) -> None:
+        url = self.queue_urls[spec.base_name]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        handler = load_handler(spec.handler)
+        while not self._stop.is_set():
+            try:
+                self.poll_once(spec, url, arn, handler)
+            except Exception:  # noqa: BLE001 - a worker crash must not end the loop
+                if self._stop.is_set():
+                    return
+                log.exception("worker %s failed; messages will be retried", spec.base_name)
+                self._stop.wait(1)
+
+    def poll_once(self, spec: QueueSpec, url: str, arn: str, handler: Handler) -> int:
+        received = self.sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=spec.batch_size, WaitTimeSeconds=self.wait_seconds,
+            AttributeNames=["All"], MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not received:
+            return 0
+        context = LambdaContext(function_name=f"devstack-{spec.base_name}",
+                                aws_request_id=uuid.uuid4().hex,
+                                invoked_function_arn=f"arn:aws:lambda:{self.region}:"
+                                f"123456789012:function:devstack-{spec.base_name}")
+        try:
+            result = handler(sqs_event(received, arn, self.region), context) or {}
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        except Exception:  # noqa: BLE001 - like Lambda, a raising handler fails the whole batch
+            log.exception("handler for %s raised; the batch will be retried", spec.base_name)
+            failed = {m["MessageId"] for m in received}
+        done = [m for m in received if m["MessageId"] not in failed]
+        if done:
+            self.sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+        self.handled += len(done)
+        return len(done)

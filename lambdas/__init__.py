@@ -1,0 +1,1 @@
+"""Background workers: one folder each, a Powertools `handler.py`, triggered by SQS."""
