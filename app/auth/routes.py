@@ -7,7 +7,7 @@ from typing import Any
 from flask import make_response, redirect, render_template, request, url_for
 
 from app.auth import bp
-from app.core.errors import AppError, ValidationError
+from app.core.errors import AppError, TooManyRequestsError, ValidationError
 from app.services import accounts, mfa
 from app.web.access import (
     ANY_USER,
@@ -25,6 +25,16 @@ from app.web.access import (
 
 def _form(name: str) -> str:
     return request.form.get(name, "")
+
+
+def _refused(template: str, exc: AppError, **context: Any) -> Any:
+    """Show the form again with the reason; a lockout also says when to retry."""
+    context.setdefault("form", {})
+    response = make_response(render_template(template, errors={}, message=exc.detail,
+                                             **context), exc.status)
+    if isinstance(exc, TooManyRequestsError):
+        response.headers["Retry-After"] = str(max(1, exc.retry_after))
+    return response
 
 
 def _invalid(template: str, exc: ValidationError, **context: Any) -> Any:
@@ -47,8 +57,7 @@ def signup() -> Any:
     except ValidationError as exc:
         return _invalid("auth/signup.html", exc, programs=programs)
     except AppError as exc:
-        return render_template("auth/signup.html", errors={}, message=exc.detail,
-                               form=request.form, programs=programs), exc.status
+        return _refused("auth/signup.html", exc, form=request.form, programs=programs)
     return set_session_cookie(make_response(redirect(url_for("home.index", welcome=1))),
                               result.new_session.token)
 
@@ -64,8 +73,7 @@ def login() -> Any:
         result = accounts.login(settings(), _form("email"), _form("password"), client_ip(),
                                 request.user_agent.string)
     except AppError as exc:
-        return render_template("auth/login.html", errors={}, message=exc.detail,
-                               form={"email": _form("email")}, next=next_url), exc.status
+        return _refused("auth/login.html", exc, form={"email": _form("email")}, next=next_url)
     target = next_url
     if result.mfa_needed:
         target = url_for("auth.mfa_verify" if result.user.mfa_enrolled else "auth.mfa_setup",
@@ -168,6 +176,5 @@ def mfa_verify() -> Any:
     except ValidationError as exc:
         return _invalid("auth/mfa_verify.html", exc, next=next_url)
     except AppError as exc:
-        return render_template("auth/mfa_verify.html", errors={}, message=exc.detail, form={},
-                               next=next_url), exc.status
+        return _refused("auth/mfa_verify.html", exc, next=next_url)
     return redirect(next_url)

@@ -1,0 +1,83 @@
+"""Shared fixtures: one devstack and one app server for the whole test session."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support import Account, AppServer, Client, make_user, session_client
+
+ROLES_UNDER_TEST = ("owner", "org_admin", "detective", "supervisor", "agency_admin", "auditor")
+
+
+@pytest.fixture(scope="session")
+def devstack() -> Iterator[Any]:
+    from devstack import seed, stack
+    from devstack.worker_loop import WorkerLoop
+
+    # moto's server and the app share werkzeug's request log: too loud to read failures by.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    server = AppServer()
+    local = stack.start(
+        visibility_seconds=1,
+        extra_env={
+            "PORCHLIGHT_PUBLIC_URL": server.url,
+            # Hundreds of logins come from 127.0.0.1 in a test run; the IP limit has its own
+            # test on a second app with a low limit.
+            "PORCHLIGHT_LOGIN_IP_LIMIT": "100000",
+        },
+    )
+    from app import create_app
+
+    app = create_app()
+    seed.seed()
+    loop = WorkerLoop(local.client("sqs"), {"mail": local.queue_url("mail")}, stack.REGION,
+                      wait_seconds=1).start()
+    server.start(app)
+    local.app = app
+    local.app_server = server
+    local.base_url = server.url
+    local.settings = app.config["SETTINGS"]
+    local.loop = loop
+    yield local
+    server.stop()
+    loop.stop()
+    local.stop()
+    for key in local.env:
+        os.environ.pop(key, None)
+
+
+@pytest.fixture(scope="session")
+def base_url(devstack: Any) -> str:
+    return str(devstack.base_url)
+
+
+@pytest.fixture(scope="session")
+def settings(devstack: Any) -> Any:
+    return devstack.settings
+
+
+@pytest.fixture
+def client(base_url: str) -> Client:
+    return Client(base_url)
+
+
+@pytest.fixture
+def make_account(devstack: Any) -> Any:
+    return make_user
+
+
+@pytest.fixture
+def signed_in(devstack: Any, base_url: str, settings: Any) -> Any:
+    """signed_in(role) -> (client, account): a fresh user of that role, MFA done."""
+
+    def build(role: str) -> tuple[Client, Account]:
+        account = make_user(role)
+        return session_client(base_url, settings, account), account
+
+    return build

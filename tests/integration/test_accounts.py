@@ -1,0 +1,102 @@
+"""Sign-up, log-in, log-out and password reset over HTTP against devstack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.services import audit
+from tests.support import PASSWORD, Client, link_in, unique_email, wait_for_mail
+
+
+def actions_about(user_id: str) -> list[str]:
+    return [e.action for e in audit.activity_of(user_id)]
+
+
+def signup(client: Client, email: str, password: str = PASSWORD) -> Any:
+    return client.post_form("/signup", {"display_name": "Dana", "email": email,
+                                        "password": password})
+
+
+def test_owner_signs_up_and_lands_on_home(client: Client) -> None:
+    email = unique_email("owner")
+    response = signup(client, email)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/?welcome=1")
+    home = client.get("/?welcome=1")
+    assert "Hello, Dana" in home.text and "Your cameras" in home.text
+    me = client.get("/api/me").json()["user"]
+    assert me["role"] == "owner" and me["email"] == email
+    assert "account.signed_up" in actions_about(me["id"])
+
+
+def test_sign_up_with_taken_email_explains(client: Client) -> None:
+    email = unique_email()
+    assert signup(client, email).status_code == 302
+    again = signup(Client(client.base), email.upper())
+    assert again.status_code == 409
+    assert "already exists" in again.text
+
+
+def test_sign_up_form_errors_are_plain_and_keep_input(client: Client) -> None:
+    response = client.post_form("/signup", {"display_name": "Dana", "email": "not-an-email",
+                                            "password": "short"})
+    assert response.status_code == 422
+    assert "Enter an email address like name@example.org." in response.text
+    assert "Use at least 10 characters." in response.text
+    assert 'value="not-an-email"' in response.text
+    assert 'aria-invalid="true"' in response.text
+
+
+def test_login_logout_round_trip_is_audited(client: Client, make_account: Any) -> None:
+    account = make_account("owner")
+    response = client.login(account.email, account.password)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get("/account/activity").status_code == 200
+    out = client.post_form("/logout")
+    assert out.status_code == 302
+    assert client.get("/account/activity").status_code == 302  # back to the log-in page
+    acts = actions_about(account.user.user_id)
+    assert "login.succeeded" in acts and "logout" in acts
+
+
+def test_wrong_password_is_refused_without_saying_which_part(client: Client,
+                                                             make_account: Any) -> None:
+    account = make_account("owner")
+    wrong = client.login(account.email, "not the password")
+    unknown = client.login(unique_email(), "not the password")
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        assert "do not match an account" in response.text
+    assert "login.failed" in actions_about(account.user.user_id)
+
+
+def test_password_reset_by_emailed_link(client: Client, make_account: Any) -> None:
+    account = make_account("owner")
+    other_device = Client(client.base)
+    assert other_device.login(account.email, account.password).status_code == 302
+    sent = client.post_form("/password/forgot", {"email": account.email})
+    assert sent.status_code == 200 and "Check your email" in sent.text
+    mail = wait_for_mail(account.email, "Reset")
+    link = link_in(mail, "/password/reset/")
+    path = link.split(client.base, 1)[1]
+    assert client.get(path).status_code == 200
+    new_password = "a brand new porch light"
+    done = client.post_form(path, {"password": new_password})
+    assert done.status_code == 302 and "reset=1" in done.headers["Location"]
+    # The link works once; old password gone; other sessions signed out.
+    assert client.get(path).status_code == 410
+    assert client.login(account.email, account.password).status_code == 401
+    assert Client(client.base).login(account.email, new_password).status_code == 302
+    assert other_device.get("/account/activity").status_code == 302
+    assert "password.reset" in actions_about(account.user.user_id)
+
+
+def test_reset_for_unknown_email_answers_the_same(client: Client) -> None:
+    response = client.post_form("/password/forgot", {"email": unique_email()})
+    assert response.status_code == 200 and "Check your email" in response.text
+
+
+def test_reset_with_forged_token_is_refused(client: Client) -> None:
+    assert client.get("/password/reset/forged-token").status_code == 410
+    response = client.post_form("/password/reset/forged-token", {"password": "whatever-long-1"})
+    assert response.status_code == 410
