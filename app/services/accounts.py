@@ -77,6 +77,8 @@ def get_agency(agency_id: str) -> Agency:
 
 
 def get_user(user_id: str) -> User:
+    if not user_id or len(user_id) > 64:
+        raise NotFoundError("No such user.")
     try:
         return User.get(user_id, consistent_read=True)
     except DoesNotExist as exc:
@@ -84,8 +86,11 @@ def get_user(user_id: str) -> User:
 
 
 def find_by_email(email: str) -> User | None:
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        return None  # also keeps empty strings away from DynamoDB keys
     try:
-        claim = EmailClaim.get(normalise_email(email), consistent_read=True)
+        claim = EmailClaim.get(email, consistent_read=True)
     except DoesNotExist:
         return None
     try:

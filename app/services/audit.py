@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,11 @@ from app.models.audit import AuditEvent, AuditHead
 from app.services import clock
 
 MAX_APPEND_ATTEMPTS = 20
+# Appends from one process go one at a time. Across processes (Lambda containers) the
+# conditional transaction in try_append is what keeps each place in a chain single; moto's
+# server does not serialise concurrent transactions, so without this lock a threaded devstack
+# could write two events at one seq and report a false break.
+_APPEND_LOCK = threading.Lock()
 
 
 class AuditWriteError(RuntimeError):
@@ -57,19 +63,19 @@ def record(
     subject_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the agency's chain.
-
-    The event is put only if its seq is free, and the chain's head moves from seq-1 to seq in the
-    same transaction, so two writers can never share a place in a chain; the loser retries.
-    """
+    """Append one event to the agency's chain; a writer that loses a race re-reads and retries."""
     chain = chain_for(agency_id)
     details_json = auditchain.canonical_json(details or {})
+    with _APPEND_LOCK:
+        return _append(chain, agency_id, actor, action, subject_id, details_json)
+
+
+def _append(chain: str, agency_id: str, actor: Actor, action: str, subject_id: str | None,
+            details_json: str) -> AuditEvent:
     for _ in range(MAX_APPEND_ATTEMPTS):
         head = _head(chain)
-        prev_seq, prev_hash = (head.seq, head.hash) if head else (0, auditchain.GENESIS)
         event = AuditEvent(
             chain=chain,
-            seq=int(prev_seq) + 1,
             event_id=uuid.uuid4().hex,
             at=clock.iso(clock.now()),
             actor_id=actor.user_id,
@@ -79,23 +85,35 @@ def record(
             agency_id=agency_id,
             ip=actor.ip,
             details=details_json,
-            prev_hash=prev_hash,
-            hash="",
         )
-        event.hash = auditchain.event_hash(prev_hash, event.body())
-        new_head = AuditHead(chain=chain, seq=event.seq, hash=event.hash)
-        try:
-            with TransactWrite(connection=_connection()) as tx:
-                tx.save(event, condition=AuditEvent.seq.does_not_exist())
-                if head is None:
-                    tx.save(new_head, condition=AuditHead.chain.does_not_exist())
-                else:
-                    tx.save(new_head, condition=AuditHead.seq == prev_seq)
+        if try_append(event, head):
             return event
-        except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
     raise AuditWriteError(f"could not append to {chain} after {MAX_APPEND_ATTEMPTS} attempts")
+
+
+def try_append(event: AuditEvent, head: AuditHead | None) -> bool:
+    """Place the event right after `head` (None: first in its chain); False if the place is taken.
+
+    The event is put only if its seq is free, and the chain's head moves from seq-1 to seq in the
+    same transaction, so two writers can never share a place in a chain.
+    """
+    prev_seq, prev_hash = (int(head.seq), head.hash) if head else (0, auditchain.GENESIS)
+    event.seq = prev_seq + 1
+    event.prev_hash = prev_hash
+    event.hash = auditchain.event_hash(prev_hash, event.body())
+    new_head = AuditHead(chain=event.chain, seq=event.seq, hash=event.hash)
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.save(event, condition=AuditEvent.seq.does_not_exist())
+            if head is None:
+                tx.save(new_head, condition=AuditHead.chain.does_not_exist())
+            else:
+                tx.save(new_head, condition=AuditHead.seq == prev_seq)
+    except TransactWriteError as exc:
+        if exc.cause_response_code != "TransactionCanceledException":
+            raise
+        return False
+    return True
 
 
 def _connection() -> Connection:

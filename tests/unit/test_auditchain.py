@@ -79,7 +79,8 @@ def test_truncated_tail_is_detected_through_the_head() -> None:
 
 def test_break_reads_in_plain_words() -> None:
     found = auditchain.Break("agency#x", 7, "abc", "content does not match its hash")
-    assert str(found) == "chain agency#x: broken at seq 7 (event abc): content does not match its hash"
+    assert str(found) == (
+        "chain agency#x: broken at seq 7 (event abc): content does not match its hash")
 
 
 def test_canonical_json_is_key_order_independent() -> None:

@@ -1,0 +1,130 @@
+"""Every route x every role (and anonymous): who gets in, who is refused.
+
+The table below is written by hand, so a route whose access changes by accident fails here;
+a new route fails until it is added to the table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROLES_UNDER_TEST
+from tests.support import Client, make_user, session_client
+
+PUBLIC = "public"
+ANY = "any-user"
+AUDITOR = {"auditor"}
+ADMIN = {"agency_admin"}
+
+# (method, path) -> who may use it. Paths use sample values for their parameters.
+EXPECTED: dict[tuple[str, str], Any] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/signup"): PUBLIC,
+    ("POST", "/signup"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): ANY,
+    ("GET", "/password/forgot"): PUBLIC,
+    ("POST", "/password/forgot"): PUBLIC,
+    ("GET", "/password/reset/<token>"): PUBLIC,
+    ("POST", "/password/reset/<token>"): PUBLIC,
+    ("GET", "/invite/<token>"): PUBLIC,
+    ("POST", "/invite/<token>"): PUBLIC,
+    ("GET", "/mfa/setup"): ANY,
+    ("POST", "/mfa/setup"): ANY,
+    ("GET", "/mfa/verify"): ANY,
+    ("POST", "/mfa/verify"): ANY,
+    ("GET", "/account/activity"): ANY,
+    ("GET", "/account/sessions"): ANY,
+    ("POST", "/account/sessions/<public_id>/revoke"): ANY,
+    ("GET", "/admin/users"): ADMIN,
+    ("GET", "/admin/invitations"): ADMIN,
+    ("POST", "/admin/invitations"): ADMIN,
+    ("POST", "/admin/users/<user_id>/role"): ADMIN,
+    ("POST", "/admin/users/<user_id>/sessions/revoke"): ADMIN,
+    ("GET", "/audit"): AUDITOR,
+    ("GET", "/audit/verify"): AUDITOR,
+    ("GET", "/manifest.webmanifest"): PUBLIC,
+    ("GET", "/sw.js"): PUBLIC,
+    ("GET", "/offline"): PUBLIC,
+    ("GET", "/outbox"): PUBLIC,  # devstack only; 404 on every other stage
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/api/csrf"): PUBLIC,
+    ("GET", "/api/me"): ANY,
+    ("POST", "/api/accounts"): PUBLIC,
+    ("POST", "/api/session"): PUBLIC,
+    ("DELETE", "/api/session"): ANY,
+    ("POST", "/api/session/mfa"): ANY,
+    ("GET", "/api/me/activity"): ANY,
+    ("GET", "/api/me/sessions"): ANY,
+    ("DELETE", "/api/me/sessions/<public_id>"): ANY,
+    ("POST", "/api/invitations"): ADMIN,
+    ("GET", "/api/audit/events"): AUDITOR,
+    ("GET", "/static/<path:filename>"): PUBLIC,
+}
+
+SAMPLE = {"<token>": "no-such-token", "<public_id>": "0000000000000000",
+          "<path:filename>": "css/app.css"}
+
+
+def routes_of(app: Any) -> set[tuple[str, str]]:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found.add((method, rule.rule))
+    return found
+
+
+def test_every_route_is_in_the_table(devstack: Any) -> None:
+    assert routes_of(devstack.app) == set(EXPECTED)
+
+
+def allowed(rule: Any, role: str | None) -> bool:
+    if rule == PUBLIC:
+        return True
+    if role is None:
+        return False
+    return rule == ANY or role in rule
+
+
+@pytest.fixture(scope="module")
+def victims(devstack: Any) -> dict[str, Any]:
+    """Users the admin routes act upon, so no matrix call harms a shared account."""
+    return {role: make_user(role) for role in ROLES_UNDER_TEST}
+
+
+@pytest.mark.parametrize("role", [None, *ROLES_UNDER_TEST], ids=lambda r: r or "anonymous")
+def test_matrix(role: str | None, base_url: str, settings: Any, victims: dict[str, Any]) -> None:
+    failures = []
+    account = make_user(role) if role else None
+    target = victims["detective"].user.user_id
+    for (method, path), rule in sorted(EXPECTED.items()):
+        concrete = path.replace("<user_id>", target)
+        for key, value in SAMPLE.items():
+            concrete = concrete.replace(key, value)
+        # A fresh session per call: logout and revocation routes end the session they use.
+        client = session_client(base_url, settings, account) if account else Client(base_url)
+        api = path.startswith("/api/")
+        if method == "GET":
+            response = client.get(concrete)
+        elif api:
+            response = client.send_json(method, concrete, {})
+        else:
+            response = client.post_form(concrete, {})
+        status = response.status_code
+        location = response.headers.get("Location", "")
+        refused_anon = status == 401 or (status == 302 and location.startswith("/login?next="))
+        if rule == PUBLIC:
+            # Reached the view; a 401 here is the view's own answer to empty credentials.
+            ok = status != 403 and status < 500
+        elif allowed(rule, role):
+            ok = status != 403 and not refused_anon and status < 500
+        elif role is None:
+            ok = refused_anon
+        else:
+            ok = status == 403
+        if not ok:
+            failures.append(f"{method} {concrete} as {role or 'anonymous'}: {status} {location}")
+    assert not failures, "\n".join(failures)
