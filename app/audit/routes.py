@@ -7,16 +7,12 @@ from flask import render_template, request
 
 from app.audit import bp
 from app.core import roles
+from app.core.audit_words import ACTION_WORDS
 from app.core.errors import ValidationError
 from app.services import accounts, audit
 from app.web.access import allow, require_user
 
-ACTIONS = (
-    "account.signed_up", "account.locked", "login.succeeded", "login.failed", "logout",
-    "session.revoked", "session.expired", "invitation.created", "invitation.accepted",
-    "role.changed", "mfa.enrolled", "mfa.verified", "mfa.failed", "password.reset_requested",
-    "password.reset",
-)
+ACTIONS = tuple(ACTION_WORDS)
 
 
 def parse_filter(args: dict[str, str], agency_id: str) -> audit.AuditFilter:

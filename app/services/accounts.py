@@ -116,9 +116,12 @@ def _create_user(email: str, password: str, name: str, role: str, agency_id: str
                     condition=EmailClaim.email.does_not_exist())
             tx.save(user, condition=User.user_id.does_not_exist())
     except TransactWriteError as exc:
-        raise ConflictError(
-            "An account with this email already exists. Log in or reset your password.",
-        ) from exc
+        reasons = exc.cancellation_reasons or []
+        if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+            raise ConflictError(
+                "An account with this email already exists. Log in or reset your password.",
+            ) from exc
+        raise
     user.version = 1
     return user
 
@@ -144,7 +147,7 @@ def signup(email: str, password: str, name: str, agency_id: str, ip: str) -> Use
 def login(settings: Settings, email: str, password: str, ip: str, user_agent: str) -> LoginResult:
     throttle.check_ip(settings, ip)
     email = normalise_email(email)
-    throttle.check_lock(settings, email)
+    failures_on_record = throttle.check_lock(settings, email)
     user = find_by_email(email)
     ok = passwords.verify_password(user.password_hash if user else passwords.dummy_hash(),
                                    password or "")
@@ -158,7 +161,8 @@ def login(settings: Settings, email: str, password: str, ip: str, user_agent: st
                 audit.record(user.agency_id, Actor("system", "system", ip), "account.locked",
                              user.user_id, {"minutes": settings.lockout_seconds // 60})
         raise UnauthorizedError(BAD_LOGIN)
-    throttle.clear(email)
+    if failures_on_record:
+        throttle.clear(email)
     if passwords.needs_rehash(user.password_hash):
         user.update(actions=[User.password_hash.set(passwords.hash_password(password))])
     new = sessions.create(settings, user.user_id, user.role, ip, user_agent,

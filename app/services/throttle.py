@@ -35,11 +35,12 @@ def check_ip(settings: Settings, ip: str) -> None:
         )
 
 
-def check_lock(settings: Settings, email: str) -> None:
+def check_lock(settings: Settings, email: str) -> bool:
+    """Refuse while the account is locked; True when failures are on record (to clear later)."""
     try:
         item = Throttle.get(_email_key(email), consistent_read=True)
     except DoesNotExist:
-        return
+        return False
     now = int(time.time())
     if int(item.locked_until) > now:
         minutes = max(1, (int(item.locked_until) - now + 59) // 60)
@@ -48,6 +49,7 @@ def check_lock(settings: Settings, email: str) -> None:
             "minute(s), or reset your password.",
             retry_after=int(item.locked_until) - now,
         )
+    return True
 
 
 def record_failure(settings: Settings, email: str) -> bool:

@@ -146,7 +146,9 @@ def load_identity() -> Response | None:
     if not item.mfa_ok and not getattr(view, "_mfa_exempt", False):
         if wants_json():
             raise MfaRequiredError("Confirm your authenticator code to continue.")
-        return redirect(url_for("auth.mfa_setup" if not user.mfa_enrolled else "auth.mfa_verify"))
+        if not user.mfa_enrolled:
+            return redirect(url_for("auth.mfa_setup"))
+        return redirect(url_for("auth.mfa_verify", next=request.full_path.rstrip("?")))
     if ANY_USER not in access and user.role not in access:
         raise ForbiddenError(f"A {roles.LABELS.get(user.role, user.role)} cannot use this page.")
     return None

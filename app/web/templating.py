@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from app.core import roles
+from app.core.audit_words import words_for
 from app.web.access import current_session, current_user, settings
 
 NAV: dict[str, list[tuple[str, str]]] = {
@@ -36,3 +37,4 @@ def _context() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     app.context_processor(_context)
+    app.jinja_env.filters["action_words"] = words_for
