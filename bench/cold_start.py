@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from stats import percentile  # bench/stats.py: the script's folder is first on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
@@ -89,17 +91,6 @@ def timed(code: str, env: dict[str, str]) -> float:
     start = time.perf_counter()
     run_child(code, env)
     return time.perf_counter() - start
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return ordered[0]
-    rank = (len(ordered) - 1) * pct / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def summary(values: list[float]) -> dict[str, float]:

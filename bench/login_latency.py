@@ -30,6 +30,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from stats import percentile  # bench/stats.py: the script's folder is first on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # `python bench/login_latency.py` puts only bench/ on the path
@@ -39,17 +41,6 @@ PASSWORD = "owner-demo-pass-1"  # devstack/seed.py: demo data, in memory only
 WARMUP = 5
 ARGON2_VERIFIES = 20
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return ordered[0]
-    rank = (len(ordered) - 1) * pct / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def summary_ms(seconds: list[float]) -> dict[str, float]:
@@ -66,33 +57,6 @@ def show(label: str, stats: dict[str, float]) -> None:
 
 def rounded(stats: dict[str, float]) -> dict[str, float]:
     return {key: round(value, 2) for key, value in stats.items()}
-
-
-class LoopbackServer:
-    """The app over real HTTP on a free loopback port, in a thread (as tests/support.py does).
-
-    The port is bound before the stack starts, because PORCHLIGHT_PUBLIC_URL must name it.
-    """
-
-    def __init__(self) -> None:
-        from werkzeug.serving import make_server
-
-        self._app: Any = None
-        self.server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
-        return self._app(environ, start_response)
-
-    def start(self, app: Any) -> None:
-        self._app = app
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self.server.shutdown()
-        self.server.server_close()
 
 
 class Probe:
@@ -291,6 +255,7 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     from devstack import seed, stack
+    from tests.support import AppServer
 
     load = os.getloadavg()[0]
     print(f"login latency on devstack: {args.logins} JSON logins and {args.form_logins} form "
@@ -298,7 +263,7 @@ def main() -> int:
     print(f"load average (1 min) {load:.2f} on {os.cpu_count()} CPUs"
           + ("; other work is running, so expect noisy figures" if load >= 1 else ""))
     started = time.perf_counter()
-    server = LoopbackServer()
+    server = AppServer()
     local = stack.start(extra_env={"PORCHLIGHT_PUBLIC_URL": server.url,
                                    "PORCHLIGHT_LOGIN_IP_LIMIT": "100000"})
     try:

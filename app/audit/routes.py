@@ -59,5 +59,5 @@ def log() -> Any:
 @bp.route("/verify")
 @allow(roles.AUDITOR)
 def verify() -> Any:
-    chains, count, breaks = audit.verify_all()
+    chains, count, breaks = audit.verify_all(only=audit.chain_for(require_user().agency_id))
     return render_template("audit/verify.html", chains=chains, count=count, breaks=breaks)

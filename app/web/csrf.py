@@ -19,11 +19,21 @@ FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 
 
+def _anon_binding() -> str:
+    """The random value of this browser's pre-login CSRF cookie (made when missing)."""
+    if "csrf_anon" not in g:
+        g.csrf_anon = request.cookies.get(ANON_COOKIE) or ""
+        if not g.csrf_anon or len(g.csrf_anon) > 100:
+            g.csrf_anon = tokens.new_token(16)
+            g.csrf_set_cookie = True
+    return str(g.csrf_anon)
+
+
 def _binding() -> str:
     item = current_session()
     if item is not None:
         return "s:" + item.session_id
-    return "a:" + g.csrf_anon
+    return "a:" + _anon_binding()
 
 
 def csrf_token() -> str:
@@ -31,10 +41,7 @@ def csrf_token() -> str:
 
 
 def check_csrf() -> None:
-    g.csrf_anon = request.cookies.get(ANON_COOKIE) or ""
-    if not g.csrf_anon or len(g.csrf_anon) > 100:
-        g.csrf_anon = tokens.new_token(16)
-        g.csrf_set_cookie = True
+    _anon_binding()
     if request.method in SAFE_METHODS or request.endpoint is None:
         return
     sent = request.headers.get(HEADER) or ""

@@ -13,7 +13,7 @@ import pytest
 
 from app.models.audit import AuditEvent, AuditHead
 from app.services import audit
-from tests.support import Client
+from tests.support import Client, make_user, session_client
 
 ROOT = Path(__file__).resolve().parents[2]
 TAMPER_AGENCY = "tamper-pd"
@@ -85,12 +85,15 @@ def test_tamper_truncated_tail_is_named(chain: list[AuditEvent]) -> None:
     assert mine and "missing" in mine[0].reason
 
 
-def test_auditor_page_shows_tampering(signed_in: Any, chain: list[AuditEvent]) -> None:
-    auditor, _ = signed_in("auditor")
+def test_auditor_page_shows_tampering_in_their_program_only(
+        base_url: str, settings: Any, signed_in: Any, chain: list[AuditEvent]) -> None:
+    auditor = session_client(base_url, settings, make_user("auditor", agency_id=TAMPER_AGENCY))
+    elsewhere, _ = signed_in("auditor")  # the demo program's auditor
     assert "Intact" in auditor.get("/audit/verify").text
     chain[0].update(actions=[AuditEvent.ip.set("10.0.0.1")])
     page = auditor.get("/audit/verify").text
     assert "has been altered" in page and "broken at seq 1" in page
+    assert "Intact" in elsewhere.get("/audit/verify").text
 
 
 def test_a_writer_with_a_stale_head_cannot_take_a_place(devstack: Any) -> None:
