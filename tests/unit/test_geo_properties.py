@@ -1,0 +1,95 @@
+"""Property tests: the search cover never misses a camera, the view test agrees with vectors."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from app.core import geo
+
+lats = st.floats(min_value=-60, max_value=70, allow_nan=False)
+lons = st.floats(min_value=-170, max_value=170, allow_nan=False)
+radii = st.floats(min_value=20, max_value=1500, allow_nan=False)
+angles = st.floats(min_value=0, max_value=359.999, allow_nan=False)
+
+
+def destination(lat: float, lon: float, bearing: float, dist_m: float) -> tuple[float, float]:
+    """The point `dist_m` away along `bearing` (spherical Earth), for making cameras."""
+    d = dist_m / geo.EARTH_RADIUS_M
+    p1, l1, b = math.radians(lat), math.radians(lon), math.radians(bearing)
+    p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
+    l2 = l1 + math.atan2(math.sin(b) * math.sin(d) * math.cos(p1),
+                         math.cos(d) - math.sin(p1) * math.sin(p2))
+    return math.degrees(p2), (math.degrees(l2) + 540) % 360 - 180
+
+
+def found_by(ranges: list[geo.Range], code: str) -> bool:
+    return any(r.cell == code[:geo.CELL_PRECISION] and r.low <= code <= r.high for r in ranges)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lats, lons, radii, st.lists(st.tuples(angles, st.floats(0, 0.999)), min_size=1,
+                                   max_size=20))
+def test_cover_never_misses_a_camera_inside_the_radius(lat: float, lon: float, radius: float,
+                                                       cams: list[tuple[float, float]]) -> None:
+    ranges = geo.cover(lat, lon, radius)
+    assert 1 <= len(ranges) <= 12
+    for bearing, fraction in cams:
+        c_lat, c_lon = destination(lat, lon, bearing, radius * fraction)
+        # Brute force decides who is inside; the cover must find every one of them.
+        if geo.distance_m(lat, lon, c_lat, c_lon) <= radius:
+            assert found_by(ranges, geo.geohash(c_lat, c_lon)), (c_lat, c_lon)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-60, max_value=60, allow_nan=False), lons)
+def test_cover_of_a_kilometre_touches_at_most_four_cells(lat: float, lon: float) -> None:
+    # A coarse cell is 4.9 km wide at the equator and 2.4 km at 60 degrees: a 2 km wide
+    # circle spans at most two of them each way up to there (further north, three).
+    assert len({r.cell for r in geo.cover(lat, lon, 1000)}) <= 4
+
+
+def unit(bearing: float) -> tuple[float, float]:
+    return math.sin(math.radians(bearing)), math.cos(math.radians(bearing))
+
+
+@settings(max_examples=500)
+@given(angles, st.floats(min_value=1, max_value=359, allow_nan=False), angles)
+def test_view_test_agrees_with_vectors(heading: float, fov: float, bearing: float) -> None:
+    hx, hy = unit(heading)
+    bx, by = unit(bearing)
+    cos_angle = hx * bx + hy * by
+    # Stay a hair away from the edge, where float rounding decides either way.
+    assume(abs(cos_angle - math.cos(math.radians(fov / 2))) > 1e-9)
+    assert geo.in_view(heading, fov, bearing) == (cos_angle > math.cos(math.radians(fov / 2)))
+
+
+def test_view_across_north() -> None:
+    assert geo.in_view(350, 40, 10)
+    assert geo.in_view(10, 40, 350)
+    assert not geo.in_view(350, 20, 10)
+    assert geo.in_view(0, 360, 180)
+
+
+@given(lats, lons)
+def test_decoded_cell_contains_the_point(lat: float, lon: float) -> None:
+    box = geo.decode(geo.geohash(lat, lon))
+    assert box.lat_lo <= lat <= box.lat_hi and box.lon_lo <= lon <= box.lon_hi
+
+
+@given(lats, lons)
+def test_approximate_place_is_within_about_100_m(lat: float, lon: float) -> None:
+    a_lat, a_lon = geo.approximate(lat, lon)
+    assert geo.distance_m(lat, lon, a_lat, a_lon) <= 115
+
+
+def test_sees_a_scene_in_front_but_not_behind() -> None:
+    cam = (36.16228, -86.77448)
+    north = destination(*cam, 0, 20)
+    south = destination(*cam, 180, 20)
+    far = destination(*cam, 0, 80)
+    assert geo.sees(*cam, 0, 90, 30, *north)
+    assert not geo.sees(*cam, 0, 90, 30, *south)
+    assert not geo.sees(*cam, 0, 90, 30, *far)
