@@ -42,9 +42,9 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     headers.init_app(app)
     errors.init_app(app)
 
-    from app import account, admin, api, audit, auth, devtools, home, pwa
+    from app import account, admin, api, audit, auth, cameras, devtools, home, police, pwa
 
-    for module in (home, auth, account, admin, audit, pwa, api, devtools):
+    for module in (home, auth, account, admin, audit, cameras, police, pwa, api, devtools):
         app.register_blueprint(module.bp)
 
     from app.web import templating

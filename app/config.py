@@ -14,6 +14,7 @@ class ConfigError(RuntimeError):
     """A required setting is missing or malformed; the message names it."""
 
 
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 POLICE_IDLE_DEFAULT = 30 * 60
 OWNER_IDLE_DEFAULT = 12 * 60 * 60
 ABSOLUTE_DEFAULT = 12 * 60 * 60
@@ -42,6 +43,8 @@ class Settings:
     login_ip_limit: int = 30  # attempts per IP per window
     login_ip_window_seconds: int = 5 * 60
     max_body_bytes: int = 1024 * 1024
+    # Map tiles: a URL template such as OpenStreetMap's; empty means maps draw without tiles.
+    tile_url: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -111,4 +114,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         login_max_failures=_int(env, "PORCHLIGHT_LOGIN_MAX_FAILURES", 5),
         lockout_seconds=_int(env, "PORCHLIGHT_LOCKOUT_SECONDS", 15 * 60),
         login_ip_limit=_int(env, "PORCHLIGHT_LOGIN_IP_LIMIT", 30),
+        tile_url=env.get("PORCHLIGHT_TILE_URL", "" if stage == "devstack" else OSM_TILES),
     )

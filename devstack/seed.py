@@ -6,14 +6,13 @@ the developer's own machine. Nothing here runs against real AWS.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from app.core import geo, roles
-from app.models.cameras import Camera
+from app.core import roles
+from app.core.cameras import parse_camera
 from app.models.users import Agency, User
-from app.services import accounts, audit, clock
+from app.services import accounts, audit, clock, registry
 
 AGENCY_ID = "demo-metro"
 DOMAIN = "demo.porchlight.test"
@@ -79,18 +78,20 @@ def seed() -> list[DemoUser]:
     for a, avenue in enumerate(AVENUES):
         for s, street in enumerate(STREETS):
             lat, lon = intersection(a, s)
-            owner = owners[(a + s) % 2]
-            Camera(
-                camera_id=uuid.uuid4().hex, owner_id=owner.user_id, agency_id=AGENCY_ID,
-                nickname=f"{street} at {avenue}", lat=lat, lon=lon,
-                geohash=geo.geohash(lat, lon), cell=geo.geohash(lat, lon, geo.CELL_PRECISION),
-                heading_deg=(35 + 90 * ((a + s) % 4)) % 360, fov_deg=90, range_m=30,
-                mount=MOUNTS[(a * 4 + s) % len(MOUNTS)], facing="street",
-                retention_days=(7, 14, 30)[(a + s) % 3], tier=TIERS[(a * 4 + s) % len(TIERS)],
-                visibility=("exact", "approximate", "exact")[(a + 2 * s) % 3],
-                street=f"{avenue} & {street}, Nashville",
-                created_at=now - timedelta(days=30 * (a + s)), confirmed_at=now,
-            ).save()
+            spec = parse_camera({
+                "nickname": f"{street} at {avenue}", "lat": lat, "lon": lon,
+                "heading_deg": (35 + 90 * ((a + s) % 4)) % 360, "fov_deg": 90, "range_m": 30,
+                "mount": MOUNTS[(a * 4 + s) % len(MOUNTS)], "facing": "street",
+                "retention_days": (7, 14, 30)[(a + s) % 3],
+                "tier": TIERS[(a * 4 + s) % len(TIERS)],
+                "visibility": ("exact", "approximate", "exact", "hidden")[(a + 2 * s) % 4],
+                "attested": True, "street": f"{avenue} & {street}, Nashville",
+            })
+            camera = registry.new_camera(owners[(a + s) % 2], spec)
+            camera.created_at = now - timedelta(days=30 * (a + s))
+            if (a, s) == (4, 3):
+                camera.confirmed_at = now - timedelta(days=400)  # one stale camera to confirm
+            camera.save()
             count += 1
     audit.record(AGENCY_ID, audit.SYSTEM, "registry.seeded", "-", {"cameras": count})
     return list(DEMO_USERS)

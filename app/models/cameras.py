@@ -1,8 +1,10 @@
-"""Registered cameras (the registry issue extends this model)."""
+"""Registered cameras: where they are, where they look, and what their owner shares."""
 
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -56,7 +58,13 @@ class Camera(BaseModel):
     tier = UnicodeAttribute()  # registered, on_request, on_alert, always
     visibility = UnicodeAttribute()  # exact, approximate, hidden
     street = UnicodeAttribute(default="")
+    org_id = UnicodeAttribute(null=True)
+    refused_offenses: ListAttribute[str] = ListAttribute(default=list)  # a list of strings
+    paused = BooleanAttribute(default=False)
+    photo_key = UnicodeAttribute(null=True)
+    attested_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute(null=True)
     confirmed_at = UTCDateTimeAttribute()
     version = VersionAttribute()
 

@@ -5,8 +5,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, render_template, url_for
+from flask import Response, current_app, render_template, send_from_directory, url_for
 
+from app.core.errors import NotFoundError
 from app.pwa import bp
 from app.web.access import PUBLIC, allow
 
@@ -64,6 +65,25 @@ def service_worker() -> Response:
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response
+
+
+VENDOR = {"leaflet": "xstatic.pkg.leaflet", "markercluster": "xstatic.pkg.leaflet_markercluster"}
+
+
+@lru_cache(maxsize=4)
+def vendor_dir(package: str) -> str:
+    import importlib
+
+    return str(importlib.import_module(VENDOR[package]).BASE_DIR)
+
+
+@bp.route("/vendor/<package>/<path:filename>")
+@allow(PUBLIC, mfa_exempt=True)
+def vendor(package: str, filename: str) -> Any:
+    """Leaflet and its cluster plugin, served from the PyPI packages (never from a CDN)."""
+    if package not in VENDOR or filename.endswith(".map"):
+        raise NotFoundError()
+    return send_from_directory(vendor_dir(package), filename, max_age=86400)
 
 
 @bp.route("/offline")

@@ -1,11 +1,28 @@
-"""Reading the camera registry (registration itself arrives with the registry issue)."""
+"""The camera registry: owners register, edit, pause and withdraw; police search. Audited."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from pynamodb.exceptions import DoesNotExist
+
+from app.core import geo, roles
+from app.core.cameras import CameraSpec, is_stale
+from app.core.errors import ForbiddenError, NotFoundError, ValidationError
+from app.core.search import Candidate, SearchResult, classify
 from app.models.cameras import Camera
+from app.models.users import Agency, User
+from app.services import audit, clock
+from app.services.audit import Actor
+
+DEFAULT_RADIUS_M = 300
+MAX_RADIUS_M = 2000
+QUERY_THREADS = 12
 
 
 @dataclass(frozen=True)
@@ -15,7 +32,7 @@ class AgencySummary:
 
 
 def cameras_of(owner_id: str) -> list[Camera]:
-    return list(Camera.owner_index.query(owner_id))
+    return sorted(Camera.owner_index.query(owner_id), key=lambda c: c.created_at)
 
 
 def agency_summary(agency_id: str) -> AgencySummary:
@@ -23,3 +40,188 @@ def agency_summary(agency_id: str) -> AgencySummary:
     for camera in Camera.scan(Camera.agency_id == agency_id, attributes_to_get=["tier"]):
         tiers[camera.tier] += 1
     return AgencySummary(sum(tiers.values()), dict(tiers))
+
+
+def _apply(camera: Camera, spec: CameraSpec) -> None:
+    camera.nickname = spec.nickname
+    camera.lat, camera.lon = spec.lat, spec.lon
+    camera.geohash = geo.geohash(spec.lat, spec.lon)
+    camera.cell = camera.geohash[: geo.CELL_PRECISION]
+    camera.heading_deg, camera.fov_deg = spec.heading_deg, spec.fov_deg
+    camera.range_m = spec.range_m
+    camera.mount, camera.facing = spec.mount, spec.facing
+    camera.retention_days = spec.retention_days
+    camera.tier, camera.visibility = spec.tier, spec.visibility
+    camera.refused_offenses = list(spec.refused_offenses)
+    camera.street = spec.street
+
+
+def new_camera(owner: User, spec: CameraSpec, org_id: str | None = None) -> Camera:
+    """A camera item for the owner, not yet saved (bulk import saves many in one go)."""
+    moment = clock.now()
+    camera = Camera(camera_id=uuid.uuid4().hex, owner_id=owner.user_id,
+                    agency_id=owner.agency_id, org_id=org_id, created_at=moment,
+                    confirmed_at=moment, attested_at=moment, updated_at=moment)
+    _apply(camera, spec)
+    return camera
+
+
+def _summary(camera: Camera) -> dict[str, Any]:
+    """What the audit log keeps of a camera: never its location."""
+    return {"camera": camera.camera_id, "nickname": camera.nickname, "tier": camera.tier,
+            "visibility": camera.visibility}
+
+
+def register(owner: User, spec: CameraSpec, ip: str) -> Camera:
+    if owner.role not in roles.PUBLIC_ROLES:
+        raise ForbiddenError("Only camera owners and organisation admins register cameras.")
+    camera = new_camera(owner, spec)
+    camera.save(condition=Camera.camera_id.does_not_exist())
+    audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "camera.registered",
+                 owner.user_id, _summary(camera))
+    return camera
+
+
+def owned(owner: User, camera_id: str) -> Camera:
+    """The owner's camera; another owner's camera is "not found", never "forbidden"."""
+    if not camera_id or len(camera_id) > 64:
+        raise NotFoundError("No such camera.")
+    try:
+        camera = Camera.get(camera_id, consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFoundError("No such camera.") from exc
+    if camera.owner_id != owner.user_id:
+        raise NotFoundError("No such camera.")
+    return camera
+
+
+def update(owner: User, camera_id: str, spec: CameraSpec, ip: str) -> Camera:
+    camera = owned(owner, camera_id)
+    before = _summary(camera)
+    _apply(camera, spec)
+    camera.updated_at = camera.confirmed_at = camera.attested_at = clock.now()
+    camera.save()  # the version attribute refuses a concurrent edit
+    audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "camera.updated",
+                 owner.user_id, {**_summary(camera), "before": before})
+    return camera
+
+
+def set_paused(owner: User, camera_id: str, paused: bool, ip: str) -> Camera:
+    camera = owned(owner, camera_id)
+    camera.update(actions=[Camera.paused.set(paused), Camera.updated_at.set(clock.now())])
+    audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip),
+                 "camera.paused" if paused else "camera.resumed", owner.user_id,
+                 _summary(camera))
+    return camera
+
+
+def confirm(owner: User, camera_id: str, ip: str) -> Camera:
+    camera = owned(owner, camera_id)
+    camera.update(actions=[Camera.confirmed_at.set(clock.now())])
+    audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "camera.confirmed",
+                 owner.user_id, _summary(camera))
+    return camera
+
+
+def withdraw(owner: User, camera_id: str, ip: str) -> None:
+    """Delete for real: the item goes; the audit log keeps a tombstone without the location."""
+    camera = owned(owner, camera_id)
+    camera.delete()
+    audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "camera.withdrawn",
+                 owner.user_id, {"camera": camera.camera_id, "nickname": camera.nickname})
+
+
+def needs_confirmation(camera: Camera) -> bool:
+    return is_stale(camera.confirmed_at, clock.now())
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    lat: float
+    lon: float
+    radius_m: float
+    incident_at: datetime
+    case_number: str
+
+
+def check_search(data: dict[str, Any], max_radius: float) -> SearchRequest:
+    errors: dict[str, str] = {}
+    values: dict[str, float] = {}
+    for name, low, high in (("lat", -90, 90), ("lon", -180, 180), ("radius_m", 1, max_radius)):
+        raw = data.get(name, DEFAULT_RADIUS_M if name == "radius_m" else None)
+        try:
+            values[name] = float(raw)  # type: ignore[arg-type]
+            if not low <= values[name] <= high:
+                errors[name] = f"must be from {low:g} to {high:g}"
+        except (TypeError, ValueError):
+            errors[name] = "must be a number"
+    case = str(data.get("case_number") or "").strip()
+    if not 3 <= len(case) <= 40:
+        errors["case_number"] = "Enter the case number (3 to 40 characters)."
+    incident_at = None
+    try:
+        incident_at = datetime.fromisoformat(str(data.get("incident_at") or ""))
+        if incident_at.tzinfo is None:
+            raise ValueError("no time zone")
+        if incident_at > clock.now():
+            errors["incident_at"] = "The incident time cannot be in the future."
+    except ValueError:
+        errors["incident_at"] = "Give the incident time with its zone, like 2026-11-21T19:40Z."
+    if errors or incident_at is None:
+        raise ValidationError("The search needs a place, a radius, a time and a case number.",
+                              errors)
+    return SearchRequest(values["lat"], values["lon"], values["radius_m"], incident_at, case)
+
+
+def _candidates(lat: float, lon: float, radius_m: float) -> list[Camera]:
+    ranges = geo.cover(lat, lon, radius_m)
+
+    def one(rng: geo.Range) -> list[Camera]:
+        return list(Camera.cell_index.query(rng.cell, Camera.geohash.between(rng.low, rng.high)))
+
+    # One parallel round of Queries (at most 12), as it would be on DynamoDB.
+    with ThreadPoolExecutor(max_workers=min(QUERY_THREADS, len(ranges))) as pool:
+        return [camera for batch in pool.map(one, ranges) for camera in batch]
+
+
+def _candidate(camera: Camera) -> Candidate:
+    return Candidate(
+        camera_id=camera.camera_id, owner_id=camera.owner_id, nickname=camera.nickname,
+        lat=float(camera.lat), lon=float(camera.lon), heading_deg=float(camera.heading_deg),
+        fov_deg=float(camera.fov_deg), range_m=float(camera.range_m), mount=camera.mount,
+        tier=camera.tier, visibility=camera.visibility,
+        retention_days=int(camera.retention_days), confirmed_at=camera.confirmed_at,
+        paused=bool(camera.paused),
+    )
+
+
+def max_radius(agency_id: str) -> float:
+    try:
+        agency = Agency.get(agency_id)
+    except DoesNotExist:
+        return MAX_RADIUS_M
+    return float(getattr(agency, "max_radius_m", None) or MAX_RADIUS_M)
+
+
+def search(officer: User, request: SearchRequest, ip: str) -> SearchResult:
+    """The cameras that could have seen the incident; the search and each owner are audited."""
+    if officer.role not in (roles.DETECTIVE, roles.SUPERVISOR):
+        raise ForbiddenError("Only detectives and supervisors search the registry.")
+    cameras = [c for c in _candidates(request.lat, request.lon, request.radius_m)
+               if c.agency_id == officer.agency_id]
+    result = classify((_candidate(c) for c in cameras), request.lat, request.lon,
+                      request.radius_m, request.incident_at, clock.now())
+    actor = Actor(officer.user_id, officer.role, ip)
+    audit.record(officer.agency_id, actor, "registry.searched", "-", {
+        "case": request.case_number, "lat": round(request.lat, 5), "lon": round(request.lon, 5),
+        "radius_m": request.radius_m, "incident_at": request.incident_at.isoformat(),
+        "shown": len(result.hits), "hidden": result.hidden_count,
+    })
+    # Every owner whose camera the search returned sees who searched, when, and for which case.
+    per_owner: dict[str, list[str]] = {}
+    for hit in result.hits:
+        per_owner.setdefault(hit.owner_id, []).append(hit.nickname)
+    for owner_id, names in per_owner.items():
+        audit.record(officer.agency_id, actor, "registry.camera_found", owner_id,
+                     {"case": request.case_number, "cameras": ", ".join(sorted(names))})
+    return result

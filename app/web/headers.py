@@ -7,11 +7,21 @@ import secrets
 from flask import Flask, g, request
 from werkzeug.wrappers import Response
 
+from app.web.access import settings
+
 
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return str(g.csp_nonce)
+
+
+def _tile_origin() -> str:
+    """The map tile server's origin, allowed as an image source ("" when maps have no tiles)."""
+    url = settings().tile_url
+    if not url.startswith("https://"):
+        return ""
+    return " " + "/".join(url.split("/", 3)[:3])
 
 
 def set_headers(response: Response) -> Response:
@@ -20,7 +30,7 @@ def set_headers(response: Response) -> Response:
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
         "style-src 'self'; "
-        "img-src 'self' data: blob:; "
+        f"img-src 'self' data: blob:{_tile_origin()}; "
         "connect-src 'self'; "
         "worker-src 'self'; "
         "manifest-src 'self'; "

@@ -18,7 +18,16 @@ class Field:
     max_length: int = 1000
 
 
-TYPE_WORDS = {str: "a string", int: "a whole number", bool: "true or false"}
+TYPE_WORDS = {str: "a string", int: "a whole number", float: "a number",
+              bool: "true or false", list: "a list"}
+
+
+def _is(value: Any, kind: type) -> bool:
+    if isinstance(value, bool):
+        return kind is bool
+    if kind is float:
+        return isinstance(value, int | float)
+    return isinstance(value, kind)
 
 
 def _body() -> dict[str, Any]:
@@ -40,8 +49,7 @@ def _body() -> dict[str, Any]:
 
 
 def _problem(value: Any, spec: Field) -> str | None:
-    ok = isinstance(value, spec.kind) and not (spec.kind is int and isinstance(value, bool))
-    if not ok:
+    if not _is(value, spec.kind):
         return "must be " + TYPE_WORDS.get(spec.kind, spec.kind.__name__)
     if isinstance(value, str) and len(value) > spec.max_length:
         return f"must be at most {spec.max_length} characters"

@@ -11,10 +11,14 @@ from app.core.audit_words import words_for
 from app.web.access import current_session, current_user, settings
 
 NAV: dict[str, list[tuple[str, str]]] = {
-    roles.OWNER: [("home.index", "Home"), ("account.activity", "My activity")],
-    roles.ORG_ADMIN: [("home.index", "Home"), ("account.activity", "My activity")],
-    roles.DETECTIVE: [("home.index", "Home"), ("account.activity", "My activity")],
-    roles.SUPERVISOR: [("home.index", "Home"), ("account.activity", "My activity")],
+    roles.OWNER: [("home.index", "Home"), ("cameras.index", "My cameras"),
+                  ("account.activity", "My activity")],
+    roles.ORG_ADMIN: [("home.index", "Home"), ("cameras.index", "My cameras"),
+                      ("account.activity", "My activity")],
+    roles.DETECTIVE: [("home.index", "Home"), ("police.search", "Search"),
+                      ("account.activity", "My activity")],
+    roles.SUPERVISOR: [("home.index", "Home"), ("police.search", "Search"),
+                       ("account.activity", "My activity")],
     roles.AGENCY_ADMIN: [("home.index", "Home"), ("admin.users", "Users"),
                          ("admin.invitations", "Invite"), ("account.activity", "My activity")],
     roles.AUDITOR: [("home.index", "Home"), ("audit.log", "Audit log"),
@@ -32,6 +36,7 @@ def _context() -> dict[str, Any]:
         "nav": NAV.get(user.role, []) if ready and user else [],
         "role_label": roles.LABELS,
         "is_devstack": settings().is_devstack,
+        "tile_url": settings().tile_url,
     }
 
 

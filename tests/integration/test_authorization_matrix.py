@@ -17,6 +17,8 @@ PUBLIC = "public"
 ANY = "any-user"
 AUDITOR = {"auditor"}
 ADMIN = {"agency_admin"}
+OWNERS = {"owner", "org_admin"}
+SEARCHERS = {"detective", "supervisor"}
 
 # (method, path) -> who may use it. Paths use sample values for their parameters.
 EXPECTED: dict[tuple[str, str], Any] = {
@@ -63,9 +65,29 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/api/invitations"): ADMIN,
     ("GET", "/api/audit/events"): AUDITOR,
     ("GET", "/static/<path:filename>"): PUBLIC,
+    ("GET", "/vendor/<package>/<path:filename>"): PUBLIC,
+    ("GET", "/cameras"): OWNERS,
+    ("GET", "/cameras/new"): OWNERS,
+    ("POST", "/cameras/new"): OWNERS,
+    ("GET", "/cameras/<camera_id>/edit"): OWNERS,
+    ("POST", "/cameras/<camera_id>/edit"): OWNERS,
+    ("POST", "/cameras/<camera_id>/pause"): OWNERS,
+    ("POST", "/cameras/<camera_id>/confirm"): OWNERS,
+    ("POST", "/cameras/<camera_id>/withdraw"): OWNERS,
+    ("GET", "/api/cameras"): OWNERS,
+    ("POST", "/api/cameras"): OWNERS,
+    ("GET", "/api/cameras/<camera_id>"): OWNERS,
+    ("PUT", "/api/cameras/<camera_id>"): OWNERS,
+    ("DELETE", "/api/cameras/<camera_id>"): OWNERS,
+    ("PUT", "/api/cameras/<camera_id>/paused"): OWNERS,
+    ("POST", "/api/cameras/<camera_id>/confirm"): OWNERS,
+    ("GET", "/search"): SEARCHERS,
+    ("POST", "/search"): SEARCHERS,
+    ("POST", "/api/search"): SEARCHERS,
 }
 
 SAMPLE = {"<token>": "no-such-token", "<public_id>": "0000000000000000",
+          "<camera_id>": "0" * 32, "<package>/<path:filename>": "leaflet/leaflet.css",
           "<path:filename>": "css/app.css"}
 
 

@@ -28,5 +28,14 @@ function focusErrorSummary() {
   if (summary) summary.focus();
 }
 
+// Forms marked .js-confirm ask before doing something that cannot be undone.
+function confirmDangerousForms() {
+  document.addEventListener('submit', (event) => {
+    const form = event.target.closest('.js-confirm');
+    if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+}
+
 new ServiceWorkerRegistrar().register();
+confirmDangerousForms();
 focusErrorSummary();

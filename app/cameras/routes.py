@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+
+from app.cameras import bp
+from app.cameras.forms import DEFAULTS, choices, form_values
+from app.core import roles
+from app.core.cameras import parse_camera
+from app.core.errors import ValidationError
+from app.services import registry
+from app.web.access import allow, client_ip, require_user
+
+OWNERS = (roles.OWNER, roles.ORG_ADMIN)
+
+
+def _form_data() -> dict[str, Any]:
+    data: dict[str, Any] = request.form.to_dict()
+    data["refused_offenses"] = request.form.getlist("refused_offenses")
+    return data
+
+
+@bp.route("/cameras")
+@allow(*OWNERS)
+def index() -> Any:
+    user = require_user()
+    cameras = registry.cameras_of(user.user_id)
+    return render_template("cameras/index.html", cameras=cameras,
+                           stale={c.camera_id for c in cameras if registry.needs_confirmation(c)},
+                           done=request.args.get("done"), **choices())
+
+
+@bp.route("/cameras/new", methods=["GET", "POST"])
+@allow(*OWNERS)
+def new() -> Any:
+    user = require_user()
+    if request.method == "GET":
+        return render_template("cameras/form.html", form=dict(DEFAULTS), errors={},
+                               camera=None, **choices())
+    data = _form_data()
+    try:
+        camera = registry.register(user, parse_camera(data), client_ip())
+    except ValidationError as exc:
+        return render_template("cameras/form.html", form=data, errors=exc.errors, camera=None,
+                               **choices()), 422
+    return redirect(url_for("cameras.index", done="added", _anchor=f"cam-{camera.camera_id}"))
+
+
+@bp.route("/cameras/<camera_id>/edit", methods=["GET", "POST"])
+@allow(*OWNERS)
+def edit(camera_id: str) -> Any:
+    user = require_user()
+    camera = registry.owned(user, camera_id)
+    if request.method == "GET":
+        return render_template("cameras/form.html", form=form_values(camera), errors={},
+                               camera=camera, **choices())
+    data = _form_data()
+    try:
+        registry.update(user, camera_id, parse_camera(data), client_ip())
+    except ValidationError as exc:
+        return render_template("cameras/form.html", form=data, errors=exc.errors,
+                               camera=camera, **choices()), 422
+    return redirect(url_for("cameras.index", done="saved"))
+
+
+@bp.route("/cameras/<camera_id>/pause", methods=["POST"])
+@allow(*OWNERS)
+def pause(camera_id: str) -> Any:
+    paused = request.form.get("paused", "1") == "1"
+    registry.set_paused(require_user(), camera_id, paused, client_ip())
+    return redirect(url_for("cameras.index", done="paused" if paused else "resumed"))
+
+
+@bp.route("/cameras/<camera_id>/confirm", methods=["POST"])
+@allow(*OWNERS)
+def confirm(camera_id: str) -> Any:
+    registry.confirm(require_user(), camera_id, client_ip())
+    return redirect(url_for("cameras.index", done="confirmed"))
+
+
+@bp.route("/cameras/<camera_id>/withdraw", methods=["POST"])
+@allow(*OWNERS)
+def withdraw(camera_id: str) -> Any:
+    registry.withdraw(require_user(), camera_id, client_ip())
+    return redirect(url_for("cameras.index", done="withdrawn"))

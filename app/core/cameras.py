@@ -1,0 +1,150 @@
+"""What a camera registration is, and the rules it must meet. Pure: no I/O.
+
+The same `parse_camera` checks the phone form, the JSON API and every CSV/GeoJSON row, so the
+three can never disagree on what is valid.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.core.errors import ValidationError
+
+MOUNTS = ("doorbell", "wall", "pole", "window", "other")
+FACINGS = ("street", "sidewalk", "parking", "entrance", "alley", "yard", "storefront", "other")
+TIERS = ("registered", "on_request", "on_alert", "always")
+VISIBILITIES = ("exact", "approximate", "hidden")
+OFFENSES = (
+    "violent_crime", "robbery", "burglary", "theft", "vandalism", "traffic_collision",
+    "missing_person", "drug_offense", "immigration", "protest_activity", "other",
+)
+TIER_WORDS = {
+    "registered": "Registered only",
+    "on_request": "Shared on request",
+    "on_alert": "Shared on alert",
+    "always": "Shared always",
+}
+STALE_AFTER = timedelta(days=365)
+MAX_NICKNAME = 60
+MAX_RANGE_M = 500
+MAX_RETENTION_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    """A valid registration, as the owner described it."""
+
+    nickname: str
+    lat: float
+    lon: float
+    heading_deg: float
+    fov_deg: float
+    range_m: float
+    mount: str
+    facing: str
+    retention_days: int
+    tier: str
+    visibility: str
+    attested: bool
+    refused_offenses: tuple[str, ...] = field(default_factory=tuple)
+    street: str = ""
+
+
+def _number(data: Mapping[str, Any], name: str, errors: dict[str, str], label: str,
+            low: float, high: float, *, low_open: bool = False, whole: bool = False
+            ) -> float:
+    raw = data.get(name)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        errors[name] = f"Enter the {label}."
+        return 0.0
+    if isinstance(raw, bool):
+        errors[name] = f"The {label} must be a number."
+        return 0.0
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        errors[name] = f"The {label} must be a number, not {str(raw)[:20]!r}."
+        return 0.0
+    if not math.isfinite(value):
+        errors[name] = f"The {label} must be a number."
+        return 0.0
+    if whole and value != int(value):
+        errors[name] = f"The {label} must be a whole number."
+    too_low = value <= low if low_open else value < low
+    if too_low or value > high:
+        bound = f"more than {low:g}" if low_open else f"at least {low:g}"
+        errors[name] = f"The {label} must be {bound} and at most {high:g} (got {value:g})."
+    return value
+
+
+def _choice(data: Mapping[str, Any], name: str, options: tuple[str, ...],
+            errors: dict[str, str], label: str, default: str | None = None) -> str:
+    value = str(data.get(name) or default or "").strip().lower()
+    if value not in options:
+        errors[name] = f"Choose the {label}: one of {', '.join(options)}."
+    return value
+
+
+def _truthy(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    return str(raw or "").strip().lower() in ("1", "true", "yes", "on", "y")
+
+
+def _offenses(raw: Any, errors: dict[str, str]) -> tuple[str, ...]:
+    if raw is None or raw == "":
+        return ()
+    items = raw if isinstance(raw, list | tuple) else str(raw).replace(";", "|").split("|")
+    values = tuple(sorted({str(item).strip().lower() for item in items if str(item).strip()}))
+    unknown = [v for v in values if v not in OFFENSES]
+    if unknown:
+        errors["refused_offenses"] = (f"Unknown offense categories: {', '.join(unknown)}. "
+                                      f"Use: {', '.join(OFFENSES)}.")
+    return values
+
+
+def parse_camera(data: Mapping[str, Any]) -> CameraSpec:
+    """A CameraSpec from loose input (form strings, JSON values, CSV cells), or every problem."""
+    errors: dict[str, str] = {}
+    nickname = str(data.get("nickname") or "").strip()
+    if not 1 <= len(nickname) <= MAX_NICKNAME:
+        errors["nickname"] = f"Give the camera a name (1 to {MAX_NICKNAME} characters)."
+    lat = _number(data, "lat", errors, "latitude", -90, 90)
+    lon = _number(data, "lon", errors, "longitude", -180, 180)
+    heading = _number(data, "heading_deg", errors, "heading (degrees from north)", 0, 360)
+    fov = _number(data, "fov_deg", errors, "field of view in degrees", 0, 360, low_open=True)
+    range_m = _number(data, "range_m", errors, "range in metres", 0, MAX_RANGE_M,
+                      low_open=True)
+    retention = _number(data, "retention_days", errors, "number of days the recorder keeps",
+                        0, MAX_RETENTION_DAYS, whole=True)
+    spec_kwargs = {
+        "mount": _choice(data, "mount", MOUNTS, errors, "mount"),
+        "facing": _choice(data, "facing", FACINGS, errors, "facing"),
+        "tier": _choice(data, "tier", TIERS, errors, "sharing tier"),
+        "visibility": _choice(data, "visibility", VISIBILITIES, errors, "map visibility"),
+    }
+    attested = _truthy(data.get("attested"))
+    if not attested:
+        errors["attested"] = ("Confirm that the camera does not look into private property or "
+                              "places where people expect privacy.")
+    refused = _offenses(data.get("refused_offenses"), errors)
+    street = str(data.get("street") or "").strip()[:120]
+    if errors:
+        raise ValidationError("Some camera details need fixing.", errors)
+    return CameraSpec(nickname=nickname, lat=round(lat, 7), lon=round(lon, 7),
+                      heading_deg=heading % 360, fov_deg=fov, range_m=range_m,
+                      retention_days=int(retention), attested=True, refused_offenses=refused,
+                      street=street, **spec_kwargs)
+
+
+def is_stale(confirmed_at: datetime, now: datetime) -> bool:
+    return now - confirmed_at >= STALE_AFTER
+
+
+def probably_kept(retention_days: int, incident_at: datetime, now: datetime) -> bool:
+    """Whether the recorder probably still holds footage of the incident."""
+    return now - incident_at < timedelta(days=retention_days)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from flask import jsonify, render_template, request
+
+from app.core import roles
+from app.core.cameras import TIER_WORDS
+from app.core.errors import ValidationError
+from app.police import bp
+from app.services import registry
+from app.web.access import allow, client_ip, require_user
+from app.web.jsonio import Field, read_json
+
+SEARCHERS = (roles.DETECTIVE, roles.SUPERVISOR)
+
+
+def result_json(result: registry.SearchResult) -> dict[str, Any]:
+    return {
+        "cameras": [{k: v for k, v in asdict(hit).items() if k != "owner_id"}
+                    for hit in result.hits],
+        "covering": sum(1 for hit in result.hits if hit.covers),
+        "hidden_count": result.hidden_count,
+    }
+
+
+@bp.route("/search", methods=["GET", "POST"])
+@allow(*SEARCHERS)
+def search() -> Any:
+    user = require_user()
+    limit = registry.max_radius(user.agency_id)
+    form: dict[str, Any] = {"radius_m": str(registry.DEFAULT_RADIUS_M)}
+    if request.method == "GET":
+        return render_template("police/search.html", form=form, errors={}, result=None,
+                               max_radius=limit, tier_words=TIER_WORDS)
+    form = request.form.to_dict()
+    try:
+        found = registry.search(user, registry.check_search(form, limit), client_ip())
+    except ValidationError as exc:
+        return render_template("police/search.html", form=form, errors=exc.errors, result=None,
+                               max_radius=limit, tier_words=TIER_WORDS), 422
+    return render_template("police/search.html", form=form, errors={}, result=found,
+                           result_data=result_json(found), max_radius=limit,
+                           tier_words=TIER_WORDS)
+
+
+@bp.route("/api/search", methods=["POST"])
+@allow(*SEARCHERS)
+def api_search() -> Any:
+    user = require_user()
+    data = read_json({"lat": Field(float), "lon": Field(float),
+                      "radius_m": Field(float, required=False), "incident_at": Field(str),
+                      "case_number": Field(str, max_length=40)})
+    request_ = registry.check_search(data, registry.max_radius(user.agency_id))
+    return jsonify(result_json(registry.search(user, request_, client_ip())))
