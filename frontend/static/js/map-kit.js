@@ -53,7 +53,8 @@ export function conePoints(at, { heading, fov, range }) {
 
 export function baseMap(element, { centre = DEFAULT_CENTRE, zoom = 17 } = {}) {
   const L = leaflet();
-  const map = L.map(element, { zoomControl: true, tap: true }).setView(centre, zoom);
+  // maxZoom on the map itself: the cluster plugin needs it even when there is no tile layer.
+  const map = L.map(element, { zoomControl: true, maxZoom: 19 }).setView(centre, zoom);
   const tiles = element.dataset.tiles;
   if (tiles) {
     L.tileLayer(tiles, {
