@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("cameras", __name__)
 
-from app.cameras import api, routes  # noqa: E402,F401
+from app.cameras import api, bulk, routes  # noqa: E402,F401

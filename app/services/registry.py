@@ -225,3 +225,24 @@ def search(officer: User, request: SearchRequest, ip: str) -> SearchResult:
         audit.record(officer.agency_id, actor, "registry.camera_found", owner_id,
                      {"case": request.case_number, "cameras": ", ".join(sorted(names))})
     return result
+
+
+def import_cameras(admin: User, specs: list[CameraSpec], ip: str, source: str) -> list[Camera]:
+    """Write every camera of a checked file, or none: a failed write removes those written."""
+    if admin.role != roles.ORG_ADMIN:
+        raise ForbiddenError("Only organisation admins import cameras from a file.")
+    cameras = [new_camera(admin, spec) for spec in specs]
+    written: list[Camera] = []
+    try:
+        with Camera.batch_write() as batch:
+            for camera in cameras:
+                batch.save(camera)
+                written.append(camera)
+    except Exception:
+        with Camera.batch_write() as undo:
+            for camera in written:
+                undo.delete(camera)
+        raise
+    audit.record(admin.agency_id, Actor(admin.user_id, admin.role, ip), "camera.imported",
+                 admin.user_id, {"count": len(cameras), "source": source})
+    return cameras

@@ -41,6 +41,10 @@ def handle_app_error(exc: AppError) -> Any:
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationError) and exc.errors:
         extra["errors"] = exc.errors
+    problems = getattr(exc, "problems", None)
+    if problems is not None:
+        extra["problems"] = [{"row": p.row, "column": p.column, "message": p.message}
+                             for p in problems]
     if wants_json():
         response = problem(exc.status, exc.title, exc.detail, exc.slug, **extra)
     else:

@@ -84,6 +84,10 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/search"): SEARCHERS,
     ("POST", "/search"): SEARCHERS,
     ("POST", "/api/search"): SEARCHERS,
+    ("GET", "/cameras/import"): {"org_admin"},
+    ("POST", "/cameras/import"): {"org_admin"},
+    ("GET", "/cameras/import/template.csv"): {"org_admin"},
+    ("POST", "/api/cameras/import"): {"org_admin"},
 }
 
 SAMPLE = {"<token>": "no-such-token", "<public_id>": "0000000000000000",

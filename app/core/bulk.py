@@ -1,0 +1,157 @@
+"""Reading many cameras at once from CSV or GeoJSON. Pure: no I/O.
+
+Every row is checked before anything is written, and the answer names each bad row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from app.core.cameras import CameraSpec, parse_camera
+from app.core.errors import ValidationError
+
+COLUMNS = (
+    "nickname", "lat", "lon", "heading_deg", "fov_deg", "range_m", "mount", "facing",
+    "retention_days", "tier", "visibility", "attested", "refused_offenses", "street",
+)
+OPTIONAL = frozenset({"refused_offenses", "street"})
+MAX_ROWS = 2000
+TEMPLATE_ROWS = (
+    ("Front door", "36.16228", "-86.77448", "270", "90", "30", "doorbell", "entrance", "14",
+     "on_request", "exact", "yes", "immigration|protest_activity", "1st Ave N & Broadway"),
+    ("Parking lot", "36.16152", "-86.77543", "135", "110", "50", "pole", "parking", "30",
+     "registered", "approximate", "yes", "", ""),
+)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class BulkError(ValidationError):
+    """The file cannot be imported; `problems` lists every reason, row by row."""
+
+    def __init__(self, detail: str, problems: list[RowProblem]) -> None:
+        super().__init__(detail, {})
+        self.problems = problems
+
+
+def template_csv() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(TEMPLATE_ROWS)
+    return out.getvalue()
+
+
+def _text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")  # a byte-order mark (Excel writes one) is fine
+    except UnicodeDecodeError as exc:
+        raise BulkError("The file is not UTF-8 text.", [RowProblem(
+            0, "", "Save the file as 'CSV UTF-8 (comma delimited)' and upload it again.")]) from exc
+
+
+def _records_from_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration as exc:
+        raise BulkError("The file is empty.", [RowProblem(1, "", "No header row.")]) from exc
+    problems = []
+    missing = [c for c in COLUMNS if c not in header and c not in OPTIONAL]
+    if missing:
+        problems.append(RowProblem(1, "", "missing column(s): " + ", ".join(missing)))
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        problems.append(RowProblem(1, "", "unknown column(s): " + ", ".join(unknown)
+                                   + "; the columns are: " + ", ".join(COLUMNS)))
+    if len(set(header)) != len(header):
+        problems.append(RowProblem(1, "", "a column name appears twice"))
+    if problems:
+        raise BulkError("The header row does not match the template.", problems)
+    records = []
+    for number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines are skipped
+        if len(cells) != len(header):
+            problems.append(RowProblem(number, "", f"has {len(cells)} cells; the header has "
+                                                   f"{len(header)}"))
+            continue
+        records.append((number, dict(zip(header, (c.strip() for c in cells), strict=True))))
+    if problems:
+        raise BulkError("Some rows do not have the right number of cells.", problems)
+    return records
+
+
+def _records_from_geojson(text: str) -> list[tuple[int, dict[str, Any]]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BulkError("The GeoJSON is not valid JSON.", [RowProblem(
+            0, "", f"line {exc.lineno}, column {exc.colno}: {exc.msg}")]) from exc
+    features = data.get("features") if isinstance(data, dict) else None
+    if data.get("type") != "FeatureCollection" or not isinstance(features, list):
+        raise BulkError("Send a GeoJSON FeatureCollection of Point features.", [])
+    records = []
+    problems = []
+    for number, feature in enumerate(features, start=1):
+        geometry = (feature or {}).get("geometry") or {}
+        coords = geometry.get("coordinates")
+        if geometry.get("type") != "Point" or not isinstance(coords, list) or len(coords) < 2:
+            problems.append(RowProblem(number, "geometry", "must be a Point [lon, lat]"))
+            continue
+        props = dict(feature.get("properties") or {})
+        unknown = [k for k in props if k not in COLUMNS or k in ("lat", "lon")]
+        if unknown:
+            problems.append(RowProblem(number, "properties",
+                                       "unknown properties: " + ", ".join(sorted(unknown))))
+        props["lon"], props["lat"] = coords[0], coords[1]
+        records.append((number, props))
+    if problems:
+        raise BulkError("Some features cannot be read.", problems)
+    return records
+
+
+def parse_bulk(raw: bytes, kind: str) -> list[CameraSpec]:
+    """Every camera of the file, or a BulkError listing every problem. kind: csv or geojson."""
+    text = _text(raw)
+    records = _records_from_geojson(text) if kind == "geojson" else _records_from_csv(text)
+    if not records:
+        raise BulkError("The file has no cameras.", [RowProblem(2, "", "no rows under the header")])
+    if len(records) > MAX_ROWS:
+        raise BulkError(f"At most {MAX_ROWS} cameras per file.", [RowProblem(
+            0, "", f"the file has {len(records)} rows; split it into files of {MAX_ROWS}")])
+    problems: list[RowProblem] = []
+    specs: list[CameraSpec] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for number, record in records:
+        try:
+            spec = parse_camera(record)
+        except ValidationError as exc:
+            problems.extend(RowProblem(number, col, msg) for col, msg in exc.errors.items())
+            continue
+        key = (spec.nickname.lower(), spec.lat, spec.lon, spec.heading_deg)
+        if key in seen:
+            problems.append(RowProblem(number, "", f"repeats row {seen[key]} (same name, place "
+                                                   "and heading)"))
+            continue
+        seen[key] = number
+        specs.append(spec)
+    if problems:
+        raise BulkError(f"{len({p.row for p in problems})} row(s) need fixing; nothing was "
+                        "imported.", problems)
+    return specs
