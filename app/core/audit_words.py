@@ -20,6 +20,17 @@ ACTION_WORDS = {
     "password.reset_requested": "Password reset asked for",
     "password.reset": "Password changed by reset link",
     "registry.seeded": "Demo cameras registered",
+    "camera.registered": "Camera registered",
+    "camera.updated": "Camera changed",
+    "camera.paused": "Camera paused",
+    "camera.resumed": "Camera resumed",
+    "camera.confirmed": "Camera confirmed as still there",
+    "camera.withdrawn": "Camera withdrawn (deleted)",
+    "camera.imported": "Cameras imported from a file",
+    "registry.searched": "Police searched the registry",
+    "registry.camera_found": "Police search found your camera",
+    "registry.exported": "Police exported the registry",
+    "registry.camera_exported": "Police export included your camera",
 }
 
 

@@ -89,3 +89,39 @@ def classify(candidates: Iterable[Candidate], lat: float, lon: float, radius_m: 
         ))
     hits.sort(key=lambda h: (not h.covers, h.distance_m, h.camera_id))
     return SearchResult(hits, hidden, read)
+
+
+# OpenStreetMap's tagging for surveillance cameras, so GIS tools read the export as they would
+# read OSM data (https://wiki.openstreetmap.org/wiki/Tag:man_made=surveillance).
+OSM_ZONE = {"street": "town", "sidewalk": "town", "alley": "town", "parking": "parking",
+            "entrance": "building", "yard": "building", "storefront": "shop", "other": "public"}
+OSM_MOUNT = {"doorbell": "wall", "wall": "wall", "pole": "pole", "window": "wall",
+             "other": "wall"}
+
+
+def export_feature(cam: Candidate, facing: str, now: datetime) -> dict[str, object] | None:
+    """One GeoJSON feature as police may see it; None for hidden or paused cameras."""
+    if cam.visibility == "hidden" or cam.paused:
+        return None
+    approximate = cam.visibility == "approximate"
+    lat, lon = geo.approximate(cam.lat, cam.lon) if approximate else (cam.lat, cam.lon)
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {
+            "man_made": "surveillance",
+            "surveillance": "outdoor",
+            "surveillance:type": "camera",
+            "surveillance:zone": OSM_ZONE.get(facing, "public"),
+            "camera:type": "fixed",
+            "camera:mount": OSM_MOUNT.get(cam.mount, "wall"),
+            "camera:direction": round(cam.heading_deg) % 360,
+            "name": cam.nickname,
+            "porchlight:id": cam.camera_id,
+            "porchlight:tier": cam.tier,
+            "porchlight:fov_deg": cam.fov_deg,
+            "porchlight:range_m": cam.range_m,
+            "porchlight:location": "approximate" if approximate else "exact",
+            "porchlight:stale": is_stale(cam.confirmed_at, now),
+        },
+    }

@@ -54,3 +54,13 @@ def api_search() -> Any:
                       "case_number": Field(str, max_length=40)})
     request_ = registry.check_search(data, registry.max_radius(user.agency_id))
     return jsonify(result_json(registry.search(user, request_, client_ip())))
+
+
+@bp.route("/api/registry.geojson")
+@allow(roles.DETECTIVE, roles.SUPERVISOR, roles.AGENCY_ADMIN)
+def export() -> Any:
+    body = registry.export_geojson(require_user(), client_ip())
+    response = jsonify(body)
+    response.mimetype = "application/geo+json"
+    response.headers["Content-Disposition"] = "attachment; filename=porchlight-registry.geojson"
+    return response

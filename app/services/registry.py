@@ -14,7 +14,7 @@ from pynamodb.exceptions import DoesNotExist
 from app.core import geo, roles
 from app.core.cameras import CameraSpec, is_stale
 from app.core.errors import ForbiddenError, NotFoundError, ValidationError
-from app.core.search import Candidate, SearchResult, classify
+from app.core.search import Candidate, SearchResult, classify, export_feature
 from app.models.cameras import Camera
 from app.models.users import Agency, User
 from app.services import audit, clock
@@ -246,3 +246,24 @@ def import_cameras(admin: User, specs: list[CameraSpec], ip: str, source: str) -
     audit.record(admin.agency_id, Actor(admin.user_id, admin.role, ip), "camera.imported",
                  admin.user_id, {"count": len(cameras), "source": source})
     return cameras
+
+
+def export_geojson(officer: User, ip: str) -> dict[str, Any]:
+    """The agency's registry as GeoJSON for GIS tools; audited, and each owner is told."""
+    if officer.role not in roles.POLICE_ROLES:
+        raise ForbiddenError("Only police roles export the registry.")
+    now = clock.now()
+    features = []
+    owners: Counter[str] = Counter()
+    for camera in Camera.scan(Camera.agency_id == officer.agency_id):
+        feature = export_feature(_candidate(camera), camera.facing, now)
+        if feature is not None:
+            features.append(feature)
+            owners[camera.owner_id] += 1
+    actor = Actor(officer.user_id, officer.role, ip)
+    audit.record(officer.agency_id, actor, "registry.exported", "-",
+                 {"cameras": len(features), "owners": len(owners)})
+    for owner_id, count in owners.items():
+        audit.record(officer.agency_id, actor, "registry.camera_exported", owner_id,
+                     {"cameras": count})
+    return {"type": "FeatureCollection", "features": features}

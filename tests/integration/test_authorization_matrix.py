@@ -88,6 +88,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/cameras/import"): {"org_admin"},
     ("GET", "/cameras/import/template.csv"): {"org_admin"},
     ("POST", "/api/cameras/import"): {"org_admin"},
+    ("GET", "/api/registry.geojson"): {"detective", "supervisor", "agency_admin"},
 }
 
 SAMPLE = {"<token>": "no-such-token", "<public_id>": "0000000000000000",

@@ -128,7 +128,10 @@ def test_incident_search_ranks_cameras_and_respects_visibility(signed_in: Any) -
     assert response.status_code == 200, response.text
     result = response.json()
     names = [c["nickname"] for c in result["cameras"]]
-    assert names[0] == "Looks at it" and result["cameras"][0]["covers"] is True
+    covers = [c["covers"] for c in result["cameras"]]
+    assert covers == sorted(covers, reverse=True)  # cameras pointing at the scene come first
+    looks = next(c for c in result["cameras"] if c["nickname"] == "Looks at it")
+    assert looks["covers"] is True
     assert "Looks away" in names and "Far away" not in names and "Paused one" not in names
     assert "Secret" not in names and result["hidden_count"] >= 1
     away_hit = next(c for c in result["cameras"] if c["nickname"] == "Looks away")
@@ -187,3 +190,23 @@ def test_stale_camera_asks_for_confirmation(signed_in: Any) -> None:
     assert "still there" in owner.get("/cameras").text
     confirmed = owner.send_json("POST", f"/api/cameras/{cam_id}/confirm")
     assert confirmed.json()["camera"]["needs_confirmation"] is False
+
+
+def test_geojson_export_uses_osm_tags_and_hides_what_owners_hide(signed_in: Any) -> None:
+    owner, owner_account = signed_in("owner")
+    owner.send_json("POST", "/api/cameras", camera_body(nickname="Export me", mount="pole",
+                                                        heading_deg=359.6))
+    owner.send_json("POST", "/api/cameras", camera_body(nickname="Hide me", visibility="hidden"))
+    detective, _ = signed_in("detective")
+    response = detective.get("/api/registry.geojson")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/geo+json")
+    features = response.json()["features"]
+    names = [f["properties"]["name"] for f in features]
+    assert "Export me" in names and "Hide me" not in names
+    mine = next(f for f in features if f["properties"]["name"] == "Export me")
+    props = mine["properties"]
+    assert props["man_made"] == "surveillance" and props["camera:mount"] == "pole"
+    assert props["camera:direction"] == 0 and props["surveillance:zone"] == "town"
+    assert mine["geometry"]["coordinates"] == pytest.approx([SCENE[1] + 0.0002, SCENE[0]])
+    assert "registry.camera_exported" in actions_of(owner_account.user.user_id)
