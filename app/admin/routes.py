@@ -7,7 +7,7 @@ from flask import redirect, render_template, request, url_for
 from app.admin import bp
 from app.core import roles
 from app.core.errors import AppError, ValidationError
-from app.services import accounts
+from app.services import accounts, field
 from app.web.access import allow, client_ip, require_user, settings
 
 INVITABLE = sorted(roles.INVITED_ROLES)
@@ -58,3 +58,27 @@ def revoke_sessions(user_id: str) -> Any:
     target = accounts.get_user(user_id)
     accounts.revoke_all_sessions(admin, target, client_ip())
     return redirect(url_for("admin.users", changed=target.user_id))
+
+
+@bp.route("/api-keys", methods=["GET", "POST"])
+@allow(roles.AGENCY_ADMIN)
+def api_keys() -> Any:
+    admin = require_user()
+    context: dict[str, Any] = {"errors": {}, "new_key": None}
+    status = 200
+    if request.method == "POST":
+        try:
+            context["new_key"] = field.create_key(admin, request.form.get("name", ""),
+                                                  client_ip())
+        except ValidationError as exc:
+            context["errors"] = exc.errors
+            status = 422
+    context["keys"] = field.keys_of(admin.agency_id)
+    return render_template("admin/api_keys.html", **context), status
+
+
+@bp.route("/api-keys/<public_id>/revoke", methods=["POST"])
+@allow(roles.AGENCY_ADMIN)
+def revoke_api_key(public_id: str) -> Any:
+    field.revoke_key(require_user(), public_id, client_ip())
+    return redirect(url_for("admin.api_keys"))

@@ -28,7 +28,7 @@ def _kind(filename: str, mimetype: str) -> str:
 
 
 @bp.route("/cameras/import", methods=["GET", "POST"])
-@allow(roles.ORG_ADMIN)
+@allow(roles.ORG_ADMIN, roles.AGENCY_ADMIN)
 def import_page() -> Any:
     context: dict[str, Any] = {"columns": COLUMNS, "max_rows": MAX_ROWS, "problems": [],
                                "message": ""}
@@ -50,14 +50,14 @@ def import_page() -> Any:
 
 
 @bp.route("/cameras/import/template.csv")
-@allow(roles.ORG_ADMIN)
+@allow(roles.ORG_ADMIN, roles.AGENCY_ADMIN)
 def import_template() -> Response:
     return Response(template_csv(), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=porchlight-cameras-template.csv"})
 
 
 @bp.route("/api/cameras/import", methods=["POST"])
-@allow(roles.ORG_ADMIN)
+@allow(roles.ORG_ADMIN, roles.AGENCY_ADMIN)
 def import_api() -> Any:
     kind = KINDS.get(request.mimetype)
     if kind is None:

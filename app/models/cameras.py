@@ -59,6 +59,7 @@ class Camera(BaseModel):
     visibility = UnicodeAttribute()  # exact, approximate, hidden
     street = UnicodeAttribute(default="")
     org_id = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(default="owner")  # "owner", or "agency" for the agency's own
     refused_offenses: ListAttribute[str] = ListAttribute(default=list)  # a list of strings
     paused = BooleanAttribute(default=False)
     photo_key = UnicodeAttribute(null=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.models import audit, cameras, outbox, sessions, tokens, users  # noqa: F401 (registers)
+from app.models import audit, cameras, field, outbox, sessions, tokens, users  # noqa: F401
 from app.models.base import registered_models
 
 

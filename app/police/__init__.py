@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("police", __name__)
 
-from app.police import routes  # noqa: E402,F401
+from app.police import field, routes  # noqa: E402,F401

@@ -229,9 +229,11 @@ def search(officer: User, request: SearchRequest, ip: str) -> SearchResult:
 
 def import_cameras(admin: User, specs: list[CameraSpec], ip: str, source: str) -> list[Camera]:
     """Write every camera of a checked file, or none: a failed write removes those written."""
-    if admin.role != roles.ORG_ADMIN:
-        raise ForbiddenError("Only organisation admins import cameras from a file.")
+    if admin.role not in (roles.ORG_ADMIN, roles.AGENCY_ADMIN):
+        raise ForbiddenError("Only organisation and agency admins import cameras from a file.")
     cameras = [new_camera(admin, spec) for spec in specs]
+    for camera in cameras:
+        camera.source = "agency" if admin.role == roles.AGENCY_ADMIN else "owner"
     written: list[Camera] = []
     try:
         with Camera.batch_write() as batch:
@@ -267,3 +269,27 @@ def export_geojson(officer: User, ip: str) -> dict[str, Any]:
         audit.record(officer.agency_id, actor, "registry.camera_exported", owner_id,
                      {"cameras": count})
     return {"type": "FeatureCollection", "features": features}
+
+
+def police_map(officer: User, ip: str) -> dict[str, Any]:
+    """Every camera police may see on the map (hidden ones only counted), for one agency."""
+    if officer.role not in (roles.DETECTIVE, roles.SUPERVISOR):
+        raise ForbiddenError("Only detectives and supervisors use the police map.")
+    now = clock.now()
+    cameras, hidden = [], 0
+    for camera in Camera.scan(Camera.agency_id == officer.agency_id):
+        feature = export_feature(_candidate(camera), camera.facing, now)
+        if feature is None:
+            hidden += 0 if camera.paused else 1
+            continue
+        props: dict[str, Any] = dict(feature["properties"])  # type: ignore[call-overload]
+        lon, lat = feature["geometry"]["coordinates"]  # type: ignore[index]
+        cameras.append({"id": camera.camera_id, "name": camera.nickname, "lat": lat,
+                        "lon": lon, "heading_deg": float(camera.heading_deg),
+                        "fov_deg": float(camera.fov_deg), "range_m": float(camera.range_m),
+                        "mount": camera.mount, "tier": camera.tier,
+                        "approximate": props["porchlight:location"] == "approximate",
+                        "stale": props["porchlight:stale"], "source": camera.source})
+    audit.record(officer.agency_id, Actor(officer.user_id, officer.role, ip), "registry.viewed",
+                 "-", {"cameras": len(cameras), "hidden": hidden})
+    return {"cameras": cameras, "hidden_count": hidden}

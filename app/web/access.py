@@ -26,13 +26,19 @@ PUBLIC = "public"
 ANY_USER = "any-user"
 
 
-def allow(*who: str, mfa_exempt: bool = False) -> Callable[[F], F]:
-    """Declare who may use a view: PUBLIC, ANY_USER, or role names."""
+def allow(*who: str, mfa_exempt: bool = False, csrf_exempt: bool = False
+          ) -> Callable[[F], F]:
+    """Declare who may use a view: PUBLIC, ANY_USER, or role names.
+
+    `csrf_exempt` is only for views that authenticate by an Authorization header and never by
+    the session cookie (the ingest API); a browser cannot be tricked into sending that header.
+    """
 
     def mark(view: F) -> F:
         marked: Any = view
         marked._access = frozenset(who)
         marked._mfa_exempt = mfa_exempt
+        marked._csrf_exempt = csrf_exempt
         return view
 
     return mark

@@ -84,15 +84,22 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/search"): SEARCHERS,
     ("POST", "/search"): SEARCHERS,
     ("POST", "/api/search"): SEARCHERS,
-    ("GET", "/cameras/import"): {"org_admin"},
-    ("POST", "/cameras/import"): {"org_admin"},
-    ("GET", "/cameras/import/template.csv"): {"org_admin"},
-    ("POST", "/api/cameras/import"): {"org_admin"},
+    ("GET", "/cameras/import"): {"org_admin", "agency_admin"},
+    ("POST", "/cameras/import"): {"org_admin", "agency_admin"},
+    ("GET", "/cameras/import/template.csv"): {"org_admin", "agency_admin"},
+    ("POST", "/api/cameras/import"): {"org_admin", "agency_admin"},
+    ("GET", "/map"): SEARCHERS,
+    ("GET", "/api/map"): SEARCHERS,
+    ("PUT", "/api/ingest/<feed>"): PUBLIC,  # an agency API key, not a session, opens it
+    ("GET", "/admin/api-keys"): ADMIN,
+    ("POST", "/admin/api-keys"): ADMIN,
+    ("POST", "/admin/api-keys/<public_id>/revoke"): ADMIN,
     ("GET", "/api/registry.geojson"): {"detective", "supervisor", "agency_admin"},
 }
 
 SAMPLE = {"<token>": "no-such-token", "<public_id>": "0000000000000000",
-          "<camera_id>": "0" * 32, "<package>/<path:filename>": "leaflet/leaflet.css",
+          "<camera_id>": "0" * 32, "<feed>": "calls",
+          "<package>/<path:filename>": "leaflet/leaflet.css",
           "<path:filename>": "css/app.css"}
 
 
