@@ -42,9 +42,22 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     headers.init_app(app)
     errors.init_app(app)
 
-    from app import account, admin, api, audit, auth, cameras, devtools, home, police, pwa
+    from app import (
+        account,
+        admin,
+        api,
+        audit,
+        auth,
+        cameras,
+        devtools,
+        home,
+        orgs,
+        police,
+        pwa,
+    )
 
-    for module in (home, auth, account, admin, audit, cameras, police, pwa, api, devtools):
+    for module in (home, auth, account, admin, audit, cameras, orgs, police, pwa, api,
+                   devtools):
         app.register_blueprint(module.bp)
 
     from app.web import templating

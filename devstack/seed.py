@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from app.core import roles
 from app.core.cameras import parse_camera
-from app.models.users import Agency, User
+from app.models.users import Agency, Organisation, User
 from app.services import accounts, audit, clock, registry
 
 AGENCY_ID = "demo-metro"
@@ -73,7 +73,12 @@ def seed() -> list[DemoUser]:
             user.update(actions=[User.mfa_secret.set(demo.totp_secret)])
         created[demo.role] = user
         audit.record(AGENCY_ID, audit.SYSTEM, "account.seeded", user.user_id, {"role": demo.role})
-    owners = [created[roles.OWNER], created[roles.ORG_ADMIN]]
+    district = created[roles.ORG_ADMIN]
+    org = Organisation(org_id="demo-sobro", agency_id=AGENCY_ID, name="SoBro Business District",
+                       admin_id=district.user_id, created_at=now)
+    org.save()
+    district.update(actions=[User.org_id.set(org.org_id)])
+    owners = [created[roles.OWNER], district]
     count = 0
     for a, avenue in enumerate(AVENUES):
         for s, street in enumerate(STREETS):

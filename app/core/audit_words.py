@@ -31,6 +31,12 @@ ACTION_WORDS = {
     "registry.camera_found": "Police search found your camera",
     "registry.exported": "Police exported the registry",
     "registry.camera_exported": "Police export included your camera",
+    "registry.viewed": "Police opened the camera map",
+    "apikey.created": "API key created",
+    "apikey.revoked": "API key revoked",
+    "org.created": "Organisation created",
+    "org.invited": "Organisation invitation sent",
+    "org.joined": "Member joined the organisation",
 }
 
 

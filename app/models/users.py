@@ -41,6 +41,7 @@ class User(BaseModel):
     mfa_pending_secret = UnicodeAttribute(null=True)
     mfa_last_step = NumberAttribute(default=0)  # last accepted TOTP time step (no replay)
     password_changed_at = UTCDateTimeAttribute(null=True)
+    org_id = UnicodeAttribute(null=True)  # the organisation the user belongs to, if any
     version = VersionAttribute()
 
     agency_index = AgencyIndex()
@@ -60,6 +61,21 @@ class EmailClaim(BaseModel):
 
     email = UnicodeAttribute(hash_key=True)  # lower-cased
     user_id = UnicodeAttribute()
+
+
+class Organisation(BaseModel):
+    """A business district or association that registers cameras for its members."""
+
+    base_name = "organisations"
+
+    class Meta:
+        table_name = "organisations"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    agency_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    admin_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
 
 
 class Agency(BaseModel):

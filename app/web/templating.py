@@ -12,9 +12,9 @@ from app.web.access import current_session, current_user, settings
 
 NAV: dict[str, list[tuple[str, str]]] = {
     roles.OWNER: [("home.index", "Home"), ("cameras.index", "My cameras"),
-                  ("account.activity", "My activity")],
+                  ("account.activity", "My activity"), ("orgs.index", "Organisation")],
     roles.ORG_ADMIN: [("home.index", "Home"), ("cameras.index", "My cameras"),
-                      ("account.activity", "My activity")],
+                      ("orgs.index", "Organisation"), ("account.activity", "My activity")],
     roles.DETECTIVE: [("home.index", "Home"), ("police.search", "Search"),
                       ("police.police_map_page", "Map"), ("account.activity", "My activity")],
     roles.SUPERVISOR: [("home.index", "Home"), ("police.search", "Search"),

@@ -88,6 +88,11 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/cameras/import"): {"org_admin", "agency_admin"},
     ("GET", "/cameras/import/template.csv"): {"org_admin", "agency_admin"},
     ("POST", "/api/cameras/import"): {"org_admin", "agency_admin"},
+    ("GET", "/org"): OWNERS,
+    ("POST", "/org"): OWNERS,
+    ("POST", "/org/invitations"): {"org_admin"},
+    ("GET", "/org/join/<token>"): OWNERS,
+    ("POST", "/org/join/<token>"): OWNERS,
     ("GET", "/map"): SEARCHERS,
     ("GET", "/api/map"): SEARCHERS,
     ("PUT", "/api/ingest/<feed>"): PUBLIC,  # an agency API key, not a session, opens it
