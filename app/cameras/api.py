@@ -8,8 +8,8 @@ from app.cameras import bp
 from app.cameras.forms import camera_json
 from app.core import roles
 from app.core.cameras import parse_camera
-from app.services import registry
-from app.web.access import allow, client_ip, require_user
+from app.services import photos, registry
+from app.web.access import allow, client_ip, require_user, settings
 from app.web.jsonio import Field, read_json
 
 OWNERS = (roles.OWNER, roles.ORG_ADMIN)
@@ -71,5 +71,21 @@ def confirm_camera(camera_id: str) -> Any:
 @bp.route("/api/cameras/<camera_id>", methods=["DELETE"])
 @allow(*OWNERS)
 def withdraw_camera(camera_id: str) -> Any:
-    registry.withdraw(require_user(), camera_id, client_ip())
+    registry.withdraw(settings(), require_user(), camera_id, client_ip())
     return "", 204
+
+
+@bp.route("/api/cameras/<camera_id>/photo-upload", methods=["POST"])
+@allow(*OWNERS)
+def photo_upload(camera_id: str) -> Any:
+    data = read_json({"content_type": Field(str, max_length=40)})
+    return jsonify(photos.upload_form(settings(), require_user(), camera_id,
+                                      data["content_type"])), 201
+
+
+@bp.route("/api/cameras/<camera_id>/photo", methods=["PUT"])
+@allow(*OWNERS)
+def photo_attach(camera_id: str) -> Any:
+    data = read_json({"key": Field(str, max_length=200)})
+    camera = photos.attach(settings(), require_user(), camera_id, data["key"], client_ip())
+    return jsonify(camera=camera_json(camera), photo_url=photos.view_url(settings(), camera))

@@ -10,7 +10,7 @@ from app.core import roles
 from app.core.cameras import parse_camera
 from app.core.errors import ValidationError
 from app.services import registry
-from app.web.access import allow, client_ip, require_user
+from app.web.access import allow, client_ip, require_user, settings
 
 OWNERS = (roles.OWNER, roles.ORG_ADMIN)
 
@@ -82,5 +82,5 @@ def confirm(camera_id: str) -> Any:
 @bp.route("/cameras/<camera_id>/withdraw", methods=["POST"])
 @allow(*OWNERS)
 def withdraw(camera_id: str) -> Any:
-    registry.withdraw(require_user(), camera_id, client_ip())
+    registry.withdraw(settings(), require_user(), camera_id, client_ip())
     return redirect(url_for("cameras.index", done="withdrawn"))

@@ -27,6 +27,7 @@ ACTION_WORDS = {
     "camera.confirmed": "Camera confirmed as still there",
     "camera.withdrawn": "Camera withdrawn (deleted)",
     "camera.imported": "Cameras imported from a file",
+    "camera.photo_added": "Photo of the view added",
     "registry.searched": "Police searched the registry",
     "registry.camera_found": "Police search found your camera",
     "registry.exported": "Police exported the registry",

@@ -11,6 +11,8 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from app.aws import aws_client
+from app.config import Settings
 from app.core import geo, roles
 from app.core.cameras import CameraSpec, is_stale
 from app.core.errors import ForbiddenError, NotFoundError, ValidationError
@@ -123,10 +125,13 @@ def confirm(owner: User, camera_id: str, ip: str) -> Camera:
     return camera
 
 
-def withdraw(owner: User, camera_id: str, ip: str) -> None:
+def withdraw(settings: Settings, owner: User, camera_id: str, ip: str) -> None:
     """Delete for real: the item goes; the audit log keeps a tombstone without the location."""
     camera = owned(owner, camera_id)
     camera.delete()
+    if camera.photo_key:
+        aws_client(settings, "s3").delete_object(Bucket=settings.uploads_bucket,
+                                                 Key=camera.photo_key)
     audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "camera.withdrawn",
                  owner.user_id, {"camera": camera.camera_id, "nickname": camera.nickname})
 

@@ -81,6 +81,8 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("DELETE", "/api/cameras/<camera_id>"): OWNERS,
     ("PUT", "/api/cameras/<camera_id>/paused"): OWNERS,
     ("POST", "/api/cameras/<camera_id>/confirm"): OWNERS,
+    ("POST", "/api/cameras/<camera_id>/photo-upload"): OWNERS,
+    ("PUT", "/api/cameras/<camera_id>/photo"): OWNERS,
     ("GET", "/search"): SEARCHERS,
     ("POST", "/search"): SEARCHERS,
     ("POST", "/api/search"): SEARCHERS,

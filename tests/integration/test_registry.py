@@ -210,3 +210,30 @@ def test_geojson_export_uses_osm_tags_and_hides_what_owners_hide(signed_in: Any)
     assert props["camera:direction"] == 0 and props["surveillance:zone"] == "town"
     assert mine["geometry"]["coordinates"] == pytest.approx([SCENE[1] + 0.0002, SCENE[0]])
     assert "registry.camera_exported" in actions_of(owner_account.user.user_id)
+
+
+def test_photo_goes_straight_to_s3_and_is_checked(signed_in: Any, devstack: Any) -> None:
+    import requests
+
+    owner, _ = signed_in("owner")
+    cam_id = owner.send_json("POST", "/api/cameras", camera_body()).json()["camera"]["id"]
+    assert owner.send_json("POST", f"/api/cameras/{cam_id}/photo-upload",
+                           {"content_type": "text/html"}).status_code == 422
+    form = owner.send_json("POST", f"/api/cameras/{cam_id}/photo-upload",
+                           {"content_type": "image/png"}).json()
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
+    uploaded = requests.post(form["url"], data=form["fields"], timeout=30,
+                             files={"file": ("view.png", png, "image/png")})
+    assert uploaded.status_code in (200, 204)
+    attached = owner.send_json("PUT", f"/api/cameras/{cam_id}/photo", {"key": form["key"]})
+    assert attached.status_code == 200, attached.text
+    assert requests.get(attached.json()["photo_url"], timeout=30).content == png
+    # A key of another camera, or one never uploaded, is refused.
+    assert owner.send_json("PUT", f"/api/cameras/{cam_id}/photo",
+                           {"key": "camera-photos/other/x"}).status_code == 422
+    # Withdrawing deletes the photo too.
+    assert owner.send_json("DELETE", f"/api/cameras/{cam_id}").status_code == 204
+    s3 = devstack.client("s3")
+    listed = s3.list_objects_v2(Bucket=devstack.env["PORCHLIGHT_UPLOADS_BUCKET"],
+                                Prefix=f"camera-photos/{cam_id}/")
+    assert listed.get("KeyCount", 0) == 0
