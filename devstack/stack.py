@@ -71,7 +71,7 @@ def create_tables(dynamodb: Any, prefix: str) -> list[str]:
     return names
 
 
-def create_bucket(s3: Any, name: str) -> None:
+def create_bucket(s3: Any, name: str, origin: str) -> None:
     s3.create_bucket(Bucket=name)
     s3.put_public_access_block(
         Bucket=name,
@@ -83,6 +83,10 @@ def create_bucket(s3: Any, name: str) -> None:
         ServerSideEncryptionConfiguration={"Rules": [
             {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
     )
+    # Phones upload photos straight to the bucket: only the app's own origin may.
+    s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [origin], "AllowedMethods": ["POST", "GET"],
+        "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}]})
 
 
 def create_queues(sqs: Any, prefix: str, visibility_seconds: int) -> dict[str, str]:
@@ -127,7 +131,8 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
     os.environ.update(env)
     stack = Devstack(endpoint, env, server)
     create_tables(stack.client("dynamodb"), PREFIX)
-    create_bucket(stack.client("s3"), env["PORCHLIGHT_UPLOADS_BUCKET"])
+    public_url = (extra_env or {}).get("PORCHLIGHT_PUBLIC_URL", env["PORCHLIGHT_PUBLIC_URL"])
+    create_bucket(stack.client("s3"), env["PORCHLIGHT_UPLOADS_BUCKET"], public_url)
     env.update(create_queues(stack.client("sqs"), PREFIX, visibility_seconds))
     env["PORCHLIGHT_MAIL_QUEUE_URL"] = env["DEVSTACK_QUEUE_MAIL"]
     env.update(extra_env or {})

@@ -9,7 +9,7 @@ from app.cameras.forms import DEFAULTS, choices, form_values
 from app.core import roles
 from app.core.cameras import parse_camera
 from app.core.errors import ValidationError
-from app.services import registry
+from app.services import photos, registry
 from app.web.access import allow, client_ip, require_user, settings
 
 OWNERS = (roles.OWNER, roles.ORG_ADMIN)
@@ -54,7 +54,8 @@ def edit(camera_id: str) -> Any:
     camera = registry.owned(user, camera_id)
     if request.method == "GET":
         return render_template("cameras/form.html", form=form_values(camera), errors={},
-                               camera=camera, **choices())
+                               camera=camera, photo_url=photos.view_url(settings(), camera),
+                               **choices())
     data = _form_data()
     try:
         registry.update(user, camera_id, parse_camera(data), client_ip())

@@ -24,14 +24,24 @@ def _tile_origin() -> str:
     return " " + "/".join(url.split("/", 3)[:3])
 
 
+def _storage_origins() -> str:
+    """Where phones upload photos and read them back: the bucket's own origins."""
+    cfg = settings()
+    if cfg.endpoint_url:
+        return " " + cfg.endpoint_url.rstrip("/")
+    bucket, region = cfg.uploads_bucket, cfg.region
+    return (f" https://{bucket}.s3.{region}.amazonaws.com https://{bucket}.s3.amazonaws.com"
+            f" https://s3.{region}.amazonaws.com")
+
+
 def set_headers(response: Response) -> Response:
     nonce = csp_nonce()
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
         "style-src 'self'; "
-        f"img-src 'self' data: blob:{_tile_origin()}; "
-        "connect-src 'self'; "
+        f"img-src 'self' data: blob:{_tile_origin()}{_storage_origins()}; "
+        f"connect-src 'self'{_storage_origins()}; "
         "worker-src 'self'; "
         "manifest-src 'self'; "
         "object-src 'none'; "

@@ -1,0 +1,76 @@
+// Photo of the view: ask the app for a presigned POST, send the file straight to storage with
+// a progress bar, then tell the app it has arrived. States: idle | asking | uploading | saving
+// | done | failed.
+class PhotoUploader {
+  constructor(section) {
+    this.section = section;
+    this.camera = section.dataset.camera;
+    this.input = section.querySelector('.js-photo-input');
+    this.progress = section.querySelector('.js-photo-progress');
+    this.status = section.querySelector('.js-photo-status');
+    this.csrf = document.querySelector('input[name="csrf_token"]').value;
+    this.input.addEventListener('change', () => this.upload(this.input.files[0]));
+  }
+
+  say(text) { this.status.textContent = text; }
+
+  async api(method, path, body) {
+    const response = await fetch(path, {
+      method,
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': this.csrf },
+      body: JSON.stringify(body),
+    });
+    const data = await response.json();
+    if (!response.ok) throw new Error(data.detail || 'The photo could not be saved.');
+    return data;
+  }
+
+  send(form, file) {
+    return new Promise((resolve, reject) => {
+      const body = new FormData();
+      for (const [name, value] of Object.entries(form.fields)) body.append(name, value);
+      body.append('file', file);
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', form.url);
+      xhr.upload.addEventListener('progress', (event) => {
+        if (event.lengthComputable) this.progress.value = Math.round((100 * event.loaded) / event.total);
+      });
+      xhr.addEventListener('load', () => (xhr.status < 300 ? resolve() : reject(new Error('Storage refused the photo.'))));
+      xhr.addEventListener('error', () => reject(new Error('The connection dropped; choose the photo again to retry.')));
+      xhr.send(body);
+    });
+  }
+
+  async upload(file) {
+    if (!file) return;
+    if (file.size > 5 * 1024 * 1024) { this.say('This photo is larger than 5 MB. Choose a smaller one.'); return; }
+    try {
+      this.say('Preparing the upload…');
+      const form = await this.api('POST', `/api/cameras/${this.camera}/photo-upload`, { content_type: file.type });
+      this.progress.hidden = false;
+      this.say('Uploading the photo…');
+      await this.send(form, file);
+      this.say('Checking the photo…');
+      const saved = await this.api('PUT', `/api/cameras/${this.camera}/photo`, { key: form.key });
+      this.showPhoto(saved.photo_url);
+      this.say('The photo is saved.');
+    } catch (err) {
+      this.say(err.message);
+    } finally {
+      this.progress.hidden = true;
+    }
+  }
+
+  showPhoto(url) {
+    let img = this.section.querySelector('.view-photo');
+    if (!img) {
+      img = document.createElement('img');
+      img.className = 'view-photo';
+      img.alt = 'The view from this camera';
+      this.input.closest('.field').before(img);
+    }
+    img.src = url;
+  }
+}
+
+for (const section of document.querySelectorAll('.js-photo')) new PhotoUploader(section);
