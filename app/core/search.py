@@ -68,20 +68,23 @@ def classify(candidates: Iterable[Candidate], lat: float, lon: float, radius_m: 
         read += 1
         if cam.paused:
             continue
-        dist = geo.distance_m(cam.lat, cam.lon, lat, lon)
+        approximate = cam.visibility == "approximate"
+        # An approximate camera is judged from the place police see, never its exact one:
+        # otherwise a few searches around it would reveal where it really is.
+        shown = geo.approximate(cam.lat, cam.lon) if approximate else (cam.lat, cam.lon)
+        dist = geo.distance_m(shown[0], shown[1], lat, lon)
         if dist > radius_m:
             continue
         if cam.visibility == "hidden":
             hidden += 1
             continue
-        approximate = cam.visibility == "approximate"
-        shown = geo.approximate(cam.lat, cam.lon) if approximate else (cam.lat, cam.lon)
         step = 100 if approximate else 5
         hits.append(Hit(
             camera_id=cam.camera_id, owner_id=cam.owner_id, nickname=cam.nickname,
             lat=shown[0], lon=shown[1], approximate=approximate,
             distance_m=int(round(dist / step) * step),
-            covers=geo.sees(cam.lat, cam.lon, cam.heading_deg, cam.fov_deg, cam.range_m, lat, lon),
+            covers=geo.sees(shown[0], shown[1], cam.heading_deg, cam.fov_deg, cam.range_m,
+                            lat, lon),
             kept=probably_kept(cam.retention_days, incident_at, now),
             stale=is_stale(cam.confirmed_at, now),
             heading_deg=cam.heading_deg, fov_deg=cam.fov_deg, range_m=cam.range_m,

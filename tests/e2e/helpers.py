@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import FloatRect, Locator, Page, expect
+
+from tests.support import Account, fresh_code
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,3 +57,44 @@ def wait_for_service_worker(page: Page) -> None:
 def no_horizontal_scroll(page: Page) -> bool:
     return bool(page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"))
+
+
+def collect_page_errors(page: Page) -> list[str]:
+    """A list that fills with every uncaught JavaScript error on the page from now on."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"{error.name}: {error.message}"))
+    return errors
+
+
+def box_of(locator: Locator) -> FloatRect:
+    """The element's box on the page; fails clearly when the element is not rendered."""
+    box = locator.bounding_box()
+    assert box is not None, f"{locator} has no box: it is not rendered"
+    return box
+
+
+def centre_of(locator: Locator) -> tuple[float, float]:
+    box = box_of(locator)
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def drag_with_mouse(page: Page, start: tuple[float, float], end: tuple[float, float],
+                    steps: int = 8) -> None:
+    """Press at start, move to end in small steps (as a hand would), release."""
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=steps)
+    page.mouse.up()
+
+
+def log_in(page: Page, account: Account) -> None:
+    """Log in through the form, with a fresh authenticator code when the role needs one."""
+    page.goto("/login")
+    page.get_by_label("Email address").fill(account.email)
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Log in").click()
+    if account.totp_secret:
+        expect(page).to_have_url(re.compile(r"/mfa/verify"))
+        page.get_by_label("6-digit code").fill(fresh_code(account.totp_secret))
+        page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()

@@ -55,13 +55,15 @@ class CameraPlacer {
     const L = leaflet();
     const mapElement = form.querySelector('.js-camera-map');
     const start = this.position();
-    this.map = baseMap(mapElement, { centre: start || undefined, zoom: start ? 19 : 16 });
+    // Zoomed in far enough that the cone's handle stands clear of the pin.
+    this.map = baseMap(mapElement, { centre: start || undefined, zoom: start ? 19 : 18 });
     this.pin = L.marker(start || this.map.getCenter(), {
       draggable: true, keyboard: true, title: 'Camera position', alt: 'Camera position',
     }).addTo(this.map);
     this.cone = L.polygon([], { color: '#1f3a5f', weight: 2, fillOpacity: 0.2 }).addTo(this.map);
     this.handleMarker = L.marker([0, 0], {
       draggable: true, title: 'Where the camera looks', alt: 'Where the camera looks',
+      zIndexOffset: 1000, // above the pin, so it can always be grabbed
       icon: L.divIcon({ className: 'cone-handle', iconSize: [28, 28] }),
     }).addTo(this.map);
 

@@ -75,7 +75,8 @@ class IncidentMap {
         }).addTo(this.map);
       }
       const marker = L.marker(at, { title: cam.nickname, alt: cam.nickname });
-      marker.bindPopup(`${cam.covers ? 'Points at the scene' : 'Nearby'}: ${cam.distance_m} m`);
+      marker.bindPopup(`${cam.nickname}: ${cam.covers ? 'points at the scene' : 'nearby'}, `
+        + `${cam.approximate ? 'about ' : ''}${cam.distance_m} m away${cam.approximate ? ' (approximate place)' : ''}`);
       cluster.addLayer(marker);
     }
     cluster.addTo(this.map);
