@@ -67,6 +67,9 @@ class CameraPlacer {
       icon: L.divIcon({ className: 'cone-handle', iconSize: [28, 28] }),
     }).addTo(this.map);
 
+    // The handle is a div icon: give it a name screen readers announce (the number inputs are
+    // the keyboard way to set the heading and range).
+    this.handleMarker.getElement()?.setAttribute('aria-label', 'Where the camera looks');
     this.pin.on('drag', () => this.fromPin());
     this.pin.on('dragend', () => this.fromPin());
     this.map.on('click', (e) => { this.pin.setLatLng(e.latlng); this.fromPin(); });

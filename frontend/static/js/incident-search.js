@@ -13,7 +13,9 @@ class IncidentMap {
     const scene = this.scene();
     this.map = baseMap(element, { centre: scene || undefined, zoom: scene ? 17 : 16 });
     this.circle = L.circle(scene || this.map.getCenter(), { radius: this.radiusM(), color: '#b3261e', fill: false });
-    this.marker = L.marker(scene || this.map.getCenter(), { title: 'Incident', alt: 'Incident' });
+    this.marker = L.marker(scene || this.map.getCenter(), {
+      title: 'Incident', alt: 'Place of the incident', keyboard: false,
+    });
     if (scene) { this.circle.addTo(this.map); this.marker.addTo(this.map); }
     this.map.on('click', (e) => this.place([e.latlng.lat, e.latlng.lng]));
     for (const input of [this.lat, this.lon, this.radius]) input.addEventListener('input', () => this.redraw());
