@@ -19,6 +19,8 @@ def index() -> Any:
     context: dict[str, Any] = {"welcome": request.args.get("welcome")}
     if user.role in (roles.OWNER, roles.ORG_ADMIN):
         context["cameras"] = registry.cameras_of(user.user_id)
+        context["stale_count"] = sum(1 for c in context["cameras"]
+                                     if registry.needs_confirmation(c))
     elif user.role in roles.POLICE_ROLES or user.role == roles.AUDITOR:
         context["summary"] = registry.agency_summary(user.agency_id)
     return render_template("home/home.html", **context)
