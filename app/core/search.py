@@ -102,12 +102,21 @@ OSM_MOUNT = {"doorbell": "wall", "wall": "wall", "pole": "pole", "window": "wall
              "other": "wall"}
 
 
-def export_feature(cam: Candidate, facing: str, now: datetime) -> dict[str, object] | None:
-    """One GeoJSON feature as police may see it; None for hidden or paused cameras."""
+def shown_place(cam: Candidate) -> tuple[float, float, bool] | None:
+    """Where police may see a camera (lat, lon, approximate); None when hidden or paused."""
     if cam.visibility == "hidden" or cam.paused:
         return None
-    approximate = cam.visibility == "approximate"
-    lat, lon = geo.approximate(cam.lat, cam.lon) if approximate else (cam.lat, cam.lon)
+    if cam.visibility == "approximate":
+        return (*geo.approximate(cam.lat, cam.lon), True)
+    return cam.lat, cam.lon, False
+
+
+def export_feature(cam: Candidate, facing: str, now: datetime) -> dict[str, object] | None:
+    """One GeoJSON feature as police may see it; None for hidden or paused cameras."""
+    place = shown_place(cam)
+    if place is None:
+        return None
+    lat, lon, approximate = place
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [lon, lat]},

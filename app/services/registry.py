@@ -16,7 +16,7 @@ from app.config import Settings
 from app.core import geo, roles
 from app.core.cameras import CameraSpec, is_stale
 from app.core.errors import ForbiddenError, NotFoundError, ValidationError
-from app.core.search import Candidate, SearchResult, classify, export_feature
+from app.core.search import Candidate, SearchResult, classify, export_feature, shown_place
 from app.models.cameras import Camera
 from app.models.users import Agency, User
 from app.services import audit, clock
@@ -283,18 +283,17 @@ def police_map(officer: User, ip: str) -> dict[str, Any]:
     now = clock.now()
     cameras, hidden = [], 0
     for camera in Camera.scan(Camera.agency_id == officer.agency_id):
-        feature = export_feature(_candidate(camera), camera.facing, now)
-        if feature is None:
+        candidate = _candidate(camera)
+        place = shown_place(candidate)
+        if place is None:
             hidden += 0 if camera.paused else 1
             continue
-        props: dict[str, Any] = dict(feature["properties"])  # type: ignore[call-overload]
-        lon, lat = feature["geometry"]["coordinates"]  # type: ignore[index]
+        lat, lon, approximate = place
         cameras.append({"id": camera.camera_id, "name": camera.nickname, "lat": lat,
-                        "lon": lon, "heading_deg": float(camera.heading_deg),
-                        "fov_deg": float(camera.fov_deg), "range_m": float(camera.range_m),
-                        "mount": camera.mount, "tier": camera.tier,
-                        "approximate": props["porchlight:location"] == "approximate",
-                        "stale": props["porchlight:stale"], "source": camera.source})
+                        "lon": lon, "heading_deg": candidate.heading_deg,
+                        "fov_deg": candidate.fov_deg, "range_m": candidate.range_m,
+                        "mount": camera.mount, "tier": camera.tier, "approximate": approximate,
+                        "stale": is_stale(camera.confirmed_at, now), "source": camera.source})
     audit.record(officer.agency_id, Actor(officer.user_id, officer.role, ip), "registry.viewed",
                  "-", {"cameras": len(cameras), "hidden": hidden})
     return {"cameras": cameras, "hidden_count": hidden}
