@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.core import geo
 from app.core.errors import ValidationError
 
 MOUNTS = ("doorbell", "wall", "pole", "window", "other")
@@ -141,10 +142,16 @@ def parse_camera(data: Mapping[str, Any]) -> CameraSpec:
                       street=street, **spec_kwargs)
 
 
+def police_place(lat: float, lon: float, visibility: str) -> tuple[float, float]:
+    """Where police may place a camera: its spot if exact, else its ~100 m cell's centre.
+
+    Hidden cameras get the rounded place too: police only ever count them, and counting from
+    the rounded place means repeated searches cannot narrow down where they are.
+    """
+    if visibility == "exact":
+        return lat, lon
+    return geo.approximate(lat, lon)
+
+
 def is_stale(confirmed_at: datetime, now: datetime) -> bool:
     return now - confirmed_at >= STALE_AFTER
-
-
-def probably_kept(retention_days: int, incident_at: datetime, now: datetime) -> bool:
-    """Whether the recorder probably still holds footage of the incident."""
-    return now - incident_at < timedelta(days=retention_days)

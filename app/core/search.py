@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.core import geo
-from app.core.cameras import is_stale, probably_kept
+from app.core.cameras import STALE_AFTER, is_stale
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Candidate:
+    """A camera as the search sees it: at its police place (see cameras.police_place)."""
+
     camera_id: str
     owner_id: str
     nickname: str
@@ -33,7 +35,7 @@ class Candidate:
     paused: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Hit:
     camera_id: str
     owner_id: str
@@ -61,34 +63,37 @@ class SearchResult:
 
 def classify(candidates: Iterable[Candidate], lat: float, lon: float, radius_m: float,
              incident_at: datetime, now: datetime) -> SearchResult:
+    """Keep the cameras within the radius, mark those that point at the scene, rank them.
+
+    Candidates stand at their police place, so nothing here can depend on an exact place the
+    owner chose not to show.
+    """
     hits: list[Hit] = []
     hidden = 0
     read = 0
+    age = now - incident_at
+    stale_before = now - STALE_AFTER
+    distance, bearing, in_view = geo.distance_m, geo.bearing_deg, geo.in_view
     for cam in candidates:
         read += 1
         if cam.paused:
             continue
-        approximate = cam.visibility == "approximate"
-        # An approximate camera is judged from the place police see, never its exact one:
-        # otherwise a few searches around it would reveal where it really is.
-        shown = geo.approximate(cam.lat, cam.lon) if approximate else (cam.lat, cam.lon)
-        dist = geo.distance_m(shown[0], shown[1], lat, lon)
+        dist = distance(cam.lat, cam.lon, lat, lon)
         if dist > radius_m:
             continue
         if cam.visibility == "hidden":
             hidden += 1
             continue
+        approximate = cam.visibility == "approximate"
+        covers = dist <= cam.range_m and (
+            dist < 1.0 or in_view(cam.heading_deg, cam.fov_deg,
+                                  bearing(cam.lat, cam.lon, lat, lon)))
         step = 100 if approximate else 5
         hits.append(Hit(
-            camera_id=cam.camera_id, owner_id=cam.owner_id, nickname=cam.nickname,
-            lat=shown[0], lon=shown[1], approximate=approximate,
-            distance_m=int(round(dist / step) * step),
-            covers=geo.sees(shown[0], shown[1], cam.heading_deg, cam.fov_deg, cam.range_m,
-                            lat, lon),
-            kept=probably_kept(cam.retention_days, incident_at, now),
-            stale=is_stale(cam.confirmed_at, now),
-            heading_deg=cam.heading_deg, fov_deg=cam.fov_deg, range_m=cam.range_m,
-            mount=cam.mount, tier=cam.tier,
+            cam.camera_id, cam.owner_id, cam.nickname, cam.lat, cam.lon, approximate,
+            int(round(dist / step) * step), covers, age < timedelta(days=cam.retention_days),
+            cam.confirmed_at <= stale_before, cam.heading_deg, cam.fov_deg, cam.range_m,
+            cam.mount, cam.tier,
         ))
     hits.sort(key=lambda h: (not h.covers, h.distance_m, h.camera_id))
     return SearchResult(hits, hidden, read)
@@ -106,9 +111,7 @@ def shown_place(cam: Candidate) -> tuple[float, float, bool] | None:
     """Where police may see a camera (lat, lon, approximate); None when hidden or paused."""
     if cam.visibility == "hidden" or cam.paused:
         return None
-    if cam.visibility == "approximate":
-        return (*geo.approximate(cam.lat, cam.lon), True)
-    return cam.lat, cam.lon, False
+    return cam.lat, cam.lon, cam.visibility == "approximate"
 
 
 def export_feature(cam: Candidate, facing: str, now: datetime) -> dict[str, object] | None:

@@ -45,8 +45,12 @@ class Camera(BaseModel):
     owner_id = UnicodeAttribute()
     agency_id = UnicodeAttribute()
     nickname = UnicodeAttribute()
-    lat = NumberAttribute()
+    lat = NumberAttribute()  # the exact place: the owner's, never shown to police unless exact
     lon = NumberAttribute()
+    # Where police see it (exact, or the ~100 m cell centre for approximate and hidden cameras).
+    # The geo index is built on this place, so a search never touches the exact one.
+    place_lat = NumberAttribute()
+    place_lon = NumberAttribute()
     geohash = UnicodeAttribute()
     cell = UnicodeAttribute()
     heading_deg = NumberAttribute()

@@ -14,7 +14,7 @@ from pynamodb.exceptions import DoesNotExist
 from app.aws import aws_client
 from app.config import Settings
 from app.core import geo, roles
-from app.core.cameras import CameraSpec, is_stale
+from app.core.cameras import CameraSpec, is_stale, police_place
 from app.core.errors import ForbiddenError, NotFoundError, ValidationError
 from app.core.search import Candidate, SearchResult, classify, export_feature, shown_place
 from app.models.cameras import Camera
@@ -47,7 +47,8 @@ def agency_summary(agency_id: str) -> AgencySummary:
 def _apply(camera: Camera, spec: CameraSpec) -> None:
     camera.nickname = spec.nickname
     camera.lat, camera.lon = spec.lat, spec.lon
-    camera.geohash = geo.geohash(spec.lat, spec.lon)
+    camera.place_lat, camera.place_lon = police_place(spec.lat, spec.lon, spec.visibility)
+    camera.geohash = geo.geohash(camera.place_lat, camera.place_lon)
     camera.cell = camera.geohash[: geo.CELL_PRECISION]
     camera.heading_deg, camera.fov_deg = spec.heading_deg, spec.fov_deg
     camera.range_m = spec.range_m
@@ -192,7 +193,8 @@ def _candidates(lat: float, lon: float, radius_m: float) -> list[Camera]:
 def _candidate(camera: Camera) -> Candidate:
     return Candidate(
         camera_id=camera.camera_id, owner_id=camera.owner_id, nickname=camera.nickname,
-        lat=float(camera.lat), lon=float(camera.lon), heading_deg=float(camera.heading_deg),
+        lat=float(camera.place_lat), lon=float(camera.place_lon),
+        heading_deg=float(camera.heading_deg),
         fov_deg=float(camera.fov_deg), range_m=float(camera.range_m), mount=camera.mount,
         tier=camera.tier, visibility=camera.visibility,
         retention_days=int(camera.retention_days), confirmed_at=camera.confirmed_at,
