@@ -31,6 +31,7 @@ class Settings:
     table_prefix: str
     uploads_bucket: str
     mail_queue_url: str
+    audit_queue_url: str  # owner notices of police reads, appended by the audit-fanout worker
     mail_transport: str  # "outbox" (devstack only) or "ses"
     mail_from: str
     public_url: str
@@ -62,6 +63,7 @@ REQUIRED = (
     "PORCHLIGHT_TABLE_PREFIX",
     "PORCHLIGHT_UPLOADS_BUCKET",
     "PORCHLIGHT_MAIL_QUEUE_URL",
+    "PORCHLIGHT_AUDIT_QUEUE_URL",
     "PORCHLIGHT_PUBLIC_URL",
 )
 
@@ -104,6 +106,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         table_prefix=env["PORCHLIGHT_TABLE_PREFIX"],
         uploads_bucket=env["PORCHLIGHT_UPLOADS_BUCKET"],
         mail_queue_url=env["PORCHLIGHT_MAIL_QUEUE_URL"],
+        audit_queue_url=env["PORCHLIGHT_AUDIT_QUEUE_URL"],
         mail_transport=transport,
         mail_from=env.get("PORCHLIGHT_MAIL_FROM", "Porchlight <no-reply@porchlight.invalid>"),
         public_url=public_url,

@@ -37,6 +37,7 @@ FAKE_ENV = {
     "PORCHLIGHT_TABLE_PREFIX": "bench-",
     "PORCHLIGHT_UPLOADS_BUCKET": "bench-uploads",
     "PORCHLIGHT_MAIL_QUEUE_URL": "http://127.0.0.1:9/queue/bench-mail",
+    "PORCHLIGHT_AUDIT_QUEUE_URL": "http://127.0.0.1:9/queue/bench-audit-fanout",
     "PORCHLIGHT_PUBLIC_URL": "http://127.0.0.1:8000",
     "AWS_ACCESS_KEY_ID": "x",
     "AWS_SECRET_ACCESS_KEY": "x",

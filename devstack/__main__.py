@@ -38,7 +38,7 @@ def run(port: int) -> int:
 
     app = create_app()
     demo = seed.seed() if seed.is_empty() else []
-    loop = WorkerLoop(local.client("sqs"), {"mail": local.queue_url("mail")},
+    loop = WorkerLoop(local.client("sqs"), local.queue_urls(),
                       stack.REGION).start()
     server = make_server("127.0.0.1", port, app, threaded=True)
     write_env_file(local.env)

@@ -36,6 +36,10 @@ class Devstack:
     def queue_url(self, base_name: str) -> str:
         return self.env["DEVSTACK_QUEUE_" + base_name.upper().replace("-", "_")]
 
+    def queue_urls(self) -> dict[str, str]:
+        """Every worker queue by base name, for the SQS→handler loop."""
+        return {spec.base_name: self.queue_url(spec.base_name) for spec in QUEUES}
+
     def stop(self) -> None:
         self.server.stop()
 
@@ -135,6 +139,7 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
     create_bucket(stack.client("s3"), env["PORCHLIGHT_UPLOADS_BUCKET"], public_url)
     env.update(create_queues(stack.client("sqs"), PREFIX, visibility_seconds))
     env["PORCHLIGHT_MAIL_QUEUE_URL"] = env["DEVSTACK_QUEUE_MAIL"]
+    env["PORCHLIGHT_AUDIT_QUEUE_URL"] = env["DEVSTACK_QUEUE_AUDIT_FANOUT"]
     env.update(extra_env or {})
     os.environ.update(env)
     log.info("devstack ready at %s", endpoint)

@@ -15,4 +15,5 @@ class QueueSpec:
 
 QUEUES = (
     QueueSpec("mail", "lambdas.mailer.handler:handler"),
+    QueueSpec("audit-fanout", "lambdas.audit_fanout.handler:handler"),
 )

@@ -36,7 +36,7 @@ def devstack() -> Iterator[Any]:
 
     app = create_app()
     seed.seed()
-    loop = WorkerLoop(local.client("sqs"), {"mail": local.queue_url("mail")}, stack.REGION,
+    loop = WorkerLoop(local.client("sqs"), local.queue_urls(), stack.REGION,
                       wait_seconds=1).start()
     server.start(app)
     local.app = app

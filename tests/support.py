@@ -159,3 +159,16 @@ def link_in(message: OutboxMessage, path_part: str) -> str:
     match = re.search(r"https?://[^\s]+" + re.escape(path_part) + r"[^\s]+", message.text)
     assert match, f"no {path_part} link in mail"
     return match.group(0)
+
+
+def wait_for_event(user_id: str, action: str, timeout: float = 20.0) -> Any:
+    """The newest audit event about the user with this action, once a worker has written it."""
+    from app.services import audit
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for event in audit.activity_of(user_id):
+            if event.action == action:
+                return event
+        time.sleep(0.2)
+    raise AssertionError(f"no {action} event for {user_id} within {timeout}s")

@@ -33,6 +33,7 @@ ACTION_WORDS = {
     "registry.exported": "Police exported the registry",
     "registry.camera_exported": "Police export included your camera",
     "registry.viewed": "Police opened the camera map",
+    "registry.camera_viewed": "Police opened a map showing your camera",
     "apikey.created": "API key created",
     "apikey.revoked": "API key revoked",
     "org.created": "Organisation created",

@@ -11,7 +11,7 @@ from app.core import roles
 from app.core.errors import BadRequestError, UnsupportedMediaTypeError
 from app.police import bp
 from app.services import field, registry
-from app.web.access import PUBLIC, allow, client_ip, require_user
+from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 
 SEARCHERS = (roles.DETECTIVE, roles.SUPERVISOR)
 
@@ -26,7 +26,7 @@ def police_map_page() -> Any:
 @allow(*SEARCHERS)
 def police_map_data() -> Any:
     user = require_user()
-    data = registry.police_map(user, client_ip())
+    data = registry.police_map(settings(), user, client_ip())
     data["field"] = [{"kind": e.kind, "id": e.source_id, "lat": float(e.lat),
                       "lon": float(e.lon), "label": e.label, "detail": e.detail,
                       "updated_at": e.updated_at.isoformat()}

@@ -10,7 +10,7 @@ from app.core.cameras import TIER_WORDS
 from app.core.errors import ValidationError
 from app.police import bp
 from app.services import registry
-from app.web.access import allow, client_ip, require_user
+from app.web.access import allow, client_ip, require_user, settings
 from app.web.jsonio import Field, read_json
 
 SEARCHERS = (roles.DETECTIVE, roles.SUPERVISOR)
@@ -36,7 +36,8 @@ def search() -> Any:
                                max_radius=limit, tier_words=TIER_WORDS)
     form = request.form.to_dict()
     try:
-        found = registry.search(user, registry.check_search(form, limit), client_ip())
+        found = registry.search(settings(), user, registry.check_search(form, limit),
+                                client_ip())
     except ValidationError as exc:
         return render_template("police/search.html", form=form, errors=exc.errors, result=None,
                                max_radius=limit, tier_words=TIER_WORDS), 422
@@ -53,13 +54,13 @@ def api_search() -> Any:
                       "radius_m": Field(float, required=False), "incident_at": Field(str),
                       "case_number": Field(str, max_length=40)})
     request_ = registry.check_search(data, registry.max_radius(user.agency_id))
-    return jsonify(result_json(registry.search(user, request_, client_ip())))
+    return jsonify(result_json(registry.search(settings(), user, request_, client_ip())))
 
 
 @bp.route("/api/registry.geojson")
 @allow(roles.DETECTIVE, roles.SUPERVISOR, roles.AGENCY_ADMIN)
 def export() -> Any:
-    body = registry.export_geojson(require_user(), client_ip())
+    body = registry.export_geojson(settings(), require_user(), client_ip())
     response = jsonify(body)
     response.mimetype = "application/geo+json"
     response.headers["Content-Disposition"] = "attachment; filename=porchlight-registry.geojson"

@@ -19,7 +19,7 @@ from app.core.errors import ForbiddenError, NotFoundError, ValidationError
 from app.core.search import Candidate, SearchResult, classify, export_feature, shown_place
 from app.models.cameras import Camera
 from app.models.users import Agency, User
-from app.services import audit, clock
+from app.services import audit, clock, notices
 from app.services.audit import Actor
 
 DEFAULT_RADIUS_M = 300
@@ -210,7 +210,8 @@ def max_radius(agency_id: str) -> float:
     return float(getattr(agency, "max_radius_m", None) or MAX_RADIUS_M)
 
 
-def search(officer: User, request: SearchRequest, ip: str) -> SearchResult:
+def search(settings: Settings, officer: User, request: SearchRequest, ip: str
+           ) -> SearchResult:
     """The cameras that could have seen the incident; the search and each owner are audited."""
     if officer.role not in (roles.DETECTIVE, roles.SUPERVISOR):
         raise ForbiddenError("Only detectives and supervisors search the registry.")
@@ -228,9 +229,9 @@ def search(officer: User, request: SearchRequest, ip: str) -> SearchResult:
     per_owner: dict[str, list[str]] = {}
     for hit in result.hits:
         per_owner.setdefault(hit.owner_id, []).append(hit.nickname)
-    for owner_id, names in per_owner.items():
-        audit.record(officer.agency_id, actor, "registry.camera_found", owner_id,
-                     {"case": request.case_number, "cameras": ", ".join(sorted(names))})
+    notices.enqueue(settings, officer.agency_id, actor, "registry.camera_found", {
+        owner_id: {"case": request.case_number, "cameras": ", ".join(sorted(names))}
+        for owner_id, names in per_owner.items()})
     return result
 
 
@@ -257,7 +258,7 @@ def import_cameras(admin: User, specs: list[CameraSpec], ip: str, source: str) -
     return cameras
 
 
-def export_geojson(officer: User, ip: str) -> dict[str, Any]:
+def export_geojson(settings: Settings, officer: User, ip: str) -> dict[str, Any]:
     """The agency's registry as GeoJSON for GIS tools; audited, and each owner is told."""
     if officer.role not in roles.POLICE_ROLES:
         raise ForbiddenError("Only police roles export the registry.")
@@ -272,18 +273,18 @@ def export_geojson(officer: User, ip: str) -> dict[str, Any]:
     actor = Actor(officer.user_id, officer.role, ip)
     audit.record(officer.agency_id, actor, "registry.exported", "-",
                  {"cameras": len(features), "owners": len(owners)})
-    for owner_id, count in owners.items():
-        audit.record(officer.agency_id, actor, "registry.camera_exported", owner_id,
-                     {"cameras": count})
+    notices.enqueue(settings, officer.agency_id, actor, "registry.camera_exported",
+                    {owner_id: {"cameras": count} for owner_id, count in owners.items()})
     return {"type": "FeatureCollection", "features": features}
 
 
-def police_map(officer: User, ip: str) -> dict[str, Any]:
+def police_map(settings: Settings, officer: User, ip: str) -> dict[str, Any]:
     """Every camera police may see on the map (hidden ones only counted), for one agency."""
     if officer.role not in (roles.DETECTIVE, roles.SUPERVISOR):
         raise ForbiddenError("Only detectives and supervisors use the police map.")
     now = clock.now()
     cameras, hidden = [], 0
+    seen_owners: Counter[str] = Counter()
     for camera in Camera.scan(Camera.agency_id == officer.agency_id):
         candidate = _candidate(camera)
         place = shown_place(candidate)
@@ -291,11 +292,15 @@ def police_map(officer: User, ip: str) -> dict[str, Any]:
             hidden += 0 if camera.paused else 1
             continue
         lat, lon, approximate = place
+        seen_owners[camera.owner_id] += 1
         cameras.append({"id": camera.camera_id, "name": camera.nickname, "lat": lat,
                         "lon": lon, "heading_deg": candidate.heading_deg,
                         "fov_deg": candidate.fov_deg, "range_m": candidate.range_m,
                         "mount": camera.mount, "tier": camera.tier, "approximate": approximate,
                         "stale": is_stale(camera.confirmed_at, now), "source": camera.source})
-    audit.record(officer.agency_id, Actor(officer.user_id, officer.role, ip), "registry.viewed",
-                 "-", {"cameras": len(cameras), "hidden": hidden})
+    actor = Actor(officer.user_id, officer.role, ip)
+    audit.record(officer.agency_id, actor, "registry.viewed", "-",
+                 {"cameras": len(cameras), "hidden": hidden})
+    notices.enqueue(settings, officer.agency_id, actor, "registry.camera_viewed",
+                    {owner_id: {"cameras": count} for owner_id, count in seen_owners.items()})
     return {"cameras": cameras, "hidden_count": hidden}

@@ -9,8 +9,8 @@ from typing import Any
 import requests
 
 from app.models.field import FieldEvent
-from app.services import audit, clock
-from tests.support import Client
+from app.services import accounts, audit, clock
+from tests.support import Client, wait_for_event
 
 
 def new_key(admin: Client, name: str = "CAD feed") -> str:
@@ -40,6 +40,11 @@ def test_ingested_calls_and_units_reach_the_map_and_expire(signed_in: Any, base_
     assert data["cameras"] and data["hidden_count"] >= 1  # the demo seed hides some cameras
     assert all(c["source"] in ("owner", "agency") for c in data["cameras"])
     assert "registry.viewed" in [e.action for e in audit.activity_of(det_account.user.user_id)]
+    # Every owner whose cameras the map showed is told, by the audit-fanout worker.
+    demo_owner = accounts.find_by_email("owner@demo.porchlight.test")
+    assert demo_owner is not None
+    seen = wait_for_event(demo_owner.user_id, "registry.camera_viewed")
+    assert seen.actor_id == det_account.user.user_id
     # An expired item is gone from the map even before DynamoDB's TTL deletes it.
     item = FieldEvent.get(admin_account.user.agency_id, "unit#U-7")
     item.update(actions=[FieldEvent.expires_epoch.set(

@@ -10,7 +10,7 @@ import pytest
 
 from app.models.cameras import Camera
 from app.services import audit
-from tests.support import Client
+from tests.support import Client, wait_for_event
 
 # A quiet block of Nashville's grid (Church St & 7th Ave N) far from the seeded cameras.
 SCENE = (36.16130, -86.78370)
@@ -144,10 +144,9 @@ def test_incident_search_ranks_cameras_and_respects_visibility(signed_in: Any) -
 
     # The search is audited, and the owner sees who searched, when, and for which case.
     assert "registry.searched" in actions_of(det_account.user.user_id)
-    found = [e for e in audit.activity_of(owner_account.user.user_id)
-             if e.action == "registry.camera_found"]
-    assert found and found[0].actor_id == det_account.user.user_id
-    assert json.loads(found[0].details)["case"] == "24-118223"
+    found = wait_for_event(owner_account.user.user_id, "registry.camera_found")
+    assert found.actor_id == det_account.user.user_id
+    assert json.loads(found.details)["case"] == "24-118223"
 
 
 @pytest.mark.parametrize(("changes", "field"), [
@@ -209,7 +208,7 @@ def test_geojson_export_uses_osm_tags_and_hides_what_owners_hide(signed_in: Any)
     assert props["man_made"] == "surveillance" and props["camera:mount"] == "pole"
     assert props["camera:direction"] == 0 and props["surveillance:zone"] == "town"
     assert mine["geometry"]["coordinates"] == pytest.approx([SCENE[1] + 0.0002, SCENE[0]])
-    assert "registry.camera_exported" in actions_of(owner_account.user.user_id)
+    wait_for_event(owner_account.user.user_id, "registry.camera_exported")
 
 
 def test_photo_goes_straight_to_s3_and_is_checked(signed_in: Any, devstack: Any) -> None:

@@ -14,6 +14,7 @@ BASE = {
     "PORCHLIGHT_TABLE_PREFIX": "pl-prod-",
     "PORCHLIGHT_UPLOADS_BUCKET": "pl-prod-uploads",
     "PORCHLIGHT_MAIL_QUEUE_URL": "https://sqs.us-east-2.amazonaws.com/1/pl-prod-mail",
+    "PORCHLIGHT_AUDIT_QUEUE_URL": "https://sqs.us-east-2.amazonaws.com/1/pl-prod-audit-fanout",
     "PORCHLIGHT_PUBLIC_URL": "https://porchlight.example.gov/",
 }
 

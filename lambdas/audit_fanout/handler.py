@@ -1,0 +1,50 @@
+"""Appends one audit event per owner for a police read queued by the web app.
+
+Triggered by the audit-fanout queue. A redelivered message could append its events twice; the
+events are notices of a read, and a duplicate notice misleads nobody, so they are not deduplicated
+(an idempotency record would cost one write per owner). A malformed message goes to the DLQ.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from app.services import audit
+from lambdas.common import settings
+
+logger = Logger(service="audit-fanout")
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+class BadNotice(ValueError):
+    """The queued message cannot be read; it ends in the dead-letter queue."""
+
+
+def record_handler(record: SQSRecord) -> None:
+    settings()  # points the models at this deployment's tables
+    try:
+        body = json.loads(record.body)
+        user_id, role, ip = body["actor"]
+        agency_id, action, owners = body["agency_id"], body["action"], dict(body["owners"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadNotice(f"unreadable notice: {exc}") from exc
+    actor = audit.Actor(str(user_id), str(role), str(ip))
+    for owner_id, details in sorted(owners.items()):
+        audit.record(str(agency_id), actor, str(action), str(owner_id), dict(details))
+    logger.info("owner notices appended", extra={"action": action, "owners": len(owners)})
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return process_partial_response(event=event, record_handler=record_handler,
+                                    processor=processor, context=context)
