@@ -90,4 +90,5 @@ class Agency(BaseModel):
     name = UnicodeAttribute()
     city = UnicodeAttribute()
     max_window_minutes = NumberAttribute(default=120)
+    max_radius_m = NumberAttribute(default=2000)  # the widest incident search allowed
     created_at = UTCDateTimeAttribute()

@@ -207,7 +207,7 @@ def max_radius(agency_id: str) -> float:
         agency = Agency.get(agency_id)
     except DoesNotExist:
         return MAX_RADIUS_M
-    return float(getattr(agency, "max_radius_m", None) or MAX_RADIUS_M)
+    return float(agency.max_radius_m or MAX_RADIUS_M)
 
 
 def search(settings: Settings, officer: User, request: SearchRequest, ip: str

@@ -163,6 +163,21 @@ def test_bad_search_is_explained(signed_in: Any, changes: dict[str, Any], field:
     assert response.status_code == 422 and field in response.json()["errors"]
 
 
+def test_search_radius_is_capped_by_the_agency(signed_in: Any) -> None:
+    from app.models.users import Agency
+
+    detective, account = signed_in("detective")
+    agency = Agency.get(account.user.agency_id)
+    agency.update(actions=[Agency.max_radius_m.set(500)])
+    try:
+        too_wide = incident(detective, radius_m=800)
+        assert too_wide.status_code == 422
+        assert "500" in too_wide.json()["errors"]["radius_m"]
+        assert incident(detective, radius_m=500).status_code == 200
+    finally:
+        agency.update(actions=[Agency.max_radius_m.set(2000)])
+
+
 def test_search_page_shows_results(signed_in: Any) -> None:
     detective, _ = signed_in("supervisor")
     when = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
