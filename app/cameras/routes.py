@@ -9,7 +9,7 @@ from app.cameras.forms import DEFAULTS, choices, form_values
 from app.core import roles
 from app.core.cameras import parse_camera
 from app.core.errors import ValidationError
-from app.services import photos, registry
+from app.services import orgs, photos, registry
 from app.web.access import allow, client_ip, require_user, settings
 
 OWNERS = (roles.OWNER, roles.ORG_ADMIN)
@@ -26,7 +26,9 @@ def _form_data() -> dict[str, Any]:
 def index() -> Any:
     user = require_user()
     cameras = registry.cameras_of(user.user_id)
-    return render_template("cameras/index.html", cameras=cameras,
+    org = orgs.get_org(user.org_id) if user.role == roles.ORG_ADMIN else None
+    members = [m for m in orgs.members(org) if m.user_id != user.user_id] if org else []
+    return render_template("cameras/index.html", cameras=cameras, members=members,
                            stale={c.camera_id for c in cameras if registry.needs_confirmation(c)},
                            done=request.args.get("done"), **choices())
 

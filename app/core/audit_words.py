@@ -39,6 +39,8 @@ ACTION_WORDS = {
     "org.created": "Organisation created",
     "org.invited": "Organisation invitation sent",
     "org.joined": "Member joined the organisation",
+    "camera.handed_over": "Camera handed over to a member",
+    "camera.received": "Camera received from your organisation",
 }
 
 

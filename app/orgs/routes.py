@@ -56,3 +56,10 @@ def join(token: str) -> Any:
         return render_template("orgs/join.html", org=found[0], email=found[1], token=token,
                                message=exc.detail), exc.status
     return redirect(url_for("orgs.index"))
+
+
+@bp.route("/cameras/<camera_id>/hand-over", methods=["POST"])
+@allow(roles.ORG_ADMIN)
+def hand_over(camera_id: str) -> Any:
+    orgs.hand_over(require_user(), camera_id, request.form.get("member_id", ""), client_ip())
+    return redirect(url_for("cameras.index", done="handed"))

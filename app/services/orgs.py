@@ -87,3 +87,25 @@ def join(user: User, token: str, ip: str) -> Organisation:
     audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "org.joined",
                  org.admin_id, {"org": org.org_id, "member": user.user_id})
     return org
+
+
+def hand_over(admin: User, camera_id: str, member_id: str, ip: str) -> None:
+    """The org admin gives a camera to a member, who then sets its rules themselves."""
+    from app.models.cameras import Camera
+    from app.services import registry
+
+    org = get_org(admin.org_id)
+    if admin.role != roles.ORG_ADMIN or org is None or org.admin_id != admin.user_id:
+        raise ForbiddenError("Only the organisation's admin hands cameras over.")
+    camera = registry.owned(admin, camera_id)
+    member = next((m for m in members(org) if m.user_id == member_id
+                   and m.user_id != admin.user_id), None)
+    if member is None:
+        raise ValidationError(errors={"member_id": "Choose a member of your organisation."})
+    camera.update(actions=[Camera.owner_id.set(member.user_id), Camera.org_id.set(org.org_id),
+                           Camera.updated_at.set(clock.now())])
+    details = {"camera": camera.camera_id, "nickname": camera.nickname, "org": org.org_id,
+               "from": admin.user_id, "to": member.user_id}
+    actor = Actor(admin.user_id, admin.role, ip)
+    audit.record(admin.agency_id, actor, "camera.handed_over", admin.user_id, details)
+    audit.record(admin.agency_id, actor, "camera.received", member.user_id, details)

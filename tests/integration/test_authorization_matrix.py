@@ -95,6 +95,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/org/invitations"): {"org_admin"},
     ("GET", "/org/join/<token>"): OWNERS,
     ("POST", "/org/join/<token>"): OWNERS,
+    ("POST", "/org/cameras/<camera_id>/hand-over"): {"org_admin"},
     ("GET", "/map"): SEARCHERS,
     ("GET", "/api/map"): SEARCHERS,
     ("PUT", "/api/ingest/<feed>"): PUBLIC,  # an agency API key, not a session, opens it

@@ -35,6 +35,27 @@ def test_owner_creates_an_organisation_and_invites_a_member(signed_in: Any) -> N
     assert member.get(path).status_code == 410  # the link works once
     page = founder.get("/org").text
     assert "Test owner" in page
+
+    # The admin imports a camera and hands it to the member, who then sets its rules.
+    csv = (b"nickname,lat,lon,heading_deg,fov_deg,range_m,mount,facing,retention_days,tier,"
+           b"visibility,attested\r\nShop 4 door,36.1590,-86.7800,90,90,30,wall,entrance,14,"
+           b"on_request,exact,yes\r\n")
+    cam_id = founder.send_json("POST", "/api/cameras/import", data=csv,
+                               headers={"Content-Type": "text/csv"}).json()["ids"][0]
+    assert "Hand over to" in founder.get("/cameras").text
+    handed = founder.post_form(f"/org/cameras/{cam_id}/hand-over",
+                               {"member_id": member_account.user.user_id})
+    assert handed.status_code == 302
+    assert founder.get(f"/api/cameras/{cam_id}").status_code == 404
+    mine = member.get(f"/api/cameras/{cam_id}")
+    assert mine.status_code == 200 and mine.json()["camera"]["nickname"] == "Shop 4 door"
+    assert "camera.received" in [e.action for e in audit.activity_of(
+        member_account.user.user_id)]
+    # Only to members: a stranger cannot be given a camera.
+    other = founder.send_json("POST", "/api/cameras/import", data=csv.replace(b"Shop 4", b"Shop 5"),
+                              headers={"Content-Type": "text/csv"}).json()["ids"][0]
+    refused = founder.post_form(f"/org/cameras/{other}/hand-over", {"member_id": "nobody"})
+    assert refused.status_code == 422
     acts = [e.action for e in audit.activity_of(founder_account.user.user_id)]
     assert "org.created" in acts and "org.joined" in acts
 
