@@ -95,7 +95,9 @@ def hand_over(admin: User, camera_id: str, member_id: str, ip: str) -> None:
     from app.services import registry
 
     org = get_org(admin.org_id)
-    if admin.role != roles.ORG_ADMIN or org is None or org.admin_id != admin.user_id:
+    if org is None:
+        raise ConflictError("Create your organisation first, then hand cameras to members.")
+    if admin.role != roles.ORG_ADMIN or org.admin_id != admin.user_id:
         raise ForbiddenError("Only the organisation's admin hands cameras over.")
     camera = registry.owned(admin, camera_id)
     member = next((m for m in members(org) if m.user_id == member_id
