@@ -10,7 +10,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
 from app.models.base import BaseModel
 
@@ -24,12 +24,20 @@ class OwnerIndex(GlobalSecondaryIndex["Camera"]):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+# What a search needs of a camera, and no more: the index carries the police place but not
+# the exact one, so even a bug in the search path cannot leak what the owner chose to hide.
+SEARCH_ATTRIBUTES = [
+    "owner_id", "agency_id", "nickname", "place_lat", "place_lon", "heading_deg", "fov_deg",
+    "range_m", "mount", "tier", "visibility", "retention_days", "confirmed_at", "paused",
+]
+
+
 class CellIndex(GlobalSecondaryIndex["Camera"]):
     """Coarse geohash cell: one Query per covering cell answers a radius search."""
 
     class Meta:
         index_name = "cell-index"
-        projection = AllProjection()
+        projection = IncludeProjection(SEARCH_ATTRIBUTES)
 
     cell = UnicodeAttribute(hash_key=True)
     geohash = UnicodeAttribute(range_key=True)

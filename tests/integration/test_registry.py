@@ -251,3 +251,18 @@ def test_photo_goes_straight_to_s3_and_is_checked(signed_in: Any, devstack: Any)
     listed = s3.list_objects_v2(Bucket=devstack.env["PORCHLIGHT_UPLOADS_BUCKET"],
                                 Prefix=f"camera-photos/{cam_id}/")
     assert listed.get("KeyCount", 0) == 0
+
+
+def test_the_search_index_never_holds_an_exact_place(signed_in: Any, devstack: Any) -> None:
+    owner, _ = signed_in("owner")
+    cam = owner.send_json("POST", "/api/cameras",
+                          camera_body(nickname="Index check", visibility="approximate")).json()
+    stored = Camera.get(cam["camera"]["id"])
+    items = devstack.client("dynamodb").query(
+        TableName=Camera.Meta.table_name, IndexName="cell-index",
+        KeyConditionExpression="cell = :c AND geohash = :g",
+        ExpressionAttributeValues={":c": {"S": stored.cell}, ":g": {"S": stored.geohash}},
+    )["Items"]
+    mine = [i for i in items if i["camera_id"]["S"] == stored.camera_id]
+    assert mine and "lat" not in mine[0] and "lon" not in mine[0]
+    assert float(mine[0]["place_lat"]["N"]) != pytest.approx(stored.lat, abs=1e-7)
