@@ -207,9 +207,17 @@ def seed_cameras(cameras: list[Any]) -> float:
 
 
 def item_bytes(camera: Any) -> int:
-    """The item's size as moto counts it for its 1 MB pages: names plus values."""
+    """The index item's size as moto counts it for its 1 MB pages: names plus values.
+
+    Only what cell-index projects counts: its keys, the table key and SEARCH_ATTRIBUTES.
+    """
+    from app.models.cameras import SEARCH_ATTRIBUTES
+
+    projected = {"camera_id", "cell", "geohash", *SEARCH_ATTRIBUTES}
     total = 0
     for name, typed in camera.serialize().items():
+        if name not in projected:
+            continue
         (kind, value), = typed.items()
         total += len(name.encode()) + (len(value.encode()) if kind == "S" else
                                        len(json.dumps(value)))
