@@ -21,6 +21,8 @@ class PoliceMap {
       if (!response.ok) throw new Error((await response.json()).detail || response.statusText);
       this.data = await response.json();
       this.draw();
+      const points = this.data.cameras.map((cam) => [cam.lat, cam.lon]);
+      if (points.length) this.map.fitBounds(leaflet().latLngBounds(points), { maxZoom: 17, padding: [20, 20] });
     } catch (err) {
       this.status.textContent = `The map could not load: ${err.message}. Reload to try again.`;
     }
