@@ -1,0 +1,56 @@
+"""A supervisor opens the camera map on a tablet: clusters, cones, filters and live layers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from app.services import field
+from tests.e2e.helpers import collect_page_errors, log_in
+from tests.support import make_user
+
+pytestmark = pytest.mark.e2e
+
+STATUS = re.compile(r"^(\d+) cameras shown, (\d+) hidden by their owners; (\d+) calls and units\.$")
+
+
+def status_numbers(page: Page) -> tuple[int, int, int]:
+    status = page.locator(".js-map-status")
+    expect(status).to_have_text(STATUS)
+    match = STATUS.match(status.inner_text())
+    assert match
+    shown, hidden, live = match.groups()
+    return int(shown), int(hidden), int(live)
+
+
+def test_supervisor_sees_cameras_filters_and_a_call(tablet: Page, base_url: str,
+                                                    devstack: object) -> None:
+    admin = make_user("agency_admin")
+    key = field.create_key(admin.user, "CAD test", "127.0.0.1")
+    pushed = requests.put(f"{base_url}/api/ingest/calls", timeout=30,
+                          headers={"Authorization": f"Bearer {key}"},
+                          json=[{"id": "MAP-1", "lat": 36.1615, "lon": -86.7760,
+                                 "label": "Shots fired"}])
+    assert pushed.status_code == 200
+
+    errors = collect_page_errors(tablet)
+    log_in(tablet, make_user("supervisor"))
+    tablet.get_by_role("navigation", name="Main").get_by_role("link", name="Map").click()
+    expect(tablet.get_by_role("heading", level=1)).to_have_text("Camera map")
+    shown, hidden, live = status_numbers(tablet)
+    assert shown > 0 and hidden > 0 and live >= 1
+    expect(tablet.locator("path.cone").first).to_be_attached()
+    expect(tablet.locator("path.field-call").first).to_be_attached()
+
+    # Filtering by tier shows fewer cameras; hiding the calls layer removes the call.
+    tablet.get_by_label("Tier").select_option("always")
+    fewer, _, _ = status_numbers(tablet)
+    assert 0 < fewer < shown
+    tablet.get_by_label("Calls for service").uncheck()
+    _, _, without_calls = status_numbers(tablet)
+    assert without_calls < live
+    expect(tablet.locator("path.field-call")).to_have_count(0)
+    assert errors == []
