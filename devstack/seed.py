@@ -68,7 +68,7 @@ def seed() -> list[DemoUser]:
            max_window_minutes=120, created_at=now).save()
     created: dict[str, User] = {}
     for demo in DEMO_USERS:
-        user = accounts._create_user(demo.email, demo.password, demo.name, demo.role, AGENCY_ID)
+        user = accounts.create_user(demo.email, demo.password, demo.name, demo.role, AGENCY_ID)
         if demo.totp_secret:
             user.update(actions=[User.mfa_secret.set(demo.totp_secret)])
         created[demo.role] = user

@@ -99,7 +99,7 @@ def find_by_email(email: str) -> User | None:
         return None
 
 
-def _create_user(email: str, password: str, name: str, role: str, agency_id: str) -> User:
+def create_user(email: str, password: str, name: str, role: str, agency_id: str) -> User:
     user = User(
         user_id=uuid.uuid4().hex,
         email=email,
@@ -138,7 +138,7 @@ def signup(email: str, password: str, name: str, agency_id: str, ip: str) -> Use
     if errors:
         raise ValidationError(errors=errors)
     get_agency(agency_id)
-    user = _create_user(check_email(email), password, check_name(name), roles.OWNER, agency_id)
+    user = create_user(check_email(email), password, check_name(name), roles.OWNER, agency_id)
     audit.record(agency_id, Actor(user.user_id, user.role, ip), "account.signed_up",
                  user.user_id, {"role": user.role})
     return user
@@ -194,7 +194,7 @@ def revoke_all_sessions(actor: User, target: User, ip: str) -> int:
     return count
 
 
-def _new_token(settings: Settings, kind: str, email: str, agency_id: str, ttl: int,
+def issue_token(settings: Settings, kind: str, email: str, agency_id: str, ttl: int,
                **fields: Any) -> str:
     token = tokens.new_token()
     moment = clock.now()
@@ -205,7 +205,7 @@ def _new_token(settings: Settings, kind: str, email: str, agency_id: str, ttl: i
     return token
 
 
-def _take_token(token: str, kind: str) -> OneTimeToken:
+def take_token(token: str, kind: str) -> OneTimeToken:
     """Mark a token used, exactly once; refuse expired, used and unknown tokens alike."""
     gone = ValidationError("This link has expired or was already used. Ask for a new one.",
                            errors={"token": "expired or already used"})
@@ -244,7 +244,7 @@ def request_reset(settings: Settings, email: str, ip: str) -> None:
     user = find_by_email(email)
     if not user or not user.active:
         return
-    token = _new_token(settings, "reset", user.email, user.agency_id, RESET_TTL,
+    token = issue_token(settings, "reset", user.email, user.agency_id, RESET_TTL,
                        user_id=user.user_id)
     link = f"{settings.public_url}/password/reset/{token}"
     mail.enqueue(settings, user.email, "Reset your Porchlight password",
@@ -259,7 +259,7 @@ def reset_password(settings: Settings, token: str, password: str, ip: str) -> Us
     peeked = peek_token(token, "reset")
     if peeked:
         check_new_password(password, peeked.email)
-    item = _take_token(token, "reset")
+    item = take_token(token, "reset")
     user = get_user(item.user_id or "")
     user.update(actions=[User.password_hash.set(passwords.hash_password(password)),
                          User.password_changed_at.set(clock.now())])
@@ -289,7 +289,7 @@ def invite(settings: Settings, admin: User, email: str, role: str, ip: str) -> s
         raise ValidationError(errors=errors)
     if find_by_email(email):
         raise ConflictError("Somebody already has an account with this email.")
-    token = _new_token(settings, "invite", email, admin.agency_id, INVITE_TTL, role=role,
+    token = issue_token(settings, "invite", email, admin.agency_id, INVITE_TTL, role=role,
                        created_by=admin.user_id)
     agency = get_agency(admin.agency_id)
     link = f"{settings.public_url}/invite/{token}"
@@ -311,7 +311,7 @@ def pending_invitations(agency_id: str) -> list[OneTimeToken]:
 def accept_invite(token: str, name: str, password: str, ip: str) -> User:
     peeked = peek_token(token, "invite")
     if peeked is None:
-        _take_token(token, "invite")  # raises the plain "expired or used" error
+        take_token(token, "invite")  # raises the plain "expired or used" error
         raise AssertionError("unreachable")
     errors: dict[str, str] = {}
     for check, args in ((check_name, (name,)), (check_new_password, (password, peeked.email))):
@@ -321,8 +321,8 @@ def accept_invite(token: str, name: str, password: str, ip: str) -> User:
             errors.update(exc.errors)
     if errors:
         raise ValidationError(errors=errors)
-    item = _take_token(token, "invite")
-    user = _create_user(item.email, password, check_name(name), item.role or roles.DETECTIVE,
+    item = take_token(token, "invite")
+    user = create_user(item.email, password, check_name(name), item.role or roles.DETECTIVE,
                         item.agency_id)
     audit.record(item.agency_id, Actor(user.user_id, user.role, ip), "invitation.accepted",
                  user.user_id, {"role": user.role, "invited_by": item.created_by or "-"})

@@ -9,9 +9,10 @@ from pynamodb.exceptions import DoesNotExist
 from app.config import Settings
 from app.core import roles
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from app.models.cameras import Camera
 from app.models.sessions import Session
 from app.models.users import Organisation, User
-from app.services import accounts, audit, clock, mail
+from app.services import accounts, audit, clock, mail, registry
 from app.services.audit import Actor
 
 ORG_INVITE_TTL = 14 * 24 * 3600
@@ -48,14 +49,20 @@ def members(org: Organisation) -> list[User]:
     return [u for u in accounts.agency_users(org.agency_id) if u.org_id == org.org_id]
 
 
-def invite(settings: Settings, admin: User, email: str, ip: str) -> None:
+def _administered_org(admin: User, doing: str) -> Organisation:
+    """The organisation this user runs; 409 before it exists, 403 for anyone but its admin."""
     org = get_org(admin.org_id)
     if org is None:
-        raise ConflictError("Create your organisation first, then invite its members.")
+        raise ConflictError(f"Create your organisation first, then {doing}.")
     if admin.role != roles.ORG_ADMIN or org.admin_id != admin.user_id:
-        raise ForbiddenError("Only the organisation's admin invites members.")
+        raise ForbiddenError(f"Only the organisation's admin may {doing}.")
+    return org
+
+
+def invite(settings: Settings, admin: User, email: str, ip: str) -> None:
+    org = _administered_org(admin, "invite its members")
     email = accounts.check_email(email)
-    token = accounts._new_token(settings, "org_invite", email, admin.agency_id, ORG_INVITE_TTL,
+    token = accounts.issue_token(settings, "org_invite", email, admin.agency_id, ORG_INVITE_TTL,
                                 created_by=admin.user_id, role=org.org_id)
     link = f"{settings.public_url}/org/join/{token}"
     mail.enqueue(settings, email, f"Join {org.name} on Porchlight",
@@ -82,7 +89,7 @@ def join(user: User, token: str, ip: str) -> Organisation:
         raise ForbiddenError(f"This invitation is for {email}. Log in with that address.")
     if user.role != roles.OWNER:
         raise ConflictError("Only camera owners join an organisation.")
-    accounts._take_token(token, "org_invite")
+    accounts.take_token(token, "org_invite")
     user.update(actions=[User.org_id.set(org.org_id)])
     audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "org.joined",
                  org.admin_id, {"org": org.org_id, "member": user.user_id})
@@ -91,14 +98,7 @@ def join(user: User, token: str, ip: str) -> Organisation:
 
 def hand_over(admin: User, camera_id: str, member_id: str, ip: str) -> None:
     """The org admin gives a camera to a member, who then sets its rules themselves."""
-    from app.models.cameras import Camera
-    from app.services import registry
-
-    org = get_org(admin.org_id)
-    if org is None:
-        raise ConflictError("Create your organisation first, then hand cameras to members.")
-    if admin.role != roles.ORG_ADMIN or org.admin_id != admin.user_id:
-        raise ForbiddenError("Only the organisation's admin hands cameras over.")
+    org = _administered_org(admin, "hand cameras to members")
     camera = registry.owned(admin, camera_id)
     member = next((m for m in members(org) if m.user_id == member_id
                    and m.user_id != admin.user_id), None)
