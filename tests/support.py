@@ -128,7 +128,7 @@ class Account:
 def make_user(role: str, agency_id: str = AGENCY_ID) -> Account:
     """A user of any role, created through the accounts service (as seeding does)."""
     email = unique_email(role)
-    user = accounts._create_user(email, PASSWORD, f"Test {role}", role, agency_id)
+    user = accounts.create_user(email, PASSWORD, f"Test {role}", role, agency_id)
     secret = None
     if roles.requires_mfa(role):
         secret = pyotp.random_base32()
@@ -161,14 +161,16 @@ def link_in(message: OutboxMessage, path_part: str) -> str:
     return match.group(0)
 
 
-def wait_for_event(user_id: str, action: str, timeout: float = 20.0) -> Any:
-    """The newest audit event about the user with this action, once a worker has written it."""
+def wait_for_event(user_id: str, action: str, actor_id: str | None = None,
+                   timeout: float = 20.0) -> Any:
+    """The newest audit event about the user with this action (and actor, when given), once a
+    worker has written it. Other tests may have left older events of the same action."""
     from app.services import audit
 
     deadline = time.time() + timeout
     while time.time() < deadline:
         for event in audit.activity_of(user_id):
-            if event.action == action:
+            if event.action == action and actor_id in (None, event.actor_id):
                 return event
         time.sleep(0.2)
     raise AssertionError(f"no {action} event for {user_id} within {timeout}s")

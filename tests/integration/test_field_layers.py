@@ -43,7 +43,8 @@ def test_ingested_calls_and_units_reach_the_map_and_expire(signed_in: Any, base_
     # Every owner whose cameras the map showed is told, by the audit-fanout worker.
     demo_owner = accounts.find_by_email("owner@demo.porchlight.test")
     assert demo_owner is not None
-    seen = wait_for_event(demo_owner.user_id, "registry.camera_viewed")
+    seen = wait_for_event(demo_owner.user_id, "registry.camera_viewed",
+                          actor_id=det_account.user.user_id)
     assert seen.actor_id == det_account.user.user_id
     # An expired item is gone from the map even before DynamoDB's TTL deletes it.
     item = FieldEvent.get(admin_account.user.agency_id, "unit#U-7")

@@ -144,7 +144,8 @@ def test_incident_search_ranks_cameras_and_respects_visibility(signed_in: Any) -
 
     # The search is audited, and the owner sees who searched, when, and for which case.
     assert "registry.searched" in actions_of(det_account.user.user_id)
-    found = wait_for_event(owner_account.user.user_id, "registry.camera_found")
+    found = wait_for_event(owner_account.user.user_id, "registry.camera_found",
+                           actor_id=det_account.user.user_id)
     assert found.actor_id == det_account.user.user_id
     assert json.loads(found.details)["case"] == "24-118223"
 
