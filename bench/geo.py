@@ -288,16 +288,17 @@ def count_search(index: CellIndexCopy, buckets: Buckets, agency_id: str, lat: fl
                  lon: float, radius_m: float, repeats: int) -> Counted:
     from app.core import geo
     from app.core.search import classify
+    from app.models.cameras import index_cell
     from app.services import clock, registry
 
     ranges = geo.cover(lat, lon, radius_m)
-    batches = [index.query(rng.cell, rng.low, rng.high) for rng in ranges]
+    batches = [index.query(index_cell(agency_id, rng.cell), rng.low, rng.high) for rng in ranges]
     read = [cam for batch in batches for cam in batch]
     calls = sum(pages([index.sizes[c.camera_id] for c in batch]) for batch in batches)
     now = clock.now()
     incident = now - timedelta(days=1)
     start = time.perf_counter()
-    candidates = [registry._candidate(c) for c in read if c.agency_id == agency_id]
+    candidates = [registry._candidate(c) for c in read]
     convert_s = time.perf_counter() - start
     runs = []
     for _ in range(repeats):
@@ -390,9 +391,9 @@ class Probe:
                 with probe.lock:
                     probe.in_flight -= 1
 
-        def timed_candidates(lat: float, lon: float, radius_m: float) -> Any:
+        def timed_candidates(agency_id: str, lat: float, lon: float, radius_m: float) -> Any:
             start = time.perf_counter()
-            found = candidates(lat, lon, radius_m)
+            found = candidates(agency_id, lat, lon, radius_m)
             if probe.record is not None:
                 probe.record.candidates_s += time.perf_counter() - start
                 probe.record.candidates += len(found)

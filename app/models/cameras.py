@@ -20,27 +20,47 @@ class OwnerIndex(GlobalSecondaryIndex["Camera"]):
         index_name = "owner-index"
         projection = AllProjection()
 
-    owner_id = UnicodeAttribute(hash_key=True)
+    owner_id = UnicodeAttribute(hash_key=True, attr_name="o")
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
 # What a search needs of a camera, and no more: the index carries the police place but not
 # the exact one, so even a bug in the search path cannot leak what the owner chose to hide.
-SEARCH_ATTRIBUTES = [
-    "owner_id", "agency_id", "nickname", "place_lat", "place_lon", "heading_deg", "fov_deg",
-    "range_m", "mount", "tier", "visibility", "retention_days", "confirmed_at", "paused",
-]
+# These attributes are stored under short names (attr_name below): DynamoDB counts every
+# attribute name in an item's size, and the size decides how many items fit a 1 MB Query page
+# and how many read units a search costs. Long names made a projected item 352 bytes; the
+# short ones keep a 1 km search in a dense district to one page per Query.
+SEARCH_ATTRIBUTES = ["o", "n", "pa", "po", "h", "f", "r", "m", "t", "v", "d", "c", "p"]
+
+
+def index_cell(agency_id: str, cell: str) -> str:
+    """The cell-index hash key: a search reads its own agency's cameras and nobody else's."""
+    return f"{agency_id}#{cell}"
 
 
 class CellIndex(GlobalSecondaryIndex["Camera"]):
-    """Coarse geohash cell: one Query per covering cell answers a radius search."""
+    """Agency and coarse geohash cell: one Query per covering range answers a radius search."""
 
     class Meta:
         index_name = "cell-index"
         projection = IncludeProjection(SEARCH_ATTRIBUTES)
 
-    cell = UnicodeAttribute(hash_key=True)
+    cell = UnicodeAttribute(hash_key=True)  # index_cell(agency, geohash[:5])
     geohash = UnicodeAttribute(range_key=True)
+
+
+class AgencyIndex(GlobalSecondaryIndex["Camera"]):
+    """Every camera of one agency: the police map, the export and the tier counts.
+
+    Like cell-index it carries the police place and never the exact one.
+    """
+
+    class Meta:
+        index_name = "agency-index"
+        projection = IncludeProjection([*SEARCH_ATTRIBUTES, "facing", "source"])
+
+    agency_id = UnicodeAttribute(hash_key=True)
+    camera_id = UnicodeAttribute(range_key=True)
 
 
 class Camera(BaseModel):
@@ -50,36 +70,37 @@ class Camera(BaseModel):
         table_name = "cameras"
 
     camera_id = UnicodeAttribute(hash_key=True)
-    owner_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute(attr_name="o")
     agency_id = UnicodeAttribute()
-    nickname = UnicodeAttribute()
+    nickname = UnicodeAttribute(attr_name="n")
     lat = NumberAttribute()  # the exact place: the owner's, never shown to police unless exact
     lon = NumberAttribute()
     # Where police see it (exact, or the ~100 m cell centre for approximate and hidden cameras).
     # The geo index is built on this place, so a search never touches the exact one.
-    place_lat = NumberAttribute()
-    place_lon = NumberAttribute()
+    place_lat = NumberAttribute(attr_name="pa")
+    place_lon = NumberAttribute(attr_name="po")
     geohash = UnicodeAttribute()
     cell = UnicodeAttribute()
-    heading_deg = NumberAttribute()
-    fov_deg = NumberAttribute()
-    range_m = NumberAttribute()
-    mount = UnicodeAttribute()
+    heading_deg = NumberAttribute(attr_name="h")
+    fov_deg = NumberAttribute(attr_name="f")
+    range_m = NumberAttribute(attr_name="r")
+    mount = UnicodeAttribute(attr_name="m")
     facing = UnicodeAttribute()
-    retention_days = NumberAttribute()
-    tier = UnicodeAttribute()  # registered, on_request, on_alert, always
-    visibility = UnicodeAttribute()  # exact, approximate, hidden
+    retention_days = NumberAttribute(attr_name="d")
+    tier = UnicodeAttribute(attr_name="t")  # registered, on_request, on_alert, always
+    visibility = UnicodeAttribute(attr_name="v")  # exact, approximate, hidden
     street = UnicodeAttribute(default="")
     org_id = UnicodeAttribute(null=True)
     source = UnicodeAttribute(default="owner")  # "owner", or "agency" for the agency's own
     refused_offenses: ListAttribute[str] = ListAttribute(default=list)  # a list of strings
-    paused = BooleanAttribute(default=False)
+    paused = BooleanAttribute(default=False, attr_name="p")
     photo_key = UnicodeAttribute(null=True)
     attested_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
-    confirmed_at = UTCDateTimeAttribute()
+    confirmed_at = UTCDateTimeAttribute(attr_name="c")
     version = VersionAttribute()
 
     owner_index = OwnerIndex()
     cell_index = CellIndex()
+    agency_index = AgencyIndex()

@@ -17,7 +17,7 @@ from app.core import geo, roles
 from app.core.cameras import CameraSpec, is_stale, police_place
 from app.core.errors import ForbiddenError, NotFoundError, ValidationError
 from app.core.search import Candidate, SearchResult, classify, export_feature, shown_place
-from app.models.cameras import Camera
+from app.models.cameras import Camera, index_cell
 from app.models.users import Agency, User
 from app.services import audit, clock, notices
 from app.services.audit import Actor
@@ -39,7 +39,7 @@ def cameras_of(owner_id: str) -> list[Camera]:
 
 def agency_summary(agency_id: str) -> AgencySummary:
     tiers: Counter[str] = Counter()
-    for camera in Camera.scan(Camera.agency_id == agency_id, attributes_to_get=["tier"]):
+    for camera in Camera.agency_index.query(agency_id, attributes_to_get=["t"]):
         tiers[camera.tier] += 1
     return AgencySummary(sum(tiers.values()), dict(tiers))
 
@@ -49,7 +49,7 @@ def _apply(camera: Camera, spec: CameraSpec) -> None:
     camera.lat, camera.lon = spec.lat, spec.lon
     camera.place_lat, camera.place_lon = police_place(spec.lat, spec.lon, spec.visibility)
     camera.geohash = geo.geohash(camera.place_lat, camera.place_lon)
-    camera.cell = camera.geohash[: geo.CELL_PRECISION]
+    camera.cell = index_cell(camera.agency_id, camera.geohash[: geo.CELL_PRECISION])
     camera.heading_deg, camera.fov_deg = spec.heading_deg, spec.fov_deg
     camera.range_m = spec.range_m
     camera.mount, camera.facing = spec.mount, spec.facing
@@ -179,11 +179,12 @@ def check_search(data: dict[str, Any], max_radius: float) -> SearchRequest:
     return SearchRequest(values["lat"], values["lon"], values["radius_m"], incident_at, case)
 
 
-def _candidates(lat: float, lon: float, radius_m: float) -> list[Camera]:
+def _candidates(agency_id: str, lat: float, lon: float, radius_m: float) -> list[Camera]:
     ranges = geo.cover(lat, lon, radius_m)
 
     def one(rng: geo.Range) -> list[Camera]:
-        return list(Camera.cell_index.query(rng.cell, Camera.geohash.between(rng.low, rng.high)))
+        return list(Camera.cell_index.query(index_cell(agency_id, rng.cell),
+                                            Camera.geohash.between(rng.low, rng.high)))
 
     # One parallel round of Queries (at most 12), as it would be on DynamoDB.
     with ThreadPoolExecutor(max_workers=min(QUERY_THREADS, len(ranges))) as pool:
@@ -215,8 +216,7 @@ def search(settings: Settings, officer: User, request: SearchRequest, ip: str
     """The cameras that could have seen the incident; the search and each owner are audited."""
     if officer.role not in (roles.DETECTIVE, roles.SUPERVISOR):
         raise ForbiddenError("Only detectives and supervisors search the registry.")
-    cameras = [c for c in _candidates(request.lat, request.lon, request.radius_m)
-               if c.agency_id == officer.agency_id]
+    cameras = _candidates(officer.agency_id, request.lat, request.lon, request.radius_m)
     result = classify((_candidate(c) for c in cameras), request.lat, request.lon,
                       request.radius_m, request.incident_at, clock.now())
     actor = Actor(officer.user_id, officer.role, ip)
@@ -265,7 +265,7 @@ def export_geojson(settings: Settings, officer: User, ip: str) -> dict[str, Any]
     now = clock.now()
     features = []
     owners: Counter[str] = Counter()
-    for camera in Camera.scan(Camera.agency_id == officer.agency_id):
+    for camera in Camera.agency_index.query(officer.agency_id):
         feature = export_feature(_candidate(camera), camera.facing, now)
         if feature is not None:
             features.append(feature)
@@ -285,7 +285,7 @@ def police_map(settings: Settings, officer: User, ip: str) -> dict[str, Any]:
     now = clock.now()
     cameras, hidden = [], 0
     seen_owners: Counter[str] = Counter()
-    for camera in Camera.scan(Camera.agency_id == officer.agency_id):
+    for camera in Camera.agency_index.query(officer.agency_id):
         candidate = _candidate(camera)
         place = shown_place(candidate)
         if place is None:

@@ -205,3 +205,26 @@ def test_cone_handle_can_be_grabbed_when_the_form_opens(phone: Page, owner: Acco
     assert errors == []
     assert "cone-handle" in on_top(phone, centre_of(handle(phone))), (
         "the pin covers the cone handle")
+
+
+def test_pin_and_handle_move_with_arrow_keys(phone: Page, owner: Account) -> None:
+    """Dragging needs a pointer: the keyboard moves both markers too (WCAG 2.1.1)."""
+    errors = collect_page_errors(phone)
+    open_new_camera_form(phone, owner)
+    settled(phone, handle(phone))
+    lat0, lon0 = number(phone, "Latitude"), number(phone, "Longitude")
+
+    pin(phone).focus()
+    phone.keyboard.press("Shift+ArrowUp")  # ten metres north
+    lat1 = number(phone, "Latitude")
+    assert (lat1 - lat0) * 111_195 == pytest.approx(10, abs=0.5)
+    phone.keyboard.press("ArrowRight")  # one metre east
+    assert number(phone, "Longitude") > lon0
+
+    # The handle starts 30 m north of the pin; 10 m east turns the cone to about 18 degrees.
+    handle(phone).focus()
+    expect(handle(phone)).to_have_attribute("aria-label", re.compile("Where the camera looks"))
+    phone.keyboard.press("Shift+ArrowRight")
+    assert number(phone, HEADING) == pytest.approx(math.degrees(math.atan2(10, 30)), abs=1.5)
+    assert number(phone, "How far it sees (metres)") == pytest.approx(32, abs=1)
+    assert errors == []

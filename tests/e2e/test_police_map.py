@@ -45,6 +45,17 @@ def test_supervisor_sees_cameras_filters_and_a_call(tablet: Page, base_url: str,
     expect(tablet.locator("path.cone").first).to_be_attached()
     expect(tablet.locator("path.field-call").first).to_be_attached()
 
+    # Zoomed out, the cameras gather into clusters a screen reader can name and a keyboard open.
+    tablet.get_by_role("button", name="Zoom out").click()
+    tablet.get_by_role("button", name="Zoom out").click()
+    cluster = tablet.get_by_role("button", name=re.compile(r"^\d+ cameras here, press Enter"))
+    expect(cluster.first).to_be_visible()
+    singles = tablet.locator(".leaflet-marker-icon:not(.marker-cluster)")
+    before = singles.count()
+    cluster.first.focus()
+    tablet.keyboard.press("Enter")  # zooms in to the cluster's cameras
+    expect(singles).not_to_have_count(before)
+
     # Filtering by tier shows fewer cameras; hiding the calls layer removes the call.
     tablet.get_by_label("Tier").select_option("always")
     fewer, _, _ = status_numbers(tablet)

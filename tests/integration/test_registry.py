@@ -254,16 +254,25 @@ def test_photo_goes_straight_to_s3_and_is_checked(signed_in: Any, devstack: Any)
     assert listed.get("KeyCount", 0) == 0
 
 
-def test_the_search_index_never_holds_an_exact_place(signed_in: Any, devstack: Any) -> None:
+def test_the_police_indexes_never_hold_an_exact_place(signed_in: Any, devstack: Any) -> None:
     owner, _ = signed_in("owner")
     cam = owner.send_json("POST", "/api/cameras",
                           camera_body(nickname="Index check", visibility="approximate")).json()
     stored = Camera.get(cam["camera"]["id"])
-    items = devstack.client("dynamodb").query(
+    assert stored.cell == f"{stored.agency_id}#{stored.geohash[:5]}"  # agency-scoped search
+    dynamodb = devstack.client("dynamodb")
+    by_cell = dynamodb.query(
         TableName=Camera.Meta.table_name, IndexName="cell-index",
         KeyConditionExpression="cell = :c AND geohash = :g",
         ExpressionAttributeValues={":c": {"S": stored.cell}, ":g": {"S": stored.geohash}},
     )["Items"]
-    mine = [i for i in items if i["camera_id"]["S"] == stored.camera_id]
-    assert mine and "lat" not in mine[0] and "lon" not in mine[0]
-    assert float(mine[0]["place_lat"]["N"]) != pytest.approx(stored.lat, abs=1e-7)
+    by_agency = dynamodb.query(
+        TableName=Camera.Meta.table_name, IndexName="agency-index",
+        KeyConditionExpression="agency_id = :a AND camera_id = :i",
+        ExpressionAttributeValues={":a": {"S": stored.agency_id}, ":i": {"S": stored.camera_id}},
+    )["Items"]
+    for items in (by_cell, by_agency):
+        mine = [i for i in items if i["camera_id"]["S"] == stored.camera_id]
+        assert mine and "lat" not in mine[0] and "lon" not in mine[0]
+        # "pa" is place_lat's stored name: the ~100 m cell centre, not the owner's spot.
+        assert float(mine[0]["pa"]["N"]) != pytest.approx(stored.lat, abs=1e-7)

@@ -1,6 +1,6 @@
 // Camera registration: pin, view cone, geolocation and compass. The form works without this
 // script (type the numbers); with it, the map and the inputs stay in step both ways.
-import { baseMap, bearing, conePoints, destination, distance, leaflet, numberFrom } from './map-kit.js';
+import { arrowKeys, baseMap, bearing, conePoints, destination, distance, leaflet, numberFrom } from './map-kit.js';
 
 class CompassReader {
   // States: unsupported | idle | asking | reading | denied
@@ -67,9 +67,13 @@ class CameraPlacer {
       icon: L.divIcon({ className: 'cone-handle', iconSize: [28, 28] }),
     }).addTo(this.map);
 
-    // The handle is a div icon: give it a name screen readers announce (the number inputs are
-    // the keyboard way to set the heading and range).
-    this.handleMarker.getElement()?.setAttribute('aria-label', 'Where the camera looks');
+    // The handle is a div icon: give it a name screen readers announce. Arrow keys move the
+    // pin and the handle a metre at a time (ten with Shift); the number fields do the same.
+    this.handleMarker.getElement()?.setAttribute('aria-label',
+      'Where the camera looks. Arrow keys move it.');
+    this.pin.getElement()?.setAttribute('aria-label', 'Camera position. Arrow keys move it.');
+    arrowKeys(this.pin, 1, () => this.fromPin());
+    arrowKeys(this.handleMarker, 1, () => this.fromHandle());
     this.pin.on('drag', () => this.fromPin());
     this.pin.on('dragend', () => this.fromPin());
     this.map.on('click', (e) => { this.pin.setLatLng(e.latlng); this.fromPin(); });

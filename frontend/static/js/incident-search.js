@@ -1,5 +1,5 @@
 // Incident search map: tap the scene, see the radius; after a search, cones and clusters.
-import { baseMap, conePoints, leaflet, numberFrom } from './map-kit.js';
+import { baseMap, cameraClusters, conePoints, leaflet, numberFrom } from './map-kit.js';
 
 class IncidentMap {
   constructor(form) {
@@ -67,7 +67,7 @@ class IncidentMap {
 
   showResults({ cameras }) {
     const L = leaflet();
-    const cluster = L.markerClusterGroup ? L.markerClusterGroup({ disableClusteringAtZoom: 18 }) : L.layerGroup();
+    const cluster = L.markerClusterGroup ? cameraClusters() : L.layerGroup();
     for (const cam of cameras) {
       const at = [cam.lat, cam.lon];
       if (!cam.approximate) {

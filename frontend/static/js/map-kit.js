@@ -71,3 +71,38 @@ export function numberFrom(input, fallback) {
   const value = Number.parseFloat(input.value);
   return Number.isFinite(value) ? value : fallback;
 }
+
+// Clustered camera markers whose cluster icons say what they are: a screen reader hears
+// "12 cameras here, press Enter to zoom in" where the plugin's default gives a bare "12".
+export function cameraClusters() {
+  const L = leaflet();
+  return L.markerClusterGroup({
+    disableClusteringAtZoom: 18,
+    iconCreateFunction(cluster) {
+      const count = cluster.getChildCount();
+      const size = count < 10 ? 'small' : count < 100 ? 'medium' : 'large';
+      return L.divIcon({
+        html: `<div><span aria-hidden="true">${count}</span>`
+          + `<span class="visually-hidden">${count} cameras here, press Enter to zoom in</span></div>`,
+        className: `marker-cluster marker-cluster-${size}`,
+        iconSize: L.point(40, 40),
+      });
+    },
+  });
+}
+
+// Arrow keys move a focused marker (Shift for bigger steps); `onMove` runs after each step.
+// Dragging needs a pointer; this is the keyboard's way to do the same (WCAG 2.1.1, 2.5.7).
+export function arrowKeys(marker, stepM, onMove) {
+  const element = marker.getElement();
+  if (!element) return;
+  element.setAttribute('tabindex', '0');
+  element.addEventListener('keydown', (event) => {
+    const bearings = { ArrowUp: 0, ArrowRight: 90, ArrowDown: 180, ArrowLeft: 270 };
+    if (!(event.key in bearings)) return;
+    event.preventDefault();
+    const { lat, lng } = marker.getLatLng();
+    marker.setLatLng(destination([lat, lng], bearings[event.key], event.shiftKey ? stepM * 10 : stepM));
+    onMove();
+  });
+}

@@ -1,5 +1,5 @@
 // The police camera map: clustered cameras with view cones, agency cameras, calls and units.
-import { baseMap, conePoints, leaflet } from './map-kit.js';
+import { baseMap, cameraClusters, conePoints, leaflet } from './map-kit.js';
 
 class PoliceMap {
   constructor(root) {
@@ -8,7 +8,7 @@ class PoliceMap {
     this.status = root.querySelector('.js-map-status');
     this.filters = root.querySelector('.js-map-filters');
     this.map = baseMap(root.querySelector('.js-police-map'), { zoom: 15 });
-    this.cluster = L.markerClusterGroup({ disableClusteringAtZoom: 18 }).addTo(this.map);
+    this.cluster = cameraClusters().addTo(this.map);
     this.cones = L.layerGroup().addTo(this.map);
     this.field = L.layerGroup().addTo(this.map);
     this.filters.addEventListener('change', () => this.draw());
