@@ -81,3 +81,22 @@ def signed_in(devstack: Any, base_url: str, settings: Any) -> Any:
         return session_client(base_url, settings, account), account
 
     return build
+
+
+# One Chromium for the whole session, shared by tests/e2e and tests/video (a second sync
+# Playwright in the same process would clash with the first one's event loop).
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    from tests.e2e.helpers import launch_options
+
+    chromium = playwright.chromium.launch(**launch_options())
+    yield chromium
+    chromium.close()

@@ -9,22 +9,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.e2e.helpers import PHONE, TABLET, TIMEOUT_MS, launch_options
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    chromium = playwright.chromium.launch(**launch_options())
-    yield chromium
-    chromium.close()
+from tests.e2e.helpers import PHONE, TABLET, TIMEOUT_MS
 
 
 @pytest.fixture
