@@ -50,13 +50,14 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         auth,
         cameras,
         devtools,
+        footage,
         home,
         orgs,
         police,
         pwa,
     )
 
-    for module in (home, auth, account, admin, audit, cameras, orgs, police, pwa, api,
+    for module in (home, auth, account, admin, audit, cameras, orgs, police, footage, pwa, api,
                    devtools):
         app.register_blueprint(module.bp)
 

@@ -32,6 +32,8 @@ class Settings:
     uploads_bucket: str
     mail_queue_url: str
     audit_queue_url: str  # owner notices of police reads, appended by the audit-fanout worker
+    push_queue_url: str  # footage-request notifications, sent by the push worker
+    clips_queue_url: str  # finished uploads, cut by the clip worker
     mail_transport: str  # "outbox" (devstack only) or "ses"
     mail_from: str
     public_url: str
@@ -46,6 +48,11 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     # Map tiles: a URL template such as OpenStreetMap's; empty means maps draw without tiles.
     tile_url: str = ""
+    # Web Push (VAPID): the public key goes to browsers; only the push worker needs the private
+    # one. Empty means push is off and owners are told by email only.
+    vapid_public_key: str = ""
+    vapid_private_key: str = ""
+    vapid_subject: str = "mailto:admin@porchlight.invalid"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -64,6 +71,8 @@ REQUIRED = (
     "PORCHLIGHT_UPLOADS_BUCKET",
     "PORCHLIGHT_MAIL_QUEUE_URL",
     "PORCHLIGHT_AUDIT_QUEUE_URL",
+    "PORCHLIGHT_PUSH_QUEUE_URL",
+    "PORCHLIGHT_CLIPS_QUEUE_URL",
     "PORCHLIGHT_PUBLIC_URL",
 )
 
@@ -107,6 +116,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         uploads_bucket=env["PORCHLIGHT_UPLOADS_BUCKET"],
         mail_queue_url=env["PORCHLIGHT_MAIL_QUEUE_URL"],
         audit_queue_url=env["PORCHLIGHT_AUDIT_QUEUE_URL"],
+        push_queue_url=env["PORCHLIGHT_PUSH_QUEUE_URL"],
+        clips_queue_url=env["PORCHLIGHT_CLIPS_QUEUE_URL"],
         mail_transport=transport,
         mail_from=env.get("PORCHLIGHT_MAIL_FROM", "Porchlight <no-reply@porchlight.invalid>"),
         public_url=public_url,
@@ -118,4 +129,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lockout_seconds=_int(env, "PORCHLIGHT_LOCKOUT_SECONDS", 15 * 60),
         login_ip_limit=_int(env, "PORCHLIGHT_LOGIN_IP_LIMIT", 30),
         tile_url=env.get("PORCHLIGHT_TILE_URL", "" if stage == "devstack" else OSM_TILES),
+        vapid_public_key=env.get("PORCHLIGHT_VAPID_PUBLIC_KEY", ""),
+        vapid_private_key=env.get("PORCHLIGHT_VAPID_PRIVATE_KEY", ""),
+        vapid_subject=env.get("PORCHLIGHT_VAPID_SUBJECT", "mailto:admin@porchlight.invalid"),
     )

@@ -38,6 +38,8 @@ FAKE_ENV = {
     "PORCHLIGHT_UPLOADS_BUCKET": "bench-uploads",
     "PORCHLIGHT_MAIL_QUEUE_URL": "http://127.0.0.1:9/queue/bench-mail",
     "PORCHLIGHT_AUDIT_QUEUE_URL": "http://127.0.0.1:9/queue/bench-audit-fanout",
+    "PORCHLIGHT_PUSH_QUEUE_URL": "http://127.0.0.1:9/queue/bench-push",
+    "PORCHLIGHT_CLIPS_QUEUE_URL": "http://127.0.0.1:9/queue/bench-clips",
     "PORCHLIGHT_PUBLIC_URL": "http://127.0.0.1:8000",
     "AWS_ACCESS_KEY_ID": "x",
     "AWS_SECRET_ACCESS_KEY": "x",

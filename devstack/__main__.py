@@ -30,6 +30,7 @@ def run(port: int) -> int:
 
     from devstack import seed, stack
     from devstack.worker_loop import WorkerLoop
+    from lambdas.registry import SCHEDULES
 
     print("Starting Porchlight's local devstack (moto's server on 127.0.0.1).")
     print("Everything is kept in memory: all data is gone when this process stops.")
@@ -39,7 +40,7 @@ def run(port: int) -> int:
     app = create_app()
     demo = seed.seed() if seed.is_empty() else []
     loop = WorkerLoop(local.client("sqs"), local.queue_urls(),
-                      stack.REGION).start()
+                      stack.REGION, schedules=SCHEDULES).start()
     server = make_server("127.0.0.1", port, app, threaded=True)
     write_env_file(local.env)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

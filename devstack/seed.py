@@ -65,7 +65,7 @@ def seed() -> list[DemoUser]:
     """Create the demo agency, users and cameras; returns the users to print."""
     now = clock.now()
     Agency(agency_id=AGENCY_ID, name="Metro Demo Police Department", city="Nashville, TN",
-           max_window_minutes=120, created_at=now).save()
+           max_window_minutes=120, timezone="America/Chicago", created_at=now).save()
     created: dict[str, User] = {}
     for demo in DEMO_USERS:
         user = accounts.create_user(demo.email, demo.password, demo.name, demo.role, AGENCY_ID)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -87,10 +88,11 @@ def create_bucket(s3: Any, name: str, origin: str) -> None:
         ServerSideEncryptionConfiguration={"Rules": [
             {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
     )
-    # Phones upload photos straight to the bucket: only the app's own origin may.
+    # Phones upload photos (POST) and video parts (PUT) straight to the bucket, and play clips
+    # (GET): only the app's own origin may.
     s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [{
-        "AllowedOrigins": [origin], "AllowedMethods": ["POST", "GET"],
-        "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}]})
+        "AllowedOrigins": [origin], "AllowedMethods": ["POST", "PUT", "GET"],
+        "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]})
 
 
 def create_queues(sqs: Any, prefix: str, visibility_seconds: int) -> dict[str, str]:
@@ -103,7 +105,7 @@ def create_queues(sqs: Any, prefix: str, visibility_seconds: int) -> dict[str, s
         url = sqs.create_queue(
             QueueName=f"{prefix}{spec.base_name}",
             Attributes={
-                "VisibilityTimeout": str(visibility_seconds),
+                "VisibilityTimeout": str(spec.devstack_visibility_seconds or visibility_seconds),
                 "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
                                              "maxReceiveCount": str(spec.max_receive_count)}),
             },
@@ -112,6 +114,22 @@ def create_queues(sqs: Any, prefix: str, visibility_seconds: int) -> dict[str, s
         env[f"DEVSTACK_QUEUE_{key}"] = url
         env[f"DEVSTACK_DLQ_{key}"] = dlq_url
     return env
+
+
+def vapid_keys() -> dict[str, str]:
+    """A fresh VAPID key pair for this devstack (raw base64url, as pywebpush and browsers want)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = key.private_numbers().private_value.to_bytes(32, "big")
+    public = key.public_key().public_bytes(serialization.Encoding.X962,
+                                           serialization.PublicFormat.UncompressedPoint)
+    return {
+        "PORCHLIGHT_VAPID_PRIVATE_KEY": base64.urlsafe_b64encode(private).decode().rstrip("="),
+        "PORCHLIGHT_VAPID_PUBLIC_KEY": base64.urlsafe_b64encode(public).decode().rstrip("="),
+        "PORCHLIGHT_VAPID_SUBJECT": "mailto:devstack@porchlight.invalid",
+    }
 
 
 def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None = None,
@@ -140,6 +158,9 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
     env.update(create_queues(stack.client("sqs"), PREFIX, visibility_seconds))
     env["PORCHLIGHT_MAIL_QUEUE_URL"] = env["DEVSTACK_QUEUE_MAIL"]
     env["PORCHLIGHT_AUDIT_QUEUE_URL"] = env["DEVSTACK_QUEUE_AUDIT_FANOUT"]
+    env["PORCHLIGHT_PUSH_QUEUE_URL"] = env["DEVSTACK_QUEUE_PUSH"]
+    env["PORCHLIGHT_CLIPS_QUEUE_URL"] = env["DEVSTACK_QUEUE_CLIPS"]
+    env.update(vapid_keys())
     env.update(extra_env or {})
     os.environ.update(env)
     log.info("devstack ready at %s", endpoint)

@@ -3,7 +3,8 @@
 Each poll receives up to a batch of messages, calls the handler with an SQS event of Lambda's
 shape, deletes the messages the handler did not report in `batchItemFailures`, and leaves the
 failed ones to reappear after the visibility timeout; after maxReceiveCount receives, SQS moves
-them to the dead-letter queue.
+them to the dead-letter queue. Scheduled workers are called every few seconds with
+EventBridge's event shape.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from lambdas.registry import QUEUES, QueueSpec
+from lambdas.registry import QUEUES, QueueSpec, ScheduleSpec
 
 log = logging.getLogger("devstack.workers")
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -32,9 +34,13 @@ class LambdaContext:
     aws_request_id: str = ""
     log_group_name: str = "/aws/lambda/devstack"
     log_stream_name: str = "devstack"
+    timeout_seconds: float = 60.0
+    started: float = field(default_factory=time.monotonic)
 
     def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+        """Like Lambda's: the function's timeout minus the time already spent."""
+        left = self.timeout_seconds - (time.monotonic() - self.started)
+        return max(0, int(left * 1000))
 
 
 def load_handler(path: str) -> Handler:
@@ -64,8 +70,10 @@ class WorkerLoop:
     """One thread per queue, polling until stopped."""
 
     def __init__(self, sqs: Any, queue_urls: dict[str, str], region: str,
-                 specs: tuple[QueueSpec, ...] = QUEUES, wait_seconds: int = 1) -> None:
+                 specs: tuple[QueueSpec, ...] = QUEUES, wait_seconds: int = 1,
+                 schedules: tuple[ScheduleSpec, ...] = ()) -> None:
         self.sqs = sqs
+        self.schedules = schedules
         self.queue_urls = queue_urls
         self.region = region
         self.specs = specs
@@ -80,7 +88,27 @@ class WorkerLoop:
                                       name=f"worker-{spec.base_name}")
             thread.start()
             self._threads.append(thread)
+        for schedule in self.schedules:
+            thread = threading.Thread(target=self._tick, args=(schedule,), daemon=True,
+                                      name=f"schedule-{schedule.base_name}")
+            thread.start()
+            self._threads.append(thread)
         return self
+
+    def _tick(self, schedule: ScheduleSpec) -> None:
+        """Call a scheduled handler every few seconds, with EventBridge's event shape."""
+        handler = load_handler(schedule.handler)
+        while not self._stop.wait(schedule.devstack_every_seconds):
+            event = {"source": "aws.events", "detail-type": "Scheduled Event",
+                     "id": uuid.uuid4().hex, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                     "region": self.region, "resources": [], "detail": {}}
+            context = LambdaContext(function_name=f"devstack-{schedule.base_name}",
+                                    aws_request_id=uuid.uuid4().hex,
+                                    timeout_seconds=schedule.timeout_seconds)
+            try:
+                handler(event, context)
+            except Exception:  # noqa: BLE001 - the next tick tries again, as EventBridge would
+                log.exception("scheduled %s failed; it runs again next time", schedule.base_name)
 
     def stop(self) -> None:
         self._stop.set()
@@ -110,6 +138,7 @@ class WorkerLoop:
             return 0
         context = LambdaContext(function_name=f"devstack-{spec.base_name}",
                                 aws_request_id=uuid.uuid4().hex,
+                                timeout_seconds=spec.timeout_seconds,
                                 invoked_function_arn=f"arn:aws:lambda:{self.region}:"
                                 f"123456789012:function:devstack-{spec.base_name}")
         try:

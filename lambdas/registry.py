@@ -11,9 +11,31 @@ class QueueSpec:
     handler: str  # "module:function", as Lambda's handler setting
     max_receive_count: int = 3
     batch_size: int = 10
+    timeout_seconds: int = 30  # the Lambda's timeout; SQS visibility is six times this on AWS
+    devstack_visibility_seconds: int | None = None  # None: devstack's short default
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    base_name: str
+    handler: str
+    schedule: str  # an EventBridge rate or cron expression, for the CDK stack
+    devstack_every_seconds: int  # how often devstack's loop runs it
+    timeout_seconds: int = 300
 
 
 QUEUES = (
     QueueSpec("mail", "lambdas.mailer.handler:handler"),
     QueueSpec("audit-fanout", "lambdas.audit_fanout.handler:handler"),
+    QueueSpec("push", "lambdas.push_sender.handler:handler", timeout_seconds=60),
+    # One clip at a time: a 2 GB original takes minutes; a redelivery while it still runs would
+    # meet the idempotency record's "in progress" and count as a failed attempt.
+    QueueSpec("clips", "lambdas.clip_cutter.handler:handler", batch_size=1,
+              timeout_seconds=900, devstack_visibility_seconds=120),
+)
+
+SCHEDULES = (
+    # Deletes evidence past its retention date, reminds owners, expires unanswered requests.
+    ScheduleSpec("retention", "lambdas.retention.handler:handler", "rate(15 minutes)",
+                 devstack_every_seconds=20),
 )

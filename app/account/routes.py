@@ -6,7 +6,7 @@ from flask import redirect, render_template, url_for
 
 from app.account import bp
 from app.core.errors import NotFoundError
-from app.services import accounts, audit, sessions
+from app.services import accounts, audit, push, sessions
 from app.web.access import ANY_USER, allow, client_ip, require_session, require_user
 
 
@@ -23,7 +23,7 @@ def activity() -> Any:
 def sessions_page() -> Any:
     user, item = require_user(), require_session()
     return render_template("account/sessions.html", sessions=sessions.list_for(user.user_id),
-                           current=item.public_id)
+                           current=item.public_id, devices=push.subscriptions_of(user.user_id))
 
 
 @bp.route("/sessions/<public_id>/revoke", methods=["POST"])
@@ -35,3 +35,15 @@ def revoke(public_id: str) -> Any:
         raise NotFoundError("That session has already ended.")
     accounts.revoke_session(user, user, target, client_ip())
     return redirect(url_for("account.sessions_page", revoked=1))
+
+
+@bp.route("/notifications/<subscription_id>/remove", methods=["POST"])
+@allow(ANY_USER)
+def remove_device(subscription_id: str) -> Any:
+    """Turn notifications off for a device from any other device (a lost phone, say)."""
+    user = require_user()
+    mine = {s.subscription_id: s for s in push.subscriptions_of(user.user_id)}
+    if subscription_id not in mine:
+        raise NotFoundError("Notifications are already off for that device.")
+    push.unsubscribe(user, mine[subscription_id].endpoint, client_ip())
+    return redirect(url_for("account.sessions_page", device_removed=1))

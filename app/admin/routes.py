@@ -82,3 +82,26 @@ def api_keys() -> Any:
 def revoke_api_key(public_id: str) -> Any:
     field.revoke_key(require_user(), public_id, client_ip())
     return redirect(url_for("admin.api_keys"))
+
+
+@bp.route("/policy", methods=["GET", "POST"])
+@allow(roles.AGENCY_ADMIN)
+def policy() -> Any:
+    """The program's rules: request window, offense list, approval, answer time, retention."""
+    from app.core import requests as rules
+    from app.services import requests as footage
+
+    admin = require_user()
+    current = footage.policy_for(admin.agency_id)
+    errors: dict[str, str] = {}
+    form: dict[str, Any] = {}
+    if request.method == "POST":
+        form = request.form.to_dict()
+        try:
+            footage.save_policy(admin, form, request.form.getlist("offenses"), client_ip())
+            return redirect(url_for("admin.policy", saved=1))
+        except ValidationError as exc:
+            errors = exc.errors
+    return render_template("admin/policy.html", policy=current, form=form, errors=errors,
+                           limits=rules.POLICY_LIMITS, offenses=rules.OFFENSE_WORDS,
+                           saved=request.args.get("saved")), 422 if errors else 200

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.models import audit, cameras, field, outbox, sessions, tokens, users  # noqa: F401
+from app.models import (  # noqa: F401
+    audit,
+    cameras,
+    field,
+    idempotency,
+    outbox,
+    requests,
+    sessions,
+    tokens,
+    users,
+)
 from app.models.base import registered_models
 
 

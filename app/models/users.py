@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -11,6 +12,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
+from app.core.requests import DEFAULT_AGENCY_OFFENSES, Policy
 from app.models.base import BaseModel
 
 
@@ -91,4 +93,22 @@ class Agency(BaseModel):
     city = UnicodeAttribute()
     max_window_minutes = NumberAttribute(default=120)
     max_radius_m = NumberAttribute(default=2000)  # the widest incident search allowed
+    # Footage requests and evidence (app.core.requests.Policy holds the defaults).
+    offenses: ListAttribute[str] = ListAttribute(null=True)  # categories detectives may ask about
+    requests_need_supervisor = BooleanAttribute(default=False)
+    request_expire_days = NumberAttribute(default=7)
+    request_remind_after_hours = NumberAttribute(default=48)
+    retention_days = NumberAttribute(default=90)  # clips and originals are deleted after this
+    timezone = UnicodeAttribute(default="UTC")  # IANA name: times in notifications and mail
     created_at = UTCDateTimeAttribute()
+
+    def policy(self) -> Policy:
+        return Policy(
+            max_window_minutes=int(self.max_window_minutes or 120),
+            offenses=tuple(self.offenses) if self.offenses else DEFAULT_AGENCY_OFFENSES,
+            needs_supervisor=bool(self.requests_need_supervisor),
+            expire_days=int(self.request_expire_days or 7),
+            remind_after_hours=int(self.request_remind_after_hours or 48),
+            retention_days=int(self.retention_days or 90),
+            timezone=self.timezone or "UTC",
+        )

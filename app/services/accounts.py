@@ -209,7 +209,7 @@ def take_token(token: str, kind: str) -> OneTimeToken:
     """Mark a token used, exactly once; refuse expired, used and unknown tokens alike."""
     gone = ValidationError("This link has expired or was already used. Ask for a new one.",
                            errors={"token": "expired or already used"})
-    if not token or len(token) > 100:
+    if not token or len(token) > 300:
         raise gone
     try:
         item = OneTimeToken.get(tokens.digest(token), consistent_read=True)
@@ -227,7 +227,7 @@ def take_token(token: str, kind: str) -> OneTimeToken:
 
 def peek_token(token: str, kind: str) -> OneTimeToken | None:
     """The token's item if it can still be used, without using it (to render its form)."""
-    if not token or len(token) > 100:
+    if not token or len(token) > 300:
         return None
     try:
         item = OneTimeToken.get(tokens.digest(token), consistent_read=True)

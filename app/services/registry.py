@@ -235,6 +235,16 @@ def search(settings: Settings, officer: User, request: SearchRequest, ip: str
     return result
 
 
+def hidden_within(agency_id: str, lat: float, lon: float, radius_m: float) -> list[str]:
+    """Ids of the hidden, active cameras within the radius: asked, never shown to police."""
+    found = []
+    for camera in _candidates(agency_id, lat, lon, min(radius_m, MAX_RADIUS_M)):
+        if camera.visibility == "hidden" and not camera.paused and geo.distance_m(
+                float(camera.place_lat), float(camera.place_lon), lat, lon) <= radius_m:
+            found.append(camera.camera_id)
+    return found
+
+
 def import_cameras(admin: User, specs: list[CameraSpec], ip: str, source: str) -> list[Camera]:
     """Write every camera of a checked file, or none: a failed write removes those written."""
     if admin.role not in (roles.ORG_ADMIN, roles.AGENCY_ADMIN):

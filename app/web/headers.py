@@ -42,6 +42,7 @@ def set_headers(response: Response) -> Response:
         "style-src 'self'; "
         f"img-src 'self' data: blob:{_tile_origin()}{_storage_origins()}; "
         f"connect-src 'self'{_storage_origins()}; "
+        f"media-src 'self' blob:{_storage_origins()}; "
         "worker-src 'self'; "
         "manifest-src 'self'; "
         "object-src 'none'; "

@@ -19,7 +19,7 @@ class Field:
 
 
 TYPE_WORDS = {str: "a string", int: "a whole number", float: "a number",
-              bool: "true or false", list: "a list"}
+              bool: "true or false", list: "a list", dict: "an object"}
 
 
 def _is(value: Any, kind: type) -> bool:

@@ -15,6 +15,8 @@ BASE = {
     "PORCHLIGHT_UPLOADS_BUCKET": "pl-prod-uploads",
     "PORCHLIGHT_MAIL_QUEUE_URL": "https://sqs.us-east-2.amazonaws.com/1/pl-prod-mail",
     "PORCHLIGHT_AUDIT_QUEUE_URL": "https://sqs.us-east-2.amazonaws.com/1/pl-prod-audit-fanout",
+    "PORCHLIGHT_PUSH_QUEUE_URL": "https://sqs.us-east-2.amazonaws.com/1/pl-prod-push",
+    "PORCHLIGHT_CLIPS_QUEUE_URL": "https://sqs.us-east-2.amazonaws.com/1/pl-prod-clips",
     "PORCHLIGHT_PUBLIC_URL": "https://porchlight.example.gov/",
 }
 

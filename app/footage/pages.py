@@ -1,0 +1,154 @@
+"""Pages: a detective's cases and status boards; an owner's requests, answers and upload."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+
+from app.core import requests as rules
+from app.core import roles
+from app.core.errors import AppError, ValidationError
+from app.footage import bp
+from app.models.cameras import Camera
+from app.services import clock, push
+from app.services import requests as footage
+from app.web.access import allow, client_ip, require_user, settings
+
+POLICE = (roles.DETECTIVE, roles.SUPERVISOR)
+OWNERS = (roles.OWNER, roles.ORG_ADMIN)
+
+
+@bp.route("/cases")
+@allow(*POLICE)
+def cases() -> Any:
+    user = require_user()
+    return render_template("footage/cases.html", requests=footage.requests_for(user),
+                           offense_words=rules.OFFENSE_WORDS, done=request.args.get("done"))
+
+
+def _form_defaults(user: Any) -> dict[str, Any]:
+    args = request.values
+    incident = args.get("incident_at", "")
+    start = end = ""
+    try:
+        moment = footage.parse_time(incident) if incident else clock.now()
+        start = (moment - timedelta(minutes=10)).isoformat(timespec="minutes")
+        end = min(moment + timedelta(minutes=20), clock.now()).isoformat(timespec="minutes")
+    except ValueError:
+        pass
+    return {"camera_ids": args.getlist("camera_ids"), "case_number": args.get("case_number", ""),
+            "lat": args.get("lat", ""), "lon": args.get("lon", ""),
+            "window_start": args.get("window_start", start),
+            "window_end": args.get("window_end", end), "offense": args.get("offense", ""),
+            "message": args.get("message", ""), "hidden": args.get("hidden", ""),
+            "radius_m": args.get("radius_m", "")}
+
+
+def _chosen(ids: list[str], agency_id: str) -> list[Camera]:
+    wanted = list(dict.fromkeys(i for i in ids if i and len(i) <= 64))[:rules.MAX_CAMERAS]
+    found = [c for c in Camera.batch_get(wanted) if c.agency_id == agency_id]
+    return [c for c in found if not c.paused]
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@allow(roles.DETECTIVE)
+def new_case() -> Any:
+    user = require_user()
+    policy = footage.policy_for(user.agency_id)
+    form = _form_defaults(user)
+    cameras = _chosen(form["camera_ids"], user.agency_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data = {**form, "lat": _float(form["lat"]), "lon": _float(form["lon"])}
+        if form["hidden"] and form["radius_m"]:
+            data["hidden_radius_m"] = _float(form["radius_m"])
+        try:
+            created = footage.create(settings(), user, data, client_ip())
+        except ValidationError as exc:
+            errors = exc.errors
+        else:
+            return redirect(url_for("footage.case", request_id=created.request_id, done="sent"))
+    return render_template("footage/new.html", form=form, cameras=cameras, errors=errors,
+                           policy=policy, offense_words=rules.OFFENSE_WORDS,
+                           tier_words=_tier_words()), 422 if errors else 200
+
+
+def _float(value: Any) -> Any:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _tier_words() -> dict[str, str]:
+    from app.core.cameras import TIER_WORDS
+
+    return TIER_WORDS
+
+
+@bp.route("/cases/<request_id>")
+@allow(*POLICE)
+def case(request_id: str) -> Any:
+    user = require_user()
+    data = footage.board(user, request_id)
+    return render_template("footage/board.html", board=data, done=request.args.get("done"),
+                           offense_words=rules.OFFENSE_WORDS, is_supervisor=user.role ==
+                           roles.SUPERVISOR)
+
+
+@bp.route("/cases/<request_id>/decision", methods=["POST"])
+@allow(roles.SUPERVISOR)
+def decide(request_id: str) -> Any:
+    approve = request.form.get("decision") == "approve"
+    footage.decide(settings(), require_user(), request_id, approve, client_ip())
+    return redirect(url_for("footage.case", request_id=request_id,
+                            done="approved" if approve else "refused"))
+
+
+# ---------------------------------------------------------------- owners
+
+
+@bp.route("/requests")
+@allow(*OWNERS)
+def my_requests() -> Any:
+    user = require_user()
+    targets = footage.targets_for_owner(user)
+    asked = {t.request_id: footage.request_of(t) for t in targets}
+    zone = footage.policy_for(user.agency_id).timezone
+    return render_template("footage/my_requests.html", targets=targets, asked=asked,
+                           windows={rid: footage.local_window(r, zone) for rid, r in asked.items()},
+                           offense_words=rules.OFFENSE_WORDS, waiting=rules.WAITING,
+                           push_enabled=bool(settings().vapid_public_key))
+
+
+@bp.route("/requests/<target_id>")
+@allow(*OWNERS)
+def my_request(target_id: str) -> Any:
+    user = require_user()
+    target = footage.owner_target(user, target_id)
+    footage.mark_seen(user, target, client_ip())
+    view = footage.owner_view(user, target)
+    return render_template("footage/answer.html", **view, errors={}, rules=rules,
+                           done=request.args.get("done"), zone=footage.policy_for(
+                               user.agency_id).timezone,
+                           devices=len(push.subscriptions_of(user.user_id)))
+
+
+@bp.route("/requests/<target_id>/answer", methods=["POST"])
+@allow(*OWNERS)
+def answer(target_id: str) -> Any:
+    user = require_user()
+    target = footage.owner_target(user, target_id)
+    action = request.form.get("action", "")
+    try:
+        footage.answer(user.user_id, target, action, request.form.get("reason", ""),
+                       client_ip())
+    except AppError as exc:
+        view = footage.owner_view(user, target)
+        return render_template("footage/answer.html", **view, rules=rules, done=None,
+                               errors=getattr(exc, "errors", {}) or {"action": exc.detail},
+                               zone=footage.policy_for(user.agency_id).timezone,
+                               devices=0), exc.status
+    return redirect(url_for("footage.my_request", target_id=target_id, done=action))

@@ -1,0 +1,455 @@
+"""Footage requests: detectives ask, supervisors approve, owners answer. Every step audited.
+
+Owners are told by the push worker (never inside the request), police never learn an owner's
+contact details, and a hidden camera's owner stays anonymous unless they send footage.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from app.aws import aws_client
+from app.config import Settings
+from app.core import requests as rules
+from app.core import roles
+from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from app.core.requests import Policy, RequestSpec
+from app.models.cameras import Camera
+from app.models.requests import Evidence, FootageRequest, RequestTarget
+from app.models.users import Agency, User
+from app.services import audit, clock, notices
+from app.services.audit import Actor
+
+POLICE_ASKERS = (roles.DETECTIVE,)
+POLICE_READERS = (roles.DETECTIVE, roles.SUPERVISOR)
+
+
+def policy_for(agency_id: str) -> Policy:
+    try:
+        return Agency.get(agency_id).policy()
+    except DoesNotExist:
+        return Policy()
+
+
+def local_window(request: FootageRequest, timezone: str) -> str:
+    """"19:40–20:10 on Sat 21 Nov" in the agency's time zone."""
+    zone = ZoneInfo(timezone)
+    start, end = request.window_start.astimezone(zone), request.window_end.astimezone(zone)
+    day = start.strftime("%a %d %b")
+    return f"{start:%H:%M}–{end:%H:%M} on {day}"
+
+
+# ---------------------------------------------------------------- asking
+
+
+def create(settings: Settings, detective: User, data: dict[str, Any], ip: str
+           ) -> FootageRequest:
+    """Ask the chosen cameras' owners; skip owners who refuse this offense category."""
+    if detective.role not in POLICE_ASKERS:
+        raise ForbiddenError("Only detectives send footage requests.")
+    policy = policy_for(detective.agency_id)
+    now = clock.now()
+    spec = rules.parse_request(_with_hidden(detective, data), policy, now)
+    cameras = _askable(detective.agency_id, spec)
+    asked = [c for c in cameras if spec.offense not in (c.refused_offenses or [])]
+    skipped = len(cameras) - len(asked)
+    if not asked:
+        raise ValidationError(
+            "None of these cameras can be asked: their owners do not share footage for "
+            f"{rules.OFFENSE_WORDS.get(spec.offense, spec.offense)}.",
+            {"camera_ids": "every owner refuses this offense category"})
+    state = "awaiting_approval" if policy.needs_supervisor else "open"
+    request = FootageRequest(
+        request_id=uuid.uuid4().hex, agency_id=detective.agency_id,
+        detective_id=detective.user_id, detective_name=detective.display_name,
+        case_number=spec.case_number, offense=spec.offense, window_start=spec.window_start,
+        window_end=spec.window_end, lat=spec.lat, lon=spec.lon, message=spec.message,
+        state=state, created_at=now, expires_at=now + timedelta(days=policy.expire_days),
+        skipped_refusing=skipped,
+    )
+    request.save()
+    with RequestTarget.batch_write() as batch:
+        for camera in asked:
+            batch.save(RequestTarget(
+                target_id=uuid.uuid4().hex, request_id=request.request_id,
+                agency_id=detective.agency_id, owner_id=camera.owner_id,
+                camera_id=camera.camera_id, nickname=camera.nickname,
+                visibility=camera.visibility, tier=camera.tier, status=rules.ASKED,
+                created_at=now, updated_at=now))
+    actor = Actor(detective.user_id, detective.role, ip)
+    audit.record(detective.agency_id, actor, "request.created", request.request_id, {
+        "case": spec.case_number, "offense": spec.offense, "cameras": len(asked),
+        "skipped_refusing": skipped, "window_start": spec.window_start.isoformat(),
+        "window_end": spec.window_end.isoformat(), "state": state})
+    if state == "open":
+        _send(settings, request, actor)
+    return request
+
+
+def _with_hidden(detective: User, data: dict[str, Any]) -> dict[str, Any]:
+    """"Also ask the hidden cameras": found again here, so police never hold their ids."""
+    radius = data.get("hidden_radius_m")
+    if not radius:
+        return data
+    lat, lon = data.get("lat"), data.get("lon")
+    if isinstance(radius, bool) or not isinstance(radius, int | float) or not isinstance(
+            lat, int | float) or not isinstance(lon, int | float):
+        return data
+    from app.services import registry
+
+    hidden = registry.hidden_within(detective.agency_id, float(lat), float(lon),
+                                    min(float(radius), registry.max_radius(detective.agency_id)))
+    chosen = data.get("camera_ids")
+    return {**data, "camera_ids": [*(chosen if isinstance(chosen, list) else []), *hidden]}
+
+
+def _askable(agency_id: str, spec: RequestSpec) -> list[Camera]:
+    found = {c.camera_id: c for c in Camera.batch_get(list(spec.camera_ids))}
+    problems = [cid for cid in spec.camera_ids
+                if cid not in found or found[cid].agency_id != agency_id]
+    if problems:
+        raise ValidationError("Some of the chosen cameras are not in this program any more.",
+                              {"camera_ids": f"unknown or withdrawn: {', '.join(problems[:5])}"})
+    paused = [c.nickname for c in found.values() if c.paused]
+    if len(paused) == len(found):
+        raise ValidationError("Every chosen camera is paused by its owner.",
+                              {"camera_ids": "all paused"})
+    return [found[cid] for cid in spec.camera_ids if not found[cid].paused]
+
+
+def _send(settings: Settings, request: FootageRequest, actor: Actor,
+          reminder: bool = False) -> None:
+    """Hand the owners' notifications to the push worker, and tell each owner in their log."""
+    aws_client(settings, "sqs").send_message(
+        QueueUrl=settings.push_queue_url,
+        MessageBody=json.dumps({"request_id": request.request_id, "reminder": reminder}))
+    targets = [t for t in targets_of(request.request_id) if t.status in rules.WAITING]
+    per_owner: dict[str, dict[str, Any]] = {}
+    for target in targets:
+        entry = per_owner.setdefault(target.owner_id, {
+            "case": request.case_number, "offense": request.offense,
+            "window": f"{request.window_start.isoformat()}/{request.window_end.isoformat()}",
+            "request_id": request.request_id, "cameras": ""})
+        entry["cameras"] = ", ".join(filter(None, [entry["cameras"], target.nickname]))
+    notices.enqueue(settings, request.agency_id, actor,
+                    "request.reminded" if reminder else "request.received", per_owner)
+
+
+def decide(settings: Settings, supervisor: User, request_id: str, approve: bool, ip: str
+           ) -> FootageRequest:
+    if supervisor.role != roles.SUPERVISOR:
+        raise ForbiddenError("Only supervisors approve footage requests.")
+    request = _agency_request(supervisor, request_id)
+    if request.state != "awaiting_approval":
+        raise ConflictError("This request is not waiting for approval.")
+    request.state = "open" if approve else "refused"
+    request.approved_by = supervisor.user_id
+    request.save()
+    actor = Actor(supervisor.user_id, supervisor.role, ip)
+    audit.record(supervisor.agency_id, actor,
+                 "request.approved" if approve else "request.refused", request.request_id,
+                 {"case": request.case_number})
+    if approve:
+        _send(settings, request, actor)
+    return request
+
+
+def _agency_request(officer: User, request_id: str) -> FootageRequest:
+    try:
+        request = FootageRequest.get(request_id or "-", consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFoundError("No such request.") from exc
+    if request.agency_id != officer.agency_id:
+        raise NotFoundError("No such request.")
+    return request
+
+
+def readable_request(officer: User, request_id: str) -> FootageRequest:
+    """The detective who asked, and the agency's supervisors, follow a request."""
+    if officer.role not in POLICE_READERS:
+        raise ForbiddenError("Only detectives and supervisors follow footage requests.")
+    request = _agency_request(officer, request_id)
+    if officer.role == roles.DETECTIVE and request.detective_id != officer.user_id:
+        raise NotFoundError("No such request.")
+    return request
+
+
+def requests_for(officer: User) -> list[FootageRequest]:
+    if officer.role not in POLICE_READERS:
+        raise ForbiddenError("Only detectives and supervisors follow footage requests.")
+    found = FootageRequest.agency_index.query(officer.agency_id, scan_index_forward=False,
+                                              limit=200)
+    return [r for r in found
+            if officer.role == roles.SUPERVISOR or r.detective_id == officer.user_id]
+
+
+def targets_of(request_id: str) -> list[RequestTarget]:
+    return list(RequestTarget.request_index.query(request_id))
+
+
+def evidence_of(target_id: str) -> Evidence | None:
+    try:
+        return Evidence.get(target_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def board(officer: User, request_id: str) -> dict[str, Any]:
+    """The detective's status board: one row per asked camera, owners never named."""
+    request = readable_request(officer, request_id)
+    rows = []
+    for target in sorted(targets_of(request_id), key=lambda t: t.created_at):
+        evidence = evidence_of(target.target_id) if target.status == rules.READY else None
+        rows.append({
+            "id": target.target_id,
+            "camera": rules.police_label(target.nickname, target.visibility, target.status),
+            "tier": target.tier, "status": target.status,
+            "status_words": rules.STATUS_WORDS.get(target.status, target.status),
+            "reason": target.reason if target.status == rules.FAILED else "",
+            "updated_at": target.updated_at.isoformat(),
+            "clip": None if evidence is None else {
+                "seconds": float(evidence.clip_seconds), "method": evidence.method,
+                "truncated": bool(evidence.truncated),
+                "delete_after": evidence.delete_after.isoformat(),
+                "legal_hold": bool(evidence.legal_hold)},
+        })
+    return {"id": request.request_id, "case_number": request.case_number,
+            "offense": request.offense, "state": request.state,
+            "window_start": request.window_start.isoformat(),
+            "window_end": request.window_end.isoformat(),
+            "expires_at": request.expires_at.isoformat(),
+            "skipped_refusing": int(request.skipped_refusing or 0), "targets": rows}
+
+
+# ---------------------------------------------------------------- owners answer
+
+
+def owner_target(owner: User, target_id: str) -> RequestTarget:
+    """The owner's asked camera; somebody else's is "not found"."""
+    try:
+        target = RequestTarget.get(target_id or "-", consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFoundError("No such footage request.") from exc
+    if target.owner_id != owner.user_id:
+        raise NotFoundError("No such footage request.")
+    return target
+
+
+def request_of(target: RequestTarget) -> FootageRequest:
+    return FootageRequest.get(target.request_id)
+
+
+def targets_for_owner(owner: User) -> list[RequestTarget]:
+    return list(RequestTarget.owner_index.query(owner.user_id, scan_index_forward=False,
+                                                limit=200))
+
+
+def move(target: RequestTarget, to: str, **changes: Any) -> RequestTarget:
+    """Move an asked camera to a new status, or refuse if the move is not allowed from here.
+
+    The version attribute refuses a write over a change made meanwhile (another answer, the
+    push worker noting its notification); the move then re-reads the row and tries again if it
+    is still allowed from the new state.
+    """
+    for _ in range(4):
+        if not rules.can_move(target.status, to):
+            raise ConflictError(f"This request is already {rules.STATUS_WORDS[target.status]}.")
+        target.status = to
+        target.updated_at = clock.now()
+        for name, value in changes.items():
+            setattr(target, name, value)
+        try:
+            target.save()
+            return target
+        except (PutError, UpdateError):
+            target.refresh(consistent_read=True)
+    raise ConflictError("This request changed meanwhile; reload and try again.")
+
+
+def stamp(target: RequestTarget, *actions: Any) -> None:
+    """Update a few attributes (not the status) of a row others may be writing too."""
+    for _ in range(4):
+        try:
+            target.update(actions=list(actions))
+            return
+        except UpdateError:
+            target.refresh(consistent_read=True)
+    raise ConflictError("This request changed meanwhile; try again.")
+
+
+def _owner_actor(owner_id: str, ip: str) -> Actor:
+    return Actor(owner_id, roles.OWNER, ip)
+
+
+def mark_seen(owner: User, target: RequestTarget, ip: str) -> None:
+    if target.status != rules.ASKED:
+        return
+    move(target, rules.SEEN, seen_at=clock.now())
+    audit.record(target.agency_id, _owner_actor(owner.user_id, ip), "answer.seen",
+                 owner.user_id, {"request_id": target.request_id, "target_id": target.target_id})
+
+
+def answer(owner_id: str, target: RequestTarget, action: str, reason: str, ip: str,
+           via: str = "app") -> RequestTarget:
+    """decline, no_footage or approve (approve then waits for the upload)."""
+    request = request_of(target)
+    if request.state not in ("open",):
+        raise ConflictError("This request is closed.")
+    reason = (reason or "").strip()
+    if len(reason) > 300:
+        raise ValidationError("Keep the reason under 300 characters.", {"reason": "too long"})
+    to = {"approve": rules.APPROVED, "decline": rules.DECLINED,
+          "no_footage": rules.NO_FOOTAGE}.get(action)
+    if to is None:
+        raise ValidationError("Answer approve, decline or no_footage.", {"action": "unknown"})
+    move(target, to, reason=reason if to == rules.DECLINED else "")
+    audit.record(target.agency_id, _owner_actor(owner_id, ip), f"answer.{to}", owner_id, {
+        "request_id": target.request_id, "target_id": target.target_id,
+        "case": request.case_number, "via": via})
+    close_if_done(request)
+    return target
+
+
+def answer_by_token(settings: Settings, token: str, ip: str) -> RequestTarget:
+    """A notification button: the signed, single-use token stands in for the session."""
+    from app.services import accounts
+
+    parsed = rules.read_answer_token(settings.secret_key, token, clock.now().timestamp())
+    accounts.take_token(token, "answer")  # single use: the stored digest is marked used
+    try:
+        target = RequestTarget.get(parsed.target_id, consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFoundError("No such footage request.") from exc
+    # Every device got both buttons: a Decline left on the tablet must not undo an Approve
+    # made on the phone. A button answers only a request still waiting for its owner.
+    if target.status not in rules.WAITING:
+        raise ConflictError(f"This request is already {rules.STATUS_WORDS[target.status]}.")
+    return answer(target.owner_id, target, parsed.action, "", ip, via="notification")
+
+
+def close_if_done(request: FootageRequest) -> None:
+    if all(t.status in rules.FINAL for t in targets_of(request.request_id)):
+        request.state = "closed"
+        try:
+            request.save()
+        except (PutError, UpdateError):
+            pass  # another answer closed it meanwhile
+
+
+# ---------------------------------------------------------------- evidence for police
+
+
+def evidence_link(settings: Settings, officer: User, target_id: str, kind: str, ip: str
+                  ) -> str:
+    """A short-lived link to a clip, its poster or its package; plays and downloads audited."""
+    try:
+        target = RequestTarget.get(target_id or "-", consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFoundError("No such clip.") from exc
+    request = readable_request(officer, target.request_id)
+    evidence = evidence_of(target.target_id)
+    if evidence is None or target.status != rules.READY:
+        raise NotFoundError("This clip is not ready, or was deleted.")
+    keys = {"clip": evidence.clip_key, "poster": evidence.poster_key,
+            "sheet": evidence.sheet_key, "package": evidence.package_key}
+    if kind not in keys:
+        raise NotFoundError("No such file.")
+    params: dict[str, Any] = {"Bucket": settings.uploads_bucket, "Key": keys[kind]}
+    if kind == "package":
+        params["ResponseContentDisposition"] = (
+            f'attachment; filename="{_safe(request.case_number)}-{target.target_id[:8]}.zip"')
+    if kind in ("clip", "package"):
+        audit.record(officer.agency_id, Actor(officer.user_id, officer.role, ip),
+                     "clip.viewed" if kind == "clip" else "clip.downloaded", target.owner_id,
+                     {"request_id": request.request_id, "target_id": target.target_id,
+                      "case": request.case_number})
+    return str(aws_client(settings, "s3").generate_presigned_url(
+        "get_object", Params=params, ExpiresIn=LINK_SECONDS))
+
+
+LINK_SECONDS = 300
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in text)[:40] or "case"
+
+
+def hold(supervisor: User, target_id: str, on: bool, reason: str, ip: str) -> Evidence:
+    """A legal hold keeps a clip past its deletion date until a supervisor lifts it."""
+    if supervisor.role != roles.SUPERVISOR:
+        raise ForbiddenError("Only supervisors place or lift legal holds.")
+    evidence = evidence_of(target_id)
+    if evidence is None or evidence.agency_id != supervisor.agency_id:
+        raise NotFoundError("No such clip.")
+    reason = (reason or "").strip()
+    if on and not reason:
+        raise ValidationError("Say why the clip is held (a court order, an open case).",
+                              {"reason": "required"})
+    if len(reason) > 300:
+        raise ValidationError("Keep the reason under 300 characters.", {"reason": "too long"})
+    evidence.update(actions=[Evidence.legal_hold.set(on), Evidence.hold_reason.set(reason)])
+    audit.record(supervisor.agency_id, Actor(supervisor.user_id, supervisor.role, ip),
+                 "clip.held" if on else "clip.released", evidence.owner_id,
+                 {"request_id": evidence.request_id, "target_id": target_id, "reason": reason})
+    return evidence
+
+
+def owner_view(owner: User, target: RequestTarget) -> dict[str, Any]:
+    """What the owner reads about one request: who asked what, and who touched their clip."""
+    request = request_of(target)
+    policy = policy_for(target.agency_id)
+    evidence = evidence_of(target.target_id)
+    trail = [e for e in audit.activity_of(owner.user_id, limit=300)
+             if json.loads(e.details or "{}").get("target_id") == target.target_id
+             or json.loads(e.details or "{}").get("request_id") == target.request_id]
+    return {"target": target, "request": request, "evidence": evidence,
+            "window_words": local_window(request, policy.timezone),
+            "offense_words": rules.OFFENSE_WORDS.get(request.offense, request.offense),
+            "trail": trail}
+
+
+def due(moment: datetime, days: int) -> datetime:
+    return moment + timedelta(days=days)
+
+
+def parse_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("no time zone")
+    return moment
+
+
+def save_policy(admin: User, data: dict[str, Any], offenses: list[str], ip: str) -> Policy:
+    """The agency admin sets the program's rules for requests and evidence; audited."""
+    from zoneinfo import ZoneInfoNotFoundError, available_timezones
+
+    if admin.role != roles.AGENCY_ADMIN:
+        raise ForbiddenError("Only the agency admin sets the program's policy.")
+    zone = str(data.get("timezone", "")).strip()
+    try:
+        known = zone in available_timezones() or bool(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        known = False
+    policy = rules.parse_policy({**data, "timezone": zone}, offenses, known)
+    agency = Agency.get(admin.agency_id)
+    agency.update(actions=[
+        Agency.max_window_minutes.set(policy.max_window_minutes),
+        Agency.offenses.set(list(policy.offenses)),
+        Agency.requests_need_supervisor.set(policy.needs_supervisor),
+        Agency.request_expire_days.set(policy.expire_days),
+        Agency.request_remind_after_hours.set(policy.remind_after_hours),
+        Agency.retention_days.set(policy.retention_days),
+        Agency.timezone.set(policy.timezone)])
+    audit.record(admin.agency_id, Actor(admin.user_id, admin.role, ip), "policy.changed", "-",
+                 {"max_window_minutes": policy.max_window_minutes,
+                  "offenses": list(policy.offenses), "needs_supervisor": policy.needs_supervisor,
+                  "expire_days": policy.expire_days,
+                  "remind_after_hours": policy.remind_after_hours,
+                  "retention_days": policy.retention_days, "timezone": policy.timezone})
+    return policy

@@ -1,0 +1,180 @@
+"""The owner's video upload: straight from the phone to S3 in parts, resumable, up to 2 GB.
+
+The app never carries video bytes. It starts an S3 multipart upload under one key, hands out
+presigned URLs for the parts the phone still needs, and, when the phone says it is done, asks
+S3 which parts it really holds (never trusting the phone's list), completes the upload and
+queues the clip worker. A lost connection loses at most the part in flight: the page asks
+which parts S3 already has and sends the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import datetime
+from typing import Any
+
+from app.aws import aws_client
+from app.config import Settings
+from app.core import requests as rules
+from app.core.errors import ValidationError
+from app.models.requests import RequestTarget
+from app.models.users import User
+from app.services import audit, clock
+from app.services.audit import Actor
+from app.services.requests import move, owner_target, request_of
+
+PART_BYTES = 16 * 1024 * 1024  # 2 GB in 128 parts; S3 wants at least 5 MiB but the last
+MAX_PARTS_PER_CALL = 64
+URL_SECONDS = 3600
+EXTENSIONS = {"mp4": "video/mp4", "mov": "video/quicktime", "avi": "video/x-msvideo",
+              "mkv": "video/x-matroska", "m4v": "video/mp4"}
+PREFIX = "originals/"
+
+
+def _extension(filename: str) -> str:
+    match = re.search(r"\.([A-Za-z0-9]{2,4})$", filename or "")
+    extension = match.group(1).lower() if match else ""
+    if extension not in EXTENSIONS:
+        raise ValidationError(
+            "Choose the video file your recorder exported: MP4, MOV, AVI or MKV.",
+            {"filename": "not an MP4, MOV, AVI or MKV file"})
+    return extension
+
+
+def _starts_at(value: Any) -> datetime:
+    problem = ValidationError("Say what time the recorder shows at the start of the video.",
+                              {"video_starts_at": "a date and time with its zone"})
+    if not isinstance(value, str):
+        raise problem
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise problem from exc
+    if moment.tzinfo is None:
+        raise problem
+    return moment
+
+
+def start(settings: Settings, owner: User, target_id: str, data: dict[str, Any], ip: str
+          ) -> dict[str, Any]:
+    """Approve-and-upload: check the file's name and size, open a multipart upload."""
+    target = owner_target(owner, target_id)
+    name = str(data.get("filename") or "")[:200]
+    extension = _extension(name)
+    size = data.get("size")
+    if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+        raise ValidationError("The file is empty.", {"size": "must be more than 0 bytes"})
+    if size > rules.MAX_UPLOAD_BYTES:
+        raise ValidationError("The file is larger than 2 GB. Export a shorter stretch around "
+                              "the asked time.", {"size": "more than 2 GB"})
+    offset = rules.clock_offset(data.get("clock_offset_s"))
+    starts_at = _starts_at(data.get("video_starts_at"))
+    if request_of(target).state != "open":
+        raise ValidationError("This request is closed.", {"target": "closed"})
+    s3 = aws_client(settings, "s3")
+    if target.status == rules.UPLOADING and target.upload_id:
+        _abort(s3, settings, target)  # a new file replaces an unfinished one
+    key = f"{PREFIX}{target.request_id}/{target.target_id}/original.{extension}"
+    upload = s3.create_multipart_upload(Bucket=settings.uploads_bucket, Key=key,
+                                        ContentType=EXTENSIONS[extension])
+    if target.status in rules.WAITING or target.status == rules.FAILED:
+        move(target, rules.APPROVED)
+    move(target, rules.UPLOADING, upload_key=key, upload_id=upload["UploadId"],
+         upload_name=name, upload_bytes=size, clock_offset_s=offset,
+         video_starts_at=starts_at, reason="")
+    audit.record(target.agency_id, Actor(owner.user_id, owner.role, ip), "upload.started",
+                 owner.user_id, {"request_id": target.request_id, "target_id": target.target_id,
+                                 "bytes": size, "clock_offset_s": offset})
+    return state(settings, owner, target_id)
+
+
+def _parts_held(s3: Any, settings: Settings, target: RequestTarget) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = []
+    marker = 0
+    while True:
+        page = s3.list_parts(Bucket=settings.uploads_bucket, Key=target.upload_key,
+                             UploadId=target.upload_id, PartNumberMarker=marker)
+        parts.extend(page.get("Parts", []))
+        if not page.get("IsTruncated"):
+            return parts
+        marker = int(page["NextPartNumberMarker"])
+
+
+def _uploading(owner: User, target_id: str) -> RequestTarget:
+    target = owner_target(owner, target_id)
+    if target.status != rules.UPLOADING or not target.upload_id:
+        raise ValidationError("There is no upload in progress for this request. Choose the "
+                              "file again.", {"upload": "none in progress"})
+    return target
+
+
+def state(settings: Settings, owner: User, target_id: str) -> dict[str, Any]:
+    """Which parts S3 already holds: what a resumed page still has to send."""
+    target = _uploading(owner, target_id)
+    held = _parts_held(aws_client(settings, "s3"), settings, target)
+    size = int(target.upload_bytes or 0)
+    return {"upload_id": target.upload_id, "filename": target.upload_name, "size": size,
+            "part_bytes": PART_BYTES, "part_count": max(1, math.ceil(size / PART_BYTES)),
+            "parts_done": sorted(int(p["PartNumber"]) for p in held),
+            "bytes_done": sum(int(p["Size"]) for p in held)}
+
+
+def part_urls(settings: Settings, owner: User, target_id: str, numbers: Any
+              ) -> dict[str, str]:
+    target = _uploading(owner, target_id)
+    count = max(1, math.ceil(int(target.upload_bytes or 0) / PART_BYTES))
+    if not isinstance(numbers, list) or not numbers or len(numbers) > MAX_PARTS_PER_CALL or not all(
+            isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= count for n in numbers):
+        raise ValidationError(f"Ask for 1 to {MAX_PARTS_PER_CALL} part numbers between 1 and "
+                              f"{count}.", {"parts": "out of range"})
+    s3 = aws_client(settings, "s3")
+    return {str(n): s3.generate_presigned_url(
+        "upload_part", ExpiresIn=URL_SECONDS,
+        Params={"Bucket": settings.uploads_bucket, "Key": target.upload_key,
+                "UploadId": target.upload_id, "PartNumber": n}) for n in numbers}
+
+
+def complete(settings: Settings, owner: User, target_id: str, ip: str) -> RequestTarget:
+    """Finish the upload from the parts S3 holds, then hand the video to the clip worker."""
+    target = _uploading(owner, target_id)
+    s3 = aws_client(settings, "s3")
+    held = sorted(_parts_held(s3, settings, target), key=lambda p: int(p["PartNumber"]))
+    count = max(1, math.ceil(int(target.upload_bytes or 0) / PART_BYTES))
+    missing = sorted(set(range(1, count + 1)) - {int(p["PartNumber"]) for p in held})
+    total = sum(int(p["Size"]) for p in held)
+    if missing:
+        raise ValidationError(f"{len(missing)} part(s) of the file have not arrived yet; the "
+                              "upload resumes where it stopped.", {"parts": "missing"})
+    if total > rules.MAX_UPLOAD_BYTES or total != int(target.upload_bytes or 0):
+        _abort(s3, settings, target)
+        move(target, rules.FAILED, reason="The uploaded file was not the size the phone "
+             "announced. Choose the file and upload it again.")
+        raise ValidationError("The file that arrived is not the one announced; upload it again.",
+                              {"size": "does not match"})
+    s3.complete_multipart_upload(
+        Bucket=settings.uploads_bucket, Key=target.upload_key, UploadId=target.upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": int(p["PartNumber"]), "ETag": p["ETag"]}
+                                   for p in held]})
+    move(target, rules.PROCESSING, upload_id=None)
+    audit.record(target.agency_id, Actor(owner.user_id, owner.role, ip), "upload.completed",
+                 owner.user_id, {"request_id": target.request_id, "target_id": target.target_id,
+                                 "bytes": total})
+    queue_clip(settings, target)
+    return target
+
+
+def queue_clip(settings: Settings, target: RequestTarget) -> None:
+    aws_client(settings, "sqs").send_message(
+        QueueUrl=settings.clips_queue_url,
+        MessageBody=json.dumps({"target_id": target.target_id, "key": target.upload_key,
+                                "queued_at": clock.now().isoformat()}))
+
+
+def _abort(s3: Any, settings: Settings, target: RequestTarget) -> None:
+    try:
+        s3.abort_multipart_upload(Bucket=settings.uploads_bucket, Key=target.upload_key,
+                                  UploadId=target.upload_id)
+    except s3.exceptions.NoSuchUpload:
+        pass

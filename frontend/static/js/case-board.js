@@ -1,0 +1,102 @@
+// The detective's status board: refreshes the answers every few seconds without a reload,
+// plays ready clips through short-lived links, and fetches the evidence package.
+
+function csrfToken() {
+  const input = document.querySelector('input[name="csrf_token"]');
+  return input ? input.value : '';
+}
+
+const POLL_MS = 4000;
+
+class CaseBoard {
+  constructor(root) {
+    this.root = root;
+    this.id = root.dataset.request;
+    this.supervisor = Boolean(root.dataset.supervisor);
+    this.rows = root.querySelector('.js-rows');
+    this.status = root.querySelector('.js-board-status');
+    this.state = document.querySelector('.js-state');
+    this.player = document.querySelector('.js-player');
+    this.playerSection = document.querySelector('.player');
+    this.rows.addEventListener('click', (event) => this.onClick(event));
+    for (const time of document.querySelectorAll('time.js-local')) {
+      time.textContent = new Date(time.dateTime).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+    }
+    this.load();
+  }
+
+  async load() {
+    try {
+      const response = await fetch(`/api/requests/${this.id}`, { headers: { Accept: 'application/json' } });
+      if (!response.ok) throw new Error((await response.json()).detail || response.statusText);
+      this.draw(await response.json());
+      this.status.textContent = `Updated ${new Date().toLocaleTimeString()}. Updates by itself every few seconds.`;
+    } catch (err) {
+      this.status.textContent = `Could not update: ${err.message}. Trying again.`;
+    }
+    window.setTimeout(() => this.load(), POLL_MS);
+  }
+
+  draw(board) {
+    this.state.textContent = board.state.replace('_', ' ');
+    const focused = document.activeElement && document.activeElement.dataset.kind;
+    const html = board.targets.map((t) => {
+      const clip = t.clip ? `<p class="meta">${Math.round(t.clip.seconds)} s clip${t.clip.truncated ? ' (the video ends early)' : ''} · deleted after ${t.clip.delete_after.slice(0, 10)}${t.clip.legal_hold ? ' · legal hold' : ''}</p>
+        <div class="row-actions">
+          <button class="button button-primary" type="button" data-kind="clip" data-target="${t.id}">Play<span class="visually-hidden"> ${escapeHtml(t.camera)}</span></button>
+          <button class="button" type="button" data-kind="package" data-target="${t.id}">Download evidence package<span class="visually-hidden"> ${escapeHtml(t.camera)}</span></button>
+          ${this.supervisor ? `<button class="button" type="button" data-kind="hold" data-hold="${t.clip.legal_hold ? '' : 'yes'}" data-target="${t.id}">${t.clip.legal_hold ? 'Lift legal hold' : 'Place legal hold'}</button>` : ''}
+        </div>` : '';
+      return `<li class="card" data-target="${t.id}">
+        <h3 class="card-title">${escapeHtml(t.camera)}</h3>
+        <p><span class="status status-${t.status}">${escapeHtml(t.status_words)}</span>${t.reason ? ` · ${escapeHtml(t.reason)}` : ''}</p>
+        ${clip}</li>`;
+    }).join('');
+    if (html !== this.lastHtml) {
+      this.rows.innerHTML = html;
+      this.lastHtml = html;
+      if (focused) this.rows.querySelector(`[data-kind="${focused}"]`)?.focus();
+    }
+  }
+
+  async link(target, kind) {
+    const response = await fetch(`/api/evidence/${target}/${kind}`, {
+      method: 'POST', headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() }, body: '{}',
+    });
+    if (!response.ok) throw new Error((await response.json()).detail || response.statusText);
+    return (await response.json()).url;
+  }
+
+  async onClick(event) {
+    const button = event.target.closest('button[data-kind]');
+    if (!button) return;
+    const { kind, target } = button.dataset;
+    try {
+      if (kind === 'clip') {
+        this.playerSection.hidden = false;
+        this.player.src = await this.link(target, 'clip');
+        this.player.focus();
+      } else if (kind === 'package') {
+        window.location.href = await this.link(target, 'package');
+      } else if (kind === 'hold') {
+        const on = Boolean(button.dataset.hold);
+        const reason = on ? window.prompt('Why is this clip held? (a court order, an open case)') : '';
+        if (on && !reason) return;
+        const response = await fetch(`/api/evidence/${target}/hold`, {
+          method: 'PUT', headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrfToken() },
+          body: JSON.stringify({ hold: on, reason }),
+        });
+        if (!response.ok) throw new Error((await response.json()).detail || response.statusText);
+      }
+    } catch (err) {
+      this.status.textContent = `That did not work: ${err.message}`;
+    }
+  }
+}
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+
+const root = document.querySelector('.js-board');
+if (root) new CaseBoard(root);

@@ -1,0 +1,99 @@
+// "Notifications on this device": asks for permission only on a tap, subscribes this browser
+// with the server's VAPID key, and can turn it off again.
+
+function csrfToken() {
+  const input = document.querySelector('input[name="csrf_token"]');
+  return input ? input.value : '';
+}
+
+function keyBytes(base64url) {
+  const padded = (base64url + '='.repeat((4 - (base64url.length % 4)) % 4)).replace(/-/g, '+').replace(/_/g, '/');
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+class PushSetup {
+  constructor(root) {
+    this.root = root;
+    this.status = root.querySelector('.js-push-status');
+    this.on = root.querySelector('.js-push-on');
+    this.off = root.querySelector('.js-push-off');
+    this.on.addEventListener('click', () => this.subscribe());
+    this.off.addEventListener('click', () => this.unsubscribe());
+    this.refresh();
+  }
+
+  say(text) { this.status.textContent = text; }
+
+  async registration() {
+    if (!('serviceWorker' in navigator) || !('PushManager' in window)) return null;
+    return navigator.serviceWorker.ready;
+  }
+
+  async refresh() {
+    if (!this.root.dataset.enabled) { this.say('Notifications are not set up on this server; you get email instead.'); return; }
+    const registration = await this.registration();
+    if (!registration) { this.say('This browser cannot show notifications; you get email instead.'); return; }
+    if (Notification.permission === 'denied') {
+      this.say('Notifications are blocked for this site in your browser settings; you get email instead.');
+      return;
+    }
+    const existing = await registration.pushManager.getSubscription();
+    this.on.hidden = Boolean(existing);
+    this.off.hidden = !existing;
+    this.say(existing ? 'Notifications are on for this device.' : 'Notifications are off for this device.');
+  }
+
+  async send(method, body) {
+    const response = await fetch('/api/push/subscriptions', {
+      method, body: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrfToken() },
+    });
+    if (!response.ok) throw new Error((await response.json()).detail || response.statusText);
+  }
+
+  async subscribe() {
+    this.say('Asking your browser…');
+    try {
+      const keyResponse = await fetch('/api/push/key', { headers: { Accept: 'application/json' } });
+      const { public_key: key } = await keyResponse.json();
+      if ((await Notification.requestPermission()) !== 'granted') {
+        this.say('You did not allow notifications; you get email instead. You can change this later.');
+        return;
+      }
+      const registration = await this.registration();
+      // A browser that cannot reach its push service never settles: give up after 20 s.
+      const subscription = await Promise.race([
+        registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) }),
+        new Promise((_, reject) => {
+          setTimeout(() => reject(new DOMException('timed out', 'TimeoutError')), 20000);
+        }),
+      ]);
+      const json = subscription.toJSON();
+      await this.send('POST', { endpoint: json.endpoint, keys: json.keys, device: navigator.userAgent.slice(0, 80) });
+      this.refresh();
+    } catch (err) {
+      // The browser's own wording ("Registration failed - permission denied") confuses right
+      // after the owner allowed notifications; the server's errors are already plain words.
+      this.say(err instanceof DOMException
+        ? 'This browser could not turn notifications on; you get email instead. You can try again later.'
+        : `Notifications could not be turned on: ${err.message}`);
+    }
+  }
+
+  async unsubscribe() {
+    try {
+      const registration = await this.registration();
+      const subscription = registration && await registration.pushManager.getSubscription();
+      if (subscription) {
+        await this.send('DELETE', { endpoint: subscription.endpoint });
+        await subscription.unsubscribe();
+      }
+      this.refresh();
+    } catch (err) {
+      this.say(`Notifications could not be turned off: ${err.message}`);
+    }
+  }
+}
+
+const root = document.querySelector('.js-push');
+if (root) new PushSetup(root);

@@ -1,0 +1,288 @@
+"""Cuts the asked window out of an owner's upload and packs the evidence.
+
+Triggered by the clips queue with {"target_id", "key"} when an upload completes (one message per
+batch: a 2 GB original takes minutes). For that upload it:
+
+1. downloads the original to /tmp (streamed; Lambda's ephemeral storage is sized for 2 GB plus
+   the clip and the package), probes it and takes its SHA-256;
+2. turns the asked real-time window into seconds of the file, using the recorder time of the
+   file's first frame and the recorder's clock offset the owner gave;
+3. cuts the clip (video.cut: stream copy from the keyframe at or before the start when the
+   source is H.264, otherwise re-encode to H.264), makes a poster frame and a contact sheet;
+4. writes a manifest (request, case, camera, window, offset, codecs, both SHA-256s, tool
+   versions, times) and the evidence package (zip: original, clip, manifest, SHA256SUMS, the
+   request's audit excerpt), uploads them under evidence/<request>/<target>/, records the
+   Evidence item with its deletion date, and marks the camera's row "ready".
+
+A file that is not video, is corrupt, or does not cover the window is an answer, not an error:
+the row becomes "failed" with a plain reason for the owner, the original stays where it is, and
+the message is done (retrying cannot fix a file). Anything else raises: SQS retries, and after
+the last attempt the row says "failed" and the message parks in the dead-letter queue.
+
+Idempotent through Powertools' idempotency utility (records in the `idempotency` table, keyed by
+target and upload key): a second delivery of a finished job returns the first result; a job
+whose worker was killed holds an "in progress" record only until the Lambda's timeout, then the
+redelivered message runs it again from the start (outputs are written under fixed keys).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pynamodb.exceptions import DoesNotExist
+
+from app.aws import aws_client
+from app.config import Settings
+from app.core import requests as rules
+from app.models.audit import AuditEvent
+from app.models.requests import Evidence, FootageRequest, RequestTarget
+from app.services import audit, clock
+from app.services import requests as footage
+from lambdas.clip_cutter import video
+from lambdas.common import settings
+from lambdas.registry import QUEUES
+
+logger = Logger(service="clip-cutter")
+processor = BatchProcessor(event_type=EventType.SQS)
+IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="[target_id, key]",
+                                expires_after_seconds=7 * 24 * 3600)
+MAX_ATTEMPTS = next(q.max_receive_count for q in QUEUES if q.base_name == "clips")
+EVIDENCE_PREFIX = "evidence/"
+GIVE_UP = ("We could not process this video. Try uploading it again; if that fails too, "
+           "export it again from the recorder.")
+
+
+class BadClipMessage(ValueError):
+    """The queued message cannot be read; it ends in the dead-letter queue."""
+
+
+def _job(body: str) -> dict[str, str]:
+    try:
+        data = json.loads(body)
+        return {"target_id": str(data["target_id"]), "key": str(data["key"])}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadClipMessage(f"unreadable clip job: {exc}") from exc
+
+
+def fail(target: RequestTarget, reason: str) -> dict[str, Any]:
+    """The owner reads the reason on their request page; the original stays untouched."""
+    footage.move(target, rules.FAILED, reason=reason)
+    audit.record(target.agency_id, audit.SYSTEM, "clip.failed", target.owner_id,
+                 {"request_id": target.request_id, "target_id": target.target_id,
+                  "reason": reason})
+    logger.info("upload unusable", extra={"target": target.target_id, "reason": reason})
+    return {"target_id": target.target_id, "status": rules.FAILED, "reason": reason}
+
+
+def audit_excerpt(request: FootageRequest, target: RequestTarget) -> list[dict[str, Any]]:
+    """The request's trail as it concerns this camera: asked, answered, uploaded, cut."""
+    events = {(e.chain, int(e.seq)): e for e in audit.activity_of(target.owner_id, limit=500)
+              if request.request_id in (e.subject_id, json.loads(e.details or "{}").get(
+                  "request_id"))}
+    for event in AuditEvent.subject_index.query(request.request_id):  # created, approved
+        events[(event.chain, int(event.seq))] = event
+    return [audit.event_json(e) for e in sorted(events.values(), key=lambda e: e.at)]
+
+
+def manifest_for(request: FootageRequest, target: RequestTarget, probe: video.ProbeResult,
+                 cut: video.CutResult, original_sha: str, clip_sha: str,
+                 window: tuple[float, float], offset_s: float) -> dict[str, Any]:
+    starts = target.video_starts_at
+    assert starts is not None
+    real = starts - timedelta(seconds=offset_s)  # real time of the file's first frame
+    return {
+        "format": "porchlight-evidence-manifest/1",
+        "request": {"id": request.request_id, "case_number": request.case_number,
+                    "offense": request.offense, "agency_id": request.agency_id,
+                    "asked_by": request.detective_id, "message": request.message,
+                    "place": {"lat": float(request.lat), "lon": float(request.lon)},
+                    "window": {"start": request.window_start.isoformat(),
+                               "end": request.window_end.isoformat()}},
+        "camera": {"target_id": target.target_id, "camera_id": target.camera_id,
+                   "nickname": target.nickname, "owner_id": target.owner_id},
+        "recorder": {"clock_offset_s": offset_s, "offset_words": rules.offset_words(offset_s),
+                     "file_starts_at_recorder_time": starts.isoformat(),
+                     "file_starts_at_real_time": real.isoformat()},
+        "original": {"key": target.upload_key, "name": target.upload_name,
+                     "bytes": probe.size_bytes, "sha256": original_sha,
+                     "container": probe.container, "codec": probe.codec,
+                     "width": probe.width, "height": probe.height, "fps": probe.fps,
+                     "duration_s": probe.duration_s,
+                     "variable_frame_rate": probe.variable_frame_rate},
+        "clip": {"sha256": clip_sha, "method": cut.method, "codec": cut.codec,
+                 "width": cut.width, "height": cut.height, "fps": cut.fps,
+                 "frames": cut.frames, "duration_s": cut.duration_s,
+                 "asked_seconds_in_file": list(window),
+                 "seconds_in_file": [cut.start_s, cut.end_s],
+                 "real_start": (real + timedelta(seconds=cut.start_s)).isoformat(),
+                 "real_end": (real + timedelta(seconds=cut.end_s)).isoformat(),
+                 "truncated": cut.truncated},
+        "tools": video.tool_versions(),
+        "made_at": clock.now().isoformat(),
+    }
+
+
+def write_package(path: Path, original: Path, clip: Path, manifest: dict[str, Any],
+                  excerpt: list[dict[str, Any]], original_name: str) -> None:
+    """Stored, not deflated: video does not compress, and anyone can check the hashes."""
+    sums = (f"{manifest['original']['sha256']}  original/{original_name}\n"
+            f"{manifest['clip']['sha256']}  clip.mp4\n")
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as package:
+        package.write(original, f"original/{original_name}")
+        package.write(clip, "clip.mp4")
+        package.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+        package.writestr("SHA256SUMS", sums)
+        package.writestr("audit-excerpt.json", json.dumps(excerpt, indent=2))
+        package.writestr("README.txt", (
+            "Porchlight evidence package.\n"
+            "Check the files with: sha256sum -c SHA256SUMS\n"
+            "manifest.json says who asked for what window, the recorder's clock offset, and how\n"
+            "the clip was cut. audit-excerpt.json is this request's part of the agency's\n"
+            "hash-chained audit log; the full chain is verified with 'audit verify'.\n"))
+
+
+def cut_job(job: dict[str, str]) -> dict[str, Any]:
+    config = settings()
+    try:
+        target = RequestTarget.get(job["target_id"], consistent_read=True)
+    except DoesNotExist:
+        return {"target_id": job["target_id"], "status": "gone"}
+    if target.status != rules.PROCESSING or target.upload_key != job["key"]:
+        return {"target_id": target.target_id, "status": target.status, "skipped": True}
+    footage.stamp(target, RequestTarget.attempts.add(1))
+    request = FootageRequest.get(target.request_id)
+    with tempfile.TemporaryDirectory(prefix="clip-", dir=os.environ.get("TMPDIR")) as work:
+        return _cut_in(config, Path(work), request, target)
+
+
+def _cut_in(config: Settings, work: Path, request: FootageRequest, target: RequestTarget
+            ) -> dict[str, Any]:
+    s3 = aws_client(config, "s3")
+    suffix = Path(target.upload_key or "original").suffix or ".bin"
+    original = work / f"original{suffix}"
+    s3.download_file(config.uploads_bucket, target.upload_key, str(original))
+    offset = float(target.clock_offset_s or 0)
+    if target.video_starts_at is None:
+        return fail(target, "We do not know when the video starts. Upload it again and say "
+                            "what time the recorder shows at its start.")
+    clip, poster, sheet = work / "clip.mp4", work / "poster.jpg", work / "sheet.jpg"
+    try:
+        probe = video.probe(original)
+        window = video.window_in_file(request.window_start, request.window_end,
+                                      target.video_starts_at, offset)
+        cut = video.cut(original, clip, *window)
+        video.poster(clip, poster)
+        video.contact_sheet(clip, sheet)
+    except video.WindowOutside as exc:
+        return fail(target, _outside_words(exc, request, target, offset))
+    except video.UnusableVideo as exc:
+        return fail(target, exc.reason)
+    original_sha, clip_sha = video.sha256_file(original), video.sha256_file(clip)
+    manifest = manifest_for(request, target, probe, cut, original_sha, clip_sha, window, offset)
+    package = work / "package.zip"
+    write_package(package, original, clip, manifest, audit_excerpt(request, target),
+                  Path(target.upload_name or original.name).name)
+    prefix = f"{EVIDENCE_PREFIX}{request.request_id}/{target.target_id}/"
+    keys = {"clip": prefix + "clip.mp4", "poster": prefix + "poster.jpg",
+            "sheet": prefix + "contact-sheet.jpg", "manifest": prefix + "manifest.json",
+            "package": prefix + "evidence-package.zip"}
+    (work / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    for kind, path, content_type in (
+            ("clip", clip, "video/mp4"), ("poster", poster, "image/jpeg"),
+            ("sheet", sheet, "image/jpeg"), ("manifest", work / "manifest.json",
+                                             "application/json"),
+            ("package", package, "application/zip")):
+        s3.upload_file(str(path), config.uploads_bucket, keys[kind],
+                       ExtraArgs={"ContentType": content_type})
+    policy = footage.policy_for(target.agency_id)
+    now = clock.now()
+    Evidence(target_id=target.target_id, request_id=request.request_id,
+             agency_id=target.agency_id, owner_id=target.owner_id,
+             original_key=target.upload_key, original_sha256=original_sha,
+             clip_key=keys["clip"], clip_sha256=clip_sha, poster_key=keys["poster"],
+             sheet_key=keys["sheet"], manifest_key=keys["manifest"],
+             package_key=keys["package"], method=cut.method, clip_seconds=cut.duration_s,
+             truncated=cut.truncated, made_at=now,
+             delete_after=now + timedelta(days=policy.retention_days)).save()
+    footage.move(target, rules.READY, reason="")
+    audit.record(target.agency_id, audit.SYSTEM, "clip.ready", target.owner_id, {
+        "request_id": request.request_id, "target_id": target.target_id,
+        "clip_sha256": clip_sha, "original_sha256": original_sha, "method": cut.method,
+        "delete_after": (now + timedelta(days=policy.retention_days)).isoformat()})
+    footage.close_if_done(request)
+    logger.info("clip ready", extra={"target": target.target_id, "method": cut.method,
+                                     "seconds": cut.duration_s})
+    return {"target_id": target.target_id, "status": rules.READY, "clip_sha256": clip_sha}
+
+
+def _outside_words(exc: video.WindowOutside, request: FootageRequest, target: RequestTarget,
+                   offset: float) -> str:
+    zone = footage.policy_for(target.agency_id).timezone
+    from zoneinfo import ZoneInfo
+
+    starts = target.video_starts_at
+    assert starts is not None
+    first = (starts - timedelta(seconds=offset)).astimezone(ZoneInfo(zone))
+    last = first + timedelta(seconds=exc.file_duration_s)
+    asked = footage.local_window(request, zone)
+    return (f"This video covers {first:%H:%M}–{last:%H:%M} (after correcting the recorder's "
+            f"clock), but police asked for {asked}. Export the asked time from the recorder "
+            "and upload it again.")
+
+
+@lru_cache(maxsize=1)
+def _idempotent_cut() -> Any:
+    config = settings()
+    store = DynamoDBPersistenceLayer(table_name=config.table_prefix + "idempotency",
+                                     boto3_client=aws_client(config, "dynamodb"))
+    return idempotent_function(data_keyword_argument="job", persistence_store=store,
+                               config=IDEMPOTENCY)(cut_job)
+
+
+def record_handler(record: SQSRecord) -> dict[str, Any]:
+    job = _job(record.body)
+    try:
+        result: dict[str, Any] = _idempotent_cut()(job=job)
+        return result
+    except Exception:
+        _give_up_if_last(job, int(record.attributes.approximate_receive_count or 1))
+        raise
+
+
+def _give_up_if_last(job: dict[str, str], receives: int) -> None:
+    """On the last attempt, tell the owner before the message parks in the DLQ."""
+    if receives < MAX_ATTEMPTS:
+        return
+    try:
+        target = RequestTarget.get(job["target_id"], consistent_read=True)
+        if target.status == rules.PROCESSING:
+            fail(target, GIVE_UP)
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        logger.exception("could not mark the upload failed")
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    IDEMPOTENCY.register_lambda_context(context)
+    return process_partial_response(event=event, record_handler=record_handler,
+                                    processor=processor, context=context)

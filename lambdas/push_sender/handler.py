@@ -1,0 +1,164 @@
+"""Tells owners about a footage request: Web Push to each of their devices, email as fallback.
+
+Triggered by the push queue with {"request_id", "reminder"}. For each asked camera still waiting
+for its owner, one encrypted push (pywebpush, VAPID) goes to every device the owner turned
+notifications on for; a 404 or 410 from the push service means the browser dropped the
+subscription, so it is deleted. An owner with no working device gets the same words by email.
+
+Redelivery: a camera already notified (notified_at set) is skipped, unless this is a reminder.
+A push service that fails otherwise (5xx, timeout, a key it cannot encrypt for) costs that device
+its push; an owner whom no device reached gets the email instead. Anything else (DynamoDB, SQS)
+fails that owner's notification; the others are still told, then the message fails so SQS
+retries it (owners already told are skipped) and finally parks it in the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import requests
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from py_vapid import Vapid02
+from pynamodb.exceptions import DoesNotExist
+from pywebpush import WebPushException, webpush
+
+from app.config import Settings
+from app.core import requests as rules
+from app.models.requests import FootageRequest, PushSubscription, RequestTarget
+from app.models.users import User
+from app.services import clock, mail, push
+from app.services.requests import local_window, policy_for, stamp, targets_of
+from lambdas.common import settings
+
+logger = Logger(service="push-sender")
+processor = BatchProcessor(event_type=EventType.SQS)
+GONE = (404, 410)
+PUSH_TTL_SECONDS = 24 * 3600
+
+
+# One parsed VAPID key and one HTTP session per container: a fan-out to many devices on the
+# same push service reuses its TLS connection instead of a handshake per message.
+_SESSION = requests.Session()
+
+
+@lru_cache(maxsize=2)
+def _vapid(private_key: str) -> Vapid02:
+    return Vapid02.from_string(private_key)
+
+
+class BadPushMessage(ValueError):
+    """The queued message cannot be read; it ends in the dead-letter queue."""
+
+
+class PushServiceDown(RuntimeError):
+    """A push service answered with an error that a retry may cure."""
+
+
+@dataclass
+class Sent:
+    pushed: int = 0
+    removed: int = 0
+    mailed: int = 0
+    failed: int = 0
+
+
+def send_one(config: Settings, subscription: PushSubscription, body: str) -> bool:
+    """Push one encrypted message; False when the service says the subscription is gone."""
+    try:
+        webpush(
+            subscription_info={"endpoint": subscription.endpoint,
+                               "keys": {"p256dh": subscription.p256dh,
+                                        "auth": subscription.auth}},
+            data=body, vapid_private_key=_vapid(config.vapid_private_key),
+            vapid_claims={"sub": config.vapid_subject}, ttl=PUSH_TTL_SECONDS, timeout=10,
+            content_encoding="aes128gcm", requests_session=_SESSION,
+        )
+    except WebPushException as exc:
+        status = exc.response.status_code if exc.response is not None else None
+        if status in GONE:
+            subscription.delete()
+            return False
+        raise PushServiceDown(f"push service answered {status}: {exc}") from exc
+    except requests.RequestException as exc:  # refused, timed out, TLS
+        raise PushServiceDown(f"push service unreachable: {exc}") from exc
+    return True
+
+
+def notify(config: Settings, request: FootageRequest, target: RequestTarget,
+           window_words: str, reminder: bool, sent: Sent) -> None:
+    notice = push.notice_for(config, request, target, window_words, reminder)
+    delivered = False
+    if config.vapid_private_key:
+        body = push.payload_text(notice.payload)
+        for subscription in push.subscriptions_of(target.owner_id):
+            try:
+                if send_one(config, subscription, body):
+                    delivered = True
+                    sent.pushed += 1
+                else:
+                    sent.removed += 1
+            except (PushServiceDown, ValueError) as exc:
+                # A push service that is down, or a key it cannot encrypt for: this device
+                # misses the push; if no device got it, the owner gets the email below.
+                logger.warning("push failed", extra={"target": target.target_id,
+                                                     "error": str(exc)[:200]})
+                sent.failed += 1
+    if not delivered:
+        try:
+            owner = User.get(target.owner_id)
+        except DoesNotExist:
+            return
+        mail.enqueue(config, owner.email, notice.subject, notice.text)
+        sent.mailed += 1
+    stamp(target, RequestTarget.notified_at.set(clock.now()))
+
+
+def record_handler(record: SQSRecord) -> None:
+    config = settings()
+    try:
+        body = json.loads(record.body)
+        request_id, reminder = str(body["request_id"]), bool(body.get("reminder", False))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadPushMessage(f"unreadable push message: {exc}") from exc
+    try:
+        request = FootageRequest.get(request_id)
+    except DoesNotExist:
+        logger.warning("request gone before its notifications", extra={"request": request_id})
+        return
+    if request.state != "open":
+        return
+    words = local_window(request, policy_for(request.agency_id).timezone)
+    sent = Sent()
+    failures: list[str] = []
+    for target in targets_of(request_id):
+        if target.status not in rules.WAITING or (target.notified_at and not reminder):
+            continue
+        # One owner's broken push service must not silence the others: carry on, then fail
+        # the message so SQS retries; the owners already told are skipped by notified_at.
+        try:
+            notify(config, request, target, words, reminder, sent)
+        except Exception as exc:  # noqa: BLE001 - reported below, retried by SQS
+            logger.exception("could not notify", extra={"target": target.target_id})
+            failures.append(f"{target.target_id}: {exc}")
+    logger.info("request notified", extra={"request": request_id, "pushed": sent.pushed,
+                                           "removed": sent.removed, "mailed": sent.mailed,
+                                           "push_failed": sent.failed,
+                                           "not_notified": len(failures)})
+    if failures:
+        raise PushServiceDown(f"{len(failures)} owner(s) not notified yet: {failures[:3]}")
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return process_partial_response(event=event, record_handler=record_handler,
+                                    processor=processor, context=context)

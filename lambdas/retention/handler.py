@@ -1,0 +1,122 @@
+"""The scheduled housekeeper: expires unanswered requests, reminds once, deletes due evidence.
+
+Runs on an EventBridge schedule (devstack's loop calls it every few seconds). Each pass:
+- an open request past its expiry date: every camera still waiting becomes "expired";
+- an open request older than the agency's reminder delay, not yet reminded: the owners still
+  waiting get one reminder (the push worker sends it);
+- evidence past its deletion date and not under legal hold: the S3 objects (original, clip,
+  poster, contact sheet, manifest, package) and the evidence item are deleted, the camera's row
+  says "deleted", and an audit event tells the owner;
+- an upload that failed and was never replaced: its original is deleted after the same delay.
+Every step is safe to repeat: a pass that dies half-way is finished by the next one.
+The scans are fine for a program's thousands of requests; a GSI on state would replace them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from app.aws import aws_client
+from app.config import Settings
+from app.core import requests as rules
+from app.core.errors import ConflictError
+from app.models.requests import Evidence, FootageRequest, RequestTarget
+from app.services import audit, clock
+from app.services import requests as footage
+from lambdas.common import settings
+
+logger = Logger(service="retention")
+
+
+@dataclass
+class Pass:
+    expired_requests: int = 0
+    expired_cameras: int = 0
+    reminded: int = 0
+    deleted_clips: int = 0
+    deleted_failed_uploads: int = 0
+
+
+def expire_and_remind(config: Settings, done: Pass) -> None:
+    now = clock.now()
+    for request in FootageRequest.scan(FootageRequest.state == "open"):
+        policy = footage.policy_for(request.agency_id)
+        if request.expires_at <= now:
+            for target in footage.targets_of(request.request_id):
+                if target.status in rules.WAITING:
+                    try:
+                        footage.move(target, rules.EXPIRED)
+                    except ConflictError:
+                        continue  # answered meanwhile
+                    done.expired_cameras += 1
+                    audit.record(request.agency_id, audit.SYSTEM, "request.expired",
+                                 target.owner_id, {"request_id": request.request_id,
+                                                   "target_id": target.target_id})
+            request.update(actions=[FootageRequest.state.set("expired")])
+            done.expired_requests += 1
+        elif request.reminded_at is None and \
+                request.created_at + timedelta(hours=policy.remind_after_hours) <= now:
+            request.update(actions=[FootageRequest.reminded_at.set(now)])
+            footage._send(config, request, audit.SYSTEM, reminder=True)
+            done.reminded += 1
+
+
+def delete_objects(config: Settings, keys: list[str]) -> None:
+    s3 = aws_client(config, "s3")
+    for key in keys:
+        s3.delete_object(Bucket=config.uploads_bucket, Key=key)
+
+
+def delete_due_evidence(config: Settings, done: Pass) -> None:
+    now = clock.now()
+    for evidence in Evidence.scan(Evidence.delete_after <= now):
+        if evidence.legal_hold:
+            continue
+        delete_objects(config, [evidence.original_key, evidence.clip_key, evidence.poster_key,
+                                evidence.sheet_key, evidence.manifest_key, evidence.package_key])
+        evidence.delete()
+        try:
+            target = RequestTarget.get(evidence.target_id, consistent_read=True)
+            footage.move(target, rules.DELETED)
+        except (RequestTarget.DoesNotExist, ConflictError):
+            pass
+        audit.record(evidence.agency_id, audit.SYSTEM, "clip.deleted", evidence.owner_id,
+                     {"request_id": evidence.request_id, "target_id": evidence.target_id,
+                      "due": evidence.delete_after.isoformat()})
+        done.deleted_clips += 1
+
+
+def delete_failed_uploads(config: Settings, done: Pass) -> None:
+    now = clock.now()
+    for target in RequestTarget.scan(RequestTarget.status == rules.FAILED):
+        policy = footage.policy_for(target.agency_id)
+        if target.updated_at + timedelta(days=policy.retention_days) > now or not target.upload_key:
+            continue
+        delete_objects(config, [target.upload_key])
+        footage.move(target, rules.DELETED, upload_key=None)
+        audit.record(target.agency_id, audit.SYSTEM, "clip.deleted", target.owner_id,
+                     {"request_id": target.request_id, "target_id": target.target_id,
+                      "what": "failed upload"})
+        done.deleted_failed_uploads += 1
+
+
+def run_once() -> Pass:
+    config = settings()
+    done = Pass()
+    expire_and_remind(config, done)
+    delete_due_evidence(config, done)
+    delete_failed_uploads(config, done)
+    return done
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    done = run_once()
+    if any(asdict(done).values()):
+        logger.info("retention pass", extra=asdict(done))
+    return asdict(done)

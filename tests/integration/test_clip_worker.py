@@ -1,0 +1,150 @@
+"""The clip worker's promises: a message delivered twice makes one clip; a worker killed
+mid-job leaves an "in progress" record that expires with the Lambda's timeout, after which the
+redelivered message finishes the job. Real video, real DynamoDB records, a real SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+from app.core import requests as rules
+from app.models.audit import AuditEvent
+from app.models.requests import Evidence, RequestTarget
+from app.services import clock
+from app.services.requests import stamp
+from devstack.worker_loop import LambdaContext, sqs_event
+from tests.integration.test_footage_requests import OFFSET_S, ask, window
+from tests.integration.test_registry import camera_body
+from tests.video.samples import make_h264, make_mjpeg_avi
+
+RUN_ONE = """
+import json, sys
+from devstack.worker_loop import LambdaContext, sqs_event
+from lambdas.clip_cutter.handler import handler
+event = sqs_event([{"MessageId": "m1", "ReceiptHandle": "r1", "Body": sys.argv[1],
+                    "Attributes": {"ApproximateReceiveCount": "1"}}],
+                  "arn:aws:sqs:us-east-1:123456789012:clips", "us-east-1")
+print(json.dumps(handler(event, LambdaContext("devstack-clips", timeout_seconds=4))))
+"""
+
+
+def staged_upload(signed_in: Any, devstack: Any, source: Path) -> tuple[RequestTarget, str]:
+    """A request whose owner's upload sits in S3, waiting for the clip worker (no queue)."""
+    owner, _ = signed_in("owner")
+    detective, _ = signed_in("detective")
+    cam = owner.send_json("POST", "/api/cameras", camera_body()).json()["camera"]["id"]
+    start, end = window(seconds=8)
+    target_id = ask(detective, [cam], start, end).json()["targets"][0]["id"]
+    target = RequestTarget.get(target_id)
+    key = f"originals/{target.request_id}/{target_id}/original{source.suffix}"
+    devstack.client("s3").put_object(Bucket=devstack.env["PORCHLIGHT_UPLOADS_BUCKET"], Key=key,
+                                     Body=source.read_bytes())
+    stamp(target,
+        RequestTarget.status.set(rules.PROCESSING), RequestTarget.upload_key.set(key),
+        RequestTarget.upload_name.set(source.name),
+        RequestTarget.clock_offset_s.set(OFFSET_S),
+        RequestTarget.video_starts_at.set(start - timedelta(seconds=2)
+                                          + timedelta(seconds=OFFSET_S)))
+    return RequestTarget.get(target_id), json.dumps({"target_id": target_id, "key": key})
+
+
+def refused(body: str, receives: int = 1) -> None:
+    """A batch whose every record failed: Powertools raises, so Lambda retries the batch."""
+    with pytest.raises(BatchProcessingError):
+        deliver(body, receives)
+
+
+def deliver(body: str, receives: int = 1) -> dict[str, Any]:
+    from lambdas.clip_cutter.handler import handler
+
+    event = sqs_event([{"MessageId": uuid.uuid4().hex, "ReceiptHandle": "r", "Body": body,
+                        "Attributes": {"ApproximateReceiveCount": str(receives)}}],
+                      "arn:aws:sqs:us-east-1:123456789012:clips", "us-east-1")
+    result: dict[str, Any] = handler(event, LambdaContext("devstack-clips", timeout_seconds=60))
+    return result
+
+
+def ready_events(target: RequestTarget) -> int:
+    return sum(1 for e in AuditEvent.subject_index.query(target.owner_id)
+               if e.action == "clip.ready" and target.target_id in e.details)
+
+
+def test_the_same_message_twice_makes_one_clip(signed_in: Any, devstack: Any,
+                                               tmp_path: Path) -> None:
+    source = make_h264(tmp_path / "twice.mp4", width=160, height=120, seconds=12, gop=30)
+    target, body = staged_upload(signed_in, devstack, source)
+    assert deliver(body) == {"batchItemFailures": []}
+    first = Evidence.get(target.target_id)
+    assert RequestTarget.get(target.target_id).status == rules.READY
+    assert deliver(body) == {"batchItemFailures": []}  # SQS delivers at least once
+    again = Evidence.get(target.target_id)
+    assert again.made_at == first.made_at and again.clip_sha256 == first.clip_sha256
+    assert ready_events(target) == 1
+    assert int(RequestTarget.get(target.target_id).attempts) == 1
+
+
+def test_a_worker_killed_mid_job_is_finished_by_the_next_delivery(
+        signed_in: Any, devstack: Any, tmp_path: Path) -> None:
+    # MJPEG is re-encoded frame by frame: long enough to be killed in the middle.
+    source = make_mjpeg_avi(tmp_path / "long.avi", width=640, height=480, seconds=20)
+    target, body = staged_upload(signed_in, devstack, source)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    worker = subprocess.Popen([sys.executable, "-c", RUN_ONE, body], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while RequestTarget.get(target.target_id).attempts == 0:  # the job has begun
+            assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
+            assert time.monotonic() < deadline, "the worker never started the job"
+            time.sleep(0.05)
+        time.sleep(0.3)  # into the cut
+        assert worker.poll() is None, "the job finished before it could be killed"
+        worker.send_signal(signal.SIGKILL)
+    finally:
+        worker.wait(timeout=10)
+        for stream in (worker.stdout, worker.stderr):
+            if stream:
+                stream.close()
+    assert RequestTarget.get(target.target_id).status == rules.PROCESSING
+
+    # At once, the record still says "in progress": this delivery fails and SQS keeps it.
+    refused(body)
+    # After the killed Lambda's timeout (4 s here), the next delivery does the whole job.
+    time.sleep(4.5)
+    assert deliver(body) == {"batchItemFailures": []}
+    finished = RequestTarget.get(target.target_id)
+    assert finished.status == rules.READY and int(finished.attempts) == 2
+    evidence = Evidence.get(target.target_id)
+    assert evidence.method == "reencode"
+    assert ready_events(target) == 1
+    assert clock.now() - evidence.made_at < timedelta(minutes=1)
+
+
+def test_a_message_nobody_can_read_goes_to_the_dead_letter_queue() -> None:
+    refused("not json")
+
+
+@pytest.mark.parametrize("receives", [3])
+def test_the_last_failed_attempt_tells_the_owner(signed_in: Any, devstack: Any, tmp_path: Path,
+                                                 receives: int) -> None:
+    source = make_h264(tmp_path / "gone.mp4", width=160, height=120, seconds=4, gop=30)
+    target, body = staged_upload(signed_in, devstack, source)
+    # The original vanished from S3 (a broken deploy, a bucket policy): a fault no retry cures.
+    devstack.client("s3").delete_object(Bucket=devstack.env["PORCHLIGHT_UPLOADS_BUCKET"],
+                                        Key=target.upload_key)
+    refused(body, receives=1)
+    assert RequestTarget.get(target.target_id).status == rules.PROCESSING  # retried first
+    refused(body, receives=receives)  # then the dead-letter queue
+    failed = RequestTarget.get(target.target_id)
+    assert failed.status == rules.FAILED and "could not process" in failed.reason

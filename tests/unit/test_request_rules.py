@@ -1,0 +1,97 @@
+"""The pure rules of footage requests: what may be asked, how answers move, signed buttons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.core import requests as rules
+from app.core.errors import ValidationError
+
+NOW = datetime(2026, 11, 21, 20, 0, tzinfo=UTC)
+GOOD = {"camera_ids": ["a" * 32], "case_number": "24-1", "offense": "robbery",
+        "window_start": "2026-11-21T19:40:00-00:00", "window_end": "2026-11-21T19:55:00Z",
+        "lat": 36.16, "lon": -86.78}
+
+
+def errors_of(**changes: object) -> dict[str, str]:
+    with pytest.raises(ValidationError) as caught:
+        rules.parse_request({**GOOD, **changes}, rules.Policy(), NOW)
+    return caught.value.errors
+
+
+def test_a_good_request_parses() -> None:
+    spec = rules.parse_request(GOOD, rules.Policy(), NOW)
+    assert spec.window_end - spec.window_start == timedelta(minutes=15)
+    assert spec.camera_ids == ("a" * 32,)
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"window_end": "2026-11-21T22:00:00Z"}, "window_end"),  # longer than 2 h
+    ({"window_end": "2026-11-21T19:00:00Z"}, "window_end"),  # ends before it starts
+    ({"window_start": "2026-11-21T21:00:00Z", "window_end": "2026-11-21T21:10:00Z"},
+     "window_start"),  # in the future
+    ({"window_start": "2026-11-21T19:40:00"}, "window_start"),  # no zone
+    ({"offense": "immigration"}, "offense"),  # not in the default program list
+    ({"case_number": " "}, "case_number"),
+    ({"lat": 91}, "lat"),
+    ({"lon": True}, "lon"),
+    ({"camera_ids": []}, "camera_ids"),
+    ({"camera_ids": ["x" * 65]}, "camera_ids"),
+    ({"camera_ids": [str(i) for i in range(51)]}, "camera_ids"),
+])
+def test_bad_requests_name_the_field(changes: dict[str, object], field: str) -> None:
+    assert field in errors_of(**changes)
+
+
+def test_answers_move_only_forward() -> None:
+    assert rules.can_move(rules.ASKED, rules.APPROVED)
+    assert rules.can_move(rules.FAILED, rules.UPLOADING)  # the owner tries another file
+    assert rules.can_move(rules.APPROVED, rules.UPLOADING)
+    assert not rules.can_move(rules.READY, rules.DECLINED)
+    assert not rules.can_move(rules.DECLINED, rules.APPROVED)
+    assert not rules.can_move(rules.EXPIRED, rules.APPROVED)
+
+
+def test_hidden_owners_are_named_only_once_they_send() -> None:
+    assert rules.police_label("Back yard", "hidden", rules.DECLINED) != "Back yard"
+    assert rules.police_label("Back yard", "hidden", rules.READY) == "Back yard"
+    assert rules.police_label("Front", "approximate", rules.ASKED) == "Front"
+
+
+def test_answer_tokens_cannot_be_turned_into_another_answer() -> None:
+    token = rules.answer_token("secret", "t1", "decline", 2_000_000_000)
+    assert rules.read_answer_token("secret", token, 1_900_000_000).action == "decline"
+    target, action, expires, nonce, sig = token.split(".")
+    for forged in (f"{target}.approve.{expires}.{nonce}.{sig}",
+                   f"t2.{action}.{expires}.{nonce}.{sig}",
+                   f"{target}.{action}.2100000000.{nonce}.{sig}"):
+        with pytest.raises(ValidationError):
+            rules.read_answer_token("secret", forged, 1_900_000_000)
+    with pytest.raises(ValidationError):
+        rules.read_answer_token("other-secret", token, 1_900_000_000)
+    with pytest.raises(ValidationError):  # expired
+        rules.read_answer_token("secret", token, 2_000_000_001)
+
+
+def test_clock_offsets() -> None:
+    assert rules.clock_offset(2220) == 2220.0
+    assert rules.offset_words(2220) == "37 min ahead"
+    assert rules.offset_words(-3725) == "1 h 2 min 5 s behind"
+    for bad in (None, "10", True, float("nan"), 8 * 24 * 3600):
+        with pytest.raises(ValidationError):
+            rules.clock_offset(bad)
+
+
+def test_policy_form() -> None:
+    policy = rules.parse_policy({"max_window_minutes": "60", "expire_days": "3",
+                                 "remind_after_hours": "24", "retention_days": "30",
+                                 "timezone": "America/Chicago", "needs_supervisor": "1"},
+                                ["theft", "robbery"], True)
+    assert policy.offenses == ("robbery", "theft") and policy.needs_supervisor
+    with pytest.raises(ValidationError) as caught:
+        rules.parse_policy({"max_window_minutes": "x", "expire_days": "1",
+                            "remind_after_hours": "30", "retention_days": "0"}, [], False)
+    assert set(caught.value.errors) == {"max_window_minutes", "remind_after_hours",
+                                        "retention_days", "offenses", "timezone"}
