@@ -23,7 +23,7 @@ run: $(STAMP) ## Start devstack (in memory), the workers and the app on 127.0.0.
 	@$(PY) -m devstack run --port $(PORT)
 
 lint: $(STAMP) ## ruff and mypy
-	$(VENV)/bin/ruff check app lambdas devstack tests bench tools
+	$(VENV)/bin/ruff check app lambdas devstack tests bench tools infra
 	$(VENV)/bin/mypy
 
 chromium: ## Install Debian's Chromium for the browser tests when missing (as root)
@@ -39,11 +39,21 @@ audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
 totp: $(STAMP) ## Current 6-digit code of a seeded police user: make totp ROLE=detective
 	@$(PY) -m devstack totp $(ROLE)
 
+WEB_VENV := .venv-web
+$(WEB_VENV)/.installed: requirements.txt
+	@test -x $(WEB_VENV)/bin/python || python3 -m venv $(WEB_VENV)
+	@$(WEB_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt zappa==0.63.0 2>&1 | grep -v '^WARNING: Location' || true
+	@touch $@
+
+package: $(WEB_VENV)/.installed ## Build the web app's Lambda zip offline with Zappa (lean venv .venv-web): dist/porchlight-web.zip
+	@mkdir -p dist
+	@VIRTUAL_ENV=$(abspath $(WEB_VENV)) PATH="$(abspath $(WEB_VENV))/bin:$$PATH" $(WEB_VENV)/bin/zappa package $(or $(STAGE),dev) $(if $(SETTINGS),-s $(SETTINGS)) -o dist/porchlight-web.zip
+
 bench: $(STAMP) ## Run the benchmarks (figures printed, last line JSON)
 	$(PY) bench/cold_start.py
 	$(PY) bench/login_latency.py
 
 clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .devstack.env
+	rm -rf $(VENV) $(WEB_VENV) dist .zappa .pytest_cache .mypy_cache .ruff_cache .devstack.env
 
-.PHONY: help venv run lint chromium test audit-verify totp bench clean
+.PHONY: help venv run lint chromium test audit-verify totp bench clean package

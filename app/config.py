@@ -29,7 +29,8 @@ class Settings:
     region: str
     endpoint_url: str | None  # None means real AWS
     table_prefix: str
-    uploads_bucket: str
+    uploads_bucket: str  # owners' originals and camera photos, written by phones
+    clips_bucket: str  # what the clip worker makes: clips, posters, manifests, packages
     mail_queue_url: str
     audit_queue_url: str  # owner notices of police reads, appended by the audit-fanout worker
     push_queue_url: str  # footage-request notifications, sent by the push worker
@@ -69,6 +70,7 @@ REQUIRED = (
     "AWS_REGION",
     "PORCHLIGHT_TABLE_PREFIX",
     "PORCHLIGHT_UPLOADS_BUCKET",
+    "PORCHLIGHT_CLIPS_BUCKET",
     "PORCHLIGHT_MAIL_QUEUE_URL",
     "PORCHLIGHT_AUDIT_QUEUE_URL",
     "PORCHLIGHT_PUSH_QUEUE_URL",
@@ -87,9 +89,36 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+SECRETS_MAX_AGE = 300  # seconds a warm Lambda keeps the secret before reading it again
+
+
+def _with_secrets(env: Mapping[str, str]) -> Mapping[str, str]:
+    """On AWS the session key and the VAPID private key live in Secrets Manager, never in the
+    environment or a file: PORCHLIGHT_SECRETS_ARN names a secret holding JSON
+    {"secret_key": ..., "vapid_private_key": ...}, read through Powertools parameters (cached
+    per container). Values already in the environment win (devstack sets them directly)."""
+    arn = env.get("PORCHLIGHT_SECRETS_ARN")
+    if not arn or env.get("PORCHLIGHT_SECRET_KEY"):
+        return env
+    from aws_lambda_powertools.utilities import parameters
+
+    try:
+        values = parameters.get_secret(arn, transform="json", max_age=SECRETS_MAX_AGE)
+    except parameters.exceptions.GetParameterError as exc:
+        raise ConfigError(f"Porchlight cannot read its secrets from {arn}: {exc}") from exc
+    if not isinstance(values, dict) or not values.get("secret_key"):
+        raise ConfigError(f"the secret {arn} has no 'secret_key' (see DEPLOY.md)")
+    merged = dict(env)
+    merged["PORCHLIGHT_SECRET_KEY"] = str(values["secret_key"])
+    if values.get("vapid_private_key") and not env.get("PORCHLIGHT_VAPID_PRIVATE_KEY"):
+        merged["PORCHLIGHT_VAPID_PRIVATE_KEY"] = str(values["vapid_private_key"])
+    return merged
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from the environment; raise ConfigError naming every missing value."""
     env = os.environ if env is None else env
+    env = _with_secrets(env)
     missing = [name for name in REQUIRED if not env.get(name)]
     if missing:
         raise ConfigError(
@@ -99,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         )
     stage = env["PORCHLIGHT_ENV"]
     secret = env["PORCHLIGHT_SECRET_KEY"]
+    vapid_private = env.get("PORCHLIGHT_VAPID_PRIVATE_KEY", "")
     if stage != "devstack" and len(secret) < 32:
         raise ConfigError("PORCHLIGHT_SECRET_KEY must be at least 32 characters outside devstack")
     transport = env.get("PORCHLIGHT_MAIL_TRANSPORT", "outbox" if stage == "devstack" else "ses")
@@ -114,6 +144,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
         table_prefix=env["PORCHLIGHT_TABLE_PREFIX"],
         uploads_bucket=env["PORCHLIGHT_UPLOADS_BUCKET"],
+        clips_bucket=env["PORCHLIGHT_CLIPS_BUCKET"],
         mail_queue_url=env["PORCHLIGHT_MAIL_QUEUE_URL"],
         audit_queue_url=env["PORCHLIGHT_AUDIT_QUEUE_URL"],
         push_queue_url=env["PORCHLIGHT_PUSH_QUEUE_URL"],
@@ -130,6 +161,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         login_ip_limit=_int(env, "PORCHLIGHT_LOGIN_IP_LIMIT", 30),
         tile_url=env.get("PORCHLIGHT_TILE_URL", "" if stage == "devstack" else OSM_TILES),
         vapid_public_key=env.get("PORCHLIGHT_VAPID_PUBLIC_KEY", ""),
-        vapid_private_key=env.get("PORCHLIGHT_VAPID_PRIVATE_KEY", ""),
+        vapid_private_key=vapid_private,
         vapid_subject=env.get("PORCHLIGHT_VAPID_SUBJECT", "mailto:admin@porchlight.invalid"),
     )

@@ -36,6 +36,7 @@ FAKE_ENV = {
     "AWS_REGION": "us-east-1",
     "PORCHLIGHT_TABLE_PREFIX": "bench-",
     "PORCHLIGHT_UPLOADS_BUCKET": "bench-uploads",
+    "PORCHLIGHT_CLIPS_BUCKET": "bench-clips",
     "PORCHLIGHT_MAIL_QUEUE_URL": "http://127.0.0.1:9/queue/bench-mail",
     "PORCHLIGHT_AUDIT_QUEUE_URL": "http://127.0.0.1:9/queue/bench-audit-fanout",
     "PORCHLIGHT_PUSH_QUEUE_URL": "http://127.0.0.1:9/queue/bench-push",

@@ -146,6 +146,7 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
         "PORCHLIGHT_SECRET_KEY": secret_key or secrets.token_urlsafe(32),
         "PORCHLIGHT_TABLE_PREFIX": PREFIX,
         "PORCHLIGHT_UPLOADS_BUCKET": PREFIX + "uploads",
+        "PORCHLIGHT_CLIPS_BUCKET": PREFIX + "clips",
         "PORCHLIGHT_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "PORCHLIGHT_MAIL_TRANSPORT": "outbox",
         "POWERTOOLS_SERVICE_NAME": "porchlight-devstack",
@@ -155,6 +156,7 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
     create_tables(stack.client("dynamodb"), PREFIX)
     public_url = (extra_env or {}).get("PORCHLIGHT_PUBLIC_URL", env["PORCHLIGHT_PUBLIC_URL"])
     create_bucket(stack.client("s3"), env["PORCHLIGHT_UPLOADS_BUCKET"], public_url)
+    create_bucket(stack.client("s3"), env["PORCHLIGHT_CLIPS_BUCKET"], public_url)
     env.update(create_queues(stack.client("sqs"), PREFIX, visibility_seconds))
     env["PORCHLIGHT_MAIL_QUEUE_URL"] = env["DEVSTACK_QUEUE_MAIL"]
     env["PORCHLIGHT_AUDIT_QUEUE_URL"] = env["DEVSTACK_QUEUE_AUDIT_FANOUT"]

@@ -360,7 +360,7 @@ def evidence_link(settings: Settings, officer: User, target_id: str, kind: str, 
             "sheet": evidence.sheet_key, "package": evidence.package_key}
     if kind not in keys:
         raise NotFoundError("No such file.")
-    params: dict[str, Any] = {"Bucket": settings.uploads_bucket, "Key": keys[kind]}
+    params: dict[str, Any] = {"Bucket": settings.clips_bucket, "Key": keys[kind]}
     if kind == "package":
         params["ResponseContentDisposition"] = (
             f'attachment; filename="{_safe(request.case_number)}-{target.target_id[:8]}.zip"')

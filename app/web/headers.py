@@ -25,13 +25,14 @@ def _tile_origin() -> str:
 
 
 def _storage_origins() -> str:
-    """Where phones upload photos and read them back: the bucket's own origins."""
+    """Where phones upload and read back photos, video parts and clips: the buckets' origins."""
     cfg = settings()
     if cfg.endpoint_url:
         return " " + cfg.endpoint_url.rstrip("/")
-    bucket, region = cfg.uploads_bucket, cfg.region
-    return (f" https://{bucket}.s3.{region}.amazonaws.com https://{bucket}.s3.amazonaws.com"
-            f" https://s3.{region}.amazonaws.com")
+    region = cfg.region
+    origins = [f"https://{bucket}.s3.{region}.amazonaws.com https://{bucket}.s3.amazonaws.com"
+               for bucket in (cfg.uploads_bucket, cfg.clips_bucket)]
+    return " " + " ".join(origins) + f" https://s3.{region}.amazonaws.com"
 
 
 def set_headers(response: Response) -> Response:

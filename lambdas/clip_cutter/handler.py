@@ -1,7 +1,9 @@
 """Cuts the asked window out of an owner's upload and packs the evidence.
 
-Triggered by the clips queue with {"target_id", "key"} when an upload completes (one message per
-batch: a 2 GB original takes minutes). For that upload it:
+Triggered by the clips queue when an upload completes: the app sends {"target_id", "key"}, and
+on AWS the uploads bucket's ObjectCreated event for originals/ arrives too (whichever comes
+second is a no-op, see below). One message per batch: a 2 GB original takes minutes.
+For each upload it:
 
 1. downloads the original to /tmp (streamed; Lambda's ephemeral storage is sized for 2 GB plus
    the clip and the package), probes it and takes its SHA-256;
@@ -35,6 +37,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
@@ -76,10 +79,23 @@ class BadClipMessage(ValueError):
     """The queued message cannot be read; it ends in the dead-letter queue."""
 
 
-def _job(body: str) -> dict[str, str]:
+def _jobs(body: str) -> list[dict[str, str]]:
+    """The uploads a message names: the app's own {"target_id", "key"}, or S3's event records
+    (ObjectCreated under originals/<request>/<target>/). S3's test event names none."""
     try:
         data = json.loads(body)
-        return {"target_id": str(data["target_id"]), "key": str(data["key"])}
+        if "Records" not in data:
+            if data.get("Event") == "s3:TestEvent":
+                return []
+            return [{"target_id": str(data["target_id"]), "key": str(data["key"])}]
+        jobs = []
+        for record in data["Records"]:
+            key = unquote_plus(str(record["s3"]["object"]["key"]))
+            parts = key.split("/")
+            if len(parts) != 4 or parts[0] != "originals" or not parts[3].startswith("original."):
+                raise BadClipMessage(f"not an owner's upload: {key}")
+            jobs.append({"target_id": parts[2], "key": key})
+        return jobs
     except (ValueError, KeyError, TypeError) as exc:
         raise BadClipMessage(f"unreadable clip job: {exc}") from exc
 
@@ -212,7 +228,7 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
             ("sheet", sheet, "image/jpeg"), ("manifest", work / "manifest.json",
                                              "application/json"),
             ("package", package, "application/zip")):
-        s3.upload_file(str(path), config.uploads_bucket, keys[kind],
+        s3.upload_file(str(path), config.clips_bucket, keys[kind],
                        ExtraArgs={"ContentType": content_type})
     policy = footage.policy_for(target.agency_id)
     now = clock.now()
@@ -259,14 +275,17 @@ def _idempotent_cut() -> Any:
                                config=IDEMPOTENCY)(cut_job)
 
 
-def record_handler(record: SQSRecord) -> dict[str, Any]:
-    job = _job(record.body)
-    try:
-        result: dict[str, Any] = _idempotent_cut()(job=job)
-        return result
-    except Exception:
-        _give_up_if_last(job, int(record.attributes.approximate_receive_count or 1))
-        raise
+def record_handler(record: SQSRecord) -> list[dict[str, Any]]:
+    """Each upload once: the app's message and S3's event for the same upload share one
+    idempotency record (target and key), so whichever comes second returns the first's result."""
+    results = []
+    for job in _jobs(record.body):
+        try:
+            results.append(_idempotent_cut()(job=job))
+        except Exception:
+            _give_up_if_last(job, int(record.attributes.approximate_receive_count or 1))
+            raise
+    return results
 
 
 def _give_up_if_last(job: dict[str, str], receives: int) -> None:

@@ -66,10 +66,10 @@ def expire_and_remind(config: Settings, done: Pass) -> None:
             done.reminded += 1
 
 
-def delete_objects(config: Settings, keys: list[str]) -> None:
+def delete_objects(bucket: str, config: Settings, keys: list[str]) -> None:
     s3 = aws_client(config, "s3")
     for key in keys:
-        s3.delete_object(Bucket=config.uploads_bucket, Key=key)
+        s3.delete_object(Bucket=bucket, Key=key)
 
 
 def delete_due_evidence(config: Settings, done: Pass) -> None:
@@ -77,8 +77,10 @@ def delete_due_evidence(config: Settings, done: Pass) -> None:
     for evidence in Evidence.scan(Evidence.delete_after <= now):
         if evidence.legal_hold:
             continue
-        delete_objects(config, [evidence.original_key, evidence.clip_key, evidence.poster_key,
-                                evidence.sheet_key, evidence.manifest_key, evidence.package_key])
+        delete_objects(config.uploads_bucket, config, [evidence.original_key])
+        delete_objects(config.clips_bucket, config, [
+            evidence.clip_key, evidence.poster_key, evidence.sheet_key, evidence.manifest_key,
+            evidence.package_key])
         evidence.delete()
         try:
             target = RequestTarget.get(evidence.target_id, consistent_read=True)
@@ -97,7 +99,7 @@ def delete_failed_uploads(config: Settings, done: Pass) -> None:
         policy = footage.policy_for(target.agency_id)
         if target.updated_at + timedelta(days=policy.retention_days) > now or not target.upload_key:
             continue
-        delete_objects(config, [target.upload_key])
+        delete_objects(config.uploads_bucket, config, [target.upload_key])
         footage.move(target, rules.DELETED, upload_key=None)
         audit.record(target.agency_id, audit.SYSTEM, "clip.deleted", target.owner_id,
                      {"request_id": target.request_id, "target_id": target.target_id,

@@ -148,3 +148,23 @@ def test_the_last_failed_attempt_tells_the_owner(signed_in: Any, devstack: Any, 
     refused(body, receives=receives)  # then the dead-letter queue
     failed = RequestTarget.get(target.target_id)
     assert failed.status == rules.FAILED and "could not process" in failed.reason
+
+
+def test_the_buckets_own_event_and_the_apps_message_make_one_clip(
+        signed_in: Any, devstack: Any, tmp_path: Path) -> None:
+    """On AWS the uploads bucket also tells the clips queue; S3's record and the app's message
+    name the same upload, so the second is a no-op. S3's test event names no upload."""
+    source = make_h264(tmp_path / "event.mp4", width=160, height=120, seconds=12, gop=30)
+    target, body = staged_upload(signed_in, devstack, source)
+    key = json.loads(body)["key"]
+    s3_event = json.dumps({"Records": [{
+        "eventSource": "aws:s3", "eventName": "ObjectCreated:CompleteMultipartUpload",
+        "s3": {"bucket": {"name": devstack.env["PORCHLIGHT_UPLOADS_BUCKET"]},
+               "object": {"key": key, "size": source.stat().st_size}}}]})
+    assert deliver(json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"})) == {
+        "batchItemFailures": []}
+    assert deliver(s3_event) == {"batchItemFailures": []}
+    assert RequestTarget.get(target.target_id).status == rules.READY
+    assert deliver(body) == {"batchItemFailures": []}
+    assert ready_events(target) == 1
+    refused(json.dumps({"Records": [{"s3": {"object": {"key": "camera-photos/x/y"}}}]}))

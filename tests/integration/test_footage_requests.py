@@ -314,9 +314,10 @@ def test_retention_deletes_due_clips_unless_held(scene: dict[str, Any], signed_i
     with pytest.raises(Evidence.DoesNotExist):
         Evidence.get(target_id)
     s3 = devstack.client("s3")
-    bucket = devstack.env["PORCHLIGHT_UPLOADS_BUCKET"]
-    for key in (evidence.clip_key, evidence.original_key, evidence.package_key):
-        assert s3.list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount", 0) == 0
+    for bucket, key in (("UPLOADS", evidence.original_key), ("CLIPS", evidence.clip_key),
+                        ("CLIPS", evidence.package_key), ("CLIPS", evidence.poster_key)):
+        name = devstack.env[f"PORCHLIGHT_{bucket}_BUCKET"]
+        assert s3.list_objects_v2(Bucket=name, Prefix=key).get("KeyCount", 0) == 0, key
     assert RequestTarget.get(target_id).status == rules.DELETED
     owner_id = scene["owner_account"].user.user_id
     assert {"clip.held", "clip.released", "clip.deleted"} <= set(actions_of(owner_id))

@@ -13,6 +13,7 @@ BASE = {
     "AWS_REGION": "us-east-2",
     "PORCHLIGHT_TABLE_PREFIX": "pl-prod-",
     "PORCHLIGHT_UPLOADS_BUCKET": "pl-prod-uploads",
+    "PORCHLIGHT_CLIPS_BUCKET": "pl-prod-clips",
     "PORCHLIGHT_MAIL_QUEUE_URL": "https://sqs.us-east-2.amazonaws.com/1/pl-prod-mail",
     "PORCHLIGHT_AUDIT_QUEUE_URL": "https://sqs.us-east-2.amazonaws.com/1/pl-prod-audit-fanout",
     "PORCHLIGHT_PUSH_QUEUE_URL": "https://sqs.us-east-2.amazonaws.com/1/pl-prod-push",
