@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("admin", __name__, url_prefix="/admin", cli_group="agency")
 
-from app.admin import routes  # noqa: E402,F401
+from app.admin import cli, routes  # noqa: E402,F401

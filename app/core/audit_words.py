@@ -63,6 +63,7 @@ ACTION_WORDS = {
     "clip.released": "Legal hold lifted from your clip",
     "clip.deleted": "Clip and original deleted (retention)",
     "policy.changed": "Program policy changed",
+    "agency.created": "Program created",
     "push.subscribed": "Notifications turned on for a device",
     "push.unsubscribed": "Notifications turned off for a device",
 }
