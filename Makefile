@@ -49,11 +49,17 @@ package: $(WEB_VENV)/.installed ## Build the web app's Lambda zip offline with Z
 	@mkdir -p dist
 	@VIRTUAL_ENV=$(abspath $(WEB_VENV)) PATH="$(abspath $(WEB_VENV))/bin:$$PATH" $(WEB_VENV)/bin/zappa package $(or $(STAGE),dev) $(if $(SETTINGS),-s $(SETTINGS)) -o dist/porchlight-web.zip
 
+cdk-assets: $(STAMP) ## Build the zip workers for the AWS stack: infra/cdk/build/<worker>/
+	$(PY) infra/cdk/prepare_assets.py
+
+cdk-synth: cdk-assets ## Build the workers and synthesize the AWS stack offline (STAGE=dev|prod): infra/cdk/cdk.out
+	$(PY) infra/cdk/app.py --stage $(or $(STAGE),dev)
+
 bench: $(STAMP) ## Run the benchmarks (figures printed, last line JSON)
 	$(PY) bench/cold_start.py
 	$(PY) bench/login_latency.py
 
 clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) $(WEB_VENV) dist .zappa .pytest_cache .mypy_cache .ruff_cache .devstack.env
+	rm -rf $(VENV) $(WEB_VENV) dist .zappa infra/cdk/build infra/cdk/cdk.out .pytest_cache .mypy_cache .ruff_cache .devstack.env
 
-.PHONY: help venv run lint chromium test audit-verify totp bench clean package
+.PHONY: help venv run lint chromium test audit-verify totp bench clean package cdk-assets cdk-synth

@@ -22,8 +22,8 @@ path: per asked camera, push.notice_for (two answer tokens written), subscriptio
 Query) and the notified_at update; per push, send_one, and inside pywebpush.webpush the VAPID
 key parsing (Vapid.from_string, done per message), the JWT signature (Vapid.sign, one ES256
 signature per message: pywebpush signs a new JWT for every message), the encryption
-(WebPusher.encode) and the HTTP POST (requests.post, a new connection per message since
-send_one passes no session).
+(WebPusher.encode) and the HTTP POST (Session.post: send_one keeps one session, and one parsed
+VAPID key, per container, so the connection to a push service is reused).
 
 moto's Query on a GSI walks every item of the table, so the per-camera DynamoDB figures are the
 emulator's and grow with the table (the second layout runs with both layouts' subscriptions
@@ -165,7 +165,7 @@ class Probe:
         self.wrap(Vapid02, "from_string", "vapid_key_parse")
         self.wrap(Vapid02, "sign", "vapid_sign")
         self.wrap(pywebpush.WebPusher, "encode", "encrypt")
-        self.wrap(requests, "post", "http_post")
+        self.wrap(requests.Session, "post", "http_post")  # send_one posts on one kept session
 
     def remove(self) -> None:
         for owner, name, original, own in reversed(self._undo):
@@ -499,7 +499,7 @@ def show_steps(steps: dict[str, Any], payload_bytes: int) -> None:
               "bare_ecdh_hkdf_aesgcm": "bare ECDH + HKDF + AES-GCM (floor)",
               "vapid_parse_and_sign": "VAPID key parse + JWT sign",
               "vapid_sign_parsed_key": "VAPID JWT sign, key parsed once",
-              "http_post_new_connection": "POST, new connection (as now)",
+              "http_post_new_connection": "POST, new connection (before the kept session)",
               "http_post_kept_alive": "POST, kept-alive session"}
     for key, label in labels.items():
         s = steps[key]

@@ -137,6 +137,10 @@ def signup(email: str, password: str, name: str, agency_id: str, ip: str) -> Use
             errors.update(exc.errors)
     if errors:
         raise ValidationError(errors=errors)
+    if not agency_id:  # more than one program runs here, and the sign-up did not say which
+        choices = ", ".join(a.agency_id for a in agencies())
+        raise ValidationError("Choose the police program your cameras are in.",
+                              {"agency_id": f"required here; one of: {choices}"})
     get_agency(agency_id)
     user = create_user(check_email(email), password, check_name(name), roles.OWNER, agency_id)
     audit.record(agency_id, Actor(user.user_id, user.role, ip), "account.signed_up",

@@ -66,7 +66,11 @@ from lambdas.common import settings
 from lambdas.registry import QUEUES
 
 logger = Logger(service="clip-cutter")
-processor = BatchProcessor(event_type=EventType.SQS)
+# A whole batch failing is reported item by item, not raised: the second of the two messages
+# one upload makes (the app's and S3's) often meets the first one "in progress", and a raise
+# would count as a Lambda error and sound the Errors alarm for nothing. Real failures still
+# retry and end in the dead-letter queue, whose alarm is the one that matters.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="[target_id, key]",
                                 expires_after_seconds=7 * 24 * 3600)
 MAX_ATTEMPTS = next(q.max_receive_count for q in QUEUES if q.base_name == "clips")

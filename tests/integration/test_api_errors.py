@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
+from app.models.users import Agency
+from app.services import clock
 from app.services.accounts import find_by_email
+from devstack.seed import AGENCY_ID
 from tests.support import Client, unique_email
 
 PROBLEM = "application/problem+json"
@@ -58,7 +61,8 @@ def test_invalid_values_are_explained(client: Client) -> None:
 def test_api_sign_up_and_login(client: Client) -> None:
     email = unique_email()
     created = client.send_json("POST", "/api/accounts", {"email": email, "display_name": "Api",
-                                                          "password": "a fine api password"})
+                                                          "password": "a fine api password",
+                                                          "agency_id": AGENCY_ID})
     assert created.status_code == 201 and created.json()["user"]["role"] == "owner"
     login = client.send_json("POST", "/api/session", {"email": email,
                                                       "password": "a fine api password"})
@@ -95,3 +99,12 @@ def test_unknown_page_is_a_page_for_people(client: Client) -> None:
 def test_json_clients_get_problems_for_pages_too(client: Client) -> None:
     response = client.get("/no-such-page", headers={"Accept": "application/json"})
     problem(response, 404)
+
+
+def test_sign_up_must_name_the_program_when_several_run(client: Client) -> None:
+    Agency(agency_id="second-pd", name="Second PD", city="Elsewhere",
+           created_at=clock.now()).save()
+    response = client.send_json("POST", "/api/accounts", {
+        "email": unique_email(), "display_name": "Api", "password": "a fine api password"})
+    body = problem(response, 422)
+    assert "second-pd" in body["errors"]["agency_id"] and AGENCY_ID in body["errors"]["agency_id"]

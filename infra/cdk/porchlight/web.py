@@ -1,0 +1,83 @@
+"""The web Lambda's execution role. Zappa deploys the function onto it (manage_roles: false).
+
+Trust: lambda.amazonaws.com runs the function; apigateway.amazonaws.com because Zappa's REST
+API integrations use the function's role as their credentials (API Gateway assumes it to invoke
+the function, hence lambda:InvokeFunction on that one function); events.amazonaws.com because
+Zappa passes the role to the EventBridge rules it makes for keep_warm and scheduled events,
+which is Zappa's default trust policy. A service can use the role only where someone with
+iam:PassRole on it configured that service, so no other account can borrow it.
+
+Permissions: the app's own tables (all but the clip worker's idempotency records and
+devstack's outbox), the audit log append-only, its object prefixes in the buckets, sending to
+every worker queue, the secret, its own log group, the key through those services.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from infra.cdk.porchlight.access import Access, TableAccess
+from infra.cdk.porchlight.data import Tables
+from infra.cdk.porchlight.keys import log_retention, removal
+from infra.cdk.porchlight.messaging import Queues
+from infra.cdk.porchlight.storage import CAMERA_PHOTOS, EVIDENCE, ORIGINALS
+from infra.cdk.stages import Stage
+
+# Tables the web app never touches on AWS: the clip worker's idempotency records, and the
+# outbox that only devstack's mail transport writes.
+NOT_FOR_THE_WEB = ("idempotency", "outbox")
+APPEND_ONLY = ("audit-events", "audit-heads")
+
+
+class WebRole(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, stage: Stage, key: kms.IKey,
+                 tables: Tables, uploads: s3.Bucket, clips: s3.Bucket, queues: Queues,
+                 secret: secretsmanager.ISecret) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self, "Role",
+            role_name=f"{stage.prefix}web",
+            description=f"Porchlight {stage.name}: the web Lambda (Zappa, manage_roles false)",
+            assumed_by=iam.CompositePrincipal(
+                iam.ServicePrincipal("lambda.amazonaws.com"),
+                iam.ServicePrincipal("apigateway.amazonaws.com"),
+                iam.ServicePrincipal("events.amazonaws.com")),
+        )
+        # Zappa's function logs here; made in advance so it is KMS-encrypted and expires.
+        self.log_group = logs.LogGroup(
+            self, "Logs", log_group_name=f"/aws/lambda/{stage.web_function_name}",
+            encryption_key=key, retention=log_retention(stage),
+            removal_policy=removal(stage))
+        self.log_group.grant_write(self.role)
+        access = Access(self.role, key)
+        for base_name, table in sorted(tables.by_name.items()):
+            if base_name in NOT_FOR_THE_WEB:
+                continue
+            level = TableAccess.APPEND if base_name in APPEND_ONLY else TableAccess.WRITE
+            access.table(table.table, table.indexes, level)
+        # Phones upload originals in parts to presigned URLs the app signs (create, sign parts,
+        # list the parts that arrived, complete, abort); camera photos by presigned POST, which
+        # the app then inspects (HEAD), shows (presigned GET) and deletes.
+        access.objects(uploads, [ORIGINALS],
+                       ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+                       "upload-originals")
+        access.objects(uploads, [CAMERA_PHOTOS],
+                       ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"], "camera-photos")
+        # Detectives play and download evidence through presigned GETs the app signs.
+        access.objects(clips, [EVIDENCE], ["s3:GetObject"], "read-evidence")
+        for _, work in sorted(queues.by_name.items()):
+            access.send(work.queue)
+        access.secret(secret)
+        stack = cdk.Stack.of(self)
+        self.function_arn = stack.format_arn(
+            service="lambda", resource="function", resource_name=stage.web_function_name,
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+        access.raw("ApiGatewayInvokesTheWebFunction", ["lambda:InvokeFunction"],
+                   [self.function_arn])
+        access.finish()

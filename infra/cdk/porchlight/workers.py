@@ -1,0 +1,205 @@
+"""The worker Lambdas: one per queue and per schedule in lambdas/registry.py.
+
+Code: a worker whose folder has a Dockerfile (the clip cutter: PyAV + OpenCV + numpy exceed
+the 250 MB zip limit) ships as a container image built from the repository root at deploy
+time; every other worker is a zip of a folder prepare_assets.py built beforehand
+(infra/cdk/build/<worker>/), so synthesizing never runs Docker or pip.
+
+Access: NEEDS below says, worker by worker, which tables, objects, queues and mail identity its
+code touches (read from the handlers and the services they call). A worker added to the
+registry without an entry still deploys, with logs, the secret and its own queue only, and the
+synth warns until its needs are written down here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from infra.cdk.porchlight.access import Access, TableAccess
+from infra.cdk.porchlight.data import Tables
+from infra.cdk.porchlight.keys import log_retention, removal
+from infra.cdk.porchlight.layout import REPO_ROOT, image_worker, lambda_handler, worker_of
+from infra.cdk.porchlight.messaging import Queues
+from infra.cdk.porchlight.nag import acknowledge
+from infra.cdk.porchlight.storage import EVIDENCE, ORIGINALS
+from infra.cdk.stages import Stage
+
+R, A, W, P = TableAccess.READ, TableAccess.APPEND, TableAccess.WRITE, TableAccess.PUT
+AUDIT = {"audit-events": A, "audit-heads": A}  # audit.record(): read the head, append
+
+
+@dataclass(frozen=True)
+class Needs:
+    tables: dict[str, TableAccess] = field(default_factory=dict)
+    read_objects: dict[str, list[str]] = field(default_factory=dict)  # bucket → prefixes
+    write_objects: dict[str, list[str]] = field(default_factory=dict)
+    delete_objects: dict[str, list[str]] = field(default_factory=dict)
+    send: tuple[str, ...] = ()  # queue base names
+    ses: bool = False
+    memory_mb: int = 512
+    ephemeral_mb: int = 512
+
+
+NEEDS: dict[str, Needs] = {
+    # SES on AWS (the outbox table is devstack's transport only).
+    "mailer": Needs(ses=True, memory_mb=256),
+    "audit_fanout": Needs(tables=dict(AUDIT)),
+    # Reads the request, its targets (request-index), the agency's policy, the owner and their
+    # devices (user-index); stamps notified_at, deletes dead subscriptions, stores answer
+    # tokens; falls back to email through the mail queue.
+    "push_sender": Needs(
+        tables={"requests": R, "request-targets": W, "agencies": R, "users": R,
+                "push-subscriptions": W, "tokens": P},
+        send=("mail",)),
+    # Reads the original, writes the evidence; moves the target, stores the Evidence item,
+    # closes the request, appends audit events (and reads the owner's for the package), keeps
+    # its idempotency records. 2 GB original + clip + package: the largest /tmp there is.
+    "clip_cutter": Needs(
+        tables={"request-targets": W, "requests": W, "evidence": W, "agencies": R,
+                "idempotency": W, **AUDIT},
+        read_objects={"uploads": [ORIGINALS]},
+        write_objects={"clips": [EVIDENCE]},
+        memory_mb=3008, ephemeral_mb=10240),
+    # Expires requests, reminds owners (push queue + owner notices on the audit-fanout queue),
+    # deletes due originals and evidence, appends audit events.
+    "retention": Needs(
+        tables={"requests": W, "request-targets": W, "evidence": W, "agencies": R, **AUDIT},
+        delete_objects={"uploads": [ORIGINALS], "clips": [EVIDENCE]},
+        send=("push", "audit-fanout")),
+}
+PYTHON = lambda_.Runtime.PYTHON_3_12
+# Queue base name → the setting naming its URL (app/config.py).
+QUEUE_SETTINGS = {"mail": "PORCHLIGHT_MAIL_QUEUE_URL", "audit-fanout": "PORCHLIGHT_AUDIT_QUEUE_URL",
+                  "push": "PORCHLIGHT_PUSH_QUEUE_URL", "clips": "PORCHLIGHT_CLIPS_QUEUE_URL"}
+
+
+def queue_setting(base_name: str) -> str:
+    return QUEUE_SETTINGS.get(base_name,
+                              f"PORCHLIGHT_{base_name.upper().replace('-', '_')}_QUEUE_URL")
+
+
+@dataclass
+class Shared:
+    """What every worker is built with."""
+
+    stage: Stage
+    key: kms.IKey
+    tables: Tables
+    buckets: dict[str, s3.Bucket]
+    queues: Queues
+    secret: secretsmanager.ISecret
+    environment: dict[str, str]
+    asset_root: Path
+
+
+class Worker(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, shared: Shared, handler: str,
+                 timeout_seconds: int) -> None:
+        super().__init__(scope, construct_id)
+        self.name = worker_of(handler)
+        stage = shared.stage
+        needs = NEEDS.get(self.name)
+        if needs is None:
+            cdk.Annotations.of(self).add_warning_v2(
+                "porchlight:worker-needs",
+                f"worker {self.name!r} has no entry in infra/cdk/porchlight/workers.py NEEDS: "
+                "it gets logs, the secret and its own queue only")
+            needs = Needs()
+        self.function_name = f"{stage.prefix}{self.name.replace('_', '-')}"
+        self.log_group = logs.LogGroup(
+            self, "Logs", log_group_name=f"/aws/lambda/{self.function_name}",
+            encryption_key=shared.key,
+            retention=log_retention(stage),
+            removal_policy=removal(stage))
+        self.role = iam.Role(
+            self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Porchlight {stage.name} worker {self.name}: least privilege")
+        self.log_group.grant_write(self.role)
+        self.function = self._function(shared, handler, timeout_seconds, needs)
+        self._grant(shared, needs)
+
+    def _function(self, shared: Shared, handler: str, timeout_seconds: int,
+                  needs: Needs) -> lambda_.Function:
+        common = dict(
+            function_name=self.function_name,
+            description=f"Porchlight {shared.stage.name}: {handler}",
+            role=self.role,
+            timeout=cdk.Duration.seconds(timeout_seconds),
+            memory_size=needs.memory_mb,
+            ephemeral_storage_size=cdk.Size.mebibytes(needs.ephemeral_mb),
+            architecture=lambda_.Architecture.X86_64,
+            environment=dict(shared.environment),
+            log_group=self.log_group,
+        )
+        if image_worker(self.name):
+            code = lambda_.DockerImageCode.from_image_asset(
+                str(REPO_ROOT), file=f"lambdas/{self.name}/Dockerfile",
+                platform=ecr_assets.Platform.LINUX_AMD64,
+                ignore_mode=cdk.IgnoreMode.DOCKER,
+                # The image copies app/ and lambdas/ only: stage nothing else (not .venv).
+                exclude=["*", "!app", "!lambdas", "**/__pycache__", "**/*.pyc"])
+            return lambda_.DockerImageFunction(self, "Function", code=code,
+                                               **common)  # type: ignore[arg-type]
+        folder = shared.asset_root / self.name
+        if not folder.is_dir():
+            raise FileNotFoundError(
+                f"{folder} is missing: build the worker bundles first with "
+                "`.venv/bin/python infra/cdk/prepare_assets.py`")
+        function = lambda_.Function(self, "Function", runtime=PYTHON,
+                                    handler=lambda_handler(handler),
+                                    code=lambda_.Code.from_asset(
+                                        str(folder), exclude=["**/__pycache__", "**/*.pyc"]),
+                                    **common)  # type: ignore[arg-type]
+        acknowledge(function, "AwsSolutions-L1", (
+            "Python 3.12 on purpose: the worker bundles are built for cp312 wheels and must match "
+            "the clip worker's image (public.ecr.aws/lambda/python:3.12, where av and numpy "
+            "install from wheels) and the web Lambda's runtime in zappa_settings.json. It is "
+            "an AWS-supported runtime; move all of them together when the pins allow."))
+        return function
+
+    def _grant(self, shared: Shared, needs: Needs) -> None:
+        access = Access(self.role, shared.key)
+        for base_name, level in sorted(needs.tables.items()):
+            table = shared.tables.by_name[base_name]
+            access.table(table.table, table.indexes, level)
+        for what, objects, actions in (
+                ("read", needs.read_objects, ["s3:GetObject"]),
+                ("write", needs.write_objects, ["s3:PutObject", "s3:AbortMultipartUpload"]),
+                ("delete", needs.delete_objects, ["s3:DeleteObject"])):
+            for bucket, prefixes in sorted(objects.items()):
+                access.objects(shared.buckets[bucket], prefixes, actions,
+                               f"{what}-{bucket}-objects")
+        for base_name in needs.send:
+            access.send(shared.queues.by_name[base_name].queue)
+        if needs.ses:
+            stage = shared.stage
+            access.ses(sorted({stage.sender_identity, stage.sender_address}),
+                       stage.sender_address)
+        access.secret(shared.secret)
+        access.finish()
+
+    def consume(self, queue: Queues, base_name: str, batch_size: int) -> None:
+        self.function.add_event_source(sources.SqsEventSource(
+            queue.by_name[base_name].queue, batch_size=batch_size,
+            report_batch_item_failures=True))
+
+    def schedule(self, expression: str, stage: Stage, base_name: str) -> None:
+        rule = events.Rule(self, "Schedule", rule_name=f"{stage.prefix}{base_name}",
+                           schedule=events.Schedule.expression(expression),
+                           description=f"Porchlight {stage.name}: run {self.name}")
+        rule.add_target(targets.LambdaFunction(self.function, retry_attempts=2))
+
