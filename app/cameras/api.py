@@ -21,6 +21,8 @@ CAMERA_FIELDS = {
     "visibility": Field(str, max_length=20), "attested": Field(bool),
     "refused_offenses": Field(list, required=False),
     "street": Field(str, required=False, max_length=120),
+    "schedule": Field(str, required=False, max_length=600),
+    "max_live_minutes": Field(int, required=False),
 }
 
 

@@ -27,6 +27,8 @@ def form_values(camera: Camera) -> dict[str, Any]:
         "retention_days": str(int(camera.retention_days)), "tier": camera.tier,
         "visibility": camera.visibility, "street": camera.street,
         "refused_offenses": list(camera.refused_offenses or []), "attested": "",
+        "schedule": camera.schedule or "", "max_live_minutes": str(int(camera.max_live_minutes
+                                                                       or 30)),
     }
 
 
@@ -39,6 +41,7 @@ def camera_json(camera: Camera) -> dict[str, Any]:
         "retention_days": int(camera.retention_days), "tier": camera.tier,
         "visibility": camera.visibility, "refused_offenses": list(camera.refused_offenses or []),
         "street": camera.street, "paused": bool(camera.paused),
+        "schedule": camera.schedule or "", "max_live_minutes": int(camera.max_live_minutes or 30),
         "needs_confirmation": registry.needs_confirmation(camera),
         "confirmed_at": camera.confirmed_at.isoformat(),
         "created_at": camera.created_at.isoformat(),

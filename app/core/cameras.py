@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.core import geo
+from app.core import geo, sharing
 from app.core.errors import ValidationError
 
 MOUNTS = ("doorbell", "wall", "pole", "window", "other")
@@ -53,6 +53,8 @@ class CameraSpec:
     attested: bool
     refused_offenses: tuple[str, ...] = field(default_factory=tuple)
     street: str = ""
+    schedule: str = ""  # when "shared always" is live (app.core.sharing); empty: any time
+    max_live_minutes: int = 30  # the longest live session the owner allows
 
 
 def _number(data: Mapping[str, Any], name: str, errors: dict[str, str], label: str,
@@ -108,6 +110,16 @@ def _offenses(raw: Any, errors: dict[str, str]) -> tuple[str, ...]:
     return values
 
 
+def _schedule(raw: Any, errors: dict[str, str]) -> str:
+    text = "\n".join(ln.strip() for ln in str(raw or "").replace(";", "\n").splitlines()
+                     if ln.strip())
+    try:
+        sharing.parse_schedule(text)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    return text
+
+
 def parse_camera(data: Mapping[str, Any]) -> CameraSpec:
     """A CameraSpec from loose input (form strings, JSON values, CSV cells), or every problem."""
     errors: dict[str, str] = {}
@@ -134,12 +146,15 @@ def parse_camera(data: Mapping[str, Any]) -> CameraSpec:
                               "places where people expect privacy.")
     refused = _offenses(data.get("refused_offenses"), errors)
     street = str(data.get("street") or "").strip()[:120]
+    schedule = _schedule(data.get("schedule"), errors)
+    live_minutes = sharing.parse_live_minutes(data.get("max_live_minutes"), errors)
     if errors:
         raise ValidationError("Some camera details need fixing.", errors)
     return CameraSpec(nickname=nickname, lat=round(lat, 7), lon=round(lon, 7),
                       heading_deg=heading % 360, fov_deg=fov, range_m=range_m,
                       retention_days=int(retention), attested=True, refused_offenses=refused,
-                      street=street, **spec_kwargs)
+                      street=street, schedule=schedule, max_live_minutes=live_minutes,
+                      **spec_kwargs)
 
 
 def police_place(lat: float, lon: float, visibility: str) -> tuple[float, float]:

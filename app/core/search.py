@@ -33,6 +33,7 @@ class Candidate:
     retention_days: int
     confirmed_at: datetime
     paused: bool = False
+    rules: str = ""  # the owner's sharing rules in words, shown to police beside the camera
 
 
 @dataclass(slots=True)
@@ -52,6 +53,7 @@ class Hit:
     range_m: float
     mount: str
     tier: str
+    rules: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def classify(candidates: Iterable[Candidate], lat: float, lon: float, radius_m: 
             cam.camera_id, cam.owner_id, cam.nickname, cam.lat, cam.lon, approximate,
             int(round(dist / step) * step), covers, age < timedelta(days=cam.retention_days),
             cam.confirmed_at <= stale_before, cam.heading_deg, cam.fov_deg, cam.range_m,
-            cam.mount, cam.tier,
+            cam.mount, cam.tier, cam.rules,
         ))
     hits.sort(key=lambda h: (not h.covers, h.distance_m, h.camera_id))
     return SearchResult(hits, hidden, read)

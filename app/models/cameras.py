@@ -30,7 +30,8 @@ class OwnerIndex(GlobalSecondaryIndex["Camera"]):
 # attribute name in an item's size, and the size decides how many items fit a 1 MB Query page
 # and how many read units a search costs. Long names made a projected item 352 bytes; the
 # short ones keep a 1 km search in a dense district to one page per Query.
-SEARCH_ATTRIBUTES = ["o", "n", "pa", "po", "h", "f", "r", "m", "t", "v", "d", "c", "p"]
+SEARCH_ATTRIBUTES = ["o", "n", "pa", "po", "h", "f", "r", "m", "t", "v", "d", "c", "p",
+                     "sc", "ml", "ro"]
 
 
 def index_cell(agency_id: str, cell: str) -> str:
@@ -92,7 +93,10 @@ class Camera(BaseModel):
     street = UnicodeAttribute(default="")
     org_id = UnicodeAttribute(null=True)
     source = UnicodeAttribute(default="owner")  # "owner", or "agency" for the agency's own
-    refused_offenses: ListAttribute[str] = ListAttribute(default=list)  # a list of strings
+    # The owner's sharing rules (app.core.sharing), projected so police see them with the camera.
+    refused_offenses: ListAttribute[str] = ListAttribute(default=list, attr_name="ro")
+    schedule = UnicodeAttribute(default="", attr_name="sc")  # when "always" is live
+    max_live_minutes = NumberAttribute(default=30, attr_name="ml")
     paused = BooleanAttribute(default=False, attr_name="p")
     photo_key = UnicodeAttribute(null=True)
     attested_at = UTCDateTimeAttribute(null=True)

@@ -13,7 +13,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from app.aws import aws_client
 from app.config import Settings
-from app.core import geo, roles
+from app.core import geo, roles, sharing
 from app.core.cameras import CameraSpec, is_stale, police_place
 from app.core.errors import ForbiddenError, NotFoundError, ValidationError
 from app.core.search import Candidate, SearchResult, classify, export_feature, shown_place
@@ -57,6 +57,8 @@ def _apply(camera: Camera, spec: CameraSpec) -> None:
     camera.tier, camera.visibility = spec.tier, spec.visibility
     camera.refused_offenses = list(spec.refused_offenses)
     camera.street = spec.street
+    camera.schedule = spec.schedule
+    camera.max_live_minutes = spec.max_live_minutes
 
 
 def new_camera(owner: User, spec: CameraSpec, org_id: str | None = None) -> Camera:
@@ -72,7 +74,9 @@ def new_camera(owner: User, spec: CameraSpec, org_id: str | None = None) -> Came
 def _summary(camera: Camera) -> dict[str, Any]:
     """What the audit log keeps of a camera: never its location."""
     return {"camera": camera.camera_id, "nickname": camera.nickname, "tier": camera.tier,
-            "visibility": camera.visibility}
+            "visibility": camera.visibility, "schedule": camera.schedule or "",
+            "max_live_minutes": int(camera.max_live_minutes or 30),
+            "refused_offenses": sorted(camera.refused_offenses or [])}
 
 
 def register(owner: User, spec: CameraSpec, ip: str) -> Camera:
@@ -199,8 +203,21 @@ def _candidate(camera: Camera) -> Candidate:
         fov_deg=float(camera.fov_deg), range_m=float(camera.range_m), mount=camera.mount,
         tier=camera.tier, visibility=camera.visibility,
         retention_days=int(camera.retention_days), confirmed_at=camera.confirmed_at,
-        paused=bool(camera.paused),
+        paused=bool(camera.paused), rules=rules_words(camera),
     )
+
+
+def rules_words(camera: Camera) -> str:
+    """The owner's sharing rules as police read them beside the camera."""
+    refused = ", ".join(o.replace("_", " ") for o in camera.refused_offenses or [])
+    live = {"always": f"live {sharing.schedule_words(camera.schedule or '')}",
+            "on_alert": "live only while the owner shares it"}.get(camera.tier, "no live view")
+    parts = [live]
+    if camera.tier in ("always", "on_alert"):
+        parts.append(f"sessions up to {int(camera.max_live_minutes or 30)} min")
+    if refused:
+        parts.append(f"refuses {refused}")
+    return "; ".join(parts)
 
 
 def max_radius(agency_id: str) -> float:
@@ -307,7 +324,8 @@ def police_map(settings: Settings, officer: User, ip: str) -> dict[str, Any]:
                         "lon": lon, "heading_deg": candidate.heading_deg,
                         "fov_deg": candidate.fov_deg, "range_m": candidate.range_m,
                         "mount": camera.mount, "tier": camera.tier, "approximate": approximate,
-                        "stale": is_stale(camera.confirmed_at, now), "source": camera.source})
+                        "stale": is_stale(camera.confirmed_at, now), "source": camera.source,
+                        "rules": candidate.rules})
     actor = Actor(officer.user_id, officer.role, ip)
     audit.record(officer.agency_id, actor, "registry.viewed", "-",
                  {"cameras": len(cameras), "hidden": hidden})

@@ -1,5 +1,5 @@
 // Incident search map: tap the scene, see the radius; after a search, cones and clusters.
-import { baseMap, cameraClusters, conePoints, leaflet, numberFrom } from './map-kit.js';
+import { baseMap, cameraClusters, conePoints, leaflet, numberFrom, textPopup } from './map-kit.js';
 
 class IncidentMap {
   constructor(form) {
@@ -77,8 +77,9 @@ class IncidentMap {
         }).addTo(this.map);
       }
       const marker = L.marker(at, { title: cam.nickname, alt: cam.nickname });
-      marker.bindPopup(`${cam.nickname}: ${cam.covers ? 'points at the scene' : 'nearby'}, `
-        + `${cam.approximate ? 'about ' : ''}${cam.distance_m} m away${cam.approximate ? ' (approximate place)' : ''}`);
+      marker.bindPopup(textPopup(`${cam.nickname}: ${cam.covers ? 'points at the scene' : 'nearby'}, `
+        + `${cam.approximate ? 'about ' : ''}${cam.distance_m} m away${cam.approximate ? ' (approximate place)' : ''}`
+        + `${cam.rules ? `. Owner's rules: ${cam.rules}` : ''}`));
       cluster.addLayer(marker);
     }
     cluster.addTo(this.map);

@@ -106,3 +106,10 @@ export function arrowKeys(marker, stepM, onMove) {
     onMove();
   });
 }
+
+// Popup content as text, never HTML: nicknames come from owners and labels from CAD feeds.
+export function textPopup(text) {
+  const element = document.createElement('p');
+  element.textContent = text;
+  return element;
+}

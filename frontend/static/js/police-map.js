@@ -1,5 +1,5 @@
 // The police camera map: clustered cameras with view cones, agency cameras, calls and units.
-import { baseMap, cameraClusters, conePoints, leaflet } from './map-kit.js';
+import { baseMap, cameraClusters, conePoints, leaflet, textPopup } from './map-kit.js';
 
 class PoliceMap {
   constructor(root) {
@@ -50,7 +50,7 @@ class PoliceMap {
     for (const cam of shown) {
       const at = [cam.lat, cam.lon];
       const marker = L.marker(at, { title: cam.name, alt: cam.name });
-      marker.bindPopup(`${cam.name}: ${cam.tier.replace('_', ' ')}${cam.stale ? ' (not confirmed for a year)' : ''}${cam.approximate ? ' (approximate place)' : ''}`);
+      marker.bindPopup(textPopup(`${cam.name}: ${cam.tier.replace('_', ' ')}${cam.stale ? ' (not confirmed for a year)' : ''}${cam.approximate ? ' (approximate place)' : ''}${cam.rules ? `. Owner's rules: ${cam.rules}` : ''}`));
       this.cluster.addLayer(marker);
       if (!cam.approximate) {
         L.polygon(conePoints(at, { heading: cam.heading_deg, fov: cam.fov_deg, range: cam.range_m }), {
@@ -63,7 +63,7 @@ class PoliceMap {
       L.circleMarker([item.lat, item.lon], {
         radius: 9, color: item.kind === 'call' ? '#b3261e' : '#1e6b3a', fillOpacity: 0.8,
         className: `field-${item.kind}`,
-      }).bindPopup(`${item.kind === 'call' ? 'Call' : 'Unit'} ${item.id}: ${item.label}`).addTo(this.field);
+      }).bindPopup(textPopup(`${item.kind === 'call' ? 'Call' : 'Unit'} ${item.id}: ${item.label}`)).addTo(this.field);
     }
     this.status.textContent = `${shown.length} cameras shown, ${this.data.hidden_count} hidden by their owners; `
       + `${field.length} calls and units.`;
