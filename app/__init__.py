@@ -48,6 +48,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         api,
         audit,
         auth,
+        bridges,
         cameras,
         devtools,
         footage,
@@ -57,8 +58,8 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         pwa,
     )
 
-    for module in (home, auth, account, admin, audit, cameras, orgs, police, footage, pwa, api,
-                   devtools):
+    for module in (home, auth, account, admin, audit, cameras, orgs, police, footage, bridges,
+                   pwa, api, devtools):
         app.register_blueprint(module.bp)
 
     from app.web import templating

@@ -64,6 +64,9 @@ ACTION_WORDS = {
     "clip.deleted": "Clip and original deleted (retention)",
     "policy.changed": "Program policy changed",
     "agency.created": "Program created",
+    "bridge.code_shown": "Bridge pairing code shown",
+    "bridge.paired": "Bridge paired",
+    "bridge.revoked": "Bridge removed",
     "push.subscribed": "Notifications turned on for a device",
     "push.unsubscribed": "Notifications turned off for a device",
 }

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.models import (  # noqa: F401
     audit,
+    bridge,
     cameras,
     field,
     idempotency,

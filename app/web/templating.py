@@ -12,8 +12,8 @@ from app.web.access import current_session, current_user, settings
 
 NAV: dict[str, list[tuple[str, str]]] = {
     roles.OWNER: [("home.index", "Home"), ("cameras.index", "My cameras"),
-                  ("footage.my_requests", "Requests"), ("account.activity", "My activity"),
-                  ("orgs.index", "Organisation")],
+                  ("footage.my_requests", "Requests"), ("bridges.index", "Bridges"),
+                  ("account.activity", "My activity"), ("orgs.index", "Organisation")],
     roles.ORG_ADMIN: [("home.index", "Home"), ("cameras.index", "My cameras"),
                       ("footage.my_requests", "Requests"), ("orgs.index", "Organisation"),
                       ("account.activity", "My activity")],

@@ -104,6 +104,11 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/admin/api-keys"): ADMIN,
     ("POST", "/admin/api-keys/<public_id>/revoke"): ADMIN,
     ("GET", "/api/registry.geojson"): {"detective", "supervisor", "agency_admin"},
+    ("GET", "/bridges"): OWNERS,
+    ("POST", "/bridges/code"): OWNERS,
+    ("POST", "/bridges/<device_id>/revoke"): OWNERS,
+    ("POST", "/api/bridge/pair"): PUBLIC,  # the one-time code from the owner's app opens it
+    ("GET", "/api/bridge/state"): PUBLIC,  # the bridge's device credential opens it
     ("GET", "/admin/policy"): ADMIN,
     ("POST", "/admin/policy"): ADMIN,
     ("GET", "/cases"): SEARCHERS,
@@ -134,6 +139,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
 SAMPLE = {"<token>": "no-such-token", "<public_id>": "0000000000000000",
           "<camera_id>": "0" * 32, "<feed>": "calls", "<request_id>": "0" * 32,
           "<target_id>": "0" * 32, "<kind>": "clip", "<subscription_id>": "0" * 64,
+          "<device_id>": "0" * 32,
           "<package>/<path:filename>": "leaflet/leaflet.css",
           "<path:filename>": "css/app.css"}
 

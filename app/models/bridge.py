@@ -1,0 +1,38 @@
+"""Bridges: the small program an owner runs on their own network, paired to their account."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from app.models.base import BaseModel
+
+
+class OwnerDeviceIndex(GlobalSecondaryIndex["BridgeDevice"]):
+    class Meta:
+        index_name = "owner-index"
+        projection = AllProjection()
+
+    owner_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class BridgeDevice(BaseModel):
+    """One paired bridge. Its credential is `pbd_<device_id>_<secret>`; only the secret's
+    digest is stored, and revoking the device ends every call it makes at once."""
+
+    base_name = "bridge-devices"
+
+    class Meta:
+        table_name = "bridge-devices"
+
+    device_id = UnicodeAttribute(hash_key=True)
+    owner_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    secret_digest = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    last_seen_at = UTCDateTimeAttribute(null=True)
+    revoked_at = UTCDateTimeAttribute(null=True)
+
+    owner_index = OwnerDeviceIndex()

@@ -1,0 +1,131 @@
+"""Pairing an owner's bridge: a one-time code shown in the app, a revocable device credential.
+
+The owner taps "Pair a bridge" and reads an 8-letter code (10 minutes, single use) into the
+bridge's `pair` command; the bridge trades it for a credential it keeps in its state folder.
+The bridge then asks what it should do (`state`): today, which of the owner's cameras it may
+serve and which approved footage requests wait for a video. Live shares join this answer
+with the live-sharing work. Every pairing and revocation is in the owner's activity.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from app.config import Settings
+from app.core import requests as request_rules
+from app.core import roles, tokens
+from app.core.errors import NotFoundError, UnauthorizedError, ValidationError
+from app.models.bridge import BridgeDevice
+from app.models.tokens import OneTimeToken
+from app.models.users import User
+from app.services import accounts, audit, clock, registry, throttle
+from app.services import requests as footage
+from app.services.audit import Actor
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+CODE_LENGTH = 8
+CODE_TTL = 10 * 60
+PREFIX = "pbd_"
+MAX_DEVICES = 10
+
+
+@dataclass(frozen=True)
+class Paired:
+    device: BridgeDevice
+    credential: str
+
+
+def _normal(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def pairing_code(settings: Settings, owner: User, ip: str) -> str:
+    """A fresh code for the owner's next bridge, shown as ABCD-EFGH."""
+    if owner.role not in roles.PUBLIC_ROLES:
+        raise UnauthorizedError("Only camera owners pair bridges.")
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    # Stored as its digest, like every token; single use through accounts.take_token.
+    OneTimeToken(token_id=tokens.digest(code), kind="bridge-pair", email="-",
+                 user_id=owner.user_id, agency_id=owner.agency_id, created_by=owner.user_id,
+                 created_at=clock.now(),
+                 expires_epoch=int(clock.now().timestamp()) + CODE_TTL).save()
+    audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "bridge.code_shown",
+                 owner.user_id, {})
+    return f"{code[:4]}-{code[4:]}"
+
+
+def pair(settings: Settings, code: str, name: str, ip: str) -> Paired:
+    throttle.check_ip(settings, ip)  # codes are short: count every try per address
+    name = (name or "").strip()[:60] or "Bridge"
+    item = accounts.take_token(_normal(code), "bridge-pair")
+    owner = accounts.get_user(item.user_id or "")
+    mine = [d for d in BridgeDevice.owner_index.query(owner.user_id) if not d.revoked_at]
+    if len(mine) >= MAX_DEVICES:
+        raise ValidationError(f"This account has {MAX_DEVICES} bridges already; remove one in "
+                              "the app first.", {"code": "too many bridges"})
+    device_id, secret = uuid.uuid4().hex, tokens.new_token(32)
+    device = BridgeDevice(device_id=device_id, owner_id=owner.user_id,
+                          agency_id=owner.agency_id, name=name,
+                          secret_digest=tokens.digest(secret), created_at=clock.now())
+    device.save()
+    audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "bridge.paired",
+                 owner.user_id, {"device": device_id, "name": name})
+    return Paired(device, f"{PREFIX}{device_id}_{secret}")
+
+
+def authenticate(header: str) -> BridgeDevice:
+    """The device behind `Authorization: Bearer pbd_…`; revoked or unknown ones are refused."""
+    refused = UnauthorizedError("This bridge is not paired, or its pairing was removed. "
+                                "Pair it again from the app.")
+    scheme, _, credential = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not credential.startswith(PREFIX) or len(credential) > 120:
+        raise refused
+    device_id, _, secret = credential[len(PREFIX):].partition("_")
+    try:
+        device = BridgeDevice.get(device_id, consistent_read=True)
+    except DoesNotExist as exc:
+        raise refused from exc
+    if device.revoked_at or not hmac.compare_digest(device.secret_digest,
+                                                    tokens.digest(secret)):
+        raise refused
+    return device
+
+
+def devices_of(owner: User) -> list[BridgeDevice]:
+    return sorted(BridgeDevice.owner_index.query(owner.user_id), key=lambda d: d.created_at)
+
+
+def revoke(owner: User, device_id: str, ip: str) -> None:
+    try:
+        device = BridgeDevice.get(device_id or "-", consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFoundError("No such bridge.") from exc
+    if device.owner_id != owner.user_id:
+        raise NotFoundError("No such bridge.")
+    if device.revoked_at is None:
+        device.update(actions=[BridgeDevice.revoked_at.set(clock.now())])
+        audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "bridge.revoked",
+                     owner.user_id, {"device": device_id, "name": device.name})
+
+
+def state(device: BridgeDevice) -> dict[str, Any]:
+    """What the bridge should do now: the owner's cameras, and approved requests to answer."""
+    device.update(actions=[BridgeDevice.last_seen_at.set(clock.now())])
+    owner = accounts.get_user(device.owner_id)
+    cameras = [{"camera_id": c.camera_id, "nickname": c.nickname, "paused": bool(c.paused)}
+               for c in registry.cameras_of(device.owner_id)]
+    waiting = []
+    for target in footage.targets_for_owner(owner):
+        if target.status != request_rules.APPROVED:
+            continue
+        asked = footage.request_of(target)
+        waiting.append({"target_id": target.target_id, "camera_id": target.camera_id,
+                        "window_start": asked.window_start.isoformat(),
+                        "window_end": asked.window_end.isoformat()})
+    return {"device_id": device.device_id, "cameras": cameras, "requests": waiting}
