@@ -53,13 +53,14 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         devtools,
         footage,
         home,
+        live,
         orgs,
         police,
         pwa,
     )
 
     for module in (home, auth, account, admin, audit, cameras, orgs, police, footage, bridges,
-                   pwa, api, devtools):
+                   live, pwa, api, devtools):
         app.register_blueprint(module.bp)
 
     from app.web import templating

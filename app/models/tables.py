@@ -10,6 +10,7 @@ from app.models import (  # noqa: F401
     cameras,
     field,
     idempotency,
+    live,
     outbox,
     requests,
     sessions,

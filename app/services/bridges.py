@@ -2,9 +2,9 @@
 
 The owner taps "Pair a bridge" and reads an 8-letter code (10 minutes, single use) into the
 bridge's `pair` command; the bridge trades it for a credential it keeps in its state folder.
-The bridge then asks what it should do (`state`): today, which of the owner's cameras it may
-serve and which approved footage requests wait for a video. Live shares join this answer
-with the live-sharing work. Every pairing and revocation is in the owner's activity.
+The bridge then asks what it should do (`state`): which of the owner's cameras it may serve,
+which live shares are running (with their pre-roll), and which approved footage requests wait
+for a video. Every pairing and revocation is in the owner's activity.
 """
 
 from __future__ import annotations
@@ -128,4 +128,15 @@ def state(device: BridgeDevice) -> dict[str, Any]:
         waiting.append({"target_id": target.target_id, "camera_id": target.camera_id,
                         "window_start": asked.window_start.isoformat(),
                         "window_end": asked.window_end.isoformat()})
-    return {"device_id": device.device_id, "cameras": cameras, "requests": waiting}
+    from app.services import live
+
+    now = clock.now()
+    shares = [{"share_id": s.share_id, "camera_ids": list(s.camera_ids),
+               "ends_at": s.ends_at.isoformat(), "preroll_seconds": int(s.preroll_seconds)}
+              for s in live.shares_of(owner) if live.is_active(s, now)]
+    return {"device_id": device.device_id, "cameras": cameras, "requests": waiting,
+            "shares": shares}
+
+
+def owner_of(device: BridgeDevice) -> User:
+    return accounts.get_user(device.owner_id)

@@ -34,6 +34,7 @@ from pywebpush import WebPushException, webpush
 
 from app.config import Settings
 from app.core import requests as rules
+from app.models.live import LiveShare
 from app.models.requests import FootageRequest, PushSubscription, RequestTarget
 from app.models.users import User
 from app.services import clock, mail, push
@@ -123,10 +124,41 @@ def notify(config: Settings, request: FootageRequest, target: RequestTarget,
     stamp(target, RequestTarget.notified_at.set(clock.now()))
 
 
+def notify_police(config: Settings, share_id: str) -> None:
+    """A live share started: the agency's detectives and supervisors with notifications on
+    get a push (there is no duty roster yet: everyone in those roles who turned them on)."""
+    try:
+        share = LiveShare.get(share_id)
+    except DoesNotExist:
+        return
+    if share.ended_at is not None or share.ends_at <= clock.now() or not config.vapid_private_key:
+        return
+    payload = push.payload_text({
+        "kind": "live_share", "title": "Live share", "url": "/live",
+        "tag": f"live-{share_id}",
+        "body": f"Live share from {share.owner_label}, until {share.ends_at:%H:%M} UTC.",
+        "actions": []})
+    sent = Sent()
+    for officer in User.agency_index.query(share.agency_id):
+        if officer.role not in ("detective", "supervisor"):
+            continue
+        for subscription in push.subscriptions_of(officer.user_id):
+            try:
+                if send_one(config, subscription, payload):
+                    sent.pushed += 1
+            except (PushServiceDown, ValueError) as exc:
+                logger.warning("push failed", extra={"share": share_id, "error": str(exc)[:200]})
+                sent.failed += 1
+    logger.info("live share notified", extra={"share": share_id, "pushed": sent.pushed})
+
+
 def record_handler(record: SQSRecord) -> None:
     config = settings()
     try:
         body = json.loads(record.body)
+        if "share_id" in body:
+            notify_police(config, str(body["share_id"]))
+            return
         request_id, reminder = str(body["request_id"]), bool(body.get("reminder", False))
     except (ValueError, KeyError, TypeError) as exc:
         raise BadPushMessage(f"unreadable push message: {exc}") from exc

@@ -104,6 +104,16 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/admin/api-keys"): ADMIN,
     ("POST", "/admin/api-keys/<public_id>/revoke"): ADMIN,
     ("GET", "/api/registry.geojson"): {"detective", "supervisor", "agency_admin"},
+    ("GET", "/share"): OWNERS,
+    ("POST", "/share"): OWNERS,
+    ("POST", "/share/<share_id>/end"): OWNERS,
+    ("POST", "/api/shares"): OWNERS,
+    ("GET", "/api/shares/<share_id>"): OWNERS,
+    ("DELETE", "/api/shares/<share_id>"): OWNERS,
+    ("POST", "/api/bridge/shares"): PUBLIC,  # the bridge's device credential opens it
+    ("GET", "/live"): SEARCHERS,
+    ("GET", "/api/live"): SEARCHERS,
+    ("POST", "/api/live/<share_id>/view"): SEARCHERS,
     ("GET", "/bridges"): OWNERS,
     ("POST", "/bridges/code"): OWNERS,
     ("POST", "/bridges/<device_id>/revoke"): OWNERS,
@@ -139,7 +149,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
 SAMPLE = {"<token>": "no-such-token", "<public_id>": "0000000000000000",
           "<camera_id>": "0" * 32, "<feed>": "calls", "<request_id>": "0" * 32,
           "<target_id>": "0" * 32, "<kind>": "clip", "<subscription_id>": "0" * 64,
-          "<device_id>": "0" * 32,
+          "<device_id>": "0" * 32, "<share_id>": "0" * 32,
           "<package>/<path:filename>": "leaflet/leaflet.css",
           "<path:filename>": "css/app.css"}
 

@@ -46,6 +46,17 @@ def test_pair_call_in_and_remove(signed_in: Any, base_url: str) -> None:
     assert [c["nickname"] for c in state["cameras"]] == ["Till"]
     assert [r["target_id"] for r in state["requests"]] == [target_id]
 
+    # A panic button on the owner's network: the bridge starts a share; its state says so.
+    owner.send_json("PUT", f"/api/cameras/{cam['id']}", camera_body(nickname="Till",
+                                                                   tier="on_alert"))
+    shared = bridge.send_json("POST", "/api/bridge/shares",
+                              {"camera_ids": [cam["id"]], "minutes": 10}, csrf=False,
+                              headers=headers)
+    assert shared.status_code == 201, shared.text
+    state = bridge.get("/api/bridge/state", headers=headers).json()
+    assert [s["share_id"] for s in state["shares"]] == [shared.json()["share_id"]]
+    assert state["shares"][0]["preroll_seconds"] == 120
+
     forged = credential[:-4] + "AAAA"
     assert bridge.get("/api/bridge/state",
                       headers={"Authorization": f"Bearer {forged}"}).status_code == 401

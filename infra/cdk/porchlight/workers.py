@@ -63,7 +63,7 @@ NEEDS: dict[str, Needs] = {
     # tokens; falls back to email through the mail queue.
     "push_sender": Needs(
         tables={"requests": R, "request-targets": W, "agencies": R, "users": R,
-                "push-subscriptions": W, "tokens": P},
+                "push-subscriptions": W, "tokens": P, "live-shares": R},
         send=("mail",)),
     # Reads the original, writes the evidence; moves the target, stores the Evidence item,
     # closes the request, appends audit events (and reads the owner's for the package), keeps

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, redirect, render_template, request, url_for
+
+from app.core import roles
+from app.core.errors import ValidationError
+from app.live import bp
+from app.services import bridges, clock, live, registry
+from app.web.access import PUBLIC, allow, client_ip, require_user, settings
+from app.web.jsonio import Field, read_json
+
+OWNERS = (roles.OWNER, roles.ORG_ADMIN)
+POLICE = (roles.DETECTIVE, roles.SUPERVISOR)
+
+
+def share_json(share: Any) -> dict[str, Any]:
+    return {"share_id": share.share_id, "cameras": list(share.camera_ids),
+            "started_at": share.started_at.isoformat(), "ends_at": share.ends_at.isoformat(),
+            "active": live.is_active(share, clock.now())}
+
+
+@bp.route("/share", methods=["GET", "POST"])
+@allow(*OWNERS)
+def share_now() -> Any:
+    owner = require_user()
+    cameras = [c for c in registry.cameras_of(owner.user_id)
+               if c.tier in ("on_alert", "always") and not c.paused]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            minutes = int(request.form.get("minutes", "0") or 0)
+        except ValueError:
+            minutes = 0
+        try:
+            share = live.start(settings(), owner, request.form.getlist("camera_ids"), minutes,
+                               "app", client_ip())
+            return redirect(url_for("live.share_now", share=share.share_id))
+        except ValidationError as exc:
+            errors = exc.errors or {"camera_ids": exc.detail}
+    current = [s for s in live.shares_of(owner) if live.is_active(s, clock.now())]
+    return render_template("live/share.html", cameras=cameras, errors=errors, active=current,
+                           limit=min((int(c.max_live_minutes or 30) for c in cameras),
+                                     default=30)), 422 if errors else 200
+
+
+@bp.route("/share/<share_id>/end", methods=["POST"])
+@allow(*OWNERS)
+def end_share(share_id: str) -> Any:
+    live.end(require_user(), share_id, client_ip())
+    return redirect(url_for("live.share_now", ended=1))
+
+
+@bp.route("/api/shares", methods=["POST"])
+@allow(*OWNERS)
+def api_start() -> Any:
+    data = read_json({"camera_ids": Field(list), "minutes": Field(int)})
+    share = live.start(settings(), require_user(), data["camera_ids"], data["minutes"], "app",
+                       client_ip())
+    return jsonify(share_json(share)), 201
+
+
+@bp.route("/api/shares/<share_id>", methods=["GET", "DELETE"])
+@allow(*OWNERS)
+def api_share(share_id: str) -> Any:
+    if request.method == "DELETE":
+        live.end(require_user(), share_id, client_ip())
+    return jsonify(live.owner_status(require_user(), share_id))
+
+
+@bp.route("/api/bridge/shares", methods=["POST"])
+@allow(PUBLIC, csrf_exempt=True)
+def api_bridge_share() -> Any:
+    """A bridge's trigger (a panic button on the owner's network) starts a share."""
+    device = bridges.authenticate(request.headers.get("Authorization", ""))
+    data = read_json({"camera_ids": Field(list), "minutes": Field(int)})
+    owner = bridges.owner_of(device)
+    share = live.start(settings(), owner, data["camera_ids"], data["minutes"], "bridge",
+                       client_ip())
+    return jsonify(share_json(share)), 201
+
+
+@bp.route("/live")
+@allow(*POLICE)
+def police_list() -> Any:
+    return render_template("live/list.html", shares=live.active_for_agency(require_user()))
+
+
+@bp.route("/api/live")
+@allow(*POLICE)
+def api_police_list() -> Any:
+    return jsonify({"shares": [{**share_json(s), "where": s.owner_label}
+                               for s in live.active_for_agency(require_user())]})
+
+
+@bp.route("/api/live/<share_id>/view", methods=["POST"])
+@allow(*POLICE)
+def api_view(share_id: str) -> Any:
+    read_json({})
+    return jsonify(live.open_view(require_user(), share_id, client_ip()))
