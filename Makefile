@@ -23,7 +23,7 @@ run: $(STAMP) ## Start devstack (in memory), the workers and the app on 127.0.0.
 	@$(PY) -m devstack run --port $(PORT)
 
 lint: $(STAMP) ## ruff and mypy
-	$(VENV)/bin/ruff check app lambdas devstack tests bench tools infra
+	$(VENV)/bin/ruff check app lambdas devstack tests bench tools infra bridge
 	$(VENV)/bin/mypy
 
 chromium: ## Install Debian's Chromium for the browser tests when missing (as root)

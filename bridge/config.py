@@ -1,0 +1,350 @@
+"""The bridge's configuration: one TOML file, checked before anything starts.
+
+    [bridge]
+    name = "Corner shop"              # shown to the owner in the app once paired
+    state_dir = "/var/lib/porchlight-bridge"
+    buffer_minutes = 10               # 1 to 60: how much recent video the box keeps
+    segment_seconds = 2               # 1 to 10: length of each buffered piece
+    trigger_listen = "127.0.0.1:8787" # one address of this box on the home network
+    trigger_key = "a long random secret shared with the panic button"
+    share_minutes = 15                # a trigger's share length when it does not say
+
+    [[camera]]
+    id = "front-door"                 # a local name: letters, digits, - and _
+    source = "rtsp://user:pass@192.168.1.50:554/stream1"
+    camera_id = "cam_123"             # the Porchlight camera id, once paired (optional)
+
+    [server]
+    url = "https://porchlight.example.org"   # kept for pairing (not used yet)
+
+Every mistake found is reported at once, each message naming the key in plain words, so an owner
+can fix the file in one go. Unknown keys are refused too: a misspelt key would otherwise be
+silently ignored and its default used.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+BUFFER_MINUTES = (1, 60, 10)  # low, high, default
+SEGMENT_SECONDS = (1, 10, 2)
+SHARE_MINUTES = (1, 120, 15)
+DEFAULT_TRIGGER_LISTEN = "127.0.0.1:8787"
+TRIGGER_KEY_MIN = 16
+SOURCE_SCHEMES = ("rtsp", "rtsps", "http", "https", "file")
+LOCAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+BRIDGE_KEYS = {"name", "state_dir", "buffer_minutes", "segment_seconds", "trigger_listen",
+               "trigger_key", "share_minutes"}
+CAMERA_KEYS = {"id", "source", "camera_id", "loop"}
+SERVER_KEYS = {"url"}
+TOP_KEYS = {"bridge", "camera", "server"}
+
+
+class ConfigError(Exception):
+    """The configuration file cannot be used. `problems` lists every mistake found."""
+
+    def __init__(self, problems: list[str], path: Path | None = None) -> None:
+        where = f"{path}: " if path else ""
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{where}the configuration has {len(problems)} "
+                         f"problem{'s' if len(problems) != 1 else ''}:\n{lines}")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class CameraConfig:
+    id: str  # the owner's local name for the camera
+    source: str  # rtsp://, rtsps://, http(s):// (MJPEG) or file:///path
+    camera_id: str | None = None  # the Porchlight camera id, once paired
+    loop: bool = False  # file sources only: start again at the end
+
+    @property
+    def kind(self) -> str:
+        """"rtsp", "mjpeg" (http or https) or "file"."""
+        scheme = urlsplit(self.source).scheme.lower()
+        if scheme in ("rtsp", "rtsps"):
+            return "rtsp"
+        if scheme in ("http", "https"):
+            return "mjpeg"
+        return "file"
+
+    @property
+    def file_path(self) -> Path:
+        """The local path of a file:// source."""
+        return Path(unquote(urlsplit(self.source).path))
+
+    @property
+    def safe_source(self) -> str:
+        """The source address with any password hidden, for logs and status."""
+        return redact(self.source)
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    name: str
+    state_dir: Path
+    cameras: tuple[CameraConfig, ...]
+    trigger_key: str = field(repr=False)
+    buffer_minutes: float = BUFFER_MINUTES[2]
+    segment_seconds: float = SEGMENT_SECONDS[2]
+    trigger_host: str = "127.0.0.1"
+    trigger_port: int = 8787
+    share_minutes: int = SHARE_MINUTES[2]
+    server_url: str | None = None  # stored for pairing; nothing talks to it yet
+
+    @property
+    def trigger_listen(self) -> str:
+        host = f"[{self.trigger_host}]" if ":" in self.trigger_host else self.trigger_host
+        return f"{host}:{self.trigger_port}"
+
+    @property
+    def buffer_dir(self) -> Path:
+        return self.state_dir / "buffer"
+
+    def camera(self, local_id: str) -> CameraConfig:
+        for camera in self.cameras:
+            if camera.id == local_id:
+                return camera
+        raise KeyError(local_id)
+
+
+def redact(url: str) -> str:
+    """`url` with its password (if any) replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def load(path: str | Path) -> BridgeConfig:
+    """Read and check the configuration file; ConfigError lists every problem found."""
+    target = Path(path)
+    try:
+        raw = target.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([f"there is no file at {target}"], None) from None
+    except OSError as error:
+        raise ConfigError([f"the file {target} cannot be read ({error.strerror})"],
+                          None) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(["the file is not UTF-8 text"], target) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([f"the file is not valid TOML ({error})"], target) from None
+    return parse(data, base=target.parent, path=target)
+
+
+def parse(data: dict[str, Any], base: Path | None = None,
+          path: Path | None = None) -> BridgeConfig:
+    """Check an already-parsed TOML document. `base` resolves a relative state_dir."""
+    problems: list[str] = []
+    _unknown(data, TOP_KEYS, "the file", problems)
+    bridge = _table(data, "bridge", problems)
+    server = _table(data, "server", problems)
+    _unknown(bridge, BRIDGE_KEYS, "[bridge]", problems)
+    _unknown(server, SERVER_KEYS, "[server]", problems)
+
+    name = _text(bridge, "name", "[bridge]", problems, required=True) or ""
+    state_dir = _state_dir(bridge, base, problems)
+    buffer_minutes = _number(bridge, "buffer_minutes", BUFFER_MINUTES, problems)
+    segment_seconds = _number(bridge, "segment_seconds", SEGMENT_SECONDS, problems)
+    share_minutes = int(_number(bridge, "share_minutes", SHARE_MINUTES, problems,
+                                whole=True))
+    host, port = _listen(bridge, problems)
+    key = _text(bridge, "trigger_key", "[bridge]", problems, required=True) or ""
+    if key and len(key) < TRIGGER_KEY_MIN:
+        problems.append(f"[bridge] trigger_key must be at least {TRIGGER_KEY_MIN} characters "
+                        "long (a panic button on the network sends it); make a long random one, "
+                        "for example with: openssl rand -hex 24")
+    server_url = _server_url(server, problems)
+    cameras = _cameras(data, problems)
+    if problems:
+        raise ConfigError(problems, path)
+    return BridgeConfig(name=name, state_dir=state_dir or Path("."), cameras=cameras,
+                        trigger_key=key, buffer_minutes=buffer_minutes,
+                        segment_seconds=segment_seconds, trigger_host=host, trigger_port=port,
+                        share_minutes=share_minutes, server_url=server_url)
+
+
+# ---------------------------------------------------------------- pieces
+
+
+def _unknown(table: dict[str, Any], known: set[str], where: str, problems: list[str]) -> None:
+    for key in sorted(set(table) - known):
+        problems.append(f"{where} has a key the bridge does not know: {key!r}. Check its "
+                        f"spelling; the keys are: {', '.join(sorted(known))}")
+
+
+def _table(data: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        problems.append(f"[{key}] must be a table (a line [{key}] followed by keys)")
+        return {}
+    return value
+
+
+def _text(table: dict[str, Any], key: str, where: str, problems: list[str], *,
+          required: bool) -> str | None:
+    if key not in table:
+        if required:
+            problems.append(f"{where} {key} is missing")
+        return None
+    value = table[key]
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{where} {key} must be text in quotes, not empty")
+        return None
+    return value.strip()
+
+
+def _number(table: dict[str, Any], key: str, limits: tuple[int, int, int],
+            problems: list[str], *, whole: bool = False) -> float:
+    low, high, default = limits
+    if key not in table:
+        return default
+    value = table[key]
+    kind = "a whole number" if whole else "a number"
+    ok_type = isinstance(value, int) if whole else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok_type or not math.isfinite(value):
+        problems.append(f"[bridge] {key} must be {kind} from {low} to {high}; "
+                        f"the file says {value!r}")
+        return default
+    if not low <= value <= high:
+        problems.append(f"[bridge] {key} must be from {low} to {high}; the file says {value}")
+        return default
+    return float(value) if not whole else value
+
+
+def _state_dir(bridge: dict[str, Any], base: Path | None, problems: list[str]) -> Path | None:
+    text = _text(bridge, "state_dir", "[bridge]", problems, required=True)
+    if text is None:
+        return None
+    folder = Path(text).expanduser()
+    if not folder.is_absolute() and base is not None:
+        folder = base / folder
+    if folder.exists() and not folder.is_dir():
+        problems.append(f"[bridge] state_dir {text!r} is a file, not a folder")
+    return folder
+
+
+def _listen(bridge: dict[str, Any], problems: list[str]) -> tuple[str, int]:
+    text = _text(bridge, "trigger_listen", "[bridge]", problems, required=False)
+    if text is None:
+        text = DEFAULT_TRIGGER_LISTEN
+    hint = ("give one address of this box on your own network and a port, "
+            "like \"192.168.1.20:8787\", or \"127.0.0.1:8787\" for this box only")
+    found = re.fullmatch(
+        r"\[(?P<v6>[0-9A-Fa-f:.]+)\]:(?P<p6>\d+)|(?P<host>[^:\[\]]+):(?P<port>\d+)", text)
+    if not found:
+        problems.append(f"[bridge] trigger_listen {text!r} is not an address and port: {hint}")
+        return "127.0.0.1", 8787
+    host = found["v6"] or found["host"]
+    port = int(found["p6"] or found["port"])
+    if host == "localhost":
+        host = "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        problems.append(f"[bridge] trigger_listen must use a numeric address, not the name "
+                        f"{host!r}: {hint}")
+        return "127.0.0.1", 8787
+    if address.is_unspecified:
+        problems.append(f"[bridge] trigger_listen {text!r} would listen on every network the box "
+                        f"is on, perhaps the internet too: {hint}")
+    elif not (address.is_private or address.is_loopback or address.is_link_local):
+        problems.append(f"[bridge] trigger_listen {text!r} is a public internet address; the "
+                        f"trigger must only be reachable from your own network: {hint}")
+    if not 1 <= port <= 65535:
+        problems.append(f"[bridge] trigger_listen port must be from 1 to 65535; "
+                        f"the file says {port}")
+    return str(address), port
+
+
+def _server_url(server: dict[str, Any], problems: list[str]) -> str | None:
+    url = _text(server, "url", "[server]", problems, required=False)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        problems.append(f"[server] url must start with https:// (the bridge never talks to the "
+                        f"server unencrypted); the file says {url!r}")
+    return url.rstrip("/")
+
+
+def _cameras(data: dict[str, Any], problems: list[str]) -> tuple[CameraConfig, ...]:
+    tables = data.get("camera", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        problems.append("[[camera]] must be written as one or more [[camera]] tables")
+        return ()
+    if not tables:
+        problems.append("[[camera]] is missing: add at least one camera")
+    cameras: list[CameraConfig] = []
+    seen: set[str] = set()
+    seen_paired: set[str] = set()
+    for number, table in enumerate(tables, start=1):
+        where = f"[[camera]] number {number}"
+        local_id = _text(table, "id", where, problems, required=True)
+        if local_id is not None:
+            where = f"[[camera]] number {number} (id {local_id!r})"
+            if not LOCAL_NAME.match(local_id):
+                problems.append(f"{where}: id may hold only letters, digits, - and _ "
+                                "(at most 64), starting with a letter or digit")
+            elif local_id in seen:
+                problems.append(f"{where}: id is used by another camera; each needs its own")
+            seen.add(local_id)
+        _unknown(table, CAMERA_KEYS, where, problems)
+        source = _camera_source(table, where, problems)
+        camera_id = _text(table, "camera_id", where, problems, required=False)
+        if camera_id is not None:
+            if camera_id in seen_paired:
+                problems.append(f"{where}: camera_id {camera_id!r} is given to two cameras")
+            seen_paired.add(camera_id)
+        loop = table.get("loop", False)
+        if not isinstance(loop, bool):
+            problems.append(f"{where}: loop must be true or false")
+            loop = False
+        if loop and source and not source.lower().startswith("file:"):
+            problems.append(f"{where}: loop = true only applies to file:// sources")
+        if local_id and source:
+            cameras.append(CameraConfig(id=local_id, source=source, camera_id=camera_id,
+                                        loop=loop))
+    return tuple(cameras)
+
+
+def _camera_source(table: dict[str, Any], where: str, problems: list[str]) -> str | None:
+    source = _text(table, "source", where, problems, required=True)
+    if source is None:
+        return None
+    parts = urlsplit(source)
+    scheme = parts.scheme.lower()
+    if scheme not in SOURCE_SCHEMES:
+        problems.append(f"{where}: source must start with rtsp://, http:// or https:// (an MJPEG "
+                        f"stream), or file:/// for a test file; the file says "
+                        f"{redact(source)!r}")
+        return None
+    if scheme == "file":
+        if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
+            problems.append(f"{where}: a file source needs a full path, like "
+                            f"file:///home/pi/sample.mp4; the file says {source!r}")
+            return None
+        if not Path(unquote(parts.path)).is_file():
+            problems.append(f"{where}: source {source!r} names no file that exists")
+    elif not parts.hostname:
+        problems.append(f"{where}: source {redact(source)!r} has no camera address after "
+                        f"{scheme}://")
+        return None
+    return source

@@ -1,0 +1,263 @@
+"""Keeps every camera recording into its ring buffer, through drops and restarts.
+
+One thread per camera runs the reader into the buffer. When a camera cannot be reached or
+drops, the thread says so in the log in plain words, waits (1 s, then 2, 4, 8 ... up to 30 s)
+and tries again; the first segment after the drop closes a gap, written into the buffer's
+index, so a viewer or a clip can show that the video stopped there and why. The wait starts
+again at 1 s after a connection that delivered video.
+
+A small janitor thread prunes every buffer every few seconds, so old video leaves the box on
+time even while a camera is down (a live camera prunes as each segment closes anyway).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from bridge.buffer import SegmentBuffer, now_utc
+from bridge.config import BridgeConfig, CameraConfig
+from bridge.segment import Segment, iso
+from bridge.sources import (
+    ClosedSegment,
+    ReaderOptions,
+    SourceEnded,
+    SourceError,
+    SourceInfo,
+    read_camera,
+)
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_FIRST_S = 1.0
+BACKOFF_MAX_S = 30.0
+JANITOR_EVERY_S = 5.0
+STOP_WAIT_S = 15.0  # a reader blocked on a silent camera gives up within its read timeout
+
+SegmentListener = Callable[[Segment], None]
+
+
+@dataclass(frozen=True)
+class Backoff:
+    first_s: float = BACKOFF_FIRST_S
+    max_s: float = BACKOFF_MAX_S
+
+    def after(self, delay: float) -> float:
+        return min(delay * 2, self.max_s)
+
+
+class CameraWorker:
+    """Reads one camera into its buffer on its own thread, reconnecting after drops."""
+
+    def __init__(self, camera: CameraConfig, buffer: SegmentBuffer, options: ReaderOptions,
+                 backoff: Backoff = Backoff(),
+                 listener: SegmentListener | None = None) -> None:
+        self.camera = camera
+        self.buffer = buffer
+        self.options = options
+        self.backoff = backoff
+        self.listener = listener
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"camera-{camera.id}",
+                                       daemon=True)
+        self._lock = threading.Lock()
+        self.state = "starting"  # starting, live, reconnecting, ended, stopped
+        self.since = now_utc()
+        self.problem: str | None = None
+        self.info: SourceInfo | None = None
+        self.last_segment: Segment | None = None
+        self.keyframe_interval_s: float | None = None
+        self.attempts = 0
+        self._gap_start: datetime | None = None
+        self._gap_reason = ""
+        self._got_video = False
+        last = buffer.segments()[-1:]
+        if last:  # video from before the bridge (re)started: a gap until the first new one
+            self._gap_start = last[0].end
+            self._gap_reason = "the bridge was not running"
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def join(self, timeout: float = STOP_WAIT_S) -> None:
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+            if self.thread.is_alive():
+                logger.warning("Camera %s did not stop within %.0f s; leaving it behind.",
+                               self.camera.id, timeout)
+
+    def _set(self, state: str, problem: str | None = None) -> None:
+        with self._lock:
+            if state != self.state:
+                self.since = now_utc()
+            self.state = state
+            self.problem = problem
+
+    def _run(self) -> None:
+        delay = self.backoff.first_s
+        while not self.stop_event.is_set():
+            self._got_video = False
+            self.attempts += 1
+            try:
+                read_camera(self.camera, self.options, self.buffer.work_dir, self._take,
+                            self.stop_event, self._take_info)
+            except SourceEnded as end:
+                logger.info("Camera %s: %s; it stays in the buffer until pruned.",
+                            self.camera.id, end)
+                self._set("ended", str(end))
+                return
+            except SourceError as error:
+                problem = error.reason
+            except Exception as error:  # a bug or an FFmpeg surprise must not end the camera
+                logger.exception("Camera %s: unexpected error while reading.", self.camera.id)
+                problem = f"unexpected error: {error}"
+            else:
+                break  # stopped
+            if self.stop_event.is_set():
+                break
+            delay = self._dropped(problem, delay)
+        self._set("stopped")
+
+    def _dropped(self, problem: str, delay: float) -> float:
+        """Log the drop, open a gap, wait; the next wait's length."""
+        if self._got_video:
+            delay = self.backoff.first_s
+            self.attempts = 1
+        if self._gap_start is None:
+            last = self.last_segment
+            self._gap_start = last.end if last is not None else now_utc()
+        self._gap_reason = problem
+        repeated = self.state == "reconnecting" and problem == self.problem
+        log = logger.info if repeated else logger.warning
+        log("Camera %s: %s. Trying again in %.0f s (attempt %d).", self.camera.id, problem,
+            delay, self.attempts + 1)
+        self._set("reconnecting", problem)
+        self.stop_event.wait(delay)
+        return self.backoff.after(delay)
+
+    def _take_info(self, info: SourceInfo) -> None:
+        self.info = info
+
+    def _take(self, closed: ClosedSegment) -> None:
+        segment = self.buffer.add(closed)
+        self._got_video = True
+        if closed.keyframe_interval_s:
+            self.keyframe_interval_s = closed.keyframe_interval_s
+        if self._gap_start is not None:
+            self._close_gap(segment)
+        self.last_segment = segment
+        if self.state != "live":
+            logger.info("Camera %s is live: %s.", self.camera.id,
+                        self.info.describe() if self.info else "video")
+            self._set("live")
+        if self.listener is not None:
+            self.listener(segment)
+
+    def _close_gap(self, segment: Segment) -> None:
+        start, self._gap_start = self._gap_start, None
+        assert start is not None
+        if segment.start - start < timedelta(seconds=self.options.segment_seconds / 2):
+            return  # reconnected within a picture or two: nothing worth marking
+        self.buffer.add_gap(start, segment.start, self._gap_reason)
+        logger.info("Camera %s: video is back after %.1f s without it; the gap is marked in "
+                    "the buffer.", self.camera.id, (segment.start - start).total_seconds())
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            state, since, problem = self.state, self.since, self.problem
+        last = self.last_segment
+        return {
+            "camera": self.camera.id,
+            "porchlight_camera_id": self.camera.camera_id,
+            "source": self.camera.safe_source,
+            "state": state,
+            "since": iso(since),
+            "problem": problem,
+            "video": self.info.describe() if self.info else None,
+            "mode": self.info.mode if self.info else None,
+            "keyframe_interval_s": self.keyframe_interval_s,
+            "last_segment_at": iso(last.end) if last else None,
+            "buffer": self.buffer.stats(),
+        }
+
+
+class Runner:
+    """Every camera of a configuration, each recording into its own buffer."""
+
+    def __init__(self, config: BridgeConfig, *, options: ReaderOptions | None = None,
+                 backoff: Backoff = Backoff(), keep_seconds: float | None = None) -> None:
+        self.config = config
+        self.options = replace(options or ReaderOptions(),
+                               segment_seconds=config.segment_seconds)
+        keep = keep_seconds if keep_seconds is not None else config.buffer_minutes * 60
+        self.buffers: dict[str, SegmentBuffer] = {
+            camera.id: SegmentBuffer(config.buffer_dir / camera.id, camera.id, keep)
+            for camera in config.cameras}
+        self._listeners: list[SegmentListener] = []
+        self.workers: dict[str, CameraWorker] = {
+            camera.id: CameraWorker(camera, self.buffers[camera.id], self.options, backoff,
+                                    self._notify)
+            for camera in config.cameras}
+        self._stop = threading.Event()
+        self._janitor = threading.Thread(target=self._prune_loop, name="buffer-janitor",
+                                         daemon=True)
+        self.started_at = now_utc()
+
+    def add_listener(self, listener: SegmentListener) -> None:
+        """Call `listener(segment)` (on the camera's thread) as each segment closes."""
+        self._listeners.append(listener)
+
+    def _notify(self, segment: Segment) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(segment)
+            except Exception:
+                logger.exception("A segment listener failed.")
+
+    def buffers_by_porchlight_id(self) -> Mapping[str, SegmentBuffer]:
+        return {camera.camera_id: self.buffers[camera.id] for camera in self.config.cameras
+                if camera.camera_id}
+
+    def start(self) -> Runner:
+        logger.info("Bridge %r starting %d camera(s); buffer %g min in %s.", self.config.name,
+                    len(self.workers), self.config.buffer_minutes, self.config.buffer_dir)
+        for worker in self.workers.values():
+            worker.start()
+        self._janitor.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for worker in self.workers.values():
+            worker.stop()
+        for worker in self.workers.values():
+            worker.join()
+        if self._janitor.is_alive():
+            self._janitor.join()
+        logger.info("Bridge stopped; the buffer stays on disk until the next start prunes it.")
+
+    def _prune_loop(self) -> None:
+        while not self._stop.wait(JANITOR_EVERY_S):
+            for camera, buffer in self.buffers.items():
+                try:
+                    buffer.prune()
+                except OSError as error:
+                    logger.warning("Camera %s: pruning the buffer failed: %s", camera,
+                                   error.strerror)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "bridge": self.config.name,
+            "now": iso(now_utc()),
+            "started_at": iso(self.started_at),
+            "buffer_minutes": self.config.buffer_minutes,
+            "segment_seconds": self.config.segment_seconds,
+            "cameras": [worker.status() for worker in self.workers.values()],
+        }

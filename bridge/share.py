@@ -1,0 +1,407 @@
+"""Running shares and answering requests, against the Uplink protocol and the buffers.
+
+A live share (ShareSession) sends, for each of its cameras, first the pre-roll (the buffered
+segments from `preroll_seconds` before the share started), then every segment as it closes,
+oldest first. Whatever cannot be sent right away (the network dropped) waits in a queue and is
+retried with a growing wait (1 s doubling to 30 s), oldest first, so after a drop the share
+catches up with nothing lost and nothing sent twice. Queued segments are pinned in the buffer so
+pruning cannot remove them before they are sent. Uploading stops at the share's end time
+(whatever was not sent by then stays local and is pruned as usual), when the server says the
+share ended (ShareEnded), or when it no longer accepts the bridge (UplinkRevoked): then all
+uploads stop, the cameras keep recording into the buffer, and the log says so.
+
+An approved footage request is answered by cutting its window out of the buffer
+(SegmentBuffer.concatenate) and upload_clip(); when the buffer no longer holds that window,
+clip_unavailable() says why.
+
+ShareManager ties these to the uplink: it polls state(), starts a session per active share,
+answers requests, and turns a trigger (panic button) into start_share().
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bridge.buffer import NoFootage, SegmentBuffer, now_utc
+from bridge.config import BridgeConfig
+from bridge.runner import Backoff
+from bridge.segment import Segment, iso
+from bridge.uplink import (
+    BridgeState,
+    ClipRequest,
+    ShareEnded,
+    ShareInfo,
+    TimeWindow,
+    Uplink,
+    UplinkRevoked,
+)
+
+logger = logging.getLogger(__name__)
+
+NETWORK_ERRORS = (ConnectionError, TimeoutError)
+REVOKED_MESSAGE = ("The Porchlight server no longer accepts this bridge (it was unpaired or its "
+                   "access withdrawn). Uploads have stopped; the cameras keep recording into "
+                   "the local buffer only, which is pruned as usual. Pair the bridge again from "
+                   "the owner's app to share.")
+
+Clock = Callable[[], datetime]
+
+
+class Outcome(enum.StrEnum):
+    ENDED = "ended"  # the share reached its end time
+    STOPPED = "stopped"  # the bridge is stopping
+    SHARE_ENDED = "share_ended"  # the server ended the share early
+    REVOKED = "revoked"  # the server no longer accepts this bridge
+
+
+@dataclass(frozen=True)
+class ShareResult:
+    share_id: str
+    outcome: Outcome
+    uploaded: int
+    not_sent: int  # segments queued but not sent when uploading stopped
+
+
+class ShareSession:
+    """Uploads one share: pre-roll first, then live segments, catching up after drops."""
+
+    def __init__(self, uplink: Uplink, share: ShareInfo,
+                 buffers: Mapping[str, SegmentBuffer], *, clock: Clock = now_utc,
+                 backoff: Backoff | None = None, poll_s: float = 0.5) -> None:
+        self.uplink = uplink
+        self.share = share
+        self.buffers = {camera_id: buffers[camera_id] for camera_id in share.camera_ids
+                        if camera_id in buffers}
+        self.clock = clock
+        self.backoff = backoff or Backoff()
+        self.poll_s = poll_s
+        self.queue: list[tuple[str, Segment]] = []  # (Porchlight camera id, segment)
+        self._seen: set[tuple[str, str]] = set()
+        self._cursor: dict[str, datetime] = {}
+        self.uploaded = 0
+        for camera_id in share.camera_ids:
+            if camera_id not in buffers:
+                logger.warning("Share %s names camera %s, which this bridge does not have; it "
+                               "is skipped.", share.share_id, camera_id)
+
+    def run(self, stop: threading.Event) -> ShareResult:
+        logger.info("Share %s: sending cameras %s until %s, starting with %d s before %s.",
+                    self.share.share_id, ", ".join(self.buffers) or "(none)",
+                    iso(self.share.ends_at), self.share.preroll_seconds,
+                    iso(self.share.started_at))
+        try:
+            outcome = self._loop(stop)
+        finally:
+            not_sent = len(self.queue)
+            for camera_id, segment in self.queue:
+                self.buffers[camera_id].unpin([segment.name])
+            self.queue.clear()
+        log = logger.warning if not_sent else logger.info
+        log("Share %s %s: %d segment(s) sent, %d not sent.", self.share.share_id,
+            _plain_outcome(outcome), self.uploaded, not_sent)
+        return ShareResult(self.share.share_id, outcome, self.uploaded, not_sent)
+
+    def _loop(self, stop: threading.Event) -> Outcome:
+        delay = self.backoff.first_s
+        while True:
+            if stop.is_set():
+                return Outcome.STOPPED
+            remaining = (self.share.ends_at - self.clock()).total_seconds()
+            if remaining <= 0:
+                return Outcome.ENDED
+            self._collect()
+            if not self.queue:
+                stop.wait(min(self.poll_s, remaining))
+                continue
+            camera_id, segment = self.queue[0]
+            try:
+                self.uplink.upload_segment(self.share.share_id, camera_id, segment)
+            except NETWORK_ERRORS as error:
+                logger.warning("Share %s: could not send %s of camera %s (%s); %d waiting, "
+                               "trying again in %.0f s.", self.share.share_id, segment.name,
+                               camera_id, error, len(self.queue), delay)
+                stop.wait(min(delay, remaining))
+                delay = self.backoff.after(delay)
+                continue
+            except FileNotFoundError:
+                logger.warning("Share %s: segment %s of camera %s is no longer on disk; it is "
+                               "skipped.", self.share.share_id, segment.name, camera_id)
+            except UplinkRevoked:
+                return Outcome.REVOKED
+            except ShareEnded:
+                return Outcome.SHARE_ENDED
+            else:
+                self.uploaded += 1
+                delay = self.backoff.first_s
+            self.queue.pop(0)
+            self.buffers[camera_id].unpin([segment.name])
+
+    def _collect(self) -> None:
+        """Queue every segment of the share's window not queued yet (pinning it)."""
+        share = self.share
+        added = False
+        for camera_id, buffer in self.buffers.items():
+            cursor = self._cursor.get(camera_id)
+            if cursor is None:
+                since = share.started_at - timedelta(seconds=share.preroll_seconds)
+                found = buffer.segments_between(since, share.ends_at)
+            else:
+                found = [s for s in buffer.segments_after(cursor) if s.start < share.ends_at]
+            fresh = [s for s in found if (camera_id, s.name) not in self._seen]
+            buffer.pin([segment.name for segment in fresh])
+            for segment in fresh:
+                self._seen.add((camera_id, segment.name))
+                self.queue.append((camera_id, segment))
+                added = True
+            if found:
+                self._cursor[camera_id] = max(found[-1].start, cursor or found[-1].start)
+            elif cursor is None:
+                self._cursor[camera_id] = share.started_at - timedelta(
+                    seconds=share.preroll_seconds + 1)
+        if added:
+            self.queue.sort(key=lambda item: (item[1].start, item[0]))
+
+
+def _plain_outcome(outcome: Outcome) -> str:
+    return {
+        Outcome.ENDED: "reached its end time",
+        Outcome.STOPPED: "stopped because the bridge is stopping",
+        Outcome.SHARE_ENDED: "was ended by the server",
+        Outcome.REVOKED: "stopped: the server no longer accepts this bridge",
+    }[outcome]
+
+
+class RequestAnswer(enum.StrEnum):
+    SENT = "sent"
+    UNAVAILABLE = "unavailable"  # told the server the buffer cannot serve it
+    LATER = "later"  # the window has not finished yet, or the network failed: try again
+    REVOKED = "revoked"
+
+
+class ShareManager:
+    """Polls the uplink, runs a session per active share, answers requests, handles triggers.
+
+    `uplink` is None while the bridge is not paired: triggers are then logged and nothing is
+    uploaded (the buffer keeps recording as always).
+    """
+
+    def __init__(self, uplink: Uplink | None, config: BridgeConfig,
+                 buffers: Mapping[str, SegmentBuffer], *, work_dir: Path,
+                 clock: Clock = now_utc, backoff: Backoff | None = None,
+                 poll_s: float = 0.5) -> None:
+        self.uplink = uplink
+        self.config = config
+        # the buffers by Porchlight camera id (paired cameras only)
+        self.buffers = {camera.camera_id: buffers[camera.id] for camera in config.cameras
+                        if camera.camera_id and camera.id in buffers}
+        self.work_dir = work_dir
+        self.clock = clock
+        self.backoff = backoff or Backoff()
+        self.poll_s = poll_s
+        self.revoked = False
+        self.results: list[ShareResult] = []
+        self._sessions: dict[str, tuple[threading.Thread, threading.Event]] = {}
+        self._answered: set[str] = set()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+
+    # ------------------------------------------------------------ triggers
+
+    def trigger(self, cameras: Sequence[str] | None, minutes: int | None) -> None:
+        """A trigger (LAN endpoint, panic button): start a share without blocking the caller.
+
+        `cameras` are local camera names (None: every paired camera)."""
+        thread = threading.Thread(target=self.start_share_now, args=(cameras, minutes),
+                                  name="trigger", daemon=True)
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+        thread.start()
+
+    def start_share_now(self, cameras: Sequence[str] | None,
+                        minutes: int | None) -> ShareInfo | None:
+        length = minutes or self.config.share_minutes
+        names = list(cameras) if cameras else [camera.id for camera in self.config.cameras]
+        ids = [self.config.camera(name).camera_id for name in names]
+        paired = [camera_id for camera_id in ids if camera_id]
+        if self.uplink is None or self.revoked or not paired:
+            why = ("this bridge is not paired with a Porchlight server yet" if self.uplink is None
+                   else "the server no longer accepts this bridge" if self.revoked
+                   else "none of these cameras is paired (no camera_id in the config)")
+            logger.warning("A trigger asked to share %s for %d min, but %s: nothing was "
+                           "uploaded. The video stays only in the local buffer.",
+                           ", ".join(names), length, why)
+            return None
+        try:
+            share = self.uplink.start_share(paired, length)
+        except UplinkRevoked:
+            self._revoke()
+            return None
+        except NETWORK_ERRORS as error:
+            logger.error("A trigger asked to share %s, but the server could not be reached "
+                         "(%s); nothing was shared. Press the trigger again.",
+                         ", ".join(names), error)
+            return None
+        logger.warning("Sharing %s live until %s (started by a trigger).", ", ".join(names),
+                       iso(share.ends_at))
+        self.follow(share)
+        return share
+
+    # ------------------------------------------------------------ shares
+
+    def follow(self, share: ShareInfo) -> bool:
+        """Start uploading an active share unless it already runs; True when started."""
+        with self._lock:
+            running = self._sessions.get(share.share_id)
+            if self.revoked or self._closed.is_set() or (running and running[0].is_alive()):
+                return False
+            if running:  # finished before: a share id runs once
+                return False
+            stop = threading.Event()
+            session = ShareSession(self.uplink_required, share, self.buffers, clock=self.clock,
+                                   backoff=self.backoff, poll_s=self.poll_s)
+            thread = threading.Thread(target=self._run_session, args=(session, stop),
+                                      name=f"share-{share.share_id}", daemon=True)
+            self._sessions[share.share_id] = (thread, stop)
+        thread.start()
+        return True
+
+    @property
+    def uplink_required(self) -> Uplink:
+        if self.uplink is None:
+            raise RuntimeError("no uplink: the bridge is not paired")
+        return self.uplink
+
+    def _run_session(self, session: ShareSession, stop: threading.Event) -> None:
+        try:
+            result = session.run(stop)
+        except Exception:  # a bug in an Uplink must not die silently
+            logger.exception("Share %s stopped because of an unexpected error; its cameras keep "
+                             "recording locally.", session.share.share_id)
+            return
+        with self._lock:
+            self.results.append(result)
+        if result.outcome is Outcome.REVOKED:
+            self._revoke()
+
+    def _revoke(self) -> None:
+        with self._lock:
+            if self.revoked:
+                return
+            self.revoked = True
+            sessions = list(self._sessions.values())
+        logger.error(REVOKED_MESSAGE)
+        for _thread, stop in sessions:
+            stop.set()
+
+    def active_shares(self) -> list[str]:
+        with self._lock:
+            return [share_id for share_id, (thread, _stop) in self._sessions.items()
+                    if thread.is_alive()]
+
+    # ------------------------------------------------------------ polling
+
+    def sync(self) -> BridgeState | None:
+        """Ask the server what to do now; start new shares, answer requests."""
+        if self.uplink is None or self.revoked:
+            return None
+        try:
+            state = self.uplink.state()
+        except UplinkRevoked:
+            self._revoke()
+            return None
+        for share in state.shares:
+            mine = any(camera_id in self.buffers for camera_id in share.camera_ids)
+            if mine and share.ends_at > self.clock():
+                self.follow(share)
+        for request in state.requests:
+            if request.target_id in self._answered:
+                continue
+            if self.answer(request) is RequestAnswer.REVOKED:
+                break
+        return state
+
+    def run(self, stop: threading.Event) -> None:
+        """sync() until stopped, as often as the server asks, waiting longer when it is
+        unreachable."""
+        delay = self.backoff.first_s
+        while not stop.is_set() and self.uplink is not None and not self.revoked:
+            try:
+                state = self.sync()
+            except NETWORK_ERRORS as error:
+                logger.warning("The Porchlight server cannot be reached (%s); trying again in "
+                               "%.0f s. Recording continues.", error, delay)
+                stop.wait(delay)
+                delay = self.backoff.after(delay)
+                continue
+            delay = self.backoff.first_s
+            stop.wait(state.poll_seconds if state else self.backoff.max_s)
+
+    # ------------------------------------------------------------ requests
+
+    def answer(self, request: ClipRequest) -> RequestAnswer:
+        """Cut an approved request's window from the buffer and send it (or say why not)."""
+        uplink = self.uplink_required
+        buffer = self.buffers.get(request.camera_id)
+        try:
+            if buffer is None:
+                return self._unavailable(request, "this bridge has no camera with that id")
+            if request.window.end > self.clock():
+                return RequestAnswer.LATER  # still being recorded: answer once it is over
+            return self._send_clip(uplink, buffer, request)
+        except UplinkRevoked:
+            self._revoke()
+            return RequestAnswer.REVOKED
+        except NETWORK_ERRORS as error:
+            logger.warning("Request %s: the server could not be reached (%s); the clip will be "
+                           "sent at the next try.", request.target_id, error)
+            return RequestAnswer.LATER
+
+    def _send_clip(self, uplink: Uplink, buffer: SegmentBuffer,
+                   request: ClipRequest) -> RequestAnswer:
+        window = request.window
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        clip = self.work_dir / f"clip-{request.target_id}.mp4"
+        try:
+            try:
+                result = buffer.concatenate(window.start, window.end, clip)
+            except NoFootage:
+                minutes = buffer.keep_seconds / 60
+                return self._unavailable(
+                    request, f"the bridge keeps only the last {minutes:g} minutes of video, "
+                    f"and holds none from {iso(window.start)} to {iso(window.end)}")
+            gaps = [TimeWindow(gap.start, gap.end) for gap in result.gaps]
+            uplink.upload_clip(request.target_id, clip, TimeWindow(result.start, result.end),
+                               gaps)
+        finally:
+            clip.unlink(missing_ok=True)
+        self._answered.add(request.target_id)
+        logger.info("Request %s: sent %.1f s of camera %s (%s).", request.target_id,
+                    result.duration_s, request.camera_id, result.method)
+        return RequestAnswer.SENT
+
+    def _unavailable(self, request: ClipRequest, reason: str) -> RequestAnswer:
+        self.uplink_required.clip_unavailable(request.target_id, reason)
+        self._answered.add(request.target_id)
+        logger.info("Request %s: told the server no clip can be sent: %s.", request.target_id,
+                    reason)
+        return RequestAnswer.UNAVAILABLE
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop every share session and wait for them."""
+        self._closed.set()
+        with self._lock:
+            sessions = list(self._sessions.values())
+            threads = list(self._threads)
+        for _thread, stop in sessions:
+            stop.set()
+        for thread in [*threads, *(thread for thread, _stop in sessions)]:
+            if thread.is_alive():
+                thread.join(timeout)

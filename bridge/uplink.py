@@ -1,0 +1,146 @@
+"""The seam between the bridge and the Porchlight server: the `Uplink` protocol.
+
+Nothing here talks to a network. The real implementation (an HTTPS client of the Porchlight
+API) arrives with the server's bridge API; share.py and the CLI are written against this
+protocol only, and the tests drive them with an in-memory double.
+
+Rules every implementation keeps:
+
+- **The bridge only connects out.** Every method is a request from the bridge to the server;
+  the server never calls the bridge. The bridge learns about shares and approved requests by
+  calling state() every BridgeState.poll_seconds.
+- **Network trouble is ConnectionError** (or TimeoutError): the caller keeps what it has not
+  sent and tries again later with a growing wait. An implementation turns its HTTP library's
+  connection, timeout and 5xx errors into ConnectionError, and never retries by itself for long.
+- **UplinkRevoked** means the server no longer accepts this bridge (the owner unpaired it, or
+  its credential was withdrawn): the bridge stops uploading, keeps buffering locally, and tells
+  the owner in its log. Any method may raise it (HTTP 401/403 on the device credential).
+- **ShareEnded** means one share is over before its end time (the owner stopped it, a police
+  user closed it): only that share stops uploading (HTTP 404/410 on that share).
+- **Uploads are idempotent**: upload_segment for the same (share_id, camera_id, segment.name)
+  twice must store it once (a retry after a lost answer sends it again); likewise upload_clip
+  and clip_unavailable for one target_id.
+- Times are timezone-aware UTC datetimes; camera ids here are the Porchlight camera ids
+  (config `camera_id`), never the owner's local names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from bridge.segment import Segment
+
+
+class UplinkRevoked(Exception):
+    """The server no longer accepts this bridge: stop uploading, keep buffering, tell the owner."""
+
+
+class ShareEnded(Exception):
+    """The server says this share is over (stopped early): stop uploading for it."""
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A span of real time, UTC, end exclusive."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True)
+class DeviceCredential:
+    """What pairing gives the bridge: who it is to the server, and its secret."""
+
+    device_id: str
+    secret: str = field(repr=False)  # sent with every request; stored 0600 in state_dir
+    server_url: str = ""
+    camera_ids: tuple[str, ...] = ()  # the Porchlight cameras this bridge may upload for
+
+
+@dataclass(frozen=True)
+class ShareInfo:
+    """A live share: these cameras' video goes to the server from `started_at - preroll`
+    until `ends_at` (the share ends by itself then)."""
+
+    share_id: str
+    camera_ids: tuple[str, ...]  # Porchlight camera ids
+    started_at: datetime
+    ends_at: datetime
+    preroll_seconds: int = 0  # how much of the buffer before started_at to send first
+
+    @property
+    def window(self) -> TimeWindow:
+        return TimeWindow(self.started_at, self.ends_at)
+
+
+@dataclass(frozen=True)
+class ClipRequest:
+    """An approved footage request that this bridge answers from its buffer."""
+
+    target_id: str  # names the answer: upload_clip / clip_unavailable take it
+    camera_id: str  # Porchlight camera id
+    window: TimeWindow  # the asked window
+
+
+@dataclass(frozen=True)
+class BridgeState:
+    """What the server wants from this bridge now."""
+
+    shares: tuple[ShareInfo, ...] = ()  # active shares involving this bridge's cameras
+    requests: tuple[ClipRequest, ...] = ()  # approved requests still waiting for a clip
+    poll_seconds: float = 10.0  # when to call state() again
+
+
+class Uplink(Protocol):
+    """How the bridge talks to the Porchlight server (implemented with the server API)."""
+
+    def pair(self, code: str, name: str) -> DeviceCredential:
+        """Exchange a one-time pairing code (shown in the owner's app) for a credential.
+
+        `name` is the bridge's name from its config, shown to the owner. Raises ValueError
+        with a plain reason when the code is wrong or used, ConnectionError when the server
+        cannot be reached.
+        """
+        ...
+
+    def state(self) -> BridgeState:
+        """The active shares for this bridge's cameras and the approved requests to answer."""
+        ...
+
+    def start_share(self, camera_ids: Sequence[str], minutes: int) -> ShareInfo:
+        """Start a live share now (the owner's trigger or panic button) for `minutes`.
+
+        The server applies the program's policy (longest share, pre-roll allowed) and answers
+        with the share as it will run; the bridge then uploads as for any share in state().
+        """
+        ...
+
+    def upload_segment(self, share_id: str, camera_id: str, segment: Segment) -> None:
+        """Send one closed segment of an active share (fMP4, see Segment); idempotent on
+        (share_id, camera_id, segment.name). Segments of one camera arrive oldest first;
+        segment.sha256 lets the server check what it received."""
+        ...
+
+    def upload_clip(self, target_id: str, path: Path, window: TimeWindow,
+                    gaps: Sequence[TimeWindow] = ()) -> None:
+        """Send the clip (one MP4, H.264, faststart) answering an approved request.
+
+        `window` is what the clip really covers by the bridge's clock (it starts at a
+        keyframe, so it may begin a little before the asked window and end a little after,
+        or cover only part of it when the buffer does); `gaps` are times inside it without
+        video (the camera dropped; the picture stands still there).
+        """
+        ...
+
+    def clip_unavailable(self, target_id: str, reason: str) -> None:
+        """Answer an approved request that the buffer cannot serve (its window is older than
+        the buffer, or the camera was down), with a plain reason for the detective."""
+        ...

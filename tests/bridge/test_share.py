@@ -1,0 +1,378 @@
+"""Share logic against the Uplink protocol: pre-roll then live, in order; catching up after
+network drops with nothing lost or doubled; revocation; answering approved requests.
+
+FakeUplink below is a TEST DOUBLE of bridge.uplink.Uplink, an interface whose real
+implementation (the HTTPS client of the Porchlight server's bridge API) does not exist yet: it
+arrives with the server API. The double records every call in memory and can simulate network
+drops (ConnectionError), a share ended by the server (ShareEnded) and revocation
+(UplinkRevoked). It stands in for no project code that exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import av
+import pytest
+
+from bridge.buffer import SegmentBuffer
+from bridge.runner import Backoff, Runner
+from bridge.segment import Segment
+from bridge.share import Outcome, RequestAnswer, ShareManager, ShareSession
+from bridge.sources import ClosedSegment
+from bridge.uplink import (
+    BridgeState,
+    ClipRequest,
+    DeviceCredential,
+    ShareEnded,
+    ShareInfo,
+    TimeWindow,
+    UplinkRevoked,
+)
+from tests.bridge.conftest import make_config
+from tests.bridge.test_buffer import fill
+from tests.bridge.test_runner import wait_for
+
+FAST = Backoff(first_s=0.02, max_s=0.1)
+
+
+class FakeUplink:
+    """In-memory test double of the Uplink protocol (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.uploads: list[tuple[str, str, str]] = []  # (share_id, camera_id, segment name)
+        self.upload_attempts = 0
+        self.down = threading.Event()  # while set, every call raises ConnectionError
+        self.fail: Callable[[int], bool] = lambda _attempt: False  # fail this attempt?
+        self.revoke_after: int | None = None  # uploads accepted before UplinkRevoked
+        self.end_share_after: int | None = None  # uploads accepted before ShareEnded
+        self.state_answer = BridgeState()
+        self.state_calls = 0
+        self.started: list[tuple[list[str], int]] = []
+        self.share_length_s = 0.5
+        self.clips: list[dict[str, object]] = []
+        self.unavailable: list[tuple[str, str]] = []
+
+    def _network(self) -> None:
+        if self.down.is_set():
+            raise ConnectionError("network is unreachable")
+
+    def pair(self, code: str, name: str) -> DeviceCredential:
+        self._network()
+        return DeviceCredential(device_id="dev_1", secret="s3cret", server_url="https://x")
+
+    def state(self) -> BridgeState:
+        self._network()
+        self.state_calls += 1
+        return self.state_answer
+
+    def start_share(self, camera_ids: Sequence[str], minutes: int) -> ShareInfo:
+        self._network()
+        self.started.append((list(camera_ids), minutes))
+        now = datetime.now(UTC)
+        return ShareInfo(share_id=f"share_{len(self.started)}", camera_ids=tuple(camera_ids),
+                         started_at=now, ends_at=now + timedelta(seconds=self.share_length_s),
+                         preroll_seconds=5)
+
+    def upload_segment(self, share_id: str, camera_id: str, segment: Segment) -> None:
+        with self.lock:
+            self.upload_attempts += 1
+            attempt = self.upload_attempts
+            accepted = len(self.uploads)
+        self._network()
+        if self.fail(attempt):
+            raise ConnectionError("connection reset by peer")
+        if self.revoke_after is not None and accepted >= self.revoke_after:
+            raise UplinkRevoked("device credential revoked")
+        if self.end_share_after is not None and accepted >= self.end_share_after:
+            raise ShareEnded(share_id)
+        assert segment.path.read_bytes()  # the file is there while it is being sent
+        with self.lock:
+            self.uploads.append((share_id, camera_id, segment.name))
+
+    def upload_clip(self, target_id: str, path: Path, window: TimeWindow,
+                    gaps: Sequence[TimeWindow] = ()) -> None:
+        self._network()
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            assert stream.duration is not None and stream.time_base is not None
+            duration = float(stream.duration * stream.time_base)
+        self.clips.append({"target": target_id, "window": window, "gaps": list(gaps),
+                           "duration": duration, "path": path})
+
+    def clip_unavailable(self, target_id: str, reason: str) -> None:
+        self._network()
+        self.unavailable.append((target_id, reason))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def add_segment(buffer: SegmentBuffer, start: datetime, seconds: float,
+                run: str = "run1") -> Segment:
+    """A stand-in segment file (the share logic moves files; it never decodes them)."""
+    part = buffer.work_dir / f"{uuid.uuid4().hex}.part"
+    part.write_bytes(f"segment of {buffer.camera} at {start.isoformat()}".encode())
+    return buffer.add(ClosedSegment(path=part, start=start, duration_s=seconds, mode="copy",
+                                    width=320, height=240, frames=30, run=run,
+                                    media_start_s=0.0))
+
+
+class LiveCamera:
+    """Adds a segment of `step` seconds every `step` seconds, as a camera would, until `until`."""
+
+    def __init__(self, buffer: SegmentBuffer, start: datetime, step: float,
+                 until: datetime) -> None:
+        self.buffer, self.start, self.step, self.until = buffer, start, step, until
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        begin = self.start
+        while begin + timedelta(seconds=self.step) <= self.until:
+            end = begin + timedelta(seconds=self.step)
+            delay = (end - now()).total_seconds()
+            if delay > 0:
+                time.sleep(delay)
+            add_segment(self.buffer, begin, self.step)
+            begin = end
+
+    def __enter__(self) -> LiveCamera:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.thread.join()
+
+
+@pytest.fixture()
+def buffer(tmp_path: Path) -> SegmentBuffer:
+    return SegmentBuffer(tmp_path / "front", "front", 600)
+
+
+def _with_history(buffer: SegmentBuffer, at: datetime, seconds: int = 10) -> None:
+    for back in range(seconds, 0, -1):
+        add_segment(buffer, at - timedelta(seconds=back), 1.0)
+
+
+def test_preroll_first_then_live_segments_in_order(buffer: SegmentBuffer) -> None:
+    started = now()
+    _with_history(buffer, started)
+    share = ShareInfo("share_1", ("cam_front",), started, started + timedelta(seconds=1.2),
+                      preroll_seconds=4)
+    uplink = FakeUplink()
+    session = ShareSession(uplink, share, {"cam_front": buffer}, backoff=FAST, poll_s=0.02)
+    with LiveCamera(buffer, started, 0.1, started + timedelta(seconds=0.8)):
+        result = session.run(threading.Event())
+    assert result.outcome is Outcome.ENDED
+    assert now() >= share.ends_at  # it ran to the share's end, not longer
+    sent = [name for _share, _camera, name in uplink.uploads]
+    expected = [s.name for s in buffer.segments_between(started - timedelta(seconds=4),
+                                                        share.ends_at)]
+    assert sent == expected  # pre-roll first, then live, oldest first, each once
+    preroll = [s for s in buffer.segments() if s.name in sent and s.start < started]
+    assert [s.start for s in preroll] == [started - timedelta(seconds=n) for n in (4, 3, 2, 1)]
+    assert len(sent) == 4 + 8
+    assert {(share_id, camera) for share_id, camera, _ in uplink.uploads} == {
+        ("share_1", "cam_front")}
+    assert result.uploaded == 12 and result.not_sent == 0
+
+
+@pytest.mark.parametrize("drop", ["outage", "flaky"])
+def test_catches_up_after_network_drops_with_nothing_lost_or_doubled(
+        buffer: SegmentBuffer, drop: str, caplog: pytest.LogCaptureFixture) -> None:
+    started = now()
+    _with_history(buffer, started, 3)
+    share = ShareInfo("share_2", ("cam_front",), started, started + timedelta(seconds=1.5),
+                      preroll_seconds=3)
+    uplink = FakeUplink()
+    timers: list[threading.Timer] = []
+    if drop == "outage":  # the network is gone for 0.5 s in the middle of the share
+        timers = [threading.Timer(0.15, uplink.down.set), threading.Timer(0.65,
+                                                                         uplink.down.clear)]
+    else:  # every other attempt fails
+        uplink.fail = lambda attempt: attempt % 2 == 0
+    for timer in timers:
+        timer.start()
+    session = ShareSession(uplink, share, {"cam_front": buffer}, backoff=FAST, poll_s=0.02)
+    try:
+        with LiveCamera(buffer, started, 0.1, started + timedelta(seconds=1.0)):
+            result = session.run(threading.Event())
+    finally:
+        for timer in timers:
+            timer.cancel()
+            timer.join()
+    sent = [name for _share, _camera, name in uplink.uploads]
+    expected = [s.name for s in buffer.segments_between(started - timedelta(seconds=3),
+                                                        share.ends_at)]
+    assert sent == expected and len(sent) == 3 + 10
+    assert len(set(sent)) == len(sent)
+    assert uplink.upload_attempts > len(sent)  # some attempts failed and were retried
+    assert result.outcome is Outcome.ENDED and result.not_sent == 0
+    assert "could not send" in caplog.text
+
+
+def test_queued_segments_are_pinned_until_sent_or_the_share_ends(
+        tmp_path: Path) -> None:
+    buffer = SegmentBuffer(tmp_path / "front", "front", 1.0)
+    started = now()
+    for back in (0.9, 0.6, 0.3):
+        add_segment(buffer, started - timedelta(seconds=back), 0.3)
+    uplink = FakeUplink()
+    uplink.down.set()
+    share = ShareInfo("share_3", ("cam_front",), started, started + timedelta(seconds=0.4),
+                      preroll_seconds=1)
+    session = ShareSession(uplink, share, {"cam_front": buffer}, backoff=FAST, poll_s=0.02)
+    stop = threading.Event()
+    thread = threading.Thread(target=lambda: results.append(session.run(stop)))
+    results: list[object] = []
+    thread.start()
+    wait_for(lambda: uplink.upload_attempts >= 2, 2, "a failed upload")
+    buffer.prune(now() + timedelta(minutes=5))  # long past the buffer's length
+    assert len(buffer.segments()) == 3  # still waiting to be sent: kept
+    thread.join()
+    assert results[0].not_sent == 3  # type: ignore[attr-defined]
+    buffer.prune(now() + timedelta(minutes=5))
+    assert buffer.segments() == []  # the share is over: pruned as usual
+    assert uplink.uploads == []
+
+
+def _manager(tmp_path: Path, uplink: FakeUplink | None,
+             cameras: list[dict[str, object]] | None = None,
+             **bridge: object) -> tuple[ShareManager, Runner]:
+    config = make_config(tmp_path, cameras or [
+        {"id": "front", "source": "rtsp://127.0.0.1:9/a", "camera_id": "cam_front"},
+        {"id": "yard", "source": "rtsp://127.0.0.1:9/b"}], **bridge)
+    runner = Runner(config)  # not started: its buffers are used directly
+    manager = ShareManager(uplink, config, runner.buffers, work_dir=tmp_path / "clips",
+                           backoff=FAST, poll_s=0.02)
+    return manager, runner
+
+
+def test_revocation_stops_uploads_and_recording_goes_on(
+        tmp_path: Path, samples: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
+    uplink = FakeUplink()
+    uplink.revoke_after = 1
+    uplink.share_length_s = 60
+    manager, runner = _manager(tmp_path, uplink, [
+        {"id": "front", "source": f"file://{samples['h264_short']}", "loop": True,
+         "camera_id": "cam_front"}], segment_seconds=1)
+    buffer = runner.buffers["front"]
+    runner.start()
+    try:
+        wait_for(lambda: len(buffer.segments()) >= 1, 5, "a first segment")
+        share = manager.start_share_now(["front"], 1)
+        assert share is not None and uplink.started == [(["cam_front"], 1)]
+        wait_for(lambda: manager.revoked, 6, "the revocation")
+        count = len(buffer.segments())
+        wait_for(lambda: len(buffer.segments()) > count, 5, "recording after revocation")
+        assert len(uplink.uploads) == 1
+        # nothing more goes out: no polling, no new shares, no uploads
+        assert manager.sync() is None and uplink.state_calls == 0
+        assert manager.start_share_now(["front"], 5) is None and len(uplink.started) == 1
+        assert manager.follow(share) is False
+    finally:
+        manager.close()
+        runner.stop()
+    assert manager.results[0].outcome is Outcome.REVOKED
+    assert len(uplink.uploads) == 1
+    assert "no longer accepts this bridge" in caplog.text
+    assert "keep recording into the local buffer" in caplog.text
+    buffer.prune(now() + timedelta(hours=1))
+    assert buffer.segments() == []  # nothing left pinned
+
+
+def test_share_ended_by_the_server_stops_only_that_share(buffer: SegmentBuffer) -> None:
+    started = now()
+    _with_history(buffer, started, 5)
+    uplink = FakeUplink()
+    uplink.end_share_after = 2
+    share = ShareInfo("share_4", ("cam_front",), started, started + timedelta(seconds=5),
+                      preroll_seconds=5)
+    result = ShareSession(uplink, share, {"cam_front": buffer}, backoff=FAST,
+                          poll_s=0.02).run(threading.Event())
+    assert result.outcome is Outcome.SHARE_ENDED and result.uploaded == 2
+    assert result.not_sent == 3
+
+
+def test_sync_follows_shares_and_answers_requests(tmp_path: Path,
+                                                  samples: dict[str, Path]) -> None:
+    uplink = FakeUplink()
+    manager, runner = _manager(tmp_path, uplink)
+    buffer = runner.buffers["front"]
+    t0 = now().replace(microsecond=0) - timedelta(seconds=20)
+    fill(buffer, samples["h264"], t0)  # 8 s of video, 20 to 12 s ago
+    at = t0.__add__
+    live = ShareInfo("share_5", ("cam_front",), now(), now() + timedelta(seconds=0.3),
+                     preroll_seconds=30)
+    over = ShareInfo("share_old", ("cam_front",), at(timedelta(seconds=-90)),
+                     at(timedelta(seconds=-60)), 0)
+    uplink.state_answer = BridgeState(shares=(live, over), requests=(
+        ClipRequest("t_ok", "cam_front", TimeWindow(at(timedelta(seconds=2)),
+                                                    at(timedelta(seconds=5)))),
+        ClipRequest("t_old", "cam_front", TimeWindow(at(timedelta(seconds=-600)),
+                                                     at(timedelta(seconds=-590)))),
+        ClipRequest("t_future", "cam_front", TimeWindow(now(), now() + timedelta(minutes=5))),
+        ClipRequest("t_other", "cam_elsewhere", TimeWindow(at(timedelta(0)),
+                                                           at(timedelta(seconds=1)))),
+    ))
+    try:
+        manager.sync()
+        wait_for(lambda: not manager.active_shares(), 3, "the live share to end")
+        manager.sync()  # a second poll answers nothing twice
+    finally:
+        manager.close()
+    assert [r.share_id for r in manager.results] == ["share_5"]  # the ended one not followed
+    assert [name for _s, _c, name in uplink.uploads] == [s.name for s in buffer.segments()]
+    assert [clip["target"] for clip in uplink.clips] == ["t_ok"]
+    clip = uplink.clips[0]
+    assert clip["window"] == TimeWindow(at(timedelta(seconds=2)), at(timedelta(seconds=5)))
+    assert clip["duration"] == pytest.approx(3.0, abs=0.05) and clip["gaps"] == []
+    assert not list((tmp_path / "clips").iterdir())  # the clip does not stay on the box
+    reasons = dict(uplink.unavailable)
+    assert set(reasons) == {"t_old", "t_other"}
+    assert "keeps only the last 10 minutes" in reasons["t_old"]
+    assert "no camera with that id" in reasons["t_other"]
+    assert manager.answer(uplink.state_answer.requests[2]) is RequestAnswer.LATER
+
+
+def test_a_trigger_starts_a_share_through_the_uplink(tmp_path: Path) -> None:
+    uplink = FakeUplink()
+    uplink.share_length_s = 0.2
+    manager, runner = _manager(tmp_path, uplink)
+    _with_history(runner.buffers["front"], now(), 3)
+    try:
+        manager.trigger(None, None)  # as the LAN endpoint calls it
+        wait_for(lambda: bool(manager.results), 3, "the share to run and end")
+    finally:
+        manager.close()
+    # every paired camera (yard has no camera_id), the config's share length
+    assert uplink.started == [(["cam_front"], 15)]
+    assert len(uplink.uploads) == 3  # its 5 s pre-roll: what the buffer had
+
+
+def test_network_down_at_trigger_time_is_said_plainly(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    uplink = FakeUplink()
+    uplink.down.set()
+    manager, _runner = _manager(tmp_path, uplink)
+    assert manager.start_share_now(["front"], 5) is None
+    assert "could not be reached" in caplog.text and "Press the trigger again" in caplog.text
+    with pytest.raises(ConnectionError):
+        manager.sync()  # run() waits and tries again
+
+
+def test_without_an_uplink_a_trigger_only_logs(tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    manager, _runner = _manager(tmp_path, None)
+    assert manager.start_share_now(["front"], 5) is None
+    assert "not paired with a Porchlight server yet: nothing was uploaded" in caplog.text
+    assert manager.sync() is None
