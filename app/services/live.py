@@ -112,9 +112,16 @@ def is_active(share: LiveShare, now: datetime) -> bool:
 def end(owner: User, share_id: str, ip: str, by: str = "owner") -> LiveShare:
     share = owned(owner, share_id)
     if share.ended_at is None:
-        share.ended_at = clock.now()
-        share.ended_by = by
-        share.save()
+        for _ in range(5):  # a viewer noted at the same moment must not make "End" fail
+            share.ended_at = clock.now()
+            share.ended_by = by
+            try:
+                share.save()
+                break
+            except PutError:
+                share.refresh(consistent_read=True)
+        else:
+            raise ConflictError("The share could not be ended; tap End again.")
         audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "live.ended",
                      owner.user_id, {"share": share.share_id, "by": by})
     return share
