@@ -9,6 +9,7 @@ from flask import redirect, render_template, request, url_for
 
 from app.core import requests as rules
 from app.core import roles
+from app.core.cameras import TIER_WORDS
 from app.core.errors import AppError, ValidationError
 from app.footage import bp
 from app.models.cameras import Camera
@@ -28,7 +29,7 @@ def cases() -> Any:
                            offense_words=rules.OFFENSE_WORDS, done=request.args.get("done"))
 
 
-def _form_defaults(user: Any) -> dict[str, Any]:
+def _form_defaults() -> dict[str, Any]:
     args = request.values
     incident = args.get("incident_at", "")
     start = end = ""
@@ -57,7 +58,7 @@ def _chosen(ids: list[str], agency_id: str) -> list[Camera]:
 def new_case() -> Any:
     user = require_user()
     policy = footage.policy_for(user.agency_id)
-    form = _form_defaults(user)
+    form = _form_defaults()
     cameras = _chosen(form["camera_ids"], user.agency_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -72,7 +73,7 @@ def new_case() -> Any:
             return redirect(url_for("footage.case", request_id=created.request_id, done="sent"))
     return render_template("footage/new.html", form=form, cameras=cameras, errors=errors,
                            policy=policy, offense_words=rules.OFFENSE_WORDS,
-                           tier_words=_tier_words()), 422 if errors else 200
+                           tier_words=TIER_WORDS), 422 if errors else 200
 
 
 def _float(value: Any) -> Any:
@@ -80,12 +81,6 @@ def _float(value: Any) -> Any:
         return float(value)
     except (TypeError, ValueError):
         return value
-
-
-def _tier_words() -> dict[str, str]:
-    from app.core.cameras import TIER_WORDS
-
-    return TIER_WORDS
 
 
 @bp.route("/cases/<request_id>")

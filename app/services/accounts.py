@@ -199,8 +199,10 @@ def revoke_all_sessions(actor: User, target: User, ip: str) -> int:
 
 
 def issue_token(settings: Settings, kind: str, email: str, agency_id: str, ttl: int,
-               **fields: Any) -> str:
-    token = tokens.new_token()
+                token: str | None = None, **fields: Any) -> str:
+    """Store a single-use token's digest; a caller with its own format (a short pairing code,
+    a signed answer token) passes the token, otherwise a random one is made."""
+    token = token or tokens.new_token()
     moment = clock.now()
     OneTimeToken(
         token_id=tokens.digest(token), kind=kind, email=email, agency_id=agency_id,

@@ -22,7 +22,6 @@ from app.core import requests as request_rules
 from app.core import roles, tokens
 from app.core.errors import NotFoundError, UnauthorizedError, ValidationError
 from app.models.bridge import BridgeDevice
-from app.models.tokens import OneTimeToken
 from app.models.users import User
 from app.services import accounts, audit, clock, registry, throttle
 from app.services import requests as footage
@@ -50,11 +49,8 @@ def pairing_code(settings: Settings, owner: User, ip: str) -> str:
     if owner.role not in roles.PUBLIC_ROLES:
         raise UnauthorizedError("Only camera owners pair bridges.")
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    # Stored as its digest, like every token; single use through accounts.take_token.
-    OneTimeToken(token_id=tokens.digest(code), kind="bridge-pair", email="-",
-                 user_id=owner.user_id, agency_id=owner.agency_id, created_by=owner.user_id,
-                 created_at=clock.now(),
-                 expires_epoch=int(clock.now().timestamp()) + CODE_TTL).save()
+    accounts.issue_token(settings, "bridge-pair", "-", owner.agency_id, CODE_TTL, token=code,
+                         user_id=owner.user_id, created_by=owner.user_id)
     audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "bridge.code_shown",
                  owner.user_id, {})
     return f"{code[:4]}-{code[4:]}"

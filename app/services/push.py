@@ -15,10 +15,8 @@ from urllib.parse import urlparse
 
 from app.config import Settings
 from app.core import requests as rules
-from app.core import tokens
 from app.core.errors import ValidationError
 from app.models.requests import FootageRequest, PushSubscription, RequestTarget
-from app.models.tokens import OneTimeToken
 from app.models.users import User
 from app.services import audit, clock
 from app.services.audit import Actor
@@ -127,11 +125,12 @@ class Notice:
 
 def issue_answer_token(settings: Settings, target: RequestTarget, action: str,
                        expires_epoch: int) -> str:
+    from app.services import accounts
+
     token = rules.answer_token(settings.secret_key, target.target_id, action, expires_epoch)
-    OneTimeToken(token_id=tokens.digest(token), kind="answer", email="-",
-                 user_id=target.owner_id, agency_id=target.agency_id, created_at=clock.now(),
-                 expires_epoch=expires_epoch).save()
-    return token
+    return accounts.issue_token(settings, "answer", "-", target.agency_id,
+                                expires_epoch - int(clock.now().timestamp()), token=token,
+                                user_id=target.owner_id)
 
 
 def notice_for(settings: Settings, request: FootageRequest, target: RequestTarget,
