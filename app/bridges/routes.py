@@ -6,7 +6,8 @@ from flask import jsonify, redirect, render_template, request, url_for
 
 from app.bridges import bp
 from app.core import roles
-from app.services import bridges
+from app.core.errors import ValidationError
+from app.services import bridges, live_video
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, read_json
 
@@ -42,7 +43,8 @@ def api_pair() -> Any:
     data = read_json({"code": Field(str, max_length=20), "name": Field(str, required=False,
                                                                        max_length=60)})
     paired = bridges.pair(settings(), str(data["code"]), str(data.get("name", "")), client_ip())
-    return jsonify({"device_id": paired.device.device_id, "credential": paired.credential}), 201
+    return jsonify({"device_id": paired.device.device_id, "credential": paired.credential,
+                    "cameras": bridges.cameras_for(paired.device.owner_id)}), 201
 
 
 @bp.route("/api/bridge/state")
@@ -50,4 +52,68 @@ def api_pair() -> Any:
 def api_state() -> Any:
     """What the bridge should do now (Authorization: Bearer pbd_…)."""
     device = bridges.authenticate(request.headers.get("Authorization", ""))
-    return jsonify(bridges.state(device))
+    declared = request.args.getlist("camera")
+    if len(declared) > 50 or any(len(c) > 64 for c in declared):
+        raise ValidationError("Name at most 50 cameras.", {"camera": "too many"})
+    return jsonify(bridges.state(device, declared if "camera" in request.args else None))
+
+
+def _device() -> Any:
+    return bridges.authenticate(request.headers.get("Authorization", ""))
+
+
+PIECE_FIELDS = {"camera_id": Field(str, max_length=64), "name": Field(str, max_length=40),
+                "start": Field(str, max_length=40), "end": Field(str, max_length=40),
+                "duration_s": Field(float), "size": Field(int),
+                "sha256": Field(str, max_length=64),
+                "codecs": Field(str, required=False, max_length=60),
+                "run": Field(str, required=False, max_length=64),
+                "media_start_s": Field(float, required=False)}
+
+
+@bp.route("/api/bridge/shares/<share_id>/segments", methods=["POST"])
+@allow(PUBLIC, csrf_exempt=True)
+def api_segment(share_id: str) -> Any:
+    """A closed segment of a shared camera: a PUT URL for it, or `stored` when held already."""
+    device = _device()
+    answer = live_video.announce_bridge_piece(settings(), device, share_id,
+                                              read_json(PIECE_FIELDS))
+    return jsonify(answer), 200 if answer["stored"] else 201
+
+
+@bp.route("/api/bridge/shares/<share_id>/segments/<camera_id>/<name>/done", methods=["POST"])
+@allow(PUBLIC, csrf_exempt=True)
+def api_segment_done(share_id: str, camera_id: str, name: str) -> Any:
+    device = _device()
+    read_json({})
+    return jsonify(live_video.finish_bridge_piece(settings(), device, share_id, camera_id,
+                                                  name))
+
+
+@bp.route("/api/bridge/targets/<target_id>/clip", methods=["POST"])
+@allow(PUBLIC, csrf_exempt=True)
+def api_clip(target_id: str) -> Any:
+    """An approved request answered from the bridge's buffer: a PUT URL for the clip."""
+    device = _device()
+    data = read_json({"size": Field(int), "sha256": Field(str, max_length=64),
+                      "starts_at": Field(str, max_length=40), "ends_at": Field(str, max_length=40),
+                      "gaps": Field(list, required=False)})
+    answer = live_video.start_bridge_clip(settings(), device, target_id, data)
+    return jsonify(answer), 200 if answer["stored"] else 201
+
+
+@bp.route("/api/bridge/targets/<target_id>/clip/done", methods=["POST"])
+@allow(PUBLIC, csrf_exempt=True)
+def api_clip_done(target_id: str) -> Any:
+    device = _device()
+    read_json({})
+    return jsonify(live_video.finish_bridge_clip(settings(), device, target_id))
+
+
+@bp.route("/api/bridge/targets/<target_id>/unavailable", methods=["POST"])
+@allow(PUBLIC, csrf_exempt=True)
+def api_unavailable(target_id: str) -> Any:
+    """The bridge's buffer cannot serve the request: "no footage", with its reason."""
+    device = _device()
+    data = read_json({"reason": Field(str, max_length=300)})
+    return jsonify(live_video.bridge_no_clip(device, target_id, str(data["reason"])))

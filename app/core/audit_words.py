@@ -68,6 +68,8 @@ ACTION_WORDS = {
     "live.ended": "Live share ended",
     "live.viewed": "Police opened your live share",
     "live.refused": "Police were refused a live view (outside your rules)",
+    "live.session": "Police watched your live share (from, to)",
+    "live.phone_started": "Your phone's camera joined the live share",
     "bridge.code_shown": "Bridge pairing code shown",
     "bridge.paired": "Bridge paired",
     "bridge.revoked": "Bridge removed",

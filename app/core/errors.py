@@ -82,3 +82,11 @@ class TooManyRequestsError(AppError):
     def __init__(self, detail: str = "", retry_after: int = 60) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class GoneError(AppError):
+    """Something that existed is over for good (an ended live share)."""
+
+    status = 410
+    title = "This has ended"
+    slug = "gone"

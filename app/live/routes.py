@@ -7,7 +7,7 @@ from flask import jsonify, redirect, render_template, request, url_for
 from app.core import roles
 from app.core.errors import ValidationError
 from app.live import bp
-from app.services import bridges, clock, live, registry
+from app.services import bridges, clock, live, live_video, registry
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, read_json
 
@@ -18,6 +18,7 @@ POLICE = (roles.DETECTIVE, roles.SUPERVISOR)
 def share_json(share: Any) -> dict[str, Any]:
     return {"share_id": share.share_id, "cameras": list(share.camera_ids),
             "started_at": share.started_at.isoformat(), "ends_at": share.ends_at.isoformat(),
+            "preroll_seconds": int(share.preroll_seconds), "phone": bool(share.phone),
             "active": live.is_active(share, clock.now())}
 
 
@@ -35,12 +36,13 @@ def share_now() -> Any:
             minutes = 0
         try:
             share = live.start(settings(), owner, request.form.getlist("camera_ids"), minutes,
-                               "app", client_ip())
+                               "app", client_ip(), phone=request.form.get("phone") == "1")
             return redirect(url_for("live.share_now", share=share.share_id))
         except ValidationError as exc:
             errors = exc.errors or {"camera_ids": exc.detail}
     current = [s for s in live.shares_of(owner) if live.is_active(s, clock.now())]
     return render_template("live/share.html", cameras=cameras, errors=errors, active=current,
+                           served=bridges.served_by(owner),
                            limit=min((int(c.max_live_minutes or 30) for c in cameras),
                                      default=30)), 422 if errors else 200
 
@@ -55,10 +57,28 @@ def end_share(share_id: str) -> Any:
 @bp.route("/api/shares", methods=["POST"])
 @allow(*OWNERS)
 def api_start() -> Any:
-    data = read_json({"camera_ids": Field(list), "minutes": Field(int)})
+    data = read_json({"camera_ids": Field(list), "minutes": Field(int),
+                      "phone": Field(bool, required=False)})
     share = live.start(settings(), require_user(), data["camera_ids"], data["minutes"], "app",
-                       client_ip())
+                       client_ip(), phone=bool(data.get("phone")))
     return jsonify(share_json(share)), 201
+
+
+@bp.route("/api/shares/<share_id>/phone", methods=["POST"])
+@allow(*OWNERS)
+def api_phone_piece(share_id: str) -> Any:
+    """The owner's phone recorded a piece of its camera: a PUT URL for it."""
+    data = read_json({"mime": Field(str, max_length=80), "duration_s": Field(float),
+                      "size": Field(int)})
+    return jsonify(live_video.announce_phone_piece(settings(), require_user(), share_id, data,
+                                                   client_ip())), 201
+
+
+@bp.route("/api/shares/<share_id>/phone/<name>/done", methods=["POST"])
+@allow(*OWNERS)
+def api_phone_piece_done(share_id: str, name: str) -> Any:
+    read_json({})
+    return jsonify(live_video.finish_phone_piece(settings(), require_user(), share_id, name))
 
 
 @bp.route("/api/shares/<share_id>", methods=["GET", "DELETE"])
@@ -85,6 +105,25 @@ def api_bridge_share() -> Any:
 @allow(*POLICE)
 def police_list() -> Any:
     return render_template("live/list.html", shares=live.active_for_agency(require_user()))
+
+
+@bp.route("/live/<share_id>")
+@allow(*POLICE)
+def watch(share_id: str) -> Any:
+    """The live player; what may be watched is decided by the API it calls."""
+    shares = {s.share_id: s for s in live.active_for_agency(require_user())}
+    return render_template("live/watch.html", share=shares.get(share_id), share_id=share_id)
+
+
+@bp.route("/api/live/<share_id>/pieces")
+@allow(*POLICE)
+def api_pieces(share_id: str) -> Any:
+    """Ready pieces of one camera after `after` (or the newest, or from the pre-roll's
+    start), each with a URL that lapses within seconds; refused once the share ends."""
+    camera = request.args.get("camera", "")[:64]
+    after = request.args.get("after", "")[:40]
+    return jsonify(live_video.pieces_for(settings(), require_user(), share_id, camera, after,
+                                         request.args.get("from") == "start"))
 
 
 @bp.route("/api/live")

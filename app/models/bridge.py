@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from app.models.base import BaseModel
@@ -34,5 +34,8 @@ class BridgeDevice(BaseModel):
     created_at = UTCDateTimeAttribute()
     last_seen_at = UTCDateTimeAttribute(null=True)
     revoked_at = UTCDateTimeAttribute(null=True)
+    # The Porchlight cameras this bridge says it serves (from its config, on every state call):
+    # only their approved requests are offered to it, and the owner's app names the bridge.
+    camera_ids: ListAttribute[str] = ListAttribute(null=True)
 
     owner_index = OwnerDeviceIndex()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -43,15 +44,47 @@ class LiveShare(BaseModel):
     owner_label = UnicodeAttribute()  # what police see: the cameras' street or nickname
     agency_id = UnicodeAttribute()
     camera_ids: ListAttribute[str] = ListAttribute()
-    source = UnicodeAttribute()  # app, bridge, phone
+    source = UnicodeAttribute()  # where it was started: app, bridge
+    phone = BooleanAttribute(null=True)  # the owner's phone sends its own camera too
     preroll_seconds = NumberAttribute(default=120)
     started_at = UTCDateTimeAttribute()
     ends_at = UTCDateTimeAttribute()
     ended_at = UTCDateTimeAttribute(null=True)
     ended_by = UnicodeAttribute(null=True)
+    video_deleted_at = UTCDateTimeAttribute(null=True)  # its pieces are gone from storage
     # Who is watching: JSON {user id: {"name", "role", "first", "last"}}; the owner reads it.
     viewers = UnicodeAttribute(default="{}")
     version = VersionAttribute()
 
     agency_index = AgencyShareIndex()
     owner_index = OwnerShareIndex()
+
+
+PHONE = "phone"  # the stream name of the owner's phone camera in a share
+
+
+class LiveSegment(BaseModel):
+    """One piece of a share's live video (a whole fMP4 or WebM file), stored under
+    `live/<share_id>/<camera_id>/<name>` in the uploads bucket. `ready` once the sender said
+    it finished and S3 holds exactly the announced bytes; only ready pieces are played.
+    DynamoDB's TTL removes the item a day after the share's end (the bucket's lifecycle rule
+    and the retention worker remove the video)."""
+
+    base_name = "live-segments"
+    ttl_attribute = "expires_epoch"
+
+    class Meta:
+        table_name = "live-segments"
+
+    stream = UnicodeAttribute(hash_key=True)  # <share_id>/<camera_id or "phone">
+    name = UnicodeAttribute(range_key=True)  # sortable by time: 20260314T120305.123Z.mp4
+    key = UnicodeAttribute()
+    mime = UnicodeAttribute()
+    start = UTCDateTimeAttribute()
+    end = UTCDateTimeAttribute()
+    size = NumberAttribute()
+    sha256 = UnicodeAttribute(null=True)
+    run = UnicodeAttribute(null=True)
+    ready = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+    expires_epoch = NumberAttribute()

@@ -110,15 +110,34 @@ def revoke(owner: User, device_id: str, ip: str) -> None:
                      owner.user_id, {"device": device_id, "name": device.name})
 
 
-def state(device: BridgeDevice) -> dict[str, Any]:
-    """What the bridge should do now: the owner's cameras, and approved requests to answer."""
-    device.update(actions=[BridgeDevice.last_seen_at.set(clock.now())])
+POLL_SECONDS = 5  # how soon a share started in the app reaches the bridge
+
+
+def cameras_for(owner_id: str) -> list[dict[str, Any]]:
+    return [{"camera_id": c.camera_id, "nickname": c.nickname, "tier": c.tier,
+             "paused": bool(c.paused)} for c in registry.cameras_of(owner_id)]
+
+
+def state(device: BridgeDevice, declared: list[str] | None = None) -> dict[str, Any]:
+    """What the bridge should do now: the owner's cameras, running shares, and the approved
+    requests for the cameras it serves.
+
+    `declared` are the Porchlight camera ids in the bridge's config: only their requests are
+    offered (another bridge of the same owner may serve the others), and the owner's app shows
+    which bridge serves which camera. Ids that are not the owner's are ignored."""
     owner = accounts.get_user(device.owner_id)
-    cameras = [{"camera_id": c.camera_id, "nickname": c.nickname, "paused": bool(c.paused)}
-               for c in registry.cameras_of(device.owner_id)]
+    cameras = cameras_for(device.owner_id)
+    owned = {c["camera_id"] for c in cameras}
+    serves = sorted({c for c in (declared or []) if c in owned})
+    actions: list[Any] = [BridgeDevice.last_seen_at.set(clock.now())]
+    if declared is not None and serves != sorted(device.camera_ids or []):
+        actions.append(BridgeDevice.camera_ids.set(serves))
+    device.update(actions=actions)
     waiting = []
     for target in footage.targets_for_owner(owner):
         if target.status != request_rules.APPROVED:
+            continue
+        if declared is not None and target.camera_id not in serves:
             continue
         asked = footage.request_of(target)
         waiting.append({"target_id": target.target_id, "camera_id": target.camera_id,
@@ -128,10 +147,21 @@ def state(device: BridgeDevice) -> dict[str, Any]:
 
     now = clock.now()
     shares = [{"share_id": s.share_id, "camera_ids": list(s.camera_ids),
-               "ends_at": s.ends_at.isoformat(), "preroll_seconds": int(s.preroll_seconds)}
+               "started_at": s.started_at.isoformat(), "ends_at": s.ends_at.isoformat(),
+               "preroll_seconds": int(s.preroll_seconds)}
               for s in live.shares_of(owner) if live.is_active(s, now)]
     return {"device_id": device.device_id, "cameras": cameras, "requests": waiting,
-            "shares": shares}
+            "shares": shares, "poll_seconds": POLL_SECONDS}
+
+
+def served_by(owner: User) -> dict[str, str]:
+    """camera id → the name of the paired bridge that serves it (for the owner's pages)."""
+    out: dict[str, str] = {}
+    for device in devices_of(owner):
+        if device.revoked_at is None:
+            for camera_id in device.camera_ids or []:
+                out.setdefault(camera_id, device.name)
+    return out
 
 
 def owner_of(device: BridgeDevice) -> User:

@@ -6,9 +6,10 @@ among its cameras) or when the owner taps End. Police open it through `open_view
 rules is refused and logged, and an ended share refuses the next call at once. Each opening is
 an audit event for the owner, and the owner sees who is watching.
 
-The video itself (the bridge's or the phone's segments, played through Media Source
-Extensions) joins this with the live-video work; until then a view answers which cameras may
-be watched and until when.
+The video itself (the bridge's or the phone's pieces, played through Media Source Extensions)
+is `app.services.live_video`. When a share ends (the owner's tap, or its end time, noticed by
+the retention worker), each police viewer's session (who, which cameras, first and last seen)
+becomes one audit event the owner reads.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from app.services.audit import Actor
 PREROLL_SECONDS = 120
 MAX_CAMERAS = 8
 POLICE = (roles.DETECTIVE, roles.SUPERVISOR)
+WATCHING = timedelta(seconds=25)  # a player asks every second and is noted every 10 s
 
 
 def rules_of(camera: Camera) -> sharing.Rules:
@@ -67,7 +69,7 @@ def _shareable(owner_id: str, camera_ids: Any) -> list[Camera]:
 
 
 def start(settings: Settings, owner: User, camera_ids: Any, minutes: Any, source: str,
-          ip: str) -> LiveShare:
+          ip: str, phone: bool = False) -> LiveShare:
     """Open the chosen cameras to the owner's agency; tell on-duty police by push."""
     if owner.role not in roles.PUBLIC_ROLES:
         raise ForbiddenError("Only camera owners share their cameras.")
@@ -81,11 +83,12 @@ def start(settings: Settings, owner: User, camera_ids: Any, minutes: Any, source
         share_id=uuid.uuid4().hex, owner_id=owner.user_id, agency_id=owner.agency_id,
         owner_label=" & ".join(c.street or c.nickname for c in cameras)[:120],
         camera_ids=[c.camera_id for c in cameras], source=source,
-        preroll_seconds=PREROLL_SECONDS, started_at=now, ends_at=now + timedelta(minutes=minutes))
+        preroll_seconds=PREROLL_SECONDS, started_at=now, ends_at=now + timedelta(minutes=minutes),
+        phone=phone or None)
     share.save()
     audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "live.started",
                  owner.user_id, {"share": share.share_id, "cameras": share.camera_ids,
-                                 "minutes": minutes, "source": source})
+                                 "minutes": minutes, "source": source, "phone": phone})
     aws_client(settings, "sqs").send_message(
         QueueUrl=settings.push_queue_url, MessageBody=json.dumps({"share_id": share.share_id}))
     return share
@@ -124,7 +127,40 @@ def end(owner: User, share_id: str, ip: str, by: str = "owner") -> LiveShare:
             raise ConflictError("The share could not be ended; tap End again.")
         audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "live.ended",
                      owner.user_id, {"share": share.share_id, "by": by})
+        record_sessions(share)
     return share
+
+
+def record_sessions(share: LiveShare) -> None:
+    """One audit event per police viewer of an ended share: who, which cameras, from, to."""
+    for user_id, seen in sorted(viewers_of(share).items()):
+        audit.record(share.agency_id, Actor(user_id, seen.get("role", ""), ""),
+                     "live.session", share.owner_id,
+                     {"share": share.share_id, "viewer": seen.get("name", ""),
+                      "cameras": list(share.camera_ids) + (["phone"] if share.phone else []),
+                      "from": seen.get("first"), "to": seen.get("last")})
+
+
+def close_expired(now: datetime | None = None) -> int:
+    """Mark shares past their end time as ended (by "time") and record their sessions.
+
+    Run by the retention worker. A Scan: shares are few (one per alert), and only those not yet
+    marked are returned; at a few thousand shares a day an index on the open ones pays off."""
+    now = now or clock.now()
+    closed = 0
+    for share in LiveShare.scan(LiveShare.ended_at.does_not_exist(), consistent_read=True):
+        if share.ends_at > now:
+            continue
+        share.ended_at, share.ended_by = share.ends_at, "time"
+        try:
+            share.save()
+        except PutError:
+            continue  # the owner ended it at this moment: their end() records it
+        audit.record(share.agency_id, audit.SYSTEM, "live.ended", share.owner_id,
+                     {"share": share.share_id, "by": "time"})
+        record_sessions(share)
+        closed += 1
+    return closed
 
 
 def shares_of(owner: User) -> list[LiveShare]:
@@ -168,7 +204,7 @@ def open_view(officer: User, share_id: str, ip: str) -> dict[str, Any]:
                         "until": decision.until.isoformat() if decision.until else None})
     if not any(c["allowed"] for c in cameras):
         raise ForbiddenError("The owner's rules do not allow watching these cameras now.")
-    _note_viewer(share, officer, now)
+    note_viewer(share, officer, now)
     audit.record(officer.agency_id, actor, "live.viewed", share.owner_id,
                  {"share": share.share_id, "cameras": [c["camera_id"] for c in cameras
                                                        if c["allowed"]]})
@@ -176,7 +212,12 @@ def open_view(officer: User, share_id: str, ip: str) -> dict[str, Any]:
             "ends_at": share.ends_at.isoformat(), "cameras": cameras}
 
 
-def _note_viewer(share: LiveShare, officer: User, now: datetime) -> None:
+def viewers_of(share: LiveShare) -> dict[str, dict[str, str]]:
+    viewers: dict[str, dict[str, str]] = json.loads(share.viewers or "{}")
+    return viewers
+
+
+def note_viewer(share: LiveShare, officer: User, now: datetime) -> None:
     for _ in range(4):
         viewers = json.loads(share.viewers or "{}")
         seen = viewers.get(officer.user_id, {"first": now.isoformat()})
@@ -193,9 +234,12 @@ def _note_viewer(share: LiveShare, officer: User, now: datetime) -> None:
 def owner_status(owner: User, share_id: str) -> dict[str, Any]:
     share = owned(owner, share_id)
     now = clock.now()
-    viewers = json.loads(share.viewers or "{}")
+    viewers = viewers_of(share)
     return {"share_id": share.share_id, "active": is_active(share, now),
+            "phone": bool(share.phone),
             "ends_at": share.ends_at.isoformat(),
             "ended_at": share.ended_at.isoformat() if share.ended_at else None,
             "viewers": [{"name": v["name"], "role": v["role"], "since": v["first"],
-                         "last_seen": v["last"]} for v in viewers.values()]}
+                         "last_seen": v["last"],
+                         "watching": now - datetime.fromisoformat(v["last"]) <= WATCHING}
+                        for v in viewers.values()]}

@@ -211,7 +211,9 @@ def board(officer: User, request_id: str) -> dict[str, Any]:
             "camera": rules.police_label(target.nickname, target.visibility, target.status),
             "tier": target.tier, "status": target.status,
             "status_words": rules.STATUS_WORDS.get(target.status, target.status),
-            "reason": target.reason if target.status == rules.FAILED else "",
+            # why a video failed, or why the owner's bridge had none (an owner's own decline
+            # reason stays with the owner)
+            "reason": target.reason if target.status in (rules.FAILED, rules.NO_FOOTAGE) else "",
             "updated_at": target.updated_at.isoformat(),
             "clip": None if evidence is None else {
                 "seconds": float(evidence.clip_seconds), "method": evidence.method,

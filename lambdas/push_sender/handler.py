@@ -134,7 +134,7 @@ def notify_police(config: Settings, share_id: str) -> None:
     if share.ended_at is not None or share.ends_at <= clock.now() or not config.vapid_private_key:
         return
     payload = push.payload_text({
-        "kind": "live_share", "title": "Live share", "url": "/live",
+        "kind": "live_share", "title": "Live share", "url": f"/live/{share_id}",
         "tag": f"live-{share_id}",
         "body": f"Live share from {share.owner_label}, until {share.ends_at:%H:%M} UTC.",
         "actions": []})

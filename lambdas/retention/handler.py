@@ -7,7 +7,9 @@ Runs on an EventBridge schedule (devstack's loop calls it every few seconds). Ea
 - evidence past its deletion date and not under legal hold: the S3 objects (original, clip,
   poster, contact sheet, manifest, package) and the evidence item are deleted, the camera's row
   says "deleted", and an audit event tells the owner;
-- an upload that failed and was never replaced: its original is deleted after the same delay.
+- an upload that failed and was never replaced: its original is deleted after the same delay;
+- a live share past its end time is marked ended (each police viewer's session becomes an
+  audit event for the owner), and an hour after a share ends its video pieces are deleted.
 Every step is safe to repeat: a pass that dies half-way is finished by the next one.
 The scans are fine for a program's thousands of requests; a GSI on state would replace them.
 """
@@ -26,7 +28,7 @@ from app.config import Settings
 from app.core import requests as rules
 from app.core.errors import ConflictError
 from app.models.requests import Evidence, FootageRequest, RequestTarget
-from app.services import audit, clock
+from app.services import audit, clock, live, live_video
 from app.services import requests as footage
 from lambdas.common import settings
 
@@ -40,6 +42,8 @@ class Pass:
     reminded: int = 0
     deleted_clips: int = 0
     deleted_failed_uploads: int = 0
+    closed_shares: int = 0
+    deleted_live_pieces: int = 0
 
 
 def expire_and_remind(config: Settings, done: Pass) -> None:
@@ -113,6 +117,8 @@ def run_once() -> Pass:
     expire_and_remind(config, done)
     delete_due_evidence(config, done)
     delete_failed_uploads(config, done)
+    done.closed_shares += live.close_expired()
+    done.deleted_live_pieces += live_video.delete_ended_video(config)
     return done
 
 

@@ -19,6 +19,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # A synthetic camera (a test pattern) for getUserMedia, granted without a prompt: the
+    # owner's "send this phone's camera" runs on it.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},

@@ -21,7 +21,7 @@ IGNORED_CFN_LINT = [
 ACCEPTED = {
     # Object-level S3 actions under one key prefix: object keys are made at run time.
     r"AwsSolutions-IAM5\[Resource::<Buckets(Uploads|Clips)[0-9A-F]{8}\.Arn>/"
-    r"(originals|camera-photos|evidence)/\*\]",
+    r"(originals|camera-photos|evidence|live)/\*\]",
     # Python 3.12 Lambdas: the wheels and the clip image are cp312 (see workers.py).
     r"AwsSolutions-L1",
     # The access-log bucket does not log into itself.

@@ -290,7 +290,7 @@ def test_wildcards_only_for_object_prefixes(synth: Synthesized) -> None:
     """A * inside a resource is allowed only as <bucket>/<prefix>/* (object keys are made at
     run time); nothing else: no table/index/*, no whole bucket, no other account."""
     allowed = re.compile(r"<Buckets(Uploads|Clips)[0-9A-F]{8}\.Arn>/"
-                         r"(originals|camera-photos|evidence)/\*")
+                         r"(originals|camera-photos|evidence|live)/\*")
     for role, st in identity_statements(synth.resources):
         for resource in st.resources:
             if "*" in resource:
@@ -348,6 +348,7 @@ def _classify(synth: Synthesized, resource: str) -> str:
         return "" if queues[match.group(1)].endswith("-dlq") else f"queue {queues[match.group(1)]}"
     objects = {f"<{_bucket(synth, 'uploads')}.Arn>/originals/*": "uploads originals/*",
                f"<{_bucket(synth, 'uploads')}.Arn>/camera-photos/*": "uploads camera-photos/*",
+               f"<{_bucket(synth, 'uploads')}.Arn>/live/*": "uploads live/*",
                f"<{_bucket(synth, 'clips')}.Arn>/evidence/*": "clips evidence/*"}
     secret = next(iter(synth.of_type("AWS::SecretsManager::Secret")))
     web_logs = find_one(synth.resources, "AWS::Logs::LogGroup",
@@ -395,6 +396,8 @@ def test_web_role_can_use_every_app_table_and_index(synth: Synthesized) -> None:
     assert "s3:GetObject" not in reach["uploads originals/*"], \
         "the web app does not read originals; only the clip worker does"
     assert reach["clips evidence/*"] == {"s3:GetObject"}, "the web app only reads evidence"
+    assert reach["uploads live/*"] == {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, \
+        "live pieces: signed PUTs for senders, HEAD/GET for the size check and police, delete"
     assert reach["the app secret"] == {"secretsmanager:GetSecretValue"}
     assert reach["its function"] == {"lambda:InvokeFunction"}
 
@@ -416,7 +419,8 @@ WORKER_TABLES = {
                     "agencies": "read", "idempotency": "write", "audit-events": "append",
                     "audit-heads": "append"},
     "retention": {"requests": "write", "request-targets": "write", "evidence": "write",
-                  "agencies": "read", "audit-events": "append", "audit-heads": "append"},
+                  "agencies": "read", "live-shares": "write", "live-segments": "write",
+                  "audit-events": "append", "audit-heads": "append"},
 }
 
 
@@ -466,6 +470,7 @@ def test_workers_reach_only_their_object_prefixes(prod: Synthesized) -> None:
         "clip-cutter": {"uploads/originals/*": {"s3:GetObject"},
                         "clips/evidence/*": {"s3:PutObject", "s3:AbortMultipartUpload"}},
         "retention": {"uploads/originals/*": {"s3:DeleteObject"},
+                      "uploads/live/*": {"s3:DeleteObject"},
                       "clips/evidence/*": {"s3:DeleteObject"}},
     }
     for worker, objects in expected.items():

@@ -111,7 +111,16 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/api/shares/<share_id>"): OWNERS,
     ("DELETE", "/api/shares/<share_id>"): OWNERS,
     ("POST", "/api/bridge/shares"): PUBLIC,  # the bridge's device credential opens it
+    ("POST", "/api/shares/<share_id>/phone"): OWNERS,
+    ("POST", "/api/shares/<share_id>/phone/<name>/done"): OWNERS,
+    ("POST", "/api/bridge/shares/<share_id>/segments"): PUBLIC,  # device credential
+    ("POST", "/api/bridge/shares/<share_id>/segments/<camera_id>/<name>/done"): PUBLIC,
+    ("POST", "/api/bridge/targets/<target_id>/clip"): PUBLIC,  # device credential
+    ("POST", "/api/bridge/targets/<target_id>/clip/done"): PUBLIC,
+    ("POST", "/api/bridge/targets/<target_id>/unavailable"): PUBLIC,
     ("GET", "/live"): SEARCHERS,
+    ("GET", "/live/<share_id>"): SEARCHERS,
+    ("GET", "/api/live/<share_id>/pieces"): SEARCHERS,
     ("GET", "/api/live"): SEARCHERS,
     ("POST", "/api/live/<share_id>/view"): SEARCHERS,
     ("GET", "/bridges"): OWNERS,
@@ -150,6 +159,7 @@ SAMPLE = {"<token>": "no-such-token", "<public_id>": "0000000000000000",
           "<camera_id>": "0" * 32, "<feed>": "calls", "<request_id>": "0" * 32,
           "<target_id>": "0" * 32, "<kind>": "clip", "<subscription_id>": "0" * 64,
           "<device_id>": "0" * 32, "<share_id>": "0" * 32,
+          "<name>": "20260101T000000.000Z.mp4",
           "<package>/<path:filename>": "leaflet/leaflet.css",
           "<path:filename>": "css/app.css"}
 

@@ -1,22 +1,166 @@
-// The owner's live share: who is watching, refreshed every few seconds; ends the view when the
-// share is over.
+// The owner's live share: who is watching (refreshed every few seconds), and the phone's own
+// camera as a live source.
+//
+// Phone camera: getUserMedia, then a MediaRecorder restarted every PIECE_MS so that each piece
+// is a whole, playable file (WebM, or MP4 where WebM is not recorded, as on iPhones). Each piece
+// is announced to the app, put straight into storage through the presigned URL it answers
+// with, then confirmed. Sending is one piece at a time, oldest first; if the network falls
+// behind, the oldest waiting pieces are dropped (this is live video; a recording is asked for
+// through a footage request). When the app refuses (the share ended), the camera is released.
+
+const PIECE_MS = 2000;
+const MAX_WAITING = 5;
+const TYPES = ['video/webm;codecs=vp8', 'video/webm;codecs=vp9', 'video/webm', 'video/mp4;codecs=avc1', 'video/mp4'];
+
+function csrfToken() {
+  const input = document.querySelector('input[name="csrf_token"]');
+  return input ? input.value : '';
+}
+
+class Ended extends Error {}
+
+async function api(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => ({}));
+  if ([404, 410].includes(response.status)) throw new Ended(data.detail || 'the share has ended');
+  if (!response.ok) throw new Error(data.detail || response.statusText);
+  return data;
+}
+
+function watchingWords(viewers) {
+  const now = viewers.filter((v) => v.watching);
+  const before = viewers.filter((v) => !v.watching);
+  const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const parts = [];
+  if (now.length) parts.push(`Watching now: ${now.map((v) => `${v.name} (${v.role}), since ${time(v.since)}`).join('; ')}.`);
+  if (before.length) parts.push(`Watched earlier: ${before.map((v) => `${v.name} (${v.role}), until ${time(v.last_seen)}`).join('; ')}.`);
+  return parts.join(' ') || 'Nobody is watching yet.';
+}
 
 async function refresh(element) {
   try {
-    const response = await fetch(`/api/shares/${element.dataset.share}`, { headers: { Accept: 'application/json' } });
-    const data = await response.json();
-    if (!response.ok) throw new Error(data.detail || response.statusText);
+    const data = await api('GET', `/api/shares/${element.dataset.share}`);
     if (!data.active) {
       element.textContent = 'The share has ended. Police can no longer watch.';
       return;
     }
-    element.textContent = data.viewers.length
-      ? `Watching: ${data.viewers.map((v) => `${v.name} (${v.role}), since ${new Date(v.since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`).join('; ')}.`
-      : 'Nobody is watching yet.';
+    element.textContent = watchingWords(data.viewers);
   } catch (err) {
     element.textContent = `Could not check who is watching: ${err.message}. Trying again.`;
   }
   window.setTimeout(() => refresh(element), 4000);
 }
 
+class PhoneCamera {
+  constructor(root) {
+    this.root = root;
+    this.shareId = root.dataset.share;
+    this.button = root.querySelector('.js-phone-toggle');
+    this.preview = root.querySelector('.js-phone-preview');
+    this.status = root.querySelector('.js-phone-status');
+    this.waiting = [];
+    this.sent = 0;
+    this.stream = null;
+    this.recorder = null;
+    this.button.addEventListener('click', () => (this.stream ? this.stop('You stopped the phone camera.') : this.start()));
+    if (root.dataset.autostart === '1') this.start();
+  }
+
+  say(text) {
+    this.status.textContent = text;
+  }
+
+  async start() {
+    if (!navigator.mediaDevices || !window.MediaRecorder) {
+      this.say('This browser cannot send its camera. Use the bridge or another phone.');
+      return;
+    }
+    this.type = TYPES.find((t) => MediaRecorder.isTypeSupported(t));
+    if (!this.type) {
+      this.say('This browser cannot record video to send.');
+      return;
+    }
+    try {
+      this.stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: 'environment', width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false,
+      });
+    } catch (err) {
+      this.say(`The camera could not be opened (${err.name === 'NotAllowedError' ? 'permission refused' : err.message}). Allow the camera for this site and tap again.`);
+      return;
+    }
+    this.preview.srcObject = this.stream;
+    this.preview.hidden = false;
+    this.button.textContent = "Stop sending this phone's camera";
+    this.root.dataset.state = 'sending';
+    this.say("Sending this phone's camera to the police. Keep this page open.");
+    this.record();
+    this.send();
+  }
+
+  record() {
+    if (!this.stream) return;
+    const recorder = new MediaRecorder(this.stream, { mimeType: this.type, videoBitsPerSecond: 1_500_000 });
+    const started = performance.now();
+    recorder.addEventListener('dataavailable', (event) => {
+      if (!event.data || !event.data.size) return;
+      const duration = Math.max(0.1, Math.min(10, (performance.now() - started) / 1000));
+      this.waiting.push({ blob: event.data, duration });
+      while (this.waiting.length > MAX_WAITING) this.waiting.shift();
+    });
+    recorder.start();
+    const previous = this.recorder;
+    this.recorder = recorder;
+    if (previous && previous.state !== 'inactive') previous.stop();
+    this.timer = window.setTimeout(() => this.record(), PIECE_MS);
+  }
+
+  async send() {
+    while (this.stream || this.waiting.length) {
+      const piece = this.waiting.shift();
+      if (!piece) {
+        await new Promise((resolve) => window.setTimeout(resolve, 200));
+        continue;
+      }
+      try {
+        const place = await api('POST', `/api/shares/${this.shareId}/phone`, {
+          mime: piece.blob.type || this.type, duration_s: piece.duration, size: piece.blob.size,
+        });
+        if (!place.stored) {
+          const put = await fetch(place.url, { method: 'PUT', headers: place.headers, body: piece.blob });
+          if (!put.ok) throw new Error(`storage answered ${put.status}`);
+          await api('POST', `/api/shares/${this.shareId}/phone/${place.name}/done`, {});
+        }
+        this.sent += 1;
+        this.root.dataset.sent = String(this.sent);
+      } catch (err) {
+        if (err instanceof Ended) {
+          this.stop(`The share has ended: ${err.message} The camera is off.`);
+          return;
+        }
+        this.say(`A piece of video could not be sent (${err.message}); still trying.`);
+      }
+    }
+  }
+
+  stop(why) {
+    window.clearTimeout(this.timer);
+    if (this.recorder && this.recorder.state !== 'inactive') this.recorder.stop();
+    if (this.stream) for (const track of this.stream.getTracks()) track.stop();
+    this.stream = null;
+    this.recorder = null;
+    this.waiting = [];
+    this.preview.srcObject = null;
+    this.preview.hidden = true;
+    this.button.textContent = "Send this phone's camera";
+    this.root.dataset.state = 'stopped';
+    this.say(why);
+  }
+}
+
 for (const element of document.querySelectorAll('.js-viewers')) refresh(element);
+for (const root of document.querySelectorAll('.js-phone-camera')) new PhoneCamera(root);

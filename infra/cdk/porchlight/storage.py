@@ -21,6 +21,8 @@ from infra.cdk.stages import Stage
 ORIGINALS = "originals/"  # owners' uploaded videos: originals/<request>/<target>/original.<ext>
 CAMERA_PHOTOS = "camera-photos/"  # owners' photos of their cameras
 EVIDENCE = "evidence/"  # clips, posters, contact sheets, manifests, packages
+LIVE = "live/"  # live-share video pieces: live/<share>/<camera or phone>/<name>; not evidence
+LIVE_DAYS = 1  # the retention worker deletes them an hour after the share; this is the backstop
 # The longest retention an agency's policy may set (the policy form's upper bound).
 MAX_RETENTION_DAYS = int(POLICY_LIMITS["retention_days"][2])
 
@@ -72,7 +74,7 @@ class Buckets(Construct):
                         allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.POST,
                                          s3.HttpMethods.GET],
                         allowed_headers=["*"], exposed_headers=["ETag"], max_age=3000),
-        ], [ORIGINALS])
+        ], [ORIGINALS, LIVE])
         self.clips = self._bucket("Clips", "clips", key, [
             s3.CorsRule(allowed_origins=[stage.public_url.rstrip("/")],
                         allowed_methods=[s3.HttpMethods.GET], allowed_headers=["*"],
@@ -81,9 +83,10 @@ class Buckets(Construct):
 
     def _bucket(self, construct_id: str, what: str, key: kms.IKey, cors: list[s3.CorsRule],
                 expire_prefixes: list[str]) -> s3.Bucket:
+        days = {LIVE: LIVE_DAYS}  # every other prefix: the longest retention a policy may set
         backstop = [
             s3.LifecycleRule(id=f"retention-backstop-{p.rstrip('/')}", prefix=p,
-                             expiration=cdk.Duration.days(MAX_RETENTION_DAYS))
+                             expiration=cdk.Duration.days(days.get(p, MAX_RETENTION_DAYS)))
             for p in expire_prefixes
         ]
         return s3.Bucket(

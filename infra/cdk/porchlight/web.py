@@ -26,7 +26,7 @@ from infra.cdk.porchlight.access import Access, TableAccess
 from infra.cdk.porchlight.data import Tables
 from infra.cdk.porchlight.keys import log_retention, removal
 from infra.cdk.porchlight.messaging import Queues
-from infra.cdk.porchlight.storage import CAMERA_PHOTOS, EVIDENCE, ORIGINALS
+from infra.cdk.porchlight.storage import CAMERA_PHOTOS, EVIDENCE, LIVE, ORIGINALS
 from infra.cdk.stages import Stage
 
 # Tables the web app never touches on AWS: the clip worker's idempotency records, and the
@@ -69,6 +69,10 @@ class WebRole(Construct):
                        "upload-originals")
         access.objects(uploads, [CAMERA_PHOTOS],
                        ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"], "camera-photos")
+        # Live-share pieces: bridges and phones PUT to presigned URLs, the app checks their size
+        # (HEAD), deletes a piece that is not what was announced, and police GET them.
+        access.objects(uploads, [LIVE], ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                       "live-video")
         # Detectives play and download evidence through presigned GETs the app signs.
         access.objects(clips, [EVIDENCE], ["s3:GetObject"], "read-evidence")
         for _, work in sorted(queues.by_name.items()):

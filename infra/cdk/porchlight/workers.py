@@ -35,7 +35,7 @@ from infra.cdk.porchlight.keys import log_retention, removal
 from infra.cdk.porchlight.layout import REPO_ROOT, image_worker, lambda_handler, worker_of
 from infra.cdk.porchlight.messaging import Queues
 from infra.cdk.porchlight.nag import acknowledge
-from infra.cdk.porchlight.storage import EVIDENCE, ORIGINALS
+from infra.cdk.porchlight.storage import EVIDENCE, LIVE, ORIGINALS
 from infra.cdk.stages import Stage
 
 R, A, W, P = TableAccess.READ, TableAccess.APPEND, TableAccess.WRITE, TableAccess.PUT
@@ -75,10 +75,12 @@ NEEDS: dict[str, Needs] = {
         write_objects={"clips": [EVIDENCE]},
         memory_mb=3008, ephemeral_mb=10240),
     # Expires requests, reminds owners (push queue + owner notices on the audit-fanout queue),
-    # deletes due originals and evidence, appends audit events.
+    # deletes due originals and evidence, closes live shares past their end (recording each
+    # viewer's session) and deletes their video pieces, appends audit events.
     "retention": Needs(
-        tables={"requests": W, "request-targets": W, "evidence": W, "agencies": R, **AUDIT},
-        delete_objects={"uploads": [ORIGINALS], "clips": [EVIDENCE]},
+        tables={"requests": W, "request-targets": W, "evidence": W, "agencies": R,
+                "live-shares": W, "live-segments": W, **AUDIT},
+        delete_objects={"uploads": [ORIGINALS, LIVE], "clips": [EVIDENCE]},
         send=("push", "audit-fanout")),
 }
 PYTHON = lambda_.Runtime.PYTHON_3_12

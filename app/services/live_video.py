@@ -1,0 +1,418 @@
+"""The video of a live share: pieces sent by the owner's bridge or phone, played by police.
+
+A sender (the bridge for a registered camera, or the owner's phone) announces each finished
+piece, puts its bytes straight into S3 through a short-lived presigned URL, then says it is
+done; the app checks that S3 holds exactly the announced size before the piece is `ready`.
+Announcing a piece already stored answers `stored` and nothing is sent twice, so a sender can
+retry after any lost answer.
+
+Police play a share by asking, about once a second, for the ready pieces after the last one
+they have. Every ask checks the share is still running and the owner's rules for that camera
+allow watching now; the answer carries GET URLs valid for `GET_SECONDS` only. When the owner
+ends the share, the next ask is refused and the URLs already handed out lapse within seconds:
+nothing a police browser holds keeps working.
+
+Pieces are stored under `live/<share_id>/<stream>/<name>` in the uploads bucket, where the
+stream is the Porchlight camera id or "phone". They are not evidence: a detective who needs
+the video asks for it through a footage request. The retention worker deletes them an hour
+after the share ends, the bucket's lifecycle rule after a day in any case.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from app.aws import aws_client
+from app.config import Settings
+from app.core import requests as request_rules
+from app.core import sharing
+from app.core.errors import ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError
+from app.models.bridge import BridgeDevice
+from app.models.cameras import Camera
+from app.models.live import PHONE, LiveSegment, LiveShare
+from app.models.requests import RequestTarget
+from app.models.users import User
+from app.services import audit, clock, live
+from app.services import requests as footage
+from app.services.audit import Actor
+from app.services.uploads import queue_clip
+
+PREFIX = "live/"
+MAX_PIECE_BYTES = 16 * 1024 * 1024  # 2 s of 1080p is about 1 MB; 16 MB leaves room for 4K
+MAX_PIECE_SECONDS = 12.0
+PUT_SECONDS = 120  # a sender puts the bytes right after announcing them
+GET_SECONDS = 4  # police URLs: an ended share stops playing within this
+CLIP_PUT_SECONDS = 3600
+KEEP_ITEMS = timedelta(days=1)
+KEEP_VIDEO = timedelta(hours=1)  # after a share ends, its pieces are deleted
+VIEWER_NOTE_EVERY = timedelta(seconds=10)
+LIVE_EDGE_PIECES = 2  # a viewer joining starts this many pieces from the newest
+MAX_PIECES_PER_ASK = 10
+NAME = re.compile(r"^\d{8}T\d{6}\.\d{3}Z\.(mp4|webm)$")
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+CODECS = re.compile(r"^[A-Za-z0-9.]{2,40}(,[A-Za-z0-9.]{2,40})?$")
+CONTAINERS = {"mp4": "video/mp4", "webm": "video/webm"}
+PREROLL_SLACK = timedelta(seconds=30)  # a piece may start a little before the pre-roll window
+
+
+def stream_of(share_id: str, camera_id: str) -> str:
+    return f"{share_id}/{camera_id}"
+
+
+def key_of(share_id: str, camera_id: str, name: str) -> str:
+    return f"{PREFIX}{share_id}/{camera_id}/{name}"
+
+
+def _time(value: Any, field: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationError(f"{field} is not a date and time.", {field: "ISO 8601"}) from exc
+    if moment.tzinfo is None:
+        raise ValidationError(f"{field} needs its time zone.", {field: "ISO 8601 with offset"})
+    return moment
+
+
+def _size(value: Any, limit: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= limit:
+        raise ValidationError(f"The piece must be 1 byte to {limit // (1024 * 1024)} MB.",
+                              {"size": f"1 to {limit} bytes"})
+    return value
+
+
+def _mime(container: str, codecs: Any) -> str:
+    codecs = str(codecs or "").replace(" ", "")
+    if codecs and not CODECS.match(codecs):
+        raise ValidationError("The codecs string is not one a browser could play.",
+                              {"codecs": "like avc1.64001f or vp8"})
+    base = CONTAINERS[container]
+    return f'{base}; codecs="{codecs}"' if codecs else base
+
+
+def _active_share(share_id: str, owner_id: str) -> LiveShare:
+    try:
+        share = LiveShare.get(share_id or "-", consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFoundError("No such live share.") from exc
+    if share.owner_id != owner_id:
+        raise NotFoundError("No such live share.")
+    if not live.is_active(share, clock.now()):
+        raise GoneError("This live share has ended; stop sending video.")
+    return share
+
+
+def _put_url(settings: Settings, key: str, content_type: str, seconds: int) -> dict[str, Any]:
+    url = aws_client(settings, "s3").generate_presigned_url(
+        "put_object", ExpiresIn=seconds,
+        Params={"Bucket": settings.uploads_bucket, "Key": key, "ContentType": content_type})
+    return {"stored": False, "url": url, "headers": {"Content-Type": content_type}}
+
+
+def _announce(settings: Settings, share: LiveShare, camera_id: str, name: str,
+              start: datetime, end: datetime, size: int, mime: str, sha256: str | None,
+              run: str | None) -> dict[str, Any]:
+    stream = stream_of(share.share_id, camera_id)
+    try:
+        piece = LiveSegment.get(stream, name, consistent_read=True)
+        if piece.ready:
+            return {"stored": True}
+    except DoesNotExist:
+        pass
+    now = clock.now()
+    piece = LiveSegment(stream, name, key=key_of(share.share_id, camera_id, name), mime=mime,
+                        start=start, end=end, size=size, sha256=sha256, run=run, ready=False,
+                        created_at=now,
+                        expires_epoch=int((share.ends_at + KEEP_ITEMS).timestamp()))
+    piece.save()
+    return _put_url(settings, piece.key, mime.split(";")[0], PUT_SECONDS)
+
+
+def _finish(settings: Settings, share: LiveShare, camera_id: str, name: str) -> dict[str, Any]:
+    try:
+        piece = LiveSegment.get(stream_of(share.share_id, camera_id), name or "-",
+                                consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFoundError("This piece was never announced; announce it first.") from exc
+    if piece.ready:
+        return {"stored": True}
+    s3 = aws_client(settings, "s3")
+    try:
+        held = s3.head_object(Bucket=settings.uploads_bucket, Key=piece.key)
+    except s3.exceptions.ClientError as exc:
+        raise ValidationError("The video piece has not arrived; send it again.",
+                              {"name": "not in storage"}) from exc
+    if int(held["ContentLength"]) != int(piece.size):
+        s3.delete_object(Bucket=settings.uploads_bucket, Key=piece.key)
+        raise ValidationError("The piece that arrived is not the size announced; send it again.",
+                              {"size": "does not match"})
+    piece.update(actions=[LiveSegment.ready.set(True)])
+    return {"stored": True}
+
+
+# ---------------------------------------------------------------- the bridge
+
+
+def announce_bridge_piece(settings: Settings, device: BridgeDevice, share_id: str,
+                          data: dict[str, Any]) -> dict[str, Any]:
+    """A bridge has a closed segment of a shared camera: where to put it (or: already have it)."""
+    share = _active_share(share_id, device.owner_id)
+    camera_id = str(data["camera_id"])
+    if camera_id not in share.camera_ids:
+        raise ValidationError("This camera is not part of the share.",
+                              {"camera_id": "not shared"})
+    name = str(data["name"])
+    match = NAME.match(name)
+    if not match or match.group(1) != "mp4":
+        raise ValidationError("A bridge segment is named after its start time, like "
+                              "20260314T120305.123Z.mp4.", {"name": "bad segment name"})
+    start, end = _time(data["start"], "start"), _time(data["end"], "end")
+    duration = float(data["duration_s"])
+    if not 0 < duration <= MAX_PIECE_SECONDS or end <= start:
+        raise ValidationError(f"A segment lasts more than 0 and at most {MAX_PIECE_SECONDS:g} s.",
+                              {"duration_s": "out of range"})
+    earliest = share.started_at - timedelta(seconds=int(share.preroll_seconds)) - PREROLL_SLACK
+    if start < earliest or start >= share.ends_at:
+        raise ValidationError("This segment is outside the share's time (its pre-roll to its "
+                              "end).", {"start": "outside the share"})
+    sha = str(data["sha256"]).lower()
+    if not SHA256.match(sha):
+        raise ValidationError("sha256 must be 64 hex digits.", {"sha256": "not a SHA-256"})
+    return _announce(settings, share, camera_id, name, start, end,
+                     _size(data["size"], MAX_PIECE_BYTES), _mime("mp4", data.get("codecs")),
+                     sha, str(data.get("run") or "")[:64] or None)
+
+
+def finish_bridge_piece(settings: Settings, device: BridgeDevice, share_id: str,
+                        camera_id: str, name: str) -> dict[str, Any]:
+    return _finish(settings, _active_share(share_id, device.owner_id), camera_id, name)
+
+
+# ---------------------------------------------------------------- the owner's phone
+
+
+def _phone_container(mime: Any) -> tuple[str, str]:
+    text = str(mime or "").strip().lower()
+    base, _, params = text.partition(";")
+    containers = {v: k for k, v in CONTAINERS.items()}
+    if base.strip() not in containers:
+        raise ValidationError("The phone's video must be WebM or MP4.",
+                              {"mime": "video/webm or video/mp4"})
+    codecs = ""
+    found = re.search(r'codecs="?([^"]*)"?', params)
+    if found:
+        codecs = found.group(1)
+    return containers[base.strip()], codecs
+
+
+def announce_phone_piece(settings: Settings, owner: User, share_id: str,
+                         data: dict[str, Any], ip: str) -> dict[str, Any]:
+    """The owner's phone recorded a piece of its own camera: name it, say where to put it."""
+    share = _active_share(share_id, owner.user_id)
+    container, codecs = _phone_container(data["mime"])
+    duration = float(data["duration_s"])
+    if not 0 < duration <= MAX_PIECE_SECONDS:
+        raise ValidationError(f"A piece lasts more than 0 and at most {MAX_PIECE_SECONDS:g} s.",
+                              {"duration_s": "out of range"})
+    end = clock.now()
+    start = end - timedelta(seconds=duration)
+    name = end.strftime("%Y%m%dT%H%M%S.") + f"{end.microsecond // 1000:03d}Z.{container}"
+    if not share.phone:
+        share.update(actions=[LiveShare.phone.set(True)])
+        audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "live.phone_started",
+                     owner.user_id, {"share": share.share_id})
+    answer = _announce(settings, share, PHONE, name, start, end,
+                       _size(data["size"], MAX_PIECE_BYTES), _mime(container, codecs), None, None)
+    return {**answer, "name": name}
+
+
+def finish_phone_piece(settings: Settings, owner: User, share_id: str, name: str
+                       ) -> dict[str, Any]:
+    return _finish(settings, _active_share(share_id, owner.user_id), PHONE, name)
+
+
+# ---------------------------------------------------------------- police
+
+
+def _allowed_streams(officer: User, share: LiveShare, now: datetime) -> dict[str, str]:
+    """Each stream of the share police may watch now → why not ("" when allowed)."""
+    zone = footage.policy_for(share.agency_id).timezone
+    out: dict[str, str] = {}
+    for camera in Camera.batch_get(list(share.camera_ids)):
+        decision = sharing.live_decision(live.rules_of(camera), officer.agency_id, now, zone,
+                                         alert_ends_at=share.ends_at)
+        out[camera.camera_id] = "" if decision.allowed else decision.reason
+    # The owner's phone may join the share at any time; it is watchable while any of the
+    # share's cameras is (it shows the same place, by the owner's own choice).
+    out[PHONE] = "" if any(not why for why in out.values()) else "no camera is allowed now"
+    return out
+
+
+def pieces_for(settings: Settings, officer: User, share_id: str, camera_id: str, after: str,
+               from_start: bool) -> dict[str, Any]:
+    """The ready pieces of one stream after `after`, with URLs that lapse in seconds."""
+    if officer.role not in live.POLICE:
+        raise ForbiddenError("Only detectives and supervisors watch live shares.")
+    try:
+        share = LiveShare.get(share_id or "-", consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFoundError("No such live share.") from exc
+    if share.agency_id != officer.agency_id:
+        raise NotFoundError("No such live share.")
+    now = clock.now()
+    if not live.is_active(share, now):
+        why = "The owner ended this live share." if share.ended_by else \
+            "This live share reached its end time."
+        raise GoneError(why)
+    viewers = live.viewers_of(share)
+    if officer.user_id not in viewers:
+        raise ConflictError("Open the live share first.")
+    streams = _allowed_streams(officer, share, now)
+    if camera_id not in streams:
+        raise NotFoundError("This camera is not part of the share.")
+    if streams[camera_id]:
+        raise ForbiddenError(f"The owner's rules do not allow watching this camera now: "
+                             f"{streams[camera_id]}.")
+    last_seen = datetime.fromisoformat(viewers[officer.user_id]["last"])
+    if now - last_seen >= VIEWER_NOTE_EVERY:
+        live.note_viewer(share, officer, now)
+    stream = stream_of(share.share_id, camera_id)
+    if after:
+        found = [p for p in LiveSegment.query(stream, LiveSegment.name > after,
+                                              consistent_read=True, limit=MAX_PIECES_PER_ASK)
+                 if p.ready]
+    elif from_start:
+        found = [p for p in LiveSegment.query(stream, consistent_read=True,
+                                              limit=MAX_PIECES_PER_ASK) if p.ready]
+    else:
+        newest = [p for p in LiveSegment.query(stream, scan_index_forward=False,
+                                               consistent_read=True, limit=LIVE_EDGE_PIECES + 4)
+                  if p.ready]
+        found = list(reversed(newest[:LIVE_EDGE_PIECES]))
+    s3 = aws_client(settings, "s3")
+    return {
+        "active": True, "ends_at": share.ends_at.isoformat(), "poll_ms": 1000,
+        "pieces": [{"name": p.name, "start": p.start.isoformat(), "end": p.end.isoformat(),
+                    "mime": p.mime, "size": int(p.size),
+                    "url": s3.generate_presigned_url(
+                        "get_object", ExpiresIn=GET_SECONDS,
+                        Params={"Bucket": settings.uploads_bucket, "Key": p.key})}
+                   for p in found]}
+
+
+# ---------------------------------------------------------------- approved requests
+
+
+def _bridge_target(device: BridgeDevice, target_id: str) -> RequestTarget:
+    try:
+        target = RequestTarget.get(target_id or "-", consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFoundError("No such footage request.") from exc
+    if target.owner_id != device.owner_id:
+        raise NotFoundError("No such footage request.")
+    return target
+
+
+def _bridge_actor(device: BridgeDevice) -> Actor:
+    return Actor(device.owner_id, "owner", f"bridge:{device.device_id[:8]}")
+
+
+def start_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str,
+                      data: dict[str, Any]) -> dict[str, Any]:
+    """The bridge cut an approved request's window from its buffer: where to put the clip."""
+    target = _bridge_target(device, target_id)
+    if target.status in (request_rules.PROCESSING, request_rules.READY):
+        return {"stored": True}
+    if target.status not in (request_rules.APPROVED, request_rules.UPLOADING,
+                             request_rules.FAILED):
+        raise ConflictError(f"This request no longer wants video (it is "
+                            f"{request_rules.STATUS_WORDS[target.status]}).")
+    size = data["size"]
+    if isinstance(size, bool) or not isinstance(size, int) or \
+            not 0 < size <= request_rules.MAX_UPLOAD_BYTES:
+        raise ValidationError("The clip must be 1 byte to 2 GB.", {"size": "out of range"})
+    starts_at, ends_at = _time(data["starts_at"], "starts_at"), _time(data["ends_at"], "ends_at")
+    if ends_at <= starts_at:
+        raise ValidationError("The clip ends before it starts.", {"ends_at": "before starts_at"})
+    key = f"originals/{target.request_id}/{target.target_id}/original.mp4"
+    if target.status == request_rules.FAILED or target.status == request_rules.APPROVED:
+        footage.move(target, request_rules.UPLOADING, upload_key=key, upload_id=None,
+                     upload_name="sent by your bridge", upload_bytes=size, clock_offset_s=0.0,
+                     video_starts_at=starts_at, reason="")
+    else:
+        footage.move(target, request_rules.UPLOADING, upload_key=key, upload_id=None,
+                     upload_bytes=size, video_starts_at=starts_at)
+    gaps = data.get("gaps") or []
+    audit.record(target.agency_id, _bridge_actor(device), "upload.started", target.owner_id,
+                 {"request_id": target.request_id, "target_id": target.target_id,
+                  "bytes": size, "via": "bridge", "device": device.device_id,
+                  "gaps": len(gaps) if isinstance(gaps, list) else 0})
+    return _put_url(settings, key, "video/mp4", CLIP_PUT_SECONDS)
+
+
+def finish_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str
+                       ) -> dict[str, Any]:
+    target = _bridge_target(device, target_id)
+    if target.status in (request_rules.PROCESSING, request_rules.READY):
+        return {"stored": True}
+    if target.status != request_rules.UPLOADING or target.upload_id or not target.upload_key:
+        raise ConflictError("No clip from this bridge is on its way for this request.")
+    s3 = aws_client(settings, "s3")
+    try:
+        held = s3.head_object(Bucket=settings.uploads_bucket, Key=target.upload_key)
+    except s3.exceptions.ClientError as exc:
+        raise ValidationError("The clip has not arrived; send it again.",
+                              {"clip": "not in storage"}) from exc
+    if int(held["ContentLength"]) != int(target.upload_bytes or 0):
+        raise ValidationError("The clip that arrived is not the size announced; send it again.",
+                              {"size": "does not match"})
+    footage.move(target, request_rules.PROCESSING)
+    audit.record(target.agency_id, _bridge_actor(device), "upload.completed", target.owner_id,
+                 {"request_id": target.request_id, "target_id": target.target_id,
+                  "bytes": int(held["ContentLength"]), "via": "bridge"})
+    queue_clip(settings, target)
+    return {"stored": True}
+
+
+def bridge_no_clip(device: BridgeDevice, target_id: str, reason: str) -> dict[str, Any]:
+    """The bridge's buffer cannot serve this request: answer "no footage" with its reason."""
+    target = _bridge_target(device, target_id)
+    if target.status == request_rules.NO_FOOTAGE:
+        return {"stored": True}
+    if target.status not in (request_rules.APPROVED, request_rules.FAILED):
+        raise ConflictError(f"This request no longer wants video (it is "
+                            f"{request_rules.STATUS_WORDS[target.status]}).")
+    reason = " ".join(str(reason or "").split())[:300] or "the bridge holds no video of that time"
+    footage.move(target, request_rules.NO_FOOTAGE, reason=f"The owner's bridge: {reason}")
+    audit.record(target.agency_id, _bridge_actor(device), "answer.no_footage", target.owner_id,
+                 {"request_id": target.request_id, "target_id": target.target_id,
+                  "via": "bridge", "reason": reason})
+    footage.close_if_done(footage.request_of(target))
+    return {"stored": True}
+
+
+# ---------------------------------------------------------------- retention
+
+
+def delete_ended_video(settings: Settings, now: datetime | None = None) -> int:
+    """Delete the pieces of shares that ended over KEEP_VIDEO ago; the number of pieces.
+
+    Run by the retention worker after live.close_expired(). Safe to repeat: a share is marked
+    only once all its pieces are gone."""
+    now = now or clock.now()
+    s3 = aws_client(settings, "s3")
+    deleted = 0
+    for share in LiveShare.scan(LiveShare.ended_at.exists()
+                                & LiveShare.video_deleted_at.does_not_exist()):
+        if share.ended_at is None or share.ended_at > now - KEEP_VIDEO:
+            continue
+        for camera_id in [*share.camera_ids, PHONE]:
+            for piece in LiveSegment.query(stream_of(share.share_id, camera_id)):
+                s3.delete_object(Bucket=settings.uploads_bucket, Key=piece.key)
+                piece.delete()
+                deleted += 1
+        share.update(actions=[LiveShare.video_deleted_at.set(now)])
+    return deleted

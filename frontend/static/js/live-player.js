@@ -1,0 +1,241 @@
+// The police live player: each shared camera (and the owner's phone, once it joins) plays
+// through Media Source Extensions a few seconds behind real time.
+//
+// Every second each stream asks the app for the pieces after the last one it has; the app
+// checks the share is still running and the owner's rules allow this camera now, and answers
+// with URLs that lapse within seconds. Once it refuses (the owner ended the share, its time
+// ran out, the rules no longer allow it) the player stops and empties the video: nothing here
+// keeps playing on credentials it holds. Pieces are whole files (fMP4 from a bridge, WebM or
+// MP4 from a phone), appended in "sequence" mode so each continues where the last one ended.
+
+const POLL_MS = 1000;
+const LIVE_EDGE_S = 1.0; // how far behind the newest picture a live view sits
+const BEHIND_JUMP_S = 5.0; // further behind than this, a live view jumps to the edge
+const KEEP_S = 30; // seconds of played video kept in the browser
+
+function csrfToken() {
+  const input = document.querySelector('input[name="csrf_token"]');
+  return input ? input.value : '';
+}
+
+class Refused extends Error {}
+
+async function api(method, url) {
+  const response = await fetch(url, {
+    method,
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() },
+    body: method === 'GET' ? undefined : '{}',
+  });
+  const data = await response.json().catch(() => ({}));
+  if ([401, 403, 404, 409, 410].includes(response.status)) throw new Refused(data.detail || response.statusText);
+  if (!response.ok) throw new Error(data.detail || response.statusText);
+  return data;
+}
+
+function waitUpdate(buffer) {
+  return new Promise((resolve, reject) => {
+    buffer.addEventListener('updateend', resolve, { once: true });
+    buffer.addEventListener('error', () => reject(new Error('the browser could not use this piece')), { once: true });
+  });
+}
+
+class StreamPlayer {
+  constructor(shareId, stream, label, container, onRefused, { hiddenUntilVideo = false, preroll = true } = {}) {
+    this.shareId = shareId;
+    this.stream = stream;
+    this.onRefused = onRefused;
+    this.after = '';
+    this.fromStart = false;
+    this.stopped = false;
+    this.buffer = null;
+    this.mime = '';
+    this.figure = document.createElement('figure');
+    this.figure.className = 'live-stream';
+    this.figure.dataset.stream = stream;
+    this.figure.hidden = hiddenUntilVideo;
+    this.video = document.createElement('video');
+    this.video.muted = true;
+    this.video.playsInline = true;
+    this.video.controls = true;
+    this.video.setAttribute('aria-label', `Live video: ${label}`);
+    this.video.hidden = true; // shown with the first piece
+    const caption = document.createElement('figcaption');
+    const name = document.createElement('strong');
+    name.textContent = label;
+    this.state = document.createElement('span');
+    this.state.className = 'meta js-stream-state';
+    this.state.setAttribute('role', 'status');
+    this.state.textContent = ' No video from this camera yet (it comes from the owner\'s bridge).';
+    this.startButton = document.createElement('button');
+    this.startButton.type = 'button';
+    this.startButton.className = 'button';
+    this.startButton.textContent = 'Play from before the alert';
+    this.startButton.hidden = true;
+    this.preroll = preroll;
+    this.startButton.addEventListener('click', () => this.restart(!this.fromStart));
+    caption.append(name, this.state, this.startButton);
+    this.figure.append(this.video, caption);
+    container.append(this.figure);
+    this.open();
+  }
+
+  open() {
+    this.source = new MediaSource();
+    this.buffer = null;
+    this.mime = '';
+    this.video.src = URL.createObjectURL(this.source);
+  }
+
+  restart(fromStart) {
+    this.fromStart = fromStart;
+    this.startButton.textContent = fromStart ? 'Go back to live' : 'Play from before the alert';
+    this.after = '';
+    this.restarting = true;
+  }
+
+  async ensureBuffer(mime) {
+    if (this.source.readyState !== 'open') {
+      await new Promise((resolve) => this.source.addEventListener('sourceopen', resolve, { once: true }));
+    }
+    if (!MediaSource.isTypeSupported(mime)) throw new Error(`this browser cannot play ${mime}`);
+    if (!this.buffer) {
+      this.buffer = this.source.addSourceBuffer(mime);
+      this.buffer.mode = 'sequence';
+    } else if (mime !== this.mime && this.buffer.changeType) {
+      this.buffer.changeType(mime);
+    }
+    this.mime = mime;
+  }
+
+  async append(piece) {
+    const response = await fetch(piece.url);
+    if (!response.ok) throw new Error(`a piece could not be fetched (${response.status})`);
+    const bytes = await response.arrayBuffer();
+    await this.ensureBuffer(piece.mime);
+    this.trim();
+    if (this.buffer.updating) await waitUpdate(this.buffer);
+    const done = waitUpdate(this.buffer);
+    this.buffer.appendBuffer(bytes);
+    await done;
+  }
+
+  trim() {
+    const ranges = this.buffer && this.buffer.buffered;
+    if (!ranges || !ranges.length || this.buffer.updating) return;
+    const cut = this.video.currentTime - KEEP_S;
+    if (cut > ranges.start(0) + 1) this.buffer.remove(ranges.start(0), cut);
+  }
+
+  chase() {
+    const ranges = this.video.buffered;
+    if (!ranges.length) return;
+    const end = ranges.end(ranges.length - 1);
+    if (this.userPaused) return;
+    if (!this.fromStart && end - this.video.currentTime > BEHIND_JUMP_S) {
+      this.video.currentTime = Math.max(ranges.start(ranges.length - 1), end - LIVE_EDGE_S);
+    } else if (this.video.currentTime < ranges.start(0)) {
+      this.video.currentTime = ranges.start(0);
+    }
+    if (this.video.paused) this.video.play().catch(() => {});
+  }
+
+  async tick() {
+    if (this.restarting) {
+      this.restarting = false;
+      if (this.source.readyState === 'open' && this.buffer && !this.buffer.updating && this.video.buffered.length) {
+        this.buffer.abort();
+        this.buffer.remove(0, Infinity);
+        await waitUpdate(this.buffer).catch(() => {});
+      }
+    }
+    const query = new URLSearchParams({ camera: this.stream });
+    if (this.after) query.set('after', this.after);
+    else if (this.fromStart) query.set('from', 'start');
+    const data = await api('GET', `/api/live/${this.shareId}/pieces?${query}`);
+    for (const piece of data.pieces) {
+      if (this.stopped) return;
+      await this.append(piece);
+      this.after = piece.name;
+      this.figure.hidden = false;
+      this.video.hidden = false;
+      this.startButton.hidden = !this.preroll;
+      this.figure.dataset.pieces = String(Number(this.figure.dataset.pieces || 0) + 1);
+      const time = new Date(piece.end).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+      this.state.textContent = ` Video up to ${time}.`;
+    }
+    if (this.fromStart && this.video.buffered.length && data.pieces.length === 0) {
+      // caught up with the newest piece: the view is live again
+      this.fromStart = false;
+      this.startButton.textContent = 'Play from before the alert';
+    }
+    this.chase();
+  }
+
+  async run() {
+    // Only the detective (the video's own controls) pauses a stream; a stall is 'waiting'.
+    this.video.addEventListener('pause', () => { this.userPaused = !this.stopped; });
+    this.video.addEventListener('play', () => { this.userPaused = false; });
+    while (!this.stopped) {
+      try {
+        await this.tick();
+      } catch (err) {
+        if (err instanceof Refused) {
+          this.onRefused(err.message);
+          return;
+        }
+        // the place is kept: the next ask resumes after the last piece played
+        this.state.textContent = ` ${err.message}; trying again.`;
+      }
+      await new Promise((resolve) => window.setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  stop() {
+    this.stopped = true;
+    this.video.pause();
+    this.video.removeAttribute('src');
+    this.video.load();
+    this.state.textContent = ' Stopped.';
+    this.startButton.disabled = true;
+  }
+}
+
+async function start(root) {
+  const status = root.querySelector('.js-live-status');
+  const grid = root.querySelector('.js-live-streams');
+  const shareId = root.dataset.share;
+  const players = [];
+  let ended = false;
+  const end = (why) => {
+    if (ended) return;
+    ended = true;
+    for (const player of players) player.stop();
+    status.textContent = `The video has stopped: ${why}`;
+    status.classList.add('attention');
+    root.dataset.state = 'ended';
+  };
+  let view;
+  try {
+    view = await api('POST', `/api/live/${shareId}/view`);
+  } catch (err) {
+    end(err.message);
+    return;
+  }
+  if (!('MediaSource' in window)) {
+    status.textContent = 'This browser cannot play live video (no Media Source Extensions). Use Chrome, Edge or Firefox.';
+    return;
+  }
+  const refused = view.cameras.filter((c) => !c.allowed);
+  status.textContent = refused.length
+    ? `Playing. Not allowed now by the owner's rules: ${refused.map((c) => `${c.name} (${c.reason})`).join('; ')}.`
+    : 'Playing a few seconds behind real time.';
+  root.dataset.state = 'playing';
+  for (const camera of view.cameras.filter((c) => c.allowed)) {
+    players.push(new StreamPlayer(shareId, camera.camera_id, camera.name, grid, end));
+  }
+  players.push(new StreamPlayer(shareId, 'phone', "Owner's phone camera", grid, end, { hiddenUntilVideo: true, preroll: false }));
+  for (const player of players) player.run();
+}
+
+for (const root of document.querySelectorAll('.js-live-player')) start(root);
