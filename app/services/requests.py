@@ -413,7 +413,10 @@ def owner_view(owner: User, target: RequestTarget) -> dict[str, Any]:
         if details.get("target_id") == target.target_id or \
                 details.get("request_id") == target.request_id:
             trail.append(event)
+    from app.services import bridges
+
     return {"target": target, "request": request, "evidence": evidence,
+            "bridge": bridges.served_by(owner).get(target.camera_id),
             "window_words": local_window(request, policy.timezone),
             "offense_words": rules.OFFENSE_WORDS.get(request.offense, request.offense),
             "trail": trail}

@@ -212,6 +212,9 @@ def test_bridge_answers_approved_requests(signed_in: Any, base_url: str,
     # The bridge says it serves the till only: only the till's request is offered to it.
     state = bridge.get(f"/api/bridge/state?camera={till}", headers=headers).json()
     assert [r["camera_id"] for r in state["requests"]] == [till]
+    assert "Your bridge “Back office” sends this video" in owner.get(
+        f"/requests/{by_camera[till]}").text
+    assert "Your bridge" not in owner.get(f"/requests/{by_camera[yard]}").text
 
     start = (asked_start - timedelta(seconds=1)).isoformat()
     end = (asked_start + timedelta(seconds=5)).isoformat()
