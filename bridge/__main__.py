@@ -1,11 +1,12 @@
 """Command line: python -m bridge {run,check,status,pair} -c config.toml
 
-    run     record every camera into the local buffer and serve the LAN trigger, until stopped
+    run     record every camera into the local buffer and serve the LAN trigger, until stopped;
+            once paired, also follow shares and answer approved requests
     check   check the config, probe each camera once, say what was found
     status  ask the running bridge (through its trigger endpoint) how each camera is doing
-    pair    pair with a Porchlight server (arrives with the server API)
+    pair    pair with the Porchlight server in [server] url, with the code the owner's app shows
 
-Exit codes: 0 fine, 1 a problem (said in plain words), 2 not available yet / wrong usage.
+Exit codes: 0 fine, 1 a problem (said in plain words), 2 wrong usage.
 """
 
 from __future__ import annotations
@@ -26,14 +27,17 @@ from typing import Any
 
 from bridge import config as config_module
 from bridge.config import BridgeConfig, ConfigError
+from bridge.http_uplink import HttpUplink, load_credential, save_credential
 from bridge.runner import Runner
 from bridge.share import ShareManager
 from bridge.sources import probe, remove_partials
 from bridge.trigger import KEY_HEADER, TriggerServer
+from bridge.uplink import DeviceCredential
 
 logger = logging.getLogger("bridge")
 
 DEFAULT_CONFIG = "/etc/porchlight-bridge/config.toml"
+TIERS = {"on_alert": "can be shared live", "on_request": "answers footage requests only"}
 
 
 def _out(text: str = "") -> None:
@@ -74,7 +78,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     runner = Runner(config)
     for buffer in runner.buffers.values():
         remove_partials(buffer.work_dir)
-    manager = ShareManager(None, config, runner.buffers, work_dir=config.state_dir / "clips")
+    uplink = _uplink(config)
+    manager = ShareManager(uplink, config, runner.buffers, work_dir=config.state_dir / "clips")
     trigger = TriggerServer(config.trigger_host, config.trigger_port, config.trigger_key,
                             [camera.id for camera in config.cameras], manager.trigger,
                             runner.status)
@@ -91,17 +96,46 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    logger.info("Not paired with a Porchlight server yet (pairing arrives with the server "
-                "API): video is only buffered on this box, nothing is uploaded.")
     runner.start()
+    poller = threading.Thread(target=manager.run, args=(stop,), name="uplink", daemon=True)
+    if uplink is not None:
+        poller.start()
     try:
         while not stop.wait(1.0):
             pass
     finally:
         trigger.close()
+        if poller.is_alive():
+            poller.join(5)  # (a request under way is dropped: the next start asks again)
         manager.close()
         runner.stop()
     return 0
+
+
+def _uplink(config: BridgeConfig) -> HttpUplink | None:
+    """The client of the server this bridge is paired with, or None (said in the log)."""
+    try:
+        credential = load_credential(config.state_dir)
+    except (ValueError, OSError) as error:
+        logger.error("The saved pairing cannot be used (%s). Video is only buffered on this "
+                     "box; pair again: python -m bridge pair CODE", error)
+        return None
+    if credential is None or not config.server_url:
+        logger.info("Not paired with a Porchlight server yet: video is only buffered on this "
+                    "box, nothing is uploaded. To pair, set [server] url in the config and run "
+                    "python -m bridge pair CODE with the code the Porchlight app shows.")
+        return None
+    if credential.server_url and credential.server_url != config.server_url:
+        logger.error("This bridge was paired with %s, but the config's [server] url is now %s: "
+                     "nothing is uploaded. Pair again with the new server: python -m bridge "
+                     "pair CODE", credential.server_url, config.server_url)
+        return None
+    ids = [camera.camera_id for camera in config.cameras if camera.camera_id]
+    logger.info("Paired with %s as device %s; sharing can use %s.", config.server_url,
+                credential.device_id,
+                ", ".join(c.id for c in config.cameras if c.camera_id) or
+                "no camera yet (give each [[camera]] its camera_id)")
+    return HttpUplink(config.server_url, credential, camera_ids=ids)
 
 
 # ---------------------------------------------------------------- check
@@ -188,7 +222,23 @@ def cmd_status(args: argparse.Namespace) -> int:
         _out(json.dumps(status, indent=2))
     else:
         _print_status(status)
+        _out(_pairing(config))
     return 0
+
+
+def _pairing(config: BridgeConfig) -> str:
+    """Whether this box is paired, from the saved pairing (never showing the secret)."""
+    try:
+        credential = load_credential(config.state_dir)
+    except PermissionError:
+        return "Pairing: the saved pairing cannot be read by this user (run status as the " \
+               "bridge's user)."
+    except (ValueError, OSError) as error:
+        return f"Pairing: {error}."
+    if credential is None:
+        return "Pairing: not paired (python -m bridge pair CODE); nothing is uploaded."
+    return f"Pairing: paired with {credential.server_url or config.server_url} as device " \
+           f"{credential.device_id}."
 
 
 def _print_status(status: dict[str, Any]) -> None:
@@ -212,9 +262,64 @@ def _print_status(status: dict[str, Any]) -> None:
 
 
 def cmd_pair(args: argparse.Namespace) -> int:
-    _err("Pairing arrives with the server API: this bridge cannot pair yet. It records into "
-         "its local buffer in the meantime.")
-    return 2
+    config = _load(args.config)
+    if config is None:
+        return 1
+    if not config.server_url:
+        _err(f"{args.config} has no [server] url: add your police department's Porchlight "
+             "address, like\n\n[server]\nurl = \"https://porchlight.example.org\"\n\nthen "
+             "run pair again.")
+        return 1
+    try:
+        earlier = load_credential(config.state_dir)
+    except (ValueError, OSError):
+        earlier = None
+    try:
+        credential = HttpUplink(config.server_url, None, timeout_s=args.timeout).pair(
+            args.code, config.name)
+    except ValueError as error:
+        _err(f"{config.server_url} did not accept the code {args.code!r}: {error}")
+        return 1
+    except (ConnectionError, TimeoutError) as error:
+        _err(f"Pairing failed: {error}. Check [server] url and this box's internet "
+             "connection, then try again (a code lasts 10 minutes).")
+        return 1
+    try:
+        path = save_credential(config.state_dir, credential)
+    except OSError as error:
+        _err(f"Paired, but the pairing cannot be saved in {config.state_dir} "
+             f"({error.strerror}): run pair as the bridge's user with a new code.")
+        return 1
+    _out(f"Paired with {config.server_url} as device {credential.device_id} "
+         f"(bridge {config.name!r}). The pairing is saved in {path} (only this user can read "
+         "it).")
+    if earlier is not None and earlier.device_id != credential.device_id:
+        _out(f"It replaces the earlier pairing (device {earlier.device_id}); remove that one "
+             "in the app under Bridges.")
+    _print_cameras(config, args.config, credential)
+    return 0
+
+
+def _print_cameras(config: BridgeConfig, config_path: str,
+                   credential: DeviceCredential) -> None:
+    if not credential.cameras:
+        _out("\nYour account has no cameras in Porchlight yet: register them in the app; the "
+             "running bridge's log lists them with their ids (restart it after registering).")
+        return
+    _out("\nYour cameras in Porchlight:")
+    width = max(len(camera.camera_id) for camera in credential.cameras)
+    for info in credential.cameras:
+        tier = TIERS.get(info.tier, info.tier)
+        _out(f"  {info.camera_id:<{width}}  {info.nickname}" + (f" ({tier})" if tier else ""))
+    _out(f"\nPut each camera's id into its [[camera]] table in {config_path} as camera_id "
+         "(a camera without one is only buffered on this box). Now:")
+    for local in config.cameras:
+        now = f'camera_id = "{local.camera_id}"' if local.camera_id else "no camera_id yet"
+        _out(f"  [[camera]] id = \"{local.id}\": {now}")
+    _out(f'\nFor example:\n\n  [[camera]]\n  id = "{config.cameras[0].id}"\n'
+         f'  source = "..."\n  camera_id = "{credential.cameras[0].camera_id}"\n\n'
+         "then restart the bridge (sudo systemctl restart porchlight-bridge). Only cameras set "
+         "to \"on alert\" in the app can be shared live.")
 
 
 # ---------------------------------------------------------------- main
@@ -247,8 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.add_argument("--timeout", type=float, default=5.0)
     status.set_defaults(handler=cmd_status)
-    pair = add("pair", "pair this bridge with a Porchlight server (not available yet)")
-    pair.add_argument("code", help="the pairing code shown in the owner's app")
+    pair = add("pair", "pair this bridge with the Porchlight server in [server] url")
+    pair.add_argument("code", help="the pairing code shown in the owner's app (ABCD-EFGH)")
+    pair.add_argument("--timeout", type=float, default=15.0,
+                      help="seconds to wait for the server (default 15)")
     pair.set_defaults(handler=cmd_pair)
     return parser
 

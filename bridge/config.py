@@ -15,7 +15,7 @@
     camera_id = "cam_123"             # the Porchlight camera id, once paired (optional)
 
     [server]
-    url = "https://porchlight.example.org"   # kept for pairing (not used yet)
+    url = "https://porchlight.example.org"   # where `pair` and every upload go
 
 Every mistake found is reported at once, each message naming the key in plain words, so an owner
 can fix the file in one go. Unknown keys are refused too: a misspelt key would otherwise be
@@ -38,6 +38,7 @@ SEGMENT_SECONDS = (1, 10, 2)
 SHARE_MINUTES = (1, 120, 15)
 DEFAULT_TRIGGER_LISTEN = "127.0.0.1:8787"
 TRIGGER_KEY_MIN = 16
+NAME_MAX = 60  # the server keeps a bridge's name to this
 SOURCE_SCHEMES = ("rtsp", "rtsps", "http", "https", "file")
 LOCAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -98,7 +99,7 @@ class BridgeConfig:
     trigger_host: str = "127.0.0.1"
     trigger_port: int = 8787
     share_minutes: int = SHARE_MINUTES[2]
-    server_url: str | None = None  # stored for pairing; nothing talks to it yet
+    server_url: str | None = None  # the Porchlight server: pairing, shares, requests
 
     @property
     def trigger_listen(self) -> str:
@@ -159,6 +160,9 @@ def parse(data: dict[str, Any], base: Path | None = None,
     _unknown(server, SERVER_KEYS, "[server]", problems)
 
     name = _text(bridge, "name", "[bridge]", problems, required=True) or ""
+    if len(name) > NAME_MAX:
+        problems.append(f"[bridge] name must be at most {NAME_MAX} characters (it is shown in "
+                        f"the Porchlight app); the file's has {len(name)}")
     state_dir = _state_dir(bridge, base, problems)
     buffer_minutes = _number(bridge, "buffer_minutes", BUFFER_MINUTES, problems)
     segment_seconds = _number(bridge, "segment_seconds", SEGMENT_SECONDS, problems)
@@ -278,11 +282,24 @@ def _server_url(server: dict[str, Any], problems: list[str]) -> str | None:
     if url is None:
         return None
     parts = urlsplit(url)
-    local = parts.hostname in ("localhost", "127.0.0.1", "::1")
-    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http") or not parts.hostname:
+        problems.append(f"[server] url must be a web address starting with https://, like "
+                        f"\"https://porchlight.example.org\"; the file says {url!r}")
+    elif scheme == "http" and not _loopback(parts.hostname):
         problems.append(f"[server] url must start with https:// (the bridge never talks to the "
-                        f"server unencrypted); the file says {url!r}")
+                        f"server unencrypted; http:// is accepted only for a server on this "
+                        f"box: localhost, 127.x.x.x or [::1]); the file says {url!r}")
     return url.rstrip("/")
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _cameras(data: dict[str, Any], problems: list[str]) -> tuple[CameraConfig, ...]:

@@ -12,7 +12,14 @@ uploads stop, the cameras keep recording into the buffer, and the log says so.
 
 An approved footage request is answered by cutting its window out of the buffer
 (SegmentBuffer.concatenate) and upload_clip(); when the buffer no longer holds that window,
-clip_unavailable() says why.
+clip_unavailable() says why. A clip whose sending broke off is tried again at the next poll
+(the server lists it again while it is unfinished; the bridge also remembers it itself). A
+request for a camera this bridge does not have is left alone: another bridge of the same owner
+may have that camera.
+
+When the server refuses something (ServerRefused, with its reason), the reason is logged and the
+bridge moves on: a refused segment is skipped, a refused answer is not sent again until the
+bridge restarts, a refused trigger shares nothing.
 
 ShareManager ties these to the uplink: it polls state(), starts a session per active share,
 answers requests, and turns a trigger (panic button) into start_share().
@@ -35,6 +42,7 @@ from bridge.segment import Segment, iso
 from bridge.uplink import (
     BridgeState,
     ClipRequest,
+    ServerRefused,
     ShareEnded,
     ShareInfo,
     TimeWindow,
@@ -132,6 +140,10 @@ class ShareSession:
             except FileNotFoundError:
                 logger.warning("Share %s: segment %s of camera %s is no longer on disk; it is "
                                "skipped.", self.share.share_id, segment.name, camera_id)
+            except ServerRefused as error:
+                logger.warning("Share %s: the server refused segment %s of camera %s (%s); it "
+                               "is skipped.", self.share.share_id, segment.name, camera_id,
+                               error)
             except UplinkRevoked:
                 return Outcome.REVOKED
             except ShareEnded:
@@ -182,6 +194,8 @@ class RequestAnswer(enum.StrEnum):
     UNAVAILABLE = "unavailable"  # told the server the buffer cannot serve it
     LATER = "later"  # the window has not finished yet, or the network failed: try again
     REVOKED = "revoked"
+    REFUSED = "refused"  # the server refused the answer (its reason is logged)
+    NOT_MINE = "not_mine"  # a camera of another bridge of the same owner
 
 
 class ShareManager:
@@ -208,6 +222,9 @@ class ShareManager:
         self.results: list[ShareResult] = []
         self._sessions: dict[str, tuple[threading.Thread, threading.Event]] = {}
         self._answered: set[str] = set()
+        self._unfinished: dict[str, ClipRequest] = {}  # sending broke off: try again
+        self._unknown: set[str] = set()  # config camera_ids the server does not know
+        self._listed: set[str] = set()  # the owner's camera ids last logged
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -248,6 +265,10 @@ class ShareManager:
             logger.error("A trigger asked to share %s, but the server could not be reached "
                          "(%s); nothing was shared. Press the trigger again.",
                          ", ".join(names), error)
+            return None
+        except ServerRefused as error:
+            logger.error("A trigger asked to share %s, but the server refused: %s. Nothing "
+                         "was shared.", ", ".join(names), error)
             return None
         logger.warning("Sharing %s live until %s (started by a trigger).", ", ".join(names),
                        iso(share.ends_at))
@@ -317,16 +338,40 @@ class ShareManager:
         except UplinkRevoked:
             self._revoke()
             return None
+        self._check_cameras(state)
         for share in state.shares:
             mine = any(camera_id in self.buffers for camera_id in share.camera_ids)
             if mine and share.ends_at > self.clock():
                 self.follow(share)
-        for request in state.requests:
+        listed = {request.target_id for request in state.requests}
+        # A clip whose sending broke off: the server lists it again while it is unfinished, and
+        # the bridge remembers it too (in case the server's answer lost it): tried once per poll.
+        again = [r for target_id, r in list(self._unfinished.items()) if target_id not in listed]
+        for request in [*state.requests, *again]:
             if request.target_id in self._answered:
                 continue
             if self.answer(request) is RequestAnswer.REVOKED:
                 break
         return state
+
+    def _check_cameras(self, state: BridgeState) -> None:
+        """List the owner's cameras when they change (their ids go into the config), and say
+        once, plainly, when a camera_id in the config is not one of them."""
+        if not state.cameras:
+            return
+        known = {camera.camera_id for camera in state.cameras}
+        if known != self._listed:
+            self._listed = known
+            logger.info("The account's cameras in Porchlight (camera_id, name): %s.", "; ".join(
+                f"{camera.camera_id} {camera.nickname}".strip() for camera in state.cameras))
+        for camera in self.config.cameras:
+            if camera.camera_id in self.buffers and camera.camera_id not in known \
+                    and camera.camera_id not in self._unknown:
+                self._unknown.add(camera.camera_id)
+                logger.warning("Camera %s: camera_id %r in the config is not one of the "
+                               "cameras of the account this bridge is paired with (listed "
+                               "above), so it cannot be shared; check the config.",
+                               camera.id, camera.camera_id)
 
     def run(self, stop: threading.Event) -> None:
         """sync() until stopped, as often as the server asks, waiting longer when it is
@@ -335,9 +380,11 @@ class ShareManager:
         while not stop.is_set() and self.uplink is not None and not self.revoked:
             try:
                 state = self.sync()
-            except NETWORK_ERRORS as error:
-                logger.warning("The Porchlight server cannot be reached (%s); trying again in "
-                               "%.0f s. Recording continues.", error, delay)
+            except (*NETWORK_ERRORS, ServerRefused) as error:
+                words = ("cannot be reached" if isinstance(error, NETWORK_ERRORS)
+                         else "refused this bridge's question")
+                logger.warning("The Porchlight server %s (%s); trying again in %.0f s. "
+                               "Recording continues.", words, error, delay)
                 stop.wait(delay)
                 delay = self.backoff.after(delay)
                 continue
@@ -350,9 +397,11 @@ class ShareManager:
         """Cut an approved request's window from the buffer and send it (or say why not)."""
         uplink = self.uplink_required
         buffer = self.buffers.get(request.camera_id)
+        if buffer is None:  # another bridge of the same owner may have this camera
+            logger.debug("Request %s is for camera %s, which this bridge does not have; left "
+                         "to the bridge that has it.", request.target_id, request.camera_id)
+            return RequestAnswer.NOT_MINE
         try:
-            if buffer is None:
-                return self._unavailable(request, "this bridge has no camera with that id")
             if request.window.end > self.clock():
                 return RequestAnswer.LATER  # still being recorded: answer once it is over
             return self._send_clip(uplink, buffer, request)
@@ -360,9 +409,15 @@ class ShareManager:
             self._revoke()
             return RequestAnswer.REVOKED
         except NETWORK_ERRORS as error:
+            self._unfinished[request.target_id] = request
             logger.warning("Request %s: the server could not be reached (%s); the clip will be "
                            "sent at the next try.", request.target_id, error)
             return RequestAnswer.LATER
+        except ServerRefused as error:
+            self._done(request)
+            logger.error("Request %s: the server refused the answer (%s); it is not sent "
+                         "again until the bridge restarts.", request.target_id, error)
+            return RequestAnswer.REFUSED
 
     def _send_clip(self, uplink: Uplink, buffer: SegmentBuffer,
                    request: ClipRequest) -> RequestAnswer:
@@ -375,24 +430,29 @@ class ShareManager:
             except NoFootage:
                 minutes = buffer.keep_seconds / 60
                 return self._unavailable(
-                    request, f"the bridge keeps only the last {minutes:g} minutes of video, "
-                    f"and holds none from {iso(window.start)} to {iso(window.end)}")
+                    request, f"the bridge keeps only the last {minutes:g} "
+                    f"minute{'' if minutes == 1 else 's'} of video, and holds none from "
+                    f"{iso(window.start)} to {iso(window.end)}")
             gaps = [TimeWindow(gap.start, gap.end) for gap in result.gaps]
             uplink.upload_clip(request.target_id, clip, TimeWindow(result.start, result.end),
                                gaps)
         finally:
             clip.unlink(missing_ok=True)
-        self._answered.add(request.target_id)
+        self._done(request)
         logger.info("Request %s: sent %.1f s of camera %s (%s).", request.target_id,
                     result.duration_s, request.camera_id, result.method)
         return RequestAnswer.SENT
 
     def _unavailable(self, request: ClipRequest, reason: str) -> RequestAnswer:
         self.uplink_required.clip_unavailable(request.target_id, reason)
-        self._answered.add(request.target_id)
+        self._done(request)
         logger.info("Request %s: told the server no clip can be sent: %s.", request.target_id,
                     reason)
         return RequestAnswer.UNAVAILABLE
+
+    def _done(self, request: ClipRequest) -> None:
+        self._answered.add(request.target_id)
+        self._unfinished.pop(request.target_id, None)
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop every share session and wait for them."""

@@ -1,8 +1,8 @@
 """The seam between the bridge and the Porchlight server: the `Uplink` protocol.
 
-Nothing here talks to a network. The real implementation (an HTTPS client of the Porchlight
-API) arrives with the server's bridge API; share.py and the CLI are written against this
-protocol only, and the tests drive them with an in-memory double.
+Nothing here talks to a network. The real implementation is http_uplink.HttpUplink (an HTTPS
+client of the server's /api/bridge API); share.py is written against this protocol only, so its
+tests can drive it with an in-memory double too.
 
 Rules every implementation keeps:
 
@@ -17,6 +17,12 @@ Rules every implementation keeps:
   the owner in its log. Any method may raise it (HTTP 401/403 on the device credential).
 - **ShareEnded** means one share is over before its end time (the owner stopped it, a police
   user closed it): only that share stops uploading (HTTP 404/410 on that share).
+- **ServerRefused** (a ValueError) means the server refused what was sent (HTTP 422 and other
+  4xx), with its reason in plain words: sending the same thing again will not help, so the
+  caller logs the reason and moves on (skips that segment, gives up on that request until the
+  bridge restarts).
+- **An answer nobody wants any more is not an error**: upload_clip and clip_unavailable return
+  normally when the request was withdrawn, declined or expired meanwhile (HTTP 409).
 - **Uploads are idempotent**: upload_segment for the same (share_id, camera_id, segment.name)
   twice must store it once (a retry after a lost answer sends it again); likewise upload_clip
   and clip_unavailable for one target_id.
@@ -43,6 +49,11 @@ class ShareEnded(Exception):
     """The server says this share is over (stopped early): stop uploading for it."""
 
 
+class ServerRefused(ValueError):
+    """The server refused what was sent (its reason is the message): sending it again will
+    not help."""
+
+
 @dataclass(frozen=True)
 class TimeWindow:
     """A span of real time, UTC, end exclusive."""
@@ -56,13 +67,27 @@ class TimeWindow:
 
 
 @dataclass(frozen=True)
+class CameraInfo:
+    """One of the owner's Porchlight cameras, as the server describes it."""
+
+    camera_id: str  # what goes into the config's [[camera]] camera_id
+    nickname: str = ""
+    tier: str = ""  # "on_alert" cameras can be shared live; "on_request" only answer requests
+
+
+@dataclass(frozen=True)
 class DeviceCredential:
     """What pairing gives the bridge: who it is to the server, and its secret."""
 
     device_id: str
     secret: str = field(repr=False)  # sent with every request; stored 0600 in state_dir
     server_url: str = ""
-    camera_ids: tuple[str, ...] = ()  # the Porchlight cameras this bridge may upload for
+    # the owner's cameras when it paired (for the pair command to show; not saved)
+    cameras: tuple[CameraInfo, ...] = field(default=(), compare=False)
+
+    @property
+    def camera_ids(self) -> tuple[str, ...]:
+        return tuple(camera.camera_id for camera in self.cameras)
 
 
 @dataclass(frozen=True)
@@ -97,10 +122,12 @@ class BridgeState:
     shares: tuple[ShareInfo, ...] = ()  # active shares involving this bridge's cameras
     requests: tuple[ClipRequest, ...] = ()  # approved requests still waiting for a clip
     poll_seconds: float = 10.0  # when to call state() again
+    device_id: str = ""
+    cameras: tuple[CameraInfo, ...] = ()  # all the owner's cameras ("" when not said)
 
 
 class Uplink(Protocol):
-    """How the bridge talks to the Porchlight server (implemented with the server API)."""
+    """How the bridge talks to the Porchlight server (http_uplink.HttpUplink over HTTPS)."""
 
     def pair(self, code: str, name: str) -> DeviceCredential:
         """Exchange a one-time pairing code (shown in the owner's app) for a credential.

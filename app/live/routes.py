@@ -17,6 +17,7 @@ POLICE = (roles.DETECTIVE, roles.SUPERVISOR)
 
 def share_json(share: Any) -> dict[str, Any]:
     return {"share_id": share.share_id, "cameras": list(share.camera_ids),
+            "camera_ids": list(share.camera_ids),
             "started_at": share.started_at.isoformat(), "ends_at": share.ends_at.isoformat(),
             "preroll_seconds": int(share.preroll_seconds), "phone": bool(share.phone),
             "active": live.is_active(share, clock.now())}

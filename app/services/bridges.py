@@ -134,8 +134,11 @@ def state(device: BridgeDevice, declared: list[str] | None = None) -> dict[str, 
         actions.append(BridgeDevice.camera_ids.set(serves))
     device.update(actions=actions)
     waiting = []
+    from app.services import live, live_video
+
     for target in footage.targets_for_owner(owner):
-        if target.status != request_rules.APPROVED:
+        # approved, or a clip this bridge started whose upload did not finish (it tries again)
+        if target.status != request_rules.APPROVED and not live_video.bridge_uploading(target):
             continue
         if declared is not None and target.camera_id not in serves:
             continue
@@ -143,7 +146,6 @@ def state(device: BridgeDevice, declared: list[str] | None = None) -> dict[str, 
         waiting.append({"target_id": target.target_id, "camera_id": target.camera_id,
                         "window_start": asked.window_start.isoformat(),
                         "window_end": asked.window_end.isoformat()})
-    from app.services import live
 
     now = clock.now()
     shares = [{"share_id": s.share_id, "camera_ids": list(s.camera_ids),

@@ -75,6 +75,9 @@ def start(settings: Settings, owner: User, camera_ids: Any, minutes: Any, source
         raise ForbiddenError("Only camera owners share their cameras.")
     cameras = _shareable(owner.user_id, camera_ids)
     limit = min(int(c.max_live_minutes or sharing.LIVE_MINUTES_DEFAULT) for c in cameras)
+    if source == "bridge" and isinstance(minutes, int) and not isinstance(minutes, bool) \
+            and minutes > limit:
+        minutes = limit  # a panic button set longer than the owner allows: the longest allowed
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= limit:
         raise ValidationError(f"Share for 1 to {limit} minutes (the longest session these "
                               "cameras allow).", {"minutes": f"1 to {limit}"})

@@ -136,19 +136,20 @@ def _finish(settings: Settings, share: LiveShare, camera_id: str, name: str) -> 
         piece = LiveSegment.get(stream_of(share.share_id, camera_id), name or "-",
                                 consistent_read=True)
     except DoesNotExist as exc:
-        raise NotFoundError("This piece was never announced; announce it first.") from exc
+        raise ConflictError("This piece was never announced; announce it again and resend it."
+                            ) from exc
     if piece.ready:
         return {"stored": True}
     s3 = aws_client(settings, "s3")
     try:
         held = s3.head_object(Bucket=settings.uploads_bucket, Key=piece.key)
     except s3.exceptions.ClientError as exc:
-        raise ValidationError("The video piece has not arrived; send it again.",
-                              {"name": "not in storage"}) from exc
+        raise ConflictError("The video piece has not arrived; announce it again and resend it."
+                            ) from exc
     if int(held["ContentLength"]) != int(piece.size):
         s3.delete_object(Bucket=settings.uploads_bucket, Key=piece.key)
-        raise ValidationError("The piece that arrived is not the size announced; send it again.",
-                              {"size": "does not match"})
+        raise ConflictError("The piece that arrived is not the size announced; announce it "
+                            "again and resend it.")
     piece.update(actions=[LiveSegment.ready.set(True)])
     return {"stored": True}
 
@@ -377,11 +378,18 @@ def finish_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str
     return {"stored": True}
 
 
+def bridge_uploading(target: RequestTarget) -> bool:
+    """A clip a bridge started (one PUT, no multipart upload id) and has not finished."""
+    return target.status == request_rules.UPLOADING and not target.upload_id
+
+
 def bridge_no_clip(device: BridgeDevice, target_id: str, reason: str) -> dict[str, Any]:
     """The bridge's buffer cannot serve this request: answer "no footage" with its reason."""
     target = _bridge_target(device, target_id)
     if target.status == request_rules.NO_FOOTAGE:
         return {"stored": True}
+    if bridge_uploading(target):  # its clip never arrived, and now the buffer has let it go
+        target = footage.move(target, request_rules.FAILED)
     if target.status not in (request_rules.APPROVED, request_rules.FAILED):
         raise ConflictError(f"This request no longer wants video (it is "
                             f"{request_rules.STATUS_WORDS[target.status]}).")

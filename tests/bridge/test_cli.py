@@ -41,9 +41,19 @@ def camera(local_id: str, source: str, loop: bool = False) -> str:
             + ("loop = true\n" if loop else ""))
 
 
-def test_pair_is_not_available_yet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["pair", "ABC-123", "-c", str(tmp_path / "any.toml")]) == 2
-    assert "Pairing arrives with the server API" in capsys.readouterr().err
+def test_pair_needs_a_server_url_and_a_server(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(tmp_path, camera("a", "rtsp://10.0.0.2/s"))
+    assert main(["pair", "ABCD-EFGH", "-c", str(config)]) == 1
+    assert "has no [server] url: add your police department's Porchlight address" in \
+        capsys.readouterr().err
+    config = write_config(tmp_path, camera("a", "rtsp://10.0.0.2/s")
+                          + f'[server]\nurl = "http://127.0.0.1:{free_port()}"\n')
+    assert main(["pair", "ABCD-EFGH", "-c", str(config), "--timeout", "2"]) == 1
+    err = capsys.readouterr().err
+    assert "Pairing failed: 127.0.0.1:" in err and "cannot be reached" in err
+    assert not (tmp_path / "state" / "credential.json").exists()
+    # (pairing with the real server: tests/bridge/test_http_uplink.py)
 
 
 def test_check_probes_each_camera(tmp_path: Path, samples: dict[str, Path],
@@ -96,6 +106,7 @@ def test_status_asks_the_running_bridge(tmp_path: Path,
         out = capsys.readouterr().out
         assert "front: reconnecting since 2026-03-14T12:01:00.000Z (the camera did not" in out
         assert "buffer 6 s in 3 segments (1.5 MB)" in out
+        assert "Pairing: not paired (python -m bridge pair CODE)" in out
         assert main(["status", "-c", str(config), "--json"]) == 0
         assert json.loads(capsys.readouterr().out) == status
     finally:

@@ -68,6 +68,7 @@ def test_defaults_and_file_source(tmp_path: Path) -> None:
     ({"trigger_listen": "bridge.local:8787"}, "[bridge] trigger_listen"),
     ({"trigger_listen": "192.168.1.20:70000"}, "[bridge] trigger_listen"),
     ({"trigger_key": "short"}, "[bridge] trigger_key"),
+    ({"name": "x" * 61}, "[bridge] name must be at most 60"),
     ({"bufer_minutes": 5}, "'bufer_minutes'"),
 ])
 def test_bridge_errors_name_the_key(tmp_path: Path, change: dict[str, Any], key: str) -> None:
@@ -114,12 +115,37 @@ def test_duplicate_camera_ids_and_passwords_hidden(tmp_path: Path) -> None:
     assert "hunter2" not in text
 
 
-def test_server_url_must_be_https(tmp_path: Path) -> None:
+@pytest.mark.parametrize("url", ["http://porchlight.example.org", "http://192.168.1.20:8000",
+                                 "http://127.0.0.1.example.org", "http://[::2]:8000"])
+def test_server_url_must_be_https(tmp_path: Path, url: str) -> None:
     data = _valid(tmp_path)
-    data["server"] = {"url": "http://porchlight.example.org"}
-    assert "[server] url must start with https://" in _problems(data)[0]
-    data["server"] = {"url": "http://localhost:8000"}  # local development is fine
-    assert config.parse(data).server_url == "http://localhost:8000"
+    data["server"] = {"url": url}
+    problems = _problems(data)
+    assert "[server] url must start with https://" in problems[0]
+    assert "accepted only for a server on this box" in problems[0]
+
+
+@pytest.mark.parametrize("url", ["ftp://porchlight.example.org", "porchlight.example.org",
+                                 "https://"])
+def test_server_url_must_be_a_web_address(tmp_path: Path, url: str) -> None:
+    data = _valid(tmp_path)
+    data["server"] = {"url": url}
+    assert "[server] url must be a web address starting with https://" in _problems(data)[0]
+
+
+@pytest.mark.parametrize(("url", "kept"), [
+    ("https://porchlight.example.org/", "https://porchlight.example.org"),
+    ("https://example.org/porchlight/", "https://example.org/porchlight"),
+    # a server on this box (trying it out, tests) may be plain http
+    ("http://localhost:8000", "http://localhost:8000"),
+    ("http://127.0.0.1:8000/", "http://127.0.0.1:8000"),
+    ("http://127.8.9.10:8000", "http://127.8.9.10:8000"),
+    ("http://[::1]:8000", "http://[::1]:8000"),
+])
+def test_server_url_accepted(tmp_path: Path, url: str, kept: str) -> None:
+    data = _valid(tmp_path)
+    data["server"] = {"url": url}
+    assert config.parse(data).server_url == kept
 
 
 def test_file_errors_are_plain(tmp_path: Path) -> None:

@@ -1,11 +1,12 @@
 """Share logic against the Uplink protocol: pre-roll then live, in order; catching up after
 network drops with nothing lost or doubled; revocation; answering approved requests.
 
-FakeUplink below is a TEST DOUBLE of bridge.uplink.Uplink, an interface whose real
-implementation (the HTTPS client of the Porchlight server's bridge API) does not exist yet: it
-arrives with the server API. The double records every call in memory and can simulate network
-drops (ConnectionError), a share ended by the server (ShareEnded) and revocation
-(UplinkRevoked). It stands in for no project code that exists.
+FakeUplink below is a TEST DOUBLE of the bridge.uplink.Uplink interface, so these tests can
+place a network drop, a refusal or a revocation at an exact upload (the timing the share logic
+must get right) and run in milliseconds. It records every call in memory and can simulate
+network drops (ConnectionError), a share ended by the server (ShareEnded), a refused upload
+(ServerRefused) and revocation (UplinkRevoked). The real implementation, HttpUplink, is tested
+against the real app in test_http_uplink.py.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from bridge.share import Outcome, RequestAnswer, ShareManager, ShareSession
 from bridge.sources import ClosedSegment
 from bridge.uplink import (
     BridgeState,
+    CameraInfo,
     ClipRequest,
     DeviceCredential,
+    ServerRefused,
     ShareEnded,
     ShareInfo,
     TimeWindow,
@@ -53,6 +56,8 @@ class FakeUplink:
         self.fail: Callable[[int], bool] = lambda _attempt: False  # fail this attempt?
         self.revoke_after: int | None = None  # uploads accepted before UplinkRevoked
         self.end_share_after: int | None = None  # uploads accepted before ShareEnded
+        self.refuse: set[str] = set()  # segment names, clip targets or "share" to refuse
+        self.fail_clip = False  # upload_clip breaks off (ConnectionError)
         self.state_answer = BridgeState()
         self.state_calls = 0
         self.started: list[tuple[list[str], int]] = []
@@ -75,6 +80,8 @@ class FakeUplink:
 
     def start_share(self, camera_ids: Sequence[str], minutes: int) -> ShareInfo:
         self._network()
+        if "share" in self.refuse:
+            raise ServerRefused("Front door is not set to share on alert.")
         self.started.append((list(camera_ids), minutes))
         now = datetime.now(UTC)
         return ShareInfo(share_id=f"share_{len(self.started)}", camera_ids=tuple(camera_ids),
@@ -93,6 +100,8 @@ class FakeUplink:
             raise UplinkRevoked("device credential revoked")
         if self.end_share_after is not None and accepted >= self.end_share_after:
             raise ShareEnded(share_id)
+        if segment.name in self.refuse:
+            raise ServerRefused("start: outside the share's window")
         assert segment.path.read_bytes()  # the file is there while it is being sent
         with self.lock:
             self.uploads.append((share_id, camera_id, segment.name))
@@ -100,6 +109,10 @@ class FakeUplink:
     def upload_clip(self, target_id: str, path: Path, window: TimeWindow,
                     gaps: Sequence[TimeWindow] = ()) -> None:
         self._network()
+        if self.fail_clip:
+            raise ConnectionError("connection reset by peer")
+        if target_id in self.refuse:
+            raise ServerRefused("ends_at: after the asked window")
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             assert stream.duration is not None and stream.time_base is not None
@@ -337,10 +350,10 @@ def test_sync_follows_shares_and_answers_requests(tmp_path: Path,
     assert clip["duration"] == pytest.approx(3.0, abs=0.05) and clip["gaps"] == []
     assert not list((tmp_path / "clips").iterdir())  # the clip does not stay on the box
     reasons = dict(uplink.unavailable)
-    assert set(reasons) == {"t_old", "t_other"}
+    assert set(reasons) == {"t_old"}  # t_other: another bridge of the owner may have it
     assert "keeps only the last 10 minutes" in reasons["t_old"]
-    assert "no camera with that id" in reasons["t_other"]
     assert manager.answer(uplink.state_answer.requests[2]) is RequestAnswer.LATER
+    assert manager.answer(uplink.state_answer.requests[3]) is RequestAnswer.NOT_MINE
 
 
 def test_a_trigger_starts_a_share_through_the_uplink(tmp_path: Path) -> None:
@@ -376,3 +389,69 @@ def test_without_an_uplink_a_trigger_only_logs(tmp_path: Path,
     assert manager.start_share_now(["front"], 5) is None
     assert "not paired with a Porchlight server yet: nothing was uploaded" in caplog.text
     assert manager.sync() is None
+
+
+def test_refusals_are_logged_and_the_bridge_moves_on(
+        tmp_path: Path, samples: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
+    uplink = FakeUplink()
+    manager, runner = _manager(tmp_path, uplink)
+    buffer = runner.buffers["front"]
+    started = now()
+    _with_history(buffer, started, 3)
+    refused = buffer.segments()[1].name
+    uplink.refuse = {refused, "t_ok", "share"}
+    share = ShareInfo("share_6", ("cam_front",), started, started + timedelta(seconds=0.3),
+                      preroll_seconds=3)
+    result = ShareSession(uplink, share, {"cam_front": buffer}, backoff=FAST,
+                          poll_s=0.02).run(threading.Event())
+    assert result.outcome is Outcome.ENDED and result.uploaded == 2
+    assert refused not in [name for _s, _c, name in uplink.uploads]  # skipped, not retried
+    assert f"the server refused segment {refused} of camera cam_front" in caplog.text
+
+    assert manager.start_share_now(["front"], 5) is None
+    assert "the server refused: Front door is not set to share on alert" in caplog.text
+
+    t0 = now().replace(microsecond=0) - timedelta(seconds=20)
+    fill(buffer, samples["h264"], t0)
+    request = ClipRequest("t_ok", "cam_front", TimeWindow(t0 + timedelta(seconds=2),
+                                                          t0 + timedelta(seconds=4)))
+    uplink.state_answer = BridgeState(requests=(request,))
+    assert manager.answer(request) is RequestAnswer.REFUSED
+    assert "Request t_ok: the server refused the answer (ends_at: after the asked window)" \
+        in caplog.text
+    manager.sync()
+    assert uplink.clips == [] and uplink.unavailable == []  # not sent again
+
+
+def test_a_camera_id_the_account_does_not_have_is_said_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    uplink = FakeUplink()
+    uplink.state_answer = BridgeState(cameras=(CameraInfo("cam_other", "Till"),))
+    manager, _runner = _manager(tmp_path, uplink)
+    manager.sync()
+    manager.sync()
+    assert caplog.text.count("camera_id 'cam_front' in the config is not one of the cameras "
+                             "of the account") == 1
+    assert caplog.text.count("The account's cameras in Porchlight (camera_id, name): "
+                             "cam_other Till.") == 1
+
+
+def test_a_clip_cut_off_by_the_network_is_sent_again_though_no_longer_listed(
+        tmp_path: Path, samples: dict[str, Path]) -> None:
+    uplink = FakeUplink()
+    manager, runner = _manager(tmp_path, uplink)
+    t0 = now().replace(microsecond=0) - timedelta(seconds=20)
+    fill(runner.buffers["front"], samples["h264"], t0)
+    request = ClipRequest("t_cut", "cam_front", TimeWindow(t0 + timedelta(seconds=2),
+                                                           t0 + timedelta(seconds=4)))
+    uplink.state_answer = BridgeState(requests=(request,))
+    uplink.fail_clip = True  # the network breaks while the clip is on its way
+    assert manager.sync() is not None and uplink.clips == []
+    # the server now counts the clip as on its way: it no longer lists the request
+    uplink.state_answer = BridgeState()
+    uplink.fail_clip = False
+    manager.sync()
+    assert [clip["target"] for clip in uplink.clips] == ["t_cut"]
+    manager.sync()
+    assert len(uplink.clips) == 1  # once sent, never again
