@@ -4,14 +4,23 @@ the share; the detective's video stops within seconds."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
+from bridge import config as bridge_config
+from bridge.__main__ import main as bridge_main
+from bridge.http_uplink import HttpUplink, load_credential
+from bridge.runner import Runner
+from bridge.share import ShareManager
+from tests.bridge.media import make_h264
 from tests.e2e.helpers import PHONE, TABLET, collect_page_errors, log_in, no_horizontal_scroll
+from tests.integration.test_bridge_pairing import shown_code
 from tests.integration.test_registry import camera_body
 from tests.support import make_user, session_client
 
@@ -79,3 +88,57 @@ def test_owner_shares_phone_camera_detective_watches_owner_ends(
     assert tablet.evaluate(
         "[...document.querySelectorAll('video')].every((v) => v.paused && !v.getAttribute('src'))")
     assert owner_errors == [] and police_errors == []
+
+
+def test_bridge_camera_plays_live_and_from_before_the_alert(
+        new_context: Callable[..., BrowserContext], base_url: str, settings: Any,
+        tmp_path: Path) -> None:
+    """A bridge records a real H.264 camera (a file played at real time) in 1 s fMP4 segments;
+    the owner's panic button shares it; the detective's player plays the bridge's segments
+    through Media Source Extensions, live and then from the pre-roll."""
+    owner = make_user("owner")
+    owner_client = session_client(base_url, settings, owner)
+    camera_id = owner_client.send_json("POST", "/api/cameras", camera_body(
+        nickname="Back alley", tier="on_alert")).json()["camera"]["id"]
+    source = make_h264(tmp_path / "alley.mp4", seconds=6.0, gop=30, bframes=2)
+    config_path = tmp_path / "bridge.toml"
+    config_path.write_text("\n".join([
+        "[bridge]", 'name = "Shop bridge"', f'state_dir = "{tmp_path / "state"}"',
+        'trigger_key = "e2e-trigger-key-0123456789"', 'trigger_listen = "127.0.0.1:8799"',
+        "segment_seconds = 1", "buffer_minutes = 2",
+        "[[camera]]", 'id = "alley"', f'source = "file://{source}"', "loop = true",
+        f'camera_id = "{camera_id}"', "[server]", f'url = "{base_url}/"']) + "\n")
+    assert bridge_main(["pair", shown_code(owner_client), "-c", str(config_path)]) == 0
+    config = bridge_config.load(config_path)
+    credential = load_credential(config.state_dir)
+    assert credential is not None
+    runner = Runner(config).start()
+    manager = ShareManager(HttpUplink(base_url, credential, timeout_s=5, camera_ids=[camera_id]),
+                           config, runner.buffers, work_dir=tmp_path / "clips", poll_s=0.2)
+    stop = threading.Event()
+    poller = threading.Thread(target=manager.run, args=(stop,), daemon=True)
+    try:
+        deadline = time.monotonic() + 20
+        while len(runner.buffers["alley"].segments()) < 4 and time.monotonic() < deadline:
+            time.sleep(0.2)  # some pre-roll in the buffer before the button is pressed
+        share = manager.start_share_now(None, 5)  # what the LAN trigger does
+        assert share is not None and share.preroll_seconds == 120
+        poller.start()
+
+        tablet = new_context(**TABLET).new_page()
+        police_errors = collect_page_errors(tablet)
+        log_in(tablet, make_user("detective"))
+        tablet.goto(f"/live/{share.share_id}")
+        tablet.wait_for_function(PLAYING, arg=camera_id, timeout=30_000)
+        figure = tablet.locator(f'figure[data-stream="{camera_id}"]')
+        expect(figure.locator("video")).to_have_attribute("aria-label",
+                                                          "Live video: Back alley")
+        expect(tablet.locator('figure[data-stream="phone"]')).to_be_hidden()
+        figure.get_by_role("button", name="Play from before the alert").click()
+        expect(figure.get_by_role("button", name="Go back to live")).to_be_visible()
+        tablet.wait_for_function(PLAYING, arg=camera_id, timeout=30_000)
+        assert police_errors == []
+    finally:
+        stop.set()
+        manager.close()
+        runner.stop()

@@ -106,7 +106,7 @@ def test_bridge_segments_reach_police_and_stop_with_the_share(
     assert stranger.status_code == 422
     lying = piece_body(cam, video, started + timedelta(seconds=1), size=len(video) + 5)
     short = send_piece(bridge, headers, share_id, lying, video)
-    assert short.status_code == 422 and "not the size announced" in short.json()["detail"]
+    assert short.status_code == 409 and "not the size announced" in short.json()["detail"]
     s3 = aws_client(settings, "s3")
     listed_keys = s3.list_objects_v2(Bucket=settings.uploads_bucket,
                                      Prefix=f"live/{share_id}/").get("Contents", [])

@@ -164,8 +164,10 @@ class StreamPlayer {
       const time = new Date(piece.end).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
       this.state.textContent = ` Video up to ${time}.`;
     }
-    if (this.fromStart && this.video.buffered.length && data.pieces.length === 0) {
-      // caught up with the newest piece: the view is live again
+    const ranges = this.video.buffered;
+    if (this.fromStart && ranges.length && data.pieces.length === 0
+        && ranges.end(ranges.length - 1) - this.video.currentTime < BEHIND_JUMP_S) {
+      // played up to the newest piece: the view is live again
       this.fromStart = false;
       this.startButton.textContent = 'Play from before the alert';
     }
