@@ -57,10 +57,11 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         orgs,
         police,
         pwa,
+        transparency,
     )
 
     for module in (home, auth, account, admin, audit, cameras, orgs, police, footage, bridges,
-                   live, pwa, api, devtools):
+                   live, transparency, pwa, api, devtools):
         app.register_blueprint(module.bp)
 
     from app.web import templating

@@ -54,6 +54,10 @@ class Settings:
     vapid_public_key: str = ""
     vapid_private_key: str = ""
     vapid_subject: str = "mailto:admin@porchlight.invalid"
+    # Audit checkpoints are signed with a KMS key (ECC_NIST_P256, SIGN_VERIFY) when one is
+    # named, else with this PEM EC P-256 private key (devstack makes one at start).
+    checkpoint_kms_key: str = ""
+    checkpoint_private_key: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -112,6 +116,9 @@ def _with_secrets(env: Mapping[str, str]) -> Mapping[str, str]:
     merged["PORCHLIGHT_SECRET_KEY"] = str(values["secret_key"])
     if values.get("vapid_private_key") and not env.get("PORCHLIGHT_VAPID_PRIVATE_KEY"):
         merged["PORCHLIGHT_VAPID_PRIVATE_KEY"] = str(values["vapid_private_key"])
+    if values.get("checkpoint_private_key") and not env.get(
+            "PORCHLIGHT_CHECKPOINT_PRIVATE_KEY"):
+        merged["PORCHLIGHT_CHECKPOINT_PRIVATE_KEY"] = str(values["checkpoint_private_key"])
     return merged
 
 
@@ -163,4 +170,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         vapid_public_key=env.get("PORCHLIGHT_VAPID_PUBLIC_KEY", ""),
         vapid_private_key=vapid_private,
         vapid_subject=env.get("PORCHLIGHT_VAPID_SUBJECT", "mailto:admin@porchlight.invalid"),
+        checkpoint_kms_key=env.get("PORCHLIGHT_CHECKPOINT_KMS_KEY", ""),
+        checkpoint_private_key=env.get("PORCHLIGHT_CHECKPOINT_PRIVATE_KEY", ""),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -19,7 +20,7 @@ ENV_FILE = Path(__file__).resolve().parent.parent / ".devstack.env"
 
 def write_env_file(env: dict[str, str]) -> None:
     """For `flask --app app.wsgi audit verify` and other commands against the running stack."""
-    lines = [f"export {key}={value}" for key, value in sorted(env.items())
+    lines = [f"export {key}={shlex.quote(value)}" for key, value in sorted(env.items())
              if not key.startswith("DEVSTACK_")]
     ENV_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
     ENV_FILE.chmod(0o600)

@@ -132,6 +132,17 @@ def vapid_keys() -> dict[str, str]:
     }
 
 
+def checkpoint_key() -> dict[str, str]:
+    """A fresh EC P-256 key that signs this devstack's audit checkpoints (AWS uses KMS)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    return {"PORCHLIGHT_CHECKPOINT_PRIVATE_KEY": pem}
+
+
 def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None = None,
           extra_env: dict[str, str] | None = None) -> Devstack:
     """Start moto, create every resource, and set os.environ so app and workers find them."""
@@ -163,6 +174,7 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
     env["PORCHLIGHT_PUSH_QUEUE_URL"] = env["DEVSTACK_QUEUE_PUSH"]
     env["PORCHLIGHT_CLIPS_QUEUE_URL"] = env["DEVSTACK_QUEUE_CLIPS"]
     env.update(vapid_keys())
+    env.update(checkpoint_key())
     env.update(extra_env or {})
     os.environ.update(env)
     log.info("devstack ready at %s", endpoint)

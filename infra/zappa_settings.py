@@ -35,6 +35,7 @@ OUTPUT_ENV = {
     "PushQueueUrl": "PORCHLIGHT_PUSH_QUEUE_URL",
     "ClipsQueueUrl": "PORCHLIGHT_CLIPS_QUEUE_URL",
     "SecretsArn": "PORCHLIGHT_SECRETS_ARN",
+    "CheckpointKeyArn": "PORCHLIGHT_CHECKPOINT_KMS_KEY",
 }
 
 

@@ -38,4 +38,7 @@ SCHEDULES = (
     # Deletes evidence past its retention date, reminds owners, expires unanswered requests.
     ScheduleSpec("retention", "lambdas.retention.handler:handler", "rate(15 minutes)",
                  devstack_every_seconds=20),
+    # Signs every audit chain's head into the public checkpoint feed (at least daily).
+    ScheduleSpec("checkpoint", "lambdas.checkpoint.handler:handler", "rate(6 hours)",
+                 devstack_every_seconds=300),
 )

@@ -36,7 +36,9 @@ class ActionIndex(GlobalSecondaryIndex["AuditEvent"]):
 
 
 # The fields covered by an event's hash, in addition to chain and seq. All are strings, so the
-# canonical JSON read back from DynamoDB is byte-for-byte what was hashed.
+# canonical JSON read back from DynamoDB is byte-for-byte what was hashed. The IP address and the
+# details are covered through `sealed` (see app.core.auditchain), so they can be erased when an
+# owner leaves the program without breaking the chain.
 BODY_FIELDS = (
     "event_id",
     "at",
@@ -45,8 +47,7 @@ BODY_FIELDS = (
     "action",
     "subject_id",
     "agency_id",
-    "ip",
-    "details",
+    "sealed",
     "prev_hash",
 )
 
@@ -68,6 +69,9 @@ class AuditEvent(BaseModel):
     agency_id = UnicodeAttribute()
     ip = UnicodeAttribute()
     details = UnicodeAttribute()  # canonical JSON of the event's details
+    sealed = UnicodeAttribute()  # SHA-256 over salt, ip and details: what the hash covers
+    salt = UnicodeAttribute(null=True)  # gone once the event's personal data is erased
+    erased_at = UnicodeAttribute(null=True)
     prev_hash = UnicodeAttribute()
     hash = UnicodeAttribute()
 
@@ -76,9 +80,20 @@ class AuditEvent(BaseModel):
     action_index = ActionIndex()
 
     def body(self) -> dict[str, object]:
+        """The hashed fields."""
         data: dict[str, object] = {name: getattr(self, name) for name in BODY_FIELDS}
         data["chain"] = self.chain
         data["seq"] = int(self.seq)
+        return data
+
+    def as_record(self) -> dict[str, object]:
+        """Everything verify_chain checks: the hashed body, the hash, the sealed fields."""
+        data = self.body()
+        data.update(hash=self.hash, ip=self.ip, details=self.details)
+        if self.salt is not None:
+            data["salt"] = self.salt
+        if self.erased_at is not None:
+            data["erased_at"] = self.erased_at
         return data
 
 
@@ -93,3 +108,23 @@ class AuditHead(BaseModel):
     chain = UnicodeAttribute(hash_key=True)
     seq = NumberAttribute()
     hash = UnicodeAttribute()
+
+
+class AuditCheckpoint(BaseModel):
+    """A signed checkpoint: a Merkle root over every chain's head (and, per chain, over the
+    events added since the previous checkpoint), its time, and the previous checkpoint's hash.
+    Public: anyone may mirror the feed (see app.services.checkpoints)."""
+
+    base_name = "audit-checkpoints"
+
+    class Meta:
+        table_name = "audit-checkpoints"
+
+    feed = UnicodeAttribute(hash_key=True)  # one feed: "checkpoints"
+    seq = NumberAttribute(range_key=True)
+    at = UnicodeAttribute()
+    statement = UnicodeAttribute()  # the canonical JSON that is signed
+    hash = UnicodeAttribute()  # SHA-256 of the statement: the next checkpoint's "previous"
+    signature = UnicodeAttribute()  # base64, DER ECDSA P-256 over the statement
+    key_id = UnicodeAttribute()
+    chains = UnicodeAttribute()  # JSON list of the chain leaves, sorted by chain

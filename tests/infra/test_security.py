@@ -24,8 +24,25 @@ MODELS = {spec["base_name"]: spec for spec in table_definitions()}
 
 
 def _key(s: Synthesized) -> str:
-    (name,) = s.of_type("AWS::KMS::Key")
+    """The project key (the other KMS key only signs audit checkpoints)."""
+    (name,) = [n for n, r in s.of_type("AWS::KMS::Key").items()
+               if r["Properties"].get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"]
     return name
+
+
+def test_the_checkpoint_key_only_signs_and_only_the_checkpoint_worker_signs(
+        synth: Synthesized) -> None:
+    (name,) = [n for n, r in synth.of_type("AWS::KMS::Key").items()
+               if r["Properties"].get("KeySpec") == "ECC_NIST_P256"]
+    assert synth.resources[name]["Properties"]["KeyUsage"] == "SIGN_VERIFY"
+    signers = set()
+    for role, st in identity_statements(synth.resources):
+        if st.sid == "ReadTheCheckpointPublicKey":
+            assert st.actions == ["kms:GetPublicKey"], st.actions
+        if "kms:Sign" in st.actions:
+            assert st.resources == [f"<{name}.Arn>"], st.resources
+            signers.add(role)
+    assert len(signers) == 1 and "checkpoint" in next(iter(signers)).lower(), signers
 
 
 def _uses_key(s: Synthesized, value: Any) -> bool:
@@ -308,8 +325,8 @@ def test_the_key_is_used_only_through_services(synth: Synthesized) -> None:
     key = f"<{_key(synth)}.Arn>"
     for role, st in identity_statements(synth.resources):
         kms = [a for a in st.actions if a.startswith("kms:")]
-        if not kms:
-            continue
+        if not kms or st.sid in ("SignAuditCheckpoints", "ReadTheCheckpointPublicKey"):
+            continue  # the checkpoint key: its own test above
         assert st.resources == [key], f"{role}: KMS actions on {st.resources}"
         assert set(kms) <= {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, \
             f"{role} may {kms} on the project key"
@@ -353,7 +370,10 @@ def _classify(synth: Synthesized, resource: str) -> str:
     secret = next(iter(synth.of_type("AWS::SecretsManager::Secret")))
     web_logs = find_one(synth.resources, "AWS::Logs::LogGroup",
                         LogGroupName=f"/aws/lambda/{synth.stage.web_function_name}")
+    checkpoint_key = next(n for n, r in synth.of_type("AWS::KMS::Key").items()
+                          if r["Properties"].get("KeySpec") == "ECC_NIST_P256")
     others = {f"<{secret}>": "the app secret", f"<{_key(synth)}.Arn>": "the project key",
+              f"<{checkpoint_key}.Arn>": "the checkpoint key's public half",
               f"<{web_logs}.Arn>": "its log group",
               f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:"
               f"{synth.stage.web_function_name}": "its function"}
@@ -418,6 +438,7 @@ WORKER_TABLES = {
     "clip-cutter": {"request-targets": "write", "requests": "write", "evidence": "write",
                     "agencies": "read", "idempotency": "write", "audit-events": "append",
                     "audit-heads": "append"},
+    "checkpoint": {"audit-events": "read", "audit-heads": "read", "audit-checkpoints": "write"},
     "retention": {"requests": "write", "request-targets": "write", "evidence": "write",
                   "agencies": "read", "live-shares": "write", "live-segments": "write",
                   "audit-events": "append", "audit-heads": "append"},
@@ -466,7 +487,7 @@ def _objects(synth: Synthesized, role: str) -> dict[str, set[str]]:
 
 def test_workers_reach_only_their_object_prefixes(prod: Synthesized) -> None:
     expected = {
-        "mailer": {}, "audit-fanout": {}, "push-sender": {},
+        "mailer": {}, "audit-fanout": {}, "push-sender": {}, "checkpoint": {},
         "clip-cutter": {"uploads/originals/*": {"s3:GetObject"},
                         "clips/evidence/*": {"s3:PutObject", "s3:AbortMultipartUpload"}},
         "retention": {"uploads/originals/*": {"s3:DeleteObject"},
@@ -582,7 +603,7 @@ def test_alarms_cover_dead_letters_errors_and_throttles(prod: Synthesized) -> No
 
 OUTPUTS = {"TablePrefix", "UploadsBucket", "ClipsBucket", "MailQueueUrl", "AuditFanoutQueueUrl",
            "PushQueueUrl", "ClipsQueueUrl", "SecretsArn", "WebRoleArn", "KmsKeyArn",
-           "AlarmTopicArn"}
+           "CheckpointKeyArn", "AlarmTopicArn"}
 
 
 def test_outputs_name_everything_the_app_needs(synth: Synthesized) -> None:

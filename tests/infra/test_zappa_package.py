@@ -26,6 +26,7 @@ OUTPUTS = {
     "SecretsArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:porchlight-prod-x",
     "WebRoleArn": "arn:aws:iam::123456789012:role/porchlight-prod-web",
     "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1",
+    "CheckpointKeyArn": "arn:aws:kms:us-east-1:123456789012:key/2",
 }
 AIM_MB = 20
 
@@ -41,6 +42,7 @@ def test_stack_outputs_complete_a_stage_without_secrets(tmp_path: Path) -> None:
     assert stage["role_arn"] == OUTPUTS["WebRoleArn"] and stage["extends"] == "base"
     assert env["PORCHLIGHT_ENV"] == "prod" and env["PORCHLIGHT_CLIPS_BUCKET"].endswith("012")
     assert env["PORCHLIGHT_SECRETS_ARN"] == OUTPUTS["SecretsArn"]
+    assert env["PORCHLIGHT_CHECKPOINT_KMS_KEY"] == OUTPUTS["CheckpointKeyArn"]
     assert env["PORCHLIGHT_PUBLIC_URL"] == "https://cams.example.gov"
     assert not any("SECRET_KEY" in k or "PRIVATE" in k for k in env), "a secret in the file"
     settings = json.loads((ROOT / "zappa_settings.json").read_text())

@@ -9,17 +9,53 @@ import pytest
 from app.core import auditchain
 
 
-def build_chain(n: int, chain: str = "agency#t") -> list[dict[str, Any]]:
+def build_chain(n: int, chain: str = "agency#t",
+                actions: dict[int, tuple[str, str]] | None = None) -> list[dict[str, Any]]:
+    """n sealed events; `actions` sets (action, details JSON) for some seqs."""
     events = []
     prev = auditchain.GENESIS
     for seq in range(1, n + 1):
-        body = {"chain": chain, "seq": seq, "event_id": f"e{seq}", "action": "login.succeeded",
-                "actor_id": f"u{seq % 3}", "at": f"2026-11-21T10:00:{seq:02d}.000Z",
-                "details": "{}", "prev_hash": prev}
-        event = dict(body, hash=auditchain.event_hash(prev, body))
+        action, details = (actions or {}).get(seq, ("login.succeeded", '{"name":"Ann"}'))
+        salt, ip = f"salt{seq}", "192.0.2.7"
+        body = {"chain": chain, "seq": seq, "event_id": f"e{seq}", "action": action,
+                "actor_id": f"u{seq % 3}", "subject_id": "-",
+                "at": f"2026-11-21T10:00:{seq:02d}.000Z",
+                "sealed": auditchain.seal(salt, ip, details), "prev_hash": prev}
+        event = dict(body, hash=auditchain.event_hash(prev, body), salt=salt, ip=ip,
+                     details=details)
         events.append(event)
         prev = event["hash"]
     return events
+
+
+def erase(event: dict[str, Any]) -> None:
+    event.pop("salt")
+    event.update(ip="", details='{"erased":true}', erased_at="2026-11-22T00:00:00.000Z")
+
+
+def test_sealed_details_and_ip_are_checked() -> None:
+    for field in ("details", "ip", "salt"):
+        events = build_chain(3)
+        events[1][field] = events[1][field] + "x"
+        found = auditchain.verify_chain("agency#t", events, 3, events[-1]["hash"])
+        assert found is not None and found.seq == 2 and "seal" in found.reason, field
+
+
+def test_erasure_keeps_the_chain_when_it_is_on_record() -> None:
+    erased_later = {5: (auditchain.ERASED_ACTION, '{"pseudonym":"u1"}')}
+    events = build_chain(5, actions=erased_later)
+    erase(events[0])  # seq 1, actor u1: erased before the record at seq 5
+    assert auditchain.verify_chain("agency#t", events, 5, events[-1]["hash"]) is None
+    erase(events[1])  # seq 2, actor u2: nobody erased u2
+    found = auditchain.verify_chain("agency#t", events, 5, events[-1]["hash"])
+    assert found is not None and found.seq == 2 and "no later erasure" in found.reason
+
+
+def test_an_erasure_record_does_not_cover_events_after_it() -> None:
+    events = build_chain(5, actions={2: (auditchain.ERASED_ACTION, '{"pseudonym":"u1"}')})
+    erase(events[3])  # seq 4, actor u1, after the erasure record
+    found = auditchain.verify_chain("agency#t", events, 5, events[-1]["hash"])
+    assert found is not None and found.seq == 4
 
 
 def test_intact_chain_verifies() -> None:
@@ -31,7 +67,7 @@ def test_empty_chain_with_no_head_verifies() -> None:
     assert auditchain.verify_chain("agency#t", []) is None
 
 
-@pytest.mark.parametrize("field", ["action", "actor_id", "at", "details"])
+@pytest.mark.parametrize("field", ["action", "actor_id", "at", "sealed"])
 def test_altered_event_is_named(field: str) -> None:
     events = build_chain(5)
     events[2][field] = "tampered"
@@ -44,7 +80,7 @@ def test_altered_event_is_named(field: str) -> None:
 def test_rehashing_an_altered_event_breaks_the_next_link() -> None:
     events = build_chain(5)
     events[2]["action"] = "logout"
-    body = {k: v for k, v in events[2].items() if k != "hash"}
+    body = auditchain.hashed_body(events[2])
     events[2]["hash"] = auditchain.event_hash(events[2]["prev_hash"], body)
     found = auditchain.verify_chain("agency#t", events, 5, events[-1]["hash"])
     assert found is not None and found.seq == 4

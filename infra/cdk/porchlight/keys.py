@@ -115,3 +115,20 @@ class AppSecret(Construct):
             "to every browser's push subscription; rotating either logs everyone out or silences "
             "push until owners re-subscribe. Rotation is a planned operator step (DEPLOY.md), "
             "and access is limited to the web role and the workers by IAM and the KMS key."))
+
+
+class CheckpointKey(Construct):
+    """The key that signs audit checkpoints (ECDSA P-256). Its private half never leaves KMS;
+    the public half is published with the checkpoint feed. Only the checkpoint worker signs."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, stage: Stage) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self, "Key",
+            description=f"Porchlight {stage.name}: signs the public audit checkpoints",
+            alias=f"alias/{stage.prefix}audit-checkpoints",
+            key_spec=kms.KeySpec.ECC_NIST_P256,
+            key_usage=kms.KeyUsage.SIGN_VERIFY,
+            pending_window=cdk.Duration.days(30 if stage.protect else 7),
+            removal_policy=removal(stage),
+        )

@@ -10,7 +10,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from infra.cdk.porchlight.data import Tables
-from infra.cdk.porchlight.keys import AppSecret, ProjectKey
+from infra.cdk.porchlight.keys import AppSecret, CheckpointKey, ProjectKey
 from infra.cdk.porchlight.layout import worker_of
 from infra.cdk.porchlight.messaging import Queues
 from infra.cdk.porchlight.monitoring import Alarms
@@ -41,6 +41,7 @@ class PorchlightStack(cdk.Stack):
         key.allow_s3_notifications(uploads_name)
         key.allow_alarms(stage.prefix)
 
+        checkpoint_key = CheckpointKey(self, "CheckpointKey", stage=stage)
         environment = {
             "PORCHLIGHT_ENV": stage.name,
             "PORCHLIGHT_TABLE_PREFIX": stage.prefix,
@@ -51,6 +52,7 @@ class PorchlightStack(cdk.Stack):
             "PORCHLIGHT_MAIL_TRANSPORT": "ses",
             "PORCHLIGHT_VAPID_SUBJECT": stage.vapid_subject,
             "PORCHLIGHT_SECRETS_ARN": secret.secret_arn,
+            "PORCHLIGHT_CHECKPOINT_KMS_KEY": checkpoint_key.key.key_arn,
             **{queue_setting(name): work.queue.queue_url
                for name, work in queues.by_name.items()},
         }
@@ -58,7 +60,8 @@ class PorchlightStack(cdk.Stack):
             environment["PORCHLIGHT_VAPID_PUBLIC_KEY"] = stage.vapid_public_key
         shared = Shared(stage=stage, key=key.key, tables=tables,
                         buckets={"uploads": buckets.uploads, "clips": buckets.clips},
-                        queues=queues, secret=secret, environment=environment,
+                        queues=queues, secret=secret, checkpoint_key=checkpoint_key.key,
+                        environment=environment,
                         asset_root=asset_root)
         alarms = Alarms(self, "Alarms", stage=stage, key=key.key)
         alarms.dead_letters(queues)
@@ -74,7 +77,7 @@ class PorchlightStack(cdk.Stack):
 
         web = WebRole(self, "Web", stage=stage, key=key.key, tables=tables,
                       uploads=buckets.uploads, clips=buckets.clips, queues=queues,
-                      secret=secret)
+                      secret=secret, checkpoint_key=checkpoint_key.key)
 
         outputs = {
             "TablePrefix": (stage.prefix, "PORCHLIGHT_TABLE_PREFIX"),
@@ -87,6 +90,7 @@ class PorchlightStack(cdk.Stack):
             "WebFunctionName": (stage.web_function_name,
                                 "the Zappa function the web role is scoped to"),
             "KmsKeyArn": (key.key.key_arn, "the project key"),
+            "CheckpointKeyArn": (checkpoint_key.key.key_arn, "PORCHLIGHT_CHECKPOINT_KMS_KEY"),
             "AlarmTopicArn": (alarms.topic.topic_arn, "alarms; subscribe people to it"),
         }
         for name, (value, what) in outputs.items():

@@ -38,7 +38,7 @@ APPEND_ONLY = ("audit-events", "audit-heads")
 class WebRole(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, stage: Stage, key: kms.IKey,
                  tables: Tables, uploads: s3.Bucket, clips: s3.Bucket, queues: Queues,
-                 secret: secretsmanager.ISecret) -> None:
+                 secret: secretsmanager.ISecret, checkpoint_key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         self.role = iam.Role(
             self, "Role",
@@ -78,6 +78,8 @@ class WebRole(Construct):
         for _, work in sorted(queues.by_name.items()):
             access.send(work.queue)
         access.secret(secret)
+        # The public checkpoint feed shows the signing key's public half (never signs).
+        access.raw("ReadTheCheckpointPublicKey", ["kms:GetPublicKey"], [checkpoint_key.key_arn])
         stack = cdk.Stack.of(self)
         self.function_arn = stack.format_arn(
             service="lambda", resource="function", resource_name=stage.web_function_name,

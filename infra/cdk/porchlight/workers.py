@@ -50,6 +50,7 @@ class Needs:
     delete_objects: dict[str, list[str]] = field(default_factory=dict)
     send: tuple[str, ...] = ()  # queue base names
     ses: bool = False
+    sign_checkpoints: bool = False  # kms:Sign and kms:GetPublicKey on the checkpoint key
     memory_mb: int = 512
     ephemeral_mb: int = 512
 
@@ -82,6 +83,11 @@ NEEDS: dict[str, Needs] = {
                 "live-shares": W, "live-segments": W, **AUDIT},
         delete_objects={"uploads": [ORIGINALS, LIVE], "clips": [EVIDENCE]},
         send=("push", "audit-fanout")),
+    # Reads every chain's head and the events since the last checkpoint, puts the new signed
+    # checkpoint (conditional on its number being free), signs with the checkpoint key.
+    "checkpoint": Needs(
+        tables={"audit-events": R, "audit-heads": R, "audit-checkpoints": W},
+        sign_checkpoints=True, memory_mb=1024),
 }
 PYTHON = lambda_.Runtime.PYTHON_3_12
 # Queue base name → the setting naming its URL (app/config.py).
@@ -104,6 +110,7 @@ class Shared:
     buckets: dict[str, s3.Bucket]
     queues: Queues
     secret: secretsmanager.ISecret
+    checkpoint_key: kms.IKey
     environment: dict[str, str]
     asset_root: Path
 
@@ -192,6 +199,9 @@ class Worker(Construct):
             access.ses(sorted({stage.sender_identity, stage.sender_address}),
                        stage.sender_address)
         access.secret(shared.secret)
+        if needs.sign_checkpoints:
+            access.raw("SignAuditCheckpoints", ["kms:GetPublicKey", "kms:Sign"],
+                       [shared.checkpoint_key.key_arn])
         access.finish()
 
     def consume(self, queue: Queues, base_name: str, batch_size: int) -> None:
