@@ -41,4 +41,7 @@ SCHEDULES = (
     # Signs every audit chain's head into the public checkpoint feed (at least daily).
     ScheduleSpec("checkpoint", "lambdas.checkpoint.handler:handler", "rate(6 hours)",
                  devstack_every_seconds=300),
+    # Access receipts: a push to opted-in owners within a minute of a police access; digests.
+    ScheduleSpec("receipts", "lambdas.receipts.handler:handler", "rate(1 minute)",
+                 devstack_every_seconds=10, timeout_seconds=55),
 )

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 
 from app.account import bp
+from app.core import roles
 from app.core.errors import NotFoundError
-from app.services import accounts, audit, push, sessions
+from app.services import accounts, audit, push, receipts, sessions
 from app.web.access import ANY_USER, allow, client_ip, require_session, require_user
 
 
@@ -15,7 +16,18 @@ from app.web.access import ANY_USER, allow, client_ip, require_session, require_
 def activity() -> Any:
     user = require_user()
     events = [audit.event_json(e) for e in audit.activity_of(user.user_id)]
-    return render_template("account/activity.html", events=events)
+    owner = user.role in roles.PUBLIC_ROLES
+    return render_template("account/activity.html", events=events,
+                           receipt_choices=receipts.CHOICES if owner else None,
+                           receipts=user.receipts)
+
+
+@bp.route("/receipts", methods=["POST"])
+@allow(roles.OWNER, roles.ORG_ADMIN)
+def receipts_choice() -> Any:
+    """Access receipts: off, a push at once, a daily email, or both."""
+    receipts.set_choice(require_user(), request.form.get("receipts", ""), client_ip())
+    return redirect(url_for("account.activity", receipts="saved"))
 
 
 @bp.route("/sessions")

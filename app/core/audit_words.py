@@ -73,6 +73,7 @@ ACTION_WORDS = {
     "bridge.code_shown": "Bridge pairing code shown",
     "bridge.paired": "Bridge paired",
     "bridge.revoked": "Bridge removed",
+    "receipts.changed": "Access receipts setting changed",
     "push.subscribed": "Notifications turned on for a device",
     "push.unsubscribed": "Notifications turned off for a device",
 }

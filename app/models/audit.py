@@ -128,3 +128,16 @@ class AuditCheckpoint(BaseModel):
     signature = UnicodeAttribute()  # base64, DER ECDSA P-256 over the statement
     key_id = UnicodeAttribute()
     chains = UnicodeAttribute()  # JSON list of the chain leaves, sorted by chain
+
+
+class ReceiptCursor(BaseModel):
+    """How far the receipts worker has read each chain (and when it last sent digests)."""
+
+    base_name = "receipt-cursors"
+
+    class Meta:
+        table_name = "receipt-cursors"
+
+    key = UnicodeAttribute(hash_key=True)  # a chain name, or "digest"
+    seq = NumberAttribute(default=0)
+    at = UnicodeAttribute(null=True)

@@ -44,6 +44,8 @@ class User(BaseModel):
     mfa_last_step = NumberAttribute(default=0)  # last accepted TOTP time step (no replay)
     password_changed_at = UTCDateTimeAttribute(null=True)
     org_id = UnicodeAttribute(null=True)  # the organisation the user belongs to, if any
+    # Access receipts (owners): "push" at once, "digest" by email daily, "both"; None is off.
+    receipts = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     agency_index = AgencyIndex()

@@ -152,12 +152,31 @@ def notify_police(config: Settings, share_id: str) -> None:
     logger.info("live share notified", extra={"share": share_id, "pushed": sent.pushed})
 
 
+def send_receipt(config: Settings, receipt: dict[str, Any]) -> None:
+    """An access receipt to every device of the owner (app/services/receipts.py wrote it).
+    A device that fails loses this receipt only; the owner's activity page lists it anyway."""
+    if not config.vapid_private_key:
+        return
+    payload = push.payload_text({
+        "kind": "receipt", "title": "Police access to your camera",
+        "body": str(receipt["text"])[:300], "url": "/account/activity",
+        "tag": str(receipt.get("tag", "receipt"))[:100], "actions": []})
+    for subscription in push.subscriptions_of(str(receipt["owner_id"])):
+        try:
+            send_one(config, subscription, payload)
+        except (PushServiceDown, ValueError) as exc:
+            logger.warning("receipt push failed", extra={"error": str(exc)[:200]})
+
+
 def record_handler(record: SQSRecord) -> None:
     config = settings()
     try:
         body = json.loads(record.body)
         if "share_id" in body:
             notify_police(config, str(body["share_id"]))
+            return
+        if "receipt" in body:
+            send_receipt(config, dict(body["receipt"]))
             return
         request_id, reminder = str(body["request_id"]), bool(body.get("reminder", False))
     except (ValueError, KeyError, TypeError) as exc:

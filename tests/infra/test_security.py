@@ -439,6 +439,8 @@ WORKER_TABLES = {
                     "agencies": "read", "idempotency": "write", "audit-events": "append",
                     "audit-heads": "append"},
     "checkpoint": {"audit-events": "read", "audit-heads": "read", "audit-checkpoints": "write"},
+    "receipts": {"audit-events": "read", "audit-heads": "read", "receipt-cursors": "write",
+                 "users": "read", "request-targets": "read"},
     "retention": {"requests": "write", "request-targets": "write", "evidence": "write",
                   "agencies": "read", "live-shares": "write", "live-segments": "write",
                   "audit-events": "append", "audit-heads": "append"},
@@ -487,7 +489,7 @@ def _objects(synth: Synthesized, role: str) -> dict[str, set[str]]:
 
 def test_workers_reach_only_their_object_prefixes(prod: Synthesized) -> None:
     expected = {
-        "mailer": {}, "audit-fanout": {}, "push-sender": {}, "checkpoint": {},
+        "mailer": {}, "audit-fanout": {}, "push-sender": {}, "checkpoint": {}, "receipts": {},
         "clip-cutter": {"uploads/originals/*": {"s3:GetObject"},
                         "clips/evidence/*": {"s3:PutObject", "s3:AbortMultipartUpload"}},
         "retention": {"uploads/originals/*": {"s3:DeleteObject"},

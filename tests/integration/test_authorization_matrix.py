@@ -42,6 +42,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/account/sessions"): ANY,
     ("POST", "/account/sessions/<public_id>/revoke"): ANY,
     ("POST", "/account/notifications/<subscription_id>/remove"): ANY,
+    ("POST", "/account/receipts"): OWNERS,
     ("GET", "/admin/users"): ADMIN,
     ("GET", "/admin/invitations"): ADMIN,
     ("POST", "/admin/invitations"): ADMIN,

@@ -83,6 +83,12 @@ NEEDS: dict[str, Needs] = {
                 "live-shares": W, "live-segments": W, **AUDIT},
         delete_objects={"uploads": [ORIGINALS, LIVE], "clips": [EVIDENCE]},
         send=("push", "audit-fanout")),
+    # Reads new audit events from its cursors, the owners' choices, clip nicknames; queues
+    # pushes and the daily digest emails.
+    "receipts": Needs(
+        tables={"audit-events": R, "audit-heads": R, "receipt-cursors": W, "users": R,
+                "request-targets": R},
+        send=("push", "mail")),
     # Reads every chain's head and the events since the last checkpoint, puts the new signed
     # checkpoint (conditional on its number being free), signs with the checkpoint key.
     "checkpoint": Needs(
