@@ -56,6 +56,7 @@ class Settings:
     vapid_subject: str = "mailto:admin@porchlight.invalid"
     # Audit checkpoints are signed with a KMS key (ECC_NIST_P256, SIGN_VERIFY) when one is
     # named, else with this PEM EC P-256 private key (devstack makes one at start).
+    erasure_queue_url: str = ""  # an owner left: erase their events' sealed fields
     checkpoint_kms_key: str = ""
     checkpoint_private_key: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -170,6 +171,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         vapid_public_key=env.get("PORCHLIGHT_VAPID_PUBLIC_KEY", ""),
         vapid_private_key=vapid_private,
         vapid_subject=env.get("PORCHLIGHT_VAPID_SUBJECT", "mailto:admin@porchlight.invalid"),
+        erasure_queue_url=env.get("PORCHLIGHT_ERASURE_QUEUE_URL", ""),
         checkpoint_kms_key=env.get("PORCHLIGHT_CHECKPOINT_KMS_KEY", ""),
         checkpoint_private_key=env.get("PORCHLIGHT_CHECKPOINT_PRIVATE_KEY", ""),
     )

@@ -173,6 +173,7 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
     env["PORCHLIGHT_AUDIT_QUEUE_URL"] = env["DEVSTACK_QUEUE_AUDIT_FANOUT"]
     env["PORCHLIGHT_PUSH_QUEUE_URL"] = env["DEVSTACK_QUEUE_PUSH"]
     env["PORCHLIGHT_CLIPS_QUEUE_URL"] = env["DEVSTACK_QUEUE_CLIPS"]
+    env["PORCHLIGHT_ERASURE_QUEUE_URL"] = env["DEVSTACK_QUEUE_ERASURE"]
     env.update(vapid_keys())
     env.update(checkpoint_key())
     env.update(extra_env or {})

@@ -34,6 +34,7 @@ OUTPUT_ENV = {
     "AuditFanoutQueueUrl": "PORCHLIGHT_AUDIT_QUEUE_URL",
     "PushQueueUrl": "PORCHLIGHT_PUSH_QUEUE_URL",
     "ClipsQueueUrl": "PORCHLIGHT_CLIPS_QUEUE_URL",
+    "ErasureQueueUrl": "PORCHLIGHT_ERASURE_QUEUE_URL",
     "SecretsArn": "PORCHLIGHT_SECRETS_ARN",
     "CheckpointKeyArn": "PORCHLIGHT_CHECKPOINT_KMS_KEY",
 }

@@ -32,6 +32,8 @@ QUEUES = (
     # meet the idempotency record's "in progress" and count as a failed attempt.
     QueueSpec("clips", "lambdas.clip_cutter.handler:handler", batch_size=1,
               timeout_seconds=900, devstack_visibility_seconds=120),
+    # An owner left the program: erase the sealed fields of their audit events.
+    QueueSpec("erasure", "lambdas.erasure.handler:handler", batch_size=1, timeout_seconds=300),
 )
 
 SCHEDULES = (

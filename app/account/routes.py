@@ -2,13 +2,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 
 from app.account import bp
 from app.core import roles
-from app.core.errors import NotFoundError
-from app.services import accounts, audit, push, receipts, sessions
-from app.web.access import ANY_USER, allow, client_ip, require_session, require_user
+from app.core.errors import AppError, NotFoundError
+from app.services import accounts, audit, leaving, push, receipts, sessions
+from app.web.access import (
+    ANY_USER,
+    allow,
+    clear_session_cookie,
+    client_ip,
+    require_session,
+    require_user,
+    settings,
+)
 
 
 @bp.route("/activity")
@@ -59,3 +67,18 @@ def remove_device(subscription_id: str) -> Any:
         raise NotFoundError("Notifications are already off for that device.")
     push.unsubscribe(user, mine[subscription_id].endpoint, client_ip())
     return redirect(url_for("account.sessions_page", device_removed=1))
+
+
+@bp.route("/leave", methods=["GET", "POST"])
+@allow(roles.OWNER, roles.ORG_ADMIN)
+def leave() -> Any:
+    """Leave the program: every camera withdrawn, personal data deleted (password to confirm)."""
+    user = require_user()
+    if request.method == "GET":
+        return render_template("account/leave.html", errors={})
+    try:
+        done = leaving.leave(settings(), user, request.form.get("password", ""), client_ip())
+    except AppError as exc:
+        return render_template("account/leave.html", errors={"password": exc.detail}), exc.status
+    page = render_template("account/left.html", done=leaving.summary(done))
+    return clear_session_cookie(make_response(page))

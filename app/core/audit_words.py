@@ -74,6 +74,8 @@ ACTION_WORDS = {
     "bridge.paired": "Bridge paired",
     "bridge.revoked": "Bridge removed",
     "receipts.changed": "Access receipts setting changed",
+    "account.left": "Left the program: cameras withdrawn, personal data deleted",
+    "account.erased": "A departed owner's personal data erased from the log (pseudonym kept)",
     "push.subscribed": "Notifications turned on for a device",
     "push.unsubscribed": "Notifications turned off for a device",
 }

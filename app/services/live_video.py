@@ -424,3 +424,17 @@ def delete_ended_video(settings: Settings, now: datetime | None = None) -> int:
                 deleted += 1
         share.update(actions=[LiveShare.video_deleted_at.set(now)])
     return deleted
+
+
+def delete_video_of(settings: Settings, owner_id: str) -> int:
+    """Delete every piece of every share of one owner now (they left the program)."""
+    s3 = aws_client(settings, "s3")
+    deleted = 0
+    for share in LiveShare.owner_index.query(owner_id):
+        for camera_id in [*share.camera_ids, PHONE]:
+            for piece in LiveSegment.query(stream_of(share.share_id, camera_id)):
+                s3.delete_object(Bucket=settings.uploads_bucket, Key=piece.key)
+                piece.delete()
+                deleted += 1
+        share.update(actions=[LiveShare.video_deleted_at.set(clock.now())])
+    return deleted

@@ -342,6 +342,12 @@ def test_nobody_can_rewrite_or_delete_the_audit_log(synth: Synthesized) -> None:
     forbidden = {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
     for role, st in identity_statements(synth.resources):
         on_audit = [r for r in st.resources if any(f"<{t}.Arn>" == r for t in audit)]
+        if st.sid == "EraseSealedAuditFieldsOnly":
+            # The erasure worker: UpdateItem on the sealed fields only, never a hashed one.
+            assert "erasure" in role.lower() and st.actions == ["dynamodb:UpdateItem"], role
+            allowed = st.condition["ForAllValues:StringEquals"]["dynamodb:Attributes"]
+            assert set(allowed) == {"chain", "seq", "ip", "details", "salt", "erased_at"}
+            continue
         assert not (on_audit and forbidden & set(st.actions)), \
             f"{role} may {sorted(forbidden & set(st.actions))} on the audit log {on_audit}"
 
@@ -439,6 +445,7 @@ WORKER_TABLES = {
                     "agencies": "read", "idempotency": "write", "audit-events": "append",
                     "audit-heads": "append"},
     "checkpoint": {"audit-events": "read", "audit-heads": "read", "audit-checkpoints": "write"},
+    "erasure": {"audit-events": "write", "audit-heads": "append"},
     "receipts": {"audit-events": "read", "audit-heads": "read", "receipt-cursors": "write",
                  "users": "read", "request-targets": "read"},
     "retention": {"requests": "write", "request-targets": "write", "evidence": "write",
@@ -490,6 +497,7 @@ def _objects(synth: Synthesized, role: str) -> dict[str, set[str]]:
 def test_workers_reach_only_their_object_prefixes(prod: Synthesized) -> None:
     expected = {
         "mailer": {}, "audit-fanout": {}, "push-sender": {}, "checkpoint": {}, "receipts": {},
+        "erasure": {},
         "clip-cutter": {"uploads/originals/*": {"s3:GetObject"},
                         "clips/evidence/*": {"s3:PutObject", "s3:AbortMultipartUpload"}},
         "retention": {"uploads/originals/*": {"s3:DeleteObject"},

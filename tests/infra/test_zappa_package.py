@@ -27,6 +27,7 @@ OUTPUTS = {
     "WebRoleArn": "arn:aws:iam::123456789012:role/porchlight-prod-web",
     "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1",
     "CheckpointKeyArn": "arn:aws:kms:us-east-1:123456789012:key/2",
+    "ErasureQueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/porchlight-prod-er",
 }
 AIM_MB = 20
 

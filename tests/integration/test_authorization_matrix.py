@@ -43,6 +43,8 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/account/sessions/<public_id>/revoke"): ANY,
     ("POST", "/account/notifications/<subscription_id>/remove"): ANY,
     ("POST", "/account/receipts"): OWNERS,
+    ("GET", "/account/leave"): OWNERS,
+    ("POST", "/account/leave"): OWNERS,
     ("GET", "/admin/users"): ADMIN,
     ("GET", "/admin/invitations"): ADMIN,
     ("POST", "/admin/invitations"): ADMIN,

@@ -103,6 +103,10 @@ class Access:
             sid="SendMailFromTheAppAddress", actions=["ses:SendEmail"], resources=arns,
             conditions={"StringEquals": {"ses:FromAddress": from_address}}))
 
+    def statement(self, statement: iam.PolicyStatement) -> None:
+        """A statement with conditions, written as given."""
+        self._statements.append(statement)
+
     def raw(self, sid: str, actions: list[str], resources: list[str]) -> None:
         self._statements.append(iam.PolicyStatement(sid=sid, actions=actions,
                                                     resources=resources))

@@ -51,6 +51,7 @@ class Needs:
     send: tuple[str, ...] = ()  # queue base names
     ses: bool = False
     sign_checkpoints: bool = False  # kms:Sign and kms:GetPublicKey on the checkpoint key
+    erase_audit: bool = False  # UpdateItem on audit events, limited to their sealed fields
     memory_mb: int = 512
     ephemeral_mb: int = 512
 
@@ -89,12 +90,18 @@ NEEDS: dict[str, Needs] = {
         tables={"audit-events": R, "audit-heads": R, "receipt-cursors": W, "users": R,
                 "request-targets": R},
         send=("push", "mail")),
+    # Erases a departed owner's sealed audit fields (ip, details, salt, erased_at only: an IAM
+    # condition), then appends account.erased.
+    "erasure": Needs(tables=dict(AUDIT), erase_audit=True),
     # Reads every chain's head and the events since the last checkpoint, puts the new signed
     # checkpoint (conditional on its number being free), signs with the checkpoint key.
     "checkpoint": Needs(
         tables={"audit-events": R, "audit-heads": R, "audit-checkpoints": W},
         sign_checkpoints=True, memory_mb=1024),
 }
+# What the erasure worker may touch on an audit event (the keys must be listed too): never
+# a hashed field, so an erasure cannot change what the chain proves.
+ERASABLE_AUDIT_ATTRIBUTES = ("chain", "seq", "ip", "details", "salt", "erased_at")
 PYTHON = lambda_.Runtime.PYTHON_3_12
 # Queue base name → the setting naming its URL (app/config.py).
 QUEUE_SETTINGS = {"mail": "PORCHLIGHT_MAIL_QUEUE_URL", "audit-fanout": "PORCHLIGHT_AUDIT_QUEUE_URL",
@@ -205,6 +212,12 @@ class Worker(Construct):
             access.ses(sorted({stage.sender_identity, stage.sender_address}),
                        stage.sender_address)
         access.secret(shared.secret)
+        if needs.erase_audit:
+            access.statement(iam.PolicyStatement(
+                sid="EraseSealedAuditFieldsOnly", actions=["dynamodb:UpdateItem"],
+                resources=[shared.tables.by_name["audit-events"].table.table_arn],
+                conditions={"ForAllValues:StringEquals": {"dynamodb:Attributes": list(
+                    ERASABLE_AUDIT_ATTRIBUTES)}}))
         if needs.sign_checkpoints:
             access.raw("SignAuditCheckpoints", ["kms:GetPublicKey", "kms:Sign"],
                        [shared.checkpoint_key.key_arn])

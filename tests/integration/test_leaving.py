@@ -1,0 +1,97 @@
+"""Leaving the program: no personal data of the owner remains in any table or bucket (checked
+by scanning every one), and the audit chain, and the checkpoint made before, still verify."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import requests
+
+from app.aws import aws_client
+from app.models.audit import AuditEvent
+from app.models.base import registered_models
+from app.services import accounts, audit, checkpoints
+from tests.integration.test_bridge_pairing import shown_code
+from tests.integration.test_footage_requests import ask, window
+from tests.integration.test_registry import camera_body
+from tests.support import PASSWORD, Account, Client, form_token, session_client
+
+
+def everything_stored(settings: Any) -> str:
+    """Every item of every table and every object of both buckets, as one big text."""
+    dynamodb = aws_client(settings, "dynamodb")
+    parts = []
+    for model in registered_models():
+        table = settings.table_prefix + model.base_name
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+            parts.extend(str(item) for item in page["Items"])
+    s3 = aws_client(settings, "s3")
+    for bucket in (settings.uploads_bucket, settings.clips_bucket):
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+                parts.append(item["Key"] + body.decode("latin-1"))
+    return "\n".join(parts)
+
+
+def test_leaving_deletes_personal_data_and_keeps_the_log_whole(
+        base_url: str, settings: Any, signed_in: Any) -> None:
+    tag = uuid.uuid4().hex[:8]
+    email, name = f"leaver-{tag}@example.org", f"Lee Leaver {tag}"
+    user = accounts.create_user(email, PASSWORD, name, "owner", "demo-metro")
+    owner = session_client(base_url, settings, Account(user, email, PASSWORD))
+    personal = {"email": email, "name": name, "door": f"Door {tag}",
+                "alley": f"Alley {tag}", "street": f"{tag} Elm Street",
+                "reason": f"My neighbour {tag} is in it", "bridge": f"Shed {tag}"}
+    door = owner.send_json("POST", "/api/cameras", camera_body(
+        nickname=personal["door"], street=personal["street"])).json()["camera"]["id"]
+    alley = owner.send_json("POST", "/api/cameras", camera_body(
+        nickname=personal["alley"], tier="on_alert")).json()["camera"]["id"]
+    detective, _ = signed_in("detective")
+    targets = ask(detective, [door, alley], *window()).json()["targets"]
+    declined = owner.send_json("POST", f"/api/targets/{targets[0]['id']}/answer",
+                               {"action": "decline", "reason": personal["reason"]})
+    assert declined.status_code == 200, declined.text
+    share = owner.send_json("POST", "/api/shares", {"camera_ids": [alley], "minutes": 5,
+                                                    "phone": True}).json()
+    place = owner.send_json("POST", f"/api/shares/{share['share_id']}/phone",
+                            {"mime": "video/webm", "duration_s": 1.0, "size": 11}).json()
+    requests.put(place["url"], data=b"webm-bytes!", headers=place["headers"], timeout=10)
+    owner.send_json("POST", f"/api/shares/{share['share_id']}/phone/{place['name']}/done", {})
+    Client(base_url).send_json("POST", "/api/bridge/pair", {
+        "code": shown_code(owner), "name": personal["bridge"]}, csrf=False)
+    before = everything_stored(settings)
+    assert all(value in before for value in personal.values()), "the fixture stored them all"
+    checkpoints.make(settings)
+
+    page = owner.get("/account/leave")
+    assert "This cannot be undone" in page.text
+    wrong = owner.post_form("/account/leave", {"password": "not it"},
+                            token=form_token(page.text))
+    assert wrong.status_code == 422 and "not your password" in wrong.text
+    left = owner.post_form("/account/leave", {"password": PASSWORD},
+                           token=form_token(page.text))
+    assert left.status_code == 200 and "You have left the program" in left.text, left.text
+    assert "2 camera(s) withdrawn" in left.text
+    assert owner.get("/account/activity").status_code in (302, 401)  # signed out for good
+
+    deadline = time.monotonic() + 20  # the erasure worker runs from its queue
+    while not [e for e in AuditEvent.action_index.query("account.erased")
+               if user.user_id in (e.details or "")]:
+        assert time.monotonic() < deadline, "no erasure recorded"
+        time.sleep(0.3)
+
+    after = everything_stored(settings)
+    found = {k: v for k, v in personal.items() if v in after}
+    assert not found, f"personal data left behind: {found}"
+    assert user.user_id in after  # the pseudonym stays in the audit log
+    chain = audit.chain_for("demo-metro")
+    _count, _events, breaks = audit.verify_all(only=chain)
+    assert breaks == [], breaks
+    events_by_chain, _heads = audit.load_chains(only=chain)
+    assert [p for p in checkpoints.verify(settings, events_by_chain) if chain in p] == []
+    board = detective.get(f"/api/requests/{targets[0]['request_id']}").json() \
+        if "request_id" in targets[0] else None
+    assert board is None or personal["door"] not in str(board)
