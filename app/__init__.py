@@ -56,12 +56,13 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         live,
         orgs,
         police,
+        program,
         pwa,
         transparency,
     )
 
     for module in (home, auth, account, admin, audit, cameras, orgs, police, footage, bridges,
-                   live, transparency, pwa, api, devtools):
+                   live, transparency, program, pwa, api, devtools):
         app.register_blueprint(module.bp)
 
     from app.web import templating

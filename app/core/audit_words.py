@@ -74,6 +74,8 @@ ACTION_WORDS = {
     "bridge.paired": "Bridge paired",
     "bridge.revoked": "Bridge removed",
     "receipts.changed": "Access receipts setting changed",
+    "program.page_changed": "Program page (policy, FAQ) changed",
+    "program.feedback": "Feedback sent to the program",
     "account.left": "Left the program: cameras withdrawn, personal data deleted",
     "account.erased": "A departed owner's personal data erased from the log (pseudonym kept)",
     "push.subscribed": "Notifications turned on for a device",

@@ -12,6 +12,7 @@ from app.models import (  # noqa: F401
     idempotency,
     live,
     outbox,
+    program,
     requests,
     sessions,
     tokens,
