@@ -131,6 +131,8 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/api/bridge/targets/<target_id>/unavailable"): PUBLIC,
     ("GET", "/live"): SEARCHERS,
     ("GET", "/transparency/checkpoints.json"): PUBLIC,
+    ("GET", "/transparency"): PUBLIC,
+    ("GET", "/transparency.csv"): PUBLIC,
     ("GET", "/live/<share_id>"): SEARCHERS,
     ("GET", "/api/live/<share_id>/pieces"): SEARCHERS,
     ("GET", "/api/live"): SEARCHERS,
