@@ -1,4 +1,5 @@
-"""The audit log for auditors, and the `flask audit verify` command."""
+"""The auditor's pages (the log, events, exports, anomaly flags, verification) and the
+`flask audit` commands."""
 
 from flask import Blueprint
 

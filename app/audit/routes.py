@@ -1,45 +1,34 @@
+"""The auditor's pages: the log, one event, exports, the anomaly flags and verification.
+
+Every view here only reads (GET), and each read is itself audited by app.services.audit_review.
+"""
+
 from __future__ import annotations
 
-from datetime import date
+import json
+import re
 from typing import Any
 
-from flask import render_template, request
+from flask import Response, render_template, request
 
 from app.audit import bp
+from app.audit.forms import ACTIONS, filter_args, parse_filter, parse_period
 from app.core import roles
-from app.core.audit_words import ACTION_WORDS
 from app.core.errors import ValidationError
-from app.services import accounts, audit
-from app.web.access import allow, require_user
-
-ACTIONS = tuple(ACTION_WORDS)
+from app.services import anomalies, audit, audit_review, clock
+from app.web.access import allow, client_ip, require_user, settings
 
 
-def parse_filter(args: dict[str, str], agency_id: str) -> audit.AuditFilter:
-    errors: dict[str, str] = {}
-    flt = audit.AuditFilter(chains=[audit.chain_for(agency_id)])
-    actor = (args.get("actor") or "").strip()
-    if actor:
-        found = accounts.find_by_email(actor) if "@" in actor else None
-        flt.actor_id = found.user_id if found else actor
-    action = (args.get("action") or "").strip()
-    if action:
-        if action not in ACTIONS:
-            errors["action"] = "Choose an action from the list."
-        flt.action = action
-    for name in ("since", "until"):
-        raw = (args.get(name) or "").strip()
-        if raw:
-            try:
-                day = date.fromisoformat(raw)
-            except ValueError:
-                errors[name] = "Enter a date like 2026-11-21."
-                continue
-            stamp = day.isoformat() + ("T00:00:00.000Z" if name == "since" else "T23:59:59.999Z")
-            setattr(flt, name, stamp)
-    if errors:
-        raise ValidationError(errors=errors)
-    return flt
+def _log_page(errors: dict[str, str], page: audit_review.Page | None = None) -> Any:
+    args = request.args.to_dict()
+    query = filter_args(args)
+    fields = {k: v for k, v in errors.items() if k != "before"}  # no field holds the cursor
+    return render_template(
+        "audit/log.html", events=[audit.event_json(e) for e in page.events] if page else [],
+        page=page, errors=fields, message=errors.get("before", ""), form=args,
+        actions=ACTIONS, query=query,
+        export_query={k: v for k, v in query.items() if k != "per_page"},
+        export_max=audit_review.EXPORT_MAX, scan_max=audit_review.SCAN_MAX)
 
 
 @bp.route("")
@@ -49,11 +38,61 @@ def log() -> Any:
     try:
         flt = parse_filter(request.args.to_dict(), user.agency_id)
     except ValidationError as exc:
-        return render_template("audit/log.html", events=[], errors=exc.errors,
-                               form=request.args, actions=ACTIONS), 422
-    events = [audit.event_json(e) for e in audit.search(flt) if e.agency_id == user.agency_id]
-    return render_template("audit/log.html", events=events, errors={}, form=request.args,
-                           actions=ACTIONS)
+        return _log_page(exc.errors), 422
+    return _log_page({}, audit_review.review(user, flt, client_ip()))
+
+
+@bp.route("/events/<chain>/<seq>")
+@allow(roles.AUDITOR)
+def event(chain: str, seq: str) -> Any:
+    view = audit_review.open_event(settings(), require_user(), chain, seq, client_ip())
+    return render_template("audit/event.html", e=audit.event_json(view.event),
+                           findings=view.findings, people=view.people, newest=view.newest)
+
+
+def _download(body: str, mimetype: str, kind: str, capped: bool) -> Response:
+    agency = re.sub(r"[^A-Za-z0-9_-]", "-", require_user().agency_id)
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+    name = f"porchlight-audit-{agency}-{stamp}"
+    if capped:
+        name += f"-newest-{audit_review.EXPORT_MAX}"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{name}.{kind}"',
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/export.csv")
+@allow(roles.AUDITOR)
+def export_csv() -> Any:
+    user = require_user()
+    flt = parse_filter(request.args.to_dict(), user.agency_id)
+    text, capped = audit_review.export_csv(user, flt, client_ip())
+    return _download(text, "text/csv", "csv", capped)
+
+
+@bp.route("/export.json")
+@allow(roles.AUDITOR)
+def export_json() -> Any:
+    user = require_user()
+    flt = parse_filter(request.args.to_dict(), user.agency_id)
+    body, capped = audit_review.export_json(settings(), user, flt, client_ip())
+    return _download(json.dumps(body, indent=1, ensure_ascii=False), "application/json", "json",
+                     capped)
+
+
+@bp.route("/flags")
+@allow(roles.AUDITOR)
+def flags() -> Any:
+    user = require_user()
+    context = {"periods": anomalies.PERIODS, "checks": anomalies.CHECKS, "form": request.args}
+    try:
+        period = parse_period(request.args.to_dict())
+    except ValidationError as exc:
+        return render_template("audit/flags.html", review=None, people={}, errors=exc.errors,
+                               **context), 422
+    found, people = audit_review.flags(user, period, client_ip())
+    return render_template("audit/flags.html", review=found, people=people, errors={},
+                           **context)
 
 
 @bp.route("/verify")

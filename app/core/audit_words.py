@@ -80,6 +80,10 @@ ACTION_WORDS = {
     "account.erased": "A departed owner's personal data erased from the log (pseudonym kept)",
     "push.subscribed": "Notifications turned on for a device",
     "push.unsubscribed": "Notifications turned off for a device",
+    "audit.viewed": "Auditor searched the audit log",
+    "audit.event_viewed": "Auditor opened an audit event",
+    "audit.exported": "Auditor exported the audit log",
+    "audit.flags_viewed": "Auditor checked the anomaly flags",
 }
 
 
