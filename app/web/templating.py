@@ -27,9 +27,10 @@ NAV: dict[str, list[tuple[str, str]]] = {
     roles.AGENCY_ADMIN: [("home.index", "Home"), ("admin.users", "Users"),
                          ("admin.invitations", "Invite"), ("cameras.import_page", "Agency cameras"),
                          ("admin.api_keys", "API keys"), ("admin.policy", "Policy"),
-                         ("account.activity", "My activity")],
+                         ("program.edit", "Program page"), ("account.activity", "My activity")],
     roles.AUDITOR: [("home.index", "Home"), ("audit.log", "Audit log"),
-                    ("audit.verify", "Verify"), ("account.activity", "My activity")],
+                    ("audit.flags", "Flags"), ("audit.verify", "Verify"),
+                    ("account.activity", "My activity")],
 }
 
 
