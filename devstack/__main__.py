@@ -40,6 +40,9 @@ def run(port: int) -> int:
 
     app = create_app()
     demo = seed.seed() if seed.is_empty() else []
+    from app.services import checkpoints
+
+    checkpoints.make(app.config["SETTINGS"])  # the feed starts with the seeded log signed
     loop = WorkerLoop(local.client("sqs"), local.queue_urls(),
                       stack.REGION, schedules=SCHEDULES).start()
     server = make_server("127.0.0.1", port, app, threaded=True)
