@@ -59,6 +59,11 @@ bench: $(STAMP) ## Run the benchmarks (figures printed, last line JSON)
 	$(PY) bench/cold_start.py
 	$(PY) bench/login_latency.py
 
+load: $(STAMP) ## Load test on its own devstack: 50 users, 10 minutes (MINUTES=1 USERS=20 to change)
+	$(PY) -m bench.load --minutes $(or $(MINUTES),10) --users $(or $(USERS),50)
+
+.PHONY: load
+
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) $(WEB_VENV) dist .zappa infra/cdk/build infra/cdk/cdk.out .pytest_cache .mypy_cache .ruff_cache .devstack.env
 
