@@ -33,8 +33,10 @@ def devstack() -> Iterator[Any]:
         },
     )
     from app import create_app
+    from tests.contract import ContractWatch
 
     app = create_app()
+    contract = ContractWatch(app)
     seed.seed()
     loop = WorkerLoop(local.client("sqs"), local.queue_urls(), stack.REGION,
                       wait_seconds=1).start()
@@ -45,11 +47,15 @@ def devstack() -> Iterator[Any]:
     local.settings = app.config["SETTINGS"]
     local.loop = loop
     yield local
+    found = sorted(set(contract.found))
     server.stop()
     loop.stop()
     local.stop()
     for key in local.env:
         os.environ.pop(key, None)
+    if found:
+        pytest.fail(f"{len(found)} answers broke the OpenAPI contract:\n" + "\n".join(found[:80]),
+                    pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, make_response, request
+from flask import current_app, jsonify, make_response, request
 
 from app.api import bp
-from app.audit.routes import parse_filter
+from app.audit.forms import parse_filter
 from app.core import roles
 from app.core.errors import NotFoundError
 from app.models.users import User
-from app.services import accounts, audit, sessions
+from app.services import accounts, audit, audit_review, sessions
+from app.web import openapi
 from app.web.access import (
     ANY_USER,
     PUBLIC,
@@ -22,7 +23,12 @@ from app.web.access import (
     settings,
 )
 from app.web.csrf import csrf_token
-from app.web.jsonio import Field, read_json
+from app.web.jsonio import Field, accepts, answers, fails, query, read_json, read_query
+from app.web.shapes import ANY_OBJECT, BOOL, STR, TIME, arr, maybe, obj
+
+USER = obj(id=STR, email=STR, display_name=STR, role=STR, agency_id=STR, mfa_enrolled=BOOL)
+EVENT = obj(chain=STR, seq={"type": "integer"}, at=TIME, action=STR, details=ANY_OBJECT,
+            hash=STR)
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -30,14 +36,24 @@ def user_json(user: User) -> dict[str, Any]:
             "role": user.role, "agency_id": user.agency_id, "mfa_enrolled": user.mfa_enrolled}
 
 
+@bp.route("/api/openapi.json")
+@allow(PUBLIC, mfa_exempt=True)
+@answers(200, {"type": "object", "required": ["openapi", "paths"]})
+def openapi_document() -> Any:
+    """This document: the JSON API's contract, generated from the views' own declarations."""
+    return jsonify(openapi.document(current_app))
+
+
 @bp.route("/healthz")
 @allow(PUBLIC, mfa_exempt=True)
+@answers(200, obj(status=STR, env=STR))
 def healthz() -> Any:
     return jsonify(status="ok", env=settings().env)
 
 
 @bp.route("/api/csrf")
 @allow(PUBLIC, mfa_exempt=True)
+@answers(200, obj(csrf_token=STR))
 def csrf() -> Any:
     """The token to send as X-CSRF-Token with every state-changing call from this browser."""
     return jsonify(csrf_token=csrf_token())
@@ -45,16 +61,21 @@ def csrf() -> Any:
 
 @bp.route("/api/me")
 @allow(ANY_USER)
+@answers(200, obj(user=USER, csrf_token=STR))
 def me() -> Any:
     return jsonify(user=user_json(require_user()), csrf_token=csrf_token())
 
 
 @bp.route("/api/accounts", methods=["POST"])
 @allow(PUBLIC)
+@accepts({"email": Field(str, max_length=254), "password": Field(str, max_length=256),
+          "display_name": Field(str, max_length=80),
+          "agency_id": Field(str, required=False, max_length=64)})
+@answers(201, obj(user=USER))
+@fails(409, 429)
 def create_account() -> Any:
-    data = read_json({"email": Field(str, max_length=254), "password": Field(str, max_length=256),
-                      "display_name": Field(str, max_length=80),
-                      "agency_id": Field(str, required=False, max_length=64)})
+    """Sign up as a camera owner (a program's police and staff are invited instead)."""
+    data = read_json()
     agency_id = data.get("agency_id") or ""
     if not agency_id:
         programs = accounts.agencies()
@@ -69,9 +90,12 @@ def create_account() -> Any:
 
 @bp.route("/api/session", methods=["POST"])
 @allow(PUBLIC)
+@accepts({"email": Field(str, max_length=254), "password": Field(str, max_length=256)})
+@answers(201, obj(user=USER, mfa_required=BOOL, session=STR))
+@fails(401, 429)
 def login() -> Any:
-    data = read_json({"email": Field(str, max_length=254),
-                      "password": Field(str, max_length=256)})
+    """Log in; sets the session cookie. Police roles then confirm a TOTP code."""
+    data = read_json()
     result = accounts.login(settings(), data["email"], data["password"], client_ip(),
                             request.user_agent.string)
     body = {"user": user_json(result.user), "mfa_required": result.mfa_needed,
@@ -81,6 +105,7 @@ def login() -> Any:
 
 @bp.route("/api/session", methods=["DELETE"])
 @allow(ANY_USER, mfa_exempt=True)
+@answers(204, {})
 def logout() -> Any:
     accounts.logout(require_user(), require_session(), client_ip())
     return clear_session_cookie(make_response("", 204))
@@ -88,21 +113,29 @@ def logout() -> Any:
 
 @bp.route("/api/session/mfa", methods=["POST"])
 @allow(ANY_USER, mfa_exempt=True)
+@accepts({"code": Field(str, max_length=12)})
+@answers(200, obj(mfa_ok=BOOL, csrf_token=STR))
+@fails(429)
 def mfa() -> Any:
-    data = read_json({"code": Field(str, max_length=12)})
+    """Confirm the authenticator's 6-digit code for this session."""
+    data = read_json()
     accounts.verify_mfa(settings(), require_user(), require_session(), data["code"], client_ip())
     return jsonify(mfa_ok=True, csrf_token=csrf_token())
 
 
 @bp.route("/api/me/activity")
 @allow(ANY_USER)
+@answers(200, obj(events=arr(EVENT)))
 def my_activity() -> Any:
+    """Every audited event about the signed-in user: who did what, when."""
     events = audit.activity_of(require_user().user_id)
     return jsonify(events=[audit.event_json(e) for e in events])
 
 
 @bp.route("/api/me/sessions")
 @allow(ANY_USER)
+@answers(200, obj(sessions=arr(obj(id=STR, created_at=TIME, last_seen=TIME, ip=STR,
+                                   user_agent=STR, current=BOOL))))
 def my_sessions() -> Any:
     user, current = require_user(), require_session()
     return jsonify(sessions=[
@@ -115,6 +148,7 @@ def my_sessions() -> Any:
 
 @bp.route("/api/me/sessions/<public_id>", methods=["DELETE"])
 @allow(ANY_USER)
+@answers(204, {})
 def revoke_my_session(public_id: str) -> Any:
     user = require_user()
     target = sessions.find_public(user.user_id, public_id)
@@ -126,16 +160,37 @@ def revoke_my_session(public_id: str) -> Any:
 
 @bp.route("/api/invitations", methods=["POST"])
 @allow(roles.AGENCY_ADMIN)
+@accepts({"email": Field(str, max_length=254),
+          "role": Field(str, max_length=40, choices=tuple(sorted(roles.INVITED_ROLES)))})
+@answers(201, obj(invited=STR, role=STR))
+@fails(409)
 def invite() -> Any:
-    data = read_json({"email": Field(str, max_length=254), "role": Field(str, max_length=40)})
+    """Invite a police or staff member of the admin's program by email."""
+    data = read_json()
     accounts.invite(settings(), require_user(), data["email"], data["role"], client_ip())
     return jsonify(invited=data["email"].strip().lower(), role=data["role"]), 201
 
 
 @bp.route("/api/audit/events")
 @allow(roles.AUDITOR)
+@query(actor=Field(str, required=False, max_length=100),
+       action=Field(str, required=False, max_length=60),
+       subject=Field(str, required=False, max_length=100),
+       case=Field(str, required=False, max_length=100),
+       text=Field(str, required=False, max_length=100),
+       since=Field(str, required=False, max_length=40, doc="date, YYYY-MM-DD"),
+       until=Field(str, required=False, max_length=40, doc="date, YYYY-MM-DD"),
+       per_page=Field(str, required=False, max_length=4),
+       before=Field(str, required=False, max_length=40, doc="from `next` of the last page"),
+       before_seq=Field(str, required=False, max_length=12))
+@answers(200, obj(events=arr(EVENT), next=maybe(obj(before=STR, before_seq=STR))))
 def audit_events() -> Any:
+    """The program's audit events, newest first, filtered like the auditor's page; this read
+    is itself audited."""
     user = require_user()
+    read_query()
     flt = parse_filter(request.args.to_dict(), user.agency_id)
-    events = [e for e in audit.search(flt) if e.agency_id == user.agency_id]
-    return jsonify(events=[audit.event_json(e) for e in events])
+    page = audit_review.review(user, flt, client_ip())
+    after = None if page.next is None else {"before": page.next.at,
+                                            "before_seq": str(page.next.seq)}
+    return jsonify(events=[audit.event_json(e) for e in page.events], next=after)

@@ -6,12 +6,14 @@ from flask import jsonify, redirect, render_template, request, url_for
 
 from app.bridges import bp
 from app.core import roles
-from app.core.errors import ValidationError
 from app.services import bridges, live_video
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
-from app.web.jsonio import Field, read_json
+from app.web.jsonio import Field, accepts, answers, fails, query, read_json, read_query
+from app.web.shapes import BOOL, INT, STR, TIME, URL, arr, obj
 
 OWNERS = (roles.OWNER, roles.ORG_ADMIN)
+STORED = obj(stored=BOOL)
+PUT = obj(("url", "headers"), stored=BOOL, url=URL, headers={"type": "object"})
 
 
 @bp.route("/bridges")
@@ -38,32 +40,43 @@ def revoke(device_id: str) -> Any:
 
 @bp.route("/api/bridge/pair", methods=["POST"])
 @allow(PUBLIC, csrf_exempt=True)
+@accepts({"code": Field(str, max_length=20, doc="the one-time code shown in the owner's app"),
+          "name": Field(str, required=False, max_length=60)})
+@answers(201, obj(device_id=STR, credential=STR, cameras=arr({"type": "object"})))
+@fails(429)
 def api_pair() -> Any:
     """The bridge trades the owner's one-time code for its device credential."""
-    data = read_json({"code": Field(str, max_length=20), "name": Field(str, required=False,
-                                                                       max_length=60)})
+    data = read_json()
     paired = bridges.pair(settings(), str(data["code"]), str(data.get("name", "")), client_ip())
     return jsonify({"device_id": paired.device.device_id, "credential": paired.credential,
                     "cameras": bridges.cameras_for(paired.device.owner_id)}), 201
 
 
 @bp.route("/api/bridge/state")
-@allow(PUBLIC, csrf_exempt=True)
+@allow(PUBLIC, csrf_exempt=True, credential="bridgeDevice")
+@query(camera=Field(list, required=False, items=Field(str, max_length=64), max_items=50,
+                    doc="the cameras this bridge serves; only their work is offered"))
+@answers(200, obj(device_id=STR, cameras=arr({"type": "object"}),
+                  requests=arr(obj(target_id=STR, camera_id=STR, window_start=TIME,
+                                   window_end=TIME)),
+                  shares=arr(obj(share_id=STR, camera_ids=arr(STR), started_at=TIME,
+                                 ends_at=TIME, preroll_seconds=INT)),
+                  poll_seconds=INT))
 def api_state() -> Any:
     """What the bridge should do now (Authorization: Bearer pbd_…)."""
     device = bridges.authenticate(request.headers.get("Authorization", ""))
-    declared = request.args.getlist("camera")
-    if len(declared) > 50 or any(len(c) > 64 for c in declared):
-        raise ValidationError("Name at most 50 cameras.", {"camera": "too many"})
-    return jsonify(bridges.state(device, declared if "camera" in request.args else None))
+    declared = read_query().get("camera")
+    return jsonify(bridges.state(device, declared))
 
 
 def _device() -> Any:
     return bridges.authenticate(request.headers.get("Authorization", ""))
 
 
-PIECE_FIELDS = {"camera_id": Field(str, max_length=64), "name": Field(str, max_length=40),
-                "start": Field(str, max_length=40), "end": Field(str, max_length=40),
+PIECE_FIELDS = {"camera_id": Field(str, max_length=64),
+                "name": Field(str, max_length=40, doc="e.g. 20260314T120305.123Z.mp4"),
+                "start": Field(str, max_length=40, doc="ISO 8601 date and time"),
+                "end": Field(str, max_length=40, doc="ISO 8601 date and time"),
                 "duration_s": Field(float), "size": Field(int),
                 "sha256": Field(str, max_length=64),
                 "codecs": Field(str, required=False, max_length=60),
@@ -72,48 +85,69 @@ PIECE_FIELDS = {"camera_id": Field(str, max_length=64), "name": Field(str, max_l
 
 
 @bp.route("/api/bridge/shares/<share_id>/segments", methods=["POST"])
-@allow(PUBLIC, csrf_exempt=True)
+@allow(PUBLIC, csrf_exempt=True, credential="bridgeDevice")
+@accepts(PIECE_FIELDS)
+@answers(200, STORED, description="Held already: nothing to send")
+@answers(201, PUT)
+@fails(409, 410)
 def api_segment(share_id: str) -> Any:
     """A closed segment of a shared camera: a PUT URL for it, or `stored` when held already."""
     device = _device()
-    answer = live_video.announce_bridge_piece(settings(), device, share_id,
-                                              read_json(PIECE_FIELDS))
+    answer = live_video.announce_bridge_piece(settings(), device, share_id, read_json())
     return jsonify(answer), 200 if answer["stored"] else 201
 
 
 @bp.route("/api/bridge/shares/<share_id>/segments/<camera_id>/<name>/done", methods=["POST"])
-@allow(PUBLIC, csrf_exempt=True)
+@allow(PUBLIC, csrf_exempt=True, credential="bridgeDevice")
+@accepts({})
+@answers(200, STORED)
+@fails(409, 410)
 def api_segment_done(share_id: str, camera_id: str, name: str) -> Any:
+    """The segment is in storage: check its size and offer it to viewers."""
     device = _device()
-    read_json({})
+    read_json()
     return jsonify(live_video.finish_bridge_piece(settings(), device, share_id, camera_id,
                                                   name))
 
 
 @bp.route("/api/bridge/targets/<target_id>/clip", methods=["POST"])
-@allow(PUBLIC, csrf_exempt=True)
+@allow(PUBLIC, csrf_exempt=True, credential="bridgeDevice")
+@accepts({"size": Field(int), "sha256": Field(str, max_length=64),
+          "starts_at": Field(str, max_length=40), "ends_at": Field(str, max_length=40),
+          "gaps": Field(list, required=False, max_items=1000,
+                        items=Field(dict, fields={"start": Field(str, max_length=40),
+                                                  "end": Field(str, max_length=40)}),
+                        doc="times inside the clip the buffer does not hold")})
+@answers(200, STORED, description="Held already: nothing to send")
+@answers(201, PUT)
+@fails(409)
 def api_clip(target_id: str) -> Any:
     """An approved request answered from the bridge's buffer: a PUT URL for the clip."""
     device = _device()
-    data = read_json({"size": Field(int), "sha256": Field(str, max_length=64),
-                      "starts_at": Field(str, max_length=40), "ends_at": Field(str, max_length=40),
-                      "gaps": Field(list, required=False)})
+    data = read_json()
     answer = live_video.start_bridge_clip(settings(), device, target_id, data)
     return jsonify(answer), 200 if answer["stored"] else 201
 
 
 @bp.route("/api/bridge/targets/<target_id>/clip/done", methods=["POST"])
-@allow(PUBLIC, csrf_exempt=True)
+@allow(PUBLIC, csrf_exempt=True, credential="bridgeDevice")
+@accepts({})
+@answers(200, STORED)
+@fails(409)
 def api_clip_done(target_id: str) -> Any:
+    """The clip is in storage: check it and queue it for the clip worker."""
     device = _device()
-    read_json({})
+    read_json()
     return jsonify(live_video.finish_bridge_clip(settings(), device, target_id))
 
 
 @bp.route("/api/bridge/targets/<target_id>/unavailable", methods=["POST"])
-@allow(PUBLIC, csrf_exempt=True)
+@allow(PUBLIC, csrf_exempt=True, credential="bridgeDevice")
+@accepts({"reason": Field(str, max_length=300)})
+@answers(200, STORED)
+@fails(409)
 def api_unavailable(target_id: str) -> Any:
     """The bridge's buffer cannot serve the request: "no footage", with its reason."""
     device = _device()
-    data = read_json({"reason": Field(str, max_length=300)})
+    data = read_json()
     return jsonify(live_video.bridge_no_clip(device, target_id, str(data["reason"])))

@@ -12,6 +12,8 @@ from app.core.bulk import COLUMNS, MAX_ROWS, BulkError, parse_bulk, template_csv
 from app.core.errors import UnsupportedMediaTypeError, ValidationError
 from app.services import registry
 from app.web.access import allow, client_ip, require_user
+from app.web.jsonio import accepts_file, answers
+from app.web.shapes import INT, STR, arr, obj
 
 KINDS = {"text/csv": "csv", "application/geo+json": "geojson", "application/json": "geojson"}
 
@@ -58,7 +60,18 @@ def import_template() -> Response:
 
 @bp.route("/api/cameras/import", methods=["POST"])
 @allow(roles.ORG_ADMIN, roles.AGENCY_ADMIN)
+@accepts_file({
+    "text/csv": {"type": "string", "description": "a header row naming the template's "
+                                                  f"columns, then one camera per row (at most "
+                                                  f"{MAX_ROWS})"},
+    "application/geo+json": {"type": "object", "description": "a FeatureCollection of Points "
+                                                              "whose properties are the "
+                                                              "template's columns"},
+    "application/json": {"type": "object", "description": "the same GeoJSON"}})
+@answers(201, obj(imported=INT, ids=arr(STR)))
 def import_api() -> Any:
+    """Import many cameras at once (an organisation's or the agency's own): all or none; each
+    problem named by row and column."""
     kind = KINDS.get(request.mimetype)
     if kind is None:
         raise UnsupportedMediaTypeError(

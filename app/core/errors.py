@@ -90,3 +90,9 @@ class GoneError(AppError):
     status = 410
     title = "This has ended"
     slug = "gone"
+
+
+class PayloadTooLargeError(AppError):
+    status = 413
+    title = "What was sent is too large"
+    slug = "payload-too-large"

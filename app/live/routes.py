@@ -9,10 +9,20 @@ from app.core.errors import ValidationError
 from app.live import bp
 from app.services import bridges, clock, live, live_video, registry
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
-from app.web.jsonio import Field, read_json
+from app.web.jsonio import Field, accepts, answers, fails, query, read_json, read_query
+from app.web.shapes import BOOL, INT, STR, TIME, URL, arr, maybe, obj
 
 OWNERS = (roles.OWNER, roles.ORG_ADMIN)
 POLICE = (roles.DETECTIVE, roles.SUPERVISOR)
+CAMERA_IDS = Field(list, items=Field(str, max_length=64), max_items=20)
+SHARE = obj(share_id=STR, cameras=arr(STR), camera_ids=arr(STR), started_at=TIME, ends_at=TIME,
+            preroll_seconds=INT, phone=BOOL, active=BOOL)
+OWNER_STATUS = obj(share_id=STR, active=BOOL, phone=BOOL, ends_at=TIME, ended_at=maybe(TIME),
+                   viewers=arr(obj(name=STR, role=STR, since=TIME, last_seen=TIME,
+                                   watching=BOOL)))
+PIECE_PUT = obj(("url", "headers", "name"), stored=BOOL, url=URL, headers={"type": "object"},
+                name=STR)
+STORED = obj(stored=BOOL)
 
 
 def share_json(share: Any) -> dict[str, Any]:
@@ -57,9 +67,12 @@ def end_share(share_id: str) -> Any:
 
 @bp.route("/api/shares", methods=["POST"])
 @allow(*OWNERS)
+@accepts({"camera_ids": CAMERA_IDS, "minutes": Field(int),
+          "phone": Field(bool, required=False, doc="also share the phone's own camera")})
+@answers(201, SHARE)
 def api_start() -> Any:
-    data = read_json({"camera_ids": Field(list), "minutes": Field(int),
-                      "phone": Field(bool, required=False)})
+    """Share these cameras live with the program's police for some minutes (owner's limit)."""
+    data = read_json()
     share = live.start(settings(), require_user(), data["camera_ids"], data["minutes"], "app",
                        client_ip(), phone=bool(data.get("phone")))
     return jsonify(share_json(share)), 201
@@ -67,35 +80,46 @@ def api_start() -> Any:
 
 @bp.route("/api/shares/<share_id>/phone", methods=["POST"])
 @allow(*OWNERS)
+@accepts({"mime": Field(str, max_length=80), "duration_s": Field(float), "size": Field(int)})
+@answers(201, PIECE_PUT)
+@fails(409, 410)
 def api_phone_piece(share_id: str) -> Any:
     """The owner's phone recorded a piece of its camera: a PUT URL for it."""
-    data = read_json({"mime": Field(str, max_length=80), "duration_s": Field(float),
-                      "size": Field(int)})
+    data = read_json()
     return jsonify(live_video.announce_phone_piece(settings(), require_user(), share_id, data,
                                                    client_ip())), 201
 
 
 @bp.route("/api/shares/<share_id>/phone/<name>/done", methods=["POST"])
 @allow(*OWNERS)
+@accepts({})
+@answers(200, STORED)
+@fails(409, 410)
 def api_phone_piece_done(share_id: str, name: str) -> Any:
-    read_json({})
+    """The piece is in storage: check its size and offer it to viewers."""
+    read_json()
     return jsonify(live_video.finish_phone_piece(settings(), require_user(), share_id, name))
 
 
 @bp.route("/api/shares/<share_id>", methods=["GET", "DELETE"])
 @allow(*OWNERS)
+@answers(200, OWNER_STATUS)
+@fails(409)
 def api_share(share_id: str) -> Any:
+    """A share as its owner sees it (who watched); DELETE ends it."""
     if request.method == "DELETE":
         live.end(require_user(), share_id, client_ip())
     return jsonify(live.owner_status(require_user(), share_id))
 
 
 @bp.route("/api/bridge/shares", methods=["POST"])
-@allow(PUBLIC, csrf_exempt=True)
+@allow(PUBLIC, csrf_exempt=True, credential="bridgeDevice")
+@accepts({"camera_ids": CAMERA_IDS, "minutes": Field(int)})
+@answers(201, SHARE)
 def api_bridge_share() -> Any:
     """A bridge's trigger (a panic button on the owner's network) starts a share."""
     device = bridges.authenticate(request.headers.get("Authorization", ""))
-    data = read_json({"camera_ids": Field(list), "minutes": Field(int)})
+    data = read_json()
     owner = bridges.owner_of(device)
     share = live.start(settings(), owner, data["camera_ids"], data["minutes"], "bridge",
                        client_ip())
@@ -118,24 +142,39 @@ def watch(share_id: str) -> Any:
 
 @bp.route("/api/live/<share_id>/pieces")
 @allow(*POLICE)
+@query(camera=Field(str, max_length=64), after=Field(str, required=False, max_length=40),
+       **{"from": Field(str, required=False, max_length=10, choices=("start", "newest"))})
+@answers(200, obj(active=BOOL, ends_at=TIME, poll_ms=INT,
+                  pieces=arr(obj(name=STR, start=TIME, end=TIME, mime=STR, size=INT,
+                                 url=URL))))
+@fails(409, 410)
 def api_pieces(share_id: str) -> Any:
     """Ready pieces of one camera after `after` (or the newest, or from the pre-roll's
     start), each with a URL that lapses within seconds; refused once the share ends."""
-    camera = request.args.get("camera", "")[:64]
-    after = request.args.get("after", "")[:40]
-    return jsonify(live_video.pieces_for(settings(), require_user(), share_id, camera, after,
-                                         request.args.get("from") == "start"))
+    asked = read_query()
+    return jsonify(live_video.pieces_for(settings(), require_user(), share_id, asked["camera"],
+                                         asked.get("after", ""), asked.get("from") == "start"))
 
 
 @bp.route("/api/live")
 @allow(*POLICE)
+@answers(200, obj(shares=arr(obj(share_id=STR, cameras=arr(STR), started_at=TIME,
+                                 ends_at=TIME, where=STR))))
 def api_police_list() -> Any:
+    """Live shares open to the signed-in officer's program now."""
     return jsonify({"shares": [{**share_json(s), "where": s.owner_label}
                                for s in live.active_for_agency(require_user())]})
 
 
 @bp.route("/api/live/<share_id>/view", methods=["POST"])
 @allow(*POLICE)
+@accepts({})
+@answers(200, obj(share_id=STR, where=STR, ends_at=TIME,
+                  cameras=arr(obj(camera_id=STR, name=STR, allowed=BOOL, reason=STR,
+                                  until=maybe(TIME)))))
+@fails(409, 410)
 def api_view(share_id: str) -> Any:
-    read_json({})
+    """Start watching a share: which of its cameras the owner's rules let this officer see
+    now (audited, and shown to the owner)."""
+    read_json()
     return jsonify(live.open_view(require_user(), share_id, client_ip()))

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import jsonify, render_template, request
 
 from app.core import roles
-from app.core.errors import BadRequestError, UnsupportedMediaTypeError
+from app.core.errors import BadRequestError
 from app.police import bp
 from app.services import field, registry
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
+from app.web.jsonio import Field, accepts, answers, read_items
+from app.web.shapes import ANY_OBJECT, INT, NUM, STR, TIME, arr, obj
+
+FIELD_ITEM = Field(dict, fields={
+    "id": Field(str, max_length=64, min_length=1, doc="the CAD incident or unit id"),
+    "lat": Field(float, minimum=-90, maximum=90), "lon": Field(float, minimum=-180, maximum=180),
+    "label": Field(str, max_length=120, min_length=1, doc="what the map shows"),
+    "detail": Field(str, required=False, max_length=200),
+    "ttl_minutes": Field(int, required=False, minimum=1, maximum=field.MAX_TTL_MINUTES,
+                         doc="how long it stays on the map")})
+INGEST_BODY = Field(list, items=FIELD_ITEM, max_items=field.MAX_ITEMS)
 
 SEARCHERS = (roles.DETECTIVE, roles.SUPERVISOR)
+INGEST_MAX_BYTES = 256 * 1024
 
 
 @bp.route("/map")
@@ -24,7 +35,11 @@ def police_map_page() -> Any:
 
 @bp.route("/api/map")
 @allow(*SEARCHERS)
+@answers(200, obj(cameras=arr(ANY_OBJECT), hidden_count=INT,
+                  field=arr(obj(kind=STR, id=STR, lat=NUM, lon=NUM, label=STR, detail=STR,
+                                updated_at=TIME))))
 def police_map_data() -> Any:
+    """The program's cameras (hidden ones only counted) and the live CAD/AVL layers."""
     user = require_user()
     data = registry.police_map(settings(), user, client_ip())
     data["field"] = [{"kind": e.kind, "id": e.source_id, "lat": float(e.lat),
@@ -35,16 +50,17 @@ def police_map_data() -> Any:
 
 
 @bp.route("/api/ingest/<feed>", methods=["PUT"])
-@allow(PUBLIC, csrf_exempt=True)
+@allow(PUBLIC, csrf_exempt=True, credential="ingestKey")
+@accepts(INGEST_BODY)
+@answers(200, obj(stored=INT, feed=STR))
 def ingest(feed: str) -> Any:
-    """CAD/AVL push: `Authorization: Bearer plk_…`, a JSON list of {id, lat, lon, label}."""
+    """CAD/AVL push: replace-or-add calls for service (`calls`) or unit positions (`units`).
+
+    `Authorization: Bearer plk_…` (an agency admin makes the key at /admin/api-keys); the
+    body is a JSON list of 1 to 500 items, all stored or none. Each stays on the agency's map
+    until its ttl_minutes pass (default: calls 4 h, units 10 min)."""
     key = field.authenticate(request.headers.get("Authorization", ""))
     if feed not in field.KINDS:
         raise BadRequestError("The feed is 'calls' or 'units'.")
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaTypeError("Send JSON with Content-Type: application/json.")
-    try:
-        items = json.loads(request.get_data() or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequestError(f"The body is not valid JSON: {exc}") from exc
+    items = read_items(max_bytes=INGEST_MAX_BYTES)
     return jsonify(stored=field.ingest(key, feed, items), feed=feed), 200

@@ -11,9 +11,13 @@ from app.core.errors import ValidationError
 from app.police import bp
 from app.services import registry
 from app.web.access import allow, client_ip, require_user, settings
-from app.web.jsonio import Field, read_json
+from app.web.jsonio import Field, accepts, answers, read_json
+from app.web.shapes import BOOL, INT, NUM, STR, arr, obj
 
 SEARCHERS = (roles.DETECTIVE, roles.SUPERVISOR)
+HIT = obj(camera_id=STR, nickname=STR, lat=NUM, lon=NUM, approximate=BOOL, distance_m=INT,
+          covers=BOOL, kept=BOOL, stale=BOOL, heading_deg=NUM, fov_deg=NUM, range_m=NUM,
+          mount=STR, tier=STR, rules=STR)
 
 
 def result_json(result: registry.SearchResult) -> dict[str, Any]:
@@ -48,18 +52,24 @@ def search() -> Any:
 
 @bp.route("/api/search", methods=["POST"])
 @allow(*SEARCHERS)
+@accepts({"lat": Field(float), "lon": Field(float), "radius_m": Field(float, required=False),
+          "incident_at": Field(str, max_length=40, doc="ISO 8601 date and time"),
+          "case_number": Field(str, max_length=40)})
+@answers(200, obj(cameras=arr(HIT), covering=INT, hidden_count=INT))
 def api_search() -> Any:
+    """Cameras that may have seen an incident, nearest first (hidden ones only counted);
+    every search is audited with its case number."""
     user = require_user()
-    data = read_json({"lat": Field(float), "lon": Field(float),
-                      "radius_m": Field(float, required=False), "incident_at": Field(str),
-                      "case_number": Field(str, max_length=40)})
+    data = read_json()
     request_ = registry.check_search(data, registry.max_radius(user.agency_id))
     return jsonify(result_json(registry.search(settings(), user, request_, client_ip())))
 
 
 @bp.route("/api/registry.geojson")
 @allow(roles.DETECTIVE, roles.SUPERVISOR, roles.AGENCY_ADMIN)
+@answers(200, obj(type=STR, features=arr({"type": "object"})), media="application/geo+json")
 def export() -> Any:
+    """The program's registry as GeoJSON for the agency's own GIS (audited)."""
     body = registry.export_geojson(settings(), require_user(), client_ip())
     response = jsonify(body)
     response.mimetype = "application/geo+json"

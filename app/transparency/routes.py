@@ -13,10 +13,14 @@ from app.services import checkpoints, transparency
 from app.transparency import bp
 from app.transparency.charts import charts_for
 from app.web.access import PUBLIC, allow, settings
+from app.web.jsonio import answers
+from app.web.shapes import STR, arr, obj
 
 
 @bp.route("/transparency/checkpoints.json")
 @allow(PUBLIC)
+@answers(200, obj(algorithm=STR, key_id=STR, public_key=STR,
+                  checkpoints=arr({"type": "object"})))
 def checkpoint_feed() -> Any:
     """The signed audit checkpoints, newest first, and the public key that checks them."""
     response = jsonify(checkpoints.feed(settings()))

@@ -26,12 +26,13 @@ PUBLIC = "public"
 ANY_USER = "any-user"
 
 
-def allow(*who: str, mfa_exempt: bool = False, csrf_exempt: bool = False
-          ) -> Callable[[F], F]:
+def allow(*who: str, mfa_exempt: bool = False, csrf_exempt: bool = False,
+          credential: str = "") -> Callable[[F], F]:
     """Declare who may use a view: PUBLIC, ANY_USER, or role names.
 
     `csrf_exempt` is only for views that authenticate by an Authorization header and never by
     the session cookie (the ingest API); a browser cannot be tricked into sending that header.
+    `credential` names that header's scheme in the OpenAPI document (app.web.openapi).
     """
 
     def mark(view: F) -> F:
@@ -39,6 +40,7 @@ def allow(*who: str, mfa_exempt: bool = False, csrf_exempt: bool = False
         marked._access = frozenset(who)
         marked._mfa_exempt = mfa_exempt
         marked._csrf_exempt = csrf_exempt
+        marked._credential = credential
         return view
 
     return mark

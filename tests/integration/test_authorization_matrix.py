@@ -68,6 +68,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/outbox"): PUBLIC,  # devstack only; 404 on every other stage
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/api/csrf"): PUBLIC,
+    ("GET", "/api/openapi.json"): PUBLIC,
     ("GET", "/api/me"): ANY,
     ("POST", "/api/accounts"): PUBLIC,
     ("POST", "/api/session"): PUBLIC,
