@@ -97,24 +97,45 @@ def _records_from_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
     return records
 
 
-def _records_from_geojson(text: str) -> list[tuple[int, dict[str, Any]]]:
+def _load_geojson(text: str) -> list[Any]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise BulkError("The GeoJSON is not valid JSON.", [RowProblem(
             0, "", f"line {exc.lineno}, column {exc.colno}: {exc.msg}")]) from exc
+    except (ValueError, RecursionError) as exc:
+        raise BulkError("The GeoJSON is not valid JSON.", [RowProblem(
+            0, "", "it holds NaN or Infinity, or nests too deeply")]) from exc
     features = data.get("features") if isinstance(data, dict) else None
-    if data.get("type") != "FeatureCollection" or not isinstance(features, list):
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
+            features, list):
         raise BulkError("Send a GeoJSON FeatureCollection of Point features.", [])
+    return features
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _records_from_geojson(text: str) -> list[tuple[int, dict[str, Any]]]:
+    features = _load_geojson(text)
     records = []
     problems = []
     for number, feature in enumerate(features, start=1):
-        geometry = (feature or {}).get("geometry") or {}
-        coords = geometry.get("coordinates")
-        if geometry.get("type") != "Point" or not isinstance(coords, list) or len(coords) < 2:
+        if not isinstance(feature, dict):
+            problems.append(RowProblem(number, "", "must be a GeoJSON Feature"))
+            continue
+        geometry = feature.get("geometry")
+        coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+        if not isinstance(geometry, dict) or geometry.get("type") != "Point" or not isinstance(
+                coords, list) or len(coords) < 2:
             problems.append(RowProblem(number, "geometry", "must be a Point [lon, lat]"))
             continue
-        props = dict(feature.get("properties") or {})
+        props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            problems.append(RowProblem(number, "properties", "must be an object"))
+            continue
+        props = dict(props)
         unknown = [k for k in props if k not in COLUMNS or k in ("lat", "lon")]
         if unknown:
             problems.append(RowProblem(number, "properties",

@@ -164,9 +164,16 @@ class Range:
     high: str
 
 
+MAX_COVER_CELLS = 4096  # a city search needs tens; only a place near a pole needs more
+
+
+class AreaTooLarge(ValueError):
+    """The circle crosses too many cells to search (near a pole the cells get thin)."""
+
+
 def cover_cells(lat: float, lon: float, radius_m: float, precision: int) -> list[str]:
     """Every cell of this precision that comes within the radius of the point."""
-    if radius_m <= 0:
+    if not (radius_m > 0 and math.isfinite(radius_m)):
         raise ValueError("radius must be positive")
     dlat = radius_m / M_PER_DEG_LAT
     dlon = radius_m / (M_PER_DEG_LAT * max(math.cos(math.radians(lat)), 1e-6))
@@ -174,6 +181,9 @@ def cover_cells(lat: float, lon: float, radius_m: float, precision: int) -> list
     first = decode(geohash(max(-90.0, lat - dlat), max(-180.0, lon - dlon), precision))
     rows = int(math.ceil((min(90.0, lat + dlat) - first.lat_lo) / height))
     cols = int(math.ceil((min(180.0, lon + dlon) - first.lon_lo) / width))
+    if rows * cols > MAX_COVER_CELLS:
+        raise AreaTooLarge(f"a {radius_m:.0f} m circle at latitude {lat:.2f} crosses "
+                           f"{rows * cols} cells")
     margin = radius_m * 1.001 + 0.5  # the box distance is a close, not exact, spherical bound
     cells = []
     for i in range(max(rows, 1)):
@@ -186,10 +196,15 @@ def cover_cells(lat: float, lon: float, radius_m: float, precision: int) -> list
     return sorted(set(cells))
 
 
-def cover(lat: float, lon: float, radius_m: float, max_ranges: int = 12) -> list[Range]:
-    """The Queries that together read every camera within the radius (and few others)."""
+def cover(lat: float, lon: float, radius_m: float, max_ranges: int = 12,
+          max_coarse: int = 48) -> list[Range]:
+    """The Queries that together read every camera within the radius (and few others);
+    AreaTooLarge when that would take more than max_coarse Queries before merging."""
     precision = _fine_precision(lat, radius_m)
     cells = cover_cells(lat, lon, radius_m, precision)
+    if len({code[:CELL_PRECISION] for code in cells}) > max_coarse:
+        raise AreaTooLarge(f"a {radius_m:.0f} m circle at latitude {lat:.2f} spans too many "
+                           "index cells")
     # Runs of consecutive cells (in geohash order) inside one coarse cell become one range.
     runs: list[list[int]] = []  # [start, end] as integers at `precision`
     owners: list[str] = []

@@ -184,7 +184,11 @@ def check_search(data: dict[str, Any], max_radius: float) -> SearchRequest:
 
 
 def _candidates(agency_id: str, lat: float, lon: float, radius_m: float) -> list[Camera]:
-    ranges = geo.cover(lat, lon, radius_m)
+    try:
+        ranges = geo.cover(lat, lon, radius_m)
+    except geo.AreaTooLarge as exc:
+        raise ValidationError("This place is too close to a pole to search around.",
+                              {"lat": "too far north or south to search here"}) from exc
 
     def one(rng: geo.Range) -> list[Camera]:
         return list(Camera.cell_index.query(index_cell(agency_id, rng.cell),

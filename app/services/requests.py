@@ -103,6 +103,11 @@ def _with_hidden(detective: User, data: dict[str, Any]) -> dict[str, Any]:
         return data
     from app.services import registry
 
+    if not (radius > 0 and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationError("The incident's place or the radius is out of range.",
+                              {"hidden_radius_m": "must be more than 0 metres, around a place "
+                                                  "with latitude -90..90 and longitude "
+                                                  "-180..180"})
     hidden = registry.hidden_within(detective.agency_id, float(lat), float(lon),
                                     min(float(radius), registry.max_radius(detective.agency_id)))
     chosen = data.get("camera_ids")
