@@ -7,13 +7,21 @@ from typing import Any
 
 from app.config import Settings
 
+# HTTP connections a client keeps open (botocore's and PynamoDB's default is 10). A registry
+# search sends 12 Queries at once (registry.QUERY_THREADS), and devstack's threaded server serves
+# many requests at once: beyond the pool, each call opened a connection (a TLS handshake on AWS)
+# and dropped it ("Connection pool is full, discarding connection", hundreds a minute under
+# bench/load.py). Models get the same size (app.models.base.configure_models).
+MAX_POOL_CONNECTIONS = 50
+
 
 @lru_cache(maxsize=32)
 def client(service: str, region: str, endpoint_url: str | None) -> Any:
     import boto3
     from botocore.config import Config
 
-    cfg = Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"})
+    cfg = Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"},
+                 max_pool_connections=MAX_POOL_CONNECTIONS)
     return boto3.session.Session().client(
         service, region_name=region, endpoint_url=endpoint_url, config=cfg
     )

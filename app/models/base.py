@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from pynamodb.models import Model
 
+from app.aws import MAX_POOL_CONNECTIONS
 from app.config import Settings
 
 _REGISTRY: list[type[BaseModel]] = []
@@ -41,4 +42,5 @@ def configure_models(settings: Settings) -> None:
         meta.table_name = settings.table_prefix + model.base_name
         meta.region = settings.region
         meta.host = settings.endpoint_url
+        meta.max_pool_connections = MAX_POOL_CONNECTIONS
         model._connection = None
