@@ -152,6 +152,9 @@ def server_tracebacks(workdir: Path) -> dict[str, list[str]]:
     if not log.exists():
         return found
     text = log.read_text(encoding="utf-8", errors="replace")
+    # The workers log through Powertools: an error is a JSON line, not a traceback.
+    found["app"] += [line[:300] for line in text.splitlines()
+                     if line.startswith("{") and '"level":"ERROR"' in line.replace(" ", "")]
     for block in text.split("Traceback (most recent")[1:]:
         origin = "moto" if "moto/moto_server/werkzeug_app.py" in block else "app"
         lines = block.splitlines()[1:]
@@ -255,6 +258,24 @@ def drain(env: dict[str, str], limit_s: float = 300) -> float:
         quiet = quiet + 1 if waiting == 0 else 0
         time.sleep(1)
     return time.monotonic() - started
+
+
+def dead_letters(env: dict[str, str]) -> dict[str, int]:
+    """Jobs a worker failed on until SQS gave up on them, by dead-letter queue."""
+    import boto3
+
+    sqs = boto3.client("sqs", region_name=env["AWS_REGION"],
+                       endpoint_url=env["AWS_ENDPOINT_URL"],
+                       aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                       aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    found = {}
+    for url in sqs.list_queues().get("QueueUrls", []):
+        if url.endswith("-dlq"):
+            count = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+                "ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"])
+            if count:
+                found[url.rsplit("/", 1)[-1]] = count
+    return found
 
 
 def check_ledger(ledger: dict[str, Any]) -> dict[str, Any]:
@@ -397,10 +418,9 @@ def run_locust(url: str, users: int, spawn_rate: float, seconds: int, accounts: 
     if code != 0 or not ledger_path.exists():
         tail = (workdir / "locust.log").read_text(errors="replace")[-3000:]
         raise SystemExit(f"locust failed (exit {code}):\n{tail}")
-    return {"stats": read_stats(Path(f"{prefix}_stats.csv")),
-            "failures": read_rows(Path(f"{prefix}_failures.csv")),
-            "exceptions": read_rows(Path(f"{prefix}_exceptions.csv")),
-            "ledger": json.loads(ledger_path.read_text(encoding="utf-8")),
+    ledger = json.loads(ledger_path.read_text(encoding="utf-8"))
+    return {"stats": ledger.pop("stats"), "failures": ledger.pop("failures"),
+            "exceptions": read_rows(Path(f"{prefix}_exceptions.csv")), "ledger": ledger,
             "live_verify": live[0]}
 
 
@@ -411,28 +431,10 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def read_stats(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    for row in read_rows(path):
-        rows.append({"name": row["Name"] if row["Name"] == "Aggregated" else
-                     f"{row['Name']}", "requests": int(row["Request Count"]),
-                     "failures": int(row["Failure Count"]),
-                     "p50_ms": number(row["50%"]), "p95_ms": number(row["95%"]),
-                     "max_ms": number(row["Max Response Time"]),
-                     "rps": round(float(row["Requests/s"]), 2)})
-    return rows
-
-
-def number(text: str) -> float | None:
-    try:
-        return round(float(text), 1)
-    except ValueError:
-        return None  # "N/A" when nothing was timed
-
-
-def server_error_count(failures: list[dict[str, str]]) -> int:
-    return sum(int(row["Occurrences"]) for row in failures
-               if re.match(r"5\d\d ", row["Error"]))
+def server_error_count(failures: list[dict[str, Any]]) -> int:
+    """Failures whose status was 5xx (the locustfile's messages start with the status)."""
+    return sum(int(row["occurrences"]) for row in failures
+               if re.search(r"\b5\d\d \(wanted", row["error"]))
 
 
 # ---------------------------------------------------------------- reporting
@@ -445,8 +447,7 @@ def print_run(run: dict[str, Any]) -> None:
         say(f"{row['name']:<38} {row['requests']:>7} {row['failures']:>5} "
             f"{row['p50_ms'] or 0:>8.0f} {row['p95_ms'] or 0:>8.0f} {row['max_ms'] or 0:>8.0f}")
     for row in run["failures"]:
-        say(f"  failure x{row['Occurrences']}: {row['Name']}: "
-            f"{row['Error'][:300]}")
+        say(f"  failure x{row['occurrences']}: {row['name']}: {row['error'][:300]}")
     for row in run["exceptions"]:
         say(f"  exception x{row['Count']}: {row['Message'][:300]}")
     expected = run["ledger"]["expected_refusals"]
@@ -527,6 +528,8 @@ def measure(args: argparse.Namespace, url: str, env: dict[str, str], workdir: Pa
     say(f"lost writes: {len(ledger['lost'])}")
     verified, verify_output = audit_verify(env)
     say(f"audit verify: {'OK' if verified else 'FAILED'}: {verify_output[:600]}")
+    dead = dead_letters(env)
+    say(f"dead-letter queues: {dead or 'all empty'}")
     tracebacks = server_tracebacks(workdir)
     for line in tracebacks["app"][:20]:
         say(f"  server exception (app): {line[:300]}")
@@ -551,6 +554,7 @@ def measure(args: argparse.Namespace, url: str, env: dict[str, str], workdir: Pa
         "audit_verified": verified,
         "audit_verified_under_load": run["live_verify"],
         "server_exceptions_logged": len(tracebacks["app"]),
+        "dead_letters": sum(dead.values()),
         "moto_exceptions_logged": len(tracebacks["moto"]),
         **fuzz_figures,
         "settings": {"PORCHLIGHT_LOGIN_IP_LIMIT": ip_limit,

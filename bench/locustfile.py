@@ -99,12 +99,30 @@ class Ledger:
 LEDGER = Ledger()
 
 
+def entry_json(entry: Any) -> dict[str, Any]:
+    timed = entry.num_requests > 0
+    return {"name": entry.name or "Aggregated", "requests": entry.num_requests,
+            "failures": entry.num_failures, "rps": round(entry.total_rps, 2),
+            "p50_ms": entry.get_response_time_percentile(0.5) if timed else None,
+            "p95_ms": entry.get_response_time_percentile(0.95) if timed else None,
+            "max_ms": round(entry.max_response_time) if timed else None}
+
+
 @events.quitting.add_listener
 def write_ledger(environment: Any, **_kwargs: Any) -> None:
+    """The ledger and the final figures, once every user has stopped (locust's CSV files are
+    written before the last users' calls end)."""
     path = os.environ.get("PORCHLIGHT_LOAD_LEDGER")
-    if path:
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(LEDGER.dump(), handle)
+    if not path:
+        return
+    stats = environment.stats
+    found = LEDGER.dump()
+    found["stats"] = [entry_json(e) for _, e in sorted(stats.entries.items())]
+    found["stats"].append(entry_json(stats.total))
+    found["failures"] = [{"name": e.name, "error": str(e.error), "occurrences": e.occurrences}
+                         for e in stats.errors.values()]
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(found, handle)
 
 
 def iso(moment: datetime) -> str:
