@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -256,12 +257,17 @@ def main() -> None:
     from devstack import seed as demo
     from devstack import stack
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log drowns it
+
     local = stack.start(visibility_seconds=1,
                         extra_env={"PORCHLIGHT_PUBLIC_URL": "http://127.0.0.1:8000",
                                    "PORCHLIGHT_LOGIN_IP_LIMIT": "1000000"})
     try:
+        from app import create_app
+
+        app = create_app()  # configures the models' table names before seeding
         demo.seed()
-        report = run_fuzz(args.examples, seed=args.seed)
+        report = run_fuzz(args.examples, app=app, seed=args.seed)
     finally:
         local.stop()
     for line in report.failures:
