@@ -14,7 +14,7 @@ from app.web.shapes import BOOL, INT, STR, TIME, URL, arr, maybe, obj
 
 OWNERS = (roles.OWNER, roles.ORG_ADMIN)
 POLICE = (roles.DETECTIVE, roles.SUPERVISOR)
-CAMERA_IDS = Field(list, items=Field(str, max_length=64), max_items=20)
+CAMERA_IDS = Field(list, items=Field(str, max_length=64, min_length=1), max_items=live.MAX_CAMERAS)
 SHARE = obj(share_id=STR, cameras=arr(STR), camera_ids=arr(STR), started_at=TIME, ends_at=TIME,
             preroll_seconds=INT, phone=BOOL, active=BOOL)
 OWNER_STATUS = obj(share_id=STR, active=BOOL, phone=BOOL, ends_at=TIME, ended_at=maybe(TIME),

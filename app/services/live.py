@@ -49,6 +49,9 @@ def _shareable(owner_id: str, camera_ids: Any) -> list[Camera]:
         raise ValidationError(f"Choose 1 to {MAX_CAMERAS} cameras to share.",
                               {"camera_ids": "choose at least one camera"})
     wanted = list(dict.fromkeys(str(c) for c in camera_ids if str(c)))
+    if not wanted:
+        raise ValidationError(f"Choose 1 to {MAX_CAMERAS} cameras to share.",
+                              {"camera_ids": "choose at least one camera"})
     cameras = {c.camera_id: c for c in registry.cameras_of(owner_id)}
     missing = [c for c in wanted if c not in cameras]
     if missing:

@@ -216,7 +216,7 @@ def read_body(max_bytes: int = MAX_JSON_BYTES) -> Any:
 def _text_problem(value: str, spec: Field) -> str | None:
     if len(value) > spec.max_length:
         return f"must be at most {spec.max_length} characters"
-    if len(value.strip()) < spec.min_length:
+    if len(value) < spec.min_length:
         return f"must be at least {spec.min_length} characters"
     if spec.choices and value not in spec.choices:
         return "must be one of: " + ", ".join(spec.choices)

@@ -63,3 +63,13 @@ def test_a_share_ends_by_itself(signed_in: Any) -> None:
         LiveShare.ends_at.set(clock.now() - timedelta(seconds=1))])
     assert detective.send_json("POST", f"/api/live/{share_id}/view", {}).status_code == 409
     assert owner.get(f"/api/shares/{share_id}").json()["active"] is False
+
+
+def test_a_share_of_no_real_camera_is_refused_not_a_crash(signed_in: Any) -> None:
+    # The long fuzz run found [""] slipping past the "at least one camera" check into a 500.
+    owner, _ = signed_in("owner")
+    for ids in ([], [""], [" "], ["0" * 32] * 9):
+        answer = owner.send_json("POST", "/api/shares", {"camera_ids": ids, "minutes": 5})
+        assert answer.status_code == 422, (ids, answer.text)
+        assert answer.headers["Content-Type"] == "application/problem+json"
+        assert "camera_ids" in answer.json()["errors"]
