@@ -129,7 +129,7 @@ def api_answer(target_id: str) -> Any:
          method="POST")
 @answers(200, UPLOAD, method="GET")
 @answers(201, UPLOAD, method="POST")
-@fails(409)
+@fails(409, 422)
 def api_upload(target_id: str) -> Any:
     """The owner's resumable upload of an approved request's video: start it (POST) or see
     which parts arrived (GET)."""
