@@ -76,6 +76,12 @@ CUT_OFF = "The file seems cut off part-way: upload it again."
 DAMAGED = ("The pictures in this file cannot be read, so it may be damaged. Export it again from "
            "the recorder and upload the new file.")
 
+MAX_PIXELS = 7680 * 4320  # 8K: larger pictures are not a camera's, and one would need GBs
+MAX_DURATION_S = 6 * 3600  # a request asks for minutes; hours of video are not an answer
+TOO_LARGE = ("The pictures in this file are {width}×{height}, larger than any camera makes. "
+             "Export the video again at the recorder's normal size.")
+TOO_LONG = ("This file is {hours:.0f} hours long. Export only the asked time (with a few minutes "
+            "either side) and upload that.")
 CLIP_CODEC = "h264"
 CLIP_PIX_FMT = "yuv420p"
 X264_PRESET = "veryfast"
@@ -368,8 +374,9 @@ def probe(path: PathLike) -> ProbeResult:
     """Describe a video file; raise UnusableVideo when no clip can be made from it.
 
     Refused: an empty file, a file that is not a video (random bytes, a still picture, sound
-    only), a file cut off part-way (the container's own sizes say it should be longer), and a
-    file whose first picture cannot be decoded.
+    only), a file cut off part-way (the container's own sizes say it should be longer), a
+    file whose first picture cannot be decoded, pictures larger than 8K (refused before any is
+    decoded) and a file longer than six hours.
     """
     size = os.stat(path).st_size
     if size == 0:
@@ -380,12 +387,17 @@ def probe(path: PathLike) -> ProbeResult:
         stream = _video_stream(container)
         if PICTURE_DEMUXERS.match(container.format.name):
             raise UnusableVideo(STILL_PICTURE)
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if width * height > MAX_PIXELS:  # before a single picture is decoded
+            raise UnusableVideo(TOO_LARGE.format(width=width, height=height))
         variable = _first_pass(container, stream)
         time_base = stream.time_base or Fraction(1, 1000)
         duration_s = _duration_s(container, stream)
         frames = stream.frames or None
         if duration_s <= 0:
             raise UnusableVideo(DAMAGED)
+        if duration_s > MAX_DURATION_S:
+            raise UnusableVideo(TOO_LONG.format(hours=duration_s / 3600))
         return ProbeResult(
             container=container.format.name,
             codec=stream.codec_context.name,

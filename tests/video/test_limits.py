@@ -1,0 +1,30 @@
+"""The probe refuses pictures larger than 8K before decoding any, and files of many hours."""
+
+from __future__ import annotations
+
+import resource
+import time
+from pathlib import Path
+
+import pytest
+
+from lambdas.clip_cutter import video
+from tests.video.samples import make_h264
+
+
+def test_pictures_larger_than_8k_are_refused_before_one_is_decoded(tmp_path: Path) -> None:
+    big = make_h264(tmp_path / "big.mp4", width=7712, height=4352, fps=1, seconds=1, gop=1,
+                    bframes=0)
+    started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(video.UnusableVideo, match="7712×4352, larger than any camera"):
+        video.probe(big)
+    assert time.monotonic() - started < 1.0
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 64 * 1024  # KB
+
+
+def test_a_file_of_eight_k_or_less_is_measured_as_usual(tmp_path: Path) -> None:
+    ordinary = make_h264(tmp_path / "hd.mp4", width=1280, height=720, seconds=1, gop=30)
+    found = video.probe(ordinary)
+    assert (found.width, found.height) == (1280, 720)
+    assert found.duration_s < video.MAX_DURATION_S
