@@ -18,6 +18,7 @@ from pynamodb.transactions import TransactWrite
 
 from app.core import auditchain
 from app.models.audit import AuditEvent, AuditHead
+from app.models.idempotency import IdempotencyRecord
 from app.services import clock
 
 MAX_APPEND_ATTEMPTS = 40
@@ -31,10 +32,21 @@ BACKOFF_CAP_S = 0.25
 # server does not serialise concurrent transactions, so without this lock a threaded devstack
 # could write two events at one seq and report a false break.
 _APPEND_LOCK = threading.Lock()
+# Errors DynamoDB answers when it is busy, which botocore's own retries did not outlast: the
+# append is tried again like a lost race rather than lost (the caller has already acted).
+TRANSIENT = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException",
+                       "RequestLimitExceeded", "InternalServerError", "ServiceUnavailable",
+                       "TransactionInProgressException"})
+ONCE_PREFIX = "audit-once#"
+ONCE_KEEP_SECONDS = 14 * 24 * 3600  # longer than any redelivery (SQS keeps messages 4 days)
 
 
 class AuditWriteError(RuntimeError):
     """The event could not be placed in its chain after repeated races."""
+
+
+class AlreadyRecorded(Exception):
+    """record_once(): an event with this key was appended before (a redelivered job)."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +90,30 @@ def record(
         return _append(chain, agency_id, actor, action, subject_id, details_json)
 
 
+def record_once(
+    key: str,
+    agency_id: str,
+    actor: Actor,
+    action: str,
+    subject_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent | None:
+    """Like record(), for a job that may run twice (an SQS message delivered again, a worker
+    killed and its job redone): the event goes in only if no event with this key went in before;
+    None when one did. The key's marker is written in the same transaction as the event, so
+    there is never an event without its marker nor a marker without its event."""
+    chain = chain_for(agency_id)
+    details_json = auditchain.canonical_json(details or {})
+    with _APPEND_LOCK:
+        try:
+            return _append(chain, agency_id, actor, action, subject_id, details_json, once=key)
+        except AlreadyRecorded:
+            return None
+
+
 def _append(chain: str, agency_id: str, actor: Actor, action: str, subject_id: str | None,
-            details_json: str, on_lost: Callable[[], None] | None = None) -> AuditEvent:
+            details_json: str, on_lost: Callable[[], None] | None = None,
+            once: str | None = None) -> AuditEvent:
     for attempt in range(MAX_APPEND_ATTEMPTS):
         head = _head(chain)
         event = AuditEvent(
@@ -94,7 +128,7 @@ def _append(chain: str, agency_id: str, actor: Actor, action: str, subject_id: s
             ip=actor.ip,
             details=details_json,
         )
-        if try_append(event, head):
+        if try_append(event, head, once):
             return event
         if on_lost is not None:
             on_lost()
@@ -102,11 +136,16 @@ def _append(chain: str, agency_id: str, actor: Actor, action: str, subject_id: s
     raise AuditWriteError(f"could not append to {chain} after {MAX_APPEND_ATTEMPTS} attempts")
 
 
-def try_append(event: AuditEvent, head: AuditHead | None) -> bool:
-    """Place the event right after `head` (None: first in its chain); False if the place is taken.
+def try_append(event: AuditEvent, head: AuditHead | None, once: str | None = None) -> bool:
+    """Place the event right after `head` (None: first in its chain); False if the place is taken
+    or DynamoDB was too busy (the caller re-reads the head and tries again).
 
     The event is put only if its seq is free, and the chain's head moves from seq-1 to seq in the
-    same transaction, so two writers can never share a place in a chain.
+    same transaction, so two writers can never share a place in a chain. When the transaction's
+    answer is lost (a 500 or a dropped connection after DynamoDB committed it, then botocore's
+    retry is refused because the seq is taken), the event found at its seq is this one: that is
+    a success, not a lost race, or the caller would append the same event twice.
+    With `once`, a marker keyed by it is put in the same transaction; AlreadyRecorded if it exists.
     """
     prev_seq, prev_hash = (int(head.seq), head.hash) if head else (0, auditchain.GENESIS)
     if event.salt is None:
@@ -123,11 +162,39 @@ def try_append(event: AuditEvent, head: AuditHead | None) -> bool:
                 tx.save(new_head, condition=AuditHead.chain.does_not_exist())
             else:
                 tx.save(new_head, condition=AuditHead.seq == prev_seq)
+            if once is not None:
+                tx.save(_marker(once), condition=IdempotencyRecord.id.does_not_exist())
     except TransactWriteError as exc:
-        if exc.cause_response_code != "TransactionCanceledException":
+        code = exc.cause_response_code
+        if code != "TransactionCanceledException" and code not in TRANSIENT:
             raise
+        if _landed(event):
+            return True
+        if once is not None and code == "TransactionCanceledException" and _marker_taken(exc):
+            raise AlreadyRecorded(once) from exc
         return False
     return True
+
+
+def _landed(event: AuditEvent) -> bool:
+    """Is this very event (by its random id) the one at its seq?"""
+    try:
+        found = AuditEvent.get(event.chain, event.seq, consistent_read=True,
+                               attributes_to_get=["event_id"])
+    except AuditEvent.DoesNotExist:
+        return False
+    return bool(found.event_id == event.event_id)
+
+
+def _marker(once: str) -> IdempotencyRecord:
+    return IdempotencyRecord(id=ONCE_PREFIX + once,
+                             expiration=int(time.time()) + ONCE_KEEP_SECONDS)
+
+
+def _marker_taken(exc: TransactWriteError) -> bool:
+    reasons = exc.cancellation_reasons
+    last = reasons[-1] if reasons else None
+    return last is not None and last.code == "ConditionalCheckFailed"
 
 
 def _connection() -> Connection:

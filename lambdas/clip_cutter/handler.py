@@ -24,7 +24,10 @@ the last attempt the row says "failed" and the message parks in the dead-letter 
 Idempotent through Powertools' idempotency utility (records in the `idempotency` table, keyed by
 target and upload key): a second delivery of a finished job returns the first result; a job
 whose worker was killed holds an "in progress" record only until the Lambda's timeout, then the
-redelivered message runs it again from the start (outputs are written under fixed keys).
+redelivered message runs it again from the start (outputs are written under fixed keys). A worker
+killed after the row moved to "ready" or "failed" but before the audit event went in leaves a job
+whose redelivery finds the row already moved: it appends the missing event then (record_once,
+keyed by target and upload, so never twice).
 """
 
 from __future__ import annotations
@@ -104,12 +107,45 @@ def _jobs(body: str) -> list[dict[str, str]]:
         raise BadClipMessage(f"unreadable clip job: {exc}") from exc
 
 
+def _once(target: RequestTarget, action: str) -> str:
+    """One event of this kind per upload (a re-upload gets a new multipart upload id)."""
+    return f"{action}#{target.target_id}#{target.upload_id or target.upload_key}"
+
+
+def _announce_failed(target: RequestTarget) -> None:
+    audit.record_once(_once(target, "clip.failed"), target.agency_id, audit.SYSTEM,
+                      "clip.failed", target.owner_id,
+                      {"request_id": target.request_id, "target_id": target.target_id,
+                       "reason": target.reason or ""})
+
+
+def _announce_ready(target: RequestTarget, evidence: Evidence) -> None:
+    audit.record_once(_once(target, "clip.ready"), target.agency_id, audit.SYSTEM,
+                      "clip.ready", target.owner_id, {
+                          "request_id": evidence.request_id, "target_id": target.target_id,
+                          "clip_sha256": evidence.clip_sha256,
+                          "original_sha256": evidence.original_sha256,
+                          "method": evidence.method,
+                          "delete_after": evidence.delete_after.isoformat()})
+
+
+def _announce(target: RequestTarget) -> None:
+    """The row moved but its worker died before the audit event: append it now (once)."""
+    if target.status == rules.FAILED:
+        _announce_failed(target)
+        return
+    try:
+        evidence = Evidence.get(target.target_id, consistent_read=True)
+    except DoesNotExist:
+        return
+    _announce_ready(target, evidence)
+    footage.close_if_done(FootageRequest.get(target.request_id))
+
+
 def fail(target: RequestTarget, reason: str) -> dict[str, Any]:
     """The owner reads the reason on their request page; the original stays untouched."""
     footage.move(target, rules.FAILED, reason=reason)
-    audit.record(target.agency_id, audit.SYSTEM, "clip.failed", target.owner_id,
-                 {"request_id": target.request_id, "target_id": target.target_id,
-                  "reason": reason})
+    _announce_failed(target)
     logger.info("upload unusable", extra={"target": target.target_id, "reason": reason})
     return {"target_id": target.target_id, "status": rules.FAILED, "reason": reason}
 
@@ -187,6 +223,8 @@ def cut_job(job: dict[str, str]) -> dict[str, Any]:
         target = RequestTarget.get(job["target_id"], consistent_read=True)
     except DoesNotExist:
         return {"target_id": job["target_id"], "status": "gone"}
+    if target.upload_key == job["key"] and target.status in (rules.READY, rules.FAILED):
+        _announce(target)
     if target.status != rules.PROCESSING or target.upload_key != job["key"]:
         return {"target_id": target.target_id, "status": target.status, "skipped": True}
     footage.stamp(target, RequestTarget.attempts.add(1))
@@ -236,19 +274,17 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
                        ExtraArgs={"ContentType": content_type})
     policy = footage.policy_for(target.agency_id)
     now = clock.now()
-    Evidence(target_id=target.target_id, request_id=request.request_id,
-             agency_id=target.agency_id, owner_id=target.owner_id,
-             original_key=target.upload_key, original_sha256=original_sha,
-             clip_key=keys["clip"], clip_sha256=clip_sha, poster_key=keys["poster"],
-             sheet_key=keys["sheet"], manifest_key=keys["manifest"],
-             package_key=keys["package"], method=cut.method, clip_seconds=cut.duration_s,
-             truncated=cut.truncated, made_at=now,
-             delete_after=now + timedelta(days=policy.retention_days)).save()
+    evidence = Evidence(target_id=target.target_id, request_id=request.request_id,
+                        agency_id=target.agency_id, owner_id=target.owner_id,
+                        original_key=target.upload_key, original_sha256=original_sha,
+                        clip_key=keys["clip"], clip_sha256=clip_sha, poster_key=keys["poster"],
+                        sheet_key=keys["sheet"], manifest_key=keys["manifest"],
+                        package_key=keys["package"], method=cut.method, clip_seconds=cut.duration_s,
+                        truncated=cut.truncated, made_at=now,
+                        delete_after=now + timedelta(days=policy.retention_days))
+    evidence.save()
     footage.move(target, rules.READY, reason="")
-    audit.record(target.agency_id, audit.SYSTEM, "clip.ready", target.owner_id, {
-        "request_id": request.request_id, "target_id": target.target_id,
-        "clip_sha256": clip_sha, "original_sha256": original_sha, "method": cut.method,
-        "delete_after": (now + timedelta(days=policy.retention_days)).isoformat()})
+    _announce_ready(target, evidence)
     footage.close_if_done(request)
     logger.info("clip ready", extra={"target": target.target_id, "method": cut.method,
                                      "seconds": cut.duration_s})
