@@ -1,8 +1,10 @@
 """Appends one audit event per owner for a police read queued by the web app.
 
-Triggered by the audit-fanout queue. A redelivered message could append its events twice; the
-events are notices of a read, and a duplicate notice misleads nobody, so they are not deduplicated
-(an idempotency record would cost one write per owner). A malformed message goes to the DLQ.
+Triggered by the audit-fanout queue. Each owner's event goes in once per notice: a marker keyed
+by the message's notice id and the owner is written in the same transaction as the event
+(audit.record_once), so a redelivered message, a worker killed half-way through its owners, or
+a message queued twice by a retried SendMessage appends only the events still missing. A
+malformed message goes to the DLQ.
 """
 
 from __future__ import annotations
@@ -36,12 +38,18 @@ def record_handler(record: SQSRecord) -> None:
         body = json.loads(record.body)
         user_id, role, ip = body["actor"]
         agency_id, action, owners = body["agency_id"], body["action"], dict(body["owners"])
+        # Messages queued before notice ids existed: SQS's message id survives redelivery.
+        notice_id = str(body.get("notice_id") or record.message_id)
     except (ValueError, KeyError, TypeError) as exc:
         raise BadNotice(f"unreadable notice: {exc}") from exc
     actor = audit.Actor(str(user_id), str(role), str(ip))
+    appended = 0
     for owner_id, details in sorted(owners.items()):
-        audit.record(str(agency_id), actor, str(action), str(owner_id), dict(details))
-    logger.info("owner notices appended", extra={"action": action, "owners": len(owners)})
+        if audit.record_once(f"notice#{notice_id}#{owner_id}", str(agency_id), actor,
+                             str(action), str(owner_id), dict(details)) is not None:
+            appended += 1
+    logger.info("owner notices appended", extra={"action": action, "owners": len(owners),
+                                                 "appended": appended})
 
 
 @logger.inject_lambda_context

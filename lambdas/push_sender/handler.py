@@ -6,6 +6,10 @@ notifications on for; a 404 or 410 from the push service means the browser dropp
 subscription, so it is deleted. An owner with no working device gets the same words by email.
 
 Redelivery: a camera already notified (notified_at set) is skipped, unless this is a reminder.
+The fallback email's message id is made from the SQS message id and the camera, so a worker
+killed after queueing the email but before noting notified_at queues the same message id again,
+which the mailer delivers once. A push to a device is at least once: its notification tag makes
+a repeated one replace the first on the device rather than stack up.
 A push service that fails otherwise (5xx, timeout, a key it cannot encrypt for) costs that device
 its push; an owner whom no device reached gets the email instead. Anything else (DynamoDB, SQS)
 fails that owner's notification; the others are still told, then the message fails so SQS
@@ -96,7 +100,7 @@ def send_one(config: Settings, subscription: PushSubscription, body: str) -> boo
 
 
 def notify(config: Settings, request: FootageRequest, target: RequestTarget,
-           window_words: str, reminder: bool, sent: Sent) -> None:
+           window_words: str, reminder: bool, sent: Sent, job_id: str = "") -> None:
     notice = push.notice_for(config, request, target, window_words, reminder)
     delivered = False
     if config.vapid_private_key:
@@ -119,7 +123,8 @@ def notify(config: Settings, request: FootageRequest, target: RequestTarget,
             owner = User.get(target.owner_id)
         except DoesNotExist:
             return
-        mail.enqueue(config, owner.email, notice.subject, notice.text)
+        mail.enqueue(config, owner.email, notice.subject, notice.text,
+                     message_id=f"push-{job_id}-{target.target_id}" if job_id else None)
         sent.mailed += 1
     stamp(target, RequestTarget.notified_at.set(clock.now()))
 
@@ -197,7 +202,7 @@ def record_handler(record: SQSRecord) -> None:
         # One owner's broken push service must not silence the others: carry on, then fail
         # the message so SQS retries; the owners already told are skipped by notified_at.
         try:
-            notify(config, request, target, words, reminder, sent)
+            notify(config, request, target, words, reminder, sent, job_id=record.message_id)
         except Exception as exc:  # noqa: BLE001 - reported below, retried by SQS
             logger.exception("could not notify", extra={"target": target.target_id})
             failures.append(f"{target.target_id}: {exc}")

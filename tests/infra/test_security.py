@@ -437,7 +437,7 @@ def test_web_role_trusts_lambda_and_what_zappa_needs(synth: Synthesized) -> None
 
 WORKER_TABLES = {
     "mailer": {},
-    "audit-fanout": {"audit-events": "append", "audit-heads": "append"},
+    "audit-fanout": {"audit-events": "append", "audit-heads": "append", "idempotency": "put"},
     "push-sender": {"requests": "read", "request-targets": "write", "agencies": "read",
                     "users": "read", "push-subscriptions": "write", "tokens": "put",
                     "live-shares": "read"},

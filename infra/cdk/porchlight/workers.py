@@ -59,7 +59,8 @@ class Needs:
 NEEDS: dict[str, Needs] = {
     # SES on AWS (the outbox table is devstack's transport only).
     "mailer": Needs(ses=True, memory_mb=256),
-    "audit_fanout": Needs(tables=dict(AUDIT)),
+    # Each owner's event once per notice: a marker in the idempotency table (audit.record_once).
+    "audit_fanout": Needs(tables={"idempotency": P, **AUDIT}),
     # Reads the request, its targets (request-index), the agency's policy, the owner and their
     # devices (user-index); stamps notified_at, deletes dead subscriptions, stores answer
     # tokens; falls back to email through the mail queue.
