@@ -7,6 +7,7 @@ type and 5 MB, then checks the object S3 holds before attaching it to the camera
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -42,7 +43,7 @@ def upload_form(settings: Settings, owner: User, camera_id: str, content_type: s
 
 def attach(settings: Settings, owner: User, camera_id: str, key: str, ip: str) -> Camera:
     camera = registry.owned(owner, camera_id)
-    if not key.startswith(f"{PREFIX}{camera.camera_id}/"):
+    if not re.fullmatch(re.escape(f"{PREFIX}{camera.camera_id}/") + "[0-9a-f]{32}", key):
         raise ValidationError("That photo does not belong to this camera.", {"key": "wrong key"})
     s3 = aws_client(settings, "s3")
     try:

@@ -62,6 +62,10 @@ def start(settings: Settings, owner: User, target_id: str, data: dict[str, Any],
     """Approve-and-upload: check the file's name and size, open a multipart upload."""
     target = owner_target(owner, target_id)
     name = str(data.get("filename") or "")[:200]
+    if any(c in name for c in "/\\") or any(ord(c) < 32 or ord(c) == 127 for c in name) \
+            or not name.strip(". "):
+        raise ValidationError("Send the file's own name: no folders, no control characters.",
+                              {"filename": "a plain file name, like export.mp4"})
     extension = _extension(name)
     size = data.get("size")
     if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
