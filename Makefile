@@ -68,3 +68,8 @@ clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) $(WEB_VENV) dist .zappa infra/cdk/build infra/cdk/cdk.out .pytest_cache .mypy_cache .ruff_cache .devstack.env
 
 .PHONY: help venv run lint chromium test audit-verify totp bench clean package cdk-assets cdk-synth
+
+faults: $(STAMP) ## Fault scenarios (killed workers, duplicates, races, throttling, S3 errors): scenario → outcome
+	$(PY) -m tests.faults.report
+
+.PHONY: faults
