@@ -188,11 +188,15 @@ def open_view(officer: User, share_id: str, ip: str) -> dict[str, Any]:
     if officer.role not in POLICE:
         raise ForbiddenError("Only detectives and supervisors watch live shares.")
     share = _get(share_id)
+    if share.agency_id != officer.agency_id:
+        # Another program's share is "not found", as one that never existed: its owner is
+        # no business of this program's police, nor of its audit log.
+        raise NotFoundError("No such live share.")
     now = clock.now()
     actor = Actor(officer.user_id, officer.role, ip)
-    if share.agency_id != officer.agency_id or not is_active(share, now):
+    if not is_active(share, now):
         audit.record(officer.agency_id, actor, "live.refused", share.owner_id,
-                     {"share": share.share_id, "reason": "ended or another agency"})
+                     {"share": share.share_id, "reason": "ended"})
         raise ConflictError("This live share has ended.")
     zone = footage.policy_for(share.agency_id).timezone
     cameras = []

@@ -359,7 +359,10 @@ def evidence_link(settings: Settings, officer: User, target_id: str, kind: str, 
         target = RequestTarget.get(target_id or "-", consistent_read=True)
     except DoesNotExist as exc:
         raise NotFoundError("No such clip.") from exc
-    request = readable_request(officer, target.request_id)
+    try:
+        request = readable_request(officer, target.request_id)
+    except NotFoundError as exc:  # another program's or detective's clip: as if none
+        raise NotFoundError("No such clip.") from exc
     evidence = evidence_of(target.target_id)
     if evidence is None or target.status != rules.READY:
         raise NotFoundError("This clip is not ready, or was deleted.")
