@@ -87,7 +87,7 @@ def start(settings: Settings, owner: User, camera_ids: Any, minutes: Any, source
     now = clock.now()
     share = LiveShare(
         share_id=uuid.uuid4().hex, owner_id=owner.user_id, agency_id=owner.agency_id,
-        owner_label=" & ".join(c.street or c.nickname for c in cameras)[:120],
+        owner_label=police_label(cameras),
         camera_ids=[c.camera_id for c in cameras], source=source,
         preroll_seconds=PREROLL_SECONDS, started_at=now, ends_at=now + timedelta(minutes=minutes),
         phone=phone or None)
@@ -98,6 +98,17 @@ def start(settings: Settings, owner: User, camera_ids: Any, minutes: Any, source
     aws_client(settings, "sqs").send_message(
         QueueUrl=settings.push_queue_url, MessageBody=json.dumps({"share_id": share.share_id}))
     return share
+
+
+def police_label(cameras: list[Camera]) -> str:
+    """The share's place as police read it: never a hidden camera's street or name."""
+    places = [c.street or c.nickname for c in cameras if c.visibility != "hidden"]
+    if len(places) < len(cameras):
+        places.append(HIDDEN_PLACE)
+    return " & ".join(dict.fromkeys(places))[:120]
+
+
+HIDDEN_PLACE = "A place not shown on the map"
 
 
 def _get(share_id: str) -> LiveShare:
