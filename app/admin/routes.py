@@ -17,8 +17,10 @@ INVITABLE = sorted(roles.INVITED_ROLES)
 @allow(roles.AGENCY_ADMIN)
 def users() -> Any:
     admin = require_user()
-    return render_template("admin/users.html", users=accounts.agency_users(admin.agency_id),
-                           invitable=INVITABLE, changed=request.args.get("changed"))
+    # The program's staff only: residents are no police role's business (not even by name).
+    staff = [u for u in accounts.agency_users(admin.agency_id) if u.role in roles.INVITED_ROLES]
+    return render_template("admin/users.html", users=staff, invitable=INVITABLE,
+                           changed=request.args.get("changed"))
 
 
 @bp.route("/invitations", methods=["GET", "POST"])
