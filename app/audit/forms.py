@@ -16,10 +16,11 @@ FILTER_FIELDS = ("actor", "action", "subject", "case", "text", "since", "until",
 MAX_TEXT = 100
 
 
-def _person(raw: str) -> str:
-    """A user id, from an email address when one is given."""
+def _person(raw: str, agency_id: str) -> str:
+    """A user id, from the email address of somebody in the auditor's own program (another
+    program's people are not found: not even whether they have an account shows)."""
     found = accounts.find_by_email(raw) if "@" in raw else None
-    return found.user_id if found else raw
+    return found.user_id if found and found.agency_id == agency_id else raw
 
 
 def _dates(args: Mapping[str, str], flt: ReviewFilter, errors: dict[str, str]) -> None:
@@ -61,7 +62,7 @@ def parse_filter(args: Mapping[str, str], agency_id: str) -> ReviewFilter:
     for name, attr in (("actor", "actor_id"), ("subject", "subject_id")):
         raw = (args.get(name) or "").strip()
         if raw:
-            setattr(flt, attr, _person(raw))
+            setattr(flt, attr, _person(raw, agency_id))
     action = (args.get("action") or "").strip()
     if action:
         if action not in ACTIONS:
