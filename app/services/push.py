@@ -15,10 +15,10 @@ from urllib.parse import urlparse
 
 from app.config import Settings
 from app.core import requests as rules
-from app.core.errors import ValidationError
+from app.core.errors import NotFoundError, ValidationError
 from app.models.requests import FootageRequest, PushSubscription, RequestTarget
 from app.models.users import User
-from app.services import audit, clock
+from app.services import accounts, audit, clock
 from app.services.audit import Actor
 
 MAX_ENDPOINT = 1000
@@ -82,12 +82,33 @@ def subscribe(settings: Settings, user: User, data: dict[str, Any], ip: str
         raise ValidationError(f"Notifications are on for {MAX_PER_USER} devices already; turn "
                               "one off first.", {"endpoint": "too many devices"})
     device = str(data.get("device") or "")[:80]
+    _hand_over_browser(user, sid, ip)
     item = PushSubscription(subscription_id=sid, user_id=user.user_id, endpoint=endpoint,
                             p256dh=p256dh, auth=auth, device=device, created_at=clock.now())
     item.save()
     audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "push.subscribed",
                  user.user_id, {"device": device, "service": parsed.hostname})
     return item
+
+
+def _hand_over_browser(user: User, sid: str, ip: str) -> None:
+    """One browser pushes to one account: when another account turns notifications on in a
+    browser that served somebody else (a shared tablet), the previous account stops getting
+    them there, and reads that in its activity instead of silently missing requests."""
+    try:
+        before = PushSubscription.get(sid, consistent_read=True)
+    except PushSubscription.DoesNotExist:
+        return
+    if before.user_id == user.user_id:
+        return
+    try:
+        previous = accounts.get_user(before.user_id)
+    except NotFoundError:
+        return
+    audit.record(previous.agency_id, Actor("system", "system", ip), "push.unsubscribed",
+                 previous.user_id, {"device": before.device,
+                                    "reason": "another account turned notifications on in "
+                                              "this browser"})
 
 
 def unsubscribe(user: User, endpoint: str, ip: str) -> bool:
