@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.cameras import CameraSpec, parse_camera
+from app.core.csvcells import write_csv
 from app.core.errors import ValidationError
 
 COLUMNS = (
@@ -48,11 +49,7 @@ class BulkError(ValidationError):
 
 
 def template_csv() -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(TEMPLATE_ROWS)
-    return out.getvalue()
+    return write_csv([COLUMNS, *TEMPLATE_ROWS])
 
 
 def _text(raw: bytes) -> str:

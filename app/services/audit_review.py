@@ -7,9 +7,7 @@ Auditors only read: nothing here changes an event.
 
 from __future__ import annotations
 
-import csv
 import heapq
-import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from itertools import groupby, islice
 from typing import Any
 
 from app.config import Settings
+from app.core.csvcells import write_csv
 from app.core.errors import NotFoundError
 from app.models.audit import AuditEvent, AuditHead
 from app.models.users import User
@@ -29,8 +28,6 @@ EXPORT_MAX = 10_000  # events in one export; narrow the filter for more
 SCAN_MAX = 20_000  # events read for one page before the auditor is offered to read on
 CSV_COLUMNS = ("chain", "seq", "at", "actor", "role", "action", "subject", "case", "details",
                "hash", "proof")
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -238,12 +235,6 @@ def export_json(settings: Settings, auditor: User, flt: ReviewFilter, ip: str
     return body, capped
 
 
-def safe_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: a leading formula character is quoted away."""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def _proof_status(covering: list[checkpoints.Checkpoint], event: AuditEvent) -> str:
     for checkpoint in covering:
         entry = checkpoint.entry(event.chain)
@@ -255,22 +246,18 @@ def _proof_status(covering: list[checkpoints.Checkpoint], event: AuditEvent) -> 
 def csv_row(event: AuditEvent, proof: str) -> list[str]:
     details = details_of(event)
     subject = "" if event.subject_id == "-" else event.subject_id
-    return [safe_cell(v) for v in (
-        event.chain, int(event.seq), event.at, event.actor_id, event.actor_role, event.action,
-        subject, details.get("case") or "", event.details or "", event.hash, proof)]
+    return [event.chain, str(int(event.seq)), event.at, event.actor_id, event.actor_role,
+            event.action, subject, str(details.get("case") or ""), event.details or "",
+            event.hash, proof]
 
 
 def export_csv(auditor: User, flt: ReviewFilter, ip: str) -> tuple[str, bool]:
     """One row per event, newest first; every cell safe to open in a spreadsheet."""
     events, capped = matching(flt, EXPORT_MAX)
     covering = checkpoints.all_checkpoints()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for event in events:
-        writer.writerow(csv_row(event, _proof_status(covering, event)))
+    text = write_csv([CSV_COLUMNS, *(csv_row(e, _proof_status(covering, e)) for e in events)])
     _exported(auditor, flt, ip, "csv", len(events), capped)
-    return out.getvalue(), capped
+    return text, capped
 
 
 def flags(auditor: User, period: str, ip: str) -> tuple[anomalies.Review, dict[str, User]]:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from app.core import disclosure, geo
 from app.core.cameras import OFFENSES
+from app.core.csvcells import write_csv
 from app.models.users import Agency
 from app.services import clock
 from app.services.transparency_counts import (
@@ -184,3 +185,8 @@ def csv_rows(found: Report) -> Iterator[tuple[str, ...]]:
                 label = figure.label + (" (minutes)" if figure.kind == "median" else "")
                 yield (month, area, area_label(area), figure.key, label,
                        found.cells[(month, area, figure.key)].csv)
+
+
+def csv_text(found: Report) -> str:
+    """The CSV download: csv_rows, every cell safe to open in a spreadsheet."""
+    return write_csv(csv_rows(found))

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Any
 
@@ -57,10 +55,8 @@ def index() -> Any:
 def download() -> Any:
     """The same figures, one row per month x neighbourhood x figure, hidden as on the page."""
     agency, _ = _program()
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\r\n").writerows(
-        transparency.csv_rows(transparency.report(agency)))
+    text = transparency.csv_text(transparency.report(agency))
     name = re.sub(r"[^a-z0-9-]", "-", agency.agency_id.lower())[:40]
-    return Response(text.getvalue(), mimetype="text/csv", headers={
+    return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="porchlight-transparency-{name}.csv"',
         "Cache-Control": "public, max-age=300"})
