@@ -52,7 +52,14 @@ def template_csv() -> str:
     return write_csv([COLUMNS, *TEMPLATE_ROWS])
 
 
+COMPRESSED = (b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf", b"Rar!")
+
+
 def _text(raw: bytes) -> str:
+    if raw.startswith(COMPRESSED):  # never unpacked: a few KB can hold gigabytes
+        raise BulkError("The file is compressed (a zip or similar), not a CSV or GeoJSON file.",
+                        [RowProblem(0, "", "Unpack it on your computer and upload the CSV or "
+                                           "GeoJSON file inside.")])
     try:
         return raw.decode("utf-8-sig")  # a byte-order mark (Excel writes one) is fine
     except UnicodeDecodeError as exc:

@@ -2,7 +2,8 @@
 
 The app never carries the bytes: it hands out a presigned POST limited to one key, an image
 type and 5 MB, then checks the object S3 holds before attaching it to the camera.
-(moto does not enforce presigned-POST conditions; the size and type are checked again here.)
+(moto does not enforce presigned-POST conditions; the size and type are checked again here,
+and the object's first bytes must be the picture its type names, of a size a phone takes.)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from app.aws import aws_client
 from app.config import Settings
+from app.core import images
 from app.core.errors import ValidationError
 from app.models.cameras import Camera
 from app.models.users import User
@@ -23,6 +25,7 @@ MAX_BYTES = 5 * 1024 * 1024
 TYPES = {"image/jpeg", "image/png", "image/webp"}
 PREFIX = "camera-photos/"
 URL_SECONDS = 300
+NOT_A_PHOTO = "The file is not a JPEG, PNG or WebP photo."
 
 
 def upload_form(settings: Settings, owner: User, camera_id: str, content_type: str
@@ -54,8 +57,10 @@ def attach(settings: Settings, owner: User, camera_id: str, key: str, ip: str) -
     problem = None
     if head["ContentLength"] > MAX_BYTES:
         problem = "The photo is larger than 5 MB; choose a smaller one."
-    elif head.get("ContentType") not in TYPES:
-        problem = "The file is not a JPEG, PNG or WebP photo."
+    elif head.get("ContentType") not in TYPES or head["ContentLength"] == 0:
+        problem = NOT_A_PHOTO
+    else:
+        problem = _looks_wrong(s3, settings.uploads_bucket, key, head["ContentType"])
     if problem:
         s3.delete_object(Bucket=settings.uploads_bucket, Key=key)
         raise ValidationError(problem, {"photo": problem})
@@ -66,6 +71,19 @@ def attach(settings: Settings, owner: User, camera_id: str, key: str, ip: str) -
     audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "camera.photo_added",
                  owner.user_id, {"camera": camera.camera_id})
     return camera
+
+
+def _looks_wrong(s3: Any, bucket: str, key: str, content_type: str) -> str | None:
+    """Why the object's own first bytes refuse it, or None: a file that only claims to be a
+    photo, or a picture so large it would unpack into gigabytes on the viewer's screen."""
+    first = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{images.HEAD_BYTES - 1}")
+    picture = images.sniff(first["Body"].read())
+    if picture is None or picture.content_type != content_type:
+        return NOT_A_PHOTO
+    if picture.too_large:
+        return (f"The photo is {picture.width}×{picture.height} pixels, more than a phone "
+                "takes; choose a smaller one.")
+    return None
 
 
 def view_url(settings: Settings, camera: Camera) -> str | None:
