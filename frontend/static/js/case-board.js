@@ -40,16 +40,17 @@ class CaseBoard {
   draw(board) {
     this.state.textContent = board.state.replace('_', ' ');
     const focused = document.activeElement && document.activeElement.dataset.kind;
+    // Every value from the server is escaped, ids and states too: the markup is built as text.
     const html = board.targets.map((t) => {
-      const clip = t.clip ? `<p class="meta">${Math.round(t.clip.seconds)} s clip${t.clip.truncated ? ' (the video ends early)' : ''} · deleted after ${t.clip.delete_after.slice(0, 10)}${t.clip.legal_hold ? ' · legal hold' : ''}</p>
+      const clip = t.clip ? `<p class="meta">${Math.round(t.clip.seconds)} s clip${t.clip.truncated ? ' (the video ends early)' : ''} · deleted after ${escapeHtml(t.clip.delete_after.slice(0, 10))}${t.clip.legal_hold ? ' · legal hold' : ''}</p>
         <div class="row-actions">
-          <button class="button button-primary" type="button" data-kind="clip" data-target="${t.id}">Play<span class="visually-hidden"> ${escapeHtml(t.camera)}</span></button>
-          <button class="button" type="button" data-kind="package" data-target="${t.id}">Download evidence package<span class="visually-hidden"> ${escapeHtml(t.camera)}</span></button>
-          ${this.supervisor ? `<button class="button" type="button" data-kind="hold" data-hold="${t.clip.legal_hold ? '' : 'yes'}" data-target="${t.id}">${t.clip.legal_hold ? 'Lift legal hold' : 'Place legal hold'}</button>` : ''}
+          <button class="button button-primary" type="button" data-kind="clip" data-target="${escapeHtml(t.id)}">Play<span class="visually-hidden"> ${escapeHtml(t.camera)}</span></button>
+          <button class="button" type="button" data-kind="package" data-target="${escapeHtml(t.id)}">Download evidence package<span class="visually-hidden"> ${escapeHtml(t.camera)}</span></button>
+          ${this.supervisor ? `<button class="button" type="button" data-kind="hold" data-hold="${t.clip.legal_hold ? '' : 'yes'}" data-target="${escapeHtml(t.id)}">${t.clip.legal_hold ? 'Lift legal hold' : 'Place legal hold'}</button>` : ''}
         </div>` : '';
-      return `<li class="card" data-target="${t.id}">
+      return `<li class="card" data-target="${escapeHtml(t.id)}">
         <h3 class="card-title">${escapeHtml(t.camera)}</h3>
-        <p><span class="status status-${t.status}">${escapeHtml(t.status_words)}</span>${t.reason ? ` · ${escapeHtml(t.reason)}` : ''}</p>
+        <p><span class="status status-${escapeHtml(t.status)}">${escapeHtml(t.status_words)}</span>${t.reason ? ` · ${escapeHtml(t.reason)}` : ''}</p>
         ${clip}</li>`;
     }).join('');
     if (html !== this.lastHtml) {
