@@ -132,6 +132,10 @@ def _announce(settings: Settings, share: LiveShare, camera_id: str, name: str,
 
 
 def _finish(settings: Settings, share: LiveShare, camera_id: str, name: str) -> dict[str, Any]:
+    # The name comes from the URL: refuse any that is not a piece's own before looking it up.
+    if not NAME.match(name):
+        raise ValidationError("A piece is named after its time, like 20260314T120305.123Z.mp4; "
+                              "this name is not one.", {"name": "bad piece name"})
     try:
         piece = LiveSegment.get(stream_of(share.share_id, camera_id), name or "-",
                                 consistent_read=True)
@@ -189,7 +193,11 @@ def announce_bridge_piece(settings: Settings, device: BridgeDevice, share_id: st
 
 def finish_bridge_piece(settings: Settings, device: BridgeDevice, share_id: str,
                         camera_id: str, name: str) -> dict[str, Any]:
-    return _finish(settings, _active_share(share_id, device.owner_id), camera_id, name)
+    share = _active_share(share_id, device.owner_id)
+    if camera_id not in share.camera_ids:  # from the URL, like the name
+        raise ValidationError("This camera is not part of the share.",
+                              {"camera_id": "not shared"})
+    return _finish(settings, share, camera_id, name)
 
 
 # ---------------------------------------------------------------- the owner's phone
