@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import zipfile
 from datetime import timedelta
@@ -198,6 +199,16 @@ def manifest_for(request: FootageRequest, target: RequestTarget, probe: video.Pr
     }
 
 
+def package_name(name: str | None, fallback: str) -> str:
+    """The original's name inside the zip: its last part only, with nothing a Windows unzip
+    reads as a folder, a drive or a control character. The upload check refuses such names
+    already; this also covers names stored before it."""
+    last = re.split(r"[\\/]", name or "")[-1]
+    clean = "".join("_" if ord(c) < 32 or ord(c) == 127 or c in ':*?"<>|' else c
+                    for c in last).strip(". ")
+    return clean or fallback
+
+
 def write_package(path: Path, original: Path, clip: Path, manifest: dict[str, Any],
                   excerpt: list[dict[str, Any]], original_name: str) -> None:
     """Stored, not deflated: video does not compress, and anyone can check the hashes."""
@@ -259,7 +270,7 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
     manifest = manifest_for(request, target, probe, cut, original_sha, clip_sha, window, offset)
     package = work / "package.zip"
     write_package(package, original, clip, manifest, audit_excerpt(request, target),
-                  Path(target.upload_name or original.name).name)
+                  package_name(target.upload_name, original.name))
     prefix = f"{EVIDENCE_PREFIX}{request.request_id}/{target.target_id}/"
     keys = {"clip": prefix + "clip.mp4", "poster": prefix + "poster.jpg",
             "sheet": prefix + "contact-sheet.jpg", "manifest": prefix + "manifest.json",

@@ -10,6 +10,7 @@ from app.core import requests as rules
 from app.models.cameras import Camera
 from app.models.requests import RequestTarget
 from app.services import clock
+from lambdas.clip_cutter.handler import package_name
 from tests.integration.test_footage_requests import ask, window
 from tests.integration.test_live_video import name_at, paired_bridge, piece_body
 from tests.integration.test_registry import camera_body
@@ -113,3 +114,12 @@ def test_a_bridge_piece_name_or_camera_that_climbs_folders_is_refused(
     listed = devstack.client("s3").list_objects_v2(
         Bucket=devstack.env["PORCHLIGHT_UPLOADS_BUCKET"], Prefix=f"live/{share_id}/")
     assert listed.get("KeyCount", 0) == 0
+
+
+def test_the_evidence_package_names_the_original_by_its_last_part_only() -> None:
+    for stored, inside in (("../../etc/passwd.mp4", "passwd.mp4"),
+                           ("..\\..\\windows\\evil.mp4", "evil.mp4"),
+                           ("C:evil.mp4", "C_evil.mp4"), ("export\x00.mp4", "export_.mp4"),
+                           ("..", "original.mp4"), (None, "original.mp4"),
+                           ("Front door.mp4", "Front door.mp4")):
+        assert package_name(stored, "original.mp4") == inside, stored
