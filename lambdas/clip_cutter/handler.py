@@ -78,6 +78,9 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="[target_id, key]",
                                 expires_after_seconds=7 * 24 * 3600)
 MAX_ATTEMPTS = next(q.max_receive_count for q in QUEUES if q.base_name == "clips")
+# Reading and cutting the video may use most of the Lambda's time; the rest is for moving the
+# files. Past it the owner is told why (video.TOO_SLOW) instead of the worker being killed.
+VIDEO_SECONDS = 0.7 * next(q.timeout_seconds for q in QUEUES if q.base_name == "clips")
 EVIDENCE_PREFIX = "evidence/"
 GIVE_UP = ("We could not process this video. Try uploading it again; if that fails too, "
            "export it again from the recorder.")
@@ -256,10 +259,11 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
                             "what time the recorder shows at its start.")
     clip, poster, sheet = work / "clip.mp4", work / "poster.jpg", work / "sheet.jpg"
     try:
-        probe = video.probe(original)
-        window = video.window_in_file(request.window_start, request.window_end,
-                                      target.video_starts_at, offset)
-        cut = video.cut(original, clip, *window)
+        with video.time_box(VIDEO_SECONDS):
+            probe = video.probe(original)
+            window = video.window_in_file(request.window_start, request.window_end,
+                                          target.video_starts_at, offset)
+            cut = video.cut(original, clip, *window)
         video.poster(clip, poster)
         video.contact_sheet(clip, sheet)
     except video.WindowOutside as exc:

@@ -45,7 +45,10 @@ import logging
 import math
 import os
 import re
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -82,6 +85,9 @@ TOO_LARGE = ("The pictures in this file are {width}×{height}, larger than any c
              "Export the video again at the recorder's normal size.")
 TOO_LONG = ("This file is {hours:.0f} hours long. Export only the asked time (with a few minutes "
             "either side) and upload that.")
+TOO_SLOW = ("This file takes too long to read, so it is probably much longer or larger than "
+            "it says. Export only the asked time (with a few minutes either side) and upload "
+            "that.")
 CLIP_CODEC = "h264"
 CLIP_PIX_FMT = "yuv420p"
 X264_PRESET = "veryfast"
@@ -297,6 +303,21 @@ def _video_stream(container: InputContainer) -> VideoStream:
     raise UnusableVideo(STILL_PICTURE if container.streams.video else NOT_VIDEO)
 
 
+_deadline: ContextVar[float | None] = ContextVar("deadline", default=None)
+
+
+@contextmanager
+def time_box(seconds: float) -> Iterator[None]:
+    """Inside, every read of a file's packets stops with UnusableVideo(TOO_SLOW) once `seconds`
+    have passed: a file whose headers lie about its size or length cannot keep the worker busy
+    until Lambda kills it (which would leave the owner with no reason)."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
 def _real_packets(container: InputContainer, stream: VideoStream) -> Iterator[Packet]:
     """The stream's packets, without the empty one PyAV sends at the end.
 
@@ -304,7 +325,10 @@ def _real_packets(container: InputContainer, stream: VideoStream) -> Iterator[Pa
     _decode_order_times); FFmpeg's AVI demuxer reports a pts one frame later than that.
     """
     decode_order = _decode_order_times(container)
+    deadline = _deadline.get()
     for packet in container.demux(stream):
+        if deadline is not None and time.monotonic() > deadline:
+            raise UnusableVideo(TOO_SLOW)
         if packet.size:
             if decode_order and packet.dts is not None:
                 packet.pts = packet.dts

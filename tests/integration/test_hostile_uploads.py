@@ -23,7 +23,9 @@ import pytest
 
 from app.core import requests as rules
 from app.models.requests import Evidence, RequestTarget
+from lambdas.clip_cutter import handler as clip_handler
 from lambdas.clip_cutter.handler import EVIDENCE_PREFIX
+from lambdas.clip_cutter.video import TOO_SLOW
 from tests.integration.test_footage_requests import OFFSET_S, ask, upload, wait_status, window
 from tests.integration.test_registry import camera_body
 from tests.video.samples import make_h264, make_image_as_mp4, make_random_bytes
@@ -133,3 +135,23 @@ def test_a_hostile_upload_fails_with_a_reason_and_leaves_only_the_original(
     assert listed.get("KeyCount", 0) == 0
     # The detective sees it failed, not the owner's file: no link can be made.
     assert detective.send_json("POST", f"/api/evidence/{target_id}/clip").status_code == 404
+
+
+def test_a_file_the_worker_cannot_finish_in_time_fails_with_a_reason(
+        signed_in: Any, devstack: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker runs in this process: a time box already spent stands for a file that
+    would keep it reading past its Lambda timeout."""
+    monkeypatch.setattr(clip_handler, "VIDEO_SECONDS", -1.0)
+    owner, _ = signed_in("owner")
+    detective, _ = signed_in("detective")
+    camera_id = owner.send_json("POST", "/api/cameras", camera_body()).json()["camera"]["id"]
+    start, end = window()
+    target_id = ask(detective, [camera_id], start, end).json()["targets"][0]["id"]
+    assert owner.send_json("POST", f"/api/targets/{target_id}/answer",
+                           {"action": "approve"}).status_code == 200
+    ordinary = make_h264(tmp_path / "export.mp4", width=160, height=120, seconds=3, gop=30)
+    done = upload(owner, target_id, ordinary, start + timedelta(seconds=OFFSET_S))
+    assert done.status_code == 200, done.text
+    final = wait_status(owner, target_id, (rules.READY, rules.FAILED), timeout=60)
+    assert final["status"] == rules.FAILED and final["reason"] == TOO_SLOW, final
+    assert Evidence.count(target_id) == 0

@@ -1,4 +1,5 @@
-"""The probe refuses pictures larger than 8K before decoding any, and files of many hours."""
+"""The probe refuses pictures larger than 8K before decoding any, and files of many hours;
+reading stops with a reason once the time box runs out."""
 
 from __future__ import annotations
 
@@ -28,3 +29,13 @@ def test_a_file_of_eight_k_or_less_is_measured_as_usual(tmp_path: Path) -> None:
     found = video.probe(ordinary)
     assert (found.width, found.height) == (1280, 720)
     assert found.duration_s < video.MAX_DURATION_S
+
+
+def test_reading_past_the_time_box_stops_with_a_reason(tmp_path: Path) -> None:
+    ordinary = make_h264(tmp_path / "short.mp4", width=160, height=120, seconds=2, gop=30)
+    with video.time_box(-1), pytest.raises(video.UnusableVideo) as refused:
+        video.probe(ordinary)
+    assert refused.value.reason == video.TOO_SLOW
+    with video.time_box(60):  # time enough: the same file cuts as usual
+        assert video.cut(ordinary, tmp_path / "clip.mp4", 0.0, 1.0).frames > 0
+    assert video.probe(ordinary).duration_s > 1  # the box ends with its block
