@@ -7,7 +7,7 @@ escape that failed would show here."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -114,12 +114,21 @@ def open_popup(page: Page, shows: str) -> None:
     assert pwned(page) is None
 
 
-def test_markup_in_program_org_bridge_answer_and_browser_fields_never_runs(
-        new_context: Callable[..., BrowserContext], base_url: str, settings: Any,
-        devstack: Any) -> None:
-    """A program of its own, so its map, search and public pages hold only these payloads."""
+@pytest.fixture
+def own_agency(devstack: Any) -> Iterator[str]:
+    """A program of its own, removed afterwards: with two programs the sign-up form asks
+    which one, and later tests sign up to the only program without saying."""
     agency = f"hx-{uuid.uuid4().hex[:8]}"
     Agency(agency_id=agency, name="PD " + IMG, city=SCRIPT, created_at=clock.now()).save()
+    yield agency
+    Agency(agency_id=agency).delete()
+
+
+def test_markup_in_program_org_bridge_answer_and_browser_fields_never_runs(
+        new_context: Callable[..., BrowserContext], base_url: str, settings: Any,
+        devstack: Any, own_agency: str) -> None:
+    """A program of its own, so its map, search and public pages hold only these payloads."""
+    agency = own_agency
     admin = make_user("agency_admin", agency_id=agency)
     admin.user.update(actions=[User.display_name.set(SVG)])
     program.save(admin.user, f"{SCRIPT}\n\n{JS_URL}", [{"q": SVG, "a": IMG + JS_URL}],

@@ -43,7 +43,9 @@ def test_mailer_killed_after_its_outbox_write(lane: Lane, outcome: Any) -> None:
     lane.run_killed("mail", Fault("kill after PutItem outbox",
                                   mentioning("dynamodb", "PutItem", message_id)))
     assert [m.message_id for m in mails_to(to)] == [message_id]  # delivered, then it died
-    assert lane.counts("mail") == (0, 1)  # never acknowledged: SQS still holds it
+    # Never acknowledged: SQS still holds it, in flight or, once the 1 s visibility has passed
+    # on a busy machine, visible again.
+    assert sum(lane.counts("mail")) == 1
 
     lane.wait_visible("mail")
     assert lane.run("mail") == {"handled": 1, "errors": []}
