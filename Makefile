@@ -39,21 +39,21 @@ audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
 totp: $(STAMP) ## Current 6-digit code of a seeded police user: make totp ROLE=detective
 	@$(PY) -m devstack totp $(ROLE)
 
-WEB_VENV := .venv-web
-$(WEB_VENV)/.installed: requirements.txt
-	@test -x $(WEB_VENV)/bin/python || python3 -m venv $(WEB_VENV)
-	@$(WEB_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt zappa==0.63.0 2>&1 | grep -v '^WARNING: Location' || true
-	@touch $@
+package: $(STAMP) ## Build the web app's Lambda zip for python3.12 from requirements.lock: dist/porchlight-web.zip (STAGE= SETTINGS=)
+	@$(PY) -m infra.package_web --stage $(or $(STAGE),dev) $(if $(SETTINGS),--settings $(SETTINGS))
 
-package: $(WEB_VENV)/.installed ## Build the web app's Lambda zip offline with Zappa (lean venv .venv-web): dist/porchlight-web.zip
-	@mkdir -p dist
-	@VIRTUAL_ENV=$(abspath $(WEB_VENV)) PATH="$(abspath $(WEB_VENV))/bin:$$PATH" $(WEB_VENV)/bin/zappa package $(or $(STAGE),dev) $(if $(SETTINGS),-s $(SETTINGS)) -o dist/porchlight-web.zip
+lock: $(STAMP) ## Re-lock every artifact for Lambda's runtime after changing a requirements file (needs the index)
+	$(PY) tools/lock.py
 
-cdk-assets: $(STAMP) ## Build the zip workers for the AWS stack: infra/cdk/build/<worker>/
+cdk-assets: $(STAMP) ## Build the zip workers for python3.12 from their locks: infra/cdk/build/<worker>/
 	$(PY) infra/cdk/prepare_assets.py
 
-cdk-synth: cdk-assets ## Build the workers and synthesize the AWS stack offline (STAGE=dev|prod): infra/cdk/cdk.out
-	$(PY) infra/cdk/app.py --stage $(or $(STAGE),dev)
+cdk-synth: cdk-assets ## Build the workers and synthesize the AWS stack offline: infra/cdk/cdk.out (STAGE=dev|prod PUBLIC_URL= MAIL_FROM= ALARM_EMAIL= VAPID_PUBLIC_KEY=)
+	$(PY) infra/cdk/app.py --stage $(or $(STAGE),dev) \
+	    $(if $(PUBLIC_URL),-c 'public_url=$(subst ','\'',$(PUBLIC_URL))') \
+	    $(if $(MAIL_FROM),-c 'mail_from=$(subst ','\'',$(MAIL_FROM))') \
+	    $(if $(ALARM_EMAIL),-c 'alarm_email=$(subst ','\'',$(ALARM_EMAIL))') \
+	    $(if $(VAPID_PUBLIC_KEY),-c 'vapid_public_key=$(subst ','\'',$(VAPID_PUBLIC_KEY))')
 
 bench: $(STAMP) ## Run the benchmarks (figures printed, last line JSON)
 	$(PY) bench/cold_start.py
@@ -65,9 +65,9 @@ load: $(STAMP) ## Load test on its own devstack: 50 users, 10 minutes (MINUTES=1
 .PHONY: load
 
 clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) $(WEB_VENV) dist .zappa infra/cdk/build infra/cdk/cdk.out .pytest_cache .mypy_cache .ruff_cache .devstack.env
+	rm -rf $(VENV) .venv-web dist .zappa infra/cdk/build infra/cdk/cdk.out .pytest_cache .mypy_cache .ruff_cache .devstack.env
 
-.PHONY: help venv run lint chromium test audit-verify totp bench clean package cdk-assets cdk-synth
+.PHONY: help venv run lint chromium test audit-verify totp bench clean package lock cdk-assets cdk-synth
 
 faults: $(STAMP) ## Fault scenarios (killed workers, duplicates, races, throttling, S3 errors): scenario → outcome
 	$(PY) -m tests.faults.report
