@@ -14,7 +14,16 @@ FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 
 def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     """Build the app from Settings, from an environment mapping, or from os.environ."""
+    import os
+
+    from app import logs
+
+    logs.quiet_libraries()  # before the settings: reading the secret must not be logged
     settings = config if isinstance(config, Settings) else load_settings(config)
+
+    # On Lambda the root logger gets one JSON handler; elsewhere the process keeps its own.
+    logs.configure(settings.log_level, service="web",
+                   own_handler="AWS_LAMBDA_FUNCTION_NAME" in os.environ)
 
     from app.models.base import configure_models
     from app.models.tables import table_definitions  # noqa: F401 (registers every model)
@@ -35,8 +44,9 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
 
-    from app.web import access, csrf, errors, headers
+    from app.web import access, csrf, errors, headers, requestlog
 
+    requestlog.init_app(app)  # the correlation id first: everything after may log
     access.init_app(app)  # identity first, so CSRF binds to the session
     csrf.init_app(app)
     headers.init_app(app)

@@ -22,9 +22,23 @@ def client(service: str, region: str, endpoint_url: str | None) -> Any:
 
     cfg = Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"},
                  max_pool_connections=MAX_POOL_CONNECTIONS)
-    return boto3.session.Session().client(
+    made = boto3.session.Session().client(
         service, region_name=region, endpoint_url=endpoint_url, config=cfg
     )
+    if service == "sqs":
+        made.meta.events.register("provide-client-params.sqs.SendMessage", _correlate)
+    return made
+
+
+def _correlate(params: dict[str, Any], **_: Any) -> None:
+    """Every message carries the correlation id of the request or message that sent it, so a
+    worker's log lines join the web request's (app/logs.py); the body is left alone."""
+    from app import logs
+
+    value = logs.correlation_id()
+    if value:
+        attributes = params.setdefault("MessageAttributes", {})
+        attributes.setdefault(logs.ATTRIBUTE, {"DataType": "String", "StringValue": value})
 
 
 def aws_client(settings: Settings, service: str) -> Any:

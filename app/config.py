@@ -59,6 +59,7 @@ class Settings:
     erasure_queue_url: str = ""  # an owner left: erase their events' sealed fields
     checkpoint_kms_key: str = ""
     checkpoint_private_key: str = ""
+    log_level: str = "INFO"  # PORCHLIGHT_LOG_LEVEL; libraries stay at WARNING (app/logs.py)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -145,6 +146,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if transport == "outbox" and stage != "devstack":
         raise ConfigError("the outbox mail transport exists only in devstack; use 'ses'")
     public_url = env["PORCHLIGHT_PUBLIC_URL"].rstrip("/")
+    log_level = (env.get("PORCHLIGHT_LOG_LEVEL") or "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"PORCHLIGHT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, "
+                          f"got {log_level!r}")
     return Settings(
         env=stage,
         secret_key=secret,
@@ -174,4 +179,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         erasure_queue_url=env.get("PORCHLIGHT_ERASURE_QUEUE_URL", ""),
         checkpoint_kms_key=env.get("PORCHLIGHT_CHECKPOINT_KMS_KEY", ""),
         checkpoint_private_key=env.get("PORCHLIGHT_CHECKPOINT_PRIVATE_KEY", ""),
+        log_level=log_level,
     )

@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, make_response, render_template, requ
 from werkzeug.exceptions import HTTPException
 
 from app.core.errors import AppError, TooManyRequestsError, ValidationError
+from app.web import requestlog
 from app.web.access import wants_json
 
 PLAIN_WORDS = {
@@ -70,12 +71,17 @@ def handle_http_error(exc: HTTPException) -> Any:
 
 
 def handle_unexpected(exc: Exception) -> Any:
+    """A fault of ours: logged with its traceback and correlation id, never shown; the person
+    gets plain words and the reference to quote."""
     from flask import current_app
 
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    reference = requestlog.current()
     if wants_json():
-        return problem(500, "Internal error", PLAIN_WORDS[500], "internal-error")
-    return _page(500, "Something went wrong", PLAIN_WORDS[500])
+        return problem(500, "Internal error", PLAIN_WORDS[500], "internal-error",
+                       correlation_id=reference)
+    return render_template("error.html", status=500, title="Something went wrong",
+                           detail=PLAIN_WORDS[500], errors={}, reference=reference), 500
 
 
 def init_app(app: Flask) -> None:

@@ -26,6 +26,9 @@ PROBLEM = {
         "status": {"type": "integer"},
         "detail": {"type": "string", "description": "what was wrong, in plain words"},
         "instance": {"type": "string"},
+        "correlation_id": {"type": "string",
+                           "description": "on a 500: the reference to quote (also the "
+                                          "X-Request-Id header and the server's log key)"},
         "errors": {"type": "object", "additionalProperties": {"type": "string"},
                    "description": "each field (or query parameter) and what was wrong with it"},
         "problems": {"type": "array", "items": {

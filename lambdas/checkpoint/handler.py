@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from app.services import checkpoints
-from lambdas.common import settings
+from lambdas.common import begin, make_logger, settings
 
-logger = Logger(service="checkpoint")
+logger = make_logger("checkpoint")
 
 
 def run_once() -> dict[str, Any]:
@@ -25,6 +24,7 @@ def run_once() -> dict[str, Any]:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    begin(logger, context.aws_request_id)  # what this run sends carries its id
     done = run_once()
     logger.info("checkpoint signed", extra=done)
     return done

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -21,9 +20,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from app.services import leaving
-from lambdas.common import settings
+from lambdas.common import correlated, make_logger, settings
 
-logger = Logger(service="erasure")
+logger = make_logger("erasure")
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -46,5 +45,6 @@ def record_handler(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    return process_partial_response(event=event, record_handler=record_handler,
+    return process_partial_response(event=event,
+                                    record_handler=correlated(logger, record_handler),
                                     processor=processor, context=context)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -20,10 +19,10 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.common import settings
+from lambdas.common import correlated, make_logger, settings
 from lambdas.mailer.deliver import MailMessage, deliver
 
-logger = Logger(service="mailer")
+logger = make_logger("mailer")
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -48,5 +47,6 @@ def record_handler(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    return process_partial_response(event=event, record_handler=record_handler,
+    return process_partial_response(event=event,
+                                    record_handler=correlated(logger, record_handler),
                                     processor=processor, context=context)

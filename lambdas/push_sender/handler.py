@@ -24,7 +24,6 @@ from functools import lru_cache
 from typing import Any
 
 import requests
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -43,9 +42,9 @@ from app.models.requests import FootageRequest, PushSubscription, RequestTarget
 from app.models.users import User
 from app.services import clock, mail, push
 from app.services.requests import local_window, policy_for, stamp, targets_of
-from lambdas.common import settings
+from lambdas.common import correlated, make_logger, settings
 
-logger = Logger(service="push-sender")
+logger = make_logger("push-sender")
 processor = BatchProcessor(event_type=EventType.SQS)
 GONE = (404, 410)
 PUSH_TTL_SECONDS = 24 * 3600
@@ -216,5 +215,6 @@ def record_handler(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    return process_partial_response(event=event, record_handler=record_handler,
+    return process_partial_response(event=event,
+                                    record_handler=correlated(logger, record_handler),
                                     processor=processor, context=context)

@@ -9,13 +9,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from app.services import receipts
-from lambdas.common import settings
+from lambdas.common import begin, make_logger, settings
 
-logger = Logger(service="receipts")
+logger = make_logger("receipts")
 
 
 def run_once() -> receipts.Pass:
@@ -24,6 +23,7 @@ def run_once() -> receipts.Pass:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    begin(logger, context.aws_request_id)  # what this run sends carries its id
     done = run_once()
     if done.pushed or done.digests:
         logger.info("receipts sent", extra=asdict(done))
