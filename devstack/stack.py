@@ -79,8 +79,10 @@ def create_tables(dynamodb: Any, prefix: str) -> list[str]:
     return names
 
 
-def create_bucket(s3: Any, name: str, origin: str) -> None:
-    s3.create_bucket(Bucket=name)
+def create_bucket(s3: Any, name: str, origin: str, object_lock: bool = False) -> None:
+    """A private, encrypted bucket; `object_lock` for the clips bucket, as on AWS: evidence
+    under a supervisor's legal hold cannot be deleted (Object Lock also turns versioning on)."""
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=object_lock)
     s3.put_public_access_block(
         Bucket=name,
         PublicAccessBlockConfiguration={"BlockPublicAcls": True, "IgnorePublicAcls": True,
@@ -164,13 +166,17 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
         "PORCHLIGHT_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "PORCHLIGHT_MAIL_TRANSPORT": "outbox",
         "POWERTOOLS_SERVICE_NAME": "porchlight-devstack",
+        # The console shows warnings and errors; PORCHLIGHT_LOG_LEVEL=INFO make run shows every
+        # request's access line and the workers' JSON lines too.
+        "PORCHLIGHT_LOG_LEVEL": os.environ.get("PORCHLIGHT_LOG_LEVEL", "WARNING"),
     }
     os.environ.update(env)
     stack = Devstack(endpoint, env, server)
     create_tables(stack.client("dynamodb"), PREFIX)
     public_url = (extra_env or {}).get("PORCHLIGHT_PUBLIC_URL", env["PORCHLIGHT_PUBLIC_URL"])
     create_bucket(stack.client("s3"), env["PORCHLIGHT_UPLOADS_BUCKET"], public_url)
-    create_bucket(stack.client("s3"), env["PORCHLIGHT_CLIPS_BUCKET"], public_url)
+    create_bucket(stack.client("s3"), env["PORCHLIGHT_CLIPS_BUCKET"], public_url,
+                  object_lock=True)
     env.update(create_queues(stack.client("sqs"), PREFIX, visibility_seconds))
     env["PORCHLIGHT_MAIL_QUEUE_URL"] = env["DEVSTACK_QUEUE_MAIL"]
     env["PORCHLIGHT_AUDIT_QUEUE_URL"] = env["DEVSTACK_QUEUE_AUDIT_FANOUT"]

@@ -96,3 +96,11 @@ class PayloadTooLargeError(AppError):
     status = 413
     title = "What was sent is too large"
     slug = "payload-too-large"
+
+
+class LegalHoldError(ConflictError):
+    """S3 refused to place or lift a legal hold on an evidence file; `detail` says what
+    Porchlight recorded (nothing, when placing)."""
+
+    title = "The legal hold could not be changed"
+    slug = "legal-hold-failed"

@@ -80,10 +80,12 @@ def api_evidence_link(target_id: str, kind: str) -> Any:
 @allow(roles.SUPERVISOR)
 @accepts({"hold": Field(bool), "reason": Field(str, required=False, max_length=300)})
 @answers(200, obj(legal_hold=BOOL, delete_after=TIME))
+@fails(409)
 def api_hold(target_id: str) -> Any:
-    """Put a clip on legal hold (kept past its expiry) or release it."""
+    """Put a clip on legal hold (kept past its expiry, its files undeletable in storage) or
+    release it. 409 when storage refuses: the answer says what was recorded."""
     data = read_json()
-    evidence = footage.hold(require_user(), target_id, bool(data["hold"]),
+    evidence = footage.hold(settings(), require_user(), target_id, bool(data["hold"]),
                             str(data.get("reason", "")), client_ip())
     return jsonify({"legal_hold": bool(evidence.legal_hold),
                     "delete_after": evidence.delete_after.isoformat()})

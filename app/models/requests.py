@@ -131,8 +131,9 @@ class Evidence(BaseModel):
     truncated = BooleanAttribute(default=False)
     made_at = UTCDateTimeAttribute()
     delete_after = UTCDateTimeAttribute()
-    legal_hold = BooleanAttribute(default=False)
+    legal_hold = BooleanAttribute(default=False)  # S3 holds the files too (services.legal_holds)
     hold_reason = UnicodeAttribute(default="")
+    hold_changing_until = UTCDateTimeAttribute(null=True)  # a supervisor's change under way
 
 
 class UserSubscriptionIndex(GlobalSecondaryIndex["PushSubscription"]):

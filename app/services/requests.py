@@ -23,7 +23,7 @@ from app.core.requests import Policy, RequestSpec
 from app.models.cameras import Camera
 from app.models.requests import Evidence, FootageRequest, RequestTarget
 from app.models.users import Agency, User
-from app.services import audit, clock, notices
+from app.services import audit, clock, legal_holds, notices
 from app.services.audit import Actor
 
 POLICE_ASKERS = (roles.DETECTIVE,)
@@ -390,8 +390,10 @@ def _safe(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in text)[:40] or "case"
 
 
-def hold(supervisor: User, target_id: str, on: bool, reason: str, ip: str) -> Evidence:
-    """A legal hold keeps a clip past its deletion date until a supervisor lifts it."""
+def hold(settings: Settings, supervisor: User, target_id: str, on: bool, reason: str, ip: str
+         ) -> Evidence:
+    """A legal hold keeps a clip past its deletion date until a supervisor lifts it, and S3
+    refuses to delete its files meanwhile, whoever asks (app.services.legal_holds)."""
     if supervisor.role != roles.SUPERVISOR:
         raise ForbiddenError("Only supervisors place or lift legal holds.")
     evidence = evidence_of(target_id)
@@ -403,10 +405,23 @@ def hold(supervisor: User, target_id: str, on: bool, reason: str, ip: str) -> Ev
                               {"reason": "required"})
     if len(reason) > 300:
         raise ValidationError("Keep the reason under 300 characters.", {"reason": "too long"})
-    evidence.update(actions=[Evidence.legal_hold.set(on), Evidence.hold_reason.set(reason)])
-    audit.record(supervisor.agency_id, Actor(supervisor.user_id, supervisor.role, ip),
-                 "clip.held" if on else "clip.released", evidence.owner_id,
-                 {"request_id": evidence.request_id, "target_id": target_id, "reason": reason})
+    actor = Actor(supervisor.user_id, supervisor.role, ip)
+    details = {"request_id": evidence.request_id, "target_id": target_id, "reason": reason}
+    # S3's hold is what protects the files; the item's flag is what Porchlight claims. Placing
+    # writes S3 first, then the item; lifting writes the item first, then S3. A failure between
+    # the two writes leaves S3 holding more than the item claims (the files are kept until a
+    # supervisor places and lifts the hold again), never less: Porchlight never claims a hold
+    # that S3 does not enforce. The audit event follows the item's write in both cases.
+    with legal_holds.one_change_at_a_time(evidence):
+        if on:
+            legal_holds.place(settings, evidence)
+            legal_holds.note(evidence, True, reason)
+            audit.record(supervisor.agency_id, actor, "clip.held", evidence.owner_id, details)
+        else:
+            legal_holds.note(evidence, False, reason)
+            audit.record(supervisor.agency_id, actor, "clip.released", evidence.owner_id,
+                         details)
+            legal_holds.lift(settings, evidence)
     return evidence
 
 

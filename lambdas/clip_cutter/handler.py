@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -63,13 +62,13 @@ from app.config import Settings
 from app.core import requests as rules
 from app.models.audit import AuditEvent
 from app.models.requests import Evidence, FootageRequest, RequestTarget
-from app.services import audit, clock
+from app.services import audit, clock, legal_holds
 from app.services import requests as footage
 from lambdas.clip_cutter import video
-from lambdas.common import settings
+from lambdas.common import correlated, make_logger, settings
 from lambdas.registry import QUEUES
 
-logger = Logger(service="clip-cutter")
+logger = make_logger("clip-cutter")
 # A whole batch failing is reported item by item, not raised: the second of the two messages
 # one upload makes (the app's and S3's) often meets the first one "in progress", and a raise
 # would count as a Lambda error and sound the Errors alarm for nothing. Real failures still
@@ -280,13 +279,17 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
             "sheet": prefix + "contact-sheet.jpg", "manifest": prefix + "manifest.json",
             "package": prefix + "evidence-package.zip"}
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    # A re-cut (a redelivery after a worker died past its Evidence write) of evidence a
+    # supervisor holds: the new files are written held, and the item keeps the hold.
+    earlier = footage.evidence_of(target.target_id)
+    held = bool(earlier is not None and earlier.legal_hold)
     for kind, path, content_type in (
             ("clip", clip, "video/mp4"), ("poster", poster, "image/jpeg"),
             ("sheet", sheet, "image/jpeg"), ("manifest", work / "manifest.json",
                                              "application/json"),
             ("package", package, "application/zip")):
         s3.upload_file(str(path), config.clips_bucket, keys[kind],
-                       ExtraArgs={"ContentType": content_type})
+                       ExtraArgs={"ContentType": content_type, **legal_holds.upload_args(held)})
     policy = footage.policy_for(target.agency_id)
     now = clock.now()
     evidence = Evidence(target_id=target.target_id, request_id=request.request_id,
@@ -296,8 +299,9 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
                         sheet_key=keys["sheet"], manifest_key=keys["manifest"],
                         package_key=keys["package"], method=cut.method, clip_seconds=cut.duration_s,
                         truncated=cut.truncated, made_at=now,
-                        delete_after=now + timedelta(days=policy.retention_days))
-    evidence.save()
+                        delete_after=now + timedelta(days=policy.retention_days),
+                        legal_hold=held, hold_reason=earlier.hold_reason if earlier else "")
+    legal_holds.save_cut(config, evidence)
     footage.move(target, rules.READY, reason="")
     _announce_ready(target, evidence)
     footage.close_if_done(request)
@@ -358,5 +362,6 @@ def _give_up_if_last(job: dict[str, str], receives: int) -> None:
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     IDEMPOTENCY.register_lambda_context(context)
-    return process_partial_response(event=event, record_handler=record_handler,
+    return process_partial_response(event=event,
+                                    record_handler=correlated(logger, record_handler),
                                     processor=processor, context=context)

@@ -5,8 +5,9 @@ Runs on an EventBridge schedule (devstack's loop calls it every few seconds). Ea
 - an open request older than the agency's reminder delay, not yet reminded: the owners still
   waiting get one reminder (the push worker sends it);
 - evidence past its deletion date and not under legal hold: the S3 objects (original, clip,
-  poster, contact sheet, manifest, package) and the evidence item are deleted, the camera's row
-  says "deleted", and an audit event tells the owner;
+  poster, contact sheet, manifest, package; every version of those in the clips bucket, which
+  is versioned for Object Lock) and the evidence item are deleted, the camera's row says
+  "deleted", and an audit event tells the owner;
 - an upload that failed and was never replaced: its original is deleted after the same delay;
 - a live share past its end time is marked ended (each police viewer's session becomes an
   audit event for the owner), and an hour after a share ends its video pieces are deleted.
@@ -20,7 +21,6 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from app.aws import aws_client
@@ -28,11 +28,11 @@ from app.config import Settings
 from app.core import requests as rules
 from app.core.errors import ConflictError
 from app.models.requests import Evidence, FootageRequest, RequestTarget
-from app.services import audit, clock, live, live_video
+from app.services import audit, clock, legal_holds, live, live_video
 from app.services import requests as footage
-from lambdas.common import settings
+from lambdas.common import begin, make_logger, settings
 
-logger = Logger(service="retention")
+logger = make_logger("retention")
 
 
 @dataclass
@@ -41,6 +41,7 @@ class Pass:
     expired_cameras: int = 0
     reminded: int = 0
     deleted_clips: int = 0
+    kept_held_in_storage: int = 0  # S3 refused: a hold the item does not claim (see below)
     deleted_failed_uploads: int = 0
     closed_shares: int = 0
     deleted_live_pieces: int = 0
@@ -79,12 +80,18 @@ def delete_objects(bucket: str, config: Settings, keys: list[str]) -> None:
 def delete_due_evidence(config: Settings, done: Pass) -> None:
     now = clock.now()
     for evidence in Evidence.scan(Evidence.delete_after <= now):
-        if evidence.legal_hold:
+        if evidence.legal_hold or legal_holds.changing(evidence):
+            continue  # held, or a supervisor is changing the hold: never tried
+        try:
+            legal_holds.delete_files(config, evidence)  # every version: deletion is real
+        except legal_holds.HeldInStorage:
+            # S3 holds a file the item does not claim held: a supervisor's place or lift that
+            # failed half way, which leaves the first files held, so nothing was deleted
+            # (legal_holds: FILES order). Tried again each pass, until a supervisor places and
+            # lifts the hold.
+            done.kept_held_in_storage += 1
             continue
         delete_objects(config.uploads_bucket, config, [evidence.original_key])
-        delete_objects(config.clips_bucket, config, [
-            evidence.clip_key, evidence.poster_key, evidence.sheet_key, evidence.manifest_key,
-            evidence.package_key])
         evidence.delete()
         try:
             target = RequestTarget.get(evidence.target_id, consistent_read=True)
@@ -124,6 +131,7 @@ def run_once() -> Pass:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    begin(logger, context.aws_request_id)  # what this run sends carries its id
     done = run_once()
     if any(asdict(done).values()):
         logger.info("retention pass", extra=asdict(done))
