@@ -5,7 +5,7 @@ from typing import Any
 from flask import g, redirect, render_template, request, url_for
 
 from app.core import roles
-from app.core.errors import AppError
+from app.core.errors import AppError, NotFoundError
 from app.program import bp
 from app.services import accounts, program
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
@@ -22,10 +22,20 @@ def _agency_id() -> str:
     return sorted(known)[0] if known else ""
 
 
+def _existing_agency_id() -> str:
+    """As _agency_id, for pages that need a program: before the first one exists, a 404."""
+    agency_id = _agency_id()
+    if not agency_id:
+        raise NotFoundError("No camera program has been set up here yet.")
+    return agency_id
+
+
 @bp.route("/program")
 @allow(PUBLIC)
 def page() -> Any:
     agency_id = _agency_id()
+    if not agency_id:  # a fresh install: the log-in page links here before any program exists
+        return render_template("program/none.html")
     return render_template("program/page.html", agency=accounts.get_agency(agency_id),
                            **program.page_view(program.latest(agency_id)))
 
@@ -33,7 +43,7 @@ def page() -> Any:
 @bp.route("/program/history")
 @allow(PUBLIC)
 def history() -> Any:
-    agency_id = _agency_id()
+    agency_id = _existing_agency_id()
     return render_template("program/history.html", agency=accounts.get_agency(agency_id),
                            versions=program.history(agency_id))
 
@@ -41,7 +51,7 @@ def history() -> Any:
 @bp.route("/program/history/<int:number>")
 @allow(PUBLIC)
 def old_version(number: int) -> Any:
-    agency_id = _agency_id()
+    agency_id = _existing_agency_id()
     return render_template("program/page.html", agency=accounts.get_agency(agency_id),
                            old=True, **program.page_view(program.version(agency_id, number)))
 
@@ -49,7 +59,7 @@ def old_version(number: int) -> Any:
 @bp.route("/program/feedback", methods=["GET", "POST"])
 @allow(PUBLIC)
 def feedback() -> Any:
-    agency_id = _agency_id()
+    agency_id = _existing_agency_id()
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:

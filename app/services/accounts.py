@@ -70,6 +70,8 @@ def agencies() -> list[Agency]:
 
 
 def get_agency(agency_id: str) -> Agency:
+    if not agency_id:  # DynamoDB refuses an empty key: that is a question, not a fault
+        raise NotFoundError("That program does not exist.")
     try:
         return Agency.get(agency_id)
     except DoesNotExist as exc:
