@@ -21,6 +21,9 @@ class BaseModel(Model):
 
     base_name: ClassVar[str] = ""
     ttl_attribute: ClassVar[str | None] = None
+    # A table only devstack has (e.g. its local mail outbox): devstack creates it, the AWS
+    # stack does not (app.models.tables.aws_table_definitions()).
+    devstack_only: ClassVar[bool] = False
 
     class Meta:
         abstract = True

@@ -10,6 +10,7 @@ from app.models.base import BaseModel
 class OutboxMessage(BaseModel):
     base_name = "outbox"
     ttl_attribute = "expires_epoch"
+    devstack_only = True  # never created on AWS: mail goes through SES there
 
     class Meta:
         table_name = "outbox"

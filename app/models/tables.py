@@ -1,4 +1,5 @@
-"""Table definitions derived from the models: devstack creates them, the CDK stack reads them."""
+"""Table definitions derived from the models: devstack creates them all, the CDK stack those
+that exist on AWS (aws_table_definitions(): not the devstack-only ones)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,12 @@ def table_definitions() -> list[dict[str, Any]]:
                     for gsi in schema["global_secondary_indexes"]
                 ],
                 "ttl_attribute": model.ttl_attribute,
+                "devstack_only": model.devstack_only,
             }
         )
     return out
+
+
+def aws_table_definitions() -> list[dict[str, Any]]:
+    """The tables a deployment on AWS has: every table but devstack's own (the mail outbox)."""
+    return [spec for spec in table_definitions() if not spec["devstack_only"]]

@@ -19,7 +19,9 @@ sys.path.insert(0, str(HERE.parents[1]))
 from infra.cdk.porchlight.build import build_app  # noqa: E402
 
 
-def main(argv: list[str] | None = None) -> int:
+def context_of(argv: list[str] | None = None) -> dict[str, str]:
+    """The context values the command line gives, as `cdk deploy -c key=value` would
+    (`make cdk-synth STAGE=prod PUBLIC_URL=...` passes them this way)."""
     parser = argparse.ArgumentParser(description="Synthesize Porchlight's stack")
     parser.add_argument("--stage", help="dev or prod (the CLI passes -c stage=... instead)")
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
@@ -28,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     context = dict(item.split("=", 1) for item in args.context if "=" in item)
     if args.stage:
         context["stage"] = args.stage
+    return context
+
+
+def main(argv: list[str] | None = None) -> int:
+    context = context_of(argv)
     outdir = None if os.environ.get("CDK_OUTDIR") else str(HERE / "cdk.out")
     app, stack = build_app(context, outdir=outdir)
     stage = stack.stage

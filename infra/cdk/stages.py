@@ -38,7 +38,11 @@ class Stage:
     alarm_email: str = ""  # optional: alarms also go to this address (confirm the mail)
     protect: bool = False  # deletion protection on tables, RETAIN on everything stateful
     log_retention_days: int = 30  # CloudWatch Logs of the Lambdas
-    access_log_days: int = 90  # S3 server access logs (they hold phones' IP addresses)
+    access_log_days: int = 90  # S3 and API access logs (they hold phones' IP addresses)
+    # "template": the template enables S3 Object Lock on the clips bucket. "by-hand": an
+    # operator enabled it on an already deployed bucket (DEPLOY.md, Upgrading) and the template
+    # leaves the setting alone, so CloudFormation never considers replacing the bucket.
+    clips_object_lock: str = "template"
 
     @property
     def sender_identity(self) -> str:
@@ -77,7 +81,8 @@ STAGES: dict[str, Stage] = {
 
 # Values that may come from `-c name=value` on top of the stage's own.
 OVERRIDABLE = ("public_url", "mail_from", "ses_identity", "vapid_public_key", "vapid_subject",
-               "alarm_email", "web_function_name")
+               "alarm_email", "web_function_name", "clips_object_lock")
+CLIPS_OBJECT_LOCK = ("template", "by-hand")
 
 
 def stage_from_context(context: Mapping[str, Any]) -> Stage:
@@ -100,5 +105,8 @@ def check(stage: Stage) -> None:
                          f"got {stage.public_url!r}")
     if "@" not in stage.sender_address:
         raise StageError(f"mail_from must hold an address, got {stage.mail_from!r}")
+    if stage.clips_object_lock not in CLIPS_OBJECT_LOCK:
+        raise StageError(f"clips_object_lock must be one of {', '.join(CLIPS_OBJECT_LOCK)}, "
+                         f"got {stage.clips_object_lock!r}")
     if not stage.prefix.endswith("-") or not stage.prefix.islower():
         raise StageError(f"prefix must be lower case and end with '-', got {stage.prefix!r}")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.models.tables import table_definitions
+from app.models.tables import aws_table_definitions
 from lambdas.registry import QUEUES, SCHEDULES
 from tests.infra.cfn import (
     Statement,
@@ -20,7 +20,7 @@ from tests.infra.cfn import (
 )
 from tests.infra.conftest import Synthesized
 
-MODELS = {spec["base_name"]: spec for spec in table_definitions()}
+MODELS = {spec["base_name"]: spec for spec in aws_table_definitions()}
 
 
 def _key(s: Synthesized) -> str:
@@ -141,8 +141,11 @@ def test_the_key_policy_pins_every_service_to_this_stack(synth: Synthesized) -> 
         conditions = st.get("Condition", {})
         assert conditions, f"the key policy lets {service} use the key with no condition"
         if service.startswith("logs."):
-            pattern = text(conditions["ArnLike"]["kms:EncryptionContext:aws:logs:arn"])
-            assert pattern.endswith(f":log-group:/aws/lambda/{synth.stage.prefix.rstrip('-')}*")
+            name = synth.stage.prefix.rstrip("-")
+            patterns = {text(p).rsplit(":log-group:", 1)[-1] for p in as_list(
+                conditions["ArnLike"]["kms:EncryptionContext:aws:logs:arn"])}
+            assert patterns == {f"/aws/lambda/{name}*", f"/aws/apigateway/{name}*"}, \
+                f"CloudWatch Logs may use the key for the log groups {patterns}"
         else:
             assert text(conditions["StringEquals"]["aws:SourceAccount"]) == "${AWS::AccountId}", \
                 f"{service} may use the key on behalf of other accounts"
@@ -369,7 +372,8 @@ def _classify(synth: Synthesized, resource: str) -> str:
         return f"index {base}/{index}" if index in known else ""
     if match and match.group(1) in queues and match.group(2) is None:
         return "" if queues[match.group(1)].endswith("-dlq") else f"queue {queues[match.group(1)]}"
-    objects = {f"<{_bucket(synth, 'uploads')}.Arn>/originals/*": "uploads originals/*",
+    objects = {f"<{_bucket(synth, 'clips')}.Arn>": "clips bucket",  # versions under evidence/
+               f"<{_bucket(synth, 'uploads')}.Arn>/originals/*": "uploads originals/*",
                f"<{_bucket(synth, 'uploads')}.Arn>/camera-photos/*": "uploads camera-photos/*",
                f"<{_bucket(synth, 'uploads')}.Arn>/live/*": "uploads live/*",
                f"<{_bucket(synth, 'clips')}.Arn>/evidence/*": "clips evidence/*"}
@@ -403,7 +407,7 @@ def test_web_role_can_use_every_app_table_and_index(synth: Synthesized) -> None:
     write = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
              "dynamodb:DeleteItem"}
     for base, spec in MODELS.items():
-        if base in ("idempotency", "outbox"):
+        if base == "idempotency":
             continue
         actions = reach.get(f"table {base}", set())
         if base in ("audit-events", "audit-heads"):
@@ -421,9 +425,13 @@ def test_web_role_can_use_every_app_table_and_index(synth: Synthesized) -> None:
         reach["uploads originals/*"]
     assert "s3:GetObject" not in reach["uploads originals/*"], \
         "the web app does not read originals; only the clip worker does"
-    assert reach["clips evidence/*"] == {"s3:GetObject"}, "the web app only reads evidence"
+    assert reach["clips evidence/*"] == {"s3:GetObject", "s3:GetObjectLegalHold",
+                                         "s3:PutObjectLegalHold"}, \
+        "the web app reads evidence and places, lifts and reads legal holds on it, nothing else"
     assert reach["uploads live/*"] == {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, \
         "live pieces: signed PUTs for senders, HEAD/GET for the size check and police, delete"
+    assert reach["clips bucket"] == {"s3:ListBucketVersions"}, \
+        "lifting a hold lists the evidence file's versions; nothing else on the bucket itself"
     assert reach["the app secret"] == {"secretsmanager:GetSecretValue"}
     assert reach["its function"] == {"lambda:InvokeFunction"}
 
@@ -499,10 +507,11 @@ def test_workers_reach_only_their_object_prefixes(prod: Synthesized) -> None:
         "mailer": {}, "audit-fanout": {}, "push-sender": {}, "checkpoint": {}, "receipts": {},
         "erasure": {},
         "clip-cutter": {"uploads/originals/*": {"s3:GetObject"},
-                        "clips/evidence/*": {"s3:PutObject", "s3:AbortMultipartUpload"}},
+                        "clips/evidence/*": {"s3:PutObject", "s3:AbortMultipartUpload",
+                                             "s3:PutObjectLegalHold"}},
         "retention": {"uploads/originals/*": {"s3:DeleteObject"},
                       "uploads/live/*": {"s3:DeleteObject"},
-                      "clips/evidence/*": {"s3:DeleteObject"}},
+                      "clips/evidence/*": {"s3:DeleteObjectVersion"}},
     }
     for worker, objects in expected.items():
         assert _objects(prod, _worker_role(prod, worker)) == objects, \
@@ -596,6 +605,9 @@ def test_schedules_run_their_workers(prod: Synthesized) -> None:
         assert [logical_id(t["Arn"]) for t in rule["Targets"]] == [fn]
 
 
+WEB_ALARMS = ("web-errors", "web-throttles", "web-p95-duration", "api-5xx-rate")
+
+
 def test_alarms_cover_dead_letters_errors_and_throttles(prod: Synthesized) -> None:
     topic = next(iter(prod.of_type("AWS::SNS::Topic")))
     alarms = {r["Properties"]["AlarmName"]: r["Properties"]
@@ -604,21 +616,27 @@ def test_alarms_cover_dead_letters_errors_and_throttles(prod: Synthesized) -> No
                for s in (*QUEUES, *SCHEDULES)]
     expected = {f"{prod.stage.prefix}{q.base_name}-dlq-not-empty" for q in QUEUES} | \
         {f"{prod.stage.prefix}{w}-{kind}" for w in workers for kind in ("errors", "throttles")}
-    assert set(alarms) == expected, f"alarms differ: {set(alarms) ^ expected}"
+    web = {f"{prod.stage.prefix}{name}" for name in WEB_ALARMS}  # tests/infra/test_edge.py
+    assert set(alarms) == expected | web, f"alarms differ: {set(alarms) ^ (expected | web)}"
     for name, alarm in alarms.items():
+        assert [logical_id(a) for a in alarm["AlarmActions"]] == [topic], f"{name} tells nobody"
+        if name in web:
+            continue
         assert alarm["Threshold"] == 1 and alarm["Period"] == 300, name
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold", name
-        assert [logical_id(a) for a in alarm["AlarmActions"]] == [topic], f"{name} tells nobody"
 
 
 OUTPUTS = {"TablePrefix", "UploadsBucket", "ClipsBucket", "MailQueueUrl", "AuditFanoutQueueUrl",
-           "PushQueueUrl", "ClipsQueueUrl", "SecretsArn", "WebRoleArn", "KmsKeyArn",
-           "CheckpointKeyArn", "AlarmTopicArn"}
+           "PushQueueUrl", "ClipsQueueUrl", "ErasureQueueUrl", "SecretsArn", "WebRoleArn",
+           "WebFunctionName", "KmsKeyArn", "CheckpointKeyArn", "AlarmTopicArn",
+           "ApiAccessLogGroupArn", "ApiGatewayCloudWatchRoleArn", "WebAclArn"}
 
 
 def test_outputs_name_everything_the_app_needs(synth: Synthesized) -> None:
     outputs = synth.template["Outputs"]
-    assert OUTPUTS <= set(outputs), f"missing stack outputs: {OUTPUTS - set(outputs)}"
+    assert set(outputs) == OUTPUTS, \
+        f"stack outputs differ (list them in DEPLOY.md and infra/cdk/README.md too): " \
+        f"{set(outputs) ^ OUTPUTS}"
     assert outputs["TablePrefix"]["Value"] == synth.stage.prefix
 
 

@@ -29,21 +29,16 @@ def test_deploy_time_values_come_from_the_command_line() -> None:
     {"public_url": "http://cams.example.gov"},
     {"public_url": "https://cams.example.gov/app"},
     {"mail_from": "Porchlight"},
+    {"clips_object_lock": "off"},
 ])
 def test_unusable_values_are_refused(context: dict[str, str]) -> None:
     with pytest.raises(StageError):
         stage_from_context(context)
 
 
-def test_each_zip_worker_gets_the_app_requirements_and_its_own() -> None:
-    from infra.cdk.porchlight.layout import image_worker, zip_workers
-    from infra.cdk.prepare_assets import POWERTOOLS, pinned, requirements_of
+def test_object_lock_may_be_marked_as_enabled_by_hand() -> None:
+    """DEPLOY.md, Upgrading: a clips bucket deployed before Object Lock was in the template."""
+    assert stage_from_context({"stage": "prod"}).clips_object_lock == "template"
+    assert stage_from_context({"stage": "prod", "clips_object_lock": "by-hand"}
+                              ).clips_object_lock == "by-hand"
 
-    assert image_worker("clip_cutter") and "clip_cutter" not in zip_workers()
-    for worker in zip_workers():
-        files, extra = requirements_of(worker)
-        assert files[0].name == "requirements.txt" and files[0].parent.name != worker
-        assert (pinned(files, POWERTOOLS) or "".join(extra)).startswith(f"{POWERTOOLS}=="), \
-            f"{worker} would be built without Powertools"
-    files, _ = requirements_of("push_sender")
-    assert [f.parent.name for f in files][-1] == "push_sender", "push_sender's own pins"

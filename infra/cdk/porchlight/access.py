@@ -59,6 +59,8 @@ class Access:
         self._statements: list[iam.PolicyStatement] = []
         self._kms_services: set[str] = set()
         self._kms_encrypt = False
+        # (bucket logical id, prefix) → the object actions granted there, acknowledged once
+        self._prefixes: dict[tuple[str, str], set[str]] = {}
 
     def table(self, table: ddb.Table, indexes: list[str], level: TableAccess) -> None:
         self._tables.setdefault(level, []).append(table.table_arn)
@@ -78,11 +80,22 @@ class Access:
         stack = cdk.Stack.of(bucket)
         logical_id = stack.resolve(stack.get_logical_id(bucket.node.default_child))  # type: ignore[arg-type]
         for prefix in prefixes:
+            self._prefixes.setdefault((str(logical_id), prefix), set()).update(actions)
+
+    def _acknowledge_prefixes(self) -> None:
+        for (logical_id, prefix), actions in sorted(self._prefixes.items()):
             acknowledge(self.role, f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/{prefix}*]", (
                 f"Object-level actions ({', '.join(sorted(actions))}) limited to the key prefix "
                 f"{prefix} of one bucket. The object keys are made per request, camera and "
                 "upload at run time, so a prefix is the narrowest resource S3 can name; the "
                 "bucket itself (listing, policy, configuration) is not granted."))
+
+    def object_versions(self, bucket: s3.Bucket, prefixes: list[str], what: str) -> None:
+        """List the versions of keys under the prefixes (s3:ListBucketVersions is a bucket
+        action: allowed only for a listing whose prefix lies under them)."""
+        self._statements.append(iam.PolicyStatement(
+            sid=_sid(what), actions=["s3:ListBucketVersions"], resources=[bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}}))
 
     def send(self, queue: sqs.IQueue) -> None:
         self._queues.append(queue.queue_arn)
@@ -112,6 +125,7 @@ class Access:
                                                     resources=resources))
 
     def finish(self) -> None:
+        self._acknowledge_prefixes()
         for level, arns in self._tables.items():
             self._add(iam.PolicyStatement(sid=_sid(level.name.lower(), "tables"),
                                           actions=list(level.value), resources=arns))

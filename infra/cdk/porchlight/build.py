@@ -35,7 +35,8 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     app = cdk.App(context=merged, outdir=outdir)
     ctx = {k: app.node.try_get_context(k) for k in
            ("stage", "public_url", "mail_from", "ses_identity", "vapid_public_key",
-            "vapid_subject", "alarm_email", "web_function_name", "asset_root")}
+            "vapid_subject", "alarm_email", "web_function_name", "clips_object_lock",
+            "asset_root")}
     stage = stage_from_context(ctx)
     asset_root = Path(ctx["asset_root"]) if ctx["asset_root"] else DEFAULT_ASSET_ROOT
     stack = PorchlightStack(app, stack_name(stage), stage=stage, asset_root=asset_root,

@@ -2,6 +2,7 @@
 
 app.models.tables.table_definitions() is the single source: a model added there appears here
 with its keys, indexes and TTL, and tests/infra/test_drift.py checks the template against it.
+A model marked devstack_only (the local mail outbox) is left out: aws_table_definitions().
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from aws_cdk import aws_dynamodb as ddb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from app.models.tables import table_definitions
+from app.models.tables import aws_table_definitions
 from infra.cdk.porchlight.keys import removal
 from infra.cdk.stages import Stage
 
@@ -46,7 +47,7 @@ class Tables(Construct):
                  key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         self.by_name: dict[str, AppTable] = {}
-        for spec in table_definitions():
+        for spec in aws_table_definitions():
             self.by_name[spec["base_name"]] = self._table(spec, stage, key)
 
     def _table(self, spec: dict[str, Any], stage: Stage, key: kms.IKey) -> AppTable:

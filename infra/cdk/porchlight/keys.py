@@ -1,9 +1,10 @@
 """The project's customer-managed KMS key and the app's secret.
 
 One key encrypts every table, bucket (except the access-log bucket, see storage.py), queue,
-topic, log group and the secret. Principals in the account get it only through IAM policies
-(CDK's default key policy delegates to the account); AWS services that encrypt on our behalf
-without a principal of ours are named below, each with conditions pinning it to this stack.
+topic, log group (the Lambdas' and the API's access log) and the secret. Principals in the
+account get it only through IAM policies (CDK's default key policy delegates to the account);
+AWS services that encrypt on our behalf without a principal of ours are named below, each with
+conditions pinning it to this stack.
 """
 
 from __future__ import annotations
@@ -30,9 +31,20 @@ _RETENTION = {7: "ONE_WEEK", 14: "TWO_WEEKS", 30: "ONE_MONTH", 60: "TWO_MONTHS",
 
 def log_retention(stage: Stage) -> logs.RetentionDays:
     """The Lambdas' log retention (CloudWatch accepts only certain day counts)."""
-    if stage.log_retention_days not in _RETENTION:
-        raise ValueError(f"log_retention_days must be one of {sorted(_RETENTION)}")
-    return logs.RetentionDays[_RETENTION[stage.log_retention_days]]
+    return retention_days(stage.log_retention_days, "log_retention_days")
+
+
+def retention_days(days: int, what: str) -> logs.RetentionDays:
+    if days not in _RETENTION:
+        raise ValueError(f"{what} must be one of {sorted(_RETENTION)}")
+    return logs.RetentionDays[_RETENTION[days]]
+
+
+def log_group_patterns(stage: Stage) -> list[str]:
+    """The names of the log groups this stage encrypts with its key, as patterns: the
+    Lambdas' (/aws/lambda/<prefix>...) and API Gateway's access log (/aws/apigateway/...)."""
+    name = stage.prefix.rstrip("-")
+    return [f"/aws/lambda/{name}*", f"/aws/apigateway/{name}*"]
 
 
 class ProjectKey(Construct):
@@ -47,17 +59,17 @@ class ProjectKey(Construct):
             removal_policy=removal(stage),
         )
         region, account, partition = cdk.Aws.REGION, cdk.Aws.ACCOUNT_ID, cdk.Aws.PARTITION
-        name = stage.prefix.rstrip("-")
-        # CloudWatch Logs encrypts the Lambdas' log groups (web and workers) with this key.
+        # CloudWatch Logs encrypts the Lambdas' log groups (web and workers) and the API's
+        # access log with this key.
         self.key.add_to_resource_policy(iam.PolicyStatement(
-            sid="CloudWatchLogsForThisStagesLambdas",
+            sid="CloudWatchLogsForThisStagesLogGroups",
             principals=[iam.ServicePrincipal(f"logs.{region}.amazonaws.com")],
             actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
                      "kms:DescribeKey"],
             resources=["*"],
-            conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
-                                    f"arn:{partition}:logs:{region}:{account}:log-group:"
-                                    f"/aws/lambda/{name}*"}},
+            conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": [
+                f"arn:{partition}:logs:{region}:{account}:log-group:{pattern}"
+                for pattern in log_group_patterns(stage)]}},
         ))
 
     def allow_s3_notifications(self, bucket_name: str) -> None:

@@ -1,5 +1,6 @@
 """Porchlight's stack for one stage: key, secret, tables, buckets, queues, workers, web role,
-alarms, and an output for every name the web app and DEPLOY.md need."""
+alarms, the API's access log and WAF web ACL, and an output for every name the web app,
+infra/api_stage.py and DEPLOY.md need."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from infra.cdk.porchlight.data import Tables
+from infra.cdk.porchlight.gateway import Gateway
 from infra.cdk.porchlight.keys import AppSecret, CheckpointKey, ProjectKey
 from infra.cdk.porchlight.layout import worker_of
 from infra.cdk.porchlight.messaging import Queues
@@ -78,6 +80,8 @@ class PorchlightStack(cdk.Stack):
         web = WebRole(self, "Web", stage=stage, key=key.key, tables=tables,
                       uploads=buckets.uploads, clips=buckets.clips, queues=queues,
                       secret=secret, checkpoint_key=checkpoint_key.key)
+        alarms.web()
+        gateway = Gateway(self, "Gateway", stage=stage, key=key.key)
 
         outputs = {
             "TablePrefix": (stage.prefix, "PORCHLIGHT_TABLE_PREFIX"),
@@ -92,6 +96,12 @@ class PorchlightStack(cdk.Stack):
             "KmsKeyArn": (key.key.key_arn, "the project key"),
             "CheckpointKeyArn": (checkpoint_key.key.key_arn, "PORCHLIGHT_CHECKPOINT_KMS_KEY"),
             "AlarmTopicArn": (alarms.topic.topic_arn, "alarms; subscribe people to it"),
+            "ApiAccessLogGroupArn": (gateway.access_log_arn,
+                                     "infra/api_stage.py: the REST API stage's access log"),
+            "ApiGatewayCloudWatchRoleArn": (gateway.cloudwatch_role.role_arn,
+                                            "API Gateway's account-level CloudWatch role"),
+            "WebAclArn": (gateway.web_acl.attr_arn,
+                          "infra/api_stage.py: the WAF web ACL of the REST API stage"),
         }
         for name, (value, what) in outputs.items():
             cdk.CfnOutput(self, name, value=value, description=what)

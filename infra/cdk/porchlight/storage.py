@@ -4,6 +4,11 @@ Deletion is real in this product: versioning guards against an accidental overwr
 then non-current versions expire; the retention worker deletes on schedule, and a lifecycle
 rule expires originals and evidence after the longest retention an agency may set, in case the
 worker ever misses one.
+
+The clips bucket has S3 Object Lock enabled, with no default retention: nothing is locked
+unless the app places a legal hold on an evidence object (a supervisor's hold for a case or a
+court order). A held version cannot be deleted or overwritten, by the retention worker, the
+lifecycle rules or anyone else, until the hold is lifted; everything else expires as before.
 """
 
 from __future__ import annotations
@@ -75,14 +80,18 @@ class Buckets(Construct):
                                          s3.HttpMethods.GET],
                         allowed_headers=["*"], exposed_headers=["ETag"], max_age=3000),
         ], [ORIGINALS, LIVE])
+        # Object Lock only makes legal holds possible (s3:PutObjectLegalHold, the web role on
+        # evidence/*); no default retention, so nothing is locked until a hold is placed.
+        # "by-hand": enabled on a bucket deployed before this setting (DEPLOY.md, Upgrading);
+        # the template then leaves it out rather than risk CloudFormation replacing the bucket.
         self.clips = self._bucket("Clips", "clips", key, [
             s3.CorsRule(allowed_origins=[stage.public_url.rstrip("/")],
                         allowed_methods=[s3.HttpMethods.GET], allowed_headers=["*"],
                         max_age=3000),
-        ], [EVIDENCE])
+        ], [EVIDENCE], object_lock=stage.clips_object_lock == "template")
 
     def _bucket(self, construct_id: str, what: str, key: kms.IKey, cors: list[s3.CorsRule],
-                expire_prefixes: list[str]) -> s3.Bucket:
+                expire_prefixes: list[str], object_lock: bool = False) -> s3.Bucket:
         days = {LIVE: LIVE_DAYS}  # every other prefix: the longest retention a policy may set
         backstop = [
             s3.LifecycleRule(id=f"retention-backstop-{p.rstrip('/')}", prefix=p,
@@ -100,6 +109,7 @@ class Buckets(Construct):
             enforce_ssl=True,
             minimum_tls_version=1.2,
             versioned=True,
+            object_lock_enabled=object_lock or None,
             cors=cors,
             lifecycle_rules=[*_common_rules(), *backstop],
             server_access_logs_bucket=self.access_logs,

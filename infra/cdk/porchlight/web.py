@@ -7,9 +7,10 @@ Zappa passes the role to the EventBridge rules it makes for keep_warm and schedu
 which is Zappa's default trust policy. A service can use the role only where someone with
 iam:PassRole on it configured that service, so no other account can borrow it.
 
-Permissions: the app's own tables (all but the clip worker's idempotency records and
-devstack's outbox), the audit log append-only, its object prefixes in the buckets, sending to
-every worker queue, the secret, its own log group, the key through those services.
+Permissions: the app's own tables (all but the clip worker's idempotency records; devstack's
+outbox is not on AWS at all), the audit log append-only, its object prefixes in the buckets
+(and legal holds on evidence), sending to every worker queue, the secret, its own log group,
+the key through those services.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from infra.cdk.porchlight.messaging import Queues
 from infra.cdk.porchlight.storage import CAMERA_PHOTOS, EVIDENCE, LIVE, ORIGINALS
 from infra.cdk.stages import Stage
 
-# Tables the web app never touches on AWS: the clip worker's idempotency records, and the
-# outbox that only devstack's mail transport writes.
-NOT_FOR_THE_WEB = ("idempotency", "outbox")
+# Tables the web app never touches on AWS: the clip worker's idempotency records. (Devstack's
+# mail outbox is devstack_only and is not created on AWS at all.)
+NOT_FOR_THE_WEB = ("idempotency",)
 APPEND_ONLY = ("audit-events", "audit-heads")
 
 
@@ -62,10 +63,14 @@ class WebRole(Construct):
             level = TableAccess.APPEND if base_name in APPEND_ONLY else TableAccess.WRITE
             access.table(table.table, table.indexes, level)
         # Phones upload originals in parts to presigned URLs the app signs (create, sign parts,
-        # list the parts that arrived, complete, abort); camera photos by presigned POST, which
-        # the app then inspects (HEAD), shows (presigned GET) and deletes.
+        # list the parts that arrived, complete, abort); an owner who leaves the program has
+        # the originals that never became evidence deleted at once (services/leaving.py; the
+        # evidence itself, originals included, goes with the retention worker, which alone
+        # may delete evidence). Camera photos by presigned POST, which the app then inspects
+        # (HEAD), shows (presigned GET) and deletes.
         access.objects(uploads, [ORIGINALS],
-                       ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+                       ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload",
+                        "s3:DeleteObject"],
                        "upload-originals")
         access.objects(uploads, [CAMERA_PHOTOS],
                        ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"], "camera-photos")
@@ -75,6 +80,14 @@ class WebRole(Construct):
                        "live-video")
         # Detectives play and download evidence through presigned GETs the app signs.
         access.objects(clips, [EVIDENCE], ["s3:GetObject"], "read-evidence")
+        # A supervisor's legal hold is also an S3 Object Lock legal hold on the evidence
+        # objects (the clips bucket has Object Lock): place, lift and read holds, nothing else
+        # (no retention periods, no governance bypass). Lifting a hold lifts it from every
+        # version of each file, found by listing the key's versions (app/services/
+        # legal_holds.py lift).
+        access.objects(clips, [EVIDENCE], ["s3:GetObjectLegalHold", "s3:PutObjectLegalHold"],
+                       "evidence-legal-holds")
+        access.object_versions(clips, [EVIDENCE], "list-evidence-versions")
         for _, work in sorted(queues.by_name.items()):
             access.send(work.queue)
         access.secret(secret)

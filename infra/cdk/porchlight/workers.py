@@ -9,6 +9,12 @@ Access: NEEDS below says, worker by worker, which tables, objects, queues and ma
 code touches (read from the handlers and the services they call). A worker added to the
 registry without an entry still deploys, with logs, the secret and its own queue only, and the
 synth warns until its needs are written down here.
+
+Concurrency: NEEDS also caps how many copies of each worker may run at once (Lambda reserved
+concurrency), and an SQS-fed worker's event source polls with the same maximum, so SQS never
+hands Lambda more batches than the cap allows (throttled batches would count as receives and
+end in the dead-letter queue). The caps are small on purpose: their sum is taken from the
+account's concurrency quota, which must keep 10 unreserved (DEPLOY.md).
 """
 
 from __future__ import annotations
@@ -48,57 +54,75 @@ class Needs:
     read_objects: dict[str, list[str]] = field(default_factory=dict)  # bucket → prefixes
     write_objects: dict[str, list[str]] = field(default_factory=dict)
     delete_objects: dict[str, list[str]] = field(default_factory=dict)
+    # Every version of a key, for real (list the key's versions, delete each by id): the clips
+    # bucket is versioned for Object Lock (app/services/legal_holds.py delete_files).
+    delete_versions: dict[str, list[str]] = field(default_factory=dict)
+    hold_objects: dict[str, list[str]] = field(default_factory=dict)  # s3:PutObjectLegalHold
     send: tuple[str, ...] = ()  # queue base names
     ses: bool = False
     sign_checkpoints: bool = False  # kms:Sign and kms:GetPublicKey on the checkpoint key
     erase_audit: bool = False  # UpdateItem on audit events, limited to their sealed fields
     memory_mb: int = 512
     ephemeral_mb: int = 512
+    # Reserved concurrency, and the SQS event source's maximum concurrency for a queue-fed
+    # worker (SQS's minimum there is 2). A scheduled worker runs one copy at a time.
+    concurrency: int = 2
 
+
+# SQS event sources cannot poll with fewer than 2 concurrent invocations.
+SQS_MIN_CONCURRENCY = 2
 
 NEEDS: dict[str, Needs] = {
     # SES on AWS (the outbox table is devstack's transport only).
-    "mailer": Needs(ses=True, memory_mb=256),
+    "mailer": Needs(ses=True, memory_mb=256, concurrency=2),
     # Each owner's event once per notice: a marker in the idempotency table (audit.record_once).
-    "audit_fanout": Needs(tables={"idempotency": P, **AUDIT}),
+    "audit_fanout": Needs(tables={"idempotency": P, **AUDIT}, concurrency=2),
     # Reads the request, its targets (request-index), the agency's policy, the owner and their
     # devices (user-index); stamps notified_at, deletes dead subscriptions, stores answer
     # tokens; falls back to email through the mail queue.
     "push_sender": Needs(
         tables={"requests": R, "request-targets": W, "agencies": R, "users": R,
                 "push-subscriptions": W, "tokens": P, "live-shares": R},
-        send=("mail",)),
+        send=("mail",), concurrency=3),
     # Reads the original, writes the evidence; moves the target, stores the Evidence item,
     # closes the request, appends audit events (and reads the owner's for the package), keeps
     # its idempotency records. 2 GB original + clip + package: the largest /tmp there is.
+    # A re-cut of held evidence writes its files held (the upload's legal-hold header, then
+    # legal_holds.save_cut), hence s3:PutObjectLegalHold on evidence/.
+    # At most two clips at once: each copy holds 3 GB and 10 GB of /tmp for minutes; more
+    # uploads wait in the queue (kept four days; SQS does not even receive them while both
+    # copies run) rather than fanning out without bound.
     "clip_cutter": Needs(
         tables={"request-targets": W, "requests": W, "evidence": W, "agencies": R,
                 "idempotency": W, **AUDIT},
         read_objects={"uploads": [ORIGINALS]},
         write_objects={"clips": [EVIDENCE]},
-        memory_mb=3008, ephemeral_mb=10240),
+        hold_objects={"clips": [EVIDENCE]},
+        memory_mb=3008, ephemeral_mb=10240, concurrency=2),
     # Expires requests, reminds owners (push queue + owner notices on the audit-fanout queue),
     # deletes due originals and evidence, closes live shares past their end (recording each
-    # viewer's session) and deletes their video pieces, appends audit events.
+    # viewer's session) and deletes their video pieces, appends audit events. Evidence in the
+    # clips bucket goes version by version (legal_holds.delete_files): S3 refuses a held one.
     "retention": Needs(
         tables={"requests": W, "request-targets": W, "evidence": W, "agencies": R,
                 "live-shares": W, "live-segments": W, **AUDIT},
-        delete_objects={"uploads": [ORIGINALS, LIVE], "clips": [EVIDENCE]},
-        send=("push", "audit-fanout")),
+        delete_objects={"uploads": [ORIGINALS, LIVE]},
+        delete_versions={"clips": [EVIDENCE]},
+        send=("push", "audit-fanout"), concurrency=1),
     # Reads new audit events from its cursors, the owners' choices, clip nicknames; queues
     # pushes and the daily digest emails.
     "receipts": Needs(
         tables={"audit-events": R, "audit-heads": R, "receipt-cursors": W, "users": R,
                 "request-targets": R},
-        send=("push", "mail")),
+        send=("push", "mail"), concurrency=1),
     # Erases a departed owner's sealed audit fields (ip, details, salt, erased_at only: an IAM
     # condition), then appends account.erased.
-    "erasure": Needs(tables=dict(AUDIT), erase_audit=True),
+    "erasure": Needs(tables=dict(AUDIT), erase_audit=True, concurrency=2),
     # Reads every chain's head and the events since the last checkpoint, puts the new signed
     # checkpoint (conditional on its number being free), signs with the checkpoint key.
     "checkpoint": Needs(
         tables={"audit-events": R, "audit-heads": R, "audit-checkpoints": W},
-        sign_checkpoints=True, memory_mb=1024),
+        sign_checkpoints=True, memory_mb=1024, concurrency=1),
 }
 # What the erasure worker may touch on an audit event (the keys must be listed too): never
 # a hashed field, so an erasure cannot change what the chain proves.
@@ -142,6 +166,7 @@ class Worker(Construct):
                 f"worker {self.name!r} has no entry in infra/cdk/porchlight/workers.py NEEDS: "
                 "it gets logs, the secret and its own queue only")
             needs = Needs()
+        self.needs = needs
         self.function_name = f"{stage.prefix}{self.name.replace('_', '-')}"
         self.log_group = logs.LogGroup(
             self, "Logs", log_group_name=f"/aws/lambda/{self.function_name}",
@@ -167,6 +192,7 @@ class Worker(Construct):
             architecture=lambda_.Architecture.X86_64,
             environment=dict(shared.environment),
             log_group=self.log_group,
+            reserved_concurrent_executions=needs.concurrency,
         )
         if image_worker(self.name):
             code = lambda_.DockerImageCode.from_image_asset(
@@ -202,10 +228,14 @@ class Worker(Construct):
         for what, objects, actions in (
                 ("read", needs.read_objects, ["s3:GetObject"]),
                 ("write", needs.write_objects, ["s3:PutObject", "s3:AbortMultipartUpload"]),
-                ("delete", needs.delete_objects, ["s3:DeleteObject"])):
+                ("delete", needs.delete_objects, ["s3:DeleteObject"]),
+                ("delete-versions", needs.delete_versions, ["s3:DeleteObjectVersion"]),
+                ("hold", needs.hold_objects, ["s3:PutObjectLegalHold"])):
             for bucket, prefixes in sorted(objects.items()):
                 access.objects(shared.buckets[bucket], prefixes, actions,
                                f"{what}-{bucket}-objects")
+        for bucket, prefixes in sorted(needs.delete_versions.items()):
+            access.object_versions(shared.buckets[bucket], prefixes, f"list-{bucket}-versions")
         for base_name in needs.send:
             access.send(shared.queues.by_name[base_name].queue)
         if needs.ses:
@@ -225,9 +255,15 @@ class Worker(Construct):
         access.finish()
 
     def consume(self, queue: Queues, base_name: str, batch_size: int) -> None:
+        # SQS polls with no more concurrent invocations than the function may run: beyond its
+        # reserved concurrency Lambda would throttle, the batch would return to the queue and
+        # count as a receive, and a burst could push good messages into the dead-letter queue.
+        if self.needs.concurrency < SQS_MIN_CONCURRENCY:
+            raise ValueError(f"worker {self.name!r} reads the {base_name} queue: its concurrency "
+                             f"must be at least {SQS_MIN_CONCURRENCY} (SQS's minimum)")
         self.function.add_event_source(sources.SqsEventSource(
             queue.by_name[base_name].queue, batch_size=batch_size,
-            report_batch_item_failures=True))
+            report_batch_item_failures=True, max_concurrency=self.needs.concurrency))
 
     def schedule(self, expression: str, stage: Stage, base_name: str) -> None:
         rule = events.Rule(self, "Schedule", rule_name=f"{stage.prefix}{base_name}",
