@@ -5,8 +5,9 @@ trail still whole.
 - withdraws every camera (items and photos deleted; the map and searches no longer know them);
 - ends any live share and deletes its video; removes their bridges and notification devices;
 - footage requests: an unanswered or approved one is declined; a clip police hold as evidence
-  is deleted (original, clip, poster, contact sheet, manifest, package) unless a supervisor
-  placed a legal hold on it: held evidence stays with the agency until the hold is lifted, and
+  is made due now, so the retention worker's next pass deletes it for real (original, clip,
+  poster, contact sheet, manifest, package, every version), unless a supervisor placed a
+  legal hold on it: held evidence stays with the agency until the hold is lifted, and
   the owner is told which; the camera's name on every request becomes "a withdrawn camera";
 - signs out every session, deletes their one-time tokens and login counters, their account and
   its email claim (and, in devstack, the local outbox's mail to them);
@@ -33,7 +34,7 @@ from app.core.errors import ConflictError, ForbiddenError, ValidationError
 from app.models.bridge import BridgeDevice
 from app.models.live import LiveShare
 from app.models.outbox import OutboxMessage
-from app.models.requests import RequestTarget
+from app.models.requests import Evidence, RequestTarget
 from app.models.tokens import OneTimeToken
 from app.models.users import EmailClaim, User
 from app.services import audit, clock, live, live_video, push, registry, sessions
@@ -65,11 +66,10 @@ def _requests(settings: Settings, owner: User, done: Left) -> None:
         if evidence is not None and evidence.legal_hold:
             done.evidence_held.append(footage.request_of(target).case_number)
         elif evidence is not None:
-            _delete(settings, settings.uploads_bucket, [evidence.original_key])
-            _delete(settings, settings.clips_bucket, [
-                evidence.clip_key, evidence.poster_key, evidence.sheet_key,
-                evidence.manifest_key, evidence.package_key])
-            evidence.delete()
+            # Due now: the retention worker's next pass (every 15 minutes) deletes the files,
+            # every version, and the item, and records clip.deleted. It alone may delete
+            # evidence (the web role only reads it: infra/cdk/porchlight/web.py).
+            evidence.update(actions=[Evidence.delete_after.set(clock.now())])
             done.evidence_deleted += 1
         elif target.upload_key:
             _delete(settings, settings.uploads_bucket, [target.upload_key])

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import requests
 
 from app.aws import aws_client
@@ -95,3 +97,44 @@ def test_leaving_deletes_personal_data_and_keeps_the_log_whole(
     board = detective.get(f"/api/requests/{targets[0]['request_id']}").json() \
         if "request_id" in targets[0] else None
     assert board is None or personal["door"] not in str(board)
+
+
+def test_an_owner_who_leaves_has_their_clips_deleted_by_the_next_retention_pass(
+        base_url: str, settings: Any, signed_in: Any, devstack: Any, tmp_path: Any) -> None:
+    """The web role may only read evidence: leaving makes the clip due now, and the retention
+    worker (which alone may delete evidence) deletes every file and version of it."""
+    from app.core import requests as rules
+    from app.models.requests import Evidence
+    from lambdas.retention.handler import run_once
+    from tests.integration.test_footage_requests import OFFSET_S, upload, wait_status
+    from tests.video.samples import make_h264
+
+    email = f"clip-leaver-{uuid.uuid4().hex[:8]}@example.org"
+    user = accounts.create_user(email, PASSWORD, "Clip Leaver", "owner", "demo-metro")
+    owner = session_client(base_url, settings, Account(user, email, PASSWORD))
+    camera = owner.send_json("POST", "/api/cameras", camera_body()).json()["camera"]["id"]
+    detective, _ = signed_in("detective")
+    start, end = window(seconds=4)
+    target_id = ask(detective, [camera], start, end).json()["targets"][0]["id"]
+    owner.send_json("POST", f"/api/targets/{target_id}/answer", {"action": "approve"})
+    source = make_h264(tmp_path / "short.mp4", width=160, height=120, seconds=6, gop=30)
+    upload(owner, target_id, source, start + timedelta(seconds=OFFSET_S))
+    assert wait_status(owner, target_id, (rules.READY, rules.FAILED))["status"] == rules.READY
+    evidence = Evidence.get(target_id)
+
+    page = owner.get("/account/leave")
+    left = owner.post_form("/account/leave", {"password": PASSWORD},
+                           token=form_token(page.text))
+    assert "1 clip(s) deleted (their files within 15 minutes)" in left.text, left.text
+    assert Evidence.get(target_id).delete_after <= datetime.now(UTC)
+    run_once()
+    with pytest.raises(Evidence.DoesNotExist):
+        Evidence.get(target_id)
+    s3 = devstack.client("s3")
+    for bucket, key in ((settings.uploads_bucket, evidence.original_key),
+                        (settings.clips_bucket, evidence.clip_key),
+                        (settings.clips_bucket, evidence.package_key)):
+        versions = s3.list_object_versions(Bucket=bucket, Prefix=key)
+        assert not versions.get("Versions") and not versions.get("DeleteMarkers") \
+            or bucket == settings.uploads_bucket, key
+        assert s3.list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount", 0) == 0, key
