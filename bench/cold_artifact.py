@@ -98,7 +98,7 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="cold-artifact-") as tmp:
             root = stage.package_web(aws, Path(tmp))
-            sdk = stage.install_runtime_sdk(Path(tmp) / "sdk")
+            sdk = stage.install_runtime_sdk(Path(tmp) / "sdk", python)
             zip_mb = (stage.ROOT / "dist" / "porchlight-web.zip").stat().st_size / 1024 / 1024
             one_cold_start(python, root, sdk, aws)  # untimed: the page cache, as on a host
             runs = [one_cold_start(python, root, sdk, aws) for _ in range(args.runs)]

@@ -7,7 +7,8 @@
 
 A zip worker's folder (infra/cdk/build/<worker>/) holds exactly lambdas/<worker>/requirements.lock
 installed for python3.12 on x86_64 Linux (infra/artifacts.py: the runtime's wheels whatever the
-host, each file's hash checked), then the project's app/ and lambdas/ (the handlers import app.*).
+host, each file's hash checked), then the project's app/ and lambdas/ (the handlers import app.*),
+all compiled to bytecode by a Python 3.12 (scripts/find-python.sh).
 
 The clip cutter is a container image that `cdk deploy` builds from lambdas/clip_cutter/Dockerfile
 (base image pinned by digest, the same lock installed). `--image clip_cutter` lays out what that
@@ -76,10 +77,23 @@ def build(workers: list[str], *, image: bool = False) -> None:
         # As the Dockerfile does for the image: COPY app/ and lambdas/ into the task root.
         for package in ("app", "lambdas"):
             shutil.copytree(ROOT / package, folder / package, ignore=SKIP)
+        compile_for_runtime(folder)
         mb = size_mb(folder)
         say(f"{worker}: {folder.relative_to(ROOT)} ({mb:.0f} MB unzipped)")
         if not image and mb > LAMBDA_ZIP_LIMIT_MB:
             raise SystemExit(f"{worker} is {mb:.0f} MB, over Lambda's {LAMBDA_ZIP_LIMIT_MB} MB")
+
+
+def compile_for_runtime(folder: Path) -> None:
+    """Bytecode for every module, by the runtime's Python, as unchecked-hash .pyc files (valid
+    whatever mtimes the asset zip keeps): Lambda's task root is read-only, so without them each
+    cold start compiles everything it imports (the image's Dockerfile does the same)."""
+    try:
+        python = runtime_python()
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from exc
+    subprocess.run([python, "-m", "compileall", "-q", "-j0", "--invalidation-mode",
+                    "unchecked-hash", str(folder)], check=True, stdout=subprocess.DEVNULL)
 
 
 def check(folders: list[Path], workers: list[str]) -> None:

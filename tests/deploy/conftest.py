@@ -53,8 +53,8 @@ def worker_roots() -> Path:
 
 
 @pytest.fixture(scope="session")
-def sdk_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return stage.install_runtime_sdk(tmp_path_factory.mktemp("runtime-sdk"))
+def sdk_root(tmp_path_factory: pytest.TempPathFactory, runtime_python: str) -> Path:
+    return stage.install_runtime_sdk(tmp_path_factory.mktemp("runtime-sdk"), runtime_python)
 
 
 @pytest.fixture(scope="session")

@@ -120,8 +120,11 @@ def package_web(aws: LocalAws, folder: Path) -> Path:
     return root
 
 
-def install_runtime_sdk(folder: Path) -> Path:
-    """The SDK Lambda's runtime provides (tests/deploy/runtime-sdk.txt), installed in folder."""
+def install_runtime_sdk(folder: Path, python: str) -> Path:
+    """The SDK Lambda's runtime provides (tests/deploy/runtime-sdk.txt), installed in folder
+    and compiled, as the runtime ships it."""
     install(runtime_sdk(), folder)
     shutil.rmtree(folder / "bin", ignore_errors=True)
+    subprocess.run([python, "-m", "compileall", "-q", "-j0", str(folder)], check=True,
+                   capture_output=True)
     return folder

@@ -33,6 +33,10 @@ def test_the_zip_holds_only_what_the_runtime_can_load(web_root: Path) -> None:
     assert all("x86_64-linux-gnu" in n or "abi3" in n for n in binaries), binaries
     names = zipfile.ZipFile(ROOT / "dist" / "porchlight-web.zip").namelist()
     assert "handler.py" in names and "zappa_settings.py" in names and "app/wsgi.py" in names
+    # Compiled by the runtime's Python: a read-only task root cannot cache bytecode itself.
+    tag = f"cpython-{PYTHON_VERSION.replace('.', '')}"
+    assert f"app/__pycache__/wsgi.{tag}.pyc" in names
+    assert f"flask/__pycache__/app.{tag}.pyc" in names
     assert not [n for n in names if n.startswith(("tests/", "devstack/", "lambdas/", "bridge/",
                                                   "boto3/", "botocore/", "moto/", "av/"))]
     settings = (web_root / "zappa_settings.py").read_text()
