@@ -44,8 +44,11 @@ class Settings:
     absolute_seconds: int = ABSOLUTE_DEFAULT
     login_max_failures: int = 5
     lockout_seconds: int = 15 * 60
-    login_ip_limit: int = 30  # attempts per IP per window
+    # Per address and window, for each action on its own counter (app/services/throttle.py):
+    # failed log-ins, failed bridge pairings, sign-ups, reset requests, feedback posts.
+    login_ip_limit: int = 30
     login_ip_window_seconds: int = 5 * 60
+    account_mail_limit: int = 5  # sign-up mails, and reset mails, to one address per hour
     max_body_bytes: int = 1024 * 1024
     # Map tiles: a URL template such as OpenStreetMap's; empty means maps draw without tiles.
     tile_url: str = ""
@@ -172,6 +175,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         login_max_failures=_int(env, "PORCHLIGHT_LOGIN_MAX_FAILURES", 5),
         lockout_seconds=_int(env, "PORCHLIGHT_LOCKOUT_SECONDS", 15 * 60),
         login_ip_limit=_int(env, "PORCHLIGHT_LOGIN_IP_LIMIT", 30),
+        account_mail_limit=_int(env, "PORCHLIGHT_ACCOUNT_MAIL_LIMIT", 5),
         tile_url=env.get("PORCHLIGHT_TILE_URL", "" if stage == "devstack" else OSM_TILES),
         vapid_public_key=env.get("PORCHLIGHT_VAPID_PUBLIC_KEY", ""),
         vapid_private_key=vapid_private,

@@ -486,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         url, env_file = args.url.rstrip("/"), args.env_file
         say(f"target: {url} (already running; its environment from {env_file}); it needs "
-            f"PORCHLIGHT_LOGIN_IP_LIMIT raised, or sign-ins beyond 30 per 5 minutes get 429")
+            f"PORCHLIGHT_LOGIN_IP_LIMIT raised, or sign-ups beyond 30 per 5 minutes get 429")
     else:
         say("starting devstack and the app as `make run` does, with "
             f"PORCHLIGHT_LOGIN_IP_LIMIT={LOGIN_IP_LIMIT} (every user signs in from 127.0.0.1)")

@@ -9,11 +9,12 @@ nothing of the app is imported here). It needs, from the environment:
     PORCHLIGHT_LOAD_DETECTIVES, PORCHLIGHT_LOAD_SUPERVISORS  how many of each (fixed counts;
                               the rest of the users are camera owners)
 
-Owners sign up, log in, register cameras (at most MAX_CAMERAS each), edit, pause and resume
-them, now and then withdraw one, read their activity, and answer the footage requests that
-reach their cameras. Detectives log in with a TOTP code, search, read the map, send requests
-for cameras found by a search and follow their boards; supervisors approve (or refuse) the
-requests waiting for them (the program's policy is set to need approval for the run).
+Owners sign up (the emailed link, read from the devstack outbox, finishes it), log in, register
+cameras (at most MAX_CAMERAS each), edit, pause and resume them, now and then withdraw one, read
+their activity, and answer the footage requests that reach their cameras. Detectives log in with a
+TOTP code, search, read the map, send requests for cameras found by a search and follow their
+boards; supervisors approve (or refuse) the requests waiting for them (the program's policy is set
+to need approval for the run).
 
 The board names an asked camera by its nickname only, so the owner a request reaches is found
 through the ledger's nicknames (every one the load gave a camera); that stands in for the
@@ -28,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import secrets
 import time
 import uuid
@@ -45,6 +47,7 @@ DECISION_APPROVE_SHARE = 0.85
 ANSWERS = ("approve", "decline", "no_footage")
 MOUNTS = ("doorbell", "wall", "pole", "window")
 FACINGS = ("street", "sidewalk", "parking", "entrance", "storefront")
+SIGNUP_LINK = re.compile(r"/signup/finish/([A-Za-z0-9_-]+)")
 ASKABLE_TIERS = ("on_request", "on_request", "on_alert", "always", "registered")
 
 
@@ -213,13 +216,30 @@ class Owner(ApiUser):
         self.mine: dict[str, dict[str, Any]] = {}  # camera id -> the body last acknowledged
         self.made = 0
         self.fresh_csrf()
-        signed = self.call("POST", "/api/accounts", "POST /api/accounts", 201,
-                           {"email": self.email, "password": self.password,
-                            "display_name": f"Load owner {self.tag}"})
+        self.call("POST", "/api/accounts", "POST /api/accounts", 202,
+                  {"email": self.email, "password": self.password,
+                   "display_name": f"Load owner {self.tag}"})
+        token = self.signup_token()
+        signed = None if token is None else self.call(
+            "POST", "/api/accounts/confirm", "POST /api/accounts/confirm", 201,
+            {"token": token, "password": self.password})
         if signed is not None:
             LEDGER.owners[self.email] = {"user_id": signed["user"]["id"]}
         self.log_in(self.email, self.password)
         self.register()
+
+    def signup_token(self) -> str | None:
+        """The token of the link that finishes the sign-up, from the devstack outbox (the mail
+        worker delivers it within seconds)."""
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            page = self.client.get("/outbox", name="GET /outbox (sign-up link)")
+            for mail in page.text.split('<article class="card mail">'):
+                found = SIGNUP_LINK.search(mail)
+                if self.email in mail and found:
+                    return found.group(1)
+            time.sleep(1)
+        return None
 
     def nickname(self) -> str:
         self.made += 1

@@ -8,7 +8,8 @@ from flask import make_response, redirect, render_template, request, url_for
 
 from app.auth import bp
 from app.core.errors import AppError, TooManyRequestsError, ValidationError
-from app.services import accounts, mfa
+from app.core.redirects import safe_next
+from app.services import accounts, mfa, resets, signups
 from app.web.access import (
     ANY_USER,
     PUBLIC,
@@ -17,7 +18,6 @@ from app.web.access import (
     client_ip,
     require_session,
     require_user,
-    safe_next,
     set_session_cookie,
     settings,
 )
@@ -50,14 +50,33 @@ def signup() -> Any:
         return render_template("auth/signup.html", errors={}, form={}, programs=programs)
     agency_id = _form("agency_id") or (programs[0].agency_id if len(programs) == 1 else "")
     try:
-        accounts.signup(_form("email"), _form("password"), _form("display_name"), agency_id,
-                        client_ip())
-        result = accounts.login(settings(), _form("email"), _form("password"), client_ip(),
-                                request.user_agent.string)
+        email = signups.start(settings(), _form("email"), _form("password"),
+                             _form("display_name"), agency_id, client_ip())
     except ValidationError as exc:
         return _invalid("auth/signup.html", exc, programs=programs)
     except AppError as exc:
         return _refused("auth/signup.html", exc, form=request.form, programs=programs)
+    return render_template("auth/signup_sent.html", email=email)
+
+
+@bp.route("/signup/finish/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
+def finish_signup(token: str) -> Any:
+    item = signups.pending(token)
+    if item is None:
+        return render_template("auth/link_gone.html"), 410
+    context = {"token": token, "pending": item}
+    if request.method == "GET":
+        return render_template("auth/signup_finish.html", errors={}, form={}, **context)
+    try:
+        result = signups.finish(settings(), token, _form("password"), client_ip(),
+                               request.user_agent.string)
+    except ValidationError as exc:
+        if "token" in exc.errors:  # used meanwhile (another tab)
+            return render_template("auth/link_gone.html"), 410
+        return _invalid("auth/signup_finish.html", exc, **context)
+    except AppError as exc:
+        return _refused("auth/signup_finish.html", exc, **context)
     return set_session_cookie(make_response(redirect(url_for("home.index", welcome=1))),
                               result.new_session.token)
 
@@ -95,23 +114,26 @@ def forgot() -> Any:
         return render_template("auth/forgot.html", errors={}, form={})
     try:
         email = accounts.check_email(_form("email"))
-        accounts.request_reset(settings(), email, client_ip())
+        resets.request_link(settings(), email, client_ip())
     except ValidationError as exc:
         return _invalid("auth/forgot.html", exc)
+    except AppError as exc:
+        return _refused("auth/forgot.html", exc, form=request.form)
     return render_template("auth/forgot_sent.html", email=email)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @allow(PUBLIC)
 def reset(token: str) -> Any:
-    item = accounts.peek_token(token, "reset")
-    if item is None:
+    if resets.usable(token) is None:
         return render_template("auth/link_gone.html"), 410
     if request.method == "GET":
         return render_template("auth/reset.html", errors={}, form={}, token=token)
     try:
-        accounts.reset_password(settings(), token, _form("password"), client_ip())
+        resets.reset_password(settings(), token, _form("password"), client_ip())
     except ValidationError as exc:
+        if "token" in exc.errors:  # used or replaced meanwhile
+            return render_template("auth/link_gone.html"), 410
         return _invalid("auth/reset.html", exc, token=token)
     return redirect(url_for("auth.login", reset=1))
 

@@ -25,7 +25,7 @@ class OneTimeToken(BaseModel):
         table_name = "tokens"
 
     token_id = UnicodeAttribute(hash_key=True)  # digest of the token sent by email
-    kind = UnicodeAttribute()  # "reset" or "invite"
+    kind = UnicodeAttribute()  # "reset", "invite", "signup", "org_invite", "bridge-pair", ...
     email = UnicodeAttribute()
     user_id = UnicodeAttribute(null=True)
     role = UnicodeAttribute(null=True)
@@ -34,12 +34,20 @@ class OneTimeToken(BaseModel):
     created_at = UTCDateTimeAttribute()
     expires_epoch = NumberAttribute()
     used_at = UTCDateTimeAttribute(null=True)
+    # A sign-up waiting for its link: the name given and the chosen password's hash (argon2id),
+    # which finishing the sign-up asks for again (app/services/signups.py).
+    display_name = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute(null=True)
 
     agency_index = AgencyTokenIndex()
 
 
 class Throttle(BaseModel):
-    """A counter per key ("email:<digest>", "ip:<address>") for login throttling and lockout."""
+    """A counter per key for rate limits and lockouts (app/services/throttle.py): per address
+    and action ("login:ip:<address>:<window>"), per account and factor ("password:<digest>",
+    "code:<digest>"), sign-up mails per address ("mail:signup:<digest>:<window>"); and each
+    address's reset record ("reset:<digest>": mails this hour and the newest link,
+    app/services/resets.py)."""
 
     base_name = "throttle"
     ttl_attribute = "expires_epoch"
@@ -51,4 +59,5 @@ class Throttle(BaseModel):
     window_start = NumberAttribute(default=0)
     attempts = NumberAttribute(default=0)
     locked_until = NumberAttribute(default=0)
+    newest = UnicodeAttribute(null=True)  # a reset record: the digest of the newest link
     expires_epoch = NumberAttribute()

@@ -1,4 +1,7 @@
-"""Sign-up, log-in, password reset, invitations, MFA and role changes, each audited."""
+"""Log-in, invitations, MFA and role changes, each audited, and the one-time tokens they use.
+
+Sign-up is app/services/signups.py, password reset app/services/resets.py; the limits and
+lockouts they share are app/services/throttle.py."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from app.core.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    TooManyRequestsError,
     UnauthorizedError,
     ValidationError,
 )
@@ -26,7 +30,6 @@ from app.services import audit, clock, mail, mfa, sessions, throttle
 from app.services.audit import Actor
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-RESET_TTL = 60 * 60
 INVITE_TTL = 72 * 60 * 60
 BAD_LOGIN = "That email and password do not match an account."
 
@@ -101,12 +104,32 @@ def find_by_email(email: str) -> User | None:
         return None
 
 
-def create_user(email: str, password: str, name: str, role: str, agency_id: str) -> User:
+def holder_of(email: str) -> User | None:
+    """Like find_by_email, for answers that must not tell whether the address has an account:
+    an unknown address costs the same two consistent reads as a known one."""
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        return None  # not an address at all: the caller's form check refuses it first
+    try:
+        claimed = EmailClaim.get(email, consistent_read=True).user_id
+    except DoesNotExist:
+        claimed = None
+    try:
+        user = User.get(claimed or uuid.uuid4().hex, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return user if claimed else None
+
+
+def create_user(email: str, password: str, name: str, role: str, agency_id: str,
+                password_hash: str | None = None) -> User:
+    """The account, with its email claimed; `password_hash` when the password was hashed
+    before (a sign-up finished by its emailed link)."""
     user = User(
         user_id=uuid.uuid4().hex,
         email=email,
         display_name=name,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash or passwords.hash_password(password),
         role=role,
         agency_id=agency_id,
         created_at=clock.now(),
@@ -128,37 +151,19 @@ def create_user(email: str, password: str, name: str, role: str, agency_id: str)
     return user
 
 
-def signup(email: str, password: str, name: str, agency_id: str, ip: str) -> User:
-    """An owner's self sign-up. Only the owner role can be had without an invitation."""
-    errors: dict[str, str] = {}
-    for check, args in ((check_email, (email,)), (check_name, (name,)),
-                        (check_new_password, (password, email))):
-        try:
-            check(*args)
-        except ValidationError as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise ValidationError(errors=errors)
-    if not agency_id:  # more than one program runs here, and the sign-up did not say which
-        choices = ", ".join(a.agency_id for a in agencies())
-        raise ValidationError("Choose the police program your cameras are in.",
-                              {"agency_id": f"required here; one of: {choices}"})
-    get_agency(agency_id)
-    user = create_user(check_email(email), password, check_name(name), roles.OWNER, agency_id)
-    audit.record(agency_id, Actor(user.user_id, user.role, ip), "account.signed_up",
-                 user.user_id, {"role": user.role})
-    return user
-
-
 def login(settings: Settings, email: str, password: str, ip: str, user_agent: str) -> LoginResult:
-    throttle.check_ip(settings, ip)
+    """Check the password. Only failures count against the caller's address, so the officers
+    of a station behind one address never lock each other out; failures of one account lock
+    that account (app/services/throttle.py)."""
+    throttle.check_address(settings, "login", ip)
     email = normalise_email(email)
     failures_on_record = throttle.check_lock(settings, email)
     user = find_by_email(email)
     ok = passwords.verify_password(user.password_hash if user else passwords.dummy_hash(),
                                    password or "")
     if not (user and ok and user.active):
-        locked = throttle.record_failure(settings, email)
+        throttle.count_failure(settings, "login", ip)
+        locked = throttle.record_failure(settings, throttle.PASSWORD, email)
         if user:
             details = {"reason": "wrong password" if not ok else "account disabled"}
             audit.record(user.agency_id, Actor("anonymous", "anonymous", ip),
@@ -168,9 +173,14 @@ def login(settings: Settings, email: str, password: str, ip: str, user_agent: st
                              user.user_id, {"minutes": settings.lockout_seconds // 60})
         raise UnauthorizedError(BAD_LOGIN)
     if failures_on_record:
-        throttle.clear(email)
+        throttle.clear(throttle.PASSWORD, email)  # never the code failures: see verify_mfa
     if passwords.needs_rehash(user.password_hash):
         user.update(actions=[User.password_hash.set(passwords.hash_password(password))])
+    return open_session(settings, user, ip, user_agent)
+
+
+def open_session(settings: Settings, user: User, ip: str, user_agent: str) -> LoginResult:
+    """A new session for a user who just proved their password (police still owe a code)."""
     new = sessions.create(settings, user.user_id, user.role, ip, user_agent,
                           mfa_ok=not roles.requires_mfa(user.role))
     audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "login.succeeded",
@@ -244,38 +254,6 @@ def peek_token(token: str, kind: str) -> OneTimeToken | None:
     if item.kind != kind or item.used_at or item.expires_epoch <= clock.now().timestamp():
         return None
     return item
-
-
-def request_reset(settings: Settings, email: str, ip: str) -> None:
-    """Mail a reset link if the account exists; the caller's answer is the same either way."""
-    throttle.check_ip(settings, ip)
-    user = find_by_email(email)
-    if not user or not user.active:
-        return
-    token = issue_token(settings, "reset", user.email, user.agency_id, RESET_TTL,
-                       user_id=user.user_id)
-    link = f"{settings.public_url}/password/reset/{token}"
-    mail.enqueue(settings, user.email, "Reset your Porchlight password",
-                 f"Hello {user.display_name},\n\nSomeone (we hope you) asked to reset your "
-                 f"Porchlight password. Open this link within an hour to choose a new one:\n\n"
-                 f"{link}\n\nIf it was not you, ignore this email; your password stays as it is.")
-    audit.record(user.agency_id, Actor("anonymous", "anonymous", ip), "password.reset_requested",
-                 user.user_id)
-
-
-def reset_password(settings: Settings, token: str, password: str, ip: str) -> User:
-    peeked = peek_token(token, "reset")
-    if peeked:
-        check_new_password(password, peeked.email)
-    item = take_token(token, "reset")
-    user = get_user(item.user_id or "")
-    user.update(actions=[User.password_hash.set(passwords.hash_password(password)),
-                         User.password_changed_at.set(clock.now())])
-    revoked = sessions.revoke_all(user.user_id)
-    throttle.clear(user.email)
-    audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "password.reset",
-                 user.user_id, {"sessions_revoked": revoked})
-    return user
 
 
 def _require_same_agency(admin: User, target: User) -> None:
@@ -363,26 +341,56 @@ def confirm_mfa_enrolment(settings: Settings, user: User, session: Session, code
 
 
 def verify_mfa(settings: Settings, user: User, session: Session, code: str, ip: str) -> None:
+    """Check the authenticator code of a session that passed the password.
+
+    Wrong codes are counted per account apart from wrong passwords, and a correct password
+    never clears them: whoever knows the password gets `login_max_failures` guesses in all,
+    then the account locks, its sessions still waiting for a code end, and the holder is told
+    by mail that someone knows their password."""
+    throttle.check_address(settings, "login", ip)
     throttle.check_lock(settings, user.email)
     step = mfa.accepted_step(user.mfa_secret or "", code, int(user.mfa_last_step))
     if step is not None:
         try:
             user.update(actions=[User.mfa_last_step.set(step)],
-                        condition=User.mfa_last_step < step)
+                        condition=User.mfa_last_step < step, add_version_condition=False)
         except UpdateError:
             step = None
     if step is None:
-        locked = throttle.record_failure(settings, user.email)
+        throttle.count_failure(settings, "login", ip)
+        locked = throttle.record_failure(settings, throttle.CODE, user.email)
         audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "mfa.failed",
                      user.user_id, {"locked": locked})
         if locked:
-            sessions.revoke(session)
+            _lock_after_codes(settings, user, ip)
+            raise TooManyRequestsError(
+                f"Too many wrong codes: this account is locked for "
+                f"{settings.lockout_seconds // 60} minutes. Log in again after that.",
+                retry_after=settings.lockout_seconds)
         raise ValidationError(errors={"code": "That code is not right, or was already used. "
                                               "Enter the newest 6 digits."})
-    throttle.clear(user.email)
+    throttle.clear(throttle.CODE, user.email)
     sessions.mark_mfa_ok(session)
     audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "mfa.verified",
                  user.user_id, {"session": session.public_id})
+
+
+def _lock_after_codes(settings: Settings, user: User, ip: str) -> None:
+    ended = 0
+    for item in sessions.list_for(user.user_id):
+        if not item.mfa_ok:  # sessions that passed the password and wait for a code
+            sessions.revoke(item)
+            ended += 1
+    minutes = settings.lockout_seconds // 60
+    audit.record(user.agency_id, Actor("system", "system", ip), "account.locked",
+                 user.user_id, {"minutes": minutes, "after": "wrong authenticator codes",
+                                "sessions_ended": ended})
+    mail.enqueue(settings, user.email, "Your Porchlight account is locked",
+                 f"Hello {user.display_name},\n\nSomeone entered your Porchlight password "
+                 f"correctly, then {settings.login_max_failures} wrong authenticator codes. "
+                 f"Your account is locked for {minutes} minutes.\n\nIf this was not you, "
+                 f"someone knows your password: choose a new one now at "
+                 f"{settings.public_url}/password/forgot and tell your agency's admin.")
 
 
 def agency_users(agency_id: str) -> list[User]:

@@ -107,7 +107,7 @@ def save(admin: User, policy_text: str, faq: list[dict[str, str]], note: str, ip
 
 def send_feedback(settings: Settings, agency_id: str, message: str, reply_to: str,
                   user: User | None, ip: str) -> Feedback:
-    throttle.check_ip(settings, ip)
+    throttle.count_request(settings, "feedback", ip)
     message = (message or "").strip()
     if not message:
         raise ValidationError("Write your message.", {"message": "required"})

@@ -184,10 +184,3 @@ def clear_session_cookie(response: Response) -> Response:
     response.delete_cookie(cookie_name(), path="/", secure=settings().cookie_secure,
                            httponly=True, samesite="Lax")
     return response
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only local paths are followed after log-in (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default

@@ -40,10 +40,18 @@ def _start() -> None:
     current()
 
 
+def _logged_path() -> str:
+    """The path, except that a one-time token in it (the emailed reset, sign-up, invitation and
+    join links) is logged as the route's placeholder: a log reader gets no usable link."""
+    if "token" in (request.view_args or {}) and request.url_rule is not None:
+        return request.url_rule.rule
+    return request.path
+
+
 def _finish(response: Response) -> Response:
     response.headers[HEADER] = current()
     access_log.info("request", extra={
-        "method": request.method, "path": request.path, "status": response.status_code,
+        "method": request.method, "path": _logged_path(), "status": response.status_code,
         "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)})
     return response
 

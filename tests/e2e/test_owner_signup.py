@@ -8,12 +8,19 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import no_horizontal_scroll
-from tests.support import unique_email
+from tests.support import link_in, make_user, unique_email, wait_for_mail
 
 pytestmark = pytest.mark.e2e
 
 
-def test_owner_signs_up_from_the_landing_page(phone: Page) -> None:
+def fill_sign_up(phone: Page, name: str, email: str, password: str) -> None:
+    phone.get_by_label("Your name").fill(name)
+    phone.get_by_label("Email address").fill(email)
+    phone.get_by_label("Password").fill(password)
+    phone.get_by_role("button", name="Create account").tap()
+
+
+def test_owner_signs_up_from_the_landing_page(phone: Page, base_url: str) -> None:
     email = unique_email("owner")
     phone.goto("/")
     assert no_horizontal_scroll(phone), "the landing page scrolls sideways at 390 px"
@@ -21,10 +28,19 @@ def test_owner_signs_up_from_the_landing_page(phone: Page) -> None:
     expect(phone).to_have_url(re.compile(r"/signup$"))
     expect(phone.get_by_role("heading", level=1)).to_have_text("Create an account")
 
-    phone.get_by_label("Your name").fill("Rosa Parker")
-    phone.get_by_label("Email address").fill(email)
+    fill_sign_up(phone, "Rosa Parker", email, "a porch light left on")
+
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Check your email")
+    expect(phone.get_by_role("status")).to_contain_text(email)
+    assert no_horizontal_scroll(phone), "the check-your-email page scrolls sideways at 390 px"
+
+    # The emailed link, opened on the same phone, finishes the account with the password.
+    link = link_in(wait_for_mail(email, "Finish creating"), "/signup/finish/")
+    phone.goto(link.removeprefix(base_url))
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Finish creating your account")
+    expect(phone.get_by_role("main")).to_contain_text("Rosa Parker")
     phone.get_by_label("Password").fill("a porch light left on")
-    phone.get_by_role("button", name="Create account").tap()
+    phone.get_by_role("button", name="Finish creating account").tap()
 
     expect(phone).to_have_url(re.compile(r"/\?welcome=1$"))
     expect(phone.get_by_role("status")).to_contain_text("Your account is ready")
@@ -33,6 +49,16 @@ def test_owner_signs_up_from_the_landing_page(phone: Page) -> None:
 
     phone.set_viewport_size({"width": 360, "height": 740})
     assert no_horizontal_scroll(phone), "the home page scrolls sideways at 360 px"
+
+
+def test_a_taken_address_gets_the_same_answer_and_its_holder_a_mail(phone: Page) -> None:
+    holder = make_user("owner")
+    phone.goto("/signup")
+    fill_sign_up(phone, "Sam Taken", holder.email, "somebody elses porch")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Check your email")
+    expect(phone.get_by_role("status")).to_contain_text(holder.email)
+    expect(phone.get_by_role("main")).not_to_contain_text("already exists")
+    assert "/password/forgot" in wait_for_mail(holder.email, "Someone tried to sign up").text
 
 
 def test_signup_form_fits_a_small_phone(phone: Page) -> None:

@@ -166,9 +166,9 @@ def test_the_rate_limit_covers_only_the_auth_posts(synth: Synthesized) -> None:
 
 
 # Every POST route where a password, an authenticator code or a one-time token is tried.
-AUTH_ENDPOINTS = {"auth.login", "auth.mfa_verify", "auth.signup", "auth.forgot", "auth.reset",
-                  "auth.accept_invite", "orgs.join", "api.login", "api.mfa",
-                  "api.create_account"}
+AUTH_ENDPOINTS = {"auth.login", "auth.mfa_verify", "auth.signup", "auth.finish_signup",
+                  "auth.forgot", "auth.reset", "auth.accept_invite", "orgs.join", "api.login",
+                  "api.mfa", "api.create_account", "api.confirm_account"}
 
 
 def _post_rules(app: Any) -> dict[str, str]:

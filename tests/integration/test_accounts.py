@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.services import audit
+from app.services.accounts import find_by_email
+from devstack.seed import AGENCY_ID
 from tests.support import PASSWORD, Client, link_in, unique_email, wait_for_mail
 
 
@@ -14,27 +16,37 @@ def actions_about(user_id: str) -> list[str]:
 
 def signup(client: Client, email: str, password: str = PASSWORD) -> Any:
     return client.post_form("/signup", {"display_name": "Dana", "email": email,
-                                        "password": password})
+                                        "password": password, "agency_id": AGENCY_ID})
 
 
-def test_owner_signs_up_and_lands_on_home(client: Client) -> None:
+def finish_link(client: Client, email: str) -> str:
+    """The path of the link that finishes the sign-up, from the mail to the address."""
+    return link_in(wait_for_mail(email, "Finish creating"), "/signup/finish/").split(
+        client.base, 1)[1]
+
+
+def test_owner_signs_up_by_the_emailed_link_and_lands_on_home(client: Client) -> None:
     email = unique_email("owner")
     response = signup(client, email)
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/?welcome=1")
+    assert response.status_code == 200
+    assert "Check your email" in response.text and email in response.text
+    assert find_by_email(email) is None, "nothing is created before the link is used"
+    path = finish_link(client, email)
+    page = client.get(path)
+    assert page.status_code == 200 and "Dana" in page.text and email in page.text
+    wrong = client.post_form(path, {"password": "not the chosen one"})
+    assert wrong.status_code == 422 and "not the password you chose" in wrong.text
+    done = client.post_form(path, {"password": PASSWORD})
+    assert done.status_code == 302
+    assert done.headers["Location"].startswith("/?welcome=1")
     home = client.get("/?welcome=1")
     assert "Hello, Dana" in home.text and "Your cameras" in home.text
     me = client.get("/api/me").json()["user"]
     assert me["role"] == "owner" and me["email"] == email
     assert "account.signed_up" in actions_about(me["id"])
-
-
-def test_sign_up_with_taken_email_explains(client: Client) -> None:
-    email = unique_email()
-    assert signup(client, email).status_code == 302
-    again = signup(Client(client.base), email.upper())
-    assert again.status_code == 409
-    assert "already exists" in again.text
+    # The link works once.
+    assert Client(client.base).get(path).status_code == 410
+    assert Client(client.base).post_form(path, {"password": PASSWORD}).status_code == 410
 
 
 def test_sign_up_form_errors_are_plain_and_keep_input(client: Client) -> None:

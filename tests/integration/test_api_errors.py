@@ -10,7 +10,7 @@ from app.models.users import Agency
 from app.services import clock
 from app.services.accounts import find_by_email
 from devstack.seed import AGENCY_ID
-from tests.support import Client, unique_email
+from tests.support import Client, link_in, unique_email, wait_for_mail
 
 PROBLEM = "application/problem+json"
 
@@ -58,12 +58,26 @@ def test_invalid_values_are_explained(client: Client) -> None:
     assert "email" in body["errors"] and "password" in body["errors"]
 
 
-def test_api_sign_up_and_login(client: Client) -> None:
+def test_api_sign_up_confirm_and_login(client: Client) -> None:
     email = unique_email()
     created = client.send_json("POST", "/api/accounts", {"email": email, "display_name": "Api",
                                                           "password": "a fine api password",
                                                           "agency_id": AGENCY_ID})
-    assert created.status_code == 201 and created.json()["user"]["role"] == "owner"
+    assert created.status_code == 202 and created.json()["email"] == email
+    assert find_by_email(email) is None, "nothing is created before the emailed link is used"
+    link = link_in(wait_for_mail(email, "Finish creating"), "/signup/finish/")
+    token = link.rsplit("/", 1)[1]
+    wrong = client.send_json("POST", "/api/accounts/confirm",
+                             {"token": token, "password": "not the chosen password"})
+    assert "password" in problem(wrong, 422)["errors"]
+    confirmed = client.send_json("POST", "/api/accounts/confirm",
+                                 {"token": token, "password": "a fine api password"})
+    assert confirmed.status_code == 201 and confirmed.json()["user"]["role"] == "owner"
+    assert client.get("/api/me").json()["user"]["email"] == email
+    again = Client(client.base).send_json("POST", "/api/accounts/confirm",
+                                          {"token": token, "password": "a fine api password"})
+    problem(again, 410)
+    assert client.send_json("DELETE", "/api/session").status_code == 204
     login = client.send_json("POST", "/api/session", {"email": email,
                                                       "password": "a fine api password"})
     assert login.status_code == 201 and login.json()["mfa_required"] is False

@@ -44,6 +44,7 @@ AUTH_PATHS = (
     AuthPath("/login", "ENDS_WITH", "auth.login"),
     AuthPath("/mfa/verify", "ENDS_WITH", "auth.mfa_verify"),  # the log-in's second step
     AuthPath("/signup", "ENDS_WITH", "auth.signup"),
+    AuthPath("/signup/finish/", "CONTAINS", "auth.finish_signup"),  # /signup/finish/<token>
     AuthPath("/password/forgot", "ENDS_WITH", "auth.forgot"),
     AuthPath("/password/reset/", "CONTAINS", "auth.reset"),  # /password/reset/<token>
     AuthPath("/invite/", "CONTAINS", "auth.accept_invite"),  # /invite/<token>: sets a password
@@ -51,6 +52,7 @@ AUTH_PATHS = (
     AuthPath("/api/session", "ENDS_WITH", "api.login"),
     AuthPath("/api/session/mfa", "ENDS_WITH", "api.mfa"),
     AuthPath("/api/accounts", "ENDS_WITH", "api.create_account"),  # sign-up
+    AuthPath("/api/accounts/confirm", "ENDS_WITH", "api.confirm_account"),  # its emailed token
 )
 # Posts to those paths per client IP address in AUTH_WINDOW_SECONDS before WAF answers 429.
 # A log-in is one or two posts (password, then the authenticator code); 100 in five minutes
