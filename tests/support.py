@@ -163,14 +163,15 @@ def link_in(message: OutboxMessage, path_part: str) -> str:
 
 def wait_for_event(user_id: str, action: str, actor_id: str | None = None,
                    timeout: float = 20.0) -> Any:
-    """The newest audit event about the user with this action (and actor, when given), once a
-    worker has written it. Other tests may have left older events of the same action."""
-    from app.services import audit
+    """The newest audit event about the user with this action (and actor, when given: for an
+    owner's notice, the police user who caused it), once a worker has written it. Other tests
+    may have left older events of the same action."""
+    from app.services import audit, notices
 
     deadline = time.time() + timeout
     while time.time() < deadline:
         for event in audit.activity_of(user_id):
-            if event.action == action and actor_id in (None, event.actor_id):
+            if event.action == action and actor_id in (None, notices.caused_by(event)[0]):
                 return event
         time.sleep(0.2)
     raise AssertionError(f"no {action} event for {user_id} within {timeout}s")

@@ -7,7 +7,8 @@ from flask import make_response, redirect, render_template, request, url_for
 from app.account import bp
 from app.core import roles
 from app.core.errors import AppError, NotFoundError
-from app.services import accounts, audit, leaving, push, receipts, sessions
+from app.services import accounts, leaving, push, receipts, sessions
+from app.services.activity import activity_for
 from app.web.access import (
     ANY_USER,
     allow,
@@ -23,7 +24,7 @@ from app.web.access import (
 @allow(ANY_USER)
 def activity() -> Any:
     user = require_user()
-    events = [audit.event_json(e) for e in audit.activity_of(user.user_id)]
+    events = activity_for(user)
     owner = user.role in roles.PUBLIC_ROLES
     return render_template("account/activity.html", events=events,
                            receipt_choices=receipts.CHOICES if owner else None,

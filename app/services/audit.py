@@ -327,7 +327,10 @@ def search(flt: AuditFilter) -> list[AuditEvent]:
 
 
 def activity_of(user_id: str, limit: int = 100) -> list[AuditEvent]:
-    """Events where the user is the actor or the subject, newest first, without duplicates."""
+    """Events where the user is the actor or the subject, newest first, without duplicates.
+
+    Raw, for checks and tests: what a user is shown of their activity comes from
+    app.services.activity, which applies app.core.audit_views."""
     seen: dict[tuple[str, int], AuditEvent] = {}
     for index in (AuditEvent.actor_index, AuditEvent.subject_index):
         for event in index.query(user_id, scan_index_forward=False, limit=limit):
@@ -337,7 +340,8 @@ def activity_of(user_id: str, limit: int = 100) -> list[AuditEvent]:
 
 def event_json(event: AuditEvent) -> dict[str, Any]:
     """The event as exported: every hashed field, the hash, and the sealed fields with their
-    salt (the raw details string is what the seal covers; `details` is it parsed)."""
+    salt (the raw details string is what the seal covers; `details` is it parsed). Whole, as
+    the auditor reads it; anyone else reads it through app.core.audit_views.view."""
     data: dict[str, Any] = event.as_record()
     data["details_json"] = event.details
     data["details"] = json.loads(event.details or "{}")

@@ -27,7 +27,7 @@ from app.core.errors import ValidationError
 from app.models.audit import AuditEvent, ReceiptCursor
 from app.models.requests import RequestTarget
 from app.models.users import User
-from app.services import audit, clock, mail
+from app.services import audit, clock, mail, notices
 from app.services.audit import Actor
 
 CHOICES = {"off": "Off", "push": "A notification at once", "digest": "A daily email",
@@ -68,7 +68,7 @@ def _nickname(target_id: str) -> str:
 def words(event: AuditEvent, names: dict[str, str]) -> str:
     """One receipt in plain words: who, what, which camera, which case."""
     details: dict[str, Any] = json.loads(event.details or "{}")
-    who = _who(event.actor_id, event.actor_role, names)
+    who = _who(*notices.caused_by(event), names)
     case = f" for case {details['case']}" if details.get("case") else ""
     if event.action == "registry.camera_found":
         return f"{who} found your camera {details.get('cameras', '')} in a search{case}."
@@ -83,6 +83,11 @@ def words(event: AuditEvent, names: dict[str, str]) -> str:
     if event.action == "live.viewed":
         return f"{who} opened your live share."
     return f"{who}: {event.action}."
+
+
+def _police_access(event: AuditEvent) -> bool:
+    """A police access to the event's subject (an owner's notice names who caused it)."""
+    return event.action in RECEIPT_ACTIONS and notices.caused_by(event)[1] in POLICE
 
 
 @dataclass
@@ -124,7 +129,7 @@ def push_new(settings: Settings, done: Pass) -> None:
         for event in _new_events(head.chain, int(head.seq)):
             done.read += 1
             last = int(event.seq)
-            if event.action not in RECEIPT_ACTIONS or event.actor_role not in POLICE:
+            if not _police_access(event):
                 continue
             owner = _wants(event.subject_id, ("push", "both"), users)
             if owner is None:
@@ -153,7 +158,7 @@ def send_digests(settings: Settings, done: Pass) -> None:
     for owner in User.scan(User.receipts.is_in("digest", "both")):
         events = [e for e in AuditEvent.subject_index.query(
             owner.user_id, AuditEvent.at.between(since, until))
-            if e.action in RECEIPT_ACTIONS and e.actor_role in POLICE]
+            if _police_access(e)]
         if not events:
             continue
         lines = [f"- {e.at[:16].replace('T', ' ')} UTC: {words(e, names)}" for e in events]

@@ -4,7 +4,8 @@ Triggered by the audit-fanout queue. Each owner's event goes in once per notice:
 by the message's notice id and the owner is written in the same transaction as the event
 (audit.record_once), so a redelivered message, a worker killed half-way through its owners, or
 a message queued twice by a retried SendMessage appends only the events still missing. A
-malformed message goes to the DLQ.
+malformed message goes to the DLQ. Each notice is the owner's: written by the system about the
+owner, naming the police user who caused it in its details (app.services.notices.record).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from app.services import audit
+from app.services import audit, notices
 from lambdas.common import correlated, make_logger, settings
 
 logger = make_logger("audit-fanout")
@@ -35,17 +36,18 @@ def record_handler(record: SQSRecord) -> None:
     settings()  # points the models at this deployment's tables
     try:
         body = json.loads(record.body)
-        user_id, role, ip = body["actor"]
+        # "actor" [id, role, ip]: messages queued before notices were the owner's.
+        user_id, role = (body["by"] if "by" in body else body["actor"])[:2]
         agency_id, action, owners = body["agency_id"], body["action"], dict(body["owners"])
         # Messages queued before notice ids existed: SQS's message id survives redelivery.
         notice_id = str(body.get("notice_id") or record.message_id)
     except (ValueError, KeyError, TypeError) as exc:
         raise BadNotice(f"unreadable notice: {exc}") from exc
-    actor = audit.Actor(str(user_id), str(role), str(ip))
+    by = audit.Actor(str(user_id), str(role))
     appended = 0
     for owner_id, details in sorted(owners.items()):
-        if audit.record_once(f"notice#{notice_id}#{owner_id}", str(agency_id), actor,
-                             str(action), str(owner_id), dict(details)) is not None:
+        if notices.record(notice_id, str(agency_id), by, str(action), str(owner_id),
+                          dict(details)) is not None:
             appended += 1
     logger.info("owner notices appended", extra={"action": action, "owners": len(owners),
                                                  "appended": appended})

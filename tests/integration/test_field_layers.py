@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -45,7 +46,7 @@ def test_ingested_calls_and_units_reach_the_map_and_expire(signed_in: Any, base_
     assert demo_owner is not None
     seen = wait_for_event(demo_owner.user_id, "registry.camera_viewed",
                           actor_id=det_account.user.user_id)
-    assert seen.actor_id == det_account.user.user_id
+    assert json.loads(seen.details)["by"] == det_account.user.user_id  # the owner's notice
     # An expired item is gone from the map even before DynamoDB's TTL deletes it.
     item = FieldEvent.get(admin_account.user.agency_id, "unit#U-7")
     item.update(actions=[FieldEvent.expires_epoch.set(
