@@ -903,7 +903,7 @@ def start_stack(cleanup: Cleanup) -> tuple[ReadyTimes, str, Any]:
     return ready, server.url, app.config["SETTINGS"]
 
 
-def watch(base: str, share_id: str, camera_id: str, detective: Any, seconds: float,
+def watch(base: str, share_id: str, stream: str, detective: Any, seconds: float,
           bridge: BridgeProcess, ready: ReadyTimes, join_after: float) -> dict[str, Any]:
     """Chromium: log in as the detective, open the share once it has been sending for
     `join_after` s, collect every presented frame."""
@@ -927,7 +927,7 @@ def watch(base: str, share_id: str, camera_id: str, detective: Any, seconds: flo
                 page.wait_for_timeout(200)
             opened = time.time()
             page.goto(f"/live/{share_id}")
-            page.evaluate(COLLECT, {"camera": camera_id, "layout": LAYOUT})
+            page.evaluate(COLLECT, {"camera": stream, "layout": LAYOUT})
             page.wait_for_function("() => window.__glass && window.__glass.first !== null",
                                    timeout=90_000)
             first_seen = time.time()
@@ -939,7 +939,7 @@ def watch(base: str, share_id: str, camera_id: str, detective: Any, seconds: flo
                 "() => document.querySelector('.js-live-player').dataset.state || ''")
             data["pieces_appended"] = page.evaluate(
                 "(c) => Number(document.querySelector(`figure[data-stream=\"${c}\"]`)"
-                "?.dataset.pieces || 0)", camera_id)
+                "?.dataset.pieces || 0)", stream)
         finally:
             browser.close()
     data.update({"page_errors": errors, "opened": opened,
@@ -971,7 +971,7 @@ def summary(values: list[float]) -> dict[str, float | None]:
 
 
 def analyse(data: dict[str, Any], segments: list[dict[str, Any]], app: ReadyTimes,
-            seconds: float, camera_id: str) -> dict[str, Any]:
+            seconds: float, stream: str) -> dict[str, Any]:
     ready = app.ready
     opened = float(data["opened"])
     first = float(data["first"])
@@ -1018,7 +1018,7 @@ def analyse(data: dict[str, Any], segments: list[dict[str, Any]], app: ReadyTime
             timeline.append([second, round((shown - stamp) / 1000, 3)])
     stall_times = [round((at - first) / 1000, 2) for at, kind in data["events"]
                    if kind == "waiting" and at >= since]
-    asks = [a for a in app.asks if a["at"] >= opened and a["camera"] == camera_id]
+    asks = [a for a in app.asks if a["at"] >= opened and a["camera"] == stream]
     join: dict[str, Any] = {}
     if asks:
         ask = asks[0]
@@ -1110,14 +1110,18 @@ def part_b(args: argparse.Namespace, work: Path, cleanup: Cleanup) -> dict[str, 
     share_id = started.json()["share_id"]
     say(f"share {share_id} started by the owner; the detective opens it in Chromium and "
         f"frames are collected for {args.seconds:.0f} s after the first one ...")
+    from app.models.live import LiveShare
+
+    # The player knows the camera by its alias in the share (police never get its id).
+    stream = (LiveShare.get(share_id).camera_aliases or [camera_id])[0]
     detective = make_user("detective")
-    data = watch(base, share_id, camera_id, detective, args.seconds, bridge, ready,
+    data = watch(base, share_id, stream, detective, args.seconds, bridge, ready,
                  args.join_after)
     code_after = bridge.stop()
     if code_after != 0:
         raise RuntimeError(f"the bridge exited {code_after} after SIGTERM:\n{bridge.tail()}")
     segments = bridge_segments(state, "porch")
-    figures = analyse(data, segments, ready, args.seconds, camera_id)
+    figures = analyse(data, segments, ready, args.seconds, stream)
     figures.update({
         "share_id": share_id, "mode": mode, "bridge_exit_code": code_after,
         "first_frame_after_open_s": data["first_frame_after_open_s"],

@@ -6,7 +6,7 @@ from flask import jsonify, redirect, render_template, request, url_for
 
 from app.bridges import bp
 from app.core import roles
-from app.services import bridges, live_video
+from app.services import bridge_clips, bridges, live_video
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, query, read_json, read_query
 from app.web.shapes import BOOL, INT, STR, TIME, URL, arr, obj
@@ -125,7 +125,7 @@ def api_clip(target_id: str) -> Any:
     """An approved request answered from the bridge's buffer: a PUT URL for the clip."""
     device = _device()
     data = read_json()
-    answer = live_video.start_bridge_clip(settings(), device, target_id, data)
+    answer = bridge_clips.start_bridge_clip(settings(), device, target_id, data)
     return jsonify(answer), 200 if answer["stored"] else 201
 
 
@@ -138,7 +138,7 @@ def api_clip_done(target_id: str) -> Any:
     """The clip is in storage: check it and queue it for the clip worker."""
     device = _device()
     read_json()
-    return jsonify(live_video.finish_bridge_clip(settings(), device, target_id))
+    return jsonify(bridge_clips.finish_bridge_clip(settings(), device, target_id))
 
 
 @bp.route("/api/bridge/targets/<target_id>/unavailable", methods=["POST"])
@@ -150,4 +150,4 @@ def api_unavailable(target_id: str) -> Any:
     """The bridge's buffer cannot serve the request: "no footage", with its reason."""
     device = _device()
     data = read_json()
-    return jsonify(live_video.bridge_no_clip(device, target_id, str(data["reason"])))
+    return jsonify(bridge_clips.bridge_no_clip(settings(), device, target_id, str(data["reason"])))

@@ -7,7 +7,7 @@ from flask import jsonify, redirect, render_template, request, url_for
 from app.core import roles
 from app.core.errors import ValidationError
 from app.live import bp
-from app.services import bridges, clock, live, live_video, registry
+from app.services import bridges, clock, live, live_police, live_video, registry
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, query, read_json, read_query
 from app.web.shapes import BOOL, INT, STR, TIME, URL, arr, maybe, obj
@@ -20,6 +20,11 @@ SHARE = obj(share_id=STR, cameras=arr(STR), camera_ids=arr(STR), started_at=TIME
 OWNER_STATUS = obj(share_id=STR, active=BOOL, phone=BOOL, ends_at=TIME, ended_at=maybe(TIME),
                    viewers=arr(obj(name=STR, role=STR, since=TIME, last_seen=TIME,
                                    watching=BOOL)))
+# A camera as police see it in a share (app.core.live_view): its alias, and its name and place
+# as far as its map visibility allows; never its id.
+SHARED_CAMERA = obj(stream=STR, name=STR, place=maybe(STR), location=STR)
+VIEWED_CAMERA = obj(stream=STR, name=STR, place=maybe(STR), location=STR, allowed=BOOL,
+                    reason=STR, until=maybe(TIME))
 PIECE_PUT = obj(("url", "headers", "name"), stored=BOOL, url=URL, headers={"type": "object"},
                 name=STR)
 STORED = obj(stored=BOOL)
@@ -37,8 +42,8 @@ def share_json(share: Any) -> dict[str, Any]:
 @allow(*OWNERS)
 def share_now() -> Any:
     owner = require_user()
-    cameras = [c for c in registry.cameras_of(owner.user_id)
-               if c.tier in ("on_alert", "always") and not c.paused]
+    own = registry.cameras_of(owner.user_id)
+    cameras = [c for c in own if c.tier in ("on_alert", "always") and not c.paused]
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -53,6 +58,7 @@ def share_now() -> Any:
             errors = exc.errors or {"camera_ids": exc.detail}
     current = [s for s in live.shares_of(owner) if live.is_active(s, clock.now())]
     return render_template("live/share.html", cameras=cameras, errors=errors, active=current,
+                           names={c.camera_id: c.nickname for c in own},
                            served=bridges.served_by(owner),
                            limit=min((int(c.max_live_minutes or 30) for c in cameras),
                                      default=30)), 422 if errors else 200
@@ -129,20 +135,21 @@ def api_bridge_share() -> Any:
 @bp.route("/live")
 @allow(*POLICE)
 def police_list() -> Any:
-    return render_template("live/list.html", shares=live.active_for_agency(require_user()))
+    return render_template("live/list.html", shares=live_police.police_list(require_user()))
 
 
 @bp.route("/live/<share_id>")
 @allow(*POLICE)
 def watch(share_id: str) -> Any:
     """The live player; what may be watched is decided by the API it calls."""
-    shares = {s.share_id: s for s in live.active_for_agency(require_user())}
-    return render_template("live/watch.html", share=shares.get(share_id), share_id=share_id)
+    shares = {s.share.share_id: s for s in live_police.police_list(require_user())}
+    return render_template("live/watch.html", shown=shares.get(share_id), share_id=share_id)
 
 
 @bp.route("/api/live/<share_id>/pieces")
 @allow(*POLICE)
-@query(camera=Field(str, max_length=64), after=Field(str, required=False, max_length=40),
+@query(camera=Field(str, max_length=64, doc="a camera's `stream` from the view, or phone"),
+       after=Field(str, required=False, max_length=40),
        **{"from": Field(str, required=False, max_length=10, choices=("start", "newest"))})
 @answers(200, obj(active=BOOL, ends_at=TIME, poll_ms=INT,
                   pieces=arr(obj(name=STR, start=TIME, end=TIME, mime=STR, size=INT,
@@ -158,23 +165,22 @@ def api_pieces(share_id: str) -> Any:
 
 @bp.route("/api/live")
 @allow(*POLICE)
-@answers(200, obj(shares=arr(obj(share_id=STR, cameras=arr(STR), started_at=TIME,
-                                 ends_at=TIME, where=STR))))
+@answers(200, obj(shares=arr(obj(share_id=STR, where=STR, cameras=arr(SHARED_CAMERA),
+                                 phone=BOOL, started_at=TIME, ends_at=TIME))))
 def api_police_list() -> Any:
-    """Live shares open to the signed-in officer's program now."""
-    return jsonify({"shares": [{**share_json(s), "where": s.owner_label}
-                               for s in live.active_for_agency(require_user())]})
+    """Live shares open to the signed-in officer's program now: each camera by its alias in
+    the share, with what its map visibility lets police see of it."""
+    return jsonify({"shares": [s.as_json() for s in live_police.police_list(require_user())]})
 
 
 @bp.route("/api/live/<share_id>/view", methods=["POST"])
 @allow(*POLICE)
 @accepts({})
 @answers(200, obj(share_id=STR, where=STR, ends_at=TIME,
-                  cameras=arr(obj(camera_id=STR, name=STR, allowed=BOOL, reason=STR,
-                                  until=maybe(TIME)))))
+                  cameras=arr(VIEWED_CAMERA)))
 @fails(409, 410)
 def api_view(share_id: str) -> Any:
     """Start watching a share: which of its cameras the owner's rules let this officer see
     now (audited, and shown to the owner)."""
     read_json()
-    return jsonify(live.open_view(require_user(), share_id, client_ip()))
+    return jsonify(live_police.open_view(require_user(), share_id, client_ip()))

@@ -41,9 +41,12 @@ class LiveShare(BaseModel):
 
     share_id = UnicodeAttribute(hash_key=True)
     owner_id = UnicodeAttribute()
-    owner_label = UnicodeAttribute()  # what police see: the cameras' street or nickname
+    owner_label = UnicodeAttribute()  # where police were told it was, when it started
     agency_id = UnicodeAttribute()
     camera_ids: ListAttribute[str] = ListAttribute()
+    # Each camera's alias in this share, in the order of camera_ids: police know the cameras
+    # only by these (app.core.live_view). Shares started before aliases get theirs on first use.
+    camera_aliases: ListAttribute[str] = ListAttribute(null=True)
     source = UnicodeAttribute()  # where it was started: app, bridge
     phone = BooleanAttribute(null=True)  # the owner's phone sends its own camera too
     preroll_seconds = NumberAttribute(default=120)
@@ -65,7 +68,8 @@ PHONE = "phone"  # the stream name of the owner's phone camera in a share
 
 class LiveSegment(BaseModel):
     """One piece of a share's live video (a whole fMP4 or WebM file), stored under
-    `live/<share_id>/<camera_id>/<name>` in the uploads bucket. `ready` once the sender said
+    `live/<share_id>/<camera's alias in the share, or "phone">/<name>` in the uploads bucket
+    (police fetch it by that key: it never names the camera). `ready` once the sender said
     it finished and S3 holds exactly the announced bytes; only ready pieces are played.
     DynamoDB's TTL removes the item a day after the share's end (the bucket's lifecycle rule
     and the retention worker remove the video)."""

@@ -57,9 +57,13 @@ def pairing_code(settings: Settings, owner: User, ip: str) -> str:
 
 
 def pair(settings: Settings, code: str, name: str, ip: str) -> Paired:
-    throttle.check_ip(settings, ip)  # codes are short: count every try per address
+    throttle.check_address(settings, "pair", ip)  # codes are short: wrong ones are counted
     name = (name or "").strip()[:60] or "Bridge"
-    item = accounts.take_token(_normal(code), "bridge-pair")
+    try:
+        item = accounts.take_token(_normal(code), "bridge-pair")
+    except ValidationError:
+        throttle.count_failure(settings, "pair", ip)
+        raise
     owner = accounts.get_user(item.user_id or "")
     mine = [d for d in BridgeDevice.owner_index.query(owner.user_id) if not d.revoked_at]
     if len(mine) >= MAX_DEVICES:
@@ -134,11 +138,11 @@ def state(device: BridgeDevice, declared: list[str] | None = None) -> dict[str, 
         actions.append(BridgeDevice.camera_ids.set(serves))
     device.update(actions=actions)
     waiting = []
-    from app.services import live, live_video
+    from app.services import bridge_clips, live
 
     for target in footage.targets_for_owner(owner):
         # approved, or a clip this bridge started whose upload did not finish (it tries again)
-        if target.status != request_rules.APPROVED and not live_video.bridge_uploading(target):
+        if target.status != request_rules.APPROVED and not bridge_clips.bridge_uploading(target):
             continue
         if declared is not None and target.camera_id not in serves:
             continue

@@ -1,7 +1,8 @@
 """Share now: an owner opens chosen cameras to their agency's police for a while.
 
 The share ends by itself at `ends_at` (never later than the shortest "longest live session"
-among its cameras) or when the owner taps End. Police open it through `open_view`, which asks
+among its cameras) or when the owner taps End. Police open it through
+`app.services.live_police.open_view`, which asks
 `app.core.sharing.live_decision` for every camera on every call: a view outside the owner's
 rules is refused and logged, and an ended share refuses the next call at once. Each opening is
 an audit event for the owner, and the owner sees who is watching.
@@ -10,6 +11,9 @@ The video itself (the bridge's or the phone's pieces, played through Media Sourc
 is `app.services.live_video`. When a share ends (the owner's tap, or its end time, noticed by
 the retention worker), each police viewer's session (who, which cameras, first and last seen)
 becomes one audit event the owner reads.
+
+Police know the cameras of a share only by their aliases in it (drawn here when the share
+starts), and see of each only what its map visibility allows (`app.services.live_police`).
 """
 
 from __future__ import annotations
@@ -23,13 +27,13 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from app.aws import aws_client
 from app.config import Settings
-from app.core import roles, sharing
+from app.core import live_view, roles, sharing
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from app.core.live_view import SharedCamera
 from app.models.cameras import Camera
 from app.models.live import LiveShare
 from app.models.users import User
 from app.services import audit, clock, registry
-from app.services import requests as footage
 from app.services.audit import Actor
 
 PREROLL_SECONDS = 120
@@ -85,33 +89,56 @@ def start(settings: Settings, owner: User, camera_ids: Any, minutes: Any, source
         raise ValidationError(f"Share for 1 to {limit} minutes (the longest session these "
                               "cameras allow).", {"minutes": f"1 to {limit}"})
     now = clock.now()
+    aliases = [live_view.new_alias() for _ in cameras]
     share = LiveShare(
         share_id=uuid.uuid4().hex, owner_id=owner.user_id, agency_id=owner.agency_id,
-        owner_label=police_label(cameras),
-        camera_ids=[c.camera_id for c in cameras], source=source,
+        owner_label=live_view.where(seen(c, a) for c, a in zip(cameras, aliases, strict=True)),
+        camera_ids=[c.camera_id for c in cameras], camera_aliases=aliases, source=source,
         preroll_seconds=PREROLL_SECONDS, started_at=now, ends_at=now + timedelta(minutes=minutes),
         phone=phone or None)
     share.save()
+    # The owner's event maps each camera to its alias, so the log itself reads police's events.
     audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "live.started",
                  owner.user_id, {"share": share.share_id, "cameras": share.camera_ids,
-                                 "minutes": minutes, "source": source, "phone": phone})
+                                 "aliases": aliases_of(share), "minutes": minutes,
+                                 "source": source, "phone": phone})
     aws_client(settings, "sqs").send_message(
         QueueUrl=settings.push_queue_url, MessageBody=json.dumps({"share_id": share.share_id}))
     return share
 
 
-def police_label(cameras: list[Camera]) -> str:
-    """The share's place as police read it: never a hidden camera's street or name."""
-    places = [c.street or c.nickname for c in cameras if c.visibility != "hidden"]
-    if len(places) < len(cameras):
-        places.append(HIDDEN_PLACE)
-    return " & ".join(dict.fromkeys(places))[:120]
+# ---------------------------------------------------------------- aliases
 
 
-HIDDEN_PLACE = "A place not shown on the map"
+def seen(camera: Camera, alias: str) -> SharedCamera:
+    """One camera of a share as police may see it (app.core.live_view)."""
+    return live_view.shared_camera(alias, camera.visibility, camera.nickname,
+                                   camera.street or "", float(camera.place_lat),
+                                   float(camera.place_lon))
 
 
-def _get(share_id: str) -> LiveShare:
+def aliases_of(share: LiveShare) -> dict[str, str]:
+    """Camera id → its alias in this share. Drawn when the share starts; a share started
+    before aliases existed draws them on first use (once: a lost race reads the winner's)."""
+    for _ in range(5):
+        drawn = list(share.camera_aliases or [])
+        if len(drawn) == len(share.camera_ids):
+            return dict(zip(share.camera_ids, drawn, strict=True))
+        share.camera_aliases = [live_view.new_alias() for _ in share.camera_ids]
+        try:
+            share.save()
+        except PutError:
+            share.refresh(consistent_read=True)
+    raise ConflictError("The share changed meanwhile; try again.")
+
+
+def camera_of(share: LiveShare, stream: str) -> str | None:
+    """The camera id behind an alias of this share (None for anything else)."""
+    return next((camera_id for camera_id, alias in aliases_of(share).items()
+                 if alias == stream), None)
+
+
+def get_share(share_id: str) -> LiveShare:
     try:
         return LiveShare.get(share_id or "-", consistent_read=True)
     except DoesNotExist as exc:
@@ -119,7 +146,7 @@ def _get(share_id: str) -> LiveShare:
 
 
 def owned(owner: User, share_id: str) -> LiveShare:
-    share = _get(share_id)
+    share = get_share(share_id)
     if share.owner_id != owner.user_id:
         raise NotFoundError("No such live share.")
     return share
@@ -150,12 +177,16 @@ def end(owner: User, share_id: str, ip: str, by: str = "owner") -> LiveShare:
 
 def record_sessions(share: LiveShare) -> None:
     """One audit event per police viewer of an ended share: who, which cameras, from, to."""
-    for user_id, seen in sorted(viewers_of(share).items()):
+    viewers = sorted(viewers_of(share).items())
+    if not viewers:
+        return
+    # The viewer reads this event as its actor: the cameras by their aliases, as they saw them.
+    streams = list(aliases_of(share).values()) + (["phone"] if share.phone else [])
+    for user_id, seen in viewers:
         audit.record(share.agency_id, Actor(user_id, seen.get("role", ""), ""),
                      "live.session", share.owner_id,
                      {"share": share.share_id, "viewer": seen.get("name", ""),
-                      "cameras": list(share.camera_ids) + (["phone"] if share.phone else []),
-                      "from": seen.get("first"), "to": seen.get("last")})
+                      "cameras": streams, "from": seen.get("first"), "to": seen.get("last")})
 
 
 def close_expired(now: datetime | None = None) -> int:
@@ -182,55 +213,6 @@ def close_expired(now: datetime | None = None) -> int:
 
 def shares_of(owner: User) -> list[LiveShare]:
     return list(LiveShare.owner_index.query(owner.user_id, scan_index_forward=False, limit=20))
-
-
-def active_for_agency(officer: User) -> list[LiveShare]:
-    if officer.role not in POLICE:
-        raise ForbiddenError("Only detectives and supervisors watch live shares.")
-    now = clock.now()
-    since = now - timedelta(minutes=sharing.LIVE_MINUTES_MAX)
-    return [s for s in LiveShare.agency_index.query(
-        officer.agency_id, LiveShare.started_at >= since, scan_index_forward=False)
-        if is_active(s, now)]
-
-
-def open_view(officer: User, share_id: str, ip: str) -> dict[str, Any]:
-    """Police open a live share: each camera is checked against its owner's rules now."""
-    if officer.role not in POLICE:
-        raise ForbiddenError("Only detectives and supervisors watch live shares.")
-    share = _get(share_id)
-    if share.agency_id != officer.agency_id:
-        # Another program's share is "not found", as one that never existed: its owner is
-        # no business of this program's police, nor of its audit log.
-        raise NotFoundError("No such live share.")
-    now = clock.now()
-    actor = Actor(officer.user_id, officer.role, ip)
-    if not is_active(share, now):
-        audit.record(officer.agency_id, actor, "live.refused", share.owner_id,
-                     {"share": share.share_id, "reason": "ended"})
-        raise ConflictError("This live share has ended.")
-    zone = footage.policy_for(share.agency_id).timezone
-    cameras = []
-    for camera in Camera.batch_get(list(share.camera_ids)):
-        decision = sharing.live_decision(rules_of(camera), officer.agency_id, now, zone,
-                                         alert_ends_at=share.ends_at)
-        if not decision.allowed:
-            audit.record(officer.agency_id, actor, "live.refused", share.owner_id,
-                         {"share": share.share_id, "camera": camera.camera_id,
-                          "reason": decision.reason})
-        cameras.append({"camera_id": camera.camera_id,
-                        "name": camera.nickname if camera.visibility != "hidden"
-                        else "A camera not shown on the map",
-                        "allowed": decision.allowed, "reason": decision.reason,
-                        "until": decision.until.isoformat() if decision.until else None})
-    if not any(c["allowed"] for c in cameras):
-        raise ForbiddenError("The owner's rules do not allow watching these cameras now.")
-    note_viewer(share, officer, now)
-    audit.record(officer.agency_id, actor, "live.viewed", share.owner_id,
-                 {"share": share.share_id, "cameras": [c["camera_id"] for c in cameras
-                                                       if c["allowed"]]})
-    return {"share_id": share.share_id, "where": share.owner_label,
-            "ends_at": share.ends_at.isoformat(), "cameras": cameras}
 
 
 def viewers_of(share: LiveShare) -> dict[str, dict[str, str]]:

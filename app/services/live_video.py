@@ -4,7 +4,9 @@ A sender (the bridge for a registered camera, or the owner's phone) announces ea
 piece, puts its bytes straight into S3 through a short-lived presigned URL, then says it is
 done; the app checks that S3 holds exactly the announced size before the piece is `ready`.
 Announcing a piece already stored answers `stored` and nothing is sent twice, so a sender can
-retry after any lost answer.
+retry after any lost answer. A piece is written once: its PUT URL is signed with
+`If-None-Match: *`, so S3 refuses to replace a piece already stored (412; a PUT without the
+signed header fails its signature), and the piece police play is the one first stored.
 
 Police play a share by asking, about once a second, for the ready pieces after the last one
 they have. Every ask checks the share is still running and the owner's rules for that camera
@@ -13,7 +15,9 @@ ends the share, the next ask is refused and the URLs already handed out lapse wi
 nothing a police browser holds keeps working.
 
 Pieces are stored under `live/<share_id>/<stream>/<name>` in the uploads bucket, where the
-stream is the Porchlight camera id or "phone". They are not evidence: a detective who needs
+stream is the camera's alias in the share (`app.services.live.aliases_of`) or "phone": police
+fetch pieces by that key and ask for them by that alias, never by a camera id. (The bridge,
+the owner's own, announces pieces by camera id.) They are not evidence: a detective who needs
 the video asks for it through a footage request. The retention worker deletes them an hour
 after the share ends, the bucket's lifecycle rule after a day in any case.
 """
@@ -28,25 +32,21 @@ from pynamodb.exceptions import DoesNotExist
 
 from app.aws import aws_client
 from app.config import Settings
-from app.core import requests as request_rules
 from app.core import sharing
 from app.core.errors import ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError
 from app.models.bridge import BridgeDevice
 from app.models.cameras import Camera
 from app.models.live import PHONE, LiveSegment, LiveShare
-from app.models.requests import RequestTarget
 from app.models.users import User
 from app.services import audit, clock, live
 from app.services import requests as footage
 from app.services.audit import Actor
-from app.services.uploads import queue_clip
 
 PREFIX = "live/"
 MAX_PIECE_BYTES = 16 * 1024 * 1024  # 2 s of 1080p is about 1 MB; 16 MB leaves room for 4K
 MAX_PIECE_SECONDS = 12.0
 PUT_SECONDS = 120  # a sender puts the bytes right after announcing them
 GET_SECONDS = 4  # police URLs: an ended share stops playing within this
-CLIP_PUT_SECONDS = 3600
 KEEP_ITEMS = timedelta(days=1)
 KEEP_VIDEO = timedelta(hours=1)  # after a share ends, its pieces are deleted
 VIEWER_NOTE_EVERY = timedelta(seconds=10)
@@ -60,14 +60,17 @@ PREROLL_SLACK = timedelta(seconds=30)  # a piece may start a little before the p
 
 
 def stream_of(share_id: str, camera_id: str) -> str:
+    """A stream's items in the live-segments table (internal: keyed by the camera id)."""
     return f"{share_id}/{camera_id}"
 
 
-def key_of(share_id: str, camera_id: str, name: str) -> str:
-    return f"{PREFIX}{share_id}/{camera_id}/{name}"
+def key_of(share: LiveShare, camera_id: str, name: str) -> str:
+    """Where a piece is stored: police fetch it by this key, so it names the camera's alias."""
+    stream = PHONE if camera_id == PHONE else live.aliases_of(share)[camera_id]
+    return f"{PREFIX}{share.share_id}/{stream}/{name}"
 
 
-def _time(value: Any, field: str) -> datetime:
+def parse_time(value: Any, field: str) -> datetime:
     try:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError as exc:
@@ -106,10 +109,22 @@ def _active_share(share_id: str, owner_id: str) -> LiveShare:
 
 
 def _put_url(settings: Settings, key: str, content_type: str, seconds: int) -> dict[str, Any]:
+    """A write-once PUT: `If-None-Match: *` is signed in, so S3 stores the bytes only where
+    nothing is stored yet, and a PUT that leaves the header out fails its signature."""
     url = aws_client(settings, "s3").generate_presigned_url(
         "put_object", ExpiresIn=seconds,
-        Params={"Bucket": settings.uploads_bucket, "Key": key, "ContentType": content_type})
-    return {"stored": False, "url": url, "headers": {"Content-Type": content_type}}
+        Params={"Bucket": settings.uploads_bucket, "Key": key, "ContentType": content_type,
+                "IfNoneMatch": "*"})
+    return {"stored": False, "url": url,
+            "headers": {"Content-Type": content_type, "If-None-Match": "*"}}
+
+
+def _held_bytes(s3: Any, settings: Settings, key: str) -> int | None:
+    """How many bytes S3 holds under this key (None: nothing)."""
+    try:
+        return int(s3.head_object(Bucket=settings.uploads_bucket, Key=key)["ContentLength"])
+    except s3.exceptions.ClientError:
+        return None
 
 
 def _announce(settings: Settings, share: LiveShare, camera_id: str, name: str,
@@ -118,12 +133,23 @@ def _announce(settings: Settings, share: LiveShare, camera_id: str, name: str,
     stream = stream_of(share.share_id, camera_id)
     try:
         piece = LiveSegment.get(stream, name, consistent_read=True)
-        if piece.ready:
-            return {"stored": True}
     except DoesNotExist:
-        pass
+        piece = None
+    if piece is not None and piece.ready:
+        return {"stored": True}
+    if piece is not None:
+        # Announced before and not confirmed: its bytes may have arrived (the sender lost the
+        # answer to its PUT). Whole: confirm it now. Anything else: clear the key, since a
+        # write-once URL cannot put the piece over what is there.
+        s3 = aws_client(settings, "s3")
+        held = _held_bytes(s3, settings, piece.key)
+        if held is not None and held == int(piece.size) == size:
+            piece.update(actions=[LiveSegment.ready.set(True)])
+            return {"stored": True}
+        if held is not None:
+            s3.delete_object(Bucket=settings.uploads_bucket, Key=piece.key)
     now = clock.now()
-    piece = LiveSegment(stream, name, key=key_of(share.share_id, camera_id, name), mime=mime,
+    piece = LiveSegment(stream, name, key=key_of(share, camera_id, name), mime=mime,
                         start=start, end=end, size=size, sha256=sha256, run=run, ready=False,
                         created_at=now,
                         expires_epoch=int((share.ends_at + KEEP_ITEMS).timestamp()))
@@ -145,12 +171,10 @@ def _finish(settings: Settings, share: LiveShare, camera_id: str, name: str) -> 
     if piece.ready:
         return {"stored": True}
     s3 = aws_client(settings, "s3")
-    try:
-        held = s3.head_object(Bucket=settings.uploads_bucket, Key=piece.key)
-    except s3.exceptions.ClientError as exc:
-        raise ConflictError("The video piece has not arrived; announce it again and resend it."
-                            ) from exc
-    if int(held["ContentLength"]) != int(piece.size):
+    held = _held_bytes(s3, settings, piece.key)
+    if held is None:
+        raise ConflictError("The video piece has not arrived; announce it again and resend it.")
+    if held != int(piece.size):
         s3.delete_object(Bucket=settings.uploads_bucket, Key=piece.key)
         raise ConflictError("The piece that arrived is not the size announced; announce it "
                             "again and resend it.")
@@ -174,7 +198,7 @@ def announce_bridge_piece(settings: Settings, device: BridgeDevice, share_id: st
     if not match or match.group(1) != "mp4":
         raise ValidationError("A bridge segment is named after its start time, like "
                               "20260314T120305.123Z.mp4.", {"name": "bad segment name"})
-    start, end = _time(data["start"], "start"), _time(data["end"], "end")
+    start, end = parse_time(data["start"], "start"), parse_time(data["end"], "end")
     duration = float(data["duration_s"])
     if not 0 < duration <= MAX_PIECE_SECONDS or end <= start:
         raise ValidationError(f"A segment lasts more than 0 and at most {MAX_PIECE_SECONDS:g} s.",
@@ -246,23 +270,40 @@ def finish_phone_piece(settings: Settings, owner: User, share_id: str, name: str
 # ---------------------------------------------------------------- police
 
 
-def _allowed_streams(officer: User, share: LiveShare, now: datetime) -> dict[str, str]:
-    """Each stream of the share police may watch now → why not ("" when allowed)."""
+def _allowed_streams(officer: User, share: LiveShare, now: datetime
+                     ) -> tuple[dict[str, str], dict[str, Camera]]:
+    """Each stream of the share police may watch now → why not ("" when allowed), and the
+    share's cameras still registered."""
     zone = footage.policy_for(share.agency_id).timezone
+    cameras = {c.camera_id: c for c in Camera.batch_get(list(share.camera_ids))}
     out: dict[str, str] = {}
-    for camera in Camera.batch_get(list(share.camera_ids)):
+    for camera in cameras.values():
         decision = sharing.live_decision(live.rules_of(camera), officer.agency_id, now, zone,
                                          alert_ends_at=share.ends_at)
         out[camera.camera_id] = "" if decision.allowed else decision.reason
     # The owner's phone may join the share at any time; it is watchable while any of the
     # share's cameras is (it shows the same place, by the owner's own choice).
     out[PHONE] = "" if any(not why for why in out.values()) else "no camera is allowed now"
-    return out
+    return out, cameras
 
 
-def pieces_for(settings: Settings, officer: User, share_id: str, camera_id: str, after: str,
+def _asked_stream(share: LiveShare, asked: str, cameras: dict[str, Camera]) -> str | None:
+    """The camera id (or "phone") police asked for: a camera's alias in the share. A camera's
+    own id is taken too when police may know it (its place is on the map); a hidden camera's
+    id is answered like any unknown name, so asking by id tells nothing."""
+    if asked == PHONE:
+        return PHONE
+    by_alias = live.camera_of(share, asked)
+    if by_alias is not None:
+        return by_alias
+    camera = cameras.get(asked)
+    return asked if camera is not None and camera.visibility != "hidden" else None
+
+
+def pieces_for(settings: Settings, officer: User, share_id: str, stream_name: str, after: str,
                from_start: bool) -> dict[str, Any]:
-    """The ready pieces of one stream after `after`, with URLs that lapse in seconds."""
+    """The ready pieces of one stream (a camera's alias in the share, or "phone") after
+    `after`, with URLs that lapse in seconds."""
     if officer.role not in live.POLICE:
         raise ForbiddenError("Only detectives and supervisors watch live shares.")
     try:
@@ -279,7 +320,8 @@ def pieces_for(settings: Settings, officer: User, share_id: str, camera_id: str,
     viewers = live.viewers_of(share)
     if officer.user_id not in viewers:
         raise ConflictError("Open the live share first.")
-    streams = _allowed_streams(officer, share, now)
+    streams, cameras = _allowed_streams(officer, share, now)
+    camera_id = _asked_stream(share, stream_name, cameras) or ""
     if camera_id not in streams:
         raise NotFoundError("This camera is not part of the share.")
     if streams[camera_id]:
@@ -310,104 +352,6 @@ def pieces_for(settings: Settings, officer: User, share_id: str, camera_id: str,
                         "get_object", ExpiresIn=GET_SECONDS,
                         Params={"Bucket": settings.uploads_bucket, "Key": p.key})}
                    for p in found]}
-
-
-# ---------------------------------------------------------------- approved requests
-
-
-def _bridge_target(device: BridgeDevice, target_id: str) -> RequestTarget:
-    try:
-        target = RequestTarget.get(target_id or "-", consistent_read=True)
-    except DoesNotExist as exc:
-        raise NotFoundError("No such footage request.") from exc
-    if target.owner_id != device.owner_id:
-        raise NotFoundError("No such footage request.")
-    return target
-
-
-def _bridge_actor(device: BridgeDevice) -> Actor:
-    return Actor(device.owner_id, "owner", f"bridge:{device.device_id[:8]}")
-
-
-def start_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str,
-                      data: dict[str, Any]) -> dict[str, Any]:
-    """The bridge cut an approved request's window from its buffer: where to put the clip."""
-    target = _bridge_target(device, target_id)
-    if target.status in (request_rules.PROCESSING, request_rules.READY):
-        return {"stored": True}
-    if target.status not in (request_rules.APPROVED, request_rules.UPLOADING,
-                             request_rules.FAILED):
-        raise ConflictError(f"This request no longer wants video (it is "
-                            f"{request_rules.STATUS_WORDS[target.status]}).")
-    size = data["size"]
-    if isinstance(size, bool) or not isinstance(size, int) or \
-            not 0 < size <= request_rules.MAX_UPLOAD_BYTES:
-        raise ValidationError("The clip must be 1 byte to 2 GB.", {"size": "out of range"})
-    starts_at, ends_at = _time(data["starts_at"], "starts_at"), _time(data["ends_at"], "ends_at")
-    if ends_at <= starts_at:
-        raise ValidationError("The clip ends before it starts.", {"ends_at": "before starts_at"})
-    key = f"originals/{target.request_id}/{target.target_id}/original.mp4"
-    if target.status == request_rules.FAILED or target.status == request_rules.APPROVED:
-        footage.move(target, request_rules.UPLOADING, upload_key=key, upload_id=None,
-                     upload_name="sent by your bridge", upload_bytes=size, clock_offset_s=0.0,
-                     video_starts_at=starts_at, reason="")
-    else:
-        footage.move(target, request_rules.UPLOADING, upload_key=key, upload_id=None,
-                     upload_bytes=size, video_starts_at=starts_at)
-    gaps = data.get("gaps") or []
-    audit.record(target.agency_id, _bridge_actor(device), "upload.started", target.owner_id,
-                 {"request_id": target.request_id, "target_id": target.target_id,
-                  "bytes": size, "via": "bridge", "device": device.device_id,
-                  "gaps": len(gaps) if isinstance(gaps, list) else 0})
-    return _put_url(settings, key, "video/mp4", CLIP_PUT_SECONDS)
-
-
-def finish_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str
-                       ) -> dict[str, Any]:
-    target = _bridge_target(device, target_id)
-    if target.status in (request_rules.PROCESSING, request_rules.READY):
-        return {"stored": True}
-    if target.status != request_rules.UPLOADING or target.upload_id or not target.upload_key:
-        raise ConflictError("No clip from this bridge is on its way for this request.")
-    s3 = aws_client(settings, "s3")
-    try:
-        held = s3.head_object(Bucket=settings.uploads_bucket, Key=target.upload_key)
-    except s3.exceptions.ClientError as exc:
-        raise ValidationError("The clip has not arrived; send it again.",
-                              {"clip": "not in storage"}) from exc
-    if int(held["ContentLength"]) != int(target.upload_bytes or 0):
-        raise ValidationError("The clip that arrived is not the size announced; send it again.",
-                              {"size": "does not match"})
-    footage.move(target, request_rules.PROCESSING)
-    audit.record(target.agency_id, _bridge_actor(device), "upload.completed", target.owner_id,
-                 {"request_id": target.request_id, "target_id": target.target_id,
-                  "bytes": int(held["ContentLength"]), "via": "bridge"})
-    queue_clip(settings, target)
-    return {"stored": True}
-
-
-def bridge_uploading(target: RequestTarget) -> bool:
-    """A clip a bridge started (one PUT, no multipart upload id) and has not finished."""
-    return target.status == request_rules.UPLOADING and not target.upload_id
-
-
-def bridge_no_clip(device: BridgeDevice, target_id: str, reason: str) -> dict[str, Any]:
-    """The bridge's buffer cannot serve this request: answer "no footage" with its reason."""
-    target = _bridge_target(device, target_id)
-    if target.status == request_rules.NO_FOOTAGE:
-        return {"stored": True}
-    if bridge_uploading(target):  # its clip never arrived, and now the buffer has let it go
-        target = footage.move(target, request_rules.FAILED)
-    if target.status not in (request_rules.APPROVED, request_rules.FAILED):
-        raise ConflictError(f"This request no longer wants video (it is "
-                            f"{request_rules.STATUS_WORDS[target.status]}).")
-    reason = " ".join(str(reason or "").split())[:300] or "the bridge holds no video of that time"
-    footage.move(target, request_rules.NO_FOOTAGE, reason=f"The owner's bridge: {reason}")
-    audit.record(target.agency_id, _bridge_actor(device), "answer.no_footage", target.owner_id,
-                 {"request_id": target.request_id, "target_id": target.target_id,
-                  "via": "bridge", "reason": reason})
-    footage.close_if_done(footage.request_of(target))
-    return {"stored": True}
 
 
 # ---------------------------------------------------------------- retention

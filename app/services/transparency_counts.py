@@ -110,7 +110,7 @@ def load(agency_id: str) -> Raw:
         targets=list(RequestTarget.scan(RequestTarget.agency_id == agency_id, attributes_to_get=[
             "target_id", "request_id", "status", "created_at", "updated_at"])),
         shares=list(LiveShare.agency_index.query(agency_id, attributes_to_get=[
-            "share_id", "camera_ids", "started_at", "ends_at", "ended_at"])),
+            "share_id", "camera_ids", "camera_aliases", "started_at", "ends_at", "ended_at"])),
         answers=answers,
         accesses=[e for action in (*CLIP_ACCESS, LIVE_ACCESS) for e in events[action]])
 
@@ -230,4 +230,5 @@ def _consented(event: AuditEvent, targets: dict[str, tuple[RequestTarget, str]],
     at = datetime.fromisoformat(event.at)
     inside = share.started_at - LOG_GRACE <= at <= _share_end(share, now) + LOG_GRACE
     cameras = {str(c) for c in details.get("cameras") or []}
-    return inside and cameras <= set(share.camera_ids), area
+    # Police's events name the cameras by their aliases in the share (older ones by id).
+    return inside and cameras <= {*share.camera_ids, *(share.camera_aliases or [])}, area

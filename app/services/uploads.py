@@ -5,6 +5,14 @@ presigned URLs for the parts the phone still needs, and, when the phone says it 
 S3 which parts it really holds (never trusting the phone's list), completes the upload and
 queues the clip worker. A lost connection loses at most the part in flight: the page asks
 which parts S3 already has and sends the rest.
+
+An original is written once. Each attempt (a phone's upload, or a bridge's clip, which comes
+the same way in one part) gets a key of its own, and S3 assembles it only where nothing is
+stored yet (`If-None-Match: *` on CompleteMultipartUpload). Once complete, its upload id is
+gone, so its part URLs, though signed for an hour, have nothing left to write to (S3 answers
+NoSuchUpload); the app moves the request on and never opens another attempt on it unless the
+clip worker failed it. A failed attempt's original, never evidence, is deleted when the next
+attempt starts. Upload names are stored normalised (`app.core.filenames`).
 """
 
 from __future__ import annotations
@@ -12,13 +20,15 @@ from __future__ import annotations
 import json
 import math
 import re
+import secrets
 from datetime import datetime
 from typing import Any
 
 from app.aws import aws_client
 from app.config import Settings
 from app.core import requests as rules
-from app.core.errors import ValidationError
+from app.core.errors import ConflictError, ValidationError
+from app.core.filenames import upload_name
 from app.models.requests import RequestTarget
 from app.models.users import User
 from app.services import audit, clock
@@ -57,15 +67,16 @@ def _starts_at(value: Any) -> datetime:
     return moment
 
 
+# The statuses in which a request takes a new original (an answer not yet given, approved, an
+# attempt under way, or one the clip worker failed); never once an original is complete.
+TAKES_UPLOAD = (*rules.WAITING, rules.APPROVED, rules.UPLOADING, rules.FAILED)
+
+
 def start(settings: Settings, owner: User, target_id: str, data: dict[str, Any], ip: str
           ) -> dict[str, Any]:
     """Approve-and-upload: check the file's name and size, open a multipart upload."""
     target = owner_target(owner, target_id)
-    name = str(data.get("filename") or "")[:200]
-    if any(c in name for c in "/\\") or any(ord(c) < 32 or ord(c) == 127 for c in name) \
-            or not name.strip(". "):
-        raise ValidationError("Send the file's own name: no folders, no control characters.",
-                              {"filename": "a plain file name, like export.mp4"})
+    name = upload_name(data.get("filename"))
     extension = _extension(name)
     size = data.get("size")
     if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
@@ -77,21 +88,69 @@ def start(settings: Settings, owner: User, target_id: str, data: dict[str, Any],
     starts_at = _starts_at(data.get("video_starts_at"))
     if request_of(target).state != "open":
         raise ValidationError("This request is closed.", {"target": "closed"})
-    s3 = aws_client(settings, "s3")
-    if target.status == rules.UPLOADING and target.upload_id:
-        _abort(s3, settings, target)  # a new file replaces an unfinished one
-    key = f"{PREFIX}{target.request_id}/{target.target_id}/original.{extension}"
-    upload = s3.create_multipart_upload(Bucket=settings.uploads_bucket, Key=key,
-                                        ContentType=EXTENSIONS[extension])
+    if target.status not in TAKES_UPLOAD:
+        raise ConflictError(f"This request is already {rules.STATUS_WORDS[target.status]}; "
+                            "its video cannot be replaced.")
+    key, upload_id = open_original(settings, target, extension)
     if target.status in rules.WAITING or target.status == rules.FAILED:
         move(target, rules.APPROVED)
-    move(target, rules.UPLOADING, upload_key=key, upload_id=upload["UploadId"],
+    move(target, rules.UPLOADING, upload_key=key, upload_id=upload_id,
          upload_name=name, upload_bytes=size, clock_offset_s=offset,
          video_starts_at=starts_at, reason="")
     audit.record(target.agency_id, Actor(owner.user_id, owner.role, ip), "upload.started",
                  owner.user_id, {"request_id": target.request_id, "target_id": target.target_id,
                                  "bytes": size, "clock_offset_s": offset})
     return state(settings, owner, target_id)
+
+
+def open_original(settings: Settings, target: RequestTarget, extension: str
+                  ) -> tuple[str, str]:
+    """A new attempt at a request's original: (its own key, a multipart upload id there).
+
+    An attempt under way is aborted (its part URLs die with it); a failed attempt's original,
+    which never became evidence, is deleted. Nothing else is ever stored under the new key."""
+    s3 = aws_client(settings, "s3")
+    if target.status == rules.UPLOADING and target.upload_id:
+        _abort(s3, settings, target)  # a new file replaces an unfinished one
+    elif target.status == rules.FAILED and target.upload_key and not target.upload_id:
+        s3.delete_object(Bucket=settings.uploads_bucket, Key=target.upload_key)
+    key = (f"{PREFIX}{target.request_id}/{target.target_id}/"
+           f"original.{secrets.token_hex(8)}.{extension}")
+    upload = s3.create_multipart_upload(Bucket=settings.uploads_bucket, Key=key,
+                                        ContentType=EXTENSIONS[extension])
+    return key, str(upload["UploadId"])
+
+
+def part_url(s3: Any, settings: Settings, target: RequestTarget, number: int,
+             seconds: int = URL_SECONDS) -> str:
+    """A presigned PUT for one part of the target's upload under way."""
+    return str(s3.generate_presigned_url(
+        "upload_part", ExpiresIn=seconds,
+        Params={"Bucket": settings.uploads_bucket, "Key": target.upload_key,
+                "UploadId": target.upload_id, "PartNumber": number}))
+
+
+def assemble(s3: Any, settings: Settings, target: RequestTarget,
+             held: list[dict[str, Any]]) -> None:
+    """Complete the upload from these parts, only where no object is stored yet."""
+    try:
+        s3.complete_multipart_upload(
+            Bucket=settings.uploads_bucket, Key=target.upload_key, UploadId=target.upload_id,
+            IfNoneMatch="*",
+            MultipartUpload={"Parts": [{"PartNumber": int(p["PartNumber"]), "ETag": p["ETag"]}
+                                       for p in held]})
+    except s3.exceptions.ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchUpload"):
+            raise ConflictError("This upload is complete already; its video cannot be "
+                                "replaced.") from exc
+        raise
+
+
+def parts_held(s3: Any, settings: Settings, target: RequestTarget) -> list[dict[str, Any]]:
+    """The parts S3 holds of the target's upload under way, in order (never the sender's
+    word for it)."""
+    return sorted(_parts_held(s3, settings, target), key=lambda p: int(p["PartNumber"]))
 
 
 def _parts_held(s3: Any, settings: Settings, target: RequestTarget) -> list[dict[str, Any]]:
@@ -134,17 +193,14 @@ def part_urls(settings: Settings, owner: User, target_id: str, numbers: Any
         raise ValidationError(f"Ask for 1 to {MAX_PARTS_PER_CALL} part numbers between 1 and "
                               f"{count}.", {"parts": "out of range"})
     s3 = aws_client(settings, "s3")
-    return {str(n): s3.generate_presigned_url(
-        "upload_part", ExpiresIn=URL_SECONDS,
-        Params={"Bucket": settings.uploads_bucket, "Key": target.upload_key,
-                "UploadId": target.upload_id, "PartNumber": n}) for n in numbers}
+    return {str(n): part_url(s3, settings, target, n) for n in numbers}
 
 
 def complete(settings: Settings, owner: User, target_id: str, ip: str) -> RequestTarget:
     """Finish the upload from the parts S3 holds, then hand the video to the clip worker."""
     target = _uploading(owner, target_id)
     s3 = aws_client(settings, "s3")
-    held = sorted(_parts_held(s3, settings, target), key=lambda p: int(p["PartNumber"]))
+    held = parts_held(s3, settings, target)
     count = max(1, math.ceil(int(target.upload_bytes or 0) / PART_BYTES))
     missing = sorted(set(range(1, count + 1)) - {int(p["PartNumber"]) for p in held})
     total = sum(int(p["Size"]) for p in held)
@@ -157,11 +213,11 @@ def complete(settings: Settings, owner: User, target_id: str, ip: str) -> Reques
              "announced. Choose the file and upload it again.")
         raise ValidationError("The file that arrived is not the one announced; upload it again.",
                               {"size": "does not match"})
-    s3.complete_multipart_upload(
-        Bucket=settings.uploads_bucket, Key=target.upload_key, UploadId=target.upload_id,
-        MultipartUpload={"Parts": [{"PartNumber": int(p["PartNumber"]), "ETag": p["ETag"]}
-                                   for p in held]})
-    move(target, rules.PROCESSING, upload_id=None)
+    key = target.upload_key
+    assemble(s3, settings, target, held)
+    # The key goes with the move: had another attempt started meanwhile, the request still
+    # names the original just completed, never a key that holds nothing.
+    move(target, rules.PROCESSING, upload_id=None, upload_key=key)
     audit.record(target.agency_id, Actor(owner.user_id, owner.role, ip), "upload.completed",
                  owner.user_id, {"request_id": target.request_id, "target_id": target.target_id,
                                  "bytes": total})
@@ -174,6 +230,12 @@ def queue_clip(settings: Settings, target: RequestTarget) -> None:
         QueueUrl=settings.clips_queue_url,
         MessageBody=json.dumps({"target_id": target.target_id, "key": target.upload_key,
                                 "queued_at": clock.now().isoformat()}))
+
+
+def abandon(settings: Settings, target: RequestTarget) -> None:
+    """Abort the target's upload under way, if any (its part URLs die with it)."""
+    if target.upload_id and target.upload_key:
+        _abort(aws_client(settings, "s3"), settings, target)
 
 
 def _abort(s3: Any, settings: Settings, target: RequestTarget) -> None:

@@ -36,6 +36,7 @@ import json
 import os
 import re
 import tempfile
+import unicodedata
 import zipfile
 from datetime import timedelta
 from functools import lru_cache
@@ -59,10 +60,11 @@ from pynamodb.exceptions import DoesNotExist
 
 from app.aws import aws_client
 from app.config import Settings
+from app.core import filenames
 from app.core import requests as rules
-from app.models.audit import AuditEvent
+from app.core.errors import ValidationError
 from app.models.requests import Evidence, FootageRequest, RequestTarget
-from app.services import audit, clock, legal_holds
+from app.services import activity, audit, clock, legal_holds
 from app.services import requests as footage
 from lambdas.clip_cutter import video
 from lambdas.common import correlated, make_logger, settings
@@ -154,13 +156,20 @@ def fail(target: RequestTarget, reason: str) -> dict[str, Any]:
 
 
 def audit_excerpt(request: FootageRequest, target: RequestTarget) -> list[dict[str, Any]]:
-    """The request's trail as it concerns this camera: asked, answered, uploaded, cut."""
-    events = {(e.chain, int(e.seq)): e for e in audit.activity_of(target.owner_id, limit=500)
-              if request.request_id in (e.subject_id, json.loads(e.details or "{}").get(
-                  "request_id"))}
-    for event in AuditEvent.subject_index.query(request.request_id):  # created, approved
-        events[(event.chain, int(event.seq))] = event
-    return [audit.event_json(e) for e in sorted(events.values(), key=lambda e: e.at)]
+    """The request's trail as it concerns this camera (made, approved, answered, uploaded, cut),
+    as police may read it: no owner's id, notice or address, nothing of other cameras."""
+    return activity.package_excerpt(request, target)
+
+
+def camera_for_police(target: RequestTarget) -> dict[str, Any]:
+    """The camera as the status board shows it: the owner never named, a hidden camera's id
+    never given (its name only because the owner chose to send its footage)."""
+    camera: dict[str, Any] = {"target_id": target.target_id,
+                              "nickname": rules.police_label(target.nickname, target.visibility,
+                                                             target.status)}
+    if target.visibility != "hidden":
+        camera["camera_id"] = target.camera_id
+    return camera
 
 
 def manifest_for(request: FootageRequest, target: RequestTarget, probe: video.ProbeResult,
@@ -177,8 +186,7 @@ def manifest_for(request: FootageRequest, target: RequestTarget, probe: video.Pr
                     "place": {"lat": float(request.lat), "lon": float(request.lon)},
                     "window": {"start": request.window_start.isoformat(),
                                "end": request.window_end.isoformat()}},
-        "camera": {"target_id": target.target_id, "camera_id": target.camera_id,
-                   "nickname": target.nickname, "owner_id": target.owner_id},
+        "camera": camera_for_police(target),
         "recorder": {"clock_offset_s": offset_s, "offset_words": rules.offset_words(offset_s),
                      "file_starts_at_recorder_time": starts.isoformat(),
                      "file_starts_at_real_time": real.isoformat()},
@@ -206,9 +214,11 @@ def package_name(name: str | None, fallback: str) -> str:
     reads as a folder, a drive or a control character. The upload check refuses such names
     already; this also covers names stored before it."""
     last = re.split(r"[\\/]", name or "")[-1]
-    clean = "".join("_" if ord(c) < 32 or ord(c) == 127 or c in ':*?"<>|' else c
-                    for c in last).strip(". ")
-    return clean or fallback
+    last = "".join("_" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in last)
+    try:
+        return filenames.upload_name(last)  # the upload rule (bidi controls dropped too)
+    except ValidationError:
+        return fallback
 
 
 def write_package(path: Path, original: Path, clip: Path, manifest: dict[str, Any],
@@ -227,7 +237,9 @@ def write_package(path: Path, original: Path, clip: Path, manifest: dict[str, An
             "Check the files with: sha256sum -c SHA256SUMS\n"
             "manifest.json says who asked for what window, the recorder's clock offset, and how\n"
             "the clip was cut. audit-excerpt.json is this request's part of the agency's\n"
-            "hash-chained audit log; the full chain is verified with 'audit verify'.\n"))
+            "hash-chained audit log as police may read it: owners' ids, other cameras and IP\n"
+            "addresses are withheld. An auditor shows each event whole by its chain, seq and\n"
+            "hash; the full chain is verified with 'audit verify'.\n"))
 
 
 def cut_job(job: dict[str, str]) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from app.core import requests as rules
 from app.models.live import LiveShare
 from app.models.requests import FootageRequest, PushSubscription, RequestTarget
 from app.models.users import User
-from app.services import clock, mail, push
+from app.services import clock, live_police, mail, push
 from app.services.requests import local_window, policy_for, stamp, targets_of
 from lambdas.common import correlated, make_logger, settings
 
@@ -140,7 +140,10 @@ def notify_police(config: Settings, share_id: str) -> None:
     payload = push.payload_text({
         "kind": "live_share", "title": "Live share", "url": f"/live/{share_id}",
         "tag": f"live-{share_id}",
-        "body": f"Live share from {share.owner_label}, until {share.ends_at:%H:%M} UTC.",
+        # The share's place as police may read it now: an approximate camera by its rounded
+        # place only, a hidden one as "a camera not shown on the map" (lock screens show this).
+        "body": f"Live share from {live_police.police_where(share)}, until "
+                f"{share.ends_at:%H:%M} UTC.",
         "actions": []})
     sent = Sent()
     for officer in User.agency_index.query(share.agency_id):

@@ -119,7 +119,8 @@ def test_a_bridge_piece_name_or_camera_that_climbs_folders_is_refused(
 def test_the_evidence_package_names_the_original_by_its_last_part_only() -> None:
     for stored, inside in (("../../etc/passwd.mp4", "passwd.mp4"),
                            ("..\\..\\windows\\evil.mp4", "evil.mp4"),
-                           ("C:evil.mp4", "C_evil.mp4"), ("export\x00.mp4", "export_.mp4"),
+                           ("C:evil.mp4", "evil.mp4"), ("export\x00.mp4", "export_.mp4"),
+                           ("a\u202egpj.mp4", "agpj.mp4"),
                            ("..", "original.mp4"), (None, "original.mp4"),
                            ("Front door.mp4", "Front door.mp4")):
         assert package_name(stored, "original.mp4") == inside, stored

@@ -16,6 +16,7 @@ import requests
 from app.aws import aws_client
 from app.models.cameras import Camera
 from app.models.live import LiveSegment, LiveShare
+from app.models.requests import RequestTarget
 from app.services import audit, clock, live, live_video
 from tests.bridge.media import make_h264
 from tests.integration.test_bridge_pairing import shown_code
@@ -240,14 +241,14 @@ def test_bridge_answers_approved_requests(signed_in: Any, base_url: str,
     deadline = time.time() + 60
     status = ""
     while time.time() < deadline:
-        status = live_video.RequestTarget.get(by_camera[till]).status
+        status = RequestTarget.get(by_camera[till]).status
         if status in ("ready", "failed"):
             break
         time.sleep(1)
     assert status == "ready", status
-    assert live_video.RequestTarget.get(by_camera[yard]).status == "no_footage"
+    assert RequestTarget.get(by_camera[yard]).status == "no_footage"
     rows = {t["camera"]: t for t in detective.get(
-        f"/api/requests/{live_video.RequestTarget.get(by_camera[yard]).request_id}").json()[
+        f"/api/requests/{RequestTarget.get(by_camera[yard]).request_id}").json()[
         "targets"]}
     assert "last 10 minutes" in rows["Yard"]["reason"]
 

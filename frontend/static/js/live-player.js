@@ -48,7 +48,8 @@ function waitUpdate(buffer) {
 }
 
 class StreamPlayer {
-  constructor(shareId, stream, label, container, onRefused, { hiddenUntilVideo = false, preroll = true } = {}) {
+  // `stream` is the camera's alias in this share (or 'phone'): police never hold a camera id.
+  constructor(shareId, stream, label, container, onRefused, { hiddenUntilVideo = false, preroll = true, place = '' } = {}) {
     this.shareId = shareId;
     this.stream = stream;
     this.onRefused = onRefused;
@@ -70,6 +71,9 @@ class StreamPlayer {
     const caption = document.createElement('figcaption');
     const name = document.createElement('strong');
     name.textContent = label;
+    const where = document.createElement('span');
+    where.className = 'meta';
+    where.textContent = place ? ` (${place})` : '';
     this.state = document.createElement('span');
     this.state.className = 'meta js-stream-state';
     this.state.setAttribute('role', 'status');
@@ -81,7 +85,7 @@ class StreamPlayer {
     this.startButton.hidden = true;
     this.preroll = preroll;
     this.startButton.addEventListener('click', () => this.restart(!this.fromStart));
-    caption.append(name, this.state, this.startButton);
+    caption.append(name, where, this.state, this.startButton);
     this.figure.append(this.video, caption);
     container.append(this.figure);
     this.open();
@@ -250,7 +254,7 @@ async function start(root) {
     : 'Playing a few seconds behind real time.';
   root.dataset.state = 'playing';
   for (const camera of view.cameras.filter((c) => c.allowed)) {
-    players.push(new StreamPlayer(shareId, camera.camera_id, camera.name, grid, end));
+    players.push(new StreamPlayer(shareId, camera.stream, camera.name, grid, end, { place: camera.place || '' }));
   }
   players.push(new StreamPlayer(shareId, 'phone', "Owner's phone camera", grid, end, { hiddenUntilVideo: true, preroll: false }));
   for (const player of players) player.run();

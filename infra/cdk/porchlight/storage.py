@@ -23,10 +23,14 @@ from infra.cdk.porchlight.keys import removal
 from infra.cdk.porchlight.nag import acknowledge
 from infra.cdk.stages import Stage
 
-ORIGINALS = "originals/"  # owners' uploaded videos: originals/<request>/<target>/original.<ext>
+# owners' uploaded videos, each attempt under a key of its own, written once:
+# originals/<request>/<target>/original.<attempt>.<ext>
+ORIGINALS = "originals/"
 CAMERA_PHOTOS = "camera-photos/"  # owners' photos of their cameras
 EVIDENCE = "evidence/"  # clips, posters, contact sheets, manifests, packages
-LIVE = "live/"  # live-share video pieces: live/<share>/<camera or phone>/<name>; not evidence
+# live-share video pieces, written once: live/<share>/<camera's alias in it, or phone>/<name>;
+# not evidence
+LIVE = "live/"
 LIVE_DAYS = 1  # the retention worker deletes them an hour after the share; this is the backstop
 # The longest retention an agency's policy may set (the policy form's upper bound).
 MAX_RETENTION_DAYS = int(POLICY_LIMITS["retention_days"][2])

@@ -1,0 +1,138 @@
+"""A bridge answers an approved footage request from its buffer: the clip, or "no footage".
+
+The clip comes as an owner's phone upload does (`app.services.uploads`): one multipart upload
+of one part under a key of its own, completed by the app with `If-None-Match: *` once S3 holds
+exactly the announced size. So the clip link the bridge gets (valid an hour, as a 2 GB clip on
+a slow line needs) writes to that upload only: once the clip is complete, the upload id is gone
+and a PUT to the link has nothing to write to, and the original stays as it was checked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from app.aws import aws_client
+from app.config import Settings
+from app.core import requests as rules
+from app.core.errors import ConflictError, NotFoundError, ValidationError
+from app.models.bridge import BridgeDevice
+from app.models.requests import RequestTarget
+from app.services import audit, uploads
+from app.services import requests as footage
+from app.services.audit import Actor
+from app.services.live_video import parse_time
+
+CLIP_PUT_SECONDS = 3600
+UPLOAD_NAME = "sent by your bridge"  # the name the owner's pages give a bridge's clip
+
+
+def _bridge_target(device: BridgeDevice, target_id: str) -> RequestTarget:
+    try:
+        target = RequestTarget.get(target_id or "-", consistent_read=True)
+    except DoesNotExist as exc:
+        raise NotFoundError("No such footage request.") from exc
+    if target.owner_id != device.owner_id:
+        raise NotFoundError("No such footage request.")
+    return target
+
+
+def _bridge_actor(device: BridgeDevice) -> Actor:
+    return Actor(device.owner_id, "owner", f"bridge:{device.device_id[:8]}")
+
+
+def bridge_uploading(target: RequestTarget) -> bool:
+    """A clip a bridge started and has not finished (one from before clips came in one part
+    of a multipart upload has no upload id)."""
+    return target.status == rules.UPLOADING and (
+        target.upload_name == UPLOAD_NAME or not target.upload_id)
+
+
+def start_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str,
+                      data: dict[str, Any]) -> dict[str, Any]:
+    """The bridge cut an approved request's window from its buffer: where to put the clip."""
+    target = _bridge_target(device, target_id)
+    if target.status in (rules.PROCESSING, rules.READY):
+        return {"stored": True}
+    if target.status not in (rules.APPROVED, rules.UPLOADING, rules.FAILED):
+        raise ConflictError(f"This request no longer wants video (it is "
+                            f"{rules.STATUS_WORDS[target.status]}).")
+    if target.status == rules.UPLOADING and not bridge_uploading(target):
+        raise ConflictError("The owner is uploading this request's video from their phone.")
+    size = data["size"]
+    if isinstance(size, bool) or not isinstance(size, int) or \
+            not 0 < size <= rules.MAX_UPLOAD_BYTES:
+        raise ValidationError("The clip must be 1 byte to 2 GB.", {"size": "out of range"})
+    starts_at = parse_time(data["starts_at"], "starts_at")
+    ends_at = parse_time(data["ends_at"], "ends_at")
+    if ends_at <= starts_at:
+        raise ValidationError("The clip ends before it starts.", {"ends_at": "before starts_at"})
+    key, upload_id = uploads.open_original(settings, target, "mp4")
+    footage.move(target, rules.UPLOADING, upload_key=key, upload_id=upload_id,
+                 upload_name=UPLOAD_NAME, upload_bytes=size, clock_offset_s=0.0,
+                 video_starts_at=starts_at, reason="")
+    gaps = data.get("gaps") or []
+    audit.record(target.agency_id, _bridge_actor(device), "upload.started", target.owner_id,
+                 {"request_id": target.request_id, "target_id": target.target_id,
+                  "bytes": size, "via": "bridge", "device": device.device_id,
+                  "gaps": len(gaps) if isinstance(gaps, list) else 0})
+    url = uploads.part_url(aws_client(settings, "s3"), settings, target, 1, CLIP_PUT_SECONDS)
+    # Content-Type is not signed in a part's URL; named so that no client sends a form type.
+    return {"stored": False, "url": url, "headers": {"Content-Type": "video/mp4"}}
+
+
+def finish_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str
+                       ) -> dict[str, Any]:
+    """The bridge says the clip is in storage: check S3 holds the announced size, complete it
+    (write-once) and queue it for the clip worker."""
+    target = _bridge_target(device, target_id)
+    if target.status in (rules.PROCESSING, rules.READY):
+        return {"stored": True}
+    if not bridge_uploading(target) or not target.upload_key:
+        raise ConflictError("No clip from this bridge is on its way for this request.")
+    if not target.upload_id:  # a link from before clips were write-once: ask for it again
+        raise ValidationError("The clip has not arrived; send it again.",
+                              {"clip": "not in storage"})
+    s3 = aws_client(settings, "s3")
+    try:
+        held = uploads.parts_held(s3, settings, target)
+    except s3.exceptions.NoSuchUpload as exc:
+        raise ConflictError("This clip's upload was replaced; it is not wanted any more."
+                            ) from exc
+    if not held:
+        raise ValidationError("The clip has not arrived; send it again.",
+                              {"clip": "not in storage"})
+    size = sum(int(p["Size"]) for p in held)
+    if [int(p["PartNumber"]) for p in held] != [1] or size != int(target.upload_bytes or 0):
+        raise ValidationError("The clip that arrived is not the size announced; send it again.",
+                              {"size": "does not match"})
+    key = target.upload_key
+    uploads.assemble(s3, settings, target, held)
+    footage.move(target, rules.PROCESSING, upload_id=None, upload_key=key)
+    audit.record(target.agency_id, _bridge_actor(device), "upload.completed", target.owner_id,
+                 {"request_id": target.request_id, "target_id": target.target_id,
+                  "bytes": size, "via": "bridge"})
+    uploads.queue_clip(settings, target)
+    return {"stored": True}
+
+
+def bridge_no_clip(settings: Settings, device: BridgeDevice, target_id: str, reason: str
+                   ) -> dict[str, Any]:
+    """The bridge's buffer cannot serve this request: answer "no footage" with its reason."""
+    target = _bridge_target(device, target_id)
+    if target.status == rules.NO_FOOTAGE:
+        return {"stored": True}
+    if bridge_uploading(target):  # its clip never arrived, and now the buffer has let it go
+        uploads.abandon(settings, target)
+        target = footage.move(target, rules.FAILED)
+    if target.status not in (rules.APPROVED, rules.FAILED):
+        raise ConflictError(f"This request no longer wants video (it is "
+                            f"{rules.STATUS_WORDS[target.status]}).")
+    reason = " ".join(str(reason or "").split())[:300] or "the bridge holds no video of that time"
+    footage.move(target, rules.NO_FOOTAGE, reason=f"The owner's bridge: {reason}")
+    audit.record(target.agency_id, _bridge_actor(device), "answer.no_footage", target.owner_id,
+                 {"request_id": target.request_id, "target_id": target.target_id,
+                  "via": "bridge", "reason": reason})
+    footage.close_if_done(footage.request_of(target))
+    return {"stored": True}
