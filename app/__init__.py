@@ -44,13 +44,14 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
 
-    from app.web import access, csrf, errors, headers, requestlog
+    from app.web import access, csrf, errors, headers, queries, requestlog
 
     requestlog.init_app(app)  # the correlation id first: everything after may log
     access.init_app(app)  # identity first, so CSRF binds to the session
     csrf.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
+    queries.init_app(app)  # refused police queries are audited too
 
     from app import (
         account,

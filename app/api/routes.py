@@ -7,9 +7,9 @@ from flask import current_app, jsonify, make_response, request
 from app.api import bp
 from app.audit.forms import parse_filter
 from app.core import roles
-from app.core.errors import NotFoundError
+from app.core.errors import GoneError, NotFoundError, ValidationError
 from app.models.users import User
-from app.services import accounts, audit, audit_review, sessions
+from app.services import accounts, activity, audit, audit_review, sessions, signups
 from app.web import openapi
 from app.web.access import (
     ANY_USER,
@@ -27,8 +27,14 @@ from app.web.jsonio import Field, accepts, answers, fails, query, read_json, rea
 from app.web.shapes import ANY_OBJECT, BOOL, STR, TIME, arr, maybe, obj
 
 USER = obj(id=STR, email=STR, display_name=STR, role=STR, agency_id=STR, mfa_enrolled=BOOL)
-EVENT = obj(chain=STR, seq={"type": "integer"}, at=TIME, action=STR, details=ANY_OBJECT,
-            hash=STR)
+SIGNUP_SENT = ("Check your email: the link in it finishes your account. If the address already "
+               "has an account, the email says how to log in.")
+# An audit event as its reader may read it (app.core.audit_views): an auditor gets every field,
+# anyone else no salt, an IP address only when it is their own, and "withheld" for people and
+# details that are not theirs to know.
+EVENT = obj(("ip", "withheld"), chain=STR, seq={"type": "integer"}, at=TIME, action=STR,
+            actor_id=STR, actor_role=STR, subject_id=STR, details=ANY_OBJECT, hash=STR, ip=STR,
+            withheld=arr(STR))
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -71,21 +77,44 @@ def me() -> Any:
 @accepts({"email": Field(str, max_length=254), "password": Field(str, max_length=256),
           "display_name": Field(str, max_length=80),
           "agency_id": Field(str, required=False, max_length=64)})
-@answers(201, obj(user=USER))
-@fails(409, 429)
+@answers(202, obj(email=STR, detail=STR),
+         description="Mail is on its way to the address: a link that finishes the account "
+                     "(POST /api/accounts/confirm, or the page it opens), or, when the address "
+                     "already has an account, a note to its holder. The answer is the same "
+                     "either way.")
+@fails(404, 429)
 def create_account() -> Any:
-    """Sign up as a camera owner (a program's police and staff are invited instead)."""
+    """Sign up as a camera owner (a program's police and staff are invited instead).
+
+    Nothing is created until the emailed link is used: this answer never tells whether the
+    address already has an account."""
     data = read_json()
     agency_id = data.get("agency_id") or ""
     if not agency_id:
         programs = accounts.agencies()
         agency_id = programs[0].agency_id if len(programs) == 1 else ""
-    user = accounts.signup(data["email"], data["password"], data["display_name"], agency_id,
-                           client_ip())
-    response = jsonify(user=user_json(user))
-    response.status_code = 201
-    response.headers["Location"] = "/api/me"
-    return response
+    email = signups.start(settings(), data["email"], data["password"], data["display_name"],
+                          agency_id, client_ip())
+    return jsonify(email=email, detail=SIGNUP_SENT), 202
+
+
+@bp.route("/api/accounts/confirm", methods=["POST"])
+@allow(PUBLIC)
+@accepts({"token": Field(str, max_length=300, doc="the last part of the emailed link"),
+          "password": Field(str, max_length=256, doc="the password chosen at sign-up")})
+@answers(201, obj(user=USER, mfa_required=BOOL, session=STR))
+@fails(409, 410, 429)
+def confirm_account() -> Any:
+    """Finish a sign-up with the emailed link's token; creates the account and logs in."""
+    data = read_json()
+    try:
+        result = signups.finish(settings(), data["token"], data["password"], client_ip(),
+                                request.user_agent.string)
+    except ValidationError as exc:
+        if "token" in exc.errors:
+            raise GoneError(exc.detail) from exc
+        raise
+    return _session_answer(result)
 
 
 @bp.route("/api/session", methods=["POST"])
@@ -98,6 +127,10 @@ def login() -> Any:
     data = read_json()
     result = accounts.login(settings(), data["email"], data["password"], client_ip(),
                             request.user_agent.string)
+    return _session_answer(result)
+
+
+def _session_answer(result: accounts.LoginResult) -> Any:
     body = {"user": user_json(result.user), "mfa_required": result.mfa_needed,
             "session": result.new_session.session.public_id}
     return set_session_cookie(make_response(jsonify(body), 201), result.new_session.token)
@@ -127,9 +160,10 @@ def mfa() -> Any:
 @allow(ANY_USER)
 @answers(200, obj(events=arr(EVENT)))
 def my_activity() -> Any:
-    """Every audited event about the signed-in user: who did what, when."""
-    events = audit.activity_of(require_user().user_id)
-    return jsonify(events=[audit.event_json(e) for e in events])
+    """Every audited event about the signed-in user: who did what, when. Owners' notices of
+    police reads are the owners'; people and addresses that are not the reader's to know are
+    "withheld"."""
+    return jsonify(events=activity.activity_for(require_user()))
 
 
 @bp.route("/api/me/sessions")

@@ -31,6 +31,20 @@ TIER_WORDS = {
 }
 STALE_AFTER = timedelta(days=365)
 MAX_NICKNAME = 60
+# What police read instead of the owner's name for a camera they may not place exactly: a name
+# such as "Jane's garage, 41 Oak Lane" would give away what the rounding or hiding keeps back
+# (docs/privacy.md). The owner is told so on the camera form.
+HIDDEN_NAME = "A camera not shown on the map"
+APPROXIMATE_NAME = "A camera shown near its place"
+
+
+def police_name(nickname: str, visibility: str) -> str:
+    """The camera's name as police see it in search, map, export and live shares."""
+    if visibility == "hidden":
+        return HIDDEN_NAME
+    if visibility == "approximate":
+        return APPROXIMATE_NAME
+    return nickname
 MAX_RANGE_M = 500
 MAX_RETENTION_DAYS = 3650
 
@@ -158,13 +172,17 @@ def parse_camera(data: Mapping[str, Any]) -> CameraSpec:
 
 
 def police_place(lat: float, lon: float, visibility: str) -> tuple[float, float]:
-    """Where police may place a camera: its spot if exact, else its ~100 m cell's centre.
+    """Where police may place a camera: its spot if exact, its ~100 m cell's centre if
+    approximate, its ~1 km cell's centre if hidden.
 
-    Hidden cameras get the rounded place too: police only ever count them, and counting from
-    the rounded place means repeated searches cannot narrow down where they are.
+    Everything police-facing is computed from this place (the geo index is built on it), so
+    two spots in one cell look the same to police however many searches they run: for a
+    hidden camera, its ~1 km cell is the most police can learn (docs/privacy.md).
     """
     if visibility == "exact":
         return lat, lon
+    if visibility == "hidden":
+        return geo.hidden_place(lat, lon)
     return geo.approximate(lat, lon)
 
 

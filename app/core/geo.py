@@ -3,7 +3,8 @@
 The geo index is a GSI whose hash key is the camera's coarse cell (geohash precision 5, about
 4.9 km x 4.9 km, so a 1 km search touches at most 4 cells) and whose range key is the camera's
 full geohash (precision 9). `cover` turns a circle into at most `max_ranges` (cell, low, high)
-ranges of that range key: one Query each, `BETWEEN low AND high`.
+ranges of that range key: one Query each, `BETWEEN low AND high`; `cell_ranges` does the same
+for a set of cells of one precision (the hidden cameras' cells, docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ EARTH_RADIUS_M = 6_371_008.8
 CELL_PRECISION = 5  # the GSI hash key
 HASH_PRECISION = 9  # the GSI range key (about 4.8 m x 4.8 m)
 APPROX_PRECISION = 7  # "approximate" map visibility: the centre of a ~153 m cell
+# Hidden cameras are placed, counted and asked by their cell of this precision (about 1.2 km
+# x 0.6 km at the equator, 1.0 km x 0.6 km at 36 degrees north), never by a distance: police
+# can learn which such cell holds one, and nothing finer (docs/privacy.md).
+HIDDEN_PRECISION = 6
 M_PER_DEG_LAT = math.pi * EARTH_RADIUS_M / 180
 
 
@@ -83,6 +88,12 @@ def decode(code: str) -> Box:
 def approximate(lat: float, lon: float) -> tuple[float, float]:
     """Where an "approximate" camera is shown: its ~153 m cell's centre (at most ~110 m off)."""
     lat_c, lon_c = decode(geohash(lat, lon, APPROX_PRECISION)).centre
+    return round(lat_c, 6), round(lon_c, 6)
+
+
+def hidden_place(lat: float, lon: float) -> tuple[float, float]:
+    """Where a hidden camera stands for everything police-facing: its ~1 km cell's centre."""
+    lat_c, lon_c = decode(geohash(lat, lon, HIDDEN_PRECISION)).centre
     return round(lat_c, 6), round(lon_c, 6)
 
 
@@ -205,10 +216,23 @@ def cover(lat: float, lon: float, radius_m: float, max_ranges: int = 12,
     if len({code[:CELL_PRECISION] for code in cells}) > max_coarse:
         raise AreaTooLarge(f"a {radius_m:.0f} m circle at latitude {lat:.2f} spans too many "
                            "index cells")
+    return cell_ranges(cells, max_ranges)
+
+
+def cell_ranges(cells: list[str], max_ranges: int = 12) -> list[Range]:
+    """The Queries that read every camera in these cells (all of one precision, at least
+    CELL_PRECISION): runs of neighbours in geohash order become one range, and the closest
+    runs inside one coarse cell are merged until at most max_ranges remain (or every run is
+    in a coarse cell of its own). A merged range reads a few cameras outside the cells too."""
+    if not cells:
+        return []
+    precision = len(cells[0])
+    if precision < CELL_PRECISION or any(len(code) != precision for code in cells):
+        raise ValueError("cells must share one precision, at least the index cell's")
     # Runs of consecutive cells (in geohash order) inside one coarse cell become one range.
     runs: list[list[int]] = []  # [start, end] as integers at `precision`
     owners: list[str] = []
-    for code in cells:
+    for code in sorted(set(cells)):
         value = _to_int(code)
         owner = code[:CELL_PRECISION]
         if runs and owners[-1] == owner and value == runs[-1][1] + 1:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.core import tokens
-from app.core.cameras import OFFENSES
+from app.core.cameras import OFFENSES, police_name
 from app.core.errors import ValidationError
 
 # Categories a program asks about unless its admin changes the list. Immigration and protest
@@ -27,6 +27,8 @@ OFFENSE_WORDS = {
 MAX_CASE = 40
 MAX_MESSAGE = 500
 MAX_CAMERAS = 50  # one request; a wider net is a sign the search was too wide
+MAX_HIDDEN = 50  # hidden cameras asked in one request (more in the area: a random 50 of them)
+MAX_RADIUS_M = 2000.0  # a program's widest search and "also ask hidden cameras" radius
 MAX_UPLOAD_BYTES = 2 * 1024**3
 MAX_OFFSET_S = 7 * 24 * 3600  # a recorder more than a week off is a typo, not a clock
 OLDEST_WINDOW = timedelta(days=365)
@@ -89,6 +91,7 @@ class RequestSpec:
     lat: float
     lon: float
     message: str
+    hidden_radius_m: float = 0.0  # also ask the hidden cameras of the cells this circle touches
 
 
 def _time(value: Any, name: str, errors: dict[str, str]) -> datetime | None:
@@ -138,22 +141,44 @@ def _window(data: Mapping[str, Any], policy: Policy, now: datetime,
     return start, end
 
 
-def _cameras(value: Any, errors: dict[str, str]) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+def _cameras(value: Any, errors: dict[str, str], hidden_asked: bool) -> tuple[str, ...]:
+    """The chosen cameras; none is fine when the hidden cameras are asked too. Whether any
+    hidden camera is there is never looked at here (docs/privacy.md, errors)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         errors["camera_ids"] = "Choose at least one camera."
         return ()
     unique = tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
-    if any(len(v) > 64 for v in unique):
+    if not unique and not hidden_asked:
+        errors["camera_ids"] = "Choose at least one camera, or also ask the hidden cameras."
+    elif any(len(v) > 64 for v in unique):
         errors["camera_ids"] = "These are not camera ids."
     elif len(unique) > MAX_CAMERAS:
         errors["camera_ids"] = f"Ask at most {MAX_CAMERAS} cameras in one request."
     return unique
 
 
-def parse_request(data: Mapping[str, Any], policy: Policy, now: datetime) -> RequestSpec:
-    """A RequestSpec from JSON, or a ValidationError naming every field that is wrong."""
+def _hidden_radius(value: Any, max_radius: float, errors: dict[str, str]) -> float:
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)
+                         and value == 0):
+        return 0.0  # the hidden cameras are not asked
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+            value) or not 1 <= value <= max_radius:
+        errors["hidden_radius_m"] = (f"Give the radius around the place to ask hidden cameras "
+                                     f"in, from 1 to {max_radius:g} metres.")
+        return 0.0
+    return float(value)
+
+
+def parse_request(data: Mapping[str, Any], policy: Policy, now: datetime,
+                  max_radius: float = MAX_RADIUS_M) -> RequestSpec:
+    """A RequestSpec from JSON, or a ValidationError naming every field that is wrong.
+
+    Only the request itself and the program's policy are read: no answer here depends on
+    which cameras exist, so invalid requests cannot be used to probe for them."""
     errors: dict[str, str] = {}
-    camera_ids = _cameras(data.get("camera_ids"), errors)
+    hidden_radius = _hidden_radius(data.get("hidden_radius_m"), max_radius, errors)
+    camera_ids = _cameras(data.get("camera_ids"), errors,
+                          hidden_asked=data.get("hidden_radius_m") not in (None, 0))
     case = data.get("case_number")
     case = case.strip() if isinstance(case, str) else ""
     if not case:
@@ -172,17 +197,19 @@ def parse_request(data: Mapping[str, Any], policy: Policy, now: datetime) -> Req
     start, end = _window(data, policy, now, errors)
     if errors or start is None or end is None:
         raise ValidationError("The request cannot be sent as it is.", errors)
-    return RequestSpec(camera_ids, case, str(offense), start, end, lat, lon, message)
+    return RequestSpec(camera_ids, case, str(offense), start, end, lat, lon, message,
+                       hidden_radius)
 
 
 # ---------------------------------------------------------------- what police see of an owner
 
 
 def police_label(nickname: str, visibility: str, status: str) -> str:
-    """A hidden camera's owner stays anonymous unless they choose to send footage."""
-    if visibility == "hidden" and status not in (APPROVED, UPLOADING, PROCESSING, READY):
-        return "A camera not shown on the map"
-    return nickname
+    """A hidden or approximate camera's owner stays unnamed unless they choose to send footage
+    (the owner's own name for the camera could place it better than the map does)."""
+    if status in (APPROVED, UPLOADING, PROCESSING, READY):
+        return nickname
+    return police_name(nickname, visibility)
 
 
 # ---------------------------------------------------------------- answers from a notification

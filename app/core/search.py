@@ -3,6 +3,11 @@
 The service reads candidates through the geo index; this module decides, for each, whether it
 is inside the radius, whether it points at the scene, whether its recorder probably kept the
 footage, and what police may see of it (its map visibility).
+
+Hidden cameras are never hits. They are counted, and asked for footage, by the ~1 km cells a
+search circle touches (`hidden_cells`), never by a distance: whatever circles police draw,
+the count is the same for every spot inside a hidden camera's cell, so no number of searches
+narrows one down below its cell (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.core import geo
-from app.core.cameras import STALE_AFTER, is_stale
+from app.core.cameras import STALE_AFTER, is_stale, police_name
 
 
 @dataclass(slots=True)
@@ -59,8 +64,21 @@ class Hit:
 @dataclass(frozen=True)
 class SearchResult:
     hits: list[Hit]
-    hidden_count: int  # hidden cameras inside the radius: can still be asked, never shown
+    hidden_count: int  # hidden cameras in the cells the circle touches: asked, never shown
     candidates_read: int
+
+
+def hidden_cells(lat: float, lon: float, radius_m: float) -> frozenset[str]:
+    """The hidden-camera cells (geohash precision HIDDEN_PRECISION) a search circle touches.
+
+    A hidden camera is counted and asked when its cell is one of these: every hidden camera
+    within the radius is (its cell meets the circle), and which ones are depends on the cells
+    alone, never on where inside its cell a camera stands."""
+    return frozenset(geo.cover_cells(lat, lon, radius_m, geo.HIDDEN_PRECISION))
+
+
+def in_hidden_cells(geohash: str, cells: frozenset[str]) -> bool:
+    return geohash[:geo.HIDDEN_PRECISION] in cells
 
 
 def classify(candidates: Iterable[Candidate], lat: float, lon: float, radius_m: float,
@@ -68,23 +86,20 @@ def classify(candidates: Iterable[Candidate], lat: float, lon: float, radius_m: 
     """Keep the cameras within the radius, mark those that point at the scene, rank them.
 
     Candidates stand at their police place, so nothing here can depend on an exact place the
-    owner chose not to show.
+    owner chose not to show. Hidden cameras are skipped: the service counts them by cell
+    (`hidden_cells`), and `hidden_count` here is always 0.
     """
     hits: list[Hit] = []
-    hidden = 0
     read = 0
     age = now - incident_at
     stale_before = now - STALE_AFTER
     distance, bearing, in_view = geo.distance_m, geo.bearing_deg, geo.in_view
     for cam in candidates:
         read += 1
-        if cam.paused:
+        if cam.paused or cam.visibility == "hidden":
             continue
         dist = distance(cam.lat, cam.lon, lat, lon)
         if dist > radius_m:
-            continue
-        if cam.visibility == "hidden":
-            hidden += 1
             continue
         approximate = cam.visibility == "approximate"
         covers = dist <= cam.range_m and (
@@ -92,13 +107,14 @@ def classify(candidates: Iterable[Candidate], lat: float, lon: float, radius_m: 
                                   bearing(cam.lat, cam.lon, lat, lon)))
         step = 100 if approximate else 5
         hits.append(Hit(
-            cam.camera_id, cam.owner_id, cam.nickname, cam.lat, cam.lon, approximate,
+            cam.camera_id, cam.owner_id, police_name(cam.nickname, cam.visibility), cam.lat,
+            cam.lon, approximate,
             int(round(dist / step) * step), covers, age < timedelta(days=cam.retention_days),
             cam.confirmed_at <= stale_before, cam.heading_deg, cam.fov_deg, cam.range_m,
             cam.mount, cam.tier, cam.rules,
         ))
     hits.sort(key=lambda h: (not h.covers, h.distance_m, h.camera_id))
-    return SearchResult(hits, hidden, read)
+    return SearchResult(hits, 0, read)
 
 
 # OpenStreetMap's tagging for surveillance cameras, so GIS tools read the export as they would
@@ -133,7 +149,7 @@ def export_feature(cam: Candidate, facing: str, now: datetime) -> dict[str, obje
             "camera:type": "fixed",
             "camera:mount": OSM_MOUNT.get(cam.mount, "wall"),
             "camera:direction": round(cam.heading_deg) % 360,
-            "name": cam.nickname,
+            "name": police_name(cam.nickname, cam.visibility),
             "porchlight:id": cam.camera_id,
             "porchlight:tier": cam.tier,
             "porchlight:fov_deg": cam.fov_deg,

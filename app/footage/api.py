@@ -12,6 +12,7 @@ from app.services import push, uploads
 from app.services import requests as footage
 from app.web.access import ANY_USER, PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, read_json
+from app.web.queries import police_query
 from app.web.shapes import BOOL, INT, NUM, STR, TIME, URL, arr, maybe, obj
 
 BOARD = obj(id=STR, case_number=STR, offense=STR, state=STR, window_start=TIME,
@@ -28,6 +29,7 @@ POLICE = (roles.DETECTIVE, roles.SUPERVISOR)
 
 
 @bp.route("/api/requests", methods=["POST"])
+@police_query("request.create_refused")
 @allow(roles.DETECTIVE)
 @accepts({"camera_ids": Field(list, items=Field(str, max_length=64)),
           "case_number": Field(str, max_length=40), "offense": Field(str, max_length=40),
@@ -37,12 +39,14 @@ POLICE = (roles.DETECTIVE, roles.SUPERVISOR)
           "lon": Field(float, minimum=-180, maximum=180),
           "message": Field(str, required=False, max_length=500),
           "hidden_radius_m": Field(float, required=False, minimum=0,
-                                   doc="also ask the hidden cameras this close to the place "
-                                       "(police never learn which they are)")})
+                                   doc="also ask the hidden cameras of the ~1 km cells this "
+                                       "circle around the place touches (police never learn "
+                                       "which they are or where; 0: none)")})
 @answers(201, BOARD)
 def api_create() -> Any:
     """Ask the owners of these cameras for footage of one incident (a case number, an
-    offense the program allows, a window of at most the program's limit)."""
+    offense the program allows, a window of at most the program's limit). The request is
+    checked whole before any camera is read, and refused ones are audited too."""
     data = read_json()
     created = footage.create(settings(), require_user(), data, client_ip())
     return jsonify(footage.board(require_user(), created.request_id)), 201

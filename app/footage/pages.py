@@ -16,6 +16,7 @@ from app.models.cameras import Camera
 from app.services import clock, push
 from app.services import requests as footage
 from app.web.access import allow, client_ip, require_user, settings
+from app.web.queries import police_query, refused
 
 POLICE = (roles.DETECTIVE, roles.SUPERVISOR)
 OWNERS = (roles.OWNER, roles.ORG_ADMIN)
@@ -48,12 +49,15 @@ def _form_defaults() -> dict[str, Any]:
 
 
 def _chosen(ids: list[str], agency_id: str) -> list[Camera]:
+    """The cameras a search or the map passed on; a hidden camera's id (police never hold
+    one) shows nothing, as an id that names no camera."""
     wanted = list(dict.fromkeys(i for i in ids if i and len(i) <= 64))[:rules.MAX_CAMERAS]
     found = [c for c in Camera.batch_get(wanted) if c.agency_id == agency_id]
-    return [c for c in found if not c.paused]
+    return [c for c in found if not c.paused and c.visibility != "hidden"]
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
+@police_query("request.create_refused", "POST")
 @allow(roles.DETECTIVE)
 def new_case() -> Any:
     user = require_user()
@@ -68,6 +72,7 @@ def new_case() -> Any:
         try:
             created = footage.create(settings(), user, data, client_ip())
         except ValidationError as exc:
+            refused(exc)
             errors = exc.errors
         else:
             return redirect(url_for("footage.case", request_id=created.request_id, done="sent"))

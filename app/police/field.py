@@ -12,6 +12,7 @@ from app.police import bp
 from app.services import field, registry
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, read_items
+from app.web.queries import police_query
 from app.web.shapes import ANY_OBJECT, INT, NUM, STR, TIME, arr, obj
 
 FIELD_ITEM = Field(dict, fields={
@@ -34,6 +35,7 @@ def police_map_page() -> Any:
 
 
 @bp.route("/api/map")
+@police_query("registry.view_refused")
 @allow(*SEARCHERS)
 @answers(200, obj(cameras=arr(ANY_OBJECT), hidden_count=INT,
                   field=arr(obj(kind=STR, id=STR, lat=NUM, lon=NUM, label=STR, detail=STR,

@@ -12,6 +12,7 @@ from app.police import bp
 from app.services import registry
 from app.web.access import allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, read_json
+from app.web.queries import police_query, refused
 from app.web.shapes import BOOL, INT, NUM, STR, arr, obj
 
 SEARCHERS = (roles.DETECTIVE, roles.SUPERVISOR)
@@ -30,6 +31,7 @@ def result_json(result: registry.SearchResult) -> dict[str, Any]:
 
 
 @bp.route("/search", methods=["GET", "POST"])
+@police_query("registry.search_refused", "POST")
 @allow(*SEARCHERS)
 def search() -> Any:
     user = require_user()
@@ -43,6 +45,7 @@ def search() -> Any:
         found = registry.search(settings(), user, registry.check_search(form, limit),
                                 client_ip())
     except ValidationError as exc:
+        refused(exc)
         return render_template("police/search.html", form=form, errors=exc.errors, result=None,
                                max_radius=limit, tier_words=TIER_WORDS), 422
     return render_template("police/search.html", form=form, errors={}, result=found,
@@ -51,14 +54,16 @@ def search() -> Any:
 
 
 @bp.route("/api/search", methods=["POST"])
+@police_query("registry.search_refused")
 @allow(*SEARCHERS)
 @accepts({"lat": Field(float), "lon": Field(float), "radius_m": Field(float, required=False),
           "incident_at": Field(str, max_length=40, doc="ISO 8601 date and time"),
           "case_number": Field(str, max_length=40)})
 @answers(200, obj(cameras=arr(HIT), covering=INT, hidden_count=INT))
 def api_search() -> Any:
-    """Cameras that may have seen an incident, nearest first (hidden ones only counted);
-    every search is audited with its case number."""
+    """Cameras that may have seen an incident, nearest first. Hidden cameras are only
+    counted, by the ~1 km cells the circle touches (docs/privacy.md). Every search is audited
+    with its case number, refused ones too."""
     user = require_user()
     data = read_json()
     request_ = registry.check_search(data, registry.max_radius(user.agency_id))
@@ -66,6 +71,7 @@ def api_search() -> Any:
 
 
 @bp.route("/api/registry.geojson")
+@police_query("registry.export_refused")
 @allow(roles.DETECTIVE, roles.SUPERVISOR, roles.AGENCY_ADMIN)
 @answers(200, obj(type=STR, features=arr({"type": "object"})), media="application/geo+json")
 def export() -> Any:

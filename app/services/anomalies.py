@@ -15,15 +15,17 @@ The thresholds, each a named constant below:
   between OFF_HOURS (00:00 to 05:00, the program's time zone) within any BURST_WINDOW.
 - **Repeated searches around one place**: SAME_PLACE_MIN or more searches by one person whose
   centres all lie within SAME_PLACE_M of each other, on more than one day or under more than
-  one case number (one search refined a few times for one case is ordinary).
+  one case number (one search refined a few times for one case is ordinary). Refused searches
+  and refused footage requests count too: a probe that was refused still looked at the place.
 - **Live access after a share ended**: AFTER_END_VIEWS_MIN live view of a share later than its
   end (the system should make that impossible), or AFTER_END_ATTEMPTS_MIN refused attempts to
   open a share that had ended (one or two are what a detective whose page was open when the
   share ended does).
 - **Reading far more than peers**: a police user's reads (searches, map views, registry
-  exports, clip plays, package downloads, live views) above PEER_FACTOR times the median of the
-  *other* police users who read anything in the period, and at least PEER_READS_MIN. The
-  person is left out of their own median, so that one heavy reader among two is still seen.
+  exports, clip plays, package downloads, live views, and refused queries of these kinds)
+  above PEER_FACTOR times the median of the *other* police users who read anything in the
+  period, and at least PEER_READS_MIN. The person is left out of their own median, so that one
+  heavy reader among two is still seen.
 """
 
 from __future__ import annotations
@@ -58,10 +60,16 @@ PEER_READS_MIN = 20
 
 SEARCHED = "registry.searched"
 REQUESTED = "request.created"
+# Refused police queries (app.web.queries): what was asked is under details["asked"].
+SEARCH_REFUSED, REQUEST_REFUSED = "registry.search_refused", "request.create_refused"
+REFUSED_QUERIES = frozenset({SEARCH_REFUSED, REQUEST_REFUSED, "registry.view_refused",
+                             "registry.export_refused"})
+PLACE_ACTIONS = frozenset({SEARCHED, SEARCH_REFUSED, REQUEST_REFUSED})
 LIVE_VIEWED, LIVE_REFUSED, LIVE_ENDED = "live.viewed", "live.refused", "live.ended"
-OFF_HOURS_ACTIONS = frozenset({SEARCHED, "registry.viewed", "clip.viewed"})
+OFF_HOURS_ACTIONS = frozenset({SEARCHED, "registry.viewed", "clip.viewed", SEARCH_REFUSED,
+                               "registry.view_refused"})
 READ_ACTIONS = frozenset({SEARCHED, "registry.viewed", "registry.exported", "clip.viewed",
-                          "clip.downloaded", LIVE_VIEWED})
+                          "clip.downloaded", LIVE_VIEWED, *REFUSED_QUERIES})
 # Read from before the period too: a search is matched against earlier requests, and a view
 # against the end of its share.
 CONTEXT_ACTIONS = (REQUESTED, LIVE_ENDED)
@@ -90,11 +98,18 @@ class Seen:
         return self.chain, self.seq
 
     @property
+    def asked(self) -> Mapping[str, Any]:
+        """What a refused query asked (app.web.queries), or nothing."""
+        asked = self.details.get("asked")
+        return asked if isinstance(asked, dict) else {}
+
+    @property
     def case(self) -> str:
-        return str(self.details.get("case") or "").strip()
+        return str(self.details.get("case") or self.asked.get("case_number") or "").strip()
 
     def place(self) -> tuple[float, float] | None:
-        lat, lon = self.details.get("lat"), self.details.get("lon")
+        source = self.details if "lat" in self.details else self.asked
+        lat, lon = source.get("lat"), source.get("lon")
         if isinstance(lat, int | float) and isinstance(lon, int | float):
             return float(lat), float(lon)
         return None
@@ -140,8 +155,9 @@ CHECKS = (
           f"{OFF_HOURS[0]:02d}:00 and {OFF_HOURS[1]:02d}:00 (the program's time zone) within "
           f"{BURST_WINDOW.seconds // 3600} hours."),
     Check("same_place", "Repeated searches around one place",
-          f"{SAME_PLACE_MIN} or more searches by one person centred within {SAME_PLACE_M:g} m of "
-          "each other, on more than one day or under more than one case number."),
+          f"{SAME_PLACE_MIN} or more searches (refused ones and refused footage requests too) by "
+          f"one person centred within {SAME_PLACE_M:g} m of each other, on more than one day or "
+          "under more than one case number."),
     Check("after_end", "Live video opened after the share ended",
           f"A live view of a share after it ended, or {AFTER_END_ATTEMPTS_MIN} or more refused "
           "attempts by one person to open shares that had ended."),
@@ -244,7 +260,7 @@ def _near(a: Seen, b: Seen) -> bool:
 
 
 def repeated_places(events: Sequence[Seen], zone: tzinfo, since: datetime) -> list[Flag]:
-    searches = (e for e in events if e.action == SEARCHED and e.at >= since and e.place())
+    searches = (e for e in events if e.action in PLACE_ACTIONS and e.at >= since and e.place())
     flags = []
     for actor_id, mine in _by_actor(searches).items():
         used: set[tuple[str, int]] = set()

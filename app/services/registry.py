@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,9 +14,17 @@ from pynamodb.exceptions import DoesNotExist
 from app.aws import aws_client
 from app.config import Settings
 from app.core import geo, roles, sharing
-from app.core.cameras import CameraSpec, is_stale, police_place
+from app.core.cameras import CameraSpec, is_stale, police_name, police_place
 from app.core.errors import ForbiddenError, NotFoundError, ValidationError
-from app.core.search import Candidate, SearchResult, classify, export_feature, shown_place
+from app.core.search import (
+    Candidate,
+    SearchResult,
+    classify,
+    export_feature,
+    hidden_cells,
+    in_hidden_cells,
+    shown_place,
+)
 from app.models.cameras import Camera, index_cell
 from app.models.users import Agency, User
 from app.services import audit, clock, notices
@@ -25,6 +33,7 @@ from app.services.audit import Actor
 DEFAULT_RADIUS_M = 300
 MAX_RADIUS_M = 2000
 QUERY_THREADS = 12
+MAX_HIDDEN_QUERIES = 48  # as geo.cover's max_coarse: more is a circle near a pole
 
 
 @dataclass(frozen=True)
@@ -183,20 +192,61 @@ def check_search(data: dict[str, Any], max_radius: float) -> SearchRequest:
     return SearchRequest(values["lat"], values["lon"], values["radius_m"], incident_at, case)
 
 
-def _candidates(agency_id: str, lat: float, lon: float, radius_m: float) -> list[Camera]:
-    try:
-        ranges = geo.cover(lat, lon, radius_m)
-    except geo.AreaTooLarge as exc:
-        raise ValidationError("This place is too close to a pole to search around.",
-                              {"lat": "too far north or south to search here"}) from exc
+def _too_close_to_a_pole() -> ValidationError:
+    return ValidationError("This place is too close to a pole to search around.",
+                           {"lat": "too far north or south to search here"})
+
+
+def _read(agency_id: str, ranges: list[geo.Range], hidden: bool) -> list[Camera]:
+    """One parallel round of Queries (at most 12), as it would be on DynamoDB: the cameras
+    police may see, or only the hidden ones."""
+    if not ranges:
+        return []
+    keep = Camera.visibility == "hidden" if hidden else Camera.visibility != "hidden"
 
     def one(rng: geo.Range) -> list[Camera]:
         return list(Camera.cell_index.query(index_cell(agency_id, rng.cell),
-                                            Camera.geohash.between(rng.low, rng.high)))
+                                            Camera.geohash.between(rng.low, rng.high),
+                                            filter_condition=keep))
 
-    # One parallel round of Queries (at most 12), as it would be on DynamoDB.
     with ThreadPoolExecutor(max_workers=min(QUERY_THREADS, len(ranges))) as pool:
         return [camera for batch in pool.map(one, ranges) for camera in batch]
+
+
+def _visible_ranges(lat: float, lon: float, radius_m: float) -> list[geo.Range]:
+    try:
+        return geo.cover(lat, lon, radius_m)
+    except geo.AreaTooLarge as exc:
+        raise _too_close_to_a_pole() from exc
+
+
+def _hidden_ranges(lat: float, lon: float, radius_m: float
+                   ) -> tuple[frozenset[str], list[geo.Range]]:
+    try:
+        cells = hidden_cells(lat, lon, radius_m)
+    except geo.AreaTooLarge as exc:
+        raise _too_close_to_a_pole() from exc
+    ranges = geo.cell_ranges(sorted(cells))
+    if len(ranges) > MAX_HIDDEN_QUERIES:  # thin cells near a pole: as the search refuses
+        raise _too_close_to_a_pole()
+    return cells, ranges
+
+
+def _active_hidden(cameras: list[Camera], cells: frozenset[str]) -> list[Camera]:
+    return sorted((c for c in cameras if not c.paused and in_hidden_cells(c.geohash, cells)),
+                  key=lambda c: c.camera_id)
+
+
+def _candidates(agency_id: str, lat: float, lon: float, radius_m: float) -> list[Camera]:
+    """The exact and approximate cameras near the circle (hidden ones are never read here)."""
+    return _read(agency_id, _visible_ranges(lat, lon, radius_m), hidden=False)
+
+
+def hidden_in_area(agency_id: str, lat: float, lon: float, radius_m: float) -> list[Camera]:
+    """The hidden, active cameras police may count and ask around a circle: those whose ~1 km
+    cell the circle touches. Never shown; never chosen by a distance (app.core.search)."""
+    cells, ranges = _hidden_ranges(lat, lon, radius_m)
+    return _active_hidden(_read(agency_id, ranges, hidden=True), cells)
 
 
 def _candidate(camera: Camera) -> Candidate:
@@ -237,9 +287,12 @@ def search(settings: Settings, officer: User, request: SearchRequest, ip: str
     """The cameras that could have seen the incident; the search and each owner are audited."""
     if officer.role not in (roles.DETECTIVE, roles.SUPERVISOR):
         raise ForbiddenError("Only detectives and supervisors search the registry.")
+    # Exact and approximate cameras by distance; hidden ones counted by cell (docs/privacy.md).
     cameras = _candidates(officer.agency_id, request.lat, request.lon, request.radius_m)
-    result = classify((_candidate(c) for c in cameras), request.lat, request.lon,
-                      request.radius_m, request.incident_at, clock.now())
+    hidden = hidden_in_area(officer.agency_id, request.lat, request.lon, request.radius_m)
+    result = replace(classify((_candidate(c) for c in cameras), request.lat, request.lon,
+                              request.radius_m, request.incident_at, clock.now()),
+                     hidden_count=len(hidden))
     actor = Actor(officer.user_id, officer.role, ip)
     audit.record(officer.agency_id, actor, "registry.searched", "-", {
         "case": request.case_number, "lat": round(request.lat, 5), "lon": round(request.lon, 5),
@@ -254,16 +307,6 @@ def search(settings: Settings, officer: User, request: SearchRequest, ip: str
         owner_id: {"case": request.case_number, "cameras": ", ".join(sorted(names))}
         for owner_id, names in per_owner.items()})
     return result
-
-
-def hidden_within(agency_id: str, lat: float, lon: float, radius_m: float) -> list[str]:
-    """Ids of the hidden, active cameras within the radius: asked, never shown to police."""
-    found = []
-    for camera in _candidates(agency_id, lat, lon, min(radius_m, MAX_RADIUS_M)):
-        if camera.visibility == "hidden" and not camera.paused and geo.distance_m(
-                float(camera.place_lat), float(camera.place_lon), lat, lon) <= radius_m:
-            found.append(camera.camera_id)
-    return found
 
 
 def import_cameras(admin: User, specs: list[CameraSpec], ip: str, source: str) -> list[Camera]:
@@ -324,7 +367,8 @@ def police_map(settings: Settings, officer: User, ip: str) -> dict[str, Any]:
             continue
         lat, lon, approximate = place
         seen_owners[camera.owner_id] += 1
-        cameras.append({"id": camera.camera_id, "name": camera.nickname, "lat": lat,
+        cameras.append({"id": camera.camera_id,
+                        "name": police_name(camera.nickname, camera.visibility), "lat": lat,
                         "lon": lon, "heading_deg": candidate.heading_deg,
                         "fov_deg": candidate.fov_deg, "range_m": candidate.range_m,
                         "mount": camera.mount, "tier": camera.tier, "approximate": approximate,

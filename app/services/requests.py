@@ -7,6 +7,7 @@ contact details, and a hidden camera's owner stays anonymous unless they send fo
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,13 +51,29 @@ def local_window(request: FootageRequest, timezone: str) -> str:
 
 def create(settings: Settings, detective: User, data: dict[str, Any], ip: str
            ) -> FootageRequest:
-    """Ask the chosen cameras' owners; skip owners who refuse this offense category."""
+    """Ask the chosen cameras' owners, and (with a hidden radius) the hidden cameras of the
+    cells around the place; skip owners who refuse this offense category.
+
+    The request is checked whole before any camera is read, so a refusal never depends on
+    which cameras exist; the hidden cameras asked are a function of ~1 km cells only
+    (registry.hidden_in_area), like the hidden count of a search (docs/privacy.md)."""
     if detective.role not in POLICE_ASKERS:
         raise ForbiddenError("Only detectives send footage requests.")
+    from app.services import registry
+
     policy = policy_for(detective.agency_id)
     now = clock.now()
-    spec = rules.parse_request(_with_hidden(detective, data), policy, now)
-    cameras = _askable(detective.agency_id, spec)
+    spec = rules.parse_request(data, policy, now, registry.max_radius(detective.agency_id))
+    chosen = _chosen(detective.agency_id, spec)
+    hidden = registry.hidden_in_area(detective.agency_id, spec.lat, spec.lon,
+                                     spec.hidden_radius_m) if spec.hidden_radius_m else []
+    if len(hidden) > rules.MAX_HIDDEN:
+        hidden = secrets.SystemRandom().sample(hidden, rules.MAX_HIDDEN)
+    cameras = [*chosen, *(c for c in hidden if c.camera_id not in spec.camera_ids)]
+    if not cameras:
+        raise ValidationError(
+            "No camera can be asked: none was chosen, and no camera hidden from the map is in "
+            "this area.", {"camera_ids": "nothing to ask here"})
     asked = [c for c in cameras if spec.offense not in (c.refused_offenses or [])]
     skipped = len(cameras) - len(asked)
     if not asked:
@@ -85,6 +102,8 @@ def create(settings: Settings, detective: User, data: dict[str, Any], ip: str
     actor = Actor(detective.user_id, detective.role, ip)
     audit.record(detective.agency_id, actor, "request.created", request.request_id, {
         "case": spec.case_number, "offense": spec.offense, "cameras": len(asked),
+        "hidden_radius_m": spec.hidden_radius_m,
+        "hidden": sum(1 for c in asked if c.visibility == "hidden"),
         "skipped_refusing": skipped, "window_start": spec.window_start.isoformat(),
         "window_end": spec.window_end.isoformat(), "state": state})
     if state == "open":
@@ -92,32 +111,16 @@ def create(settings: Settings, detective: User, data: dict[str, Any], ip: str
     return request
 
 
-def _with_hidden(detective: User, data: dict[str, Any]) -> dict[str, Any]:
-    """"Also ask the hidden cameras": found again here, so police never hold their ids."""
-    radius = data.get("hidden_radius_m")
-    if not radius:
-        return data
-    lat, lon = data.get("lat"), data.get("lon")
-    if isinstance(radius, bool) or not isinstance(radius, int | float) or not isinstance(
-            lat, int | float) or not isinstance(lon, int | float):
-        return data
-    from app.services import registry
-
-    if not (radius > 0 and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValidationError("The incident's place or the radius is out of range.",
-                              {"hidden_radius_m": "must be more than 0 metres, around a place "
-                                                  "with latitude -90..90 and longitude "
-                                                  "-180..180"})
-    hidden = registry.hidden_within(detective.agency_id, float(lat), float(lon),
-                                    min(float(radius), registry.max_radius(detective.agency_id)))
-    chosen = data.get("camera_ids")
-    return {**data, "camera_ids": [*(chosen if isinstance(chosen, list) else []), *hidden]}
-
-
-def _askable(agency_id: str, spec: RequestSpec) -> list[Camera]:
+def _chosen(agency_id: str, spec: RequestSpec) -> list[Camera]:
+    """The cameras the detective picked (from the search or the map), not paused. A hidden
+    camera's id is "unknown", as an id that names nothing: police never hold one, and one
+    that leaked must not confirm anything or reach its owner by id."""
+    if not spec.camera_ids:
+        return []
     found = {c.camera_id: c for c in Camera.batch_get(list(spec.camera_ids))}
     problems = [cid for cid in spec.camera_ids
-                if cid not in found or found[cid].agency_id != agency_id]
+                if cid not in found or found[cid].agency_id != agency_id
+                or found[cid].visibility == "hidden"]
     if problems:
         raise ValidationError("Some of the chosen cameras are not in this program any more.",
                               {"camera_ids": f"unknown or withdrawn: {', '.join(problems[:5])}"})
@@ -430,19 +433,13 @@ def owner_view(owner: User, target: RequestTarget) -> dict[str, Any]:
     request = request_of(target)
     policy = policy_for(target.agency_id)
     evidence = evidence_of(target.target_id)
-    trail = []
-    for event in audit.activity_of(owner.user_id, limit=300):
-        details = json.loads(event.details or "{}")
-        if details.get("target_id") == target.target_id or \
-                details.get("request_id") == target.request_id:
-            trail.append(event)
-    from app.services import bridges
+    from app.services import activity, bridges
 
     return {"target": target, "request": request, "evidence": evidence,
             "bridge": bridges.served_by(owner).get(target.camera_id),
             "window_words": local_window(request, policy.timezone),
             "offense_words": rules.OFFENSE_WORDS.get(request.offense, request.offense),
-            "trail": trail}
+            "trail": activity.owner_trail(owner, target, request)}
 
 
 def parse_time(value: str) -> datetime:

@@ -155,6 +155,19 @@ def deliver(aws: LocalAws, workers: Any, journey: Journey) -> int:
     raise AssertionError("the queues never emptied")
 
 
+def mailed_link(to: str, path_part: str) -> str:
+    """The link in the newest mail the mailer artifact sent through SES (moto keeps them)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    bodies = [str(getattr(m, "body", "")) for m in sent
+              if to in (getattr(m, "destinations", None) or {}).get("ToAddresses", [])]
+    found = re.findall(rf"https?://\S+{re.escape(path_part)}\S+", "\n".join(bodies))
+    assert found, f"no {path_part} link in the mail to {to}"
+    return str(found[-1])
+
+
 def window() -> tuple[datetime, datetime]:
     start = (datetime.now(UTC) - timedelta(minutes=30)).replace(microsecond=0)
     return start, start + timedelta(seconds=20)
@@ -271,7 +284,13 @@ def journey(web: LambdaProcess, workers: Any, local_aws: LocalAws,
     journey.keep("password", password)
     signed = leaver.post("/api/accounts", headers={"X-CSRF-Token": token}, json_body={
         "email": "leaver@example.org", "password": password, "display_name": "Lee Ver"})
-    assert signed.status == 201, signed.text
+    assert signed.status == 202, signed.text
+    deliver(local_aws, workers, journey)  # the mailer sends the link that finishes the sign-up
+    link = mailed_link("leaver@example.org", "/signup/finish/")
+    journey.keep("sign-up token", link.rsplit("/", 1)[1])
+    confirmed = leaver.post("/api/accounts/confirm", headers={"X-CSRF-Token": token},
+                            json_body={"token": link.rsplit("/", 1)[1], "password": password})
+    assert confirmed.status == 201, confirmed.text
     sign_in_form(leaver, {"email": "leaver@example.org", "password": password}, journey)
     left = form_post(leaver, "/account/leave", "/account/leave", journey, password=password)
     assert left.status in (200, 302), left.text[:500]

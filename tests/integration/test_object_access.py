@@ -410,6 +410,8 @@ PROBES: dict[tuple[str, str], list[Try]] = {
 # Rules with an argument that names no object of anybody's: why each is left out here.
 NOT_OBJECT_IDS = {
     ("GET", "/password/reset/<token>"): "a single-use secret mailed to its holder",
+    ("GET", "/signup/finish/<token>"): "a single-use secret mailed to the address signed up",
+    ("POST", "/signup/finish/<token>"): "a single-use secret mailed to the address signed up",
     ("POST", "/password/reset/<token>"): "a single-use secret mailed to its holder",
     ("GET", "/invite/<token>"): "a single-use secret mailed to its holder",
     ("POST", "/invite/<token>"): "a single-use secret mailed to its holder",

@@ -136,8 +136,11 @@ def test_incident_search_ranks_cameras_and_respects_visibility(signed_in: Any) -
     assert "Secret" not in names and result["hidden_count"] >= 1
     away_hit = next(c for c in result["cameras"] if c["nickname"] == "Looks away")
     assert away_hit["covers"] is False
-    approx_hit = next(c for c in result["cameras"] if c["nickname"] == "Roughly here")
+    approx_hit = next(c for c in result["cameras"] if c["camera_id"] == ids["Roughly here"])
     assert approx_hit["approximate"] is True and approx_hit["lat"] != approx["lat"]
+    # Nor its owner's name for it, which could place it better than the map does.
+    assert approx_hit["nickname"] == "A camera shown near its place"
+    assert "Roughly here" not in response.text
     old_hit = next(c for c in result["cameras"] if c["nickname"] == "Short memory")
     assert old_hit["kept"] is False
     assert all("owner_id" not in c for c in result["cameras"])  # police never see who owns it
@@ -146,7 +149,9 @@ def test_incident_search_ranks_cameras_and_respects_visibility(signed_in: Any) -
     assert "registry.searched" in actions_of(det_account.user.user_id)
     found = wait_for_event(owner_account.user.user_id, "registry.camera_found",
                            actor_id=det_account.user.user_id)
-    assert found.actor_id == det_account.user.user_id
+    # The notice is the owner's: written by the system, naming the detective who searched.
+    assert found.actor_id == "system" and found.subject_id == owner_account.user.user_id
+    assert json.loads(found.details)["by"] == det_account.user.user_id
     assert json.loads(found.details)["case"] == "24-118223"
 
 

@@ -166,6 +166,22 @@ def test_one_place_under_several_case_numbers_on_one_day_is_flagged() -> None:
     assert [(f.kind, f.actor_id) for f in log.flags()] == [("same_place", "d1")]
 
 
+def test_refused_probes_around_one_place_are_flagged() -> None:
+    """The error oracle of issue 15: invalid footage requests and searches around one spot,
+    refused, under changing case numbers. Each was audited with what it asked."""
+    log = ordinary_week()
+    probes = [log.add("d2", action, local(19, 9, i), route="POST /api/requests", status=422,
+                      reason="validation-error", fields=["offense"],
+                      asked={"case_number": f"26-P{i}", "lat": 41.89 + 0.0001 * i,
+                             "lon": -87.62, "hidden_radius_m": 40 + i})
+              for i, action in enumerate(("request.create_refused", "registry.search_refused",
+                                          "request.create_refused"))]
+    flags = log.flags()
+    assert [(f.kind, f.actor_id) for f in flags] == [("same_place", "d2")]
+    assert flags[0].refs == [e.ref for e in probes]
+    assert "under 3 case number(s): 26-P0, 26-P1, 26-P2" in flags[0].reason
+
+
 def test_searches_farther_apart_than_the_radius_stay_quiet() -> None:
     log = ordinary_week()
     for i, day in enumerate((16, 18, 20)):  # 70 m steps: the first and last are 140 m apart

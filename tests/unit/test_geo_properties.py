@@ -107,3 +107,48 @@ def test_a_circle_near_a_pole_is_refused_at_once_not_searched() -> None:
             geo.cover(lat, lon, radius)
         assert time.monotonic() - started < 0.5
     assert 1 <= len(geo.cover(75.0, 10.0, 2000)) <= 12  # Tromsø still works
+
+
+@settings(max_examples=200, deadline=None)
+@given(lats, lons, radii, st.lists(st.tuples(angles, st.floats(0, 3.0)), min_size=1,
+                                   max_size=20))
+def test_cell_ranges_read_every_camera_of_the_cells(lat: float, lon: float, radius: float,
+                                                    cams: list[tuple[float, float]]) -> None:
+    cells = geo.cover_cells(lat, lon, radius, geo.HIDDEN_PRECISION)
+    ranges = geo.cell_ranges(cells)
+    assert 1 <= len(ranges) <= 12
+    for bearing, fraction in cams:
+        code = geo.geohash(*destination(lat, lon, bearing, radius * fraction))
+        if code[:geo.HIDDEN_PRECISION] in cells:
+            assert found_by(ranges, code), code
+
+
+@settings(max_examples=300, deadline=None)
+@given(lats, lons, st.floats(0, 1), st.floats(0, 1), st.floats(0, 1), st.floats(0, 1),
+       st.floats(-3000, 3000), st.floats(-3000, 3000), st.floats(1, 2000))
+def test_a_hidden_camera_counts_the_same_anywhere_in_its_cell(
+        lat: float, lon: float, a: float, b: float, c: float, d: float, north: float,
+        east: float, radius: float) -> None:
+    """docs/privacy.md: two spots in one ~1 km cell get the same police place, and every
+    search circle counts both or neither."""
+    from app.core.cameras import police_place
+    from app.core.search import hidden_cells, in_hidden_cells
+
+    box = geo.decode(geo.geohash(lat, lon, geo.HIDDEN_PRECISION))
+    one = (box.lat_lo + a * (box.lat_hi - box.lat_lo) * 0.999,
+           box.lon_lo + b * (box.lon_hi - box.lon_lo) * 0.999)
+    two = (box.lat_lo + c * (box.lat_hi - box.lat_lo) * 0.999,
+           box.lon_lo + d * (box.lon_hi - box.lon_lo) * 0.999)
+    place = police_place(*one, "hidden")
+    assert place == police_place(*two, "hidden")
+    centre = (lat + north / geo.M_PER_DEG_LAT,
+              lon + east / (geo.M_PER_DEG_LAT * math.cos(math.radians(lat))))
+    assume(-90 <= centre[0] <= 90 and -180 <= centre[1] <= 180)
+    cells = hidden_cells(*centre, radius)
+    counted = in_hidden_cells(geo.geohash(*place), cells)
+    assert counted == in_hidden_cells(geo.geohash(*one), cells)
+    assert counted == in_hidden_cells(geo.geohash(*two), cells)
+    # ... and a hidden camera inside the circle is always counted (and so asked).
+    for spot in (one, two):
+        if geo.distance_m(*centre, *spot) <= radius:
+            assert counted

@@ -40,9 +40,29 @@ def test_a_good_request_parses() -> None:
     ({"camera_ids": []}, "camera_ids"),
     ({"camera_ids": ["x" * 65]}, "camera_ids"),
     ({"camera_ids": [str(i) for i in range(51)]}, "camera_ids"),
+    ({"hidden_radius_m": 0.5}, "hidden_radius_m"),
+    ({"hidden_radius_m": 2001}, "hidden_radius_m"),
+    ({"hidden_radius_m": "150"}, "hidden_radius_m"),
 ])
 def test_bad_requests_name_the_field(changes: dict[str, object], field: str) -> None:
     assert field in errors_of(**changes)
+
+
+def test_no_camera_is_fine_when_the_hidden_cameras_are_asked() -> None:
+    spec = rules.parse_request({**GOOD, "camera_ids": [], "hidden_radius_m": 150},
+                               rules.Policy(), NOW)
+    assert spec.camera_ids == () and spec.hidden_radius_m == 150
+    assert rules.parse_request({**GOOD, "hidden_radius_m": 0}, rules.Policy(),
+                               NOW).hidden_radius_m == 0
+
+
+def test_an_invalid_request_names_every_field_whatever_is_asked() -> None:
+    """The issue's error oracle: the errors of a request with no cameras depend only on what
+    was sent (a hidden radius or not), never on which cameras exist."""
+    bad = {"camera_ids": [], "offense": "not-an-offense"}
+    assert set(errors_of(**bad, hidden_radius_m=150)) == {"offense"}
+    assert set(errors_of(**bad)) == {"offense", "camera_ids"}
+    assert set(errors_of(**bad, hidden_radius_m=-3)) == {"offense", "hidden_radius_m"}
 
 
 def test_answers_move_only_forward() -> None:
@@ -54,10 +74,12 @@ def test_answers_move_only_forward() -> None:
     assert not rules.can_move(rules.EXPIRED, rules.APPROVED)
 
 
-def test_hidden_owners_are_named_only_once_they_send() -> None:
+def test_hidden_and_approximate_owners_are_named_only_once_they_send() -> None:
     assert rules.police_label("Back yard", "hidden", rules.DECLINED) != "Back yard"
     assert rules.police_label("Back yard", "hidden", rules.READY) == "Back yard"
-    assert rules.police_label("Front", "approximate", rules.ASKED) == "Front"
+    assert rules.police_label("41 Oak Lane", "approximate", rules.ASKED) != "41 Oak Lane"
+    assert rules.police_label("41 Oak Lane", "approximate", rules.APPROVED) == "41 Oak Lane"
+    assert rules.police_label("Front", "exact", rules.ASKED) == "Front"
 
 
 def test_answer_tokens_cannot_be_turned_into_another_answer() -> None:
