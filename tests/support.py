@@ -15,6 +15,7 @@ from typing import Any
 
 import pyotp
 import requests
+from requests.adapters import HTTPAdapter
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from app.core import roles
@@ -25,6 +26,19 @@ from devstack.seed import AGENCY_ID
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "correct-horse-battery-staple"
+
+
+class FromAddress(HTTPAdapter):
+    """Connect from this loopback address (Linux routes all of 127/8 to loopback), so the app
+    sees it as the client's IP: tests tell people apart by address."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
 
 
 class AppServer:

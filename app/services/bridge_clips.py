@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from app.aws import aws_client
 from app.config import Settings
 from app.core import requests as rules
-from app.core.errors import ConflictError, NotFoundError, ValidationError
+from app.core.errors import ConflictError, ValidationError
 from app.models.bridge import BridgeDevice
 from app.models.requests import RequestTarget
 from app.services import audit, uploads
@@ -26,16 +24,6 @@ from app.services.live_video import parse_time
 
 CLIP_PUT_SECONDS = 3600
 UPLOAD_NAME = "sent by your bridge"  # the name the owner's pages give a bridge's clip
-
-
-def _bridge_target(device: BridgeDevice, target_id: str) -> RequestTarget:
-    try:
-        target = RequestTarget.get(target_id or "-", consistent_read=True)
-    except DoesNotExist as exc:
-        raise NotFoundError("No such footage request.") from exc
-    if target.owner_id != device.owner_id:
-        raise NotFoundError("No such footage request.")
-    return target
 
 
 def _bridge_actor(device: BridgeDevice) -> Actor:
@@ -52,7 +40,7 @@ def bridge_uploading(target: RequestTarget) -> bool:
 def start_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str,
                       data: dict[str, Any]) -> dict[str, Any]:
     """The bridge cut an approved request's window from its buffer: where to put the clip."""
-    target = _bridge_target(device, target_id)
+    target = footage.target_owned_by(device.owner_id, target_id)
     if target.status in (rules.PROCESSING, rules.READY):
         return {"stored": True}
     if target.status not in (rules.APPROVED, rules.UPLOADING, rules.FAILED):
@@ -86,7 +74,7 @@ def finish_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str
                        ) -> dict[str, Any]:
     """The bridge says the clip is in storage: check S3 holds the announced size, complete it
     (write-once) and queue it for the clip worker."""
-    target = _bridge_target(device, target_id)
+    target = footage.target_owned_by(device.owner_id, target_id)
     if target.status in (rules.PROCESSING, rules.READY):
         return {"stored": True}
     if not bridge_uploading(target) or not target.upload_key:
@@ -120,7 +108,7 @@ def finish_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str
 def bridge_no_clip(settings: Settings, device: BridgeDevice, target_id: str, reason: str
                    ) -> dict[str, Any]:
     """The bridge's buffer cannot serve this request: answer "no footage" with its reason."""
-    target = _bridge_target(device, target_id)
+    target = footage.target_owned_by(device.owner_id, target_id)
     if target.status == rules.NO_FOOTAGE:
         return {"stored": True}
     if bridge_uploading(target):  # its clip never arrived, and now the buffer has let it go

@@ -242,11 +242,17 @@ def board(officer: User, request_id: str) -> dict[str, Any]:
 
 def owner_target(owner: User, target_id: str) -> RequestTarget:
     """The owner's asked camera; somebody else's is "not found"."""
+    return target_owned_by(owner.user_id, target_id)
+
+
+def target_owned_by(owner_id: str, target_id: str) -> RequestTarget:
+    """An asked camera of this owner (their phone or their bridge asks); any other is "not
+    found", as one that does not exist."""
     try:
         target = RequestTarget.get(target_id or "-", consistent_read=True)
     except DoesNotExist as exc:
         raise NotFoundError("No such footage request.") from exc
-    if target.owner_id != owner.user_id:
+    if target.owner_id != owner_id:
         raise NotFoundError("No such footage request.")
     return target
 

@@ -23,7 +23,6 @@ from typing import Any
 
 import pytest
 import requests as http
-from requests.adapters import HTTPAdapter
 
 from app.core import requests as rules
 from app.models.requests import RequestTarget
@@ -31,7 +30,14 @@ from app.models.users import Agency
 from app.services import audit
 from tests.integration.test_footage_requests import OFFSET_S, upload, wait_status, window
 from tests.integration.test_registry import SCENE, camera_body
-from tests.support import Account, Client, make_user, session_client, wait_for_event
+from tests.support import (
+    Account,
+    Client,
+    FromAddress,
+    make_user,
+    session_client,
+    wait_for_event,
+)
 from tests.video.samples import make_h264
 
 # A spot of its own (about 3 km from the other modules' scene), so only this module's hidden
@@ -41,18 +47,6 @@ ADDRESSES = {"owner": "127.0.0.23", "detective": "127.0.0.21", "supervisor": "12
              "other_owner": "127.0.0.24", "auditor": "127.0.0.25", "agency_admin": "127.0.0.26"}
 POLICE = ("detective", "supervisor", "agency_admin")
 NOTICES = ("request.received", "registry.camera_found", "registry.camera_exported")
-
-
-class FromAddress(HTTPAdapter):
-    """Connect from this loopback address, so the app sees it as the client's IP."""
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
 
 
 def person(base_url: str, settings: Any, role: str, address: str) -> tuple[Client, Account]:

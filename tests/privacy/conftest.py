@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from requests.adapters import HTTPAdapter
 
 from app.core import geo, roles
 from app.core.cameras import parse_camera
@@ -32,7 +31,7 @@ from app.services import clock, registry
 from tests.privacy import adversary
 from tests.privacy.adversary import Detective, Point, camera_fields, moved
 from tests.privacy.routes import rule_of
-from tests.support import Account, Client, make_user, session_client
+from tests.support import Account, Client, FromAddress, make_user, session_client
 
 PROGRAM = "red-team-program"
 ROW = 36.05
@@ -54,18 +53,6 @@ def cell_spot(point: Point, precision: int, north: float, east: float) -> Point:
 
 def cell_centre(point: Point, precision: int) -> Point:
     return geo.decode(geo.geohash(*point, precision)).centre
-
-
-class FromAddress(HTTPAdapter):
-    """Connections from one loopback address (Linux routes all of 127/8 to loopback)."""
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
 
 
 def owner_client(base_url: str, settings: Any, account: Account) -> Client:
