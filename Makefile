@@ -32,8 +32,8 @@ chromium: ## Install Debian's Chromium for the browser tests when missing (as ro
 check: $(STAMP) lint ## The fast lane (under a minute): lint, type checks, the pure unit tests and the lock files
 	$(VENV)/bin/pytest -q tests/unit tests/deploy/test_locks.py
 
-test: $(STAMP) lint chromium ## Lint, type-check and run every test (unit, integration, browser)
-	$(VENV)/bin/pytest
+test: $(STAMP) lint chromium ## Lint, type-check and run every test (unit, integration, browser), on two processes
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
 	@test -f .devstack.env || { echo "Start 'make run' first (in another terminal)." >&2; exit 1; }

@@ -106,3 +106,17 @@ def browser(playwright: Any) -> Iterator[Any]:
     chromium = playwright.chromium.launch(**launch_options())
     yield chromium
     chromium.close()
+
+
+# `make test` runs the suite on two processes (pytest-xdist, --dist loadgroup), each with its own
+# devstack. Tests that share something beyond their process stay on one: tests/deploy builds
+# dist/, .venv-web and infra/cdk/build/ in the working tree, and tests/privacy's route-coverage
+# check reads which routes the suite's other cases reached in the same process.
+SERIAL_GROUPS = {"deploy": "deploy", "privacy": "privacy"}
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    for item in items:
+        parts = item.nodeid.split("/")
+        if len(parts) > 2 and parts[0] == "tests" and parts[1] in SERIAL_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUPS[parts[1]]))
