@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -12,6 +14,16 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from app.models.base import BaseModel
+
+
+class Gap(MapAttribute):
+    """A stretch of an asked window with no video, in real UTC time (app.core.gaps says the
+    kinds and the words): before the owner's file starts, after it ends, or the camera was
+    offline (a bridge's recorder saw no pictures)."""
+
+    start = UTCDateTimeAttribute()
+    end = UTCDateTimeAttribute()
+    kind = UnicodeAttribute()  # app.core.gaps.KINDS
 
 
 class AgencyRequestIndex(GlobalSecondaryIndex["FootageRequest"]):
@@ -99,6 +111,9 @@ class RequestTarget(BaseModel):
     upload_id = UnicodeAttribute(null=True)
     upload_name = UnicodeAttribute(null=True)
     upload_bytes = NumberAttribute(null=True)
+    include_audio = BooleanAttribute(default=False)  # the owner chose to send the sound too
+    # stretches the owner's bridge reported without pictures inside the clip it sent
+    source_gaps = ListAttribute(of=Gap, default=list)
     attempts = NumberAttribute(default=0)
     version = VersionAttribute()
 
@@ -129,6 +144,7 @@ class Evidence(BaseModel):
     method = UnicodeAttribute()  # stream_copy or reencode
     clip_seconds = NumberAttribute()
     truncated = BooleanAttribute(default=False)
+    gaps = ListAttribute(of=Gap, default=list)  # every part of the asked window with no video
     made_at = UTCDateTimeAttribute()
     delete_after = UTCDateTimeAttribute()
     legal_hold = BooleanAttribute(default=False)  # S3 holds the files too (services.legal_holds)
