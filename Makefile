@@ -33,7 +33,7 @@ check: $(STAMP) lint ## The fast lane (under a minute): lint, type checks, the p
 	$(VENV)/bin/pytest -q tests/unit tests/deploy/test_locks.py
 
 test: $(STAMP) lint chromium ## Lint, type-check and run every test (unit, integration, browser), on two processes
-	$(VENV)/bin/pytest -n 2 --dist loadgroup
+	$(VENV)/bin/pytest -n 2
 
 audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
 	@test -f .devstack.env || { echo "Start 'make run' first (in another terminal)." >&2; exit 1; }

@@ -108,15 +108,23 @@ def browser(playwright: Any) -> Iterator[Any]:
     chromium.close()
 
 
-# `make test` runs the suite on two processes (pytest-xdist, --dist loadgroup), each with its own
-# devstack. Tests that share something beyond their process stay on one: tests/deploy builds
-# dist/, .venv-web and infra/cdk/build/ in the working tree, and tests/privacy's route-coverage
-# check reads which routes the suite's other cases reached in the same process.
-SERIAL_GROUPS = {"deploy": "deploy", "privacy": "privacy"}
+# `make test` runs the suite on two processes (pytest-xdist), each with its own devstack. Tests
+# that share something beyond their process stay on one: tests/deploy builds dist/, .venv-web and
+# infra/cdk/build/ in the working tree (two builds at once corrupt the zip), and tests/privacy's
+# route-coverage check reads which routes its other cases reached in the same process. Everything
+# else is scheduled a file at a time, so a module's fixtures are made once. (xdist's own
+# `--dist loadgroup` renames node ids through `item._nodeid`, which pytest 9.2 no longer reads.)
+SERIAL_FOLDERS = ("deploy", "privacy")
 
 
-def pytest_collection_modifyitems(items: list[Any]) -> None:
-    for item in items:
-        parts = item.nodeid.split("/")
-        if len(parts) > 2 and parts[0] == "tests" and parts[1] in SERIAL_GROUPS:
-            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUPS[parts[1]]))
+def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFileKeepingFolders(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            parts = nodeid.split("/")
+            if len(parts) > 2 and parts[0] == "tests" and parts[1] in SERIAL_FOLDERS:
+                return f"tests/{parts[1]}"
+            return nodeid.split("::", 1)[0]
+
+    return ByFileKeepingFolders(config, log)
