@@ -29,10 +29,13 @@ lint: $(STAMP) ## ruff and mypy
 chromium: ## Install Debian's Chromium for the browser tests when missing (as root)
 	@scripts/ensure-chromium.sh
 
+gstreamer: ## Install GStreamer's RTSP server for the bridge's camera tests when missing (as root)
+	@scripts/ensure-gstreamer.sh
+
 check: $(STAMP) lint ## The fast lane (under a minute): lint, type checks, the pure unit tests and the lock files
 	$(VENV)/bin/pytest -q tests/unit tests/deploy/test_locks.py
 
-test: $(STAMP) lint chromium ## Lint, type-check and run every test (unit, integration, browser), on two processes
+test: $(STAMP) lint chromium gstreamer ## Lint, type-check and run every test (unit, integration, browser), on two processes
 	$(VENV)/bin/pytest -n 2
 
 audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
@@ -70,7 +73,7 @@ load: $(STAMP) ## Load test on its own devstack: 50 users, 10 minutes (MINUTES=1
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .venv-web dist .zappa infra/cdk/build infra/cdk/cdk.out .pytest_cache .mypy_cache .ruff_cache .devstack.env
 
-.PHONY: help venv run lint check chromium test audit-verify totp bench clean package lock cdk-assets cdk-synth
+.PHONY: help venv run lint check chromium gstreamer test audit-verify totp bench clean package lock cdk-assets cdk-synth
 
 faults: $(STAMP) ## Fault scenarios (killed workers, duplicates, races, throttling, S3 errors): scenario → outcome
 	$(PY) -m tests.faults.report

@@ -4,6 +4,7 @@
             once paired, also follow shares and answer approved requests
     check   check the config, probe each camera once, say what was found
     status  ask the running bridge (through its trigger endpoint) how each camera is doing
+    size    how much room (a RAM disk) the buffer needs, from each camera's measured bitrate
     pair    pair with the Porchlight server in [server] url, with the code the owner's app shows
 
 Exit codes: 0 fine, 1 a problem (said in plain words), 2 wrong usage.
@@ -26,6 +27,7 @@ from types import FrameType
 from typing import Any
 
 from bridge import config as config_module
+from bridge import sizing
 from bridge.config import BridgeConfig, ConfigError
 from bridge.http_uplink import HttpUplink, load_credential, save_credential
 from bridge.runner import Runner
@@ -252,10 +254,106 @@ def _print_status(status: dict[str, Any]) -> None:
         _out(line)
         if camera.get("video"):
             _out(f"    {camera['video']}")
+        timing = _timing_words(camera.get("timing") or {})
+        if timing:
+            _out(f"    {timing}")
         span = (f", from {buffer['from']} to {buffer['to']}" if buffer.get("from") else "")
         _out(f"    last segment at {camera.get('last_segment_at') or 'none yet'}; buffer "
              f"{buffer.get('seconds', 0):.0f} s in {buffer.get('segments', 0)} segments "
              f"({buffer.get('bytes', 0) / 1e6:.1f} MB){span}, {buffer.get('gaps', 0)} gap(s)")
+
+
+def _timing_words(timing: dict[str, Any]) -> str:
+    """How a live camera's pieces are timed and how far behind live it is, in words."""
+    if not timing.get("clock"):
+        return ""
+    words = ("pieces timed by the camera's own clock (RTCP)" if timing["clock"] == "camera"
+             else "pieces timed by when their video arrived")
+    offset = timing.get("camera_clock_offset_s")
+    if timing["clock"] != "camera" and offset is not None:
+        side = "ahead" if offset > 0 else "behind"
+        words += f" (the camera's clock is {abs(offset):.0f} s {side})"
+    if timing.get("behind_s") is not None:
+        words += f"; {timing['behind_s']:.1f} s behind live"
+    if timing.get("skips"):
+        words += (f"; skipped {timing['skipped_s']:.0f} s of video {timing['skips']} time(s) "
+                  "to keep up")
+    if timing.get("lighter"):
+        words += f"; {timing['lighter']}"
+    return words
+
+
+# ---------------------------------------------------------------- size
+
+
+MEASURED_MIN_S = 30.0  # a running bridge's buffer this long gives a camera's rate
+
+
+def _ask_status(config: BridgeConfig, timeout: float) -> dict[str, Any] | None:
+    """The running bridge's status, or None when none answers with this config's key."""
+    host = f"[{config.trigger_host}]" if ":" in config.trigger_host else config.trigger_host
+    request = urllib.request.Request(f"http://{host}:{config.trigger_port}/status",
+                                     headers={KEY_HEADER: config.trigger_key})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            status = json.loads(answer.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    return status if isinstance(status, dict) else None
+
+
+def _rates_given(texts: list[str], config: BridgeConfig) -> dict[str, float] | str:
+    """--rate ID=MBIT values in bits per second, or what is wrong with them."""
+    rates: dict[str, float] = {}
+    known = {camera.id for camera in config.cameras}
+    for text in texts:
+        name, _, value = text.partition("=")
+        try:
+            mbit = float(value)
+        except ValueError:
+            return f"--rate {text!r}: give a camera's id and its Mbit/s, like front-door=4"
+        if name not in known or not 0 < mbit < 1000:
+            return (f"--rate {text!r}: give one of this config's cameras "
+                    f"({', '.join(sorted(known))}) and a rate from 0 to 1000 Mbit/s")
+        rates[name] = mbit * 1e6
+    return rates
+
+
+def cmd_size(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    if config is None:
+        return 1
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    given = _rates_given(args.rate or [], config)
+    if isinstance(given, str):
+        _err(given)
+        return 1
+    rates: dict[str, float] = {}
+    running = None if len(given) == len(config.cameras) else _ask_status(config, 3.0)
+    measured = {c.get("camera"): c.get("buffer") or {} for c in (running or {}).get("cameras", [])}
+    problems = 0
+    _out(f"Bitrates ({'given, ' if given else ''}measured by the running bridge over its buffer "
+         "or from one piece of each camera):")
+    for camera in config.cameras:
+        buffer = measured.get(camera.id, {})
+        if camera.id in given:
+            rates[camera.id] = given[camera.id]
+        elif buffer.get("seconds", 0) >= MEASURED_MIN_S and buffer.get("bytes"):
+            rates[camera.id] = buffer["bytes"] * 8 / buffer["seconds"]
+        else:
+            report = probe(camera, config.segment_seconds, timeout_s=args.timeout)
+            if report.ok and report.segment_bytes and report.segment_seconds:
+                rates[camera.id] = report.segment_bytes * 8 / report.segment_seconds
+            else:
+                _out(f"  {camera.id}: PROBLEM: {report.problem}; give its rate with --rate "
+                     f"{camera.id}=MBIT")
+                problems += 1
+    if problems:
+        return 1
+    room = sizing.needed(rates, config.buffer_minutes, config.segment_seconds)
+    for line in sizing.describe(room, rates, config.buffer_minutes, str(config.state_dir)):
+        _out(line)
+    return 0
 
 
 # ---------------------------------------------------------------- pair
@@ -352,6 +450,14 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.add_argument("--timeout", type=float, default=5.0)
     status.set_defaults(handler=cmd_status)
+    size = add("size", "how much room (a RAM disk) the buffer needs, from each camera's "
+                       "bitrate")
+    size.add_argument("--rate", action="append", metavar="ID=MBIT",
+                      help="a camera's bitrate in Mbit/s (repeat for each); without it, the "
+                           "running bridge's buffer or one piece of the camera measures it")
+    size.add_argument("--timeout", type=float, default=20.0,
+                      help="seconds to wait for each camera probed (default 20)")
+    size.set_defaults(handler=cmd_size)
     pair = add("pair", "pair this bridge with the Porchlight server in [server] url")
     pair.add_argument("code", help="the pairing code shown in the owner's app (ABCD-EFGH)")
     pair.add_argument("--timeout", type=float, default=15.0,

@@ -39,6 +39,7 @@ from av.packet import Packet
 from av.video.frame import PictureType, VideoFrame
 from av.video.stream import VideoStream
 
+from bridge.card import no_video_card
 from bridge.segment import Gap, Segment, iso, utc
 from bridge.sources import X264_OPTIONS, ClosedSegment
 
@@ -48,6 +49,7 @@ INDEX = "index.jsonl"
 INCOMING = ".incoming"
 CHUNK = 1024 * 1024
 CLIP_OPTIONS = {"movflags": "+faststart"}
+HOLE_S = 1.0  # this long or longer without pictures inside a clip's window is a gap
 
 
 def now_utc() -> datetime:
@@ -95,7 +97,7 @@ class ClipResult:
     frames: int
     method: str  # "stream_copy" or "reencode" (when segments differ in picture format)
     segments: tuple[str, ...]  # file names used
-    gaps: tuple[Gap, ...]  # times inside the clip with no video (the picture stands still)
+    gaps: tuple[Gap, ...]  # times inside the asked window without pictures (see concatenate)
 
 
 class SegmentBuffer:
@@ -284,11 +286,15 @@ class SegmentBuffer:
 
         It starts at the keyframe at or before `start` and ends at the keyframe at or after
         `end` (so up to one keyframe interval more on each side), or where the buffer's video
-        does. Time in the clip follows the bridge's clock: where the camera dropped, the
-        picture stands still for the length of the gap (listed in the result). When the
-        segments differ in picture format (the camera came back with other settings), the
-        window is re-encoded instead, cut to the picture. NoFootage when nothing overlaps.
+        does. Time in the clip follows the pictures' capture time. The result's `gaps` are
+        the stretches of the window without pictures: the gaps marked in the buffer (a drop,
+        a skip to live) and any hole of HOLE_S or more between segments, cut to the window.
+        A window with a gap inside the clip, or whose segments differ in picture format (the
+        camera came back with other settings), is re-encoded instead, cut to the picture:
+        each hole then shows a "NO VIDEO / CAMERA OFFLINE" picture until the video resumes,
+        never the last picture standing still. NoFootage when nothing overlaps.
         """
+        start, end = utc(start), utc(end)
         with self._lock:
             segments = self.segments_between(start, end)
             if not segments:
@@ -296,20 +302,48 @@ class SegmentBuffer:
                                 f"{iso(start)} and {iso(end)}")
             names = [segment.name for segment in segments]
             self.pin(names)
+            gaps = window_gaps(segments, self.gaps_between(start, end), start, end)
         try:
             dst.parent.mkdir(parents=True, exist_ok=True)
             partial = dst.with_name(dst.name + ".part")
-            if _same_format(segments):
-                result = _copy_window(segments, utc(start), utc(end), partial)
+            inside = [gap for gap in gaps
+                      if gap.start > segments[0].start and gap.end < segments[-1].end]
+            if not inside and _same_format(segments):
+                result = _copy_window(segments, start, end, partial)
             else:
-                result = _reencode_window(segments, utc(start), utc(end), partial)
+                result = _reencode_window(segments, start, end, partial)
             os.replace(partial, dst)
         finally:
             self.unpin(names)
-        gaps = tuple(self.gaps_between(result.start, result.end))
         return ClipResult(path=dst, start=result.start, end=result.end,
                           duration_s=result.duration_s, frames=result.frames,
-                          method=result.method, segments=tuple(names), gaps=gaps)
+                          method=result.method, segments=tuple(names), gaps=tuple(gaps))
+
+
+def window_gaps(segments: list[Segment], marked: list[Gap], start: datetime,
+                end: datetime) -> list[Gap]:
+    """The stretches of [start, end) without pictures, oldest first: `marked` gaps and holes
+    of HOLE_S or more between `segments` (a drop nobody marked), cut to the window and joined
+    where they touch. A window reaching before the oldest segment or after the newest is not a
+    gap unless one is marked there (the buffer may simply not hold that time)."""
+    camera = segments[0].camera if segments else ""
+    found = [(max(gap.start, start), min(gap.end, end), 0, gap.reason) for gap in marked]
+    covered: datetime | None = None
+    for segment in sorted(segments, key=lambda item: item.start):
+        if covered is not None and (segment.start - covered).total_seconds() >= HOLE_S:
+            found.append((max(covered, start), min(segment.start, end), 1,
+                          "the camera sent no video"))
+        covered = segment.end if covered is None else max(covered, segment.end)
+    joined: list[Gap] = []
+    for gap_start, gap_end, _unmarked, reason in sorted(found):  # a marked gap's reason first
+        if gap_end <= gap_start:
+            continue
+        if joined and gap_start <= joined[-1].end:
+            last = joined[-1]
+            joined[-1] = Gap(camera, last.start, max(last.end, gap_end), last.reason)
+        else:
+            joined.append(Gap(camera, gap_start, gap_end, reason))
+    return joined
 
 
 # ---------------------------------------------------------------- concatenation helpers
@@ -472,6 +506,9 @@ def _reencode_window(segments: list[Segment], start: datetime, end: datetime,
                 pts = round((file_s + placer.shift) / time_base)
                 if last_pts is not None:
                     pts = max(pts, last_pts + 1)
+                    if (pts - last_pts - step) * time_base >= HOLE_S:  # an outage: say so
+                        output.mux(stream.encode(_card(stream, last_pts + step, time_base)))
+                        frames += 1
                     step = pts - last_pts if pts - last_pts < 2 * step else step
                 picture = frame.reformat(width=stream.width, height=stream.height,
                                          format="yuv420p")
@@ -490,15 +527,26 @@ def _reencode_window(segments: list[Segment], start: datetime, end: datetime,
                     duration_s=duration, frames=frames, method="reencode")
 
 
+def _card(stream: VideoStream, pts: int, time_base: Fraction) -> VideoFrame:
+    """The "no video" picture, from `pts` until the next picture."""
+    card = no_video_card(stream.width, stream.height)
+    card.pict_type = PictureType.I  # a keyframe: a player seeking into the outage shows it
+    card.pts, card.time_base = pts, time_base
+    return card
+
+
 def _frames(segment: Segment) -> Iterator[tuple[VideoFrame, datetime, Fraction]]:
-    """A segment's pictures with their bridge-clock time and their time in the file (s)."""
+    """A segment's pictures with their capture time and their time in the file (s). The
+    segment's start is its first picture's (its keyframe, shown first: with B-frames its
+    presentation time is later than the decode time media_start_s counts from)."""
     with av.open(str(segment.path)) as container:
         stream = container.streams.video[0]
         time_base = stream.time_base or Fraction(1, 90_000)
-        origin = Fraction(segment.media_start_s)
+        origin: Fraction | None = None
         for frame in container.decode(stream):
             if frame.pts is None:
                 continue
             file_s = frame.pts * time_base
+            origin = file_s if origin is None else origin
             wall = segment.start + timedelta(seconds=float(file_s - origin))
             yield frame, wall, file_s

@@ -11,7 +11,9 @@
 
     [[camera]]
     id = "front-door"                 # a local name: letters, digits, - and _
-    source = "rtsp://user:pass@192.168.1.50:554/stream1"
+    source = "rtsp://192.168.1.50:554/stream1"
+    user = "viewer"                   # the camera's user name and password, if it asks for them
+    password = "any characters: # @ : / %"   # (the bridge encodes them; never logged)
     camera_id = "cam_123"             # the Porchlight camera id, once paired (optional)
 
     [server]
@@ -31,7 +33,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
 
 BUFFER_MINUTES = (1, 60, 10)  # low, high, default
 SEGMENT_SECONDS = (1, 10, 2)
@@ -44,7 +46,8 @@ LOCAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 BRIDGE_KEYS = {"name", "state_dir", "buffer_minutes", "segment_seconds", "trigger_listen",
                "trigger_key", "share_minutes"}
-CAMERA_KEYS = {"id", "source", "camera_id", "loop"}
+CAMERA_KEYS = {"id", "source", "camera_id", "loop", "user", "password", "transport"}
+TRANSPORTS = ("auto", "tcp", "udp")  # RTSP: "auto" tries TCP, then UDP
 SERVER_KEYS = {"url"}
 TOP_KEYS = {"bridge", "camera", "server"}
 
@@ -62,10 +65,26 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class CameraConfig:
+    """One camera. `source` never holds a user name or password: credentials written inside
+    the address (as older configs do) are taken out of it into `user` and `password` when the
+    camera is made, so nothing that prints the source can print the password."""
+
     id: str  # the owner's local name for the camera
     source: str  # rtsp://, rtsps://, http(s):// (MJPEG) or file:///path
     camera_id: str | None = None  # the Porchlight camera id, once paired
     loop: bool = False  # file sources only: start again at the end
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    transport: str = "auto"  # RTSP only: "tcp", "udp", or "auto" (TCP, then UDP)
+
+    def __post_init__(self) -> None:
+        bare, user, password = split_credentials(self.source)
+        if user is None and password is None:
+            return
+        object.__setattr__(self, "source", bare)
+        if self.user is None and self.password is None:
+            object.__setattr__(self, "user", user)
+            object.__setattr__(self, "password", password)
 
     @property
     def kind(self) -> str:
@@ -84,8 +103,30 @@ class CameraConfig:
 
     @property
     def safe_source(self) -> str:
-        """The source address with any password hidden, for logs and status."""
-        return redact(self.source)
+        """The source address with any password hidden (user:***@), for logs and status."""
+        if self.user is None and self.password is None:
+            return self.source
+        return _with_userinfo(self.source, f"{quote(self.user or '', safe='')}:***")
+
+    @property
+    def connect_url(self) -> str:
+        """The address to open, credentials percent-encoded (FFmpeg decodes them). Secret:
+        never log it; `safe_source` is the one to show."""
+        if self.user is None and self.password is None:
+            return self.source
+        return _with_userinfo(self.source, f"{quote(self.user or '', safe='')}:"
+                                           f"{quote(self.password or '', safe='')}")
+
+    def scrub(self, text: str) -> str:
+        """`text` (an error message, a traceback) with the password in any spelling hidden."""
+        if not self.password:
+            return text
+        secret = self.password
+        for form in sorted({secret, quote(secret, safe=""), quote(secret),
+                            quote_plus(secret), quote(secret, safe="").lower()},
+                           key=len, reverse=True):
+            text = text.replace(form, "***")
+        return text
 
 
 @dataclass(frozen=True)
@@ -118,16 +159,46 @@ class BridgeConfig:
 
 
 def redact(url: str) -> str:
-    """`url` with its password (if any) replaced by ***."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """`url` with its password (if any) replaced by ***, however it was written."""
+    bare, user, password = split_credentials(url)
+    if user is None and password is None:
         return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return _with_userinfo(bare, f"{quote(user or '', safe='')}:***")
+
+
+def split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """The address without user:password, and the two (None when it has none).
+
+    A correctly written address has its reserved characters percent-encoded
+    (`p%40ss` for "p@ss"), and they are decoded. Owners also write passwords as they are,
+    with `#`, `@`, `/` or `:` in them, which no URL parser reads right (`Shop#2024` would
+    make "2024@camera/..." a fragment). Such an address is recognised (its host part is not
+    a host, or an @ shows after it) and split at its last @ instead, the password taken as
+    written."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest or scheme.lower() == "file":
+        return url, None, None
+    parts = urlsplit(url)
+    try:
+        readable = "#" not in rest and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:  # a "port" that is not a number: part of a password
+        readable = False
+    if readable:
+        if "@" not in parts.netloc:
+            return url, None, None  # the @ is in the path
+        userinfo, _, hostport = parts.netloc.rpartition("@")
+        user, colon, password = userinfo.partition(":")
+        bare = urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
+        return bare, unquote(user), unquote(password) if colon else None
+    userinfo, _, after = rest.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    return f"{scheme}://{after}", user, password if colon else None
+
+
+def _with_userinfo(url: str, userinfo: str) -> str:
+    """`url` (without credentials) with `userinfo@` put before its host."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{userinfo}@{rest}"
 
 
 def load(path: str | Path) -> BridgeConfig:
@@ -325,28 +396,72 @@ def _cameras(data: dict[str, Any], problems: list[str]) -> tuple[CameraConfig, .
             seen.add(local_id)
         _unknown(table, CAMERA_KEYS, where, problems)
         source = _camera_source(table, where, problems)
+        user, password = _credentials(table, source, where, problems)
         camera_id = _text(table, "camera_id", where, problems, required=False)
         if camera_id is not None:
             if camera_id in seen_paired:
                 problems.append(f"{where}: camera_id {camera_id!r} is given to two cameras")
             seen_paired.add(camera_id)
-        loop = table.get("loop", False)
-        if not isinstance(loop, bool):
-            problems.append(f"{where}: loop must be true or false")
-            loop = False
-        if loop and source and not source.lower().startswith("file:"):
-            problems.append(f"{where}: loop = true only applies to file:// sources")
+        loop = _loop(table, source, where, problems)
+        transport = _transport(table, source, where, problems)
         if local_id and source:
             cameras.append(CameraConfig(id=local_id, source=source, camera_id=camera_id,
-                                        loop=loop))
+                                        loop=loop, user=user, password=password,
+                                        transport=transport))
     return tuple(cameras)
+
+
+def _loop(table: dict[str, Any], source: str | None, where: str, problems: list[str]) -> bool:
+    loop = table.get("loop", False)
+    if not isinstance(loop, bool):
+        problems.append(f"{where}: loop must be true or false")
+        return False
+    if loop and source and not source.lower().startswith("file:"):
+        problems.append(f"{where}: loop = true only applies to file:// sources")
+    return loop
+
+
+def _transport(table: dict[str, Any], source: str | None, where: str,
+               problems: list[str]) -> str:
+    """An RTSP camera's `transport`: "auto" (TCP, then UDP) unless it says "tcp" or "udp"."""
+    transport = table.get("transport", "auto")
+    if transport not in TRANSPORTS:
+        problems.append(f'{where}: transport must be "auto", "tcp" or "udp"')
+        return "auto"
+    if "transport" in table and source and not source.lower().startswith("rtsp"):
+        problems.append(f"{where}: transport only applies to rtsp:// sources")
+    return str(transport)
+
+
+def _credentials(table: dict[str, Any], source: str | None, where: str,
+                 problems: list[str]) -> tuple[str | None, str | None]:
+    """The camera's `user` and `password` keys (the password as written, spaces and all).
+    Messages never quote the password."""
+    user = _text(table, "user", where, problems, required=False)
+    password = table.get("password")
+    if password is not None and not isinstance(password, str):
+        problems.append(f"{where}: password must be text in quotes (in 'single quotes' any "
+                        "character is kept as it is)")
+        password = None
+    if password is not None and user is None and "user" not in table:
+        problems.append(f"{where}: a password needs a user: add user = \"...\" (the camera's "
+                        "user name)")
+    if password is not None and any(ord(c) < 32 or ord(c) == 127 for c in password):
+        problems.append(f"{where}: password holds a line break or another control character")
+    if (user is not None or password is not None) and source:
+        _, in_user, in_password = split_credentials(source)
+        if in_user is not None or in_password is not None:
+            problems.append(f"{where}: give the user name and password either in source or as "
+                            "user and password, not both (user and password are better: any "
+                            "character works there)")
+    return user, password
 
 
 def _camera_source(table: dict[str, Any], where: str, problems: list[str]) -> str | None:
     source = _text(table, "source", where, problems, required=True)
     if source is None:
         return None
-    parts = urlsplit(source)
+    parts = urlsplit(split_credentials(source)[0])
     scheme = parts.scheme.lower()
     if scheme not in SOURCE_SCHEMES:
         problems.append(f"{where}: source must start with rtsp://, http:// or https:// (an MJPEG "

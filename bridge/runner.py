@@ -1,25 +1,32 @@
 """Keeps every camera recording into its ring buffer, through drops and restarts.
 
 One thread per camera runs the reader into the buffer. When a camera cannot be reached or
-drops, the thread says so in the log in plain words, waits (1 s, then 2, 4, 8 ... up to 30 s)
-and tries again; the first segment after the drop closes a gap, written into the buffer's
-index, so a viewer or a clip can show that the video stopped there and why. The wait starts
-again at 1 s after a connection that delivered video.
+drops, the thread says so in the log in plain words, waits (1 s, then 2, 4, then every 5 s,
+each a little shortened at random) and tries again; the first segment after the drop closes a
+gap, written into the buffer's index, so a viewer or a clip can show that the video stopped
+there and why. The wait starts again at 1 s after a connection that delivered video.
 
 A small janitor thread prunes every buffer every few seconds, so old video leaves the box on
 time even while a camera is down (a live camera prunes as each segment closes anyway).
+
+Segments carry their pictures' capture time (bridge.capture). A camera that falls more than a
+few seconds behind live says so in its status ("behind", with how far); when the reader skips
+to live to catch up, the skipped stretch is marked as a gap like a drop.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bridge.buffer import SegmentBuffer, now_utc
+from bridge.capture import Timing
 from bridge.config import BridgeConfig, CameraConfig
 from bridge.segment import Segment, iso
 from bridge.sources import (
@@ -34,9 +41,15 @@ from bridge.sources import (
 logger = logging.getLogger(__name__)
 
 BACKOFF_FIRST_S = 1.0
-BACKOFF_MAX_S = 30.0
+BACKOFF_MAX_S = 30.0  # the server (bridge.share): thousands of bridges must not hammer it
+# A camera is tried again at least every 5 s, so an outage costs at most ~5 s more than its
+# length. Each wait is shortened by up to a fifth at random, so cameras that dropped together
+# (a switch restarting) do not all try again at the same instant.
+CAMERA_BACKOFF_MAX_S = 5.0
+JITTER = 0.2
 JANITOR_EVERY_S = 5.0
 STOP_WAIT_S = 15.0  # a reader blocked on a silent camera gives up within its read timeout
+BEHIND_SAY_S = 3.0  # a live camera further behind than this is "behind", not "live"
 
 SegmentListener = Callable[[Segment], None]
 
@@ -45,16 +58,25 @@ SegmentListener = Callable[[Segment], None]
 class Backoff:
     first_s: float = BACKOFF_FIRST_S
     max_s: float = BACKOFF_MAX_S
+    jitter: float = JITTER
 
     def after(self, delay: float) -> float:
         return min(delay * 2, self.max_s)
+
+    def jittered(self, delay: float) -> float:
+        """How long to wait for a wait of `delay`: up to `jitter` of it shorter, never longer
+        than max_s."""
+        return min(delay, self.max_s) * (1 - self.jitter * random.random())
+
+
+CAMERA_BACKOFF = Backoff(max_s=CAMERA_BACKOFF_MAX_S)
 
 
 class CameraWorker:
     """Reads one camera into its buffer on its own thread, reconnecting after drops."""
 
     def __init__(self, camera: CameraConfig, buffer: SegmentBuffer, options: ReaderOptions,
-                 backoff: Backoff = Backoff(),
+                 backoff: Backoff = CAMERA_BACKOFF,
                  listener: SegmentListener | None = None) -> None:
         self.camera = camera
         self.buffer = buffer
@@ -75,6 +97,7 @@ class CameraWorker:
         self._gap_start: datetime | None = None
         self._gap_reason = ""
         self._got_video = False
+        self.timing = Timing(on_skip=self._skipped)
         last = buffer.segments()[-1:]
         if last:  # video from before the bridge (re)started: a gap until the first new one
             self._gap_start = last[0].end
@@ -107,7 +130,7 @@ class CameraWorker:
             self.attempts += 1
             try:
                 read_camera(self.camera, self.options, self.buffer.work_dir, self._take,
-                            self.stop_event, self._take_info)
+                            self.stop_event, self._take_info, self.timing)
             except SourceEnded as end:
                 logger.info("Camera %s: %s; it stays in the buffer until pruned.",
                             self.camera.id, end)
@@ -116,8 +139,12 @@ class CameraWorker:
             except SourceError as error:
                 problem = error.reason
             except Exception as error:  # a bug or an FFmpeg surprise must not end the camera
-                logger.exception("Camera %s: unexpected error while reading.", self.camera.id)
-                problem = f"unexpected error: {error}"
+                # (logged with its traceback, but scrubbed: FFmpeg's messages name the address
+                # they opened, password included)
+                trace = "".join(traceback.format_exception(error))
+                logger.error("Camera %s: unexpected error while reading.\n%s", self.camera.id,
+                             self.camera.scrub(trace).rstrip())
+                problem = f"unexpected error: {self.camera.scrub(str(error))}"
             else:
                 break  # stopped
             if self.stop_event.is_set():
@@ -136,14 +163,21 @@ class CameraWorker:
         self._gap_reason = problem
         repeated = self.state == "reconnecting" and problem == self.problem
         log = logger.info if repeated else logger.warning
+        wait = self.backoff.jittered(delay)
         log("Camera %s: %s. Trying again in %.0f s (attempt %d).", self.camera.id, problem,
-            delay, self.attempts + 1)
+            wait, self.attempts + 1)
         self._set("reconnecting", problem)
-        self.stop_event.wait(delay)
+        self.stop_event.wait(wait)
         return self.backoff.after(delay)
 
     def _take_info(self, info: SourceInfo) -> None:
         self.info = info
+
+    def _skipped(self, reason: str) -> None:
+        """The reader skipped video to catch up with live: a gap from the last segment on."""
+        if self._gap_start is None and self.last_segment is not None:
+            self._gap_start = self.last_segment.end
+            self._gap_reason = reason
 
     def _take(self, closed: ClosedSegment) -> None:
         segment = self.buffer.add(closed)
@@ -173,6 +207,16 @@ class CameraWorker:
         with self._lock:
             state, since, problem = self.state, self.since, self.problem
         last = self.last_segment
+        timing = self.timing.status()
+        behind = self.timing.behind_s
+        if state == "live" and behind is not None and behind > BEHIND_SAY_S:
+            state = "behind"
+            problem = (f"the video is {behind:.0f} s behind live: this box cannot "
+                       f"{'convert' if self.info and self.info.mode == 'encode' else 'store'} "
+                       "it fast enough")
+        elif state == "live" and self.timing.skips:
+            problem = (f"fell behind live {self.timing.skips} time(s) and skipped "
+                       f"{self.timing.skipped_s:.0f} s of video to catch up (marked as gaps)")
         return {
             "camera": self.camera.id,
             "porchlight_camera_id": self.camera.camera_id,
@@ -184,6 +228,7 @@ class CameraWorker:
             "mode": self.info.mode if self.info else None,
             "keyframe_interval_s": self.keyframe_interval_s,
             "last_segment_at": iso(last.end) if last else None,
+            "timing": timing,
             "buffer": self.buffer.stats(),
         }
 
@@ -192,7 +237,7 @@ class Runner:
     """Every camera of a configuration, each recording into its own buffer."""
 
     def __init__(self, config: BridgeConfig, *, options: ReaderOptions | None = None,
-                 backoff: Backoff = Backoff(), keep_seconds: float | None = None) -> None:
+                 backoff: Backoff = CAMERA_BACKOFF, keep_seconds: float | None = None) -> None:
         self.config = config
         self.options = replace(options or ReaderOptions(),
                                segment_seconds=config.segment_seconds)

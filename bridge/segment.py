@@ -36,9 +36,10 @@ class Segment:
 
     A fragmented MP4 (ftyp, moov, then moof+mdat pairs; no mfra) holding H.264 yuv420p, video
     only, starting on a keyframe: a browser's Media Source Extensions can append the whole file.
-    `start` and `end` are the bridge's own clock (UTC) when the first picture arrived, and that
-    plus the pictures' duration. Segments of one `run` (one unbroken connection to the camera)
-    carry continuous timestamps inside the file, starting at 0 when the run started:
+    `start` is when its first picture was captured (UTC, on the bridge's clock: see
+    bridge.capture), `end` that plus the pictures' duration. Segments of one `run` (one
+    unbroken connection to the camera) carry continuous timestamps inside the file, starting at
+    0 when the run started:
     `media_start_s` is where this segment begins on that timeline. A new run starts again at 0,
     so a player appending segments across runs uses SourceBuffer.mode = "sequence" (or sets
     timestampOffset from `start`).
@@ -90,7 +91,8 @@ class Segment:
 
 @dataclass(frozen=True)
 class Gap:
-    """A time with no video from a camera: it dropped, or the bridge was not running."""
+    """A time with no video from a camera: it dropped, the bridge was not running, or the
+    bridge fell behind live and skipped it."""
 
     camera: str
     start: datetime

@@ -428,6 +428,11 @@ class ShareManager:
             try:
                 result = buffer.concatenate(window.start, window.end, clip)
             except NoFootage:
+                dark = buffer.gaps_between(window.start, window.end)
+                if dark:  # the camera was down (or skipped): say so, not "too old"
+                    return self._unavailable(
+                        request, f"the camera sent no video from {iso(window.start)} to "
+                        f"{iso(window.end)}: {dark[0].reason}")
                 minutes = buffer.keep_seconds / 60
                 return self._unavailable(
                     request, f"the bridge keeps only the last {minutes:g} "

@@ -14,7 +14,11 @@ Two paths:
 Every segment is a fragmented MP4 (`frag_keyframe+empty_moov+default_base_moof`, no mfra
 trailer) that Media Source Extensions can append, video only: audio is never recorded. Its
 timestamps are continuous across one unbroken connection (a "run"), starting at 0 (see
-Segment). Its wall-clock start is the bridge's clock (UTC) when its first picture arrived.
+Segment). Its start is when its first picture was captured (UTC, on the bridge's clock): from
+the camera's RTCP sender reports where it sends them, otherwise from when its packets arrived,
+read on a thread of their own (bridge.capture). A reader that falls more than `max_behind_s`
+behind live skips to live and the skipped stretch becomes a gap, rather than sending old video
+as if it were current.
 
 Memory: one packet (or one decoded picture) at a time, plus what the MP4 muxer holds of the
 fragment it is writing (one keyframe interval), never a whole segment.
@@ -25,8 +29,11 @@ File sources play at real time (paced by their timestamps) so they behave like a
 
 from __future__ import annotations
 
+import errno
+import io
 import logging
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -40,10 +47,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from http.client import HTTPResponse
+from http.client import HTTPMessage, HTTPResponse
 from pathlib import Path
-from typing import BinaryIO
-from urllib.parse import unquote, urlsplit, urlunsplit
+from typing import IO, Any, BinaryIO
 
 import av
 import av.error
@@ -53,7 +59,8 @@ from av.video.codeccontext import VideoCodecContext
 from av.video.frame import PictureType, VideoFrame
 from av.video.stream import VideoStream
 
-from bridge.config import CameraConfig, redact
+from bridge.capture import CaptureClock, LiveQueue, Queued, QueueEnded, Timing
+from bridge.config import CameraConfig
 from bridge.segment import Mode
 
 logger = logging.getLogger(__name__)
@@ -72,6 +79,13 @@ FMP4_OPTIONS = {
 COPYABLE_PIX_FMTS = frozenset({"yuv420p", "yuvj420p"})
 ENCODE_TIME_BASE = Fraction(1, 90_000)
 X264_OPTIONS = {"preset": "veryfast", "tune": "zerolatency", "crf": "23"}
+LIGHTER = (  # a converted camera the box cannot keep up with: ever lighter encoding
+    ("", X264_OPTIONS),
+    ("converted with libx264's fastest preset to keep up", {**X264_OPTIONS, "preset": "ultrafast"}),
+    ("converted at half the frame rate with libx264's fastest preset to keep up",
+     {**X264_OPTIONS, "preset": "ultrafast"}),
+)
+LIGHTER_FOR_S = 120.0  # a lighter step is undone after this long without falling behind
 MAX_TIMESTAMP_JUMP_S = 10.0  # a bigger jump between two packets means the camera's clock moved
 NO_KEYFRAME_S = 30.0  # a stream with no keyframe this long cannot be cut: give up and reconnect
 MAX_JPEG_BYTES = 16 * 1024 * 1024
@@ -115,7 +129,7 @@ class ClosedSegment:
     """A finished segment file, still in the reader's work folder; the buffer takes it over."""
 
     path: Path
-    start: datetime  # UTC, bridge clock, when its first picture arrived
+    start: datetime  # UTC, bridge clock, when its first picture was captured
     duration_s: float
     mode: Mode
     width: int
@@ -137,6 +151,7 @@ class ReaderOptions:
     open_timeout_s: float = 10.0
     read_timeout_s: float = 10.0
     clock: Callable[[], float] = field(default=time.time)  # wall clock, seconds since epoch
+    max_behind_s: float = 5.0  # live cameras: further behind than this, skip to live
 
 
 SegmentSink = Callable[[ClosedSegment], object]
@@ -201,13 +216,14 @@ class _CopyWriter:
 class _EncodeWriter:
     """One fMP4 segment encoded with its own libx264 (so it starts with a keyframe)."""
 
-    def __init__(self, path: Path, width: int, height: int, fps: float | None) -> None:
+    def __init__(self, path: Path, width: int, height: int, fps: float | None,
+                 options: dict[str, str] = X264_OPTIONS) -> None:
         self.path = path
         self.width = width
         self.height = height
         self.output = _open_output(path)
         rate = Fraction(round(fps)) if fps and fps >= 1 else Fraction(15)
-        self.stream = self.output.add_stream("libx264", rate=rate, options=X264_OPTIONS)
+        self.stream = self.output.add_stream("libx264", rate=rate, options=options)
         self.stream.width = width
         self.stream.height = height
         self.stream.pix_fmt = "yuv420p"
@@ -289,6 +305,9 @@ class CopySegmenter:
         self.keyframe_interval_s: float | None = None
         self.waiting_since: int | None = None  # dts of the first packet while no keyframe came
         self.skipped = 0
+        # live cameras: a picture's capture time (s since the epoch) from its timestamp,
+        # asked when a segment closes; without it, the `wall` fed with its first packet
+        self.stamp: Callable[[int], float] | None = None
 
     def feed(self, packet: Packet, wall: float) -> None:
         dts = packet.dts if packet.dts is not None else packet.pts
@@ -372,8 +391,9 @@ class CopySegmenter:
             self.last_dts = None
             self.last_keyframe_dts = None
         duration = float((last_end - self.segment_dts) * self.time_base)
+        start = self.stamp(self.segment_pts) if self.stamp else self.segment_wall
         self.sink(ClosedSegment(
-            path=writer.path, start=_utc(self.segment_wall), duration_s=duration, mode="copy",
+            path=writer.path, start=_utc(start), duration_s=duration, mode="copy",
             width=self.width, height=self.height, frames=writer.frames, run=run,
             media_start_s=float((self.segment_dts - self.origin) * self.time_base),
             keyframe_interval_s=self.keyframe_interval_s))
@@ -391,6 +411,10 @@ class EncodeSegmenter:
     Pictures come with their time on the run's timeline in seconds (from the source's
     timestamps, or from arrival for MJPEG, which has none). A segment closes at the first
     picture at or after segment_seconds; the last picture lasts until that one.
+
+    A box that cannot keep up makes it lighter (`lighten`): first libx264's fastest preset,
+    then every second picture only; each step is undone after LIGHTER_FOR_S without falling
+    behind again.
     """
 
     def __init__(self, segment_seconds: float, work_dir: Path, sink: SegmentSink,
@@ -405,8 +429,28 @@ class EncodeSegmenter:
         self.segment_pts = 0
         self.segment_wall = 0.0
         self.last_pts: int | None = None
+        # live cameras: a picture's capture time (s since the epoch) from its time on the
+        # run's timeline, asked when a segment closes; without it, the `wall` it came with
+        self.stamp: Callable[[float], float] | None = None
+        self.lighter = 0  # 0: as configured; 1: fastest preset; 2: also every second picture
+        self.lighter_since = 0.0
+        self.fed = 0
+
+    def lighten(self, now: float) -> str:
+        """Encode with less work from the next segment on; words for the status page."""
+        self.lighter = min(self.lighter + 1, len(LIGHTER) - 1)
+        self.lighter_since = now
+        return LIGHTER[self.lighter][0]
+
+    def _relax(self, now: float) -> None:
+        if self.lighter and now - self.lighter_since > LIGHTER_FOR_S:
+            self.lighter -= 1
+            self.lighter_since = now
 
     def feed(self, frame: VideoFrame, media_s: float, wall: float) -> None:
+        self.fed += 1
+        if self.lighter >= 2 and self.writer is not None and self.fed % 2:
+            return  # every second picture only: the one before lasts until the next
         pts = round(media_s * ENCODE_TIME_BASE.denominator)
         if self.last_pts is not None and pts <= self.last_pts:
             pts = self.last_pts + 1  # two pictures at one instant: keep the order
@@ -416,7 +460,9 @@ class EncodeSegmenter:
         if (self.writer is None or size_changed
                 or pts - self.segment_pts >= self.segment_ticks):
             self.close(pts)
-            self.writer = _EncodeWriter(_new_part(self.work_dir), width, height, self.fps)
+            self._relax(wall)
+            self.writer = _EncodeWriter(_new_part(self.work_dir), width, height, self.fps,
+                                        LIGHTER[self.lighter][1])
             self.segment_pts = pts
             self.segment_wall = wall
         assert self.writer is not None
@@ -424,20 +470,27 @@ class EncodeSegmenter:
         self.last_pts = pts
 
     def close(self, end_pts: int | None) -> None:
+        """Finish the open segment (if any); `end_pts` None: the run ends here (a drop, a
+        stop, a skip to live), and what comes next starts a new one."""
         writer, self.writer = self.writer, None
+        run, last_pts = self.run, self.last_pts
+        if end_pts is None:
+            self.run, self.last_pts = uuid.uuid4().hex[:12], None
         if writer is None:
             return
-        if end_pts is None and self.last_pts is not None:
-            end_pts = self.last_pts + round(ENCODE_TIME_BASE.denominator / (self.fps or 15))
+        if end_pts is None and last_pts is not None:
+            end_pts = last_pts + round(ENCODE_TIME_BASE.denominator / (self.fps or 15))
         writer.close(end_pts)
         if not writer.frames:
             writer.path.unlink(missing_ok=True)
             return
         duration = ((end_pts or self.segment_pts) - self.segment_pts) / ENCODE_TIME_BASE.denominator
+        media_start = self.segment_pts / ENCODE_TIME_BASE.denominator
+        start = self.stamp(media_start) if self.stamp else self.segment_wall
         self.sink(ClosedSegment(
-            path=writer.path, start=_utc(self.segment_wall), duration_s=duration,
+            path=writer.path, start=_utc(start), duration_s=duration,
             mode="encode", width=writer.width, height=writer.height, frames=writer.frames,
-            run=self.run, media_start_s=self.segment_pts / ENCODE_TIME_BASE.denominator))
+            run=run, media_start_s=media_start))
 
 
 # ---------------------------------------------------------------- PyAV sources (RTSP, files)
@@ -446,7 +499,7 @@ class EncodeSegmenter:
 def _plain_av_error(error: Exception, where: str) -> str:
     """A plain sentence for an FFmpeg error while opening or reading a camera."""
     if isinstance(error, av.error.HTTPUnauthorizedError):
-        return f"{where} refused the user name or password in the address"
+        return f"{where} refused the user name or password (user and password in the config)"
     if isinstance(error, av.error.HTTPForbiddenError):
         return f"{where} refused access (forbidden)"
     if isinstance(error, av.error.HTTPNotFoundError | av.error.FileNotFoundError):
@@ -457,7 +510,8 @@ def _plain_av_error(error: Exception, where: str) -> str:
         return f"{where} did not answer in time"
     if isinstance(error, av.error.InvalidDataError):
         return f"{where} sends something that is not video the bridge can read"
-    message = getattr(error, "strerror", None) or str(error)
+    # (strerror: FFmpeg's message without the address it opened, which holds the password)
+    message = getattr(error, "strerror", None) or type(error).__name__
     return f"{where} cannot be read: {message}"
 
 
@@ -469,16 +523,54 @@ def _open_pyav(camera: CameraConfig, options: ReaderOptions) -> InputContainer:
             return av.open(str(camera.file_path), "r")
         except (av.error.FFmpegError, OSError) as error:
             raise SourceError(_plain_av_error(error, where)) from error
-    ffmpeg_options = {
-        "rtsp_transport": "tcp",  # through home routers and Wi-Fi, TCP loses no packets
-        "timeout": str(int(options.read_timeout_s * 1_000_000)),  # socket I/O, microseconds
-        "max_delay": "500000",
-    }
-    try:
-        return av.open(camera.source, "r", options=ffmpeg_options,
-                       timeout=(options.open_timeout_s, options.read_timeout_s))
-    except (av.error.FFmpegError, OSError) as error:
-        raise SourceError(_plain_av_error(error, where)) from error
+    failed: list[str] = []
+    for transport in _transports(camera):
+        ffmpeg_options = {
+            "rtsp_transport": transport,
+            "timeout": str(int(options.read_timeout_s * 1_000_000)),  # socket I/O, microseconds
+            "max_delay": "500000",
+        }
+        if transport == "udp":
+            ffmpeg_options["buffer_size"] = str(4 * 1024 * 1024)  # a 1080p keyframe's burst
+        try:
+            # (connect_url holds the password: FFmpeg's exceptions name the address they
+            # opened, so they are never chained on; the reason is scrubbed of the password too)
+            container = av.open(camera.connect_url, "r", options=ffmpeg_options,
+                                timeout=(options.open_timeout_s, options.read_timeout_s))
+        except (av.error.FFmpegError, OSError) as error:
+            failed.append(camera.scrub(_plain_av_error(error, f"{where} over {transport.upper()}")))
+            if getattr(error, "errno", None) == errno.EPROTONOSUPPORT:
+                # the server refuses this transport: start with the other one next time (a
+                # server may still be setting up after the refusal and fail the other at once)
+                _PREFERRED[camera.id, camera.source] = "udp" if transport == "tcp" else "tcp"
+            if not _other_transport_may_help(error):
+                break
+            continue
+        _PREFERRED[camera.id, camera.source] = transport
+        return container
+    raise SourceError("; ".join(failed)) from None
+
+
+# (camera id, address) → the RTSP transport to try first ("auto")
+_PREFERRED: dict[tuple[str, str], str] = {}
+
+
+def _transports(camera: CameraConfig) -> tuple[str, ...]:
+    """RTSP transports to try, in order: the camera's `transport`, or for "auto" TCP (which
+    loses no packets through home routers and Wi-Fi) then UDP, the one that worked last first."""
+    if camera.transport in ("tcp", "udp"):
+        return (camera.transport,)
+    if _PREFERRED.get((camera.id, camera.source)) == "udp":
+        return ("udp", "tcp")
+    return ("tcp", "udp")
+
+
+def _other_transport_may_help(error: Exception) -> bool:
+    """A camera that is off, or refuses the password, or has no such stream, answers the
+    same over either transport (RTSP's own connection is TCP either way)."""
+    return not isinstance(error, av.error.ConnectionRefusedError | av.error.HTTPUnauthorizedError
+                          | av.error.HTTPForbiddenError | av.error.HTTPNotFoundError
+                          | av.error.FileNotFoundError)
 
 
 def _video_stream(container: InputContainer, where: str) -> VideoStream:
@@ -528,11 +620,18 @@ class _Pacer:
 
 
 class _PyAVReader:
-    """Reads an RTSP camera or a file with PyAV, feeding the copy or encode segmenter."""
+    """Reads an RTSP camera or a file with PyAV, feeding the copy or encode segmenter.
+
+    A live camera is read on a thread of its own (`_demux`), which only stamps each packet
+    with its arrival and queues it; this thread works through the queue, skipping to live when
+    it falls more than `max_behind_s` behind (bridge.capture).
+    """
 
     def __init__(self, camera: CameraConfig, options: ReaderOptions, work_dir: Path,
-                 sink: SegmentSink, stop: threading.Event) -> None:
+                 sink: SegmentSink, stop: threading.Event, timing: Timing | None = None) -> None:
         self.camera = camera
+        self.timing = timing or Timing()
+        self.demuxer: threading.Thread | None = None
         self.options = options
         self.work_dir = work_dir
         self.sink = sink
@@ -561,12 +660,13 @@ class _PyAVReader:
                 stream.thread_type = "AUTO"
                 self.encode = EncodeSegmenter(self.options.segment_seconds, self.work_dir,
                                               self.sink, self.camera.id, info.fps)
+            if not self.is_file:
+                self._read_live(container, stream, where)
+                return
             while True:
                 self._read_through(container, stream, where)
                 if self.stop.is_set():
                     return
-                if not self.is_file:
-                    raise SourceError(f"{where} closed the stream")
                 if not self.camera.loop:
                     raise SourceEnded(f"{where} has reached its end")
                 container.close()
@@ -577,7 +677,137 @@ class _PyAVReader:
                 self.shift = 0
         finally:
             self._finish()
-            container.close()
+            if self.demuxer is None or not self.demuxer.is_alive():
+                container.close()
+            else:  # still inside FFmpeg (its read timeout ends it): closing now would crash
+                logger.warning("Camera %s: its reading thread did not stop in time.",
+                               self.camera.id)
+
+    # ------------------------------------------------------------ live cameras
+
+    def _read_live(self, container: InputContainer, stream: VideoStream, where: str) -> None:
+        time_base = stream.time_base or Fraction(1, 90_000)
+        capture = CaptureClock(time_base, lambda: container.start_time_realtime)
+        queue: LiveQueue[Packet] = LiveQueue()
+        halt = threading.Event()
+        if self.copy is not None:
+            self.copy.stamp = capture.at
+        if self.encode is not None:
+            self.encode.stamp = lambda media_s: capture.at(
+                (self.origin or 0) + round(Fraction(media_s) / time_base))
+        self.demuxer = threading.Thread(target=self._demux, name=f"camera-{self.camera.id}-read",
+                                        args=(container, stream, capture, queue, halt),
+                                        daemon=True)
+        self.demuxer.start()
+        skipped_from: float | None = None  # capture time of the first packet left out
+        try:
+            while not self.stop.is_set():
+                try:
+                    queued = queue.get(0.5)
+                except QueueEnded as ended:
+                    if self.stop.is_set():
+                        return
+                    raise SourceError(self._ended(ended, where)) from None
+                if queued is None:
+                    continue
+                packet = queued.item
+                ticks = packet.pts if packet.pts is not None else packet.dts
+                if ticks is None:
+                    continue
+                now = self.options.clock()
+                if now - queued.arrival > self.options.max_behind_s:
+                    if skipped_from is None:
+                        skipped_from = capture.at(ticks)
+                    self._fall_back(stream, queue, now - queued.arrival)
+                    continue
+                if skipped_from is not None:
+                    if not queued.keyframe:
+                        continue  # nothing decodes before the next keyframe
+                    self._skipped(skipped_from, capture.at(ticks))
+                    skipped_from = None
+                self._live_packet(queued, stream, time_base)
+                self._note(capture, ticks)
+        finally:
+            halt.set()
+            self.demuxer.join(self.options.read_timeout_s + 2)
+
+    def _note(self, capture: CaptureClock, ticks: int) -> None:
+        """For status pages: how pictures are timed, how far behind live this one was."""
+        self.timing.behind_s = self.options.clock() - capture.at(ticks)
+        self.timing.clock = "camera" if capture.uses_camera_clock else "arrival"
+        self.timing.camera_offset_s = capture.camera_offset_s
+        if self.encode is not None:
+            self.timing.lighter = LIGHTER[self.encode.lighter][0]
+
+    def _demux(self, container: InputContainer, stream: VideoStream, capture: CaptureClock,
+               queue: LiveQueue[Packet], halt: threading.Event) -> None:
+        """The reading thread: every packet, the moment it comes, stamped and queued."""
+        error: BaseException | None = None
+        try:
+            for packet in container.demux(stream):
+                if halt.is_set() or self.stop.is_set():
+                    break
+                if not packet.size:
+                    continue
+                arrival = self.options.clock()
+                ticks = packet.pts if packet.pts is not None else packet.dts
+                if ticks is not None:
+                    capture.observe(ticks, arrival)
+                queue.put(packet, arrival, packet.is_keyframe)
+        except av.error.EOFError:
+            pass
+        except Exception as failure:  # handed to the camera's thread, which says it
+            error = failure
+        finally:
+            queue.end(error)
+
+    def _ended(self, ended: QueueEnded, where: str) -> str:
+        error = ended.error
+        if error is None:
+            return f"{where} closed the stream"
+        if isinstance(error, av.error.FFmpegError | OSError):
+            return self.camera.scrub(_plain_av_error(error, where))
+        return f"unexpected error while reading {where}: {type(error).__name__}"
+
+    def _fall_back(self, stream: VideoStream, queue: LiveQueue[Packet], behind: float) -> None:
+        """Too far behind live: close the piece being written, drop what waits before the
+        newest keyframe, and (converting) encode lighter from now on."""
+        logger.warning("Camera %s: %.1f s behind live (this box cannot %s it fast enough); "
+                       "skipping to live video. The skipped time is marked as a gap.",
+                       self.camera.id, behind, "convert" if self.encode else "store")
+        self._finish()
+        self.origin = None  # the next run's timeline starts at 0 again
+        if self.encode is not None:
+            stream.codec_context.flush_buffers()
+            self.encode.lighten(self.options.clock())
+        queue.skip_to_keyframe()
+
+    def _skipped(self, start: float, end: float) -> None:
+        seconds = max(end - start, 0.0)
+        logger.info("Camera %s: live again after skipping %.1f s of video.", self.camera.id,
+                    seconds)
+        work = "converting" if self.encode else "storing"
+        self.timing.skipped(seconds, f"the bridge fell behind {work} this camera and skipped "
+                                     f"{seconds:.0f} s of its video to catch up with live")
+
+    def _live_packet(self, queued: Queued[Packet], stream: VideoStream,
+                     time_base: Fraction) -> None:
+        packet = queued.item
+        when = packet.dts if packet.dts is not None else packet.pts
+        if when is None:
+            return
+        self._media_s(when, time_base)
+        if self.copy is not None:
+            self.copy.feed(packet, queued.arrival)
+            return
+        try:
+            frames = stream.decode(packet)
+        except av.error.InvalidDataError:
+            logger.debug("Camera %s: a damaged picture was skipped.", self.camera.id)
+            return
+        self._frames(frames, time_base, queued.arrival)
+
+    # ------------------------------------------------------------ files
 
     def _finish(self) -> None:
         if self.copy is not None:
@@ -604,7 +834,10 @@ class _PyAVReader:
         except (av.error.FFmpegError, OSError) as error:
             if isinstance(error, av.error.EOFError):
                 return
-            raise SourceError(_plain_av_error(error, where)) from error
+            reason = self.camera.scrub(_plain_av_error(error, where))
+        else:
+            return
+        raise SourceError(reason)  # outside the except: FFmpeg's error (the address) not kept
 
     def _move(self, packet: Packet) -> None:
         if self.shift:
@@ -650,27 +883,34 @@ class _PyAVReader:
 # ---------------------------------------------------------------- MJPEG over HTTP
 
 
-def _split_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """The URL without user:password, and the two (unquoted)."""
-    parts = urlsplit(url)
-    if parts.username is None:
-        return url, None, None
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return bare, unquote(parts.username), unquote(parts.password or "")
+class _BasicAuth(urllib.request.HTTPBasicAuthHandler):
+    """Answers a camera's Basic challenge; closes the refused answer first (urllib leaves its
+    connection open)."""
+
+    def http_error_401(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                       headers: HTTPMessage) -> Any:
+        fp.close()
+        return super().http_error_401(req, fp, code, msg, headers)
+
+
+class _DigestAuth(urllib.request.HTTPDigestAuthHandler):
+    """Answers a camera's Digest challenge; closes the refused answer first."""
+
+    def http_error_401(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                       headers: HTTPMessage) -> Any:
+        fp.close()
+        return super().http_error_401(req, fp, code, msg, headers)
 
 
 def _open_http(camera: CameraConfig, options: ReaderOptions) -> HTTPResponse:
-    url, user, password = _split_credentials(camera.source)
+    # The source holds no credentials (CameraConfig takes them out); they go to urllib as they
+    # are, which answers the camera's Basic or Digest challenge with them.
+    url = camera.source
     handlers: list[urllib.request.BaseHandler] = []
-    if user is not None:
+    if camera.user is not None or camera.password is not None:
         manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        manager.add_password(None, url, user, password or "")
-        handlers += [urllib.request.HTTPBasicAuthHandler(manager),
-                     urllib.request.HTTPDigestAuthHandler(manager)]
+        manager.add_password(None, url, camera.user or "", camera.password or "")
+        handlers += [_BasicAuth(manager), _DigestAuth(manager)]
     opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     where = f"the camera at {camera.safe_source}"
@@ -680,7 +920,8 @@ def _open_http(camera: CameraConfig, options: ReaderOptions) -> HTTPResponse:
     except urllib.error.HTTPError as error:
         error.close()
         if error.code == 401:
-            raise SourceError(f"{where} refused the user name or password in the address") from None
+            raise SourceError(f"{where} refused the user name or password (user and password "
+                              "in the config)") from None
         if error.code == 404:
             raise SourceError(f"{where} has no stream at that path (404)") from None
         raise SourceError(f"{where} answered with an error ({error.code} {error.reason})") from None
@@ -785,32 +1026,41 @@ def _until_boundary(stream: BinaryIO, token: bytes | None,
 
 
 class _MjpegReader:
-    """Reads MJPEG over HTTP (multipart/x-mixed-replace), encoding it to H.264 segments."""
+    """Reads MJPEG over HTTP, encoding it to H.264 segments. The stream is judged by what it
+    holds, not by its Content-Type: multipart parts (multipart/x-mixed-replace, and ffmpeg's
+    own server, which sends them as application/octet-stream) or bare JPEGs one after another
+    (see _pictures)."""
 
     def __init__(self, camera: CameraConfig, options: ReaderOptions, work_dir: Path,
-                 sink: SegmentSink, stop: threading.Event) -> None:
+                 sink: SegmentSink, stop: threading.Event, timing: Timing | None = None) -> None:
         self.camera = camera
         self.options = options
         self.work_dir = work_dir
         self.sink = sink
         self.stop = stop
+        self.timing = timing or Timing()
 
     def run(self, on_info: InfoSink | None) -> None:
         where = f"the camera at {self.camera.safe_source}"
         response = _open_http(self.camera, self.options)
         segmenter: EncodeSegmenter | None = None
         try:
-            boundary = _boundary_of(response, where)
+            pictures = _pictures(response, where)
             decoder = av.CodecContext.create("mjpeg", "r")
             assert isinstance(decoder, VideoCodecContext)
             mono0: float | None = None
-            for jpeg in multipart_parts(response, boundary):
+
+            def close() -> None:  # skipping to live: the piece being written ends here
+                if segmenter is not None:
+                    segmenter.close(None)
+
+            for jpeg, now in _read_ahead(pictures, self.options, self.stop, self.timing,
+                                         self.camera.id, close):
                 if self.stop.is_set():
                     return
                 frame = _decode_jpeg(decoder, jpeg, self.camera.id)
                 if frame is None:
                     continue
-                now = time.monotonic()
                 if mono0 is None:
                     mono0 = now
                     if on_info:
@@ -820,7 +1070,7 @@ class _MjpegReader:
                     segmenter = EncodeSegmenter(self.options.segment_seconds, self.work_dir,
                                                 self.sink, self.camera.id, None)
                 assert segmenter is not None
-                segmenter.feed(frame, now - mono0, self.options.clock())
+                segmenter.feed(frame, now - mono0, now)
         except TimeoutError:
             raise SourceError(f"{where} stopped sending pictures for "
                               f"{self.options.read_timeout_s:g} s") from None
@@ -834,17 +1084,185 @@ class _MjpegReader:
             raise SourceError(f"{where} closed the stream")
 
 
-def _boundary_of(response: HTTPResponse, where: str) -> str | None:
+def _read_ahead(pictures: Iterator[bytes], options: ReaderOptions, stop: threading.Event,
+                timing: Timing, camera: str, close: Callable[[], None]
+                ) -> Iterator[tuple[bytes, float]]:
+    """Each JPEG with when it arrived, read on a thread of its own as it comes (an MJPEG
+    camera's capture time is its arrival), so a slow conversion cannot make pictures look
+    newer than they are; more than `max_behind_s` behind, skip to the newest (calling `close`
+    first) and tell `timing`. The reading thread's error is raised here."""
+    queue: LiveQueue[bytes] = LiveQueue()
+    halt = threading.Event()
+
+    def read() -> None:
+        error: BaseException | None = None
+        try:
+            for jpeg in pictures:
+                if halt.is_set() or stop.is_set():
+                    break
+                queue.put(jpeg, options.clock(), True)
+        except Exception as failure:  # raised again on the camera's thread
+            error = failure
+        finally:
+            queue.end(error)
+
+    threading.Thread(target=read, name=f"camera-{camera}-read", daemon=True).start()
+    skipped_from: float | None = None
+    try:
+        while not stop.is_set():
+            try:
+                queued = queue.get(0.5)
+            except QueueEnded as ended:
+                if ended.error is not None:
+                    raise ended.error from None
+                return
+            if queued is None:
+                continue
+            now = options.clock()
+            if now - queued.arrival > options.max_behind_s:
+                if skipped_from is None:
+                    logger.warning("Camera %s: %.1f s behind live (this box cannot convert it "
+                                   "fast enough); skipping to live video. The skipped time is "
+                                   "marked as a gap.", camera, now - queued.arrival)
+                    skipped_from = queued.arrival
+                    close()
+                queue.skip_to_keyframe()  # every JPEG is one: all but the newest go
+                continue
+            if skipped_from is not None:
+                seconds = queued.arrival - skipped_from
+                timing.skipped(seconds, "the bridge fell behind converting this camera and "
+                                        f"skipped {seconds:.0f} s of its video to catch up "
+                                        "with live")
+                skipped_from = None
+            timing.clock, timing.behind_s = "arrival", now - queued.arrival
+            yield queued.item, queued.arrival
+    finally:
+        halt.set()
+
+
+SNIFF_BYTES = 8192  # enough of the body to tell multipart parts or JPEGs from anything else
+JPEG_START = b"\xff\xd8\xff"
+PART_START = re.compile(rb"(?:^|\n)--[^\r\n]{1,200}\r?\n(?:[!-9;-~]+:[^\r\n]*\r?\n)*"
+                        rb"\r?\n\xff\xd8")
+
+
+def _pictures(response: HTTPResponse, where: str) -> Iterator[bytes]:
+    """The JPEG pictures of an HTTP answer, however its Content-Type names it.
+
+    A multipart type with a boundary is taken at its word. Anything else is judged by the
+    first bytes of the body: a multipart part ("--boundary", headers, a JPEG) or a JPEG's start
+    marker. ffmpeg's own HTTP server sends its multipart stream as application/octet-stream,
+    and some cameras send bare JPEGs back to back. A single picture (an image/* answer of a
+    known length) and anything else (a web page, a login form) are refused in plain words."""
     kind = response.headers.get_content_type()
-    if kind.startswith("multipart/"):
-        boundary = response.headers.get_param("boundary")
-        return boundary if isinstance(boundary, str) else None
-    if kind.startswith("image/"):
+    boundary = response.headers.get_param("boundary")
+    if kind.startswith("multipart/") and isinstance(boundary, str):
+        return multipart_parts(response, boundary)
+    if kind.startswith("image/") and response.headers.get("Content-Length"):
         raise SourceError(f"{where} gives a single picture ({kind}), not a video stream; use "
                           "the camera's MJPEG stream address (often .../video.mjpg or "
                           "/mjpg/video.mjpg)")
-    raise SourceError(f"{where} does not send an MJPEG stream (it sends {kind}); use the "
+    head = _sniff(response)
+    body = io.BufferedReader(_Rejoined(head, response), buffer_size=64 * 1024)
+    if head.lstrip().startswith(JPEG_START):
+        return jpeg_pictures(body)
+    if PART_START.search(head):
+        return multipart_parts(body, None)
+    raise SourceError(f"{where} does not send an MJPEG stream (it sends {kind}"
+                      f"{', and no JPEG pictures' if kind != 'text/html' else ''}); use the "
                       "camera's MJPEG address, or its rtsp:// address")
+
+
+def _sniff(response: HTTPResponse) -> bytes:
+    """The first bytes of the body: up to SNIFF_BYTES, fewer once they tell what it is."""
+    head = b""
+    while len(head) < SNIFF_BYTES:
+        chunk = response.read1(SNIFF_BYTES - len(head))
+        if not chunk:
+            break
+        head += chunk
+        if head.lstrip().startswith(JPEG_START) or PART_START.search(head):
+            break
+    return head
+
+
+class _Rejoined(io.RawIOBase):
+    """The sniffed head of a body, then the rest of it."""
+
+    def __init__(self, head: bytes, rest: HTTPResponse) -> None:
+        self.head = head
+        self.rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self.head:
+            size = min(len(view), len(self.head))
+            view[:size] = self.head[:size]
+            self.head = self.head[size:]
+            return size
+        data = self.rest.read1(len(view))
+        view[:len(data)] = data
+        return len(data)
+
+
+def jpeg_pictures(stream: io.BufferedIOBase, limit: int = MAX_JPEG_BYTES) -> Iterator[bytes]:
+    """JPEG pictures sent one after another with nothing around them (ffmpeg -f mjpeg, some
+    cameras), each from its start marker to its end marker. The segments before the picture
+    data are walked by their lengths (an embedded thumbnail holds end markers of its own);
+    inside the picture data an end marker cannot occur by chance (FF is always escaped).
+    Bytes between pictures are skipped; a picture cut off at the end is left out."""
+    buffer = bytearray()
+    while True:
+        start = buffer.find(JPEG_START)
+        while start < 0:
+            del buffer[:max(len(buffer) - 2, 0)]  # (a start marker may straddle two reads)
+            chunk = stream.read1(64 * 1024)
+            if not chunk:
+                return
+            buffer += chunk
+            start = buffer.find(JPEG_START)
+        del buffer[:start]
+        end = _jpeg_end(buffer)
+        while end is None:
+            if len(buffer) > limit:
+                raise SourceError(f"a picture from the camera is larger than the {limit} bytes "
+                                  "the bridge accepts; is this an MJPEG stream?")
+            chunk = stream.read1(64 * 1024)
+            if not chunk:
+                return
+            buffer += chunk
+            end = _jpeg_end(buffer)
+        if end < 0:  # damaged: look for the next picture
+            del buffer[:2]
+            continue
+        yield bytes(buffer[:end])
+        del buffer[:end]
+
+
+def _jpeg_end(data: bytearray) -> int | None:
+    """Where the JPEG starting at data[0] ends (after its end marker); None: more bytes are
+    needed; -1: it is damaged."""
+    at = 2
+    while True:
+        if at + 4 > len(data):
+            return None
+        if data[at] != 0xFF:
+            return -1
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+        elif marker == 0xD9:
+            return at + 2
+        elif 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            at += 2
+        elif marker == 0xDA:  # start of scan: the picture data runs to the end marker
+            end = data.find(b"\xff\xd9", at + 2 + int.from_bytes(data[at + 2:at + 4], "big"))
+            return None if end < 0 else end + 2
+        else:
+            at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
 
 
 def _decode_jpeg(decoder: VideoCodecContext, jpeg: bytes, camera: str) -> VideoFrame | None:
@@ -861,17 +1279,18 @@ def _decode_jpeg(decoder: VideoCodecContext, jpeg: bytes, camera: str) -> VideoF
 
 def read_camera(camera: CameraConfig, options: ReaderOptions, work_dir: Path,
                 sink: SegmentSink, stop: threading.Event,
-                on_info: InfoSink | None = None) -> None:
+                on_info: InfoSink | None = None, timing: Timing | None = None) -> None:
     """Read one camera until `stop` is set, handing each closed segment to `sink`.
 
     Returns when stopped. Raises SourceError when the camera cannot be reached or drops (the
     open segment is finished and handed over first), SourceEnded when a file without loop
-    ends. The caller reconnects.
+    ends. The caller reconnects. `timing` (live cameras) receives how pictures are timed, how
+    far behind live the reader is, and each stretch skipped to catch up.
     """
     if camera.kind == "mjpeg":
-        _MjpegReader(camera, options, work_dir, sink, stop).run(on_info)
+        _MjpegReader(camera, options, work_dir, sink, stop, timing).run(on_info)
     else:
-        _PyAVReader(camera, options, work_dir, sink, stop).run(on_info)
+        _PyAVReader(camera, options, work_dir, sink, stop, timing).run(on_info)
 
 
 @dataclass(frozen=True)
@@ -934,14 +1353,14 @@ def _report(camera: CameraConfig, found: dict[str, object], problem: str | None,
     info = found.get("info")
     closed = found.get("segment")
     if not isinstance(info, SourceInfo):
-        return ProbeReport(camera.id, redact(camera.source), False,
+        return ProbeReport(camera.id, camera.safe_source, False,
                            problem=problem or f"no video came within {timeout_s:g} s")
     if not isinstance(closed, ClosedSegment):
-        return ProbeReport(camera.id, redact(camera.source), False, info=info,
+        return ProbeReport(camera.id, camera.safe_source, False, info=info,
                            problem=problem or f"the camera answered but no segment was "
                            f"complete within {timeout_s:g} s")
     size = found.get("bytes")
-    return ProbeReport(camera.id, redact(camera.source), True, info=info,
+    return ProbeReport(camera.id, camera.safe_source, True, info=info,
                        segment_seconds=closed.duration_s,
                        segment_bytes=size if isinstance(size, int) else None,
                        keyframe_interval_s=closed.keyframe_interval_s)

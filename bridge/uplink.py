@@ -162,8 +162,9 @@ class Uplink(Protocol):
 
         `window` is what the clip really covers by the bridge's clock (it starts at a
         keyframe, so it may begin a little before the asked window and end a little after,
-        or cover only part of it when the buffer does); `gaps` are times inside it without
-        video (the camera dropped; the picture stands still there).
+        or cover only part of it when the buffer does); `gaps` are the stretches of the asked
+        window without pictures (the camera dropped, or the bridge skipped to live), in real
+        time; inside the clip they show a "NO VIDEO" picture, never a frozen one.
         """
         ...
 

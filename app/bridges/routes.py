@@ -115,9 +115,14 @@ def api_segment_done(share_id: str, camera_id: str, name: str) -> Any:
 @accepts({"size": Field(int), "sha256": Field(str, max_length=64),
           "starts_at": Field(str, max_length=40), "ends_at": Field(str, max_length=40),
           "gaps": Field(list, required=False, max_items=1000,
-                        items=Field(dict, fields={"start": Field(str, max_length=40),
-                                                  "end": Field(str, max_length=40)}),
-                        doc="times inside the clip the buffer does not hold")})
+                        items=Field(dict, fields={
+                            "start": Field(str, max_length=40, doc="ISO 8601 with offset"),
+                            "end": Field(str, max_length=40,
+                                         doc="ISO 8601 with offset, after start")}),
+                        doc="stretches of the asked window in which the camera sent no "
+                            "pictures (it was offline, or the bridge skipped to live), in "
+                            "real time: kept as the request's camera_offline gaps, said in "
+                            "the evidence manifest and on the detective's board")})
 @answers(200, STORED, description="Held already: nothing to send")
 @answers(201, PUT)
 @fails(409)

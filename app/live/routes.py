@@ -153,7 +153,8 @@ def watch(share_id: str) -> Any:
        **{"from": Field(str, required=False, max_length=10, choices=("start", "newest"))})
 @answers(200, obj(active=BOOL, ends_at=TIME, poll_ms=INT,
                   pieces=arr(obj(name=STR, start=TIME, end=TIME, mime=STR, size=INT,
-                                 url=URL))))
+                                 url=URL)),
+                  now=TIME))
 @fails(409, 410)
 def api_pieces(share_id: str) -> Any:
     """Ready pieces of one camera after `after` (or the newest, or from the pre-roll's
@@ -184,3 +185,23 @@ def api_view(share_id: str) -> Any:
     now (audited, and shown to the owner)."""
     read_json()
     return jsonify(live_police.open_view(require_user(), share_id, client_ip()))
+
+
+@bp.route("/live/<share_id>/leave", methods=["POST"])
+@allow(*POLICE)
+def leave(share_id: str) -> Any:
+    """The player's page went away (a beacon, a form post: the CSRF token is a form field)."""
+    live_police.leave_view(require_user(), share_id)
+    return "", 204
+
+
+@bp.route("/api/live/<share_id>/leave", methods=["POST"])
+@allow(*POLICE)
+@accepts({})
+@answers(200, obj(share_id=STR, left=BOOL))
+@fails(409, 410)
+def api_leave(share_id: str) -> Any:
+    """Stop watching a share (the player says so as its page goes away): the officer's time
+    watching, which the owner reads, ends now."""
+    read_json()
+    return jsonify(live_police.leave_view(require_user(), share_id))

@@ -5,24 +5,32 @@ of one part under a key of its own, completed by the app with `If-None-Match: *`
 exactly the announced size. So the clip link the bridge gets (valid an hour, as a 2 GB clip on
 a slow line needs) writes to that upload only: once the clip is complete, the upload id is gone
 and a PUT to the link has nothing to write to, and the original stays as it was checked.
+
+The bridge says which stretches of the asked window its camera sent no pictures for (it was
+offline, or the bridge fell behind and skipped to live): they are kept on the target as
+`source_gaps` (real UTC times, kind "camera_offline", cut to the asked window), and the clip
+worker and the detective's board say them.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from app.aws import aws_client
 from app.config import Settings
+from app.core import gaps as gap_kinds
 from app.core import requests as rules
 from app.core.errors import ConflictError, ValidationError
 from app.models.bridge import BridgeDevice
-from app.models.requests import RequestTarget
+from app.models.requests import FootageRequest, Gap, RequestTarget
 from app.services import audit, uploads
 from app.services import requests as footage
 from app.services.audit import Actor
 from app.services.live_video import parse_time
 
 CLIP_PUT_SECONDS = 3600
+MAX_GAPS = 1000
 UPLOAD_NAME = "sent by your bridge"  # the name the owner's pages give a bridge's clip
 
 
@@ -56,18 +64,47 @@ def start_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str,
     ends_at = parse_time(data["ends_at"], "ends_at")
     if ends_at <= starts_at:
         raise ValidationError("The clip ends before it starts.", {"ends_at": "before starts_at"})
+    gaps = source_gaps(data.get("gaps"), footage.request_of(target))
     key, upload_id = uploads.open_original(settings, target, "mp4")
     footage.move(target, rules.UPLOADING, upload_key=key, upload_id=upload_id,
                  upload_name=UPLOAD_NAME, upload_bytes=size, clock_offset_s=0.0,
-                 video_starts_at=starts_at, reason="")
-    gaps = data.get("gaps") or []
+                 video_starts_at=starts_at, reason="", source_gaps=gaps)
     audit.record(target.agency_id, _bridge_actor(device), "upload.started", target.owner_id,
                  {"request_id": target.request_id, "target_id": target.target_id,
                   "bytes": size, "via": "bridge", "device": device.device_id,
-                  "gaps": len(gaps) if isinstance(gaps, list) else 0})
+                  "gaps": len(gaps),
+                  "gap_seconds": round(sum((g.end - g.start).total_seconds() for g in gaps), 3)})
     url = uploads.part_url(aws_client(settings, "s3"), settings, target, 1, CLIP_PUT_SECONDS)
     # Content-Type is not signed in a part's URL; named so that no client sends a form type.
     return {"stored": False, "url": url, "headers": {"Content-Type": "video/mp4"}}
+
+
+def source_gaps(value: Any, request: FootageRequest) -> list[Gap]:
+    """The bridge's stretches without pictures, cut to the asked window, in order, overlapping
+    ones joined. A gap that is not a start before its end is refused, not dropped."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_GAPS:
+        raise ValidationError(f"gaps must be a list of at most {MAX_GAPS}.",
+                              {"gaps": "a list of {start, end}"})
+    spans: list[tuple[datetime, datetime]] = []
+    for number, gap in enumerate(value):
+        if not isinstance(gap, dict):
+            raise ValidationError("Each gap has a start and an end.", {"gaps": f"item {number}"})
+        start = parse_time(gap.get("start"), "gaps.start")
+        end = parse_time(gap.get("end"), "gaps.end")
+        if end <= start:
+            raise ValidationError("A gap ends after it starts.", {"gaps": f"item {number}"})
+        start, end = max(start, request.window_start), min(end, request.window_end)
+        if end > start:
+            spans.append((start, end))
+    joined: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(spans):
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return [Gap(start=start, end=end, kind=gap_kinds.CAMERA_OFFLINE) for start, end in joined]
 
 
 def finish_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str

@@ -9,8 +9,8 @@ an audit event for the owner, and the owner sees who is watching.
 
 The video itself (the bridge's or the phone's pieces, played through Media Source Extensions)
 is `app.services.live_video`. When a share ends (the owner's tap, or its end time, noticed by
-the retention worker), each police viewer's session (who, which cameras, first and last seen)
-becomes one audit event the owner reads.
+the retention worker), each police viewer's session (who, which cameras, from, to, and how long
+they watched: `app.core.viewing`) becomes one audit event the owner reads.
 
 Police know the cameras of a share only by their aliases in it (drawn here when the share
 starts), and see of each only what its map visibility allows (`app.services.live_police`).
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from app.aws import aws_client
 from app.config import Settings
-from app.core import live_view, roles, sharing
+from app.core import live_view, roles, sharing, viewing
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from app.core.live_view import SharedCamera
 from app.models.cameras import Camera
@@ -39,7 +40,9 @@ from app.services.audit import Actor
 PREROLL_SECONDS = 120
 MAX_CAMERAS = 8
 POLICE = (roles.DETECTIVE, roles.SUPERVISOR)
-WATCHING = timedelta(seconds=25)  # a player asks every second and is noted every 10 s
+WATCHING = timedelta(seconds=25)  # a player asks every second, noted every NOTE_SECONDS
+VIEWER_NOTE_SECONDS = viewing.NOTE_SECONDS
+duration_words = viewing.duration_words
 
 
 def rules_of(camera: Camera) -> sharing.Rules:
@@ -176,17 +179,19 @@ def end(owner: User, share_id: str, ip: str, by: str = "owner") -> LiveShare:
 
 
 def record_sessions(share: LiveShare) -> None:
-    """One audit event per police viewer of an ended share: who, which cameras, from, to."""
+    """One audit event per police viewer of an ended share: who, which cameras, from, to, and
+    how long they watched (the end: they left, the share ended, or their last piece)."""
     viewers = sorted(viewers_of(share).items())
     if not viewers:
         return
+    ended_at = share.ended_at or clock.now()
     # The viewer reads this event as its actor: the cameras by their aliases, as they saw them.
     streams = list(aliases_of(share).values()) + (["phone"] if share.phone else [])
     for user_id, seen in viewers:
         audit.record(share.agency_id, Actor(user_id, seen.get("role", ""), ""),
                      "live.session", share.owner_id,
                      {"share": share.share_id, "viewer": seen.get("name", ""),
-                      "cameras": streams, "from": seen.get("first"), "to": seen.get("last")})
+                      "cameras": streams, **viewing.session(seen, ended_at).details()})
 
 
 def close_expired(now: datetime | None = None) -> int:
@@ -221,11 +226,27 @@ def viewers_of(share: LiveShare) -> dict[str, dict[str, str]]:
 
 
 def note_viewer(share: LiveShare, officer: User, now: datetime) -> None:
+    """The officer opened the share or asked for its pieces now (app.core.viewing)."""
+    _note(share, officer.user_id, lambda seen: viewing.noted(
+        seen, now, officer.display_name, officer.role))
+
+
+def note_left(share: LiveShare, officer: User, now: datetime) -> None:
+    """The officer's player left the share now (its page went away)."""
+    _note(share, officer.user_id,
+          lambda seen: viewing.leaving(seen, now) if seen is not None else None)
+
+
+def _note(share: LiveShare, user_id: str,
+          change: Callable[[dict[str, Any] | None], dict[str, Any] | None]) -> None:
     for _ in range(4):
+        if share.ended_at is not None:
+            return  # its sessions are recorded: nothing more is noted
         viewers = json.loads(share.viewers or "{}")
-        seen = viewers.get(officer.user_id, {"first": now.isoformat()})
-        seen.update(name=officer.display_name, role=officer.role, last=now.isoformat())
-        viewers[officer.user_id] = seen
+        seen = change(viewers.get(user_id))
+        if seen is None or seen == viewers.get(user_id):
+            return
+        viewers[user_id] = seen
         share.viewers = json.dumps(viewers, sort_keys=True)
         try:
             share.save()
@@ -243,6 +264,7 @@ def owner_status(owner: User, share_id: str) -> dict[str, Any]:
             "ends_at": share.ends_at.isoformat(),
             "ended_at": share.ended_at.isoformat() if share.ended_at else None,
             "viewers": [{"name": v["name"], "role": v["role"], "since": v["first"],
-                         "last_seen": v["last"],
-                         "watching": now - datetime.fromisoformat(v["last"]) <= WATCHING}
+                         "last_seen": v.get("left", v["last"]),
+                         "watching": "left" not in v
+                         and now - datetime.fromisoformat(v["last"]) <= WATCHING}
                         for v in viewers.values()]}

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.core import live_view, sharing
-from app.core.errors import ConflictError, ForbiddenError, NotFoundError
+from app.core.errors import ConflictError, ForbiddenError, GoneError, NotFoundError
 from app.core.live_view import SharedCamera
 from app.models.cameras import Camera
 from app.models.live import LiveShare
@@ -115,3 +115,19 @@ def open_view(officer: User, share_id: str, ip: str) -> dict[str, Any]:
                   "cameras": [c["stream"] for c in shown if c["allowed"]]})
     return {"share_id": share.share_id, "where": live_view.where(seen),
             "ends_at": share.ends_at.isoformat(), "cameras": shown}
+
+
+def leave_view(officer: User, share_id: str) -> dict[str, Any]:
+    """The officer's player left the share (its page went away): their time watching ends now.
+    Said again (a second tab, a retried request), it changes nothing."""
+    if officer.role not in live.POLICE:
+        raise ForbiddenError("Only detectives and supervisors watch live shares.")
+    share = live.get_share(share_id)
+    if share.agency_id != officer.agency_id:
+        raise NotFoundError("No such live share.")  # as in open_view
+    if not live.is_active(share, clock.now()):
+        raise GoneError("This live share has ended.")
+    if officer.user_id not in live.viewers_of(share):
+        raise ConflictError("Open the live share first.")
+    live.note_left(share, officer, clock.now())
+    return {"share_id": share.share_id, "left": True}

@@ -32,7 +32,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from app.aws import aws_client
 from app.config import Settings
-from app.core import sharing
+from app.core import sharing, viewing
 from app.core.errors import ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError
 from app.models.bridge import BridgeDevice
 from app.models.cameras import Camera
@@ -49,7 +49,7 @@ PUT_SECONDS = 120  # a sender puts the bytes right after announcing them
 GET_SECONDS = 4  # police URLs: an ended share stops playing within this
 KEEP_ITEMS = timedelta(days=1)
 KEEP_VIDEO = timedelta(hours=1)  # after a share ends, its pieces are deleted
-VIEWER_NOTE_EVERY = timedelta(seconds=10)
+VIEWER_NOTE_EVERY = viewing.NOTE_EVERY  # how long each viewer watched: app.core.viewing
 LIVE_EDGE_PIECES = 2  # a viewer joining starts this many pieces from the newest
 MAX_PIECES_PER_ASK = 10
 NAME = re.compile(r"^\d{8}T\d{6}\.\d{3}Z\.(mp4|webm)$")
@@ -327,8 +327,10 @@ def pieces_for(settings: Settings, officer: User, share_id: str, stream_name: st
     if streams[camera_id]:
         raise ForbiddenError(f"The owner's rules do not allow watching this camera now: "
                              f"{streams[camera_id]}.")
-    last_seen = datetime.fromisoformat(viewers[officer.user_id]["last"])
-    if now - last_seen >= VIEWER_NOTE_EVERY:
+    seen = viewers[officer.user_id]
+    # (an ask that was on its way when the player left does not undo the leaving; a page that
+    # comes back opens the share again)
+    if "left" not in seen and now - datetime.fromisoformat(seen["last"]) >= VIEWER_NOTE_EVERY:
         live.note_viewer(share, officer, now)
     stream = stream_of(share.share_id, camera_id)
     if after:
@@ -344,8 +346,12 @@ def pieces_for(settings: Settings, officer: User, share_id: str, stream_name: st
                   if p.ready]
         found = list(reversed(newest[:LIVE_EDGE_PIECES]))
     s3 = aws_client(settings, "s3")
+    # A piece's start and end are when its pictures were captured (a bridge stamps them with
+    # the camera's own capture time); with the server's `now` the player says how far behind
+    # live the video is, and that the camera is offline when pieces stop coming.
     return {
         "active": True, "ends_at": share.ends_at.isoformat(), "poll_ms": 1000,
+        "now": now.isoformat(),
         "pieces": [{"name": p.name, "start": p.start.isoformat(), "end": p.end.isoformat(),
                     "mime": p.mime, "size": int(p.size),
                     "url": s3.generate_presigned_url(

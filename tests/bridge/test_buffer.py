@@ -148,22 +148,43 @@ def test_concatenate_cuts_a_window_by_stream_copy(buffer: SegmentBuffer,
     assert not list(tmp_path.glob("*.part"))
 
 
-def test_concatenate_keeps_real_time_across_a_camera_drop(tmp_path: Path,
-                                                          samples: dict[str, Path]) -> None:
+def test_a_camera_drop_inside_a_clip_is_a_gap_shown_as_no_video(
+        tmp_path: Path, samples: dict[str, Path]) -> None:
+    """The clip keeps real time across the drop, reports it as a gap, and shows a "NO VIDEO"
+    picture for it: never the last picture standing still as if the camera still saw that."""
     buffer = SegmentBuffer(tmp_path / "door", "door", 600, clock=Clock(_at(30)))
     fill(buffer, samples["h264"], T0)  # 0-8 s
     buffer.add_gap(_at(8), _at(12), "the camera at rtsp://10.0.0.2/s did not answer in time")
     fill(buffer, samples["h264"], _at(12))  # 12-20 s, a new run
     assert len({s.run for s in buffer.segments()}) == 2
     clip = buffer.concatenate(_at(6), _at(14), tmp_path / "clip.mp4")
-    assert clip.method == "stream_copy"
-    assert clip.start == _at(6) and clip.end == _at(14)
+    assert clip.method == "reencode"
+    assert clip.start == _at(6)
+    assert abs(clip.end - _at(14)) < timedelta(seconds=0.04)
     assert [(g.start, g.end) for g in clip.gaps] == [(_at(8), _at(12))]
-    assert _duration(clip.path) == pytest.approx(8.0, abs=0.04)  # the 4 s gap stays in
+    assert _duration(clip.path) == pytest.approx(8.0, abs=0.05)  # the 4 s gap stays in
     frames = _decoded(clip.path)
-    assert len(frames) == 120
-    assert frames[60].key_frame  # the second run starts on its keyframe
-    assert frames[60].time - frames[0].time == pytest.approx(6.0, abs=0.04)  # 12 s - 6 s
+    assert len(frames) == 60 + 1 + 60  # 6-8 s, the "no video" picture, 12-14 s
+    numbers = [frame_number(f.to_ndarray(format="gray")) for f in frames]
+    assert numbers[:60] == list(range(180, 240))
+    card = frames[60].to_ndarray(format="gray")
+    assert frames[60].time - frames[0].time == pytest.approx(2.0, abs=0.04)  # from 8 s
+    assert card.mean() < 60 and card.max() > 200  # dark, with light letters
+    assert frames[61].time - frames[0].time == pytest.approx(6.0, abs=0.04)  # 12 s - 6 s
+    assert numbers[61:] == list(range(0, 60))
+
+
+def test_gaps_are_cut_to_the_window_and_unmarked_holes_count(
+        tmp_path: Path, samples: dict[str, Path]) -> None:
+    buffer = SegmentBuffer(tmp_path / "door", "door", 600, clock=Clock(_at(60)))
+    buffer.add_gap(_at(-10), _at(2), "the bridge was not running")
+    fill(buffer, samples["h264"], _at(2))  # 2-10 s
+    fill(buffer, samples["h264"], _at(13))  # 13-21 s: nobody marked the 3 s hole
+    clip = buffer.concatenate(_at(0), _at(16), tmp_path / "clip.mp4")
+    assert [(g.start, g.end, g.reason) for g in clip.gaps] == [
+        (_at(0), _at(2), "the bridge was not running"),
+        (_at(10), _at(13), "the camera sent no video")]
+    assert clip.start == _at(2)  # the clip starts with the video; the gap before says why
 
 
 def test_concatenate_reencodes_when_the_picture_format_changes(

@@ -105,3 +105,26 @@ def test_runner_status_and_a_paced_looping_file(tmp_path: Path,
                                                                     strict=False)]
     assert all(0.8 <= s <= 1.2 for s in spacing), spacing
     assert [s.media_start_s for s in segments[:3]] == pytest.approx([0, 1, 2])
+
+
+def test_reconnect_waits_are_capped_with_jitter(tmp_path: Path,
+                                                mjpeg_camera: MjpegCamera) -> None:
+    """A camera that is down is tried again at most every 5 s: a 20 s outage costs at most a
+    few seconds more, not the 33 s gap that waits growing to 16 and 30 s made."""
+    config = make_config(tmp_path, [{"id": "yard", "source": mjpeg_camera.url}])
+    backoff = Runner(config).workers["yard"].backoff  # what a camera gets by default
+    delay, waits = backoff.first_s, []
+    for _ in range(40):
+        waits.append(backoff.jittered(delay))
+        delay = backoff.after(delay)
+    assert waits[0] <= 1.0
+    assert max(waits) <= 5.0 and max(waits) >= 4.0
+    assert len({round(w, 3) for w in waits[10:]}) > 20  # jitter: cameras do not retry in step
+
+    # a camera that refuses at once during a 20 s outage is back on the first try after it
+    for outage in (5.0, 20.0, 60.0):
+        clock, delay = 0.0, backoff.first_s
+        while clock < outage:
+            clock += backoff.jittered(delay)
+            delay = backoff.after(delay)
+        assert clock - outage <= 5.0, (outage, clock)

@@ -264,3 +264,64 @@ def test_a_buffer_that_cannot_be_written_is_not_blamed_on_the_camera(
     with pytest.raises(SourceError, match="the buffer cannot be written in"):
         read_camera(camera, ReaderOptions(pace=False), blocked / "incoming", lambda _s: None,
                     threading.Event())
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    # what ffmpeg's own server sends: its mpjpeg muxer's parts, as application/octet-stream
+    ("mpjpeg", "application/octet-stream"),
+    # bare JPEGs one after another (ffmpeg -f mjpeg, some cameras), with or without a type
+    ("jpegs", "application/octet-stream"),
+    ("jpegs", "image/jpeg"),
+    # multipart parts under a type that says otherwise
+    ("multipart", "text/plain"),
+])
+def test_mjpeg_is_judged_by_its_body_not_its_header(
+        body: str, content_type: str, jpeg_frames: list[bytes], tmp_path: Path) -> None:
+    from tests.bridge.camera_servers import AuthMjpegCamera
+
+    server = AuthMjpegCamera(jpeg_frames, body=body, content_type=content_type).start()
+    closed: list[ClosedSegment] = []
+    stop = threading.Event()
+
+    def take(segment: ClosedSegment) -> None:
+        closed.append(segment)
+        if len(closed) >= 2:
+            stop.set()
+
+    try:
+        camera = CameraConfig(id="ffmpeg", source=server.url)
+        read_camera(camera, ReaderOptions(segment_seconds=1.0, read_timeout_s=5), tmp_path,
+                    take, stop)
+    finally:
+        server.stop()
+    assert len(closed) >= 2
+    with av.open(str(closed[0].path)) as container:
+        frames = list(container.decode(video=0))
+    assert 8 <= len(frames) <= 22 and (frames[0].width, frames[0].height) == (320, 240)
+
+
+def test_a_web_page_is_still_refused_whatever_its_type(jpeg_frames: list[bytes],
+                                                       tmp_path: Path) -> None:
+    from tests.bridge.camera_servers import AuthMjpegCamera
+
+    server = AuthMjpegCamera(jpeg_frames, body="page",
+                             content_type="application/octet-stream").start()
+    try:
+        camera = CameraConfig(id="page", source=server.url)
+        with pytest.raises(SourceError, match="does not send an MJPEG stream"):
+            read_camera(camera, ReaderOptions(read_timeout_s=5), tmp_path, lambda _s: None,
+                        threading.Event())
+    finally:
+        server.stop()
+
+
+def test_jpeg_pictures_are_split_at_their_markers() -> None:
+    from bridge.sources import jpeg_pictures
+
+    # an EOI-like pair inside a header segment (a thumbnail) must not end the picture
+    app1 = b"\xff\xe1\x00\x08THU\xff\xd9M"
+    sos = b"\xff\xda\x00\x04\x01\x02"
+    first = b"\xff\xd8" + app1 + sos + b"\x12\xff\x00\x34\xff\xd0\x56" + b"\xff\xd9"
+    second = b"\xff\xd8" + sos + b"\x99" * 70_000 + b"\xff\xd9"
+    stream = io.BytesIO(b"junk" + first + second + b"\xff\xd8" + sos + b"\x01")
+    assert list(jpeg_pictures(stream)) == [first, second]  # the cut-off third is left out

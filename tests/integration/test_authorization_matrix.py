@@ -143,6 +143,8 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/api/live/<share_id>/pieces"): SEARCHERS,
     ("GET", "/api/live"): SEARCHERS,
     ("POST", "/api/live/<share_id>/view"): SEARCHERS,
+    ("POST", "/api/live/<share_id>/leave"): SEARCHERS,
+    ("POST", "/live/<share_id>/leave"): SEARCHERS,
     ("GET", "/bridges"): OWNERS,
     ("POST", "/bridges/code"): OWNERS,
     ("POST", "/bridges/<device_id>/revoke"): OWNERS,

@@ -376,6 +376,10 @@ PROBES: dict[tuple[str, str], list[Try]] = {
         for w in ("detective_b", "supervisor_b")],
     ("POST", "/api/live/<share_id>/view"): [Try(w, {"share_id": "share_a"}, {})
                                             for w in ("detective_b", "supervisor_b")],
+    ("POST", "/api/live/<share_id>/leave"): [Try(w, {"share_id": "share_a"}, {})
+                                             for w in ("detective_b", "supervisor_b")],
+    ("POST", "/live/<share_id>/leave"): [Try(w, {"share_id": "share_a"})
+                                         for w in ("detective_b", "supervisor_b")],
     # a bridge of owner B, on owner A's work
     ("POST", "/api/bridge/shares/<share_id>/segments"): [
         Try("bridge_b", {"share_id": "share_a"}, {**SEGMENT, "camera_id": "cam_a"})],

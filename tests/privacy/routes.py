@@ -29,6 +29,8 @@ CASES: dict[Route, list[str]] = {}
 
 OWN_ACCOUNT = ("the officer's own account: shows only their own sessions, devices and "
                "profile, never registry data (test_object_access: another's ids refused)")
+LEFT = ("ends the officer's own time watching a share they opened; answers only the share id "
+        "they sent (another program's share: not found, test_object_access)")
 # Police-facing routes with no case of their own, and why none is needed.
 EXEMPT: dict[Route, str] = {
     ("GET", "/api/me"): OWN_ACCOUNT,
@@ -47,6 +49,8 @@ EXEMPT: dict[Route, str] = {
     ("POST", "/mfa/setup"): "the officer's own second factor",
     ("GET", "/mfa/verify"): "the officer's own second factor",
     ("POST", "/mfa/verify"): "the officer's own second factor",
+    ("POST", "/api/live/<share_id>/leave"): LEFT,
+    ("POST", "/live/<share_id>/leave"): LEFT,
 }
 
 

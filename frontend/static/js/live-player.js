@@ -19,6 +19,20 @@ const LIVE_LEAD_S = 3.3;
 const LEAD_SLACK_S = 0.5;
 const BEHIND_JUMP_S = 8.0; // further behind than this (a long stall), jump back
 const KEEP_S = 30; // seconds of played video kept in the browser
+// Pieces are fetched by the play head, not as fast as the app offers them: only while less than
+// AHEAD_S is held ahead of it (playing from before the alert, a paused view). The rest is asked
+// for again later (its URLs lapse within seconds anyway). If the browser's memory for the video
+// is full all the same (appendBuffer's QuotaExceededError), what was played is dropped and the
+// piece tried again; failing that, less is held ahead (down to MIN_AHEAD_S) until it fits.
+const AHEAD_S = 12;
+const MIN_AHEAD_S = 4;
+const BACKLOG_PIECES = 8; // a live view offered this many at once fell behind: back to live
+// Pieces carry when their pictures were captured, and the app's answer its time now. No new
+// piece arriving for OFFLINE_AFTER_S (they come every ~2 s): the camera is offline, said in words
+// and the last picture hidden rather than left standing. Video captured more than BEHIND_SAY_S
+// before it plays is said to be behind (a converting bridge that cannot keep up, a slow line).
+const OFFLINE_AFTER_S = 12;
+const BEHIND_SAY_S = 15;
 
 function csrfToken() {
   const input = document.querySelector('input[name="csrf_token"]');
@@ -84,6 +98,7 @@ class StreamPlayer {
     this.startButton.textContent = 'Play from before the alert';
     this.startButton.hidden = true;
     this.preroll = preroll;
+    this.aheadCap = AHEAD_S;
     this.startButton.addEventListener('click', () => this.restart(!this.fromStart));
     caption.append(name, where, this.state, this.startButton);
     this.figure.append(this.video, caption);
@@ -120,16 +135,46 @@ class StreamPlayer {
     this.mime = mime;
   }
 
+  // Seconds of video held ahead of the play head (from the start of the newest range when the
+  // head is still before it: chase() moves it there).
+  ahead() {
+    const ranges = this.video.buffered;
+    if (!ranges.length) return 0;
+    const from = Math.max(this.video.currentTime, ranges.start(ranges.length - 1));
+    return Math.max(ranges.end(ranges.length - 1) - from, 0);
+  }
+
+  // Appends a piece; false when the browser has no room for it yet (asked for again later).
   async append(piece) {
     const response = await fetch(piece.url);
     if (!response.ok) throw new Error(`a piece could not be fetched (${response.status})`);
     const bytes = await response.arrayBuffer();
     await this.ensureBuffer(piece.mime);
     this.trim();
-    if (this.buffer.updating) await waitUpdate(this.buffer);
-    const done = waitUpdate(this.buffer);
-    this.buffer.appendBuffer(bytes);
-    await done;
+    for (let attempt = 0; ; attempt += 1) {
+      if (this.buffer.updating) await waitUpdate(this.buffer);
+      try {
+        this.buffer.appendBuffer(bytes); // (throws at once when there is no room)
+      } catch (err) {
+        if (err.name !== 'QuotaExceededError') throw err;
+        if (attempt === 0 && await this.evict()) continue;
+        this.aheadCap = Math.max(MIN_AHEAD_S, Math.min(this.aheadCap, this.ahead()) - 2);
+        return false;
+      }
+      await waitUpdate(this.buffer);
+      this.aheadCap = Math.min(AHEAD_S, this.aheadCap + 0.5);
+      return true;
+    }
+  }
+
+  // Drops what has been played (all but the last 2 s); false when that frees nothing.
+  async evict() {
+    const ranges = this.buffer.buffered;
+    const cut = this.video.currentTime - 2;
+    if (!ranges.length || cut <= ranges.start(0) + 0.5) return false;
+    this.buffer.remove(ranges.start(0), cut);
+    await waitUpdate(this.buffer);
+    return true;
   }
 
   trim() {
@@ -173,9 +218,12 @@ class StreamPlayer {
     if (this.after) query.set('after', this.after);
     else if (this.fromStart) query.set('from', 'start');
     const data = await api('GET', `/api/live/${this.shareId}/pieces?${query}`);
+    let appended = 0;
     for (const piece of data.pieces) {
       if (this.stopped) return;
-      await this.append(piece);
+      if (this.buffer && this.ahead() >= this.aheadCap) break; // enough ahead: the rest later
+      if (!(await this.append(piece))) break;
+      appended += 1;
       this.after = piece.name;
       this.figure.hidden = false;
       this.video.hidden = false;
@@ -184,6 +232,10 @@ class StreamPlayer {
       const time = new Date(piece.end).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
       this.state.textContent = ` Video up to ${time}.`;
     }
+    if (!this.fromStart && !this.userPaused && data.pieces.length >= BACKLOG_PIECES
+        && appended < data.pieces.length) {
+      this.after = ''; // fell behind live (an outage, a pause): the next ask starts at live
+    }
     const ranges = this.video.buffered;
     if (this.fromStart && ranges.length && data.pieces.length === 0
         && ranges.end(ranges.length - 1) - this.video.currentTime < BEHIND_JUMP_S) {
@@ -191,7 +243,38 @@ class StreamPlayer {
       this.fromStart = false;
       this.startButton.textContent = 'Play from before the alert';
     }
-    this.chase(data.pieces.length > 0);
+    this.chase(appended > 0);
+    this.sayTiming(data);
+  }
+
+  // How old the video is, from the pieces' capture times and the app's clock (not the
+  // browser's): "camera offline" when pieces stop, "N s behind live" when they come late.
+  sayTiming(data) {
+    const serverNow = Date.parse(data.now || '');
+    if (Number.isNaN(serverNow)) return;
+    const newest = data.pieces.length ? Date.parse(data.pieces[data.pieces.length - 1].end) : NaN;
+    if (!Number.isNaN(newest)) {
+      this.newestEnd = Math.max(this.newestEnd || 0, newest);
+      this.lastArrival = Date.now();
+    }
+    if (!this.newestEnd) return;
+    const clock = (at) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const silent = (Date.now() - this.lastArrival) / 1000;
+    const offline = silent > OFFLINE_AFTER_S;
+    this.figure.dataset.offline = String(offline);
+    if (offline) {
+      if (!this.fromStart) this.video.hidden = true;
+      this.state.textContent = ` Camera offline: no video since ${clock(this.newestEnd)} (${Math.round(silent)} s).`;
+      return;
+    }
+    this.video.hidden = false;
+    const ranges = this.video.buffered;
+    const held = ranges.length ? Math.max(ranges.end(ranges.length - 1) - this.video.currentTime, 0) : 0;
+    const behind = (serverNow - this.newestEnd) / 1000 + held;
+    this.figure.dataset.behind = String(Math.round(behind));
+    this.state.textContent = behind > BEHIND_SAY_S && !this.fromStart
+      ? ` Video up to ${clock(this.newestEnd)}: ${Math.round(behind)} s behind live.`
+      : ` Video up to ${clock(this.newestEnd)}.`;
   }
 
   async run() {
@@ -244,6 +327,20 @@ async function start(root) {
     end(err.message);
     return;
   }
+  // Leaving the page ends this officer's time watching, which the owner reads. A beacon
+  // outlives the page (a keepalive fetch from a page the service worker controls may not);
+  // it cannot carry headers, so the CSRF token goes as a form field. It is sent as the page
+  // starts to go (beforeunload: the page is still whole; a beacon sent only as it goes was
+  // seen lost in Chromium) and again as it goes (pagehide: phones, the back-forward cache); the
+  // app takes the first. A page that comes back (the back button) opens the share again.
+  const leave = () => {
+    if (!ended) navigator.sendBeacon(`/live/${shareId}/leave`, new URLSearchParams({ csrf_token: csrfToken() }));
+  };
+  window.addEventListener('beforeunload', leave);
+  window.addEventListener('pagehide', leave);
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted && !ended) api('POST', `/api/live/${shareId}/view`).catch(() => {});
+  });
   if (!('MediaSource' in window)) {
     status.textContent = 'This browser cannot play live video (no Media Source Extensions). Use Chrome, Edge or Firefox.';
     return;
