@@ -48,9 +48,10 @@ class Devstack:
 def start_moto() -> tuple[Any, str]:
     from moto.server import ThreadedMotoServer
 
-    from devstack import moto_transactions
+    from devstack import moto_ranges, moto_transactions
 
     moto_transactions.install()
+    moto_ranges.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -32,7 +32,9 @@ def as_dict(start: datetime, end: datetime, kind: str) -> dict[str, Any]:
 
 
 def words(start: datetime, end: datetime, kind: str, zone: str) -> str:
-    """'camera offline 00:32:11–00:32:44 (America/Chicago)': seconds always, the zone named."""
+    """'no video 00:32:11–00:32:44 (America/Chicago, 33 s): camera offline': seconds always,
+    the zone named. The detective's board and the owner's page both say it."""
     tz = ZoneInfo(zone)
-    return (f"{WHY[kind]} {start.astimezone(tz):%H:%M:%S}–{end.astimezone(tz):%H:%M:%S} "
-            f"({zone})")
+    seconds = round((end - start).total_seconds())
+    return (f"no video {start.astimezone(tz):%H:%M:%S}–{end.astimezone(tz):%H:%M:%S} "
+            f"({zone}, {seconds} s): {WHY.get(kind, kind)}")

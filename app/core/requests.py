@@ -6,12 +6,12 @@ Pure: no I/O. The web app, the push worker and the clip worker share these rules
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.core import tokens
+from app.core import gaps, tokens
 from app.core.cameras import OFFENSES, police_name
 from app.core.errors import ValidationError
 
@@ -56,16 +56,34 @@ MOVES: dict[str, tuple[str, ...]] = {
     NO_FOOTAGE: (ASKED, SEEN, APPROVED, FAILED),
     APPROVED: (ASKED, SEEN, FAILED),
     UPLOADING: (APPROVED, UPLOADING, FAILED),
-    PROCESSING: (UPLOADING,),
+    # from ready: the owner sent another file for the parts the clip misses (its upload ran
+    # while the first clip stayed with police: app.services.uploads)
+    PROCESSING: (UPLOADING, READY),
     READY: (PROCESSING,),
     FAILED: (PROCESSING, UPLOADING),
     EXPIRED: (ASKED, SEEN),
     DELETED: (READY, FAILED),
 }
 
+# Parts of the window a clip misses because of the owner's file (its start or its end): another
+# file may cover them. A camera that was offline (a bridge saw it) has nothing more to send.
+FILE_GAPS = (gaps.BEFORE_FILE, gaps.AFTER_FILE)
+
 
 def can_move(current: str, to: str) -> bool:
     return current in MOVES.get(to, ())
+
+
+def answered_in_full(status: str, gap_kinds: Iterable[str], no_other_file: bool,
+                     replacing: bool) -> bool:
+    """Whether an asked camera's answer is final and whole. A clip missing part of the asked
+    window because the owner's file starts late or ends early is an answer in part while its
+    owner may still send a file that covers it (one on its way, or none said yet)."""
+    if status not in FINAL:
+        return False
+    if status != READY:
+        return True
+    return not replacing and (no_other_file or not any(k in FILE_GAPS for k in gap_kinds))
 
 
 @dataclass(frozen=True)
@@ -256,12 +274,42 @@ def read_answer_token(secret: str, token: str, now_epoch: float) -> Answer:
 
 
 def clock_offset(value: Any) -> float:
-    """The recorder's clock minus real time, in seconds, as the phone computed it."""
+    """The recorder's clock minus real time, in seconds, as the caller computed it."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
             or abs(value) > MAX_OFFSET_S:
-        raise ValidationError("Tell us what time the recorder shows now.",
+        raise ValidationError("Tell us what time the recorder showed, and when you read it.",
                               {"clock_offset_s": "missing, or more than a week off"})
     return float(value)
+
+
+READ_AHEAD = timedelta(minutes=10)  # a phone's clock a little ahead of the server's
+READ_OLDEST = timedelta(days=7)  # a reading older than this was not taken for this upload
+
+
+def reading_offset(shows: Any, read_at: Any, now: datetime) -> tuple[float, datetime]:
+    """The recorder's clock minus real time, from one reading of it: the date and time its
+    screen showed (`shows`, in the zone its clock is read in) at the moment `read_at`.
+
+    Only the reading's own moment counts, never when the upload starts: the owner may look at
+    the recorder, type, and pick the file minutes later. A screen shows whole seconds, so a
+    reading without a fraction counts from the middle of its second (the recorder's clock was
+    somewhere in it): the offset is then right to within half a second. `now` only bounds
+    `read_at` (not in the future, not last week)."""
+    errors: dict[str, str] = {}
+    shown = _time(shows, "recorder_shows", errors)
+    moment = _time(read_at, "read_at", errors)
+    if moment is not None and moment > now + READ_AHEAD:
+        errors["read_at"] = "The moment you read the recorder's clock is in the future."
+    elif moment is not None and moment < now - READ_OLDEST:
+        errors["read_at"] = "Read the recorder's clock again: this reading is over a week old."
+    if shown is not None and moment is not None and not errors:
+        offset = (shown - moment).total_seconds() + (0.5 if shown.microsecond == 0 else 0.0)
+        if abs(offset) > MAX_OFFSET_S:
+            errors["recorder_shows"] = "More than a week from the moment it was read: a typo?"
+    if errors or shown is None or moment is None:
+        raise ValidationError("Tell us what time the recorder showed, and when you read it.",
+                              errors)
+    return round(offset, 3), moment
 
 
 def offset_words(offset_s: float) -> str:

@@ -6,22 +6,44 @@ from typing import Any
 
 from flask import jsonify
 
-from app.core import roles
+from app.core import gaps, roles
+from app.core import requests as rules
 from app.footage import bp
-from app.services import push, uploads
+from app.services import missing, push, uploads
 from app.services import requests as footage
 from app.web.access import ANY_USER, PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, read_json
 from app.web.queries import police_query
-from app.web.shapes import BOOL, INT, NUM, STR, TIME, URL, arr, maybe, obj
+from app.web.shapes import BOOL, INT, STR, TIME, URL, arr, maybe, obj
 
+# A part of the asked window the clip has no video for, in real UTC time (app.core.gaps).
+GAP = obj(start=TIME, end=TIME, kind={
+    "type": "string", "enum": list(gaps.KINDS),
+    "description": "before_file: the owner's video starts later than the asked time; "
+                   "after_file: it ends before the asked end; camera_offline: the owner's "
+                   "bridge got no pictures from the camera"},
+    words={"type": "string",
+           "description": "the gap in plain words, in the program's time zone"})
+CLIP = obj(seconds={"type": "number", "description": "the delivered clip's length"},
+           method={"type": "string", "enum": ["stream_copy", "smart_cut", "reencode"],
+                   "description": "stream_copy: every picture is the recorder's own; "
+                                  "smart_cut: the recorder's own, re-encoded only from the "
+                                  "asked start to its next keyframe (and any last pictures "
+                                  "leaning past the asked end); reencode: every picture made "
+                                  "again (the manifest says why)"},
+           truncated={"type": "boolean", "description": "true when `gaps` has any"},
+           gaps=arr(GAP),
+           package_ready={"type": "boolean",
+                          "description": "the evidence package is made (it follows the clip "
+                                         "by a few minutes; its link answers 409 until then)"},
+           delete_after=TIME, legal_hold=BOOL)
 BOARD = obj(id=STR, case_number=STR, offense=STR, state=STR, window_start=TIME,
             window_end=TIME, expires_at=TIME, skipped_refusing=INT,
             targets=arr(obj(id=STR, camera=STR, tier=STR, status=STR, status_words=STR,
                             reason=STR, updated_at=TIME,
-                            clip=maybe(obj(seconds=NUM, method=STR, truncated=BOOL,
-                                           delete_after=TIME, legal_hold=BOOL)))))
-TARGET = obj(id=STR, status=STR, reason=STR, status_words=STR, updated_at=TIME)
+                            clip=maybe(CLIP))))
+TARGET = obj(id=STR, status=STR, reason=STR, status_words=STR, updated_at=TIME,
+             missing=arr(STR), may_send_another=BOOL)
 UPLOAD = obj(upload_id=STR, filename=STR, size=INT, part_bytes=INT, part_count=INT,
              parts_done=arr(INT), bytes_done=INT)
 
@@ -56,6 +78,11 @@ def api_create() -> Any:
 @allow(*POLICE)
 @answers(200, BOARD)
 def api_board(request_id: str) -> Any:
+    """The status board: one row per asked camera. A ready clip gives its delivered length
+    (`seconds`: exactly the asked window's pictures, less any gaps), how it was made
+    (`method`: stream_copy, smart_cut or reencode), every part of the window it has no video
+    for (`gaps`, with `truncated` true when there is any), and whether its evidence package
+    is made yet (`package_ready`: the package follows the clip by a few minutes)."""
     return jsonify(footage.board(require_user(), request_id))
 
 
@@ -74,8 +101,10 @@ def api_decide(request_id: str) -> Any:
 @bp.route("/api/evidence/<target_id>/<kind>", methods=["POST"])
 @allow(*POLICE)
 @answers(200, obj(url=URL, expires_in=INT))
+@fails(409)
 def api_evidence_link(target_id: str, kind: str) -> Any:
-    """A short-lived link to the clip, poster, contact sheet or package (plays audited)."""
+    """A short-lived link to the clip, poster, contact sheet or package (plays audited).
+    409 while the package is still being prepared (the board's `package_ready`)."""
     url = footage.evidence_link(settings(), require_user(), target_id, kind, client_ip())
     return jsonify({"url": url, "expires_in": footage.LINK_SECONDS})
 
@@ -99,9 +128,17 @@ def api_hold(target_id: str) -> Any:
 
 
 def owner_target_json(target: Any) -> dict[str, Any]:
+    """An asked camera as its owner reads it; `missing` says the parts of the window a ready
+    clip has no video for, and whether another file covering them is welcome."""
+    gone = missing.NONE
+    if target.status == rules.READY:
+        gone = missing.for_owner(target, footage.evidence_of(target.target_id),
+                                 footage.request_of(target),
+                                 footage.policy_for(target.agency_id).timezone)
     return {"id": target.target_id, "status": target.status, "reason": target.reason,
-            "status_words": footage.rules.STATUS_WORDS.get(target.status, target.status),
-            "updated_at": target.updated_at.isoformat()}
+            "status_words": rules.STATUS_WORDS.get(target.status, target.status),
+            "updated_at": target.updated_at.isoformat(), "missing": list(gone.lines),
+            "may_send_another": gone.may_send_another}
 
 
 @bp.route("/api/targets/<target_id>")
@@ -113,32 +150,54 @@ def api_target(target_id: str) -> Any:
 
 @bp.route("/api/targets/<target_id>/answer", methods=["POST"])
 @allow(roles.OWNER, roles.ORG_ADMIN)
-@accepts({"action": Field(str, max_length=20, choices=("approve", "decline", "no_footage")),
+@accepts({"action": Field(str, max_length=20,
+                          choices=("approve", "decline", "no_footage", "no_other_file")),
           "reason": Field(str, required=False, max_length=300)})
 @answers(200, TARGET)
 @fails(409)
 def api_answer(target_id: str) -> Any:
-    """The owner answers a request for one camera: approve, decline or no_footage."""
+    """The owner answers a request for one camera: approve, decline or no_footage; or, for a
+    ready clip missing part of the window, no_other_file (the answer is whole as it is)."""
     data = read_json()
     user = require_user()
     target = footage.owner_target(user, target_id)
-    footage.answer(user.user_id, target, str(data["action"]), str(data.get("reason", "")),
-                   client_ip())
+    if data["action"] == "no_other_file":
+        missing.no_other_file(user, target, client_ip())
+    else:
+        footage.answer(user.user_id, target, str(data["action"]), str(data.get("reason", "")),
+                       client_ip())
     return jsonify(owner_target_json(target))
 
 
 @bp.route("/api/targets/<target_id>/upload", methods=["GET", "POST"])
 @allow(roles.OWNER, roles.ORG_ADMIN)
 @accepts({"filename": Field(str, max_length=200), "size": Field(int),
-          "clock_offset_s": Field(float),
-          "video_starts_at": Field(str, max_length=40, doc="ISO 8601 date and time")},
+          "recorder_shows": Field(str, required=False, max_length=40, doc=(
+              "ISO 8601 date and time with its zone: what the recorder's clock showed at "
+              "read_at (whole seconds count from the middle of that second). With read_at, "
+              "instead of clock_offset_s.")),
+          "read_at": Field(str, required=False, max_length=40, doc=(
+              "ISO 8601 date and time with its zone: the moment the recorder's clock was "
+              "read (not when the upload starts); at most 10 minutes ahead, a week old.")),
+          "clock_offset_s": Field(float, required=False, minimum=-rules.MAX_OFFSET_S,
+                                  maximum=rules.MAX_OFFSET_S, doc=(
+              "the recorder's clock minus real time, in seconds, if the caller computed it "
+              "from its own reading; instead of recorder_shows and read_at")),
+          "video_starts_at": Field(str, max_length=40, doc=(
+              "ISO 8601 date and time with its zone: the recorder's time at the file's "
+              "first frame")),
+          "include_audio": Field(bool, required=False, doc=(
+              "send the sound too (false unless the owner chose it: recording conversations "
+              "is regulated in many states)"))},
          method="POST")
 @answers(200, UPLOAD, method="GET")
 @answers(201, UPLOAD, method="POST")
 @fails(409, 422)
 def api_upload(target_id: str) -> Any:
     """The owner's resumable upload of an approved request's video: start it (POST) or see
-    which parts arrived (GET)."""
+    which parts arrived (GET). The recorder's clock is given as one reading (what it showed,
+    and when) or as an offset; a ready clip that misses part of the window because the file
+    started late or ended early takes another file (the first clip stays until it is cut)."""
     from flask import request
 
     if request.method == "GET":

@@ -13,7 +13,7 @@ from app.core.cameras import TIER_WORDS
 from app.core.errors import AppError, ValidationError
 from app.footage import bp
 from app.models.cameras import Camera
-from app.services import clock, push
+from app.services import clock, missing, push
 from app.services import requests as footage
 from app.web.access import allow, client_ip, require_user, settings
 from app.web.queries import police_query, refused
@@ -123,16 +123,22 @@ def my_requests() -> Any:
                            push_enabled=bool(settings().vapid_public_key))
 
 
+def _owner_page(user: Any, target: Any) -> dict[str, Any]:
+    """What the owner's request page shows: the request, and what the clip misses."""
+    view = footage.owner_view(user, target)
+    zone = footage.policy_for(user.agency_id).timezone
+    return {**view, "rules": rules, "zone": zone,
+            "missing": missing.for_owner(target, view["evidence"], view["request"], zone)}
+
+
 @bp.route("/requests/<target_id>")
 @allow(*OWNERS)
 def my_request(target_id: str) -> Any:
     user = require_user()
     target = footage.owner_target(user, target_id)
     footage.mark_seen(user, target, client_ip())
-    view = footage.owner_view(user, target)
-    return render_template("footage/answer.html", **view, errors={}, rules=rules,
-                           done=request.args.get("done"), zone=footage.policy_for(
-                               user.agency_id).timezone,
+    return render_template("footage/answer.html", **_owner_page(user, target), errors={},
+                           done=request.args.get("done"),
                            devices=len(push.subscriptions_of(user.user_id)))
 
 
@@ -143,12 +149,13 @@ def answer(target_id: str) -> Any:
     target = footage.owner_target(user, target_id)
     action = request.form.get("action", "")
     try:
-        footage.answer(user.user_id, target, action, request.form.get("reason", ""),
-                       client_ip())
+        if action == "no_other_file":
+            missing.no_other_file(user, target, client_ip())
+        else:
+            footage.answer(user.user_id, target, action, request.form.get("reason", ""),
+                           client_ip())
     except AppError as exc:
-        view = footage.owner_view(user, target)
-        return render_template("footage/answer.html", **view, rules=rules, done=None,
+        return render_template("footage/answer.html", **_owner_page(user, target), done=None,
                                errors=getattr(exc, "errors", {}) or {"action": exc.detail},
-                               zone=footage.policy_for(user.agency_id).timezone,
                                devices=0), exc.status
     return redirect(url_for("footage.my_request", target_id=target_id, done=action))

@@ -112,6 +112,11 @@ class RequestTarget(BaseModel):
     upload_name = UnicodeAttribute(null=True)
     upload_bytes = NumberAttribute(null=True)
     include_audio = BooleanAttribute(default=False)  # the owner chose to send the sound too
+    # originals this camera's clip was once cut from, before the owner sent a file covering
+    # more of the window; kept (written once) and deleted with the evidence
+    earlier_uploads = ListAttribute(of=UnicodeAttribute, default=list)
+    # the owner said they have no file covering the parts of the window the clip misses
+    no_other_file = BooleanAttribute(default=False)
     # stretches the owner's bridge reported without pictures inside the clip it sent
     source_gaps = ListAttribute(of=Gap, default=list)
     attempts = NumberAttribute(default=0)
@@ -140,8 +145,8 @@ class Evidence(BaseModel):
     poster_key = UnicodeAttribute()
     sheet_key = UnicodeAttribute()
     manifest_key = UnicodeAttribute()
-    package_key = UnicodeAttribute()
-    method = UnicodeAttribute()  # stream_copy or reencode
+    package_key = UnicodeAttribute(null=True)  # None until the package is made, after the clip
+    method = UnicodeAttribute()  # stream_copy, smart_cut or reencode
     clip_seconds = NumberAttribute()
     truncated = BooleanAttribute(default=False)
     gaps = ListAttribute(of=Gap, default=list)  # every part of the asked window with no video

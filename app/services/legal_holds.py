@@ -14,6 +14,13 @@ whole or kept whole.
 
 The original upload stays in the uploads bucket, which has no Object Lock (Porchlight's own
 retention skips it while the item is held); the package holds a byte-for-byte copy of it.
+
+The package comes last, and later: the clip worker makes it after the clip is on the board
+(lambdas/clip_cutter/handler.py), so the item names it (`package_key`) only once it is written.
+A hold placed before that covers the files there are; the package is written held when the item
+is held, and named on the item only while no hold change is under way and the hold is still
+what it was written with (save_package). Retention waits for a package being made
+(PACKAGE_GRACE) and, past that, deletes the package's place too (delete_files).
 """
 
 from __future__ import annotations
@@ -38,6 +45,10 @@ FILES = (("clip_key", "clip"), ("poster_key", "poster"), ("sheet_key", "contact 
 # One hold change at a time per clip; longer than the web Lambda's 30 s timeout, so a change
 # whose Lambda died frees the clip by itself.
 CHANGE_LEASE = timedelta(seconds=60)
+PACKAGE_NAME = "evidence-package.zip"  # beside the clip, under evidence/<request>/<target>/
+# How long retention leaves due evidence whose package is still being made (a 2 GB original
+# takes minutes); past it, the package step is taken to have given up.
+PACKAGE_GRACE = timedelta(hours=1)
 
 
 class HeldInStorage(Exception):
@@ -52,6 +63,16 @@ def files_of(evidence: Evidence) -> list[tuple[str, str]]:
     """(what, key) of each file the item names in the clips bucket, in FILES order."""
     found = [(what, getattr(evidence, attribute)) for attribute, what in FILES]
     return [(what, key) for what, key in found if key]
+
+
+def package_key_of(evidence: Evidence) -> str:
+    """Where the clip's package is (or will be) stored: beside its clip."""
+    return evidence.clip_key.rsplit("/", 1)[0] + "/" + PACKAGE_NAME
+
+
+def package_pending(evidence: Evidence) -> bool:
+    """The package is still being made: retention leaves the evidence for a later pass."""
+    return not evidence.package_key and evidence.made_at + PACKAGE_GRACE > clock.now()
 
 
 def upload_args(held: bool) -> dict[str, str]:
@@ -186,12 +207,51 @@ def save_cut(settings: Settings, evidence: Evidence) -> None:
     raise ConflictError("The clip's legal hold kept changing while it was cut; cut it again.")
 
 
+def save_package(settings: Settings, evidence: Evidence, key: str) -> bool:
+    """Name the package on the item once its file is written (with `upload_args` of the hold
+    the item had then). Written only if the item is still the cut the package was made for,
+    no hold change is under way, and the hold is what the file was written with; a hold changed
+    meanwhile is put on the file as it is now. False when the evidence was deleted or cut
+    again meanwhile: the file then belongs to nothing (the retention backstop removes it)."""
+    s3 = aws_client(settings, "s3")
+    held = bool(evidence.legal_hold)
+    for _ in range(8):
+        now = clock.now()
+        try:
+            evidence.update(
+                actions=[Evidence.package_key.set(key)],
+                condition=(Evidence.made_at == evidence.made_at)
+                & (Evidence.legal_hold == held)
+                & (Evidence.hold_changing_until.does_not_exist()
+                   | (Evidence.hold_changing_until < now)))
+            return True
+        except UpdateError as exc:
+            if not _condition_failed(exc):
+                raise
+        try:
+            current = Evidence.get(evidence.target_id, consistent_read=True)
+        except Evidence.DoesNotExist:
+            return False
+        if current.made_at != evidence.made_at:
+            return False
+        if changing(current):
+            raise ConflictError("A supervisor is changing this clip's legal hold: the package "
+                                "is named once that is done.")
+        held = bool(current.legal_hold)
+        _set_newest(s3, settings.clips_bucket, [key], held)
+    raise ConflictError("The clip's legal hold kept changing while its package was made.")
+
+
 def delete_files(settings: Settings, evidence: Evidence) -> None:
     """Delete every version (and delete marker) of each file, for real: on a versioned bucket
-    a plain delete only hides the newest version, and would succeed on a held one.
-    HeldInStorage at the first version S3 refuses (AccessDenied: Object Lock)."""
+    a plain delete only hides the newest version, and would succeed on a held one. A package
+    the item does not name yet (its step gave up, or died before naming it) is looked for in
+    its place too. HeldInStorage at the first version S3 refuses (AccessDenied: Object Lock)."""
     s3 = aws_client(settings, "s3")
-    for what, key in files_of(evidence):
+    files = files_of(evidence)
+    if not evidence.package_key:
+        files.append(("evidence package", package_key_of(evidence)))
+    for what, key in files:
         for version in _versions(s3, settings.clips_bucket, key, markers=True):
             try:
                 s3.delete_object(Bucket=settings.clips_bucket, Key=key, VersionId=version)

@@ -17,12 +17,12 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from app.aws import aws_client
 from app.config import Settings
+from app.core import gaps, roles
 from app.core import requests as rules
-from app.core import roles
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from app.core.requests import Policy, RequestSpec
 from app.models.cameras import Camera
-from app.models.requests import Evidence, FootageRequest, RequestTarget
+from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
 from app.models.users import Agency, User
 from app.services import audit, clock, legal_holds, notices
 from app.services.audit import Actor
@@ -209,8 +209,11 @@ def evidence_of(target_id: str) -> Evidence | None:
 
 
 def board(officer: User, request_id: str) -> dict[str, Any]:
-    """The detective's status board: one row per asked camera, owners never named."""
+    """The detective's status board: one row per asked camera, owners never named. A ready
+    clip says its delivered length, every part of the window it has no video for (in the
+    program's time zone), and whether its evidence package is made yet (it follows the clip)."""
     request = readable_request(officer, request_id)
+    zone = policy_for(request.agency_id).timezone
     rows = []
     for target in sorted(targets_of(request_id), key=lambda t: t.created_at):
         evidence = evidence_of(target.target_id) if target.status == rules.READY else None
@@ -226,6 +229,8 @@ def board(officer: User, request_id: str) -> dict[str, Any]:
             "clip": None if evidence is None else {
                 "seconds": float(evidence.clip_seconds), "method": evidence.method,
                 "truncated": bool(evidence.truncated),
+                "gaps": [_gap_json(gap, zone) for gap in evidence.gaps or []],
+                "package_ready": bool(evidence.package_key),
                 "delete_after": evidence.delete_after.isoformat(),
                 "legal_hold": bool(evidence.legal_hold)},
         })
@@ -235,6 +240,12 @@ def board(officer: User, request_id: str) -> dict[str, Any]:
             "window_end": request.window_end.isoformat(),
             "expires_at": request.expires_at.isoformat(),
             "skipped_refusing": int(request.skipped_refusing or 0), "targets": rows}
+
+
+def _gap_json(gap: Gap, zone: str) -> dict[str, Any]:
+    """A part of the window with no video, as the board says it (app.core.gaps)."""
+    return {"start": gap.start.isoformat(), "end": gap.end.isoformat(), "kind": gap.kind,
+            "words": gaps.words(gap.start, gap.end, gap.kind, zone)}
 
 
 # ---------------------------------------------------------------- owners answer
@@ -350,12 +361,24 @@ def answer_by_token(settings: Settings, token: str, ip: str) -> RequestTarget:
 
 
 def close_if_done(request: FootageRequest) -> None:
-    if all(t.status in rules.FINAL for t in targets_of(request.request_id)):
+    """Closed once every asked camera is answered in full: a clip that misses part of the
+    window because the owner's file started late or ended early keeps the request open while
+    its owner may still send a file covering it (app.core.requests.answered_in_full)."""
+    if all(answered_in_full(t) for t in targets_of(request.request_id)):
         request.state = "closed"
         try:
             request.save()
         except (PutError, UpdateError):
             pass  # another answer closed it meanwhile
+
+
+def answered_in_full(target: RequestTarget) -> bool:
+    """Whether this asked camera's answer is final and whole (rules.answered_in_full)."""
+    evidence = evidence_of(target.target_id) if target.status == rules.READY else None
+    kinds = [g.kind for g in evidence.gaps or []] if evidence is not None else []
+    return rules.answered_in_full(target.status, kinds, bool(target.no_other_file),
+                                  replacing=target.status == rules.READY
+                                  and bool(target.upload_id))
 
 
 # ---------------------------------------------------------------- evidence for police
@@ -379,6 +402,9 @@ def evidence_link(settings: Settings, officer: User, target_id: str, kind: str, 
             "sheet": evidence.sheet_key, "package": evidence.package_key}
     if kind not in keys:
         raise NotFoundError("No such file.")
+    if not keys[kind]:  # the package follows the clip (lambdas/clip_cutter/handler.py)
+        raise ConflictError("The evidence package is being prepared: the clip can be played "
+                            "now, and the package follows within minutes.")
     params: dict[str, Any] = {"Bucket": settings.clips_bucket, "Key": keys[kind]}
     if kind == "package":
         params["ResponseContentDisposition"] = (

@@ -11,8 +11,10 @@ the same way in one part) gets a key of its own, and S3 assembles it only where 
 stored yet (`If-None-Match: *` on CompleteMultipartUpload). Once complete, its upload id is
 gone, so its part URLs, though signed for an hour, have nothing left to write to (S3 answers
 NoSuchUpload); the app moves the request on and never opens another attempt on it unless the
-clip worker failed it. A failed attempt's original, never evidence, is deleted when the next
-attempt starts. Upload names are stored normalised (`app.core.filenames`).
+clip worker failed it, or the clip misses part of the window because the file started late or
+ended early (the owner may send another file: the first original is kept, listed in
+`earlier_uploads`, and deleted with the evidence). A failed attempt's original, never evidence,
+is deleted when the next attempt starts. Upload names are stored normalised (`app.core.filenames`).
 """
 
 from __future__ import annotations
@@ -29,11 +31,11 @@ from app.config import Settings
 from app.core import requests as rules
 from app.core.errors import ConflictError, ValidationError
 from app.core.filenames import upload_name
-from app.models.requests import RequestTarget
+from app.models.requests import Evidence, RequestTarget
 from app.models.users import User
 from app.services import audit, clock
 from app.services.audit import Actor
-from app.services.requests import move, owner_target, request_of
+from app.services.requests import evidence_of, move, owner_target, request_of, stamp
 
 PART_BYTES = 16 * 1024 * 1024  # 2 GB in 128 parts; S3 wants at least 5 MiB but the last
 MAX_PARTS_PER_CALL = 64
@@ -68,8 +70,30 @@ def _starts_at(value: Any) -> datetime:
 
 
 # The statuses in which a request takes a new original (an answer not yet given, approved, an
-# attempt under way, or one the clip worker failed); never once an original is complete.
+# attempt under way, or one the clip worker failed); never once an original is complete, except
+# a file covering parts of the window a ready clip misses (replacing(), below).
 TAKES_UPLOAD = (*rules.WAITING, rules.APPROVED, rules.UPLOADING, rules.FAILED)
+
+
+def recorder_offset(data: dict[str, Any], now: datetime) -> float:
+    """The recorder's clock minus real time: from a reading (what the recorder showed, and
+    when), or an offset the caller computed; never from the moment the upload starts."""
+    reading = "recorder_shows" in data or "read_at" in data
+    if reading and "clock_offset_s" in data:
+        raise ValidationError("Give what the recorder showed and when, or its offset, not both.",
+                              {"clock_offset_s": "not with recorder_shows and read_at"})
+    if reading:
+        return rules.reading_offset(data.get("recorder_shows"), data.get("read_at"), now)[0]
+    return rules.clock_offset(data.get("clock_offset_s"))
+
+
+def replacing(target: RequestTarget, evidence: Evidence | None) -> bool:
+    """Whether this upload is another file for a ready clip that misses part of the window
+    because the owner's first file started late or ended early. The first clip stays with
+    police until the new one is cut; a clip under legal hold is never replaced."""
+    return (target.status == rules.READY and evidence is not None
+            and not evidence.legal_hold and not target.no_other_file
+            and any(g.kind in rules.FILE_GAPS for g in evidence.gaps or []))
 
 
 def start(settings: Settings, owner: User, target_id: str, data: dict[str, Any], ip: str
@@ -84,19 +108,25 @@ def start(settings: Settings, owner: User, target_id: str, data: dict[str, Any],
     if size > rules.MAX_UPLOAD_BYTES:
         raise ValidationError("The file is larger than 2 GB. Export a shorter stretch around "
                               "the asked time.", {"size": "more than 2 GB"})
-    offset = rules.clock_offset(data.get("clock_offset_s"))
+    offset = recorder_offset(data, clock.now())
     starts_at = _starts_at(data.get("video_starts_at"))
+    include_audio = data.get("include_audio", False) is True
     if request_of(target).state != "open":
         raise ValidationError("This request is closed.", {"target": "closed"})
-    if target.status not in TAKES_UPLOAD:
+    another = target.status == rules.READY and replacing(target, evidence_of(target.target_id))
+    if target.status not in TAKES_UPLOAD and not another:
         raise ConflictError(f"This request is already {rules.STATUS_WORDS[target.status]}; "
                             "its video cannot be replaced.")
     key, upload_id = open_original(settings, target, extension)
-    if target.status in rules.WAITING or target.status == rules.FAILED:
-        move(target, rules.APPROVED)
-    move(target, rules.UPLOADING, upload_key=key, upload_id=upload_id,
-         upload_name=name, upload_bytes=size, clock_offset_s=offset,
-         video_starts_at=starts_at, reason="")
+    fields = {"upload_key": key, "upload_id": upload_id, "upload_name": name,
+              "upload_bytes": size, "clock_offset_s": offset, "video_starts_at": starts_at,
+              "include_audio": include_audio}
+    if another:  # the ready clip stays with police meanwhile; complete() moves it on
+        stamp(target, *(getattr(RequestTarget, k).set(v) for k, v in fields.items()))
+    else:
+        if target.status in rules.WAITING or target.status == rules.FAILED:
+            move(target, rules.APPROVED)
+        move(target, rules.UPLOADING, reason="", **fields)
     audit.record(target.agency_id, Actor(owner.user_id, owner.role, ip), "upload.started",
                  owner.user_id, {"request_id": target.request_id, "target_id": target.target_id,
                                  "bytes": size, "clock_offset_s": offset})
@@ -110,7 +140,7 @@ def open_original(settings: Settings, target: RequestTarget, extension: str
     An attempt under way is aborted (its part URLs die with it); a failed attempt's original,
     which never became evidence, is deleted. Nothing else is ever stored under the new key."""
     s3 = aws_client(settings, "s3")
-    if target.status == rules.UPLOADING and target.upload_id:
+    if target.status in (rules.UPLOADING, rules.READY) and target.upload_id:
         _abort(s3, settings, target)  # a new file replaces an unfinished one
     elif target.status == rules.FAILED and target.upload_key and not target.upload_id:
         s3.delete_object(Bucket=settings.uploads_bucket, Key=target.upload_key)
@@ -166,8 +196,10 @@ def _parts_held(s3: Any, settings: Settings, target: RequestTarget) -> list[dict
 
 
 def _uploading(owner: User, target_id: str) -> RequestTarget:
+    """The owner's target with an upload under way: a first one (uploading), or another file
+    for a ready clip (ready, with an upload id: the first clip stays meanwhile)."""
     target = owner_target(owner, target_id)
-    if target.status != rules.UPLOADING or not target.upload_id:
+    if target.status not in (rules.UPLOADING, rules.READY) or not target.upload_id:
         raise ValidationError("There is no upload in progress for this request. Choose the "
                               "file again.", {"upload": "none in progress"})
     return target
@@ -209,15 +241,23 @@ def complete(settings: Settings, owner: User, target_id: str, ip: str) -> Reques
                               "upload resumes where it stopped.", {"parts": "missing"})
     if total > rules.MAX_UPLOAD_BYTES or total != int(target.upload_bytes or 0):
         _abort(s3, settings, target)
-        move(target, rules.FAILED, reason="The uploaded file was not the size the phone "
-             "announced. Choose the file and upload it again.")
+        if target.status == rules.READY:  # another file: the ready clip stays as it was
+            stamp(target, RequestTarget.upload_id.remove())
+        else:
+            move(target, rules.FAILED, reason="The uploaded file was not the size the phone "
+                 "announced. Choose the file and upload it again.")
         raise ValidationError("The file that arrived is not the one announced; upload it again.",
                               {"size": "does not match"})
     key = target.upload_key
+    earlier: list[str] = [str(k) for k in target.earlier_uploads or []]
+    if target.status == rules.READY:  # another file: the first original is kept, written once
+        evidence = evidence_of(target.target_id)
+        if evidence is not None and evidence.original_key not in earlier:
+            earlier.append(evidence.original_key)
     assemble(s3, settings, target, held)
     # The key goes with the move: had another attempt started meanwhile, the request still
     # names the original just completed, never a key that holds nothing.
-    move(target, rules.PROCESSING, upload_id=None, upload_key=key)
+    move(target, rules.PROCESSING, upload_id=None, upload_key=key, earlier_uploads=earlier)
     audit.record(target.agency_id, Actor(owner.user_id, owner.role, ip), "upload.completed",
                  owner.user_id, {"request_id": target.request_id, "target_id": target.target_id,
                                  "bytes": total})

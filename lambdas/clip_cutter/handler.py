@@ -1,44 +1,52 @@
-"""Cuts the asked window out of an owner's upload and packs the evidence.
+"""Cuts the asked window out of an owner's upload, then packs the evidence.
 
 Triggered by the clips queue when an upload completes: the app sends {"target_id", "key"}, and
 on AWS the uploads bucket's ObjectCreated event for originals/ arrives too (whichever comes
-second is a no-op, see below). One message per batch: a 2 GB original takes minutes.
-For each upload it:
+second is a no-op, see below). One message per batch. Two steps, so that the detective sees
+the clip within seconds of the upload whatever the original's size:
 
-1. downloads the original to /tmp (streamed; Lambda's ephemeral storage is sized for 2 GB plus
-   the clip and the package), probes it and takes its SHA-256;
-2. turns the asked real-time window into seconds of the file, using the recorder time of the
-   file's first frame and the recorder's clock offset the owner gave;
-3. cuts the clip (video.cut: stream copy from the keyframe at or before the start when the
-   source is H.264, otherwise re-encode to H.264), makes a poster frame and a contact sheet;
-4. writes a manifest (request, case, camera, window, offset, codecs, both SHA-256s, tool
-   versions, times) and the evidence package (zip: original, clip, manifest, SHA256SUMS, the
-   request's audit excerpt), uploads them under evidence/<request>/<target>/, records the
-   Evidence item with its deletion date, and marks the camera's row "ready".
+1. The clip. The original is read where it lies, by byte ranges (s3source.py): only the
+   window's bytes and the file's index when its container has one (MP4/MOV with its moov, MKV
+   with Cues); any other file is downloaded whole first. Meanwhile its SHA-256 is taken over
+   every byte with parallel ranged reads. The asked real-time window becomes seconds of the
+   file (the recorder time of its first frame, the clock offset the owner gave); video.cut()
+   writes exactly the window's pictures (a smart cut, or a re-encode that says why), with the
+   sound only if the owner chose to send it; then a poster frame and a contact sheet. Every
+   part of the asked window with no video is a gap (before the file, after it, or the camera
+   offline as the owner's bridge reported). The manifest (request, case, camera, window,
+   offset, codecs, both SHA-256s, gaps, tool versions, times), the clip, poster and sheet go
+   under evidence/<request>/<target>/, the Evidence item is stored with its deletion date and
+   no package yet, the camera's row says "ready", and the worker queues step 2 for itself.
+2. The package ({"target_id", "key", "package": <the clip's made_at>}): the original streamed
+   from storage into a zip (hashed on the way: it must match the manifest) with the clip, the
+   manifest, SHA256SUMS and the request's audit excerpt; stored beside the clip, then named on
+   the Evidence item (legal_holds.save_package). Until then the board says it is being
+   prepared. A package for a clip cut again meanwhile, or deleted, is not named.
 
 A file that is not video, is corrupt, or does not cover the window is an answer, not an error:
 the row becomes "failed" with a plain reason for the owner, the original stays where it is, and
-the message is done (retrying cannot fix a file). Anything else raises: SQS retries, and after
-the last attempt the row says "failed" and the message parks in the dead-letter queue.
+the message is done (retrying cannot fix a file). Anything else raises (a storage read that
+failed under the video reader too): SQS retries, and after the last attempt the row says
+"failed" and the message parks in the dead-letter queue.
 
-Idempotent through Powertools' idempotency utility (records in the `idempotency` table, keyed by
-target and upload key): a second delivery of a finished job returns the first result; a job
-whose worker was killed holds an "in progress" record only until the Lambda's timeout, then the
-redelivered message runs it again from the start (outputs are written under fixed keys). A worker
-killed after the row moved to "ready" or "failed" but before the audit event went in leaves a job
-whose redelivery finds the row already moved: it appends the missing event then (record_once,
-keyed by target and upload, so never twice).
+Idempotent through Powertools' idempotency utility (records in the `idempotency` table, keyed
+by target and upload key, and for step 2 by the clip's made_at too): a second delivery of a
+finished job returns the first result; a job whose worker was killed holds an "in progress"
+record only until the Lambda's timeout, then the redelivered message runs it again from the
+start (outputs are written under fixed keys). A worker killed after the row moved to "ready"
+or "failed" but before the audit event went in leaves a job whose redelivery finds the row
+already moved: it appends the missing event then (record_once, keyed by target and upload, so
+never twice), and queues the package if the item names none.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
-import unicodedata
-import zipfile
-from datetime import timedelta
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -60,15 +68,18 @@ from pynamodb.exceptions import DoesNotExist
 
 from app.aws import aws_client
 from app.config import Settings
-from app.core import filenames
 from app.core import requests as rules
-from app.core.errors import ValidationError
-from app.models.requests import Evidence, FootageRequest, RequestTarget
+from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
 from app.services import activity, audit, clock, legal_holds
 from app.services import requests as footage
-from lambdas.clip_cutter import video
+from lambdas.clip_cutter import containers, pictures, video
+from lambdas.clip_cutter.manifest import gaps_in, manifest_for
+from lambdas.clip_cutter.package import package_name, write_package
+from lambdas.clip_cutter.s3source import BLOCK, S3Object
 from lambdas.common import correlated, make_logger, settings
 from lambdas.registry import QUEUES
+
+__all__ = ["EVIDENCE_PREFIX", "GIVE_UP", "handler", "package_name"]
 
 logger = make_logger("clip-cutter")
 # A whole batch failing is reported item by item, not raised: the second of the two messages
@@ -78,6 +89,8 @@ logger = make_logger("clip-cutter")
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="[target_id, key]",
                                 expires_after_seconds=7 * 24 * 3600)
+PACKAGE_IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="[target_id, key, package]",
+                                        expires_after_seconds=7 * 24 * 3600)
 MAX_ATTEMPTS = next(q.max_receive_count for q in QUEUES if q.base_name == "clips")
 # Reading and cutting the video may use most of the Lambda's time; the rest is for moving the
 # files. Past it the owner is told why (video.TOO_SLOW) instead of the worker being killed.
@@ -85,6 +98,9 @@ VIDEO_SECONDS = 0.7 * next(q.timeout_seconds for q in QUEUES if q.base_name == "
 EVIDENCE_PREFIX = "evidence/"
 GIVE_UP = ("We could not process this video. Try uploading it again; if that fails too, "
            "export it again from the recorder.")
+READ_BY_RANGES = ("by byte ranges where it is stored: the asked window and the file's index "
+                  "only")
+READ_WHOLE = "downloaded whole (its container has no index to read the window by)"
 
 
 class BadClipMessage(ValueError):
@@ -92,14 +108,18 @@ class BadClipMessage(ValueError):
 
 
 def _jobs(body: str) -> list[dict[str, str]]:
-    """The uploads a message names: the app's own {"target_id", "key"}, or S3's event records
-    (ObjectCreated under originals/<request>/<target>/). S3's test event names none."""
+    """The uploads a message names: the app's own {"target_id", "key"} (with "package" for
+    step 2), or S3's event records (ObjectCreated under originals/<request>/<target>/). S3's
+    test event names none."""
     try:
         data = json.loads(body)
         if "Records" not in data:
             if data.get("Event") == "s3:TestEvent":
                 return []
-            return [{"target_id": str(data["target_id"]), "key": str(data["key"])}]
+            job = {"target_id": str(data["target_id"]), "key": str(data["key"])}
+            if "package" in data:
+                job["package"] = str(data["package"])
+            return [job]
         jobs = []
         for record in data["Records"]:
             key = unquote_plus(str(record["s3"]["object"]["key"]))
@@ -134,8 +154,9 @@ def _announce_ready(target: RequestTarget, evidence: Evidence) -> None:
                           "delete_after": evidence.delete_after.isoformat()})
 
 
-def _announce(target: RequestTarget) -> None:
-    """The row moved but its worker died before the audit event: append it now (once)."""
+def _announce(config: Settings, target: RequestTarget) -> None:
+    """The row moved but its worker died before the audit event (or before queueing the
+    package): do what is missing now (the event once)."""
     if target.status == rules.FAILED:
         _announce_failed(target)
         return
@@ -145,6 +166,8 @@ def _announce(target: RequestTarget) -> None:
         return
     _announce_ready(target, evidence)
     footage.close_if_done(FootageRequest.get(target.request_id))
+    if not evidence.package_key:
+        _queue_package(config, target, evidence)
 
 
 def fail(target: RequestTarget, reason: str) -> dict[str, Any]:
@@ -161,85 +184,7 @@ def audit_excerpt(request: FootageRequest, target: RequestTarget) -> list[dict[s
     return activity.package_excerpt(request, target)
 
 
-def camera_for_police(target: RequestTarget) -> dict[str, Any]:
-    """The camera as the status board shows it: the owner never named, a hidden camera's id
-    never given (its name only because the owner chose to send its footage)."""
-    camera: dict[str, Any] = {"target_id": target.target_id,
-                              "nickname": rules.police_label(target.nickname, target.visibility,
-                                                             target.status)}
-    if target.visibility != "hidden":
-        camera["camera_id"] = target.camera_id
-    return camera
-
-
-def manifest_for(request: FootageRequest, target: RequestTarget, probe: video.ProbeResult,
-                 cut: video.CutResult, original_sha: str, clip_sha: str,
-                 window: tuple[float, float], offset_s: float) -> dict[str, Any]:
-    starts = target.video_starts_at
-    assert starts is not None
-    real = starts - timedelta(seconds=offset_s)  # real time of the file's first frame
-    return {
-        "format": "porchlight-evidence-manifest/1",
-        "request": {"id": request.request_id, "case_number": request.case_number,
-                    "offense": request.offense, "agency_id": request.agency_id,
-                    "asked_by": request.detective_id, "message": request.message,
-                    "place": {"lat": float(request.lat), "lon": float(request.lon)},
-                    "window": {"start": request.window_start.isoformat(),
-                               "end": request.window_end.isoformat()}},
-        "camera": camera_for_police(target),
-        "recorder": {"clock_offset_s": offset_s, "offset_words": rules.offset_words(offset_s),
-                     "file_starts_at_recorder_time": starts.isoformat(),
-                     "file_starts_at_real_time": real.isoformat()},
-        "original": {"key": target.upload_key, "name": target.upload_name,
-                     "bytes": probe.size_bytes, "sha256": original_sha,
-                     "container": probe.container, "codec": probe.codec,
-                     "width": probe.width, "height": probe.height, "fps": probe.fps,
-                     "duration_s": probe.duration_s,
-                     "variable_frame_rate": probe.variable_frame_rate},
-        "clip": {"sha256": clip_sha, "method": cut.method, "codec": cut.codec,
-                 "width": cut.width, "height": cut.height, "fps": cut.fps,
-                 "frames": cut.frames, "duration_s": cut.duration_s,
-                 "asked_seconds_in_file": list(window),
-                 "seconds_in_file": [cut.start_s, cut.end_s],
-                 "real_start": (real + timedelta(seconds=cut.start_s)).isoformat(),
-                 "real_end": (real + timedelta(seconds=cut.end_s)).isoformat(),
-                 "truncated": cut.truncated},
-        "tools": video.tool_versions(),
-        "made_at": clock.now().isoformat(),
-    }
-
-
-def package_name(name: str | None, fallback: str) -> str:
-    """The original's name inside the zip: its last part only, with nothing a Windows unzip
-    reads as a folder, a drive or a control character. The upload check refuses such names
-    already; this also covers names stored before it."""
-    last = re.split(r"[\\/]", name or "")[-1]
-    last = "".join("_" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in last)
-    try:
-        return filenames.upload_name(last)  # the upload rule (bidi controls dropped too)
-    except ValidationError:
-        return fallback
-
-
-def write_package(path: Path, original: Path, clip: Path, manifest: dict[str, Any],
-                  excerpt: list[dict[str, Any]], original_name: str) -> None:
-    """Stored, not deflated: video does not compress, and anyone can check the hashes."""
-    sums = (f"{manifest['original']['sha256']}  original/{original_name}\n"
-            f"{manifest['clip']['sha256']}  clip.mp4\n")
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as package:
-        package.write(original, f"original/{original_name}")
-        package.write(clip, "clip.mp4")
-        package.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
-        package.writestr("SHA256SUMS", sums)
-        package.writestr("audit-excerpt.json", json.dumps(excerpt, indent=2))
-        package.writestr("README.txt", (
-            "Porchlight evidence package.\n"
-            "Check the files with: sha256sum -c SHA256SUMS\n"
-            "manifest.json says who asked for what window, the recorder's clock offset, and how\n"
-            "the clip was cut. audit-excerpt.json is this request's part of the agency's\n"
-            "hash-chained audit log as police may read it: owners' ids, other cameras and IP\n"
-            "addresses are withheld. An auditor shows each event whole by its chain, seq and\n"
-            "hash; the full chain is verified with 'audit verify'.\n"))
+# ---------------------------------------------------------------- step 1: the clip
 
 
 def cut_job(job: dict[str, str]) -> dict[str, Any]:
@@ -249,7 +194,7 @@ def cut_job(job: dict[str, str]) -> dict[str, Any]:
     except DoesNotExist:
         return {"target_id": job["target_id"], "status": "gone"}
     if target.upload_key == job["key"] and target.status in (rules.READY, rules.FAILED):
-        _announce(target)
+        _announce(config, target)
     if target.status != rules.PROCESSING or target.upload_key != job["key"]:
         return {"target_id": target.target_id, "status": target.status, "skipped": True}
     footage.stamp(target, RequestTarget.attempts.add(1))
@@ -258,48 +203,71 @@ def cut_job(job: dict[str, str]) -> dict[str, Any]:
         return _cut_in(config, Path(work), request, target)
 
 
+def _original(config: Settings, target: RequestTarget, work: Path, remote: S3Object,
+              jobs: ExitStack) -> tuple[video.Readable, str, Future[str]]:
+    """Where the cut reads the original, how, and its SHA-256 (being taken meanwhile)."""
+    with remote.open() as handle:
+        indexed = containers.indexed(handle, remote.size)
+    if indexed:
+        hasher = jobs.enter_context(ThreadPoolExecutor(1, thread_name_prefix="sha256"))
+        return remote, READ_BY_RANGES, hasher.submit(remote.sha256)
+    suffix = Path(target.upload_key or "original").suffix or ".bin"
+    path = work / f"original{suffix}"
+    aws_client(config, "s3").download_file(config.uploads_bucket, target.upload_key, str(path))
+    done: Future[str] = Future()
+    done.set_result(video.sha256_file(path))
+    return path, READ_WHOLE, done
+
+
 def _cut_in(config: Settings, work: Path, request: FootageRequest, target: RequestTarget
             ) -> dict[str, Any]:
-    s3 = aws_client(config, "s3")
-    suffix = Path(target.upload_key or "original").suffix or ".bin"
-    original = work / f"original{suffix}"
-    s3.download_file(config.uploads_bucket, target.upload_key, str(original))
-    offset = float(target.clock_offset_s or 0)
     if target.video_starts_at is None:
         return fail(target, "We do not know when the video starts. Upload it again and say "
                             "what time the recorder shows at its start.")
+    offset = float(target.clock_offset_s or 0)
+    s3 = aws_client(config, "s3")
     clip, poster, sheet = work / "clip.mp4", work / "poster.jpg", work / "sheet.jpg"
-    try:
-        with video.time_box(VIDEO_SECONDS):
-            probe = video.probe(original)
-            window = video.window_in_file(request.window_start, request.window_end,
-                                          target.video_starts_at, offset)
-            cut = video.cut(original, clip, *window)
-        video.poster(clip, poster)
-        video.contact_sheet(clip, sheet)
-    except video.WindowOutside as exc:
-        return fail(target, _outside_words(exc, request, target, offset))
-    except video.UnusableVideo as exc:
-        return fail(target, exc.reason)
-    original_sha, clip_sha = video.sha256_file(original), video.sha256_file(clip)
-    manifest = manifest_for(request, target, probe, cut, original_sha, clip_sha, window, offset)
-    package = work / "package.zip"
-    write_package(package, original, clip, manifest, audit_excerpt(request, target),
-                  package_name(target.upload_name, original.name))
+    with ExitStack() as jobs:
+        remote = S3Object(s3, config.uploads_bucket, str(target.upload_key))
+        jobs.callback(remote.close)
+        source, read, hashing = _original(config, target, work, remote, jobs)
+        jobs.callback(remote.stop)  # first out: a hash still running stops at its next read
+        try:
+            with video.time_box(VIDEO_SECONDS):
+                probe = video.probe(source)
+                window = video.window_in_file(request.window_start, request.window_end,
+                                              target.video_starts_at, offset)
+                cut = video.cut(source, clip, *window, audio=bool(target.include_audio),
+                                info=probe)
+            pictures.poster(clip, poster)
+            pictures.contact_sheet(clip, sheet)
+        except video.WindowOutside as exc:
+            remote.raise_if_failed()
+            return fail(target, _outside_words(exc, request, target, offset))
+        except video.UnusableVideo as exc:
+            remote.raise_if_failed()  # a storage error under the reader is not the file's
+            return fail(target, exc.reason)
+        original_sha = hashing.result()
+        logger.info("original read", extra={
+            "target": target.target_id, "read": read, "bytes": remote.size,
+            "ranged_gets": remote.requests, "read_for_the_cut": remote.blocks_fetched * BLOCK})
+    gaps = gaps_in(request, target, probe, offset)
+    clip_sha = video.sha256_file(clip)
+    manifest = manifest_for(request, target, probe, cut, original_sha, clip_sha, window, offset,
+                            gaps, read)
+    (work / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     prefix = f"{EVIDENCE_PREFIX}{request.request_id}/{target.target_id}/"
     keys = {"clip": prefix + "clip.mp4", "poster": prefix + "poster.jpg",
-            "sheet": prefix + "contact-sheet.jpg", "manifest": prefix + "manifest.json",
-            "package": prefix + "evidence-package.zip"}
-    (work / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
-    # A re-cut (a redelivery after a worker died past its Evidence write) of evidence a
-    # supervisor holds: the new files are written held, and the item keeps the hold.
+            "sheet": prefix + "contact-sheet.jpg", "manifest": prefix + "manifest.json"}
+    # A re-cut (a redelivery after a worker died past its Evidence write, or another file the
+    # owner sent) of evidence a supervisor holds: the new files are written held, and the
+    # item keeps the hold.
     earlier = footage.evidence_of(target.target_id)
     held = bool(earlier is not None and earlier.legal_hold)
     for kind, path, content_type in (
             ("clip", clip, "video/mp4"), ("poster", poster, "image/jpeg"),
-            ("sheet", sheet, "image/jpeg"), ("manifest", work / "manifest.json",
-                                             "application/json"),
-            ("package", package, "application/zip")):
+            ("sheet", sheet, "image/jpeg"),
+            ("manifest", work / "manifest.json", "application/json")):
         s3.upload_file(str(path), config.clips_bucket, keys[kind],
                        ExtraArgs={"ContentType": content_type, **legal_holds.upload_args(held)})
     policy = footage.policy_for(target.agency_id)
@@ -309,17 +277,26 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
                         original_key=target.upload_key, original_sha256=original_sha,
                         clip_key=keys["clip"], clip_sha256=clip_sha, poster_key=keys["poster"],
                         sheet_key=keys["sheet"], manifest_key=keys["manifest"],
-                        package_key=keys["package"], method=cut.method, clip_seconds=cut.duration_s,
-                        truncated=cut.truncated, made_at=now,
-                        delete_after=now + timedelta(days=policy.retention_days),
+                        package_key=None, method=cut.method, clip_seconds=cut.duration_s,
+                        truncated=bool(gaps),
+                        gaps=[Gap(start=start, end=end, kind=kind) for start, end, kind in gaps],
+                        made_at=now, delete_after=now + timedelta(days=policy.retention_days),
                         legal_hold=held, hold_reason=earlier.hold_reason if earlier else "")
     legal_holds.save_cut(config, evidence)
     footage.move(target, rules.READY, reason="")
     _announce_ready(target, evidence)
     footage.close_if_done(request)
+    _queue_package(config, target, evidence)
     logger.info("clip ready", extra={"target": target.target_id, "method": cut.method,
-                                     "seconds": cut.duration_s})
+                                     "seconds": cut.duration_s, "gaps": len(gaps)})
     return {"target_id": target.target_id, "status": rules.READY, "clip_sha256": clip_sha}
+
+
+def _queue_package(config: Settings, target: RequestTarget, evidence: Evidence) -> None:
+    aws_client(config, "sqs").send_message(
+        QueueUrl=config.clips_queue_url,
+        MessageBody=json.dumps({"target_id": target.target_id, "key": evidence.original_key,
+                                "package": evidence.made_at.isoformat()}))
 
 
 def _outside_words(exc: video.WindowOutside, request: FootageRequest, target: RequestTarget,
@@ -337,20 +314,75 @@ def _outside_words(exc: video.WindowOutside, request: FootageRequest, target: Re
             "and upload it again.")
 
 
+# ---------------------------------------------------------------- step 2: the package
+
+
+def package_job(job: dict[str, str]) -> dict[str, Any]:
+    """Make the evidence package of the clip cut at job["package"] (its made_at)."""
+    config = settings()
+    evidence = footage.evidence_of(job["target_id"])
+    made_at = datetime.fromisoformat(job["package"])
+    if evidence is None or evidence.made_at != made_at or evidence.original_key != job["key"]:
+        return {"target_id": job["target_id"], "package": "not this clip's any more"}
+    if evidence.package_key:
+        return {"target_id": job["target_id"], "package": evidence.package_key}
+    target = RequestTarget.get(evidence.target_id)
+    request = FootageRequest.get(evidence.request_id)
+    s3 = aws_client(config, "s3")
+    key = legal_holds.package_key_of(evidence)
+    with tempfile.TemporaryDirectory(prefix="package-", dir=os.environ.get("TMPDIR")) as work:
+        folder = Path(work)
+        clip = folder / "clip.mp4"
+        s3.download_file(config.clips_bucket, evidence.clip_key, str(clip))
+        manifest = s3.get_object(Bucket=config.clips_bucket,
+                                 Key=evidence.manifest_key)["Body"].read()
+        package = folder / "package.zip"
+        with S3Object(s3, config.uploads_bucket, evidence.original_key) as original:
+            write_package(package, original.parts(), clip, manifest,
+                          audit_excerpt(request, target),
+                          package_name(target.upload_name,
+                                       "original" + Path(evidence.original_key).suffix))
+        s3.upload_file(str(package), config.clips_bucket, key, ExtraArgs={
+            "ContentType": "application/zip",
+            **legal_holds.upload_args(bool(evidence.legal_hold))})
+    named = legal_holds.save_package(config, evidence, key)
+    logger.info("package ready" if named else "package not named: the clip changed",
+                extra={"target": evidence.target_id})
+    return {"target_id": evidence.target_id, "package": key if named else None}
+
+
+# ---------------------------------------------------------------- the queue
+
+
+def _store() -> DynamoDBPersistenceLayer:
+    """A store per idempotent function: a store takes the first configuration it is given
+    (key expression, function name), so two functions sharing one would share their keys."""
+    config = settings()
+    return DynamoDBPersistenceLayer(table_name=config.table_prefix + "idempotency",
+                                    boto3_client=aws_client(config, "dynamodb"))
+
+
 @lru_cache(maxsize=1)
 def _idempotent_cut() -> Any:
-    config = settings()
-    store = DynamoDBPersistenceLayer(table_name=config.table_prefix + "idempotency",
-                                     boto3_client=aws_client(config, "dynamodb"))
-    return idempotent_function(data_keyword_argument="job", persistence_store=store,
+    return idempotent_function(data_keyword_argument="job", persistence_store=_store(),
                                config=IDEMPOTENCY)(cut_job)
+
+
+@lru_cache(maxsize=1)
+def _idempotent_package() -> Any:
+    return idempotent_function(data_keyword_argument="job", persistence_store=_store(),
+                               config=PACKAGE_IDEMPOTENCY)(package_job)
 
 
 def record_handler(record: SQSRecord) -> list[dict[str, Any]]:
     """Each upload once: the app's message and S3's event for the same upload share one
-    idempotency record (target and key), so whichever comes second returns the first's result."""
+    idempotency record (target and key), so whichever comes second returns the first's result.
+    A package job has its own (target, key and the clip's made_at)."""
     results = []
     for job in _jobs(record.body):
+        if "package" in job:
+            results.append(_idempotent_package()(job=job))
+            continue
         try:
             results.append(_idempotent_cut()(job=job))
         except Exception:
@@ -374,6 +406,7 @@ def _give_up_if_last(job: dict[str, str], receives: int) -> None:
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     IDEMPOTENCY.register_lambda_context(context)
+    PACKAGE_IDEMPOTENCY.register_lambda_context(context)
     return process_partial_response(event=event,
                                     record_handler=correlated(logger, record_handler),
                                     processor=processor, context=context)

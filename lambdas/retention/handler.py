@@ -7,7 +7,8 @@ Runs on an EventBridge schedule (devstack's loop calls it every few seconds). Ea
 - evidence past its deletion date and not under legal hold: the S3 objects (original, clip,
   poster, contact sheet, manifest, package; every version of those in the clips bucket, which
   is versioned for Object Lock) and the evidence item are deleted, the camera's row says
-  "deleted", and an audit event tells the owner;
+  "deleted", and an audit event tells the owner (evidence whose package is still being made
+  waits for it, up to legal_holds.PACKAGE_GRACE, so that it goes whole);
 - an upload that failed and was never replaced: its original is deleted after the same delay;
 - a live share past its end time is marked ended (each police viewer's session becomes an
   audit event for the owner), and an hour after a share ends its video pieces are deleted.
@@ -82,6 +83,8 @@ def delete_due_evidence(config: Settings, done: Pass) -> None:
     for evidence in Evidence.scan(Evidence.delete_after <= now):
         if evidence.legal_hold or legal_holds.changing(evidence):
             continue  # held, or a supervisor is changing the hold: never tried
+        if legal_holds.package_pending(evidence):
+            continue  # its package is being made: deleted whole on a later pass
         try:
             legal_holds.delete_files(config, evidence)  # every version: deletion is real
         except legal_holds.HeldInStorage:
@@ -92,11 +95,18 @@ def delete_due_evidence(config: Settings, done: Pass) -> None:
             done.kept_held_in_storage += 1
             continue
         delete_objects(config.uploads_bucket, config, [evidence.original_key])
-        evidence.delete()
         try:
             target = RequestTarget.get(evidence.target_id, consistent_read=True)
-            footage.move(target, rules.DELETED)
-        except (RequestTarget.DoesNotExist, ConflictError):
+        except RequestTarget.DoesNotExist:
+            target = None
+        if target is not None:  # the originals of clips another file replaced go too
+            delete_objects(config.uploads_bucket, config,
+                           [str(k) for k in target.earlier_uploads or []])
+        evidence.delete()
+        try:
+            if target is not None:
+                footage.move(target, rules.DELETED)
+        except ConflictError:
             pass
         audit.record(evidence.agency_id, audit.SYSTEM, "clip.deleted", evidence.owner_id,
                      {"request_id": evidence.request_id, "target_id": evidence.target_id,

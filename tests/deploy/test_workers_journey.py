@@ -248,6 +248,11 @@ def journey(web: LambdaProcess, workers: Any, local_aws: LocalAws,
                           headers={"X-CSRF-Token": detective_token}, json_body={}).json()["url"]
     keep_signature(link, journey)
     assert requests.get(link, timeout=30).content[4:8] == b"ftyp"
+    # ... and downloads the evidence package, made by the image's second step.
+    package = detective.post(f"/api/evidence/{target_id}/package",
+                             headers={"X-CSRF-Token": detective_token}, json_body={})
+    assert package.status == 200, package.text
+    assert requests.get(package.json()["url"], timeout=30).content[:2] == b"PK"
 
     # The owner pairs a bridge; the bridge calls in with its credential.
     page = form_post(owner, "/bridges", "/bridges/code", journey)
@@ -315,7 +320,8 @@ def test_every_worker_handles_what_the_app_sends(journey: Journey) -> None:
     assert journey.handled.get("push_sender", 0) >= 1  # the request's notification
     assert journey.handled.get("mailer", 0) >= 1  # the owner has no push: mail instead
     assert journey.handled.get("audit_fanout", 0) >= 1  # owners told of police reads
-    assert journey.handled.get("clip_cutter", 0) == 1  # the upload, cut in the image
+    # the upload, cut in the image, then its evidence package (the worker's second step)
+    assert journey.handled.get("clip_cutter", 0) == 2
     assert journey.handled.get("erasure", 0) == 1  # the owner who left
     assert journey.scheduled["checkpoint"]["chains"] >= 1  # signed with the KMS key
     assert set(journey.scheduled) == {s.handler.split(".")[1] for s in SCHEDULES}

@@ -2,8 +2,9 @@
 Evidence write, a supervisor holding the clip meanwhile, the redelivery cutting it again.
 
 What the re-cut writes (new versions of the same keys in the versioned clips bucket) must be
-held like what it replaces, the item must keep the hold, and lifting the hold must release
-every version, or the older held ones would outlive the evidence for good.
+held like what it replaces, the item must keep the hold, the package (made after the clip)
+must be written held, and lifting the hold must release every version, or the older held ones
+would outlive the evidence for good.
 """
 
 from __future__ import annotations
@@ -58,11 +59,20 @@ def test_a_recut_of_held_evidence_is_held_and_the_lift_releases_every_version(
             admin.delete_object(Bucket=bucket, Key=key, VersionId=newest)
         assert refused.value.response["Error"]["Code"] == "AccessDenied", what
 
+    # The package, made after the clip (the worker queued it for itself), is held too.
+    assert evidence.package_key is None and len(files) == 4
+    assert lane.run("clips", timeout=10) == {"handled": 1, "errors": []}
+    package = Evidence.get(target.target_id).package_key
+    assert package is not None
+    assert [hold_status(admin, bucket, package, v)
+            for v in versions(admin, bucket, package)[0]] == ["ON"]
+
     assert put_hold(supervisor, target.target_id, False).status_code == 200
-    for what, key in files:
+    for what, key in [*files, ("package", package)]:
         for version in versions(admin, bucket, key)[0]:
             assert hold_status(admin, bucket, key, version) == "OFF", what
             admin.delete_object(Bucket=bucket, Key=key, VersionId=version)
     assert_chain_whole(target.agency_id)
-    outcome("the re-cut's files were written held and the item kept the hold; the lift "
-            "released both versions of each of the 5 files")
+    outcome("the re-cut's files were written held and the item kept the hold; the package "
+            "made after it was written held; the lift released both versions of each of the "
+            "4 files and the package")

@@ -115,5 +115,9 @@ def test_clip_worker_killed_between_ready_and_its_audit_event(
         [e.details for e in chain_events(target.agency_id) if e.action == "clip.ready"
          and target.target_id in e.details])
     assert FootageRequest.get(target.request_id).state == "closed"
+    # It died before queueing the package too: the redelivery queued it.
+    assert lane.run("clips", timeout=10) == {"handled": 1, "errors": []}
+    assert Evidence.get(target.target_id).package_key
     assert_chain_whole(target.agency_id)
-    outcome("redelivery found the row ready and appended the missing clip.ready once")
+    outcome("redelivery found the row ready, appended the missing clip.ready once and "
+            "queued the package")

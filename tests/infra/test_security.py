@@ -507,7 +507,8 @@ def test_workers_reach_only_their_object_prefixes(prod: Synthesized) -> None:
         "mailer": {}, "audit-fanout": {}, "push-sender": {}, "checkpoint": {}, "receipts": {},
         "erasure": {},
         "clip-cutter": {"uploads/originals/*": {"s3:GetObject"},
-                        "clips/evidence/*": {"s3:PutObject", "s3:AbortMultipartUpload",
+                        "clips/evidence/*": {"s3:GetObject", "s3:PutObject",
+                                             "s3:AbortMultipartUpload",
                                              "s3:PutObjectLegalHold"}},
         "retention": {"uploads/originals/*": {"s3:DeleteObject"},
                       "uploads/live/*": {"s3:DeleteObject"},
@@ -521,7 +522,7 @@ def test_workers_reach_only_their_object_prefixes(prod: Synthesized) -> None:
 def test_workers_send_only_to_the_queues_their_code_uses(prod: Synthesized) -> None:
     queues = _queues(prod)
     expected = {"mailer": set(), "audit-fanout": set(), "push-sender": {"mail"},
-                "clip-cutter": set(), "retention": {"push", "audit-fanout"}}
+                "clip-cutter": {"clips"}, "retention": {"push", "audit-fanout"}}
     for worker, sends in expected.items():
         found = {queues[str(logical_id_of(r))] for st in role_statements(
             prod.resources, _worker_role(prod, worker)) if "sqs:SendMessage" in st.actions

@@ -4,6 +4,7 @@ redelivered message finishes the job. Real video, real DynamoDB records, a real 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -11,17 +12,19 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import av
 import pytest
 
+from app.core import gaps
 from app.core import requests as rules
 from app.models.audit import AuditEvent
-from app.models.requests import Evidence, RequestTarget
+from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
 from app.services import clock
-from app.services.requests import stamp
+from app.services.requests import policy_for, stamp
 from devstack.worker_loop import LambdaContext, sqs_event
 from tests.integration.test_footage_requests import OFFSET_S, ask, window
 from tests.integration.test_registry import camera_body
@@ -38,12 +41,17 @@ print(json.dumps(handler(event, LambdaContext("devstack-clips", timeout_seconds=
 """
 
 
-def staged_upload(signed_in: Any, devstack: Any, source: Path) -> tuple[RequestTarget, str]:
-    """A request whose owner's upload sits in S3, waiting for the clip worker (no queue)."""
+def staged_upload(signed_in: Any, devstack: Any, source: Path, *, seconds: int = 8,
+                  file_starts_s: float = -2.0, include_audio: bool = False,
+                  source_gaps: tuple[tuple[float, float], ...] = ()
+                  ) -> tuple[RequestTarget, str]:
+    """A request for `seconds` whose owner's upload sits in S3, waiting for the clip worker
+    (no queue). The file's first frame is `file_starts_s` after the asked start (real time);
+    `source_gaps` are stretches (seconds from the asked start) a bridge reported offline."""
     owner, _ = signed_in("owner")
     detective, _ = signed_in("detective")
     cam = owner.send_json("POST", "/api/cameras", camera_body()).json()["camera"]["id"]
-    start, end = window(seconds=8)
+    start, end = window(seconds=seconds)
     target_id = ask(detective, [cam], start, end).json()["targets"][0]["id"]
     target = RequestTarget.get(target_id)
     key = f"originals/{target.request_id}/{target_id}/original{source.suffix}"
@@ -53,9 +61,25 @@ def staged_upload(signed_in: Any, devstack: Any, source: Path) -> tuple[RequestT
         RequestTarget.status.set(rules.PROCESSING), RequestTarget.upload_key.set(key),
         RequestTarget.upload_name.set(source.name),
         RequestTarget.clock_offset_s.set(OFFSET_S),
-        RequestTarget.video_starts_at.set(start - timedelta(seconds=2)
+        RequestTarget.include_audio.set(include_audio),
+        RequestTarget.source_gaps.set([
+            Gap(start=start + timedelta(seconds=a), end=start + timedelta(seconds=b),
+                kind=gaps.CAMERA_OFFLINE) for a, b in source_gaps]),
+        RequestTarget.video_starts_at.set(start + timedelta(seconds=file_starts_s)
                                           + timedelta(seconds=OFFSET_S)))
     return RequestTarget.get(target_id), json.dumps({"target_id": target_id, "key": key})
+
+
+def wait_package(target_id: str, timeout: float = 60) -> Evidence:
+    """The Evidence item once its package is made (the clip worker's second step, which the
+    devstack loop runs from the clips queue after the clip)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        evidence = Evidence.get(target_id, consistent_read=True)
+        if evidence.package_key:
+            return evidence
+        assert time.monotonic() < deadline, "the evidence package was never made"
+        time.sleep(0.2)
 
 
 def refused(body: str, receives: int = 1) -> None:
@@ -167,3 +191,97 @@ def test_the_buckets_own_event_and_the_apps_message_make_one_clip(
     assert deliver(body) == {"batchItemFailures": []}
     assert ready_events(target) == 1
     refused(json.dumps({"Records": [{"s3": {"object": {"key": "camera-photos/x/y"}}}]}))
+
+
+def manifest_of(devstack: Any, evidence: Evidence) -> dict[str, Any]:
+    got = devstack.client("s3").get_object(Bucket=devstack.env["PORCHLIGHT_CLIPS_BUCKET"],
+                                           Key=evidence.manifest_key)
+    manifest: dict[str, Any] = json.loads(got["Body"].read())
+    return manifest
+
+
+def clip_of(devstack: Any, evidence: Evidence, folder: Path) -> Path:
+    path = folder / "delivered.mp4"
+    devstack.client("s3").download_file(devstack.env["PORCHLIGHT_CLIPS_BUCKET"],
+                                        evidence.clip_key, str(path))
+    return path
+
+
+def test_every_part_of_the_window_without_video_is_said(signed_in: Any, devstack: Any,
+                                                       tmp_path: Path) -> None:
+    """30 s asked; the file starts 8 s in and runs 15 s; the owner's bridge saw the camera
+    offline from 10 s to 12 s and from 28 s on: four gaps, in the manifest, on the item and on
+    the board, and the clip is the 15 s there are (not "truncated: false")."""
+    source = make_h264(tmp_path / "late.mp4", width=160, height=120, seconds=15, gop=30)
+    target, body = staged_upload(signed_in, devstack, source, seconds=30, file_starts_s=8.0,
+                                 source_gaps=((10.0, 12.0), (28.0, 45.0)))
+    assert deliver(body) == {"batchItemFailures": []}
+    evidence = Evidence.get(target.target_id)
+    asked = FootageRequest.get(target.request_id)
+    start = asked.window_start
+    expected = [(gaps.BEFORE_FILE, 0.0, 8.0), (gaps.CAMERA_OFFLINE, 10.0, 12.0),
+                (gaps.AFTER_FILE, 23.0, 30.0), (gaps.CAMERA_OFFLINE, 28.0, 30.0)]
+    found = [(g.kind, (g.start - start).total_seconds(), (g.end - start).total_seconds())
+             for g in evidence.gaps]
+    assert found == expected
+    assert evidence.truncated is True
+    assert float(evidence.clip_seconds) == pytest.approx(15.0, abs=1e-6)
+
+    manifest = manifest_of(devstack, evidence)
+    assert manifest["clip"]["truncated"] is True
+    assert manifest["clip"]["gaps"] == [
+        gaps.as_dict(start + timedelta(seconds=a), start + timedelta(seconds=b), kind)
+        for kind, a, b in expected]
+    assert manifest["clip"]["gaps"][0]["seconds"] == 8.0
+    assert manifest["clip"]["duration_s"] == pytest.approx(15.0, abs=1e-6)
+
+    supervisor, _ = signed_in("supervisor")
+    row = supervisor.get(f"/api/requests/{target.request_id}").json()["targets"][0]
+    clip = row["clip"]
+    assert clip["seconds"] == pytest.approx(15.0, abs=1e-6) and clip["truncated"] is True
+    zone = policy_for(target.agency_id).timezone
+    assert [g["kind"] for g in clip["gaps"]] == [kind for kind, _, _ in expected]
+    first = clip["gaps"][0]
+    assert datetime.fromisoformat(first["start"]) == start
+    assert first["words"] == gaps.words(start, start + timedelta(seconds=8),
+                                        gaps.BEFORE_FILE, zone)
+    assert "starts later than the asked time" in first["words"] and zone in first["words"]
+    assert "camera offline" in clip["gaps"][1]["words"]
+
+
+@pytest.mark.parametrize("include", [False, True])
+def test_sound_reaches_police_only_when_the_owner_chose_to_send_it(
+        signed_in: Any, devstack: Any, tmp_path: Path, include: bool) -> None:
+    source = make_h264(tmp_path / "talk.mp4", width=160, height=120, seconds=12, gop=30,
+                       audio=True)
+    target, body = staged_upload(signed_in, devstack, source, include_audio=include)
+    assert deliver(body) == {"batchItemFailures": []}
+    evidence = Evidence.get(target.target_id)
+    manifest = manifest_of(devstack, evidence)
+    assert manifest["original"]["audio"] == {"codec": "aac", "channels": 2,
+                                             "sample_rate": 48000}
+    with av.open(str(clip_of(devstack, evidence, tmp_path))) as delivered:
+        sound = len(delivered.streams.audio)
+    if include:
+        assert manifest["clip"]["audio"]["codec"] == "aac" and sound == 1
+    else:
+        assert manifest["clip"]["audio"] == "left out: the owner did not choose to send sound"
+        assert sound == 0
+
+
+@pytest.mark.parametrize(("name", "read"), [("mp4", "by byte ranges"),
+                                            ("avi", "downloaded whole")])
+def test_the_original_is_read_by_its_index_where_it_has_one_and_hashed_whole(
+        signed_in: Any, devstack: Any, tmp_path: Path, name: str, read: str) -> None:
+    source = (make_h264(tmp_path / "export.mp4", width=160, height=120, seconds=12, gop=30)
+              if name == "mp4" else make_mjpeg_avi(tmp_path / "export.avi", seconds=12))
+    target, body = staged_upload(signed_in, devstack, source)
+    assert deliver(body) == {"batchItemFailures": []}
+    evidence = Evidence.get(target.target_id)
+    manifest = manifest_of(devstack, evidence)
+    assert manifest["original"]["read"].startswith(read)
+    assert manifest["original"]["sha256"] == evidence.original_sha256 == hashlib.sha256(
+        source.read_bytes()).hexdigest()
+    packaged = wait_package(target.target_id)
+    assert packaged.package_key == f"evidence/{target.request_id}/{target.target_id}/" \
+        "evidence-package.zip"

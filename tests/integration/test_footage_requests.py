@@ -112,12 +112,17 @@ def test_request_answer_upload_clip_play_and_package(scene: dict[str, Any],
     assert final["status"] == rules.READY, final
     board = detective.get(f"/api/requests/{board['id']}").json()
     row = board["targets"][0]
+    # 10 s to 30 s of the file: keyframes (GOP 2 s) at both ends, copied whole.
     assert row["status"] == "ready" and row["clip"]["method"] == "stream_copy"
-    assert row["clip"]["seconds"] == pytest.approx(20, abs=0.1)
+    assert row["clip"]["seconds"] == pytest.approx(20, abs=1e-6)  # exactly the asked 20 s
+    assert row["clip"]["gaps"] == [] and row["clip"]["truncated"] is False
     assert board["state"] == "closed"
 
-    # The detective plays the clip and downloads the package; both are audited for the owner.
-    evidence = Evidence.get(target_id)
+    # The detective plays the clip and downloads the package (made after the clip); both are
+    # audited for the owner.
+    from tests.integration.test_clip_worker import wait_package
+
+    evidence = wait_package(target_id)
     link = detective.send_json("POST", f"/api/evidence/{target_id}/clip", {}).json()["url"]
     clip = http.get(link, timeout=30).content
     assert hashlib.sha256(clip).hexdigest() == evidence.clip_sha256
@@ -132,7 +137,8 @@ def test_request_answer_upload_clip_play_and_package(scene: dict[str, Any],
     assert package.read("original/export.mp4") == source.read_bytes()  # kept unchanged
     manifest = json.loads(package.read("manifest.json"))
     assert manifest["recorder"]["clock_offset_s"] == OFFSET_S
-    assert manifest["clip"]["seconds_in_file"][0] == pytest.approx(10, abs=0.05)
+    assert manifest["clip"]["seconds_in_file"] == pytest.approx([10, 30], abs=1e-6)
+    assert manifest["clip"]["frames"] == 20 * 30 and manifest["clip"]["gaps"] == []
     assert manifest["request"]["case_number"] == "24-118223"
     assert datetime.fromisoformat(manifest["clip"]["real_start"]) == start
     excerpt = [e["action"] for e in json.loads(package.read("audit-excerpt.json"))]
@@ -300,7 +306,9 @@ def test_retention_deletes_due_clips_unless_held(scene: dict[str, Any], signed_i
     source = make_h264(tmp_path / "short.mp4", width=160, height=120, seconds=6, gop=30)
     upload(owner, target_id, source, start + timedelta(seconds=OFFSET_S))
     assert wait_status(owner, target_id, (rules.READY, rules.FAILED))["status"] == rules.READY
-    evidence = Evidence.get(target_id)
+    from tests.integration.test_clip_worker import wait_package
+
+    evidence = wait_package(target_id)
     evidence.update(actions=[Evidence.delete_after.set(datetime.now(UTC) - timedelta(days=1))])
 
     held = supervisor.send_json("PUT", f"/api/evidence/{target_id}/hold",

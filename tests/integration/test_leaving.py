@@ -16,6 +16,7 @@ from app.models.audit import AuditEvent
 from app.models.base import registered_models
 from app.services import accounts, audit, checkpoints
 from tests.integration.test_bridge_pairing import shown_code
+from tests.integration.test_clip_worker import wait_package
 from tests.integration.test_footage_requests import ask, window
 from tests.integration.test_registry import camera_body
 from tests.support import PASSWORD, Account, Client, form_token, session_client
@@ -120,7 +121,7 @@ def test_an_owner_who_leaves_has_their_clips_deleted_by_the_next_retention_pass(
     source = make_h264(tmp_path / "short.mp4", width=160, height=120, seconds=6, gop=30)
     upload(owner, target_id, source, start + timedelta(seconds=OFFSET_S))
     assert wait_status(owner, target_id, (rules.READY, rules.FAILED))["status"] == rules.READY
-    evidence = Evidence.get(target_id)
+    evidence = wait_package(target_id)  # made after the clip; deleted with it
 
     page = owner.get("/account/leave")
     left = owner.post_form("/account/leave", {"password": PASSWORD},

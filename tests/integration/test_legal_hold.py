@@ -23,6 +23,7 @@ from app.core import requests as rules
 from app.models.requests import Evidence, RequestTarget
 from app.services import audit
 from app.services.legal_holds import files_of
+from tests.integration.test_clip_worker import wait_package
 from tests.integration.test_footage_requests import OFFSET_S, ask, upload, wait_status, window
 from tests.integration.test_registry import camera_body
 from tests.support import Client
@@ -55,6 +56,7 @@ def ready_clips(people: dict[str, Any], tmp_path: Path, count: int = 1) -> list[
     for target_id in targets:
         assert wait_status(owner, target_id, (rules.READY, rules.FAILED))["status"] == \
             rules.READY
+        wait_package(target_id)  # all five files, the package made after the clip
     return targets
 
 

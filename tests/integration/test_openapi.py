@@ -111,3 +111,21 @@ def test_hostile_json_gets_a_problem_that_says_what_was_wrong(base_url: str) -> 
     assert answer.status_code == 400 and "nests deeper" in answer.json()["detail"]
     wrong_type = raw_post(base_url, "/api/session", b"email=a", "application/x-www-form-urlencoded")
     assert wrong_type.status_code == 415
+
+
+def test_the_board_says_a_clips_gaps_its_method_and_whether_its_package_is_made(
+        base_url: str) -> None:
+    """Issue 16: the contract names every kind of gap, the delivered length, the three ways a
+    clip is made, the package that follows the clip, and the 409 while it is prepared."""
+    doc = document(base_url)
+    board = doc["paths"]["/api/requests/{request_id}"]["get"]
+    schema = board["responses"]["200"]["content"]["application/json"]["schema"]
+    clip = schema["properties"]["targets"]["items"]["properties"]["clip"]["anyOf"][0]
+    assert {"seconds", "method", "truncated", "gaps", "package_ready"} <= set(clip["required"])
+    assert clip["properties"]["method"]["enum"] == ["stream_copy", "smart_cut", "reencode"]
+    gap = clip["properties"]["gaps"]["items"]
+    assert set(gap["required"]) == {"start", "end", "kind", "words"}
+    assert gap["properties"]["kind"]["enum"] == ["before_file", "after_file", "camera_offline"]
+    assert "gaps" in board["description"] and "package_ready" in board["description"]
+    link = doc["paths"]["/api/evidence/{target_id}/{kind}"]["post"]
+    assert "409" in link["responses"] and "being prepared" in link["description"]

@@ -106,6 +106,54 @@ def test_clock_offsets() -> None:
             rules.clock_offset(bad)
 
 
+def test_a_clock_reading_counts_from_its_own_moment_not_the_uploads() -> None:
+    """The owner read 20:00:37 on the recorder at 20:00:00.5 (their phone's clock, Chicago)
+    and uploads minutes later: the offset is 37 s, whatever `now` is."""
+    shows, read_at = "2026-11-21T20:00:37-06:00", "2026-11-22T02:00:00.500Z"
+    for later in (0, 20, 600):
+        offset, moment = rules.reading_offset(shows, read_at,
+                                              NOW + timedelta(hours=6, seconds=later))
+        assert offset == 37.0 and moment == datetime(2026, 11, 22, 2, 0, 0, 500000, UTC)
+    # A screen shows whole seconds: the reading is the middle of its second (within 0.5 s).
+    assert rules.reading_offset("2026-11-21T20:00:37Z", "2026-11-21T20:00:00Z", NOW)[0] == 37.5
+    # A reading with a fraction (a program read the clock exactly) is taken as it is.
+    assert rules.reading_offset("2026-11-21T20:00:37.25Z", "2026-11-21T20:00:00Z", NOW)[0] \
+        == 37.25
+    assert rules.reading_offset("2026-11-21T19:22:00Z", "2026-11-21T19:59:59.5Z", NOW)[0] \
+        == -2279.0  # 37 min 59 s behind
+
+
+@pytest.mark.parametrize(("shows", "read_at", "field"), [
+    ("2026-11-21T20:00:37", "2026-11-21T20:00:00Z", "recorder_shows"),  # no zone
+    ("20:00:37", "2026-11-21T20:00:00Z", "recorder_shows"),  # a time without its date
+    (None, "2026-11-21T20:00:00Z", "recorder_shows"),
+    ("2026-11-21T20:00:37Z", None, "read_at"),
+    ("2026-11-21T20:00:37Z", 1763755200, "read_at"),
+    ("2026-11-21T20:20:37Z", "2026-11-21T20:20:00Z", "read_at"),  # 20 min in the future
+    ("2026-11-11T20:00:37Z", "2026-11-11T20:00:00Z", "read_at"),  # ten days old
+    ("2026-12-21T20:00:37Z", "2026-11-21T19:59:00Z", "recorder_shows"),  # a month off
+])
+def test_bad_clock_readings_name_the_field(shows: object, read_at: object, field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        rules.reading_offset(shows, read_at, NOW)
+    assert field in caught.value.errors
+
+
+@pytest.mark.parametrize(("status", "kinds", "no_other_file", "replacing", "whole"), [
+    ("ready", [], False, False, True),
+    ("ready", ["before_file"], False, False, False),  # the owner may still send a file
+    ("ready", ["after_file"], True, False, True),  # they said they have none
+    ("ready", ["camera_offline"], False, False, True),  # no file could cover an outage
+    ("ready", ["before_file"], True, True, False),  # another file is on its way
+    ("declined", [], False, False, True),
+    ("processing", [], False, False, False),
+])
+def test_a_clip_missing_part_of_the_window_is_an_answer_in_part(
+        status: str, kinds: list[str], no_other_file: bool, replacing: bool,
+        whole: bool) -> None:
+    assert rules.answered_in_full(status, kinds, no_other_file, replacing) is whole
+
+
 def test_policy_form() -> None:
     policy = rules.parse_policy({"max_window_minutes": "60", "expire_days": "3",
                                  "remind_after_hours": "24", "retention_days": "30",

@@ -18,9 +18,9 @@ import cv2
 import numpy as np
 import pytest
 
-from lambdas.clip_cutter import video
+from lambdas.clip_cutter import pictures, video
 from tests.video import samples
-from tests.video.samples import H264_BFRAMES, H264_FPS, H264_GOP, H264_SECONDS, VFR_GOP, Samples
+from tests.video.samples import H264_FPS, H264_GOP, H264_SECONDS, Samples
 
 JARGON = ("codec", "container", "moov", "atom", "ffmpeg", "demux", "packet", "stream",
           "h264", "h.264", "keyframe", "bitstream", "invalid data")
@@ -191,7 +191,8 @@ def test_reasons_name_the_problem(made: Samples) -> None:
         return probed.value.reason
 
     assert reason("empty") == "The file is empty."
-    assert reason("truncated_mp4") == "The file seems cut off part-way: upload it again."
+    assert reason("truncated_mp4") == ("The file seems cut off part-way: export it again from "
+                                       "the recorder and upload the new file.")
     assert reason("truncated_faststart_mp4") == reason("truncated_mp4") == reason(
         "truncated_avi")
     assert "still picture" in reason("png_as_mp4") and "still picture" in reason("jpeg_as_mp4")
@@ -199,46 +200,51 @@ def test_reasons_name_the_problem(made: Samples) -> None:
     assert "no pictures" in reason("sound_only")
 
 
-# ---------------------------------------------------------------- stream copy
+# ---------------------------------------------------------------- exactly the window
 
 
-@pytest.mark.parametrize(("start", "end"), [
-    (10.0, 20.0),  # both on keyframes
-    (10.5, 20.02),  # ends on an I-frame's neighbour
-    (10.5, 20.06),  # ends on a B-frame: the P-frame after it comes too
-    (13.3, 17.1),
-    (0.0, 0.5),
-    (38.2, 39.9),
+def first_at_or_after(seconds: float, fps: int) -> int:
+    """The index of the first frame shown at or after `seconds` (constant frame rate)."""
+    return math.ceil(round(seconds * fps, 6))
+
+
+def last_before(seconds: float, fps: int) -> int:
+    return math.ceil(round(seconds * fps, 6)) - 1
+
+
+@pytest.mark.parametrize(("start", "end", "method"), [
+    (10.0, 20.0, "stream_copy"),  # a keyframe to a keyframe: nothing re-encoded
+    (10.5, 20.02, "smart_cut"),  # ends one picture after a keyframe
+    (10.5, 20.06, "smart_cut"),  # ends on a B-frame whose P-frame is past the end
+    (13.3, 17.1, "smart_cut"),
+    (0.0, 0.5, "smart_cut"),  # from a keyframe; B-frames at the end lean past it
+    (0.5, 1.9, "reencode"),  # no keyframe inside: the whole window is re-encoded
+    (38.2, 39.9, "reencode"),
 ])
-def test_stream_copy_starts_at_the_keyframe_at_or_before_the_start(
-        made: Samples, tmp_path: Path, start: float, end: float) -> None:
+def test_h264_clips_hold_exactly_the_asked_pictures(made: Samples, tmp_path: Path,
+                                                     start: float, end: float,
+                                                     method: str) -> None:
     frame = 1 / H264_FPS
     result = video.cut(made.h264, tmp_path / "clip.mp4", start, end)
-    assert result.method == "stream_copy"
+    assert result.method == method, result.why
     assert (result.codec, result.width, result.height) == ("h264", 640, 360)
     assert result.truncated is False
-    # The keyframe: at or before the asked start, less than one GOP before it, on a GOP boundary.
-    assert result.start_s <= start + 1e-9
-    assert start - result.start_s < H264_GOP * frame
-    assert round(result.start_s * H264_FPS) % H264_GOP == 0
-    # The end: every picture before the asked end is in; at most one B-frame group more.
-    assert result.end_s >= end - 1e-9
-    assert result.end_s - end < (H264_BFRAMES + 1) * frame
-    assert result.duration_s == pytest.approx(result.end_s - result.start_s, abs=1e-6)
-    assert abs(result.duration_s - (end - result.start_s)) <= (H264_BFRAMES + 1) * frame
+    first, last = first_at_or_after(start, H264_FPS), last_before(end, H264_FPS)
+    assert result.start_s == pytest.approx(first * frame, abs=1e-6)
+    assert result.end_s == pytest.approx((last + 1) * frame, abs=1e-6)
+    assert result.frames == last - first + 1
+    assert result.duration_s == pytest.approx((last - first + 1) * frame, abs=1e-6)
 
     clip = assert_browser_ready(tmp_path / "clip.mp4")
+    assert clip.numbers == list(range(first, last + 1))  # not one picture more, none missing
     assert clip.duration_s == pytest.approx(result.duration_s, abs=frame)
-    first = round(result.start_s * H264_FPS)
-    assert clip.numbers == list(range(first, first + result.frames))  # no gap, no repeat
-    assert clip.numbers[-1] >= math.ceil(end * H264_FPS) - 1
     assert result.fps == pytest.approx(H264_FPS)
 
 
 def test_stream_copy_of_a_window_across_the_end_is_truncated(made: Samples,
                                                               tmp_path: Path) -> None:
     result = video.cut(made.h264, tmp_path / "clip.mp4", 30.0, 45.0)
-    assert result.truncated is True
+    assert (result.truncated, result.method) == (True, "stream_copy")
     assert result.start_s == pytest.approx(30.0)
     assert result.end_s == pytest.approx(H264_SECONDS)
     assert result.duration_s == pytest.approx(10.0, abs=1 / H264_FPS)
@@ -262,7 +268,7 @@ def test_a_window_starting_before_the_file_starts_at_its_first_frame(made: Sampl
                                                                      tmp_path: Path) -> None:
     result = video.cut(made.h264, tmp_path / "clip.mp4", -5.0, 2.0)
     assert (result.start_s, result.truncated) == (0.0, False)
-    assert read_clip(tmp_path / "clip.mp4").numbers[0] == 0
+    assert read_clip(tmp_path / "clip.mp4").numbers == list(range(0, 2 * H264_FPS))
 
 
 @pytest.mark.parametrize(("start", "end"), [(5.0, 5.0), (6.0, 5.0), (math.nan, 5.0),
@@ -273,44 +279,42 @@ def test_a_window_that_is_not_a_window_is_a_value_error(made: Samples, tmp_path:
         video.cut(made.h264, tmp_path / "clip.mp4", start, end)
 
 
-def test_phone_mov_drops_audio_and_keeps_rotation(made: Samples, tmp_path: Path) -> None:
+def test_phone_mov_leaves_sound_out_unless_asked_and_keeps_rotation(made: Samples,
+                                                                    tmp_path: Path) -> None:
     copied = video.cut(made.phone_mov, tmp_path / "copy.mp4", 2.0, 5.0)
     encoded = video.cut(made.phone_mov, tmp_path / "encoded.mp4", 2.0, 5.0, reencode=True)
-    assert (copied.method, encoded.method) == ("stream_copy", "reencode")
+    assert (copied.method, encoded.method) == ("smart_cut", "reencode")
+    assert copied.audio is None and encoded.audio is None
     for name in ("copy.mp4", "encoded.mp4"):
         clip = assert_browser_ready(tmp_path / name)
         assert clip.rotation == 90
-        assert clip.numbers[0] == 60
+        assert clip.numbers == list(range(60, 150))
 
 
-def test_faststart_source_copies_too(made: Samples, tmp_path: Path) -> None:
+def test_faststart_source_is_cut_to_the_picture(made: Samples, tmp_path: Path) -> None:
     result = video.cut(made.h264_faststart, tmp_path / "clip.mp4", 3.0, 6.0)
-    assert (result.method, result.start_s) == ("stream_copy", 2.0)
-    assert_browser_ready(tmp_path / "clip.mp4")
+    assert (result.method, result.start_s, result.frames) == ("smart_cut", 3.0, 90)
+    assert assert_browser_ready(tmp_path / "clip.mp4").numbers == list(range(90, 180))
 
 
 @pytest.mark.parametrize(("name", "method"), [
-    ("mkv", "stream_copy"),
-    ("mpegts", "stream_copy"),  # its first frame is not at 0: times count from it
-    ("avi_no_b_frames", "stream_copy"),
+    ("mkv", "smart_cut"),  # Matroska gives no decode times for B-frames: worked out
+    ("mpegts", "smart_cut"),  # its first frame is not at 0: times count from it
+    ("avi_no_b_frames", "smart_cut"),
     ("avi", "reencode"),  # AVI keeps no presentation times to put B-frames in order by
 ])
-@pytest.mark.parametrize(("start", "end"), [(0.0, 3.0), (2.5, 6.1), (7.9, 9.5)])
+@pytest.mark.parametrize(("start", "end"), [(0.0, 3.0), (2.5, 6.1), (1.0, 9.5)])
 def test_h264_in_other_containers(made: Samples, tmp_path: Path, name: str, method: str,
                                   start: float, end: float) -> None:
     fps = H264_FPS
     result = video.cut(made.other_h264[name], tmp_path / "clip.mp4", start, end)
-    assert result.method == method
+    expected = method
+    if method == "smart_cut" and start == 0.0 and name == "avi_no_b_frames":
+        expected = "stream_copy"  # from a keyframe, and no B-frame leans past the end
+    assert result.method == expected, result.why
     clip = assert_browser_ready(tmp_path / "clip.mp4")
-    first = round(result.start_s * fps)
-    assert clip.numbers == list(range(first, first + len(clip.numbers)))
+    assert clip.numbers == list(range(first_at_or_after(start, fps), last_before(end, fps) + 1))
     assert result.frames == len(clip.numbers)
-    assert clip.numbers[-1] >= math.ceil(end * fps) - 1
-    if method == "stream_copy":
-        assert first % H264_GOP == 0 and start - H264_GOP / fps < result.start_s <= start
-        assert result.end_s - end < (H264_BFRAMES + 1) / fps
-    else:
-        assert first == math.floor(start * fps) and clip.numbers[-1] == math.ceil(end * fps) - 1
 
 
 def test_pictures_hidden_by_an_edit_list_stay_hidden(made: Samples, tmp_path: Path) -> None:
@@ -318,42 +322,41 @@ def test_pictures_hidden_by_an_edit_list_stay_hidden(made: Samples, tmp_path: Pa
     info = video.probe(made.trimmed_mov)
     assert info.start_s == 0.0 and not info.variable_frame_rate
     assert info.duration_s == pytest.approx(10.0 - samples.TRIM_S, abs=1 / H264_FPS)
-    # The keyframe before 0.4 s is hidden (frame 0): copying from it would show frames 0..44.
+    # The keyframe before 0.4 s is hidden (frame 0): the pictures up to the next keyframe
+    # (frame 60, shown at 0.5 s) are decoded from it and re-encoded; none hidden shows.
     early = video.cut(made.trimmed_mov, tmp_path / "early.mp4", 0.4, 1.0)
-    assert early.method == "reencode"
+    assert early.method == "smart_cut"
     clip = assert_browser_ready(tmp_path / "early.mp4")
-    assert clip.numbers[0] == hidden + round(0.4 * H264_FPS)
-    # From the next keyframe (frame 60, shown at 0.5 s) on, copying shows nothing hidden.
-    later = video.cut(made.trimmed_mov, tmp_path / "later.mp4", 1.0, 3.0)
-    assert (later.method, later.start_s) == ("stream_copy", 0.5)
+    assert clip.numbers == list(range(hidden + 12, hidden + 30))
+    later = video.cut(made.trimmed_mov, tmp_path / "later.mp4", 0.5, 3.0)
+    assert (later.method, later.start_s) == ("smart_cut", 0.5)  # the end leans past 3.0
     assert assert_browser_ready(tmp_path / "later.mp4").numbers[0] == H264_GOP
 
 
 # ---------------------------------------------------------------- variable frame rate
 
 
-def test_vfr_stream_copy_keeps_every_gap(made: Samples, tmp_path: Path) -> None:
+def test_vfr_smart_cut_keeps_every_gap(made: Samples, tmp_path: Path) -> None:
     times = samples.vfr_times(12.0)
     result = video.cut(made.vfr, tmp_path / "clip.mp4", 3.3, 7.7)
-    assert result.method == "stream_copy"
-    first = times.index(min(times, key=lambda t: abs(t - result.start_s)))
-    assert first % VFR_GOP == 0 and times[first] <= 3.3 < times[first + VFR_GOP]
+    assert result.method == "smart_cut", result.why
+    first = min(i for i, t in enumerate(times) if t >= 3.3 - 1e-9)
+    last = max(i for i, t in enumerate(times) if t < 7.7)
     clip = assert_browser_ready(tmp_path / "clip.mp4")
-    assert clip.numbers == list(range(first, first + len(clip.numbers)))
-    expected = [t - times[first] for t in times[first:first + len(clip.numbers)]]
+    assert clip.numbers == list(range(first, last + 1))
+    expected = [t - times[first] for t in times[first:last + 1]]
     assert clip.times == pytest.approx(expected, abs=1e-3)
-    assert clip.numbers[-1] >= max(i for i, t in enumerate(times) if t < 7.7)
 
 
 def test_vfr_reencode_keeps_every_gap(made: Samples, tmp_path: Path) -> None:
     times = samples.vfr_times(12.0)
     result = video.cut(made.vfr, tmp_path / "clip.mp4", 3.3, 7.7, reencode=True)
     assert result.method == "reencode"
-    on_screen = max(i for i, t in enumerate(times) if t <= 3.3)
+    first = min(i for i, t in enumerate(times) if t >= 3.3 - 1e-9)
     last = max(i for i, t in enumerate(times) if t < 7.7)
     clip = assert_browser_ready(tmp_path / "clip.mp4")
-    assert clip.numbers == list(range(on_screen, last + 1))
-    expected = [t - times[on_screen] for t in times[on_screen:last + 1]]
+    assert clip.numbers == list(range(first, last + 1))
+    expected = [t - times[first] for t in times[first:last + 1]]
     assert clip.times == pytest.approx(expected, abs=1e-3)
     longest_gap = max(samples.VFR_INTERVALS_MS) / 1000
     assert result.duration_s == pytest.approx(7.7 - 3.3, abs=longest_gap)
@@ -371,14 +374,15 @@ def test_reencode_cuts_the_window_to_the_frame(made: Samples, tmp_path: Path, sa
                                                fps: int, start: float, end: float) -> None:
     source: Path = getattr(made, sample)
     result = video.cut(source, tmp_path / "clip.mp4", start, end)
-    assert result.method == "reencode"
+    assert result.method == "reencode" and result.reencoded_frames == result.frames
+    assert "browsers do not play" in result.why
     assert result.codec == "h264"
-    assert result.duration_s == pytest.approx(end - start, abs=1 / fps + 1e-6)
-    assert result.start_s <= start < result.start_s + 1 / fps
+    first, last = first_at_or_after(start, fps), last_before(end, fps)
+    assert result.start_s == pytest.approx(first / fps, abs=1e-6)
+    assert result.duration_s == pytest.approx((last - first + 1) / fps, abs=1e-6)
     assert result.fps == pytest.approx(fps, rel=0.01)
     clip = assert_browser_ready(tmp_path / "clip.mp4")
-    on_screen = math.floor(start * fps + 1e-9)
-    assert clip.numbers == list(range(on_screen, math.ceil(end * fps - 1e-9)))
+    assert clip.numbers == list(range(first, last + 1))
     assert clip.duration_s == pytest.approx(result.duration_s, abs=1 / fps)
     assert result.frames == len(clip.numbers)
 
@@ -481,7 +485,7 @@ def test_contact_sheet_of_a_40_s_clip_every_10_s_has_4_tiles(whole_clip: Path,
                                                             tmp_path: Path) -> None:
     # Rule: tiles at 0, 10, 20, 30 s: each multiple of every_s strictly before the clip's end.
     sheet = tmp_path / "sheet.jpg"
-    assert video.contact_sheet(whole_clip, sheet) == 4
+    assert pictures.contact_sheet(whole_clip, sheet) == 4
     picture = cv2.imread(str(sheet))
     assert picture is not None
     assert picture.shape == (180, 4 * 320, 3)  # one row of four 320x180 tiles
@@ -489,7 +493,7 @@ def test_contact_sheet_of_a_40_s_clip_every_10_s_has_4_tiles(whole_clip: Path,
 
 def test_contact_sheet_tiles_show_the_right_moments(whole_clip: Path, tmp_path: Path) -> None:
     sheet = tmp_path / "sheet.jpg"
-    assert video.contact_sheet(whole_clip, sheet, every_s=3.0, columns=5) == 14
+    assert pictures.contact_sheet(whole_clip, sheet, every_s=3.0, columns=5) == 14
     picture = cv2.imread(str(sheet))
     assert picture is not None
     assert picture.shape == (3 * 180, 5 * 320, 3)
@@ -505,14 +509,14 @@ def test_contact_sheet_tiles_show_the_right_moments(whole_clip: Path, tmp_path: 
 
 def test_contact_sheet_counts_a_clip_past_a_multiple(made: Samples, tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
-    result = video.cut(made.h264, clip, 10.5, 20.06)  # 10.0 .. 20.13: 10.13 s
+    result = video.cut(made.h264, clip, 10.5, 20.6)  # 10.1 s
     assert result.duration_s > 10.0
-    assert video.contact_sheet(clip, tmp_path / "sheet.jpg", every_s=5.0) == 3
+    assert pictures.contact_sheet(clip, tmp_path / "sheet.jpg", every_s=5.0) == 3
 
 
 def test_contact_sheet_of_variable_frame_rate(made: Samples, tmp_path: Path) -> None:
     sheet = tmp_path / "sheet.jpg"
-    assert video.contact_sheet(made.vfr, sheet, every_s=2.0) == 6
+    assert pictures.contact_sheet(made.vfr, sheet, every_s=2.0) == 6
     picture = cv2.imread(str(sheet))
     assert picture is not None and picture.shape == (2 * 240, 4 * 320, 3)
 
@@ -521,20 +525,20 @@ def test_poster_is_the_clips_first_picture_as_jpeg(made: Samples, tmp_path: Path
     clip = tmp_path / "clip.mp4"
     video.cut(made.h264, clip, 13.3, 17.1)
     poster = tmp_path / "poster.jpg"
-    video.poster(clip, poster)
+    pictures.poster(clip, poster)
     assert poster.read_bytes()[:3] == b"\xff\xd8\xff"
     picture = cv2.imread(str(poster))
     assert picture is not None and picture.shape == (360, 640, 3)
-    assert samples.read_frame_number(picture) == 12 * H264_FPS
+    assert samples.read_frame_number(picture) == round(13.3 * H264_FPS)  # 399: at 13.3 s
     rotated = tmp_path / "rotated.jpg"
     video.cut(made.phone_mov, clip, 1.0, 2.0)
-    video.poster(clip, rotated)
+    pictures.poster(clip, rotated)
     upright = cv2.imread(str(rotated))
     assert upright is not None and upright.shape == (384, 216, 3)  # turned as the phone shows
 
 
 def test_tool_versions() -> None:
-    versions = video.tool_versions()
+    versions = pictures.tool_versions()
     assert set(versions) >= {"pyav", "ffmpeg", "opencv", "libx264"}
     assert versions["pyav"] == av.__version__
     assert versions["opencv"] == cv2.__version__

@@ -42,10 +42,13 @@ class CaseBoard {
     const focused = document.activeElement && document.activeElement.dataset.kind;
     // Every value from the server is escaped, ids and states too: the markup is built as text.
     const html = board.targets.map((t) => {
-      const clip = t.clip ? `<p class="meta">${Math.round(t.clip.seconds)} s clip${t.clip.truncated ? ' (the video ends early)' : ''} · deleted after ${escapeHtml(t.clip.delete_after.slice(0, 10))}${t.clip.legal_hold ? ' · legal hold' : ''}</p>
+      const clip = t.clip ? `<p class="meta">${seconds(t.clip.seconds)} s clip · deleted after ${escapeHtml(t.clip.delete_after.slice(0, 10))}${t.clip.legal_hold ? ' · legal hold' : ''}</p>
+        ${gapList(t.clip.gaps)}
         <div class="row-actions">
           <button class="button button-primary" type="button" data-kind="clip" data-target="${escapeHtml(t.id)}">Play<span class="visually-hidden"> ${escapeHtml(t.camera)}</span></button>
-          <button class="button" type="button" data-kind="package" data-target="${escapeHtml(t.id)}">Download evidence package<span class="visually-hidden"> ${escapeHtml(t.camera)}</span></button>
+          ${t.clip.package_ready
+            ? `<button class="button" type="button" data-kind="package" data-target="${escapeHtml(t.id)}">Download evidence package<span class="visually-hidden"> ${escapeHtml(t.camera)}</span></button>`
+            : '<p class="meta js-package-wait">Evidence package being prepared: it follows the clip within minutes.</p>'}
           ${this.supervisor ? `<button class="button" type="button" data-kind="hold" data-hold="${t.clip.legal_hold ? '' : 'yes'}" data-target="${escapeHtml(t.id)}">${t.clip.legal_hold ? 'Lift legal hold' : 'Place legal hold'}</button>` : ''}
         </div>` : '';
       return `<li class="card" data-target="${escapeHtml(t.id)}">
@@ -93,6 +96,19 @@ class CaseBoard {
       this.status.textContent = `That did not work: ${err.message}`;
     }
   }
+}
+
+// The delivered length: whole seconds, or tenths when the clip is not a whole number of them.
+function seconds(value) {
+  return Math.abs(value - Math.round(value)) < 0.05 ? String(Math.round(value)) : value.toFixed(1);
+}
+
+// Every part of the asked window the clip has no video for, as the server words it (in the
+// program's time zone): the video starting late, ending early, or the camera offline.
+function gapList(gaps) {
+  if (!gaps || !gaps.length) return '';
+  const items = gaps.map((g) => `<li class="js-gap" data-kind="${escapeHtml(g.kind)}">${escapeHtml(g.words.charAt(0).toUpperCase() + g.words.slice(1))}</li>`).join('');
+  return `<ul class="meta gaps">${items}</ul>`;
 }
 
 function escapeHtml(text) {

@@ -1,9 +1,13 @@
 // The owner's video upload: straight to S3 in 16 MB parts through presigned URLs, three at a
 // time, with a progress bar. A dropped connection pauses it; it goes on by itself when the
 // network is back (or when the owner taps Upload again), sending only the parts S3 lacks.
+// Before the file is picked, the owner reads the recorder's clock once; the page says the asked
+// window in the recorder's own time, and sends the reading with its moment (never the moment of
+// Upload) so the server computes the recorder's offset.
 
 const PARALLEL = 3;
 const RETRIES = 5;
+const CLOCK_MISSING = 'Say what time the recorder showed, tapping “Now” as you read it.';
 
 function csrfToken() {
   const input = document.querySelector('input[name="csrf_token"]');
@@ -24,20 +28,60 @@ async function api(method, url, body) {
   return data;
 }
 
-// "What time does the recorder show now?" → recorder clock minus real time, in seconds.
-export function offsetSeconds(recorderTime, now = new Date()) {
-  const [h, m, s = '0'] = recorderTime.split(':');
-  const shown = new Date(now);
-  shown.setHours(Number(h), Number(m), Number(s), 0);
-  let diff = (shown - now) / 1000;
-  if (diff > 12 * 3600) diff -= 24 * 3600;
-  if (diff < -12 * 3600) diff += 24 * 3600;
-  return Math.round(diff);
+const pad = (n) => String(n).padStart(2, '0');
+
+// The recorder's date and time when the owner read "hh:mm[:ss]" on its screen at `readAt`: the
+// day that puts it nearest to that moment (a recorder more than 12 hours off is on another day).
+export function recorderShows(reading, readAt) {
+  const [h, m, s = '0'] = reading.split(':');
+  const shown = new Date(readAt);
+  shown.setHours(Number(h), Number(m), Math.floor(Number(s)), 0);
+  if (shown - readAt > 12 * 3600 * 1000) shown.setDate(shown.getDate() - 1);
+  if (shown - readAt < -12 * 3600 * 1000) shown.setDate(shown.getDate() + 1);
+  return shown;
+}
+
+// The recorder's clock minus real time, in seconds, counted as the server counts it
+// (app.core.requests.reading_offset): its screen shows whole seconds, so a reading stands for
+// the middle of its second. Only the moment of the reading counts, never the moment of Upload.
+export function offsetSeconds(shown, readAt) {
+  return (shown - readAt) / 1000 + 0.5;
+}
+
+export function offsetWords(offset) {
+  if (Math.abs(offset) < 1) return 'on time';
+  let rest = Math.round(Math.abs(offset));
+  const hours = Math.floor(rest / 3600);
+  rest -= hours * 3600;
+  const minutes = Math.floor(rest / 60);
+  const seconds = rest - minutes * 60;
+  const parts = [hours && `${hours} h`, minutes && `${minutes} min`, seconds && `${seconds} s`].filter(Boolean);
+  return `${parts.join(' ')} ${offset > 0 ? 'ahead' : 'behind'}`;
+}
+
+const hms = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+// Times and days as this browser shows them, like the time field the owner typed into.
+const shownTime = (d) => d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const day = (d) => d.toLocaleDateString(undefined, { weekday: 'short', day: '2-digit', month: 'short' });
+
+// The asked window as the recorder shows it: from the second its start falls in to the one its
+// end falls in, so an export of these times holds the whole window.
+export function recorderWindow(start, end, offset) {
+  const first = new Date(Math.floor((start.getTime() + offset * 1000) / 1000) * 1000);
+  const last = new Date(Math.ceil((end.getTime() + offset * 1000) / 1000) * 1000);
+  const days = day(first) === day(last) ? `on ${day(first)}` : `(${day(first)} to ${day(last)})`;
+  return { first, last, words: `Export ${shownTime(first)} to ${shownTime(last)} ${days} as your recorder shows it.` };
 }
 
 function localInputValue(date) {
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${hms(date)}`;
+}
+
+// A date and time with this browser's zone: how the owner reads the recorder's clock.
+function localIso(date) {
+  const minutes = -date.getTimezoneOffset();
+  const zone = `${minutes < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(minutes) / 60))}:${pad(Math.abs(minutes) % 60)}`;
+  return `${localInputValue(date)}${zone}`;
 }
 
 function putPart(url, blob, onProgress) {
@@ -51,43 +95,83 @@ function putPart(url, blob, onProgress) {
   });
 }
 
+// The recorder's clock, read once: the moment of the reading is the tap on "Now" (the owner
+// looks at the recorder and taps), or else the moment the owner finished typing the time.
+// Typing, picking the file and tapping Upload may take minutes; none of it moves the reading.
 class Upload {
   constructor(root) {
     this.root = root;
     this.target = root.dataset.target;
     this.windowStart = new Date(root.dataset.windowStart);
+    this.windowEnd = new Date(root.dataset.windowEnd);
     this.file = root.querySelector('.js-file');
-    this.recorderNow = root.querySelector('.js-recorder-now');
+    this.readNow = root.querySelector('.js-read-now');
+    this.readAtText = root.querySelector('.js-read-at');
+    this.recorderShows = root.querySelector('.js-recorder-shows');
+    this.windowText = root.querySelector('.js-recorder-window');
     this.videoStarts = root.querySelector('.js-video-starts');
+    this.audio = root.querySelector('.js-include-audio');
     this.error = root.querySelector('.js-upload-error');
     this.button = root.querySelector('.js-upload-start');
     this.progressWrap = root.querySelector('.js-progress-wrap');
     this.progress = root.querySelector('.js-progress');
     this.progressText = root.querySelector('.js-progress-text');
+    this.readAt = null; // when the reading was taken (this device's clock)
+    this.tapped = false; // by a tap on "Now" (else: when the typing ended)
     this.videoStarts.value = localInputValue(this.windowStart);
     this.videoStarts.addEventListener('input', () => { this.videoStarts.dataset.edited = 'yes'; });
-    this.recorderNow.addEventListener('input', () => this.suggestStart());
+    this.readNow.addEventListener('click', () => this.tapNow());
+    this.recorderShows.addEventListener('input', () => this.typed());
     this.button.addEventListener('click', () => this.run());
     window.addEventListener('online', () => { if (this.paused) this.run(); });
-    if (root.dataset.status === 'uploading') {
+    this.resuming = root.dataset.status === 'uploading';
+    if (this.resuming) {
       this.say('An upload of this request was interrupted. Choose the same file and tap Upload to go on where it stopped.');
     }
   }
 
   say(text) { this.progressText.textContent = text; this.progressWrap.hidden = false; }
 
-  suggestStart() {
-    if (this.videoStarts.dataset.edited || !this.recorderNow.value) return;
-    const offset = offsetSeconds(this.recorderNow.value);
-    this.videoStarts.value = localInputValue(new Date(this.windowStart.getTime() + offset * 1000));
+  tapNow() {
+    this.readAt = new Date();
+    this.tapped = true;
+    this.readAtText.textContent = this.recorderShows.value
+      ? `Noted at ${shownTime(this.readAt)} by this phone's clock, as the moment the recorder showed the time below.`
+      : `Noted at ${shownTime(this.readAt)} by this phone's clock. Now type the time the recorder showed then.`;
+    this.update();
+  }
+
+  typed() {
+    if (!this.recorderShows.value) return;
+    if (!this.tapped) {
+      this.readAt = new Date();
+      this.readAtText.textContent = `Counted as read at ${shownTime(this.readAt)} by this phone's clock, when you finished typing. For the exact second, tap “Now” while you look at the recorder.`;
+    }
+    this.update();
+  }
+
+  offset() {
+    if (!this.readAt || !this.recorderShows.value) return null;
+    return offsetSeconds(recorderShows(this.recorderShows.value, this.readAt), this.readAt);
+  }
+
+  // The asked window in the recorder's own time, said before the owner picks the file.
+  update() {
+    const offset = this.offset();
+    if (offset === null) return;
+    const asked = recorderWindow(this.windowStart, this.windowEnd, offset);
+    this.windowText.textContent = `Your recorder runs ${offsetWords(offset)}. ${asked.words}`;
+    this.windowText.hidden = false;
+    if (!this.videoStarts.dataset.edited) this.videoStarts.value = localInputValue(asked.first);
   }
 
   check() {
     const file = this.file.files[0];
+    // an interrupted upload goes on with the reading it started with
+    if (!this.resuming && this.offset() === null) return CLOCK_MISSING;
     if (!file) return 'Choose the video file first.';
     if (!/\.(mp4|mov|avi|mkv|m4v)$/i.test(file.name)) return 'Choose an MP4, MOV, AVI or MKV file.';
     if (file.size > 2 * 1024 ** 3) return 'The file is larger than 2 GB. Export a shorter stretch around the asked time.';
-    if (!this.recorderNow.value) return 'Say what time the recorder shows now.';
     if (!this.videoStarts.value) return 'Say what time the recorder shows at the start of the video.';
     return '';
   }
@@ -102,10 +186,13 @@ class Upload {
     try {
       let state = await api('GET', `/api/targets/${this.target}/upload`).catch(() => null);
       if (!state || state.filename !== file.name || state.size !== file.size) {
+        if (this.offset() === null) throw new Error(CLOCK_MISSING);
         state = await api('POST', `/api/targets/${this.target}/upload`, {
           filename: file.name, size: file.size,
-          clock_offset_s: offsetSeconds(this.recorderNow.value),
+          recorder_shows: localIso(recorderShows(this.recorderShows.value, this.readAt)),
+          read_at: this.readAt.toISOString(),
           video_starts_at: new Date(this.videoStarts.value).toISOString(),
+          include_audio: this.audio.checked,
         });
       }
       await this.sendParts(file, state);

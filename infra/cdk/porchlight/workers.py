@@ -84,9 +84,11 @@ NEEDS: dict[str, Needs] = {
         tables={"requests": R, "request-targets": W, "agencies": R, "users": R,
                 "push-subscriptions": W, "tokens": P, "live-shares": R},
         send=("mail",), concurrency=3),
-    # Reads the original, writes the evidence; moves the target, stores the Evidence item,
-    # closes the request, appends audit events (and reads the owner's for the package), keeps
-    # its idempotency records. 2 GB original + clip + package: the largest /tmp there is.
+    # Reads the original (by byte ranges), writes the evidence; moves the target, stores the
+    # Evidence item, closes the request, appends audit events (and reads the owner's for the
+    # package), keeps its idempotency records. The package is a second step: the worker sends
+    # itself a message on the clips queue once the clip is ready, and that step reads the
+    # clip and manifest back from evidence/. 2 GB original + clip + package: the largest /tmp.
     # A re-cut of held evidence writes its files held (the upload's legal-hold header, then
     # legal_holds.save_cut), hence s3:PutObjectLegalHold on evidence/.
     # At most two clips at once: each copy holds 3 GB and 10 GB of /tmp for minutes; more
@@ -95,9 +97,10 @@ NEEDS: dict[str, Needs] = {
     "clip_cutter": Needs(
         tables={"request-targets": W, "requests": W, "evidence": W, "agencies": R,
                 "idempotency": W, **AUDIT},
-        read_objects={"uploads": [ORIGINALS]},
+        read_objects={"uploads": [ORIGINALS], "clips": [EVIDENCE]},
         write_objects={"clips": [EVIDENCE]},
         hold_objects={"clips": [EVIDENCE]},
+        send=("clips",),
         memory_mb=3008, ephemeral_mb=10240, concurrency=2),
     # Expires requests, reminds owners (push queue + owner notices on the audit-fanout queue),
     # deletes due originals and evidence, closes live shares past their end (recording each
