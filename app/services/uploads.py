@@ -120,7 +120,9 @@ def start(settings: Settings, owner: User, target_id: str, data: dict[str, Any],
     key, upload_id = open_original(settings, target, extension)
     fields = {"upload_key": key, "upload_id": upload_id, "upload_name": name,
               "upload_bytes": size, "clock_offset_s": offset, "video_starts_at": starts_at,
-              "include_audio": include_audio}
+              "include_audio": include_audio,
+              # a bridge's outages belong to the bridge's clip, not to the owner's own file
+              "source_gaps": []}
     if another:  # the ready clip stays with police meanwhile; complete() moves it on
         stamp(target, *(getattr(RequestTarget, k).set(v) for k, v in fields.items()))
     else:

@@ -141,6 +141,18 @@ def test_the_sound_goes_only_when_the_owner_chooses_it(scene: dict[str, Any],
     assert RequestTarget.get(target_id).include_audio is bool(include_audio)
 
 
+def test_an_owners_own_file_drops_the_outages_a_bridge_reported(scene: dict[str, Any]) -> None:
+    """A bridge's clip failed after it reported an outage; the owner then sends a file from the
+    phone: the outage was the bridge's, and must not be declared in the new clip."""
+    target_id, start, _ = approved(scene)
+    stamp(RequestTarget.get(target_id), RequestTarget.source_gaps.set([
+        Gap(start=start, end=start + timedelta(seconds=5), kind=gaps.CAMERA_OFFLINE)]))
+    body = {"filename": "export.mp4", "size": 1000, "clock_offset_s": 0,
+            "video_starts_at": start.isoformat()}
+    assert scene["owner"].send_json("POST", START.format(target_id), body).status_code == 201
+    assert RequestTarget.get(target_id).source_gaps == []
+
+
 # ---------------------------------------------------------------- what a clip misses
 
 
