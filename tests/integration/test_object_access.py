@@ -42,6 +42,7 @@ from app.models.users import Agency, Organisation, User
 from app.services import audit, bridges, clock, program, sessions
 from app.services import field as field_service
 from app.services import push as push_service
+from app.services.requests import stamp
 from devstack.seed import AGENCY_ID
 from tests.integration.test_authorization_matrix import EXPECTED, PUBLIC, allowed
 from tests.integration.test_registry import SCENE, camera_body
@@ -120,7 +121,8 @@ def _make_ready(target_id: str) -> None:
     """What the clip worker leaves behind for a processed upload (its video work is tested in
     test_footage_requests; here only who may reach the result matters)."""
     target = RequestTarget.get(target_id)
-    target.update(actions=[RequestTarget.status.set(rules.READY)])
+    # as a retried update: the push worker may be noting its notification on the row meanwhile
+    stamp(target, RequestTarget.status.set(rules.READY))
     base = f"clips/{target.request_id}/{target_id}/"
     now = clock.now()
     Evidence(target_id=target_id, request_id=target.request_id, agency_id=target.agency_id,
