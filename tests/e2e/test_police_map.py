@@ -50,6 +50,10 @@ def test_supervisor_sees_cameras_filters_and_a_call(tablet: Page, base_url: str,
     tablet.get_by_role("button", name="Zoom out").click()
     cluster = tablet.get_by_role("button", name=re.compile(r"^\d+ cameras here, press Enter"))
     expect(cluster.first).to_be_visible()
+    # Once the zoom-out has settled (the clusters drawn for the new zoom, not those of the one
+    # before, which leave the page by themselves when the animation ends).
+    tablet.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim')")
+    tablet.wait_for_timeout(500)
     opened = cluster.first.element_handle()
     cluster.first.focus()
     tablet.keyboard.press("Enter")  # zooms in to the cluster's cameras

@@ -76,7 +76,7 @@ export function numberFrom(input, fallback) {
 // "12 cameras here, press Enter to zoom in" where the plugin's default gives a bare "12".
 export function cameraClusters() {
   const L = leaflet();
-  return L.markerClusterGroup({
+  const group = L.markerClusterGroup({
     disableClusteringAtZoom: 18,
     iconCreateFunction(cluster) {
       const count = cluster.getChildCount();
@@ -89,6 +89,12 @@ export function cameraClusters() {
       });
     },
   });
+  // Enter on a focused cluster zooms in, as a click does: the plugin takes only the click, and
+  // the key reached it as a keypress that changed nothing (WCAG 2.1.1).
+  group.on('clusterkeypress', (event) => {
+    if (event.originalEvent.key === 'Enter') event.layer.zoomToBounds();
+  });
+  return group;
 }
 
 // Arrow keys move a focused marker (Shift for bigger steps); `onMove` runs after each step.
