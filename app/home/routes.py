@@ -6,7 +6,7 @@ from flask import render_template, request
 
 from app.core import roles
 from app.home import bp
-from app.services import registry
+from app.services import accounts, registry
 from app.web.access import PUBLIC, allow, current_session, current_user
 
 
@@ -15,7 +15,7 @@ from app.web.access import PUBLIC, allow, current_session, current_user
 def index() -> Any:
     user, item = current_user(), current_session()
     if user is None or item is None or not item.mfa_ok:
-        return render_template("home/landing.html")
+        return render_template("home/landing.html", programs=accounts.agencies())
     context: dict[str, Any] = {"welcome": request.args.get("welcome")}
     if user.role in (roles.OWNER, roles.ORG_ADMIN):
         context["cameras"] = registry.cameras_of(user.user_id)

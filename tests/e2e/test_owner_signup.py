@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.services import accounts
 from tests.e2e.helpers import no_horizontal_scroll
 from tests.support import link_in, make_user, unique_email, wait_for_mail
 
@@ -49,6 +50,22 @@ def test_owner_signs_up_from_the_landing_page(phone: Page, base_url: str) -> Non
 
     phone.set_viewport_size({"width": 360, "height": 740})
     assert no_horizontal_scroll(phone), "the home page scrolls sideways at 360 px"
+
+
+def test_the_landing_page_names_the_program_live_sharing_and_who_else_logs_in(
+        phone: Page) -> None:
+    """A resident arriving from the city's flyer must see it is their city's program, that live
+    sharing is part of it, and that the police and auditors they read about use this page too
+    (issue 17, item 5)."""
+    phone.goto("/")
+    main = phone.locator("main")
+    for program in accounts.agencies():  # the demo's, and any other a test made
+        expect(main).to_contain_text(f"{program.name}, {program.city}")
+    expect(main).to_contain_text("live video for a time you choose")
+    expect(main).to_contain_text(
+        re.compile(r"Police officers, supervisors, program staff and independent auditors log in "
+                   r"here too"))
+    assert no_horizontal_scroll(phone), "the landing page scrolls sideways at 390 px"
 
 
 def test_a_taken_address_gets_the_same_answer_and_its_holder_a_mail(phone: Page) -> None:
