@@ -797,15 +797,7 @@ class _PyAVReader:
         if when is None:
             return
         self._media_s(when, time_base)
-        if self.copy is not None:
-            self.copy.feed(packet, queued.arrival)
-            return
-        try:
-            frames = stream.decode(packet)
-        except av.error.InvalidDataError:
-            logger.debug("Camera %s: a damaged picture was skipped.", self.camera.id)
-            return
-        self._frames(frames, time_base, queued.arrival)
+        self._feed(packet, stream, time_base, queued.arrival)
 
     # ------------------------------------------------------------ files
 
@@ -858,15 +850,20 @@ class _PyAVReader:
         if when is None:
             return
         wall = self.pacer.arrive(self._media_s(when, time_base), live=not self.is_file)
+        self._feed(packet, stream, time_base, wall)
+
+    def _feed(self, packet: Packet, stream: VideoStream, time_base: Fraction,
+              arrival: float) -> None:
+        """One packet to the segmenter: copied as it is, or decoded for conversion."""
         if self.copy is not None:
-            self.copy.feed(packet, wall)
+            self.copy.feed(packet, arrival)
             return
         try:
             frames = stream.decode(packet)
         except av.error.InvalidDataError:
             logger.debug("Camera %s: a damaged picture was skipped.", self.camera.id)
             return
-        self._frames(frames, time_base, wall)
+        self._frames(frames, time_base, arrival)
 
     def _frames(self, frames: list[VideoFrame], time_base: Fraction,
                 wall: float | None = None) -> None:

@@ -12,7 +12,8 @@ blocks in the top three rows, then the same 48 bits inverted in the next three r
 reader can check what it decoded (tests/bridge/rtsp.py `burnt_in_time`). The server prints
 "READY <url>" once it listens, and stops on SIGTERM or when its stdin closes. Writing "pause"
 or "resume" to its stdin stops and restarts the pictures (the connection stays open: a frozen
-camera).
+camera). With `--auth basic|digest --user U --password-file F` it answers only a client that
+proves the password (tests/bridge/test_credentials.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import gi
 
@@ -108,6 +111,25 @@ def launch_line(codec: str, width: int, height: int, fps: int, gop: int) -> str:
             f"! queue ! videoconvert ! {encode} )")
 
 
+def require_password(server: Any, factory: Any, method: str, user: str,
+                     password: str) -> None:
+    """Answer only a client that proves the password (Basic or Digest)."""
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string("media.factory.role", "viewer")
+    if method == "basic":
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+        auth.set_supported_methods(GstRtsp.RTSPAuthMethod.BASIC)
+    else:
+        auth.add_digest(user, password, token)
+        auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+    server.set_auth(auth)
+    permissions = GstRtspServer.RTSPPermissions()
+    permissions.add_permission_for_role("viewer", "media.factory.access", True)
+    permissions.add_permission_for_role("viewer", "media.factory.construct", True)
+    factory.set_permissions(permissions)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -116,6 +138,11 @@ def main() -> int:
     parser.add_argument("--size", default="320x240")
     parser.add_argument("--fps", type=int, default=15)
     parser.add_argument("--gop", type=int, default=15)
+    # Behind a user name and password (the credential tests); the password comes in a file,
+    # not on the command line, where `ps` shows it.
+    parser.add_argument("--auth", choices=("basic", "digest"))
+    parser.add_argument("--user")
+    parser.add_argument("--password-file")
     args = parser.parse_args()
     width, height = (int(part) for part in args.size.split("x"))
 
@@ -132,6 +159,9 @@ def main() -> int:
         "udp": GstRtsp.RTSPLowerTrans.UDP,
         "any": GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP,
     }[args.protocols])
+    if args.auth:
+        require_password(server, factory, args.auth, args.user,
+                         Path(args.password_file).read_text(encoding="utf-8"))
     factory.connect("media-configure", camera.attach)
     server.get_mount_points().add_factory("/cam", factory)
     if server.attach(None) == 0:

@@ -26,7 +26,7 @@ from tests.bridge.camera_servers import AuthMjpegCamera, RtspAuthServer
 from tests.bridge.conftest import KEY, make_config
 from tests.bridge.rtsp import SYSTEM_PYTHON, require_gstreamer
 
-AUTH_SERVER = Path(__file__).with_name("rtsp_auth_server.py")
+AUTH_SERVER = Path(__file__).with_name("rtsp_server.py")  # with --auth
 
 # Every character that breaks a password written inside an address.
 PASSWORD = "Sh#p@x:/%41 2024"
@@ -198,7 +198,7 @@ def gstreamer_camera(tmp_path: Path) -> Iterator[Callable[[str], str]]:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         process = subprocess.Popen(
-            [SYSTEM_PYTHON, str(AUTH_SERVER), "--port", str(port), "--method", method,
+            [SYSTEM_PYTHON, str(AUTH_SERVER), "--port", str(port), "--auth", method,
              "--user", USER, "--password-file", str(secret)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         started.append(process)
