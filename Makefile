@@ -17,9 +17,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@$(PY) -c "import flask, moto, pynamodb, playwright, aws_lambda_powertools" || { echo "Installing packages failed; see the messages above." >&2; exit 1; }
 	@touch $(STAMP)
 
-venv: $(STAMP) ## Create .venv and install the packages
+# Browser libraries no PyPI package carries, from the npm registry, hash-pinned (tools/vendor_js.py).
+VENDOR := frontend/vendor/protomaps-leaflet/protomaps-leaflet.js
+$(VENDOR): tools/vendor_js.py | $(STAMP)
+	@$(PY) tools/vendor_js.py --if-missing
+	@touch $(VENDOR)
 
-run: $(STAMP) ## Start devstack (in memory), the workers and the app on 127.0.0.1:$(PORT)
+venv: $(STAMP) $(VENDOR) ## Create .venv and install the packages (and the map library from npm)
+
+run: $(STAMP) $(VENDOR) ## Start devstack (in memory), the workers and the app on 127.0.0.1:$(PORT)
 	@$(PY) -m devstack run --port $(PORT)
 
 lint: $(STAMP) ## ruff and mypy
@@ -32,10 +38,10 @@ chromium: ## Install Debian's Chromium for the browser tests when missing (as ro
 gstreamer: ## Install GStreamer's RTSP server for the bridge's camera tests when missing (as root)
 	@scripts/ensure-gstreamer.sh
 
-check: $(STAMP) lint ## The fast lane (under a minute): lint, type checks, the pure unit tests and the lock files
+check: $(STAMP) $(VENDOR) lint ## The fast lane (under a minute): lint, type checks, the pure unit tests and the lock files
 	$(VENV)/bin/pytest -q tests/unit tests/deploy/test_locks.py
 
-test: $(STAMP) lint chromium gstreamer ## Lint, type-check and run every test (unit, integration, browser), on two processes
+test: $(STAMP) $(VENDOR) lint chromium gstreamer ## Lint, type-check and run every test (unit, integration, browser), on two processes
 	$(VENV)/bin/pytest -n 2
 
 audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
@@ -45,7 +51,7 @@ audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
 totp: $(STAMP) ## Current 6-digit code of a seeded police user: make totp ROLE=detective
 	@$(PY) -m devstack totp $(ROLE)
 
-package: $(STAMP) ## Build the web app's Lambda zip for python3.12 from requirements.lock: dist/porchlight-web.zip (STAGE= SETTINGS=)
+package: $(STAMP) $(VENDOR) ## Build the web app's Lambda zip for python3.12 from requirements.lock: dist/porchlight-web.zip (STAGE= SETTINGS=)
 	@$(PY) -m infra.package_web --stage $(or $(STAGE),dev) $(if $(SETTINGS),--settings $(SETTINGS))
 
 lock: $(STAMP) ## Re-lock every artifact for Lambda's runtime after changing a requirements file (needs the index)

@@ -30,26 +30,23 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
 
     configure_models(settings)
 
-    app = Flask(
-        __name__,
-        template_folder=str(FRONTEND / "templates"),
-        static_folder=str(FRONTEND / "static"),
-        static_url_path="/static",
-    )
+    # No static_folder: app.web.assets serves frontend/static under fingerprinted URLs.
+    app = Flask(__name__, template_folder=str(FRONTEND / "templates"), static_folder=None)
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
-        SEND_FILE_MAX_AGE_DEFAULT=3600,
         JSON_SORT_KEYS=False,
     )
 
-    from app.web import access, csrf, errors, headers, queries, requestlog
+    from app.web import access, assets, compression, csrf, errors, headers, queries, requestlog
 
     requestlog.init_app(app)  # the correlation id first: everything after may log
     access.init_app(app)  # identity first, so CSRF binds to the session
     csrf.init_app(app)
     headers.init_app(app)
+    compression.init_app(app)
+    assets.init_app(app, FRONTEND / "static", reload=settings.is_devstack)
     errors.init_app(app)
     queries.init_app(app)  # refused police queries are audited too
 
@@ -65,6 +62,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         footage,
         home,
         live,
+        maps,
         orgs,
         police,
         program,
@@ -73,10 +71,11 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     )
 
     for module in (home, auth, account, admin, audit, cameras, orgs, police, footage, bridges,
-                   live, transparency, program, pwa, api, devtools):
+                   live, maps, transparency, program, pwa, api, devtools):
         app.register_blueprint(module.bp)
 
-    from app.web import templating
+    from app.web import templating, times
 
     templating.init_app(app)
+    times.init_app(app)
     return app

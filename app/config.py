@@ -8,13 +8,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
     """A required setting is missing or malformed; the message names it."""
 
 
-OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+# The program's own base map: a PMTiles archive in the uploads bucket (DEPLOY.md, "Your map").
+MAP_PREFIX = "map/"
+MAP_KEY_DEFAULT = "map/city.pmtiles"
 POLICE_IDLE_DEFAULT = 30 * 60
 OWNER_IDLE_DEFAULT = 12 * 60 * 60
 ABSOLUTE_DEFAULT = 12 * 60 * 60
@@ -50,8 +53,15 @@ class Settings:
     login_ip_window_seconds: int = 5 * 60
     account_mail_limit: int = 5  # sign-up mails, and reset mails, to one address per hour
     max_body_bytes: int = 1024 * 1024
-    # Map tiles: a URL template such as OpenStreetMap's; empty means maps draw without tiles.
+    # The base map: a PMTiles archive's key in the uploads bucket (served at /map/tiles.pmtiles),
+    # or a raster tile server the program runs or licenses (a URL template, which wins when
+    # set). Neither: maps draw the program's street list on a plain background.
+    map_key: str = ""
     tile_url: str = ""
+    map_attribution: str = ""  # plain text; empty: the default for the source (app.maps)
+    # Address search: an Amazon Location place index (on AWS), else the program's street list.
+    place_index: str = ""
+    geocode_country: str = "USA"  # ISO 3166-1 alpha-3, as Amazon Location filters by it
     # Web Push (VAPID): the public key goes to browsers; only the push worker needs the private
     # one. Empty means push is off and owners are told by email only.
     vapid_public_key: str = ""
@@ -98,6 +108,14 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _country(env: Mapping[str, str]) -> str:
+    country = (env.get("PORCHLIGHT_GEOCODE_COUNTRY") or "USA").strip().upper()
+    if not (len(country) == 3 and country.isalpha()):
+        raise ConfigError(f"PORCHLIGHT_GEOCODE_COUNTRY must be a 3-letter ISO 3166 code like "
+                          f"USA, got {country!r}")
+    return country
+
+
 SECRETS_MAX_AGE = 300  # seconds a warm Lambda keeps the secret before reading it again
 
 
@@ -125,6 +143,30 @@ def _with_secrets(env: Mapping[str, str]) -> Mapping[str, str]:
             "PORCHLIGHT_CHECKPOINT_PRIVATE_KEY"):
         merged["PORCHLIGHT_CHECKPOINT_PRIVATE_KEY"] = str(values["checkpoint_private_key"])
     return merged
+
+
+def _tile_url(env: Mapping[str, str]) -> str:
+    """A raster tile server of the program's own; never OpenStreetMap's, whose tile usage policy
+    forbids heavy or commercial use (https://operations.osmfoundation.org/policies/tiles/)."""
+    url = env.get("PORCHLIGHT_TILE_URL", "").strip()
+    host = urlsplit(url).hostname or ""
+    if host == "openstreetmap.org" or host.endswith(".openstreetmap.org"):
+        raise ConfigError("PORCHLIGHT_TILE_URL must not be OpenStreetMap's own tile servers: "
+                          "their usage policy forbids this use. Serve the program's own map "
+                          "(PORCHLIGHT_MAP_KEY, DEPLOY.md).")
+    if url and not url.startswith("https://"):
+        raise ConfigError("PORCHLIGHT_TILE_URL must be an https:// URL template")
+    return url
+
+
+def _map_key(env: Mapping[str, str], stage: str) -> str:
+    """The archive's key: only under map/ (all the web role may read there, and no owner's file
+    can ever be served as the map)."""
+    key = env.get("PORCHLIGHT_MAP_KEY", "" if stage == "devstack" else MAP_KEY_DEFAULT).strip()
+    if key and not (key.startswith(MAP_PREFIX) and key.endswith(".pmtiles") and ".." not in key):
+        raise ConfigError(f"PORCHLIGHT_MAP_KEY must name a .pmtiles file under {MAP_PREFIX} in "
+                          f"the uploads bucket, got {key!r}")
+    return key
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -176,7 +218,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lockout_seconds=_int(env, "PORCHLIGHT_LOCKOUT_SECONDS", 15 * 60),
         login_ip_limit=_int(env, "PORCHLIGHT_LOGIN_IP_LIMIT", 30),
         account_mail_limit=_int(env, "PORCHLIGHT_ACCOUNT_MAIL_LIMIT", 5),
-        tile_url=env.get("PORCHLIGHT_TILE_URL", "" if stage == "devstack" else OSM_TILES),
+        map_key=_map_key(env, stage),
+        tile_url=_tile_url(env),
+        map_attribution=env.get("PORCHLIGHT_MAP_ATTRIBUTION", "").strip(),
+        place_index=env.get("PORCHLIGHT_PLACE_INDEX", "").strip(),
+        geocode_country=_country(env),
         vapid_public_key=env.get("PORCHLIGHT_VAPID_PUBLIC_KEY", ""),
         vapid_private_key=vapid_private,
         vapid_subject=env.get("PORCHLIGHT_VAPID_SUBJECT", "mailto:admin@porchlight.invalid"),

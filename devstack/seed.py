@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from app.config import load_settings
 from app.core import roles
 from app.core.cameras import parse_camera
 from app.models.users import Agency, Organisation, User
-from app.services import accounts, audit, clock, registry
+from app.services import accounts, audit, basemap, clock, registry
 
 AGENCY_ID = "demo-metro"
 DOMAIN = "demo.porchlight.test"
@@ -51,10 +53,28 @@ TIERS = ("registered", "on_request", "on_request", "on_alert", "always")
 MOUNTS = ("wall", "doorbell", "pole", "window", "wall")
 
 
-def intersection(avenue: int, street: int) -> tuple[float, float]:
+def intersection(avenue: float, street: float) -> tuple[float, float]:
     lat = BROADWAY_1ST[0] + avenue * AVENUE_STEP[0] + street * STREET_STEP[0]
     lon = BROADWAY_1ST[1] + avenue * AVENUE_STEP[1] + street * STREET_STEP[1]
     return round(lat, 6), round(lon, 6)
+
+
+def street_grid() -> dict[str, Any]:
+    """The demo city's streets as GeoJSON: each avenue and street a line through its corners,
+    on past the last by half a block. Drawn on devstack's maps (which have no tiles) and
+    searched by its address search (app.services.basemap, app.services.geocoding)."""
+
+    def steps(count: int) -> list[float]:
+        return [-0.5, *range(count), count - 0.5]
+
+    lines = [(name, [intersection(a, s) for s in steps(len(STREETS))])
+             for a, name in enumerate(AVENUES)]
+    lines += [(name, [intersection(a, s) for a in steps(len(AVENUES))])
+              for s, name in enumerate(STREETS)]
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": name},
+         "geometry": {"type": "LineString", "coordinates": [[lon, lat] for lat, lon in points]}}
+        for name, points in lines]}
 
 
 def is_empty() -> bool:
@@ -64,8 +84,11 @@ def is_empty() -> bool:
 def seed() -> list[DemoUser]:
     """Create the demo agency, users and cameras; returns the users to print."""
     now = clock.now()
+    centre = intersection(2, 1.5)  # the middle of the seeded grid
     Agency(agency_id=AGENCY_ID, name="Metro Demo Police Department", city="Nashville, TN",
-           max_window_minutes=120, timezone="America/Chicago", created_at=now).save()
+           max_window_minutes=120, timezone="America/Chicago", centre_lat=centre[0],
+           centre_lon=centre[1], created_at=now).save()
+    basemap.put_streets(load_settings(), street_grid())
     created: dict[str, User] = {}
     for demo in DEMO_USERS:
         user = accounts.create_user(demo.email, demo.password, demo.name, demo.role, AGENCY_ID)

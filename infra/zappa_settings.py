@@ -38,6 +38,9 @@ OUTPUT_ENV = {
     "SecretsArn": "PORCHLIGHT_SECRETS_ARN",
     "CheckpointKeyArn": "PORCHLIGHT_CHECKPOINT_KMS_KEY",
 }
+# Outputs a stack deployed before them lacks: the app does without (address search says it is
+# not set up) until the stack is deployed again.
+OPTIONAL_OUTPUT_ENV = {"PlaceIndexName": "PORCHLIGHT_PLACE_INDEX"}
 
 
 class SettingsError(ValueError):
@@ -74,6 +77,7 @@ def complete(settings: dict[str, Any], stage: str, outputs: dict[str, str], publ
     env = dict(done["base"].get("environment_variables", {}))
     env.update(done[stage].get("environment_variables", {}))
     env.update({name: outputs[key] for key, name in OUTPUT_ENV.items()})
+    env.update({name: outputs[key] for key, name in OPTIONAL_OUTPUT_ENV.items() if key in outputs})
     env["PORCHLIGHT_PUBLIC_URL"] = public_url.rstrip("/")
     env["PORCHLIGHT_MAIL_FROM"] = mail_from
     if vapid_public_key:

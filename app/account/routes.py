@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import make_response, redirect, render_template, request, url_for
 
 from app.account import bp
 from app.core import roles
-from app.core.errors import AppError, NotFoundError
-from app.services import accounts, leaving, push, receipts, sessions
-from app.services.activity import activity_for
+from app.core.errors import AppError, NotFoundError, ValidationError
+from app.services import accounts, clock, leaving, push, receipts, sessions
+from app.services.activity import activity_page
+from app.services.audit import Cursor
 from app.web.access import (
     ANY_USER,
     allow,
@@ -18,15 +21,34 @@ from app.web.access import (
     require_user,
     settings,
 )
+from app.web.times import program_zone
+
+
+def _older_than(args: Mapping[str, str]) -> Cursor | None:
+    """The page cursor of an "Older activity" link: the time and number of the last event
+    shown before (as the audit log pages, app.audit.forms)."""
+    before = (args.get("before") or "").strip()
+    if not before:
+        return None
+    try:
+        moment = datetime.fromisoformat(before)
+    except ValueError as exc:
+        raise ValidationError("This page link is damaged: start again from your newest "
+                              "activity.", {"before": "not a time"}) from exc
+    seq = (args.get("before_seq") or "").strip()
+    at = clock.iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return Cursor(at, int(seq) if seq.isdigit() else 0)
 
 
 @bp.route("/activity")
 @allow(ANY_USER)
 def activity() -> Any:
+    """My activity as a receipt: a sentence per event, by day, paged, each with its proof."""
     user = require_user()
-    events = activity_for(user)
+    before = _older_than(request.args)
+    page = activity_page(user, before, program_zone())
     owner = user.role in roles.PUBLIC_ROLES
-    return render_template("account/activity.html", events=events,
+    return render_template("account/activity.html", page=page, first=before is None,
                            receipt_choices=receipts.CHOICES if owner else None,
                            receipts=user.receipts)
 
@@ -36,7 +58,7 @@ def activity() -> Any:
 def receipts_choice() -> Any:
     """Access receipts: off, a push at once, a daily email, or both."""
     receipts.set_choice(require_user(), request.form.get("receipts", ""), client_ip())
-    return redirect(url_for("account.activity", receipts="saved"))
+    return redirect(url_for("account.activity", receipts="saved", _anchor="receipts"))
 
 
 @bp.route("/sessions")

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 from app.core.audit_words import ACTION_WORDS
 from app.core.errors import ValidationError
 from app.services import accounts, anomalies, audit, clock
-from app.services.audit_review import PAGE_SIZE, PAGE_SIZE_MAX, Cursor, ReviewFilter
+from app.services.audit import Cursor
+from app.services.audit_review import PAGE_SIZE, PAGE_SIZE_MAX, ReviewFilter
 
 ACTIONS = tuple(ACTION_WORDS)
 # The filter's own fields, carried by the export and "next page" links.

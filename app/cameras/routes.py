@@ -6,11 +6,11 @@ from flask import redirect, render_template, request, url_for
 
 from app.cameras import bp
 from app.cameras.forms import DEFAULTS, choices, form_values
-from app.core import roles
+from app.core import idempotency, roles
 from app.core.cameras import parse_camera
 from app.core.errors import ValidationError
 from app.services import orgs, photos, registry
-from app.web.access import allow, client_ip, require_user, settings
+from app.web.access import allow, client_ip, require_user, settings, wants_json
 
 OWNERS = (roles.OWNER, roles.ORG_ADMIN)
 
@@ -41,9 +41,12 @@ def new() -> Any:
         return render_template("cameras/form.html", form=dict(DEFAULTS), errors={},
                                camera=None, **choices())
     data = _form_data()
+    key = idempotency.parse_key(request.form.get(idempotency.FIELD))
     try:
-        camera = registry.register(user, parse_camera(data), client_ip())
+        camera = registry.register(user, parse_camera(data), client_ip(), key=key)
     except ValidationError as exc:
+        if wants_json():  # a kept form sent by the service worker: the reasons, as JSON
+            raise
         return render_template("cameras/form.html", form=data, errors=exc.errors, camera=None,
                                **choices()), 422
     return redirect(url_for("cameras.index", done="added", _anchor=f"cam-{camera.camera_id}"))

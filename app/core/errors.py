@@ -92,6 +92,14 @@ class GoneError(AppError):
     slug = "gone"
 
 
+class UnavailableError(AppError):
+    """A service Porchlight relies on is not set up or not answering (address search)."""
+
+    status = 503
+    title = "Not available right now"
+    slug = "unavailable"
+
+
 class PayloadTooLargeError(AppError):
     status = 413
     title = "What was sent is too large"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from app.core import localtime
 
 BEFORE_FILE = "before_file"  # the asked window starts before the owner's file
 AFTER_FILE = "after_file"  # the asked window ends after the owner's file
@@ -32,9 +33,8 @@ def as_dict(start: datetime, end: datetime, kind: str) -> dict[str, Any]:
 
 
 def words(start: datetime, end: datetime, kind: str, zone: str) -> str:
-    """'no video 00:32:11–00:32:44 (America/Chicago, 33 s): camera offline': seconds always,
+    """'no video 00:32:11–00:32:44 (Chicago time, 33 s): camera offline': seconds always,
     the zone named. The detective's board and the owner's page both say it."""
-    tz = ZoneInfo(zone)
     seconds = round((end - start).total_seconds())
-    return (f"no video {start.astimezone(tz):%H:%M:%S}–{end.astimezone(tz):%H:%M:%S} "
-            f"({zone}, {seconds} s): {WHY.get(kind, kind)}")
+    return (f"no video {localtime.clock(start, zone, True)}–{localtime.clock(end, zone, True)} "
+            f"({localtime.zone_label(zone)}, {seconds} s): {WHY.get(kind, kind)}")

@@ -36,6 +36,11 @@ OLDEST_WINDOW = timedelta(days=365)
 # A request: awaiting_approval (when the agency's policy asks a supervisor) → open → closed
 # (everyone answered) or expired; a supervisor may refuse it (refused).
 REQUEST_STATES = ("awaiting_approval", "open", "closed", "expired", "refused")
+# What the detective reads: "closed" beside a clip ready to play read as "nothing there".
+REQUEST_STATE_WORDS = {
+    "awaiting_approval": "waiting for a supervisor", "open": "waiting for answers",
+    "closed": "every owner answered", "expired": "expired", "refused": "refused by a supervisor",
+}
 
 # One asked camera. The owner's answer moves it; the upload and the worker move it on.
 ASKED, SEEN, APPROVED, UPLOADING, PROCESSING, READY = (

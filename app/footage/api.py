@@ -37,7 +37,7 @@ CLIP = obj(seconds={"type": "number", "description": "the delivered clip's lengt
                           "description": "the evidence package is made (it follows the clip "
                                          "by a few minutes; its link answers 409 until then)"},
            delete_after=TIME, legal_hold=BOOL)
-BOARD = obj(id=STR, case_number=STR, offense=STR, state=STR, window_start=TIME,
+BOARD = obj(id=STR, case_number=STR, offense=STR, state=STR, state_words=STR, window_start=TIME,
             window_end=TIME, expires_at=TIME, skipped_refusing=INT,
             targets=arr(obj(id=STR, camera=STR, tier=STR, status=STR, status_words=STR,
                             reason=STR, updated_at=TIME,

@@ -7,15 +7,15 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
+from app.core import idempotency, roles
 from app.core import requests as rules
-from app.core import roles
 from app.core.cameras import TIER_WORDS
 from app.core.errors import AppError, ValidationError
 from app.footage import bp
 from app.models.cameras import Camera
 from app.services import clock, missing, push
 from app.services import requests as footage
-from app.web.access import allow, client_ip, require_user, settings
+from app.web.access import allow, client_ip, require_user, settings, wants_json
 from app.web.queries import police_query, refused
 
 POLICE = (roles.DETECTIVE, roles.SUPERVISOR)
@@ -27,7 +27,8 @@ OWNERS = (roles.OWNER, roles.ORG_ADMIN)
 def cases() -> Any:
     user = require_user()
     return render_template("footage/cases.html", requests=footage.requests_for(user),
-                           offense_words=rules.OFFENSE_WORDS, done=request.args.get("done"))
+                           offense_words=rules.OFFENSE_WORDS,
+                           state_words=rules.REQUEST_STATE_WORDS, done=request.args.get("done"))
 
 
 def _form_defaults() -> dict[str, Any]:
@@ -149,12 +150,15 @@ def answer(target_id: str) -> Any:
     target = footage.owner_target(user, target_id)
     action = request.form.get("action", "")
     try:
+        key = idempotency.parse_key(request.form.get(idempotency.FIELD))
         if action == "no_other_file":
             missing.no_other_file(user, target, client_ip())
         else:
             footage.answer(user.user_id, target, action, request.form.get("reason", ""),
-                           client_ip())
+                           client_ip(), key=key)
     except AppError as exc:
+        if wants_json():  # a kept answer sent by the service worker: the reason, as JSON
+            raise
         return render_template("footage/answer.html", **_owner_page(user, target), done=None,
                                errors=getattr(exc, "errors", {}) or {"action": exc.detail},
                                devices=0), exc.status

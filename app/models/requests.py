@@ -101,6 +101,9 @@ class RequestTarget(BaseModel):
     tier = UnicodeAttribute()
     status = UnicodeAttribute()  # app.core.requests statuses
     reason = UnicodeAttribute(default="")  # the owner's decline reason, or why processing failed
+    # the idempotency key of the owner's answer when a phone sent it from its outbox: the same
+    # answer sent again is recognised (app.core.idempotency)
+    answer_key = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     notified_at = UTCDateTimeAttribute(null=True)

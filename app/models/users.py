@@ -102,6 +102,9 @@ class Agency(BaseModel):
     request_remind_after_hours = NumberAttribute(default=48)
     retention_days = NumberAttribute(default=90)  # clips and originals are deleted after this
     timezone = UnicodeAttribute(default="UTC")  # IANA name: times in notifications and mail
+    # Where the program's maps open: its city's centre (`agency create --centre`).
+    centre_lat = NumberAttribute(null=True)
+    centre_lon = NumberAttribute(null=True)
     created_at = UTCDateTimeAttribute()
 
     def policy(self) -> Policy:

@@ -1,28 +1,19 @@
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, render_template, send_from_directory, url_for
+from flask import Response, current_app, render_template, url_for
+from werkzeug.security import safe_join
 
 from app.core.errors import NotFoundError
 from app.pwa import bp
+from app.web import assets
 from app.web.access import PUBLIC, allow
 
 # The app shell: cached by the service worker at install, served when the network is gone.
 SHELL_STATIC = ("css/app.css", "js/app.js", "icons/icon-192.png", "icons/icon-512.png")
-
-
-@lru_cache(maxsize=1)
-def shell_version(static_folder: str) -> str:
-    """A hash of the shell's files and the worker itself: a new deploy gets a new cache."""
-    digest = hashlib.sha256()
-    root = Path(static_folder)
-    for name in (*SHELL_STATIC, "js/sw.js"):
-        digest.update((root / name).read_bytes())
-    return digest.hexdigest()[:12]
 
 
 @bp.route("/manifest.webmanifest")
@@ -56,10 +47,12 @@ def manifest() -> Any:
 @bp.route("/sw.js")
 @allow(PUBLIC, mfa_exempt=True)
 def service_worker() -> Response:
-    static = current_app.static_folder or ""
-    source = (Path(static) / "js" / "sw.js").read_text(encoding="utf-8")
+    # The static folder's digest names the cache: any change to the shell, to the worker or to
+    # what the shell's URLs look like gives a new cache, and the old one is deleted.
+    static = assets.current()
+    source = static.files["js/sw.js"].decode("utf-8")
     shell = ["/offline"] + [url_for("static", filename=name) for name in SHELL_STATIC]
-    prelude = (f"const SHELL_VERSION = {shell_version(static)!r};\n"
+    prelude = (f"const SHELL_VERSION = {static.digest!r};\n"
                f"const SHELL_URLS = {current_app.json.dumps(shell)};\n")
     response = current_app.response_class(prelude + source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
@@ -71,19 +64,46 @@ VENDOR = {"leaflet": "xstatic.pkg.leaflet", "markercluster": "xstatic.pkg.leafle
 
 
 @lru_cache(maxsize=4)
-def vendor_dir(package: str) -> str:
+def vendor_package(package: str) -> tuple[str, str]:
+    """The package's folder and its PyPI version ("1.9.3.0"), which fingerprints its files."""
     import importlib
 
-    return str(importlib.import_module(VENDOR[package]).BASE_DIR)
+    module = importlib.import_module(VENDOR[package])
+    return str(module.BASE_DIR), f"{module.VERSION}.{module.BUILD}"
+
+
+@bp.url_defaults
+def _add_vendor_version(endpoint: str, values: dict[str, Any]) -> None:
+    if endpoint == "pwa.vendor" and values.get("package") in VENDOR:
+        values.setdefault("version", vendor_package(values["package"])[1])
+
+
+@bp.route("/vendor/<package>/<version:version>/<path:filename>")
+@allow(PUBLIC, mfa_exempt=True)
+def vendor(package: str, version: str, filename: str) -> Any:
+    """Leaflet and its cluster plugin, served from the PyPI packages (never from a CDN), under
+    their version: kept a year like the static files (app.web.assets), and another version's
+    URL gets the current file, not kept."""
+    body = _vendor_file(package, filename)
+    current = vendor_package(package)[1]
+    return assets.file_response(body, filename,
+                                assets.A_YEAR if version == current else assets.NOT_FOR_KEEPS)
 
 
 @bp.route("/vendor/<package>/<path:filename>")
 @allow(PUBLIC, mfa_exempt=True)
-def vendor(package: str, filename: str) -> Any:
-    """Leaflet and its cluster plugin, served from the PyPI packages (never from a CDN)."""
+def vendor_unversioned(package: str, filename: str) -> Any:
+    """The URLs of pages rendered before versions were in them."""
+    return assets.file_response(_vendor_file(package, filename), filename, assets.AN_HOUR)
+
+
+def _vendor_file(package: str, filename: str) -> bytes:
     if package not in VENDOR or filename.endswith(".map"):
         raise NotFoundError()
-    return send_from_directory(vendor_dir(package), filename, max_age=86400)
+    path = safe_join(vendor_package(package)[0], filename)
+    if path is None or not Path(path).is_file():
+        raise NotFoundError()
+    return Path(path).read_bytes()
 
 
 @bp.route("/offline")

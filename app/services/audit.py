@@ -50,6 +50,19 @@ class AlreadyRecorded(Exception):
 
 
 @dataclass(frozen=True)
+class Cursor:
+    """Where the next page of events starts: just older than the last event shown (the audit
+    log and My activity page alike)."""
+
+    at: str
+    seq: int
+
+    @classmethod
+    def after(cls, event: AuditEvent) -> Cursor:
+        return cls(event.at, int(event.seq))
+
+
+@dataclass(frozen=True)
 class Actor:
     """Who did something: a user (id and role), "anonymous" or "system"."""
 

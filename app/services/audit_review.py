@@ -20,6 +20,7 @@ from app.core.errors import NotFoundError
 from app.models.audit import AuditEvent, AuditHead
 from app.models.users import User
 from app.services import accounts, anomalies, audit, checkpoints
+from app.services.audit import Cursor
 from app.services.event_checks import Finding, findings_for
 
 PAGE_SIZE = 200  # as the API has always answered
@@ -28,18 +29,6 @@ EXPORT_MAX = 10_000  # events in one export; narrow the filter for more
 SCAN_MAX = 20_000  # events read for one page before the auditor is offered to read on
 CSV_COLUMNS = ("chain", "seq", "at", "actor", "role", "action", "subject", "case", "details",
                "hash", "proof")
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where the next page starts: just older than the last event shown."""
-
-    at: str
-    seq: int
-
-    @classmethod
-    def after(cls, event: AuditEvent) -> Cursor:
-        return cls(event.at, int(event.seq))
 
 
 @dataclass

@@ -15,20 +15,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from app.aws import aws_client
 from app.config import Settings
-from app.core import roles
+from app.core import localtime, roles
 from app.core.errors import ValidationError
 from app.models.audit import AuditEvent, ReceiptCursor
 from app.models.requests import RequestTarget
 from app.models.users import User
 from app.services import audit, clock, mail, notices
 from app.services.audit import Actor
+from app.services.requests import policy_for
 
 CHOICES = {"off": "Off", "push": "A notification at once", "digest": "A daily email",
            "both": "Both"}
@@ -161,7 +162,9 @@ def send_digests(settings: Settings, done: Pass) -> None:
             if _police_access(e)]
         if not events:
             continue
-        lines = [f"- {e.at[:16].replace('T', ' ')} UTC: {words(e, names)}" for e in events]
+        zone = policy_for(owner.agency_id).timezone
+        lines = [f"- {localtime.when(datetime.fromisoformat(e.at), zone)}: {words(e, names)}"
+                 for e in events]
         mail.enqueue(settings, owner.email, f"Police accessed your cameras {len(events)} "
                      "time(s) in the last day", "\n".join([
                          f"Hello {owner.display_name},", "",

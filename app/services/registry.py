@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from app.aws import aws_client
 from app.config import Settings
-from app.core import geo, roles, sharing
+from app.core import geo, idempotency, roles, sharing
 from app.core.cameras import CameraSpec, is_stale, police_name, police_place
 from app.core.errors import ForbiddenError, NotFoundError, ValidationError
 from app.core.search import (
@@ -88,11 +88,20 @@ def _summary(camera: Camera) -> dict[str, Any]:
             "refused_offenses": sorted(camera.refused_offenses or [])}
 
 
-def register(owner: User, spec: CameraSpec, ip: str) -> Camera:
+def register(owner: User, spec: CameraSpec, ip: str, key: str = "") -> Camera:
+    """A new camera. With an idempotency `key` (a form the phone kept offline and may send
+    more than once), its id derives from the key: a second send finds the first camera."""
     if owner.role not in roles.PUBLIC_ROLES:
         raise ForbiddenError("Only camera owners and organisation admins register cameras.")
     camera = new_camera(owner, spec)
-    camera.save(condition=Camera.camera_id.does_not_exist())
+    if key:
+        camera.camera_id = idempotency.derived_id(owner.user_id, key)
+    try:
+        camera.save(condition=Camera.camera_id.does_not_exist())
+    except PutError as exc:
+        if key and exc.cause_response_code == "ConditionalCheckFailedException":
+            return owned(owner, camera.camera_id)  # sent before: no second camera, no event
+        raise
     audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "camera.registered",
                  owner.user_id, _summary(camera))
     return camera

@@ -17,7 +17,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from app.aws import aws_client
 from app.config import Settings
-from app.core import gaps, roles
+from app.core import gaps, localtime, roles
 from app.core import requests as rules
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from app.core.requests import Policy, RequestSpec
@@ -39,11 +39,8 @@ def policy_for(agency_id: str) -> Policy:
 
 
 def local_window(request: FootageRequest, timezone: str) -> str:
-    """"19:40–20:10 on Sat 21 Nov" in the agency's time zone."""
-    zone = ZoneInfo(timezone)
-    start, end = request.window_start.astimezone(zone), request.window_end.astimezone(zone)
-    day = start.strftime("%a %d %b")
-    return f"{start:%H:%M}–{end:%H:%M} on {day}"
+    """"19:40:00–20:10:30 on Sat 21 Nov, Chicago time": the program's zone, named, to the second."""
+    return localtime.window(request.window_start, request.window_end, timezone)
 
 
 # ---------------------------------------------------------------- asking
@@ -236,6 +233,7 @@ def board(officer: User, request_id: str) -> dict[str, Any]:
         })
     return {"id": request.request_id, "case_number": request.case_number,
             "offense": request.offense, "state": request.state,
+            "state_words": rules.REQUEST_STATE_WORDS.get(request.state, request.state),
             "window_start": request.window_start.isoformat(),
             "window_end": request.window_end.isoformat(),
             "expires_at": request.expires_at.isoformat(),
@@ -323,8 +321,13 @@ def mark_seen(owner: User, target: RequestTarget, ip: str) -> None:
 
 
 def answer(owner_id: str, target: RequestTarget, action: str, reason: str, ip: str,
-           via: str = "app") -> RequestTarget:
-    """decline, no_footage or approve (approve then waits for the upload)."""
+           via: str = "app", key: str = "") -> RequestTarget:
+    """decline, no_footage or approve (approve then waits for the upload).
+
+    With an idempotency `key` (an answer the phone kept offline and may send more than once),
+    a second send of the answer already taken changes nothing and is not an error."""
+    if key and target.answer_key == key:
+        return target
     request = request_of(target)
     if request.state not in ("open",):
         raise ConflictError("This request is closed.")
@@ -335,7 +338,12 @@ def answer(owner_id: str, target: RequestTarget, action: str, reason: str, ip: s
           "no_footage": rules.NO_FOOTAGE}.get(action)
     if to is None:
         raise ValidationError("Answer approve, decline or no_footage.", {"action": "unknown"})
-    move(target, to, reason=reason if to == rules.DECLINED else "")
+    try:
+        move(target, to, reason=reason if to == rules.DECLINED else "", answer_key=key or None)
+    except ConflictError:
+        if key and target.answer_key == key:  # the same answer, sent twice at once
+            return target
+        raise
     audit.record(target.agency_id, _owner_actor(owner_id, ip), f"answer.{to}", owner_id, {
         "request_id": target.request_id, "target_id": target.target_id,
         "case": request.case_number, "via": via})

@@ -139,8 +139,6 @@ def load_identity() -> Response | None:
         return None  # unknown route: the 404 handler answers
     view = current_app.view_functions.get(request.endpoint)
     access: frozenset[str] | None = getattr(view, "_access", None)
-    if request.endpoint == "static":
-        access = frozenset({PUBLIC})
     if access is None:
         raise ForbiddenError("This page has no access rule, so nobody may use it.")
     if PUBLIC in access:

@@ -58,7 +58,8 @@ def check_csrf() -> None:
 
 
 def set_anon_cookie(response: Response) -> Response:
-    if g.get("csrf_set_cookie"):
+    # Never on an answer any cache may keep (static files): it would hand one cookie to all.
+    if g.get("csrf_set_cookie") and not response.cache_control.public:
         response.set_cookie(ANON_COOKIE, g.csrf_anon, httponly=True, samesite="Lax",
                             secure=settings().cookie_secure, path="/")
     return response

@@ -75,6 +75,7 @@ PROBLEM_WORDS = {
     415: "The body is not sent as application/json.",
     422: "The fields are missing, unknown, of the wrong type or out of range.",
     429: "Too many attempts; wait for Retry-After seconds.",
+    503: "A service it relies on is not set up or not answering (address search).",
 }
 
 

@@ -44,7 +44,6 @@ def _context() -> dict[str, Any]:
         "nav": NAV.get(user.role, []) if ready and user else [],
         "role_label": roles.LABELS,
         "is_devstack": settings().is_devstack,
-        "tile_url": settings().tile_url,
     }
 
 

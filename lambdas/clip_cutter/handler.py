@@ -68,6 +68,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from app.aws import aws_client
 from app.config import Settings
+from app.core import localtime
 from app.core import requests as rules
 from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
 from app.services import activity, audit, clock, legal_holds
@@ -302,16 +303,13 @@ def _queue_package(config: Settings, target: RequestTarget, evidence: Evidence) 
 def _outside_words(exc: video.WindowOutside, request: FootageRequest, target: RequestTarget,
                    offset: float) -> str:
     zone = footage.policy_for(target.agency_id).timezone
-    from zoneinfo import ZoneInfo
-
     starts = target.video_starts_at
     assert starts is not None
-    first = (starts - timedelta(seconds=offset)).astimezone(ZoneInfo(zone))
-    last = first + timedelta(seconds=exc.file_duration_s)
+    first = starts - timedelta(seconds=offset)
+    covers = localtime.window(first, first + timedelta(seconds=exc.file_duration_s), zone)
     asked = footage.local_window(request, zone)
-    return (f"This video covers {first:%H:%M}–{last:%H:%M} (after correcting the recorder's "
-            f"clock), but police asked for {asked}. Export the asked time from the recorder "
-            "and upload it again.")
+    return (f"This video covers {covers} (after correcting the recorder's clock), but police "
+            f"asked for {asked}. Export the asked time from the recorder and upload it again.")
 
 
 # ---------------------------------------------------------------- step 2: the package

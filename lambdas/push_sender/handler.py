@@ -36,6 +36,7 @@ from pynamodb.exceptions import DoesNotExist
 from pywebpush import WebPushException, webpush
 
 from app.config import Settings
+from app.core import localtime
 from app.core import requests as rules
 from app.models.live import LiveShare
 from app.models.requests import FootageRequest, PushSubscription, RequestTarget
@@ -137,13 +138,14 @@ def notify_police(config: Settings, share_id: str) -> None:
         return
     if share.ended_at is not None or share.ends_at <= clock.now() or not config.vapid_private_key:
         return
+    zone = policy_for(share.agency_id).timezone
     payload = push.payload_text({
         "kind": "live_share", "title": "Live share", "url": f"/live/{share_id}",
         "tag": f"live-{share_id}",
         # The share's place as police may read it now: an approximate camera by its rounded
         # place only, a hidden one as "a camera not shown on the map" (lock screens show this).
         "body": f"Live share from {live_police.police_where(share)}, until "
-                f"{share.ends_at:%H:%M} UTC.",
+                f"{localtime.clock(share.ends_at, zone)} {localtime.zone_label(zone)}.",
         "actions": []})
     sent = Sent()
     for officer in User.agency_index.query(share.agency_id):

@@ -6,6 +6,8 @@ first: pytest runs this file before test_workers_journey.py, which seeds a progr
 
 from __future__ import annotations
 
+import gzip
+import re
 import zipfile
 from pathlib import Path
 
@@ -41,6 +43,8 @@ def test_the_zip_holds_only_what_the_runtime_can_load(web_root: Path) -> None:
                                                   "boto3/", "botocore/", "moto/", "av/"))]
     settings = (web_root / "zappa_settings.py").read_text()
     assert "DEBUG=False" in settings.replace(" ", "") and "LOG_LEVEL='INFO'" in settings
+    # Compressed answers are bytes: Zappa base64-encodes them only with binary support on.
+    assert "BINARY_SUPPORT=True" in settings.replace(" ", "")
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -65,6 +69,32 @@ def test_a_fresh_install_answers_through_api_gateway(web: LambdaProcess, shape: 
     assert missing.json()["status"] == 404 and "traceback" not in missing.text.lower()
     static = gateway.get("/static/css/app.css")
     assert static.status == 200 and static.body
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_gzipped_answers_cross_api_gateway_intact(web: LambdaProcess, web_root: Path,
+                                                  shape: str) -> None:
+    """app.web.compression gzips in the function; the body crosses API Gateway in base64
+    (Zappa's binary support) and must come out as the very bytes the app sent."""
+    gateway = Gateway(web, shape)
+    gzip_please = {"Accept-Encoding": "gzip, deflate, br"}
+    page = gateway.get("/login", headers=gzip_please)
+    assert page.status == 200 and page.headers["content-encoding"] == "gzip"
+    assert page.headers["cache-control"] == "no-store"
+    assert "accept-encoding" in page.headers["vary"].lower()
+    html = gzip.decompress(page.body).decode()
+    assert 'name="password"' in html
+    found = re.search(r'href="(/static/[0-9a-f]{12}/css/app\.css)"', html)
+    assert found, "the page links a fingerprinted stylesheet"
+    css = gateway.get(found.group(1), headers=gzip_please)
+    assert css.status == 200 and css.headers["content-encoding"] == "gzip"
+    assert css.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert gzip.decompress(css.body) == (web_root / "frontend/static/css/app.css").read_bytes()
+    spec = gateway.get("/api/openapi.json", headers=gzip_please)
+    assert spec.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(spec.body).startswith(b"{")
+    # A client that asks for nothing gets plain text, as before.
+    assert "content-encoding" not in gateway.get("/login").headers
 
 
 def test_a_fault_shows_plain_words_and_a_reference_never_a_traceback(

@@ -44,7 +44,7 @@ def test_the_board_says_where_the_clip_has_no_video(tablet: Page, signed_in: Any
                        gaps.AFTER_FILE, zone)
     shown = [words[0].upper() + words[1:] for words in (late, early)]
     expect(row.locator(".js-gap")).to_have_text(shown)
-    assert "the video starts later than the asked time" in late and zone in late
+    assert "the video starts later than the asked time" in late and "(Chicago time, 8 s)" in late
     # The package follows the clip: being prepared, then offered (the board updates itself).
     expect(row.get_by_role("button", name=re.compile("^Download evidence package"))
            ).to_be_visible(timeout=30_000)

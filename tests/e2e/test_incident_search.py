@@ -47,9 +47,9 @@ def test_detective_finds_cameras_near_a_seeded_corner(tablet: Page, detective: A
     errors = collect_page_errors(tablet)
     open_search(tablet, detective)
     expect(tablet.get_by_label("Radius (metres)")).to_have_value("300")
-    # The script fills in a time with this device's zone, so the server knows the instant.
+    # The script fills in a time with the program's zone, so the server knows the instant.
     expect(tablet.get_by_label("When (date, time and zone)")).to_have_value(
-        re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d[+-]\d\d:\d\d$"))
+        re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$"))
     expect(radius_circle(tablet)).to_have_count(0)
 
     # Tapping the map fills the place in and draws the radius around it.

@@ -4,6 +4,9 @@ asked window in the recorder's own time before the file is picked.
 
 The phone's clock is Playwright's (page.clock): paused at the reading, fast-forwarded over the
 typing and the pause, as a person's seconds pass. The recorder runs 37 s fast.
+
+The recorder stands in the program's city (Chicago time); the phone is set to Berlin's zone and a
+12-hour US clock, so the page must say every time in the program's zone, 24-hour, named.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import BrowserContext, expect
@@ -27,7 +31,19 @@ from tests.video.samples import make_h264
 
 pytestmark = pytest.mark.e2e
 OFFSET = timedelta(seconds=37)  # the recorder runs 37 s fast
-SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 740}, "locale": "en-US"}
+SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 740}, "locale": "en-US",
+               "timezone_id": "Europe/Berlin"}
+CHICAGO = ZoneInfo("America/Chicago")  # the demo program's zone
+
+
+def chicago(moment: datetime) -> datetime:
+    return moment.astimezone(CHICAGO)
+
+
+def day(moment: datetime) -> str:
+    """'Fri 4 Dec', as the pages write a day."""
+    local = chicago(moment)
+    return f"{local:%a} {local.day} {local:%b}"
 
 
 @pytest.mark.parametrize("tap_now", [True, False], ids=["tap-now", "typed-only"])
@@ -58,24 +74,26 @@ def test_a_pause_after_reading_the_recorder_does_not_move_the_clip(
     shows = (read_at + OFFSET).replace(microsecond=0)
     if tap_now:  # with the keyboard: the button is reachable and works with Space
         page.get_by_role("button", name="Now: I see the recorder's clock").press("Space")
-        expect(page.locator(".js-read-at")).to_contain_text(f"{read_at:%I:%M:%S %p}")
+        expect(page.locator(".js-read-at")).to_contain_text(f"{chicago(read_at):%H:%M:%S}")
         page.clock.fast_forward(6_000)  # typing takes a few seconds
-    page.get_by_label("What time did the recorder show?").fill(f"{shows:%H:%M:%S}")
+    page.get_by_label("What time did the recorder show?").fill(f"{chicago(shows):%H:%M:%S}")
 
-    # Before any file is picked: the asked window in the recorder's time, with seconds, as
-    # the phone shows times (like the time field), in a live region screen readers announce.
+    # Before any file is picked: the asked window in the recorder's time, with seconds, in the
+    # program's zone named, in a live region screen readers announce.
     said = page.get_by_role("status").filter(has_text="as your recorder shows it")
     expect(said).to_have_text(
-        f"Your recorder runs 37 s ahead. Export {start + OFFSET:%I:%M:%S %p} to "
-        f"{end + OFFSET:%I:%M:%S %p} on {start + OFFSET:%a, %b %d} as your recorder shows it.")
+        f"Your recorder runs 37 s ahead. Export {chicago(start + OFFSET):%H:%M:%S} to "
+        f"{chicago(end + OFFSET):%H:%M:%S} on {day(start + OFFSET)} (Chicago time) as your "
+        "recorder shows it.")
     starts = page.get_by_label("What time does the recorder show at the start of the video?")
-    expect(starts).to_have_value(f"{start + OFFSET:%Y-%m-%dT%H:%M:%S}")
+    expect(starts).to_have_value(f"{chicago(start + OFFSET):%Y-%m-%dT%H:%M:%S}")
 
     page.clock.fast_forward(20_000)  # the owner pauses 20 s before picking the file
     page.clock.resume()
     source = make_h264(tmp_path / "export.mp4", width=160, height=120, seconds=40, gop=30)
     page.get_by_label("Video file").set_input_files(str(source))
-    starts.fill(f"{start + OFFSET - timedelta(seconds=10):%Y-%m-%dT%H:%M:%S}")  # 10 s early
+    early = chicago(start + OFFSET - timedelta(seconds=10))  # the video starts 10 s early
+    starts.fill(f"{early:%Y-%m-%dT%H:%M:%S}")
     sound = page.get_by_label("Send the sound too")
     expect(sound).not_to_be_checked()  # off unless the owner chooses it
     if tap_now:

@@ -310,7 +310,7 @@ def test_wildcards_only_for_object_prefixes(synth: Synthesized) -> None:
     """A * inside a resource is allowed only as <bucket>/<prefix>/* (object keys are made at
     run time); nothing else: no table/index/*, no whole bucket, no other account."""
     allowed = re.compile(r"<Buckets(Uploads|Clips)[0-9A-F]{8}\.Arn>/"
-                         r"(originals|camera-photos|evidence|live)/\*")
+                         r"(originals|camera-photos|evidence|live|map)/\*")
     for role, st in identity_statements(synth.resources):
         for resource in st.resources:
             if "*" in resource:
@@ -376,13 +376,16 @@ def _classify(synth: Synthesized, resource: str) -> str:
                f"<{_bucket(synth, 'uploads')}.Arn>/originals/*": "uploads originals/*",
                f"<{_bucket(synth, 'uploads')}.Arn>/camera-photos/*": "uploads camera-photos/*",
                f"<{_bucket(synth, 'uploads')}.Arn>/live/*": "uploads live/*",
+               f"<{_bucket(synth, 'uploads')}.Arn>/map/*": "uploads map/*",
                f"<{_bucket(synth, 'clips')}.Arn>/evidence/*": "clips evidence/*"}
     secret = next(iter(synth.of_type("AWS::SecretsManager::Secret")))
     web_logs = find_one(synth.resources, "AWS::Logs::LogGroup",
                         LogGroupName=f"/aws/lambda/{synth.stage.web_function_name}")
     checkpoint_key = next(n for n, r in synth.of_type("AWS::KMS::Key").items()
                           if r["Properties"].get("KeySpec") == "ECC_NIST_P256")
+    (places,) = synth.of_type("AWS::Location::PlaceIndex")
     others = {f"<{secret}>": "the app secret", f"<{_key(synth)}.Arn>": "the project key",
+              f"<{places}.Arn>": "the place index",
               f"<{checkpoint_key}.Arn>": "the checkpoint key's public half",
               f"<{web_logs}.Arn>": "its log group",
               f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:"
@@ -434,6 +437,23 @@ def test_web_role_can_use_every_app_table_and_index(synth: Synthesized) -> None:
         "lifting a hold lists the evidence file's versions; nothing else on the bucket itself"
     assert reach["the app secret"] == {"secretsmanager:GetSecretValue"}
     assert reach["its function"] == {"lambda:InvokeFunction"}
+    assert reach["uploads map/*"] == {"s3:GetObject"}, \
+        "the program's map and street list: read by byte ranges, never written by the app"
+    assert reach["the place index"] == {"geo:SearchPlaceIndexForText"}, \
+        "address search: text searches of the stack's place index, nothing else"
+
+
+def test_the_place_index_is_for_single_use_and_only_the_web_app_searches_it(
+        synth: Synthesized) -> None:
+    """Results are shown to a detective and never stored (what single use allows); no worker
+    and no other action of Amazon Location is granted."""
+    (index,) = synth.of_type("AWS::Location::PlaceIndex").values()
+    props = index["Properties"]
+    assert props["IndexName"] == f"{synth.stage.prefix}places"
+    assert props["DataSourceConfiguration"] == {"IntendedUse": "SingleUse"}
+    geo = [(role, st.actions) for role, st in identity_statements(synth.resources)
+           if any(a.startswith("geo:") for a in st.actions)]
+    assert geo == [(_web_role(synth), ["geo:SearchPlaceIndexForText"])], geo
 
 
 def test_web_role_trusts_lambda_and_what_zappa_needs(synth: Synthesized) -> None:
@@ -629,7 +649,7 @@ def test_alarms_cover_dead_letters_errors_and_throttles(prod: Synthesized) -> No
 
 OUTPUTS = {"TablePrefix", "UploadsBucket", "ClipsBucket", "MailQueueUrl", "AuditFanoutQueueUrl",
            "PushQueueUrl", "ClipsQueueUrl", "ErasureQueueUrl", "SecretsArn", "WebRoleArn",
-           "WebFunctionName", "KmsKeyArn", "CheckpointKeyArn", "AlarmTopicArn",
+           "WebFunctionName", "KmsKeyArn", "CheckpointKeyArn", "PlaceIndexName", "AlarmTopicArn",
            "ApiAccessLogGroupArn", "ApiGatewayCloudWatchRoleArn", "WebAclArn"}
 
 

@@ -24,6 +24,7 @@ OUTPUTS = {
     "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1",
     "CheckpointKeyArn": "arn:aws:kms:us-east-1:123456789012:key/2",
     "ErasureQueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/porchlight-prod-er",
+    "PlaceIndexName": "porchlight-prod-places",
 }
 
 
@@ -39,6 +40,7 @@ def test_stack_outputs_complete_a_stage_without_secrets(tmp_path: Path) -> None:
     assert env["PORCHLIGHT_ENV"] == "prod" and env["PORCHLIGHT_CLIPS_BUCKET"].endswith("012")
     assert env["PORCHLIGHT_SECRETS_ARN"] == OUTPUTS["SecretsArn"]
     assert env["PORCHLIGHT_CHECKPOINT_KMS_KEY"] == OUTPUTS["CheckpointKeyArn"]
+    assert env["PORCHLIGHT_PLACE_INDEX"] == "porchlight-prod-places"
     assert env["PORCHLIGHT_PUBLIC_URL"] == "https://cams.example.gov"
     assert not any("SECRET_KEY" in k or "PRIVATE" in k for k in env), "a secret in the file"
     settings = json.loads((ROOT / "zappa_settings.json").read_text())
@@ -46,3 +48,7 @@ def test_stack_outputs_complete_a_stage_without_secrets(tmp_path: Path) -> None:
         complete(settings, "prod", {"TablePrefix": "x"}, "https://a.b", "x", "")
     with pytest.raises(SettingsError, match="https"):
         complete(settings, "prod", OUTPUTS, "http://a.b", "x", "")
+    # A stack deployed before the place index: the stage is made, without address search.
+    older = {k: v for k, v in OUTPUTS.items() if k != "PlaceIndexName"}
+    env = complete(settings, "prod", older, "https://a.b", "x", "")["prod"]["environment_variables"]
+    assert "PORCHLIGHT_PLACE_INDEX" not in env

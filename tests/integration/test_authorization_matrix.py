@@ -83,7 +83,9 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/api/invitations"): ADMIN,
     ("GET", "/api/audit/events"): AUDITOR,
     ("GET", "/static/<path:filename>"): PUBLIC,
+    ("GET", "/static/<digest:digest>/<path:filename>"): PUBLIC,
     ("GET", "/vendor/<package>/<path:filename>"): PUBLIC,
+    ("GET", "/vendor/<package>/<version:version>/<path:filename>"): PUBLIC,
     ("GET", "/cameras"): OWNERS,
     ("GET", "/cameras/new"): OWNERS,
     ("POST", "/cameras/new"): OWNERS,
@@ -116,6 +118,10 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/org/cameras/<camera_id>/hand-over"): {"org_admin"},
     ("GET", "/map"): SEARCHERS,
     ("GET", "/api/map"): SEARCHERS,
+    ("GET", "/map/tiles.pmtiles"): ANY,  # the program's own map, for every map in the app
+    ("GET", "/map/streets.geojson"): ANY,
+    ("GET", "/map/protomaps-leaflet-5.1.0.js"): PUBLIC,
+    ("POST", "/api/geocode"): SEARCHERS,
     ("PUT", "/api/ingest/<feed>"): PUBLIC,  # an agency API key, not a session, opens it
     ("GET", "/admin/api-keys"): ADMIN,
     ("POST", "/admin/api-keys"): ADMIN,
@@ -184,6 +190,8 @@ SAMPLE = {"<token>": "no-such-token", "<public_id>": "0000000000000000",
           "<chain>": "agency%23none", "<seq>": "1",
           "<name>": "20260101T000000.000Z.mp4",
           "<package>/<path:filename>": "leaflet/leaflet.css",
+          "<package>/<version:version>/<path:filename>": "leaflet/1.9.3.0/leaflet.css",
+          "<digest:digest>/<path:filename>": "0123456789ab/css/app.css",
           "<path:filename>": "css/app.css"}
 
 

@@ -11,6 +11,7 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests as http
@@ -148,7 +149,8 @@ def test_request_answer_upload_clip_play_and_package(scene: dict[str, Any],
 
     # The owner's page says when it will be deleted and who played it.
     page = owner.get(f"/requests/{target_id}").text
-    assert evidence.delete_after.strftime("%Y-%m-%d") in page
+    gone = evidence.delete_after.astimezone(ZoneInfo("America/Chicago"))  # the program's zone
+    assert f"Deleted on</dt><dd>{gone:%a} {gone.day} {gone:%b} {gone.year}" in page
     assert "Police played your clip" in page and "by a detective" in page
 
 

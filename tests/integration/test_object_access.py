@@ -425,7 +425,9 @@ NOT_OBJECT_IDS = {
     ("POST", "/org/join/<token>"): "a single-use secret; checked against the invitee's email",
     ("GET", "/program/history/<int:number>"): "public: a program's published policy versions",
     ("GET", "/static/<path:filename>"): "public files",
+    ("GET", "/static/<digest:digest>/<path:filename>"): "public files",
     ("GET", "/vendor/<package>/<path:filename>"): "public files",
+    ("GET", "/vendor/<package>/<version:version>/<path:filename>"): "public files",
     ("PUT", "/api/ingest/<feed>"): "a feed name; the API key picks the program "
                                    "(test_an_ingest_key_writes_only_its_own_program)",
 }

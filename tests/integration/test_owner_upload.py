@@ -172,8 +172,7 @@ def test_a_file_starting_20_s_late_tells_the_owner_and_another_file_replaces_it(
     late = make_h264(tmp_path / "late.mp4", width=160, height=120, seconds=50, gop=30)
     upload(owner, target_id, late, start + timedelta(seconds=20 + OFFSET_S))
     assert wait_status(owner, target_id, (rules.READY, rules.FAILED))["status"] == rules.READY
-    zone = policy_for("demo-metro").timezone
-    words = f"no video {local(start)}–{local(start + timedelta(seconds=20))} ({zone}, 20 s)"
+    words = f"no video {local(start)}–{local(start + timedelta(seconds=20))} (Chicago time, 20 s)"
     page = owner.get(f"/requests/{target_id}").text
     assert f"N{words[1:]}: {gaps.WHY[gaps.BEFORE_FILE]}." in page
     assert "I have no other file" in page and "Send another file" in page

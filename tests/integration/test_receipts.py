@@ -76,6 +76,7 @@ def test_a_police_search_and_a_played_clip_become_receipts(
     assert done.digests >= 1
     mail = wait_for_mail(account.email, "Police accessed your cameras")
     assert officer.user.display_name in mail.text
+    assert "Chicago time: " in mail.text and " UTC" not in mail.text  # the program's clock
 
 
 def test_only_owners_choose_and_a_bad_choice_is_refused(signed_in: Any) -> None:

@@ -31,6 +31,8 @@ OWN_ACCOUNT = ("the officer's own account: shows only their own sessions, device
                "profile, never registry data (test_object_access: another's ids refused)")
 LEFT = ("ends the officer's own time watching a share they opened; answers only the share id "
         "they sent (another program's share: not found, test_object_access)")
+BASE_MAP = ("the program's own map (PMTiles byte ranges) and street list from the uploads "
+            "bucket's map/ prefix: the same bytes for every signed-in user, no registry data")
 # Police-facing routes with no case of their own, and why none is needed.
 EXEMPT: dict[Route, str] = {
     ("GET", "/api/me"): OWN_ACCOUNT,
@@ -51,6 +53,12 @@ EXEMPT: dict[Route, str] = {
     ("POST", "/mfa/verify"): "the officer's own second factor",
     ("POST", "/api/live/<share_id>/leave"): LEFT,
     ("POST", "/live/<share_id>/leave"): LEFT,
+    ("GET", "/map/tiles.pmtiles"): BASE_MAP,
+    ("GET", "/map/streets.geojson"): BASE_MAP,
+    ("POST", "/api/geocode"): (
+        "address search: place names from Amazon Location's place index or the program's "
+        "street list, never from the registry (app/services/geocoding.py); audited as "
+        "place.geocoded (tests/integration/test_maps.py)"),
 }
 
 

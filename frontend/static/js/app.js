@@ -23,9 +23,11 @@ class ServiceWorkerRegistrar {
   }
 }
 
+// After a submit, focus goes where the answer is: the errors, else the results (.js-focus-on-load),
+// so keyboard and screen-reader users start there instead of at the top of the page.
 function focusErrorSummary() {
-  const summary = document.querySelector('.error-summary');
-  if (summary) summary.focus();
+  const target = document.querySelector('.error-summary') || document.querySelector('.js-focus-on-load');
+  if (target) target.focus();
 }
 
 // Forms marked .js-confirm ask before doing something that cannot be undone.
@@ -36,6 +38,24 @@ function confirmDangerousForms() {
   });
 }
 
+// The phone's "More" menu closes with Escape (focus back on it) and with a tap elsewhere.
+function closableMenus() {
+  document.addEventListener('keydown', (event) => {
+    const open = document.querySelector('.js-nav-more[open]');
+    if (event.key !== 'Escape' || !open) return;
+    open.open = false;
+    open.querySelector('summary').focus();
+  });
+  document.addEventListener('click', (event) => {
+    const open = document.querySelector('.js-nav-more[open]');
+    if (open && !open.contains(event.target)) open.open = false;
+  });
+}
+
 new ServiceWorkerRegistrar().register();
+closableMenus();
 confirmDangerousForms();
 focusErrorSummary();
+// Forms kept while offline. Imported when needed, so that the lines above work even if it
+// cannot load.
+import('./outbox.js').then(({ Outbox }) => new Outbox().start()).catch(() => null);

@@ -1,6 +1,8 @@
 // The detective's status board: refreshes the answers every few seconds without a reload,
 // plays ready clips through short-lived links, and fetches the evidence package.
 
+import { clock } from './program-time.js';
+
 function csrfToken() {
   const input = document.querySelector('input[name="csrf_token"]');
   return input ? input.value : '';
@@ -19,9 +21,6 @@ class CaseBoard {
     this.player = document.querySelector('.js-player');
     this.playerSection = document.querySelector('.player');
     this.rows.addEventListener('click', (event) => this.onClick(event));
-    for (const time of document.querySelectorAll('time.js-local')) {
-      time.textContent = new Date(time.dateTime).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
-    }
     this.load();
   }
 
@@ -30,7 +29,7 @@ class CaseBoard {
       const response = await fetch(`/api/requests/${this.id}`, { headers: { Accept: 'application/json' } });
       if (!response.ok) throw new Error((await response.json()).detail || response.statusText);
       this.draw(await response.json());
-      this.status.textContent = `Updated ${new Date().toLocaleTimeString()}. Updates by itself every few seconds.`;
+      this.status.textContent = `Updated ${clock(new Date())}. Updates by itself every few seconds.`;
     } catch (err) {
       this.status.textContent = `Could not update: ${err.message}. Trying again.`;
     }
@@ -38,7 +37,7 @@ class CaseBoard {
   }
 
   draw(board) {
-    this.state.textContent = board.state.replace('_', ' ');
+    this.state.textContent = board.state_words;
     const focused = document.activeElement && document.activeElement.dataset.kind;
     // Every value from the server is escaped, ids and states too: the markup is built as text.
     const html = board.targets.map((t) => {

@@ -1,5 +1,10 @@
-// Incident search map: tap the scene, see the radius; after a search, cones and clusters.
-import { baseMap, cameraClusters, conePoints, leaflet, numberFrom, textPopup } from './map-kit.js';
+// Incident search map: set the scene (tap, type an address, or move the pin with the arrow keys),
+// see the radius; after a search, cones and clusters.
+import { AddressFinder } from './address-search.js';
+import {
+  arrowKeys, baseMap, cameraClusters, conePoints, leaflet, numberFrom, textPopup,
+} from './map-kit.js';
+import { fromInputValue, isoWithZone } from './program-time.js';
 
 class IncidentMap {
   constructor(form) {
@@ -13,12 +18,23 @@ class IncidentMap {
     const scene = this.scene();
     this.map = baseMap(element, { centre: scene || undefined, zoom: scene ? 17 : 16 });
     this.circle = L.circle(scene || this.map.getCenter(), { radius: this.radiusM(), color: '#b3261e', fill: false });
-    this.marker = L.marker(scene || this.map.getCenter(), {
-      title: 'Incident', alt: 'Place of the incident', keyboard: false,
-    });
-    if (scene) { this.circle.addTo(this.map); this.marker.addTo(this.map); }
+    if (scene) this.circle.addTo(this.map);
+    // The pin is there from the start: until the place is set it waits, faint, at the middle of
+    // the map (pan, then tap, drag it, or move it with the arrow keys).
+    this.marker = incidentPin(scene || this.map.getCenter()).addTo(this.map);
+    this.marker.getElement().setAttribute('aria-describedby', 'map-keys');
+    this.setPlaced(Boolean(scene));
+    this.map.on('move', () => { if (!this.placed) this.marker.setLatLng(this.map.getCenter()); });
     this.map.on('click', (e) => this.place([e.latlng.lat, e.latlng.lng]));
+    this.marker.on('dragend', () => this.fromPin());
+    arrowKeys(this.marker, PIN_STEP_M, () => this.fromPin({ keepInView: true }));
     for (const input of [this.lat, this.lon, this.radius]) input.addEventListener('input', () => this.redraw());
+    const finder = form.querySelector('.js-address');
+    if (finder) {
+      this.finder = new AddressFinder(finder, {
+        onChoose: ({ lat, lon }) => { this.place([lat, lon]); this.map.setView([lat, lon], 17); },
+      });
+    }
     this.fillZone();
     if (element.dataset.results) this.showResults(JSON.parse(element.dataset.results));
   }
@@ -37,32 +53,34 @@ class IncidentMap {
     this.redraw();
   }
 
+  // The pin was dragged or moved with a key: the fields and the circle follow it.
+  fromPin({ keepInView = false } = {}) {
+    const { lat, lng } = this.marker.getLatLng();
+    this.place([lat, lng]);
+    if (keepInView) this.map.panInside([lat, lng], { padding: [48, 48] });
+  }
+
+  setPlaced(placed) {
+    this.placed = placed;
+    this.marker.getElement().classList.toggle('is-unset', !placed);
+  }
+
   redraw() {
     const at = this.scene();
     if (!at) return;
+    this.setPlaced(true);
     this.circle.setLatLng(at).setRadius(this.radiusM()).addTo(this.map);
-    this.marker.setLatLng(at).addTo(this.map);
+    this.marker.setLatLng(at);
   }
 
-  // A bare "2026-11-21T19:40" gets this device's zone, so the server knows the instant meant.
+  // A bare "2026-11-21T19:40" is the program's time (the hint says so): the page adds its zone,
+  // so the server knows the instant meant, whatever zone this device is set to.
   fillZone() {
-    if (!this.when.value) {
-      const now = new Date(Date.now() - 30 * 60 * 1000);
-      this.when.value = this.isoWithZone(now);
-    }
+    if (!this.when.value) this.when.value = isoWithZone(new Date(Date.now() - 30 * 60 * 1000));
     this.form.addEventListener('submit', () => {
-      const value = this.when.value.trim();
-      if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(value)) {
-        this.when.value = this.isoWithZone(new Date(value));
-      }
+      const bare = fromInputValue(this.when.value);
+      if (bare) this.when.value = isoWithZone(bare);
     });
-  }
-
-  isoWithZone(date) {
-    const pad = (n) => String(Math.abs(n)).padStart(2, '0');
-    const offset = -date.getTimezoneOffset();
-    const sign = offset >= 0 ? '+' : '-';
-    return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
   }
 
   showResults({ cameras }) {
@@ -84,6 +102,22 @@ class IncidentMap {
     }
     cluster.addTo(this.map);
   }
+}
+
+const PIN_STEP_M = 10; // an arrow key moves the pin this far; Shift and an arrow, ten times as far
+
+// The place of the incident: a red target, unlike the cameras' pins, with a name a screen reader
+// says. It is a button that takes the arrow keys (Leaflet's `keyboard`), and it can be dragged.
+function incidentPin(at) {
+  const L = leaflet();
+  const marker = L.marker(at, {
+    icon: L.divIcon({
+      className: 'incident-pin', html: '<span class="incident-pin-dot"></span>', iconSize: [44, 44], iconAnchor: [22, 22],
+    }),
+    draggable: true, keyboard: true, title: 'Place of the incident', zIndexOffset: 1000,
+  });
+  marker.on('add', () => marker.getElement().setAttribute('aria-label', 'Place of the incident'));
+  return marker;
 }
 
 const form = document.querySelector('.js-search-form');

@@ -8,6 +8,8 @@
 // keeps playing on credentials it holds. Pieces are whole files (fMP4 from a bridge, WebM or
 // MP4 from a phone), appended in "sequence" mode so each continues where the last one ended.
 
+import { clock, zoneLabel } from './program-time.js';
+
 const POLL_MS = 1000;
 // Where a live view plays: right after a new piece is appended, the playhead sits LIVE_LEAD_S
 // behind the end of the video held. The next piece comes about 2.3 s later (2 s of video, its
@@ -229,8 +231,7 @@ class StreamPlayer {
       this.video.hidden = false;
       this.startButton.hidden = !this.preroll;
       this.figure.dataset.pieces = String(Number(this.figure.dataset.pieces || 0) + 1);
-      const time = new Date(piece.end).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-      this.state.textContent = ` Video up to ${time}.`;
+      this.state.textContent = ` Video up to ${clock(new Date(piece.end))} ${zoneLabel}.`;
     }
     if (!this.fromStart && !this.userPaused && data.pieces.length >= BACKLOG_PIECES
         && appended < data.pieces.length) {
@@ -258,13 +259,13 @@ class StreamPlayer {
       this.lastArrival = Date.now();
     }
     if (!this.newestEnd) return;
-    const clock = (at) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const at = (moment) => `${clock(new Date(moment))} ${zoneLabel}`;
     const silent = (Date.now() - this.lastArrival) / 1000;
     const offline = silent > OFFLINE_AFTER_S;
     this.figure.dataset.offline = String(offline);
     if (offline) {
       if (!this.fromStart) this.video.hidden = true;
-      this.state.textContent = ` Camera offline: no video since ${clock(this.newestEnd)} (${Math.round(silent)} s).`;
+      this.state.textContent = ` Camera offline: no video since ${at(this.newestEnd)} (${Math.round(silent)} s).`;
       return;
     }
     this.video.hidden = false;
@@ -273,8 +274,8 @@ class StreamPlayer {
     const behind = (serverNow - this.newestEnd) / 1000 + held;
     this.figure.dataset.behind = String(Math.round(behind));
     this.state.textContent = behind > BEHIND_SAY_S && !this.fromStart
-      ? ` Video up to ${clock(this.newestEnd)}: ${Math.round(behind)} s behind live.`
-      : ` Video up to ${clock(this.newestEnd)}.`;
+      ? ` Video up to ${at(this.newestEnd)}: ${Math.round(behind)} s behind live.`
+      : ` Video up to ${at(this.newestEnd)}.`;
   }
 
   async run() {

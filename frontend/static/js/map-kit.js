@@ -2,7 +2,8 @@
 // is loaded by a classic script before these modules run.
 
 const EARTH_RADIUS_M = 6371008.8;
-export const DEFAULT_CENTRE = [36.1612, -86.7775]; // downtown Nashville, the demo program
+// Only for a program with no centre of its own (`flask agency create --centre`): Nashville.
+export const DEFAULT_CENTRE = [36.1612, -86.7775];
 
 export function leaflet() {
   if (!window.L) throw new Error('Leaflet did not load');
@@ -51,20 +52,79 @@ export function conePoints(at, { heading, fov, range }) {
   return points;
 }
 
-export function baseMap(element, { centre = DEFAULT_CENTRE, zoom = 17 } = {}) {
+// What the server says about this page's maps (templates/_map.html): the base map (`kind`
+// "pmtiles", the program's own archive; "raster", a tile server; "" none), its attribution, the
+// program's street list and its centre.
+export function mapConfig() {
+  const element = document.getElementById('map-config');
+  try {
+    return element ? JSON.parse(element.textContent) : {};
+  } catch {
+    return {};
+  }
+}
+
+const OSM_CREDIT = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
+// The map DEPLOY.md makes is an extract of Protomaps' basemap, built from OpenStreetMap's data.
+const PROTOMAPS_CREDIT = `<a href="https://protomaps.com">Protomaps</a> ${OSM_CREDIT}`;
+
+function escaped(text) {
+  const span = document.createElement('span');
+  span.textContent = text;
+  return span.innerHTML;
+}
+
+export function baseMap(element, { centre, zoom = 17 } = {}) {
   const L = leaflet();
+  const config = mapConfig();
   // maxZoom on the map itself: the cluster plugin needs it even when there is no tile layer.
-  const map = L.map(element, { zoomControl: true, maxZoom: 19 }).setView(centre, zoom);
-  const tiles = element.dataset.tiles;
-  if (tiles) {
-    L.tileLayer(tiles, {
-      maxZoom: 19,
-      attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+  const map = L.map(element, { zoomControl: true, maxZoom: 19 })
+    .setView(centre || config.centre || DEFAULT_CENTRE, zoom);
+  // The program's own words for its map's credit, as text; else the credit its source needs.
+  const credit = config.attribution ? escaped(config.attribution) : '';
+  if (config.kind === 'pmtiles' && window.protomapsL) {
+    window.protomapsL.leafletLayer({
+      url: config.tiles, flavor: 'light', lang: 'en', attribution: credit || PROTOMAPS_CREDIT,
     }).addTo(map);
+    element.classList.add('map-own-tiles');
+  } else if (config.kind === 'raster') {
+    L.tileLayer(config.tiles, { maxZoom: 19, attribution: credit || OSM_CREDIT }).addTo(map);
   } else {
     element.classList.add('map-no-tiles');
+    if (config.streets) streetOverlay(map, config.streets);
   }
   return map;
+}
+
+// Without a base map, the program's streets drawn light with their names, under everything
+// else: something to aim at before the first search. None (a 404): the plain background.
+// Each name stands at its street's last point (the grid's edge), under the pins.
+async function streetOverlay(map, url) {
+  let data;
+  try {
+    const response = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/geo+json' } });
+    if (!response.ok) return;
+    data = await response.json();
+  } catch {
+    return;
+  }
+  const L = leaflet();
+  map.createPane('streetNames').style.zIndex = 450; // above the streets and circles, below pins
+  const names = L.layerGroup().addTo(map);
+  const streets = L.geoJSON(data, {
+    interactive: false,
+    style: () => ({ className: 'street', color: '#a9b4c2', weight: 9, opacity: 0.7, lineCap: 'round' }),
+    onEachFeature(feature, line) {
+      const name = feature.properties && feature.properties.name;
+      if (typeof name !== 'string') return;
+      const label = document.createElement('span');
+      label.textContent = name;
+      const end = line.getLatLngs().flat(Infinity).at(-1);
+      L.tooltip({ permanent: true, direction: 'center', className: 'street-label', pane: 'streetNames' })
+        .setLatLng(end).setContent(label).addTo(names);
+    },
+  }).addTo(map);
+  streets.bringToBack();
 }
 
 export function numberFrom(input, fallback) {

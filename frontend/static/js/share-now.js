@@ -8,6 +8,8 @@
 // behind, the oldest waiting pieces are dropped (this is live video; a recording is asked for
 // through a footage request). When the app refuses (the share ended), the camera is released.
 
+import { clock, zoneLabel } from './program-time.js';
+
 const PIECE_MS = 2000;
 const MAX_WAITING = 5;
 const TYPES = ['video/webm;codecs=vp8', 'video/webm;codecs=vp9', 'video/webm', 'video/mp4;codecs=avc1', 'video/mp4'];
@@ -35,7 +37,7 @@ async function api(method, url, body) {
 function watchingWords(viewers) {
   const now = viewers.filter((v) => v.watching);
   const before = viewers.filter((v) => !v.watching);
-  const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const time = (iso) => `${clock(new Date(iso), false)} ${zoneLabel}`;
   const parts = [];
   if (now.length) parts.push(`Watching now: ${now.map((v) => `${v.name} (${v.role}), since ${time(v.since)}`).join('; ')}.`);
   if (before.length) parts.push(`Watched earlier: ${before.map((v) => `${v.name} (${v.role}), until ${time(v.last_seen)}`).join('; ')}.`);

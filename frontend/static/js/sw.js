@@ -108,3 +108,123 @@ self.addEventListener('notificationclick', (event) => {
     event.waitUntil(openPage((notification.data && notification.data.url) || '/'));
   }
 });
+
+// ---------------------------------------------------------------- outbox: forms kept offline
+// A page keeps an opt-in form (data-outbox) submitted while offline in IndexedDB, on this
+// device only (outbox.js): its fields without the CSRF token, the account that filled it in,
+// and a random idempotency key the server honours, so that sending it twice never registers a
+// second camera or answers twice. This worker sends what waits when Background Sync fires
+// ('sync', even with the app closed) and when a page asks ('outbox-send': on reconnect and on
+// every page load). Each send takes a fresh CSRF token from /api/me, so a form filled in an
+// earlier session still passes; with no session, or another account's, it waits for its own
+// account to log in. An entry's state, shown by outbox.js:
+//   waiting  not sent yet (offline, or the server could not take it just now)
+//   login    no session: sent after the person logs in
+//   other    filled in under another account: sent when that account logs in here
+//   refused  the server said no (reason kept): the person opens the form to fix it
+//   sent     its fields are deleted; only its words stay until a page has said "sent"
+
+const OUTBOX_DB = 'porchlight-outbox';
+const OUTBOX_STORE = 'forms';
+const OUTBOX_TAG = 'porchlight-outbox';
+
+function outboxRequest(mode, use) {  // the same helper as in outbox.js
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(OUTBOX_DB, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore(OUTBOX_STORE, { keyPath: 'key' });
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction(OUTBOX_STORE, mode);
+      const request = use(tx.objectStore(OUTBOX_STORE));
+      tx.oncomplete = () => { db.close(); resolve(request.result); };
+      tx.onerror = tx.onabort = () => { db.close(); reject(tx.error); };
+    };
+  });
+}
+
+// Write the entry's new state unless the page replaced it meanwhile (the person sent the
+// same form again, changed, while this send was on its way).
+function outboxUpdate(sent, changes) {
+  return outboxRequest('readwrite', (store) => {
+    const read = store.get(sent.key);
+    read.onsuccess = () => {
+      if (read.result && read.result.savedAt === sent.savedAt) store.put({ ...sent, ...changes });
+    };
+    return read;
+  });
+}
+
+async function outboxReason(response) {
+  const type = response.headers.get('Content-Type') || '';
+  if (type.includes('json')) {
+    const problem = await response.json().catch(() => ({}));
+    const fields = Object.values(problem.errors || {});
+    if (fields.length || problem.detail) return fields.length ? fields.join(' ') : problem.detail;
+  }
+  return response.status === 422 ? 'Some of it needs changing.' : 'Porchlight did not accept it.';
+}
+
+// Returns false when the network or the server failed: the entry waits for the next try.
+async function outboxSendOne(entry, csrfToken) {
+  const body = new URLSearchParams(entry.fields);
+  body.set('csrf_token', csrfToken);
+  body.set('idempotency_key', entry.key);
+  const response = await fetch(entry.url, {
+    method: 'POST', body, credentials: 'same-origin', redirect: 'manual',
+    headers: { Accept: 'application/json' },  // errors as problem+json, with plain words
+  }).catch(() => null);
+  if (!response || response.status === 429 || response.status >= 500) {
+    if (entry.state !== 'waiting') await outboxUpdate(entry, { state: 'waiting' });
+    return false;
+  }
+  if (response.type === 'opaqueredirect' || response.ok) {  // the pages answer with a redirect
+    await outboxUpdate(entry, { state: 'sent', fields: [], reason: '' });
+  } else if (response.status === 401) {
+    await outboxUpdate(entry, { state: 'login' });
+  } else {
+    await outboxUpdate(entry, { state: 'refused', reason: await outboxReason(response) });
+  }
+  return true;
+}
+
+async function outboxSendAll() {
+  const entries = await outboxRequest('readonly', (store) => store.getAll());
+  const due = entries.filter((entry) => ['waiting', 'login', 'other'].includes(entry.state));
+  if (!due.length) return;
+  const me = await fetch('/api/me', {
+    credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' },
+  });  // offline: throws, and Background Sync tries again later
+  if (me.status >= 500) throw new Error(`Porchlight answered ${me.status}`);
+  const who = me.ok ? await me.json() : null;
+  let failed = false;
+  for (const entry of due) {
+    if (!who) await outboxUpdate(entry, { state: 'login' });
+    else if (who.user.id !== entry.user) await outboxUpdate(entry, { state: 'other' });
+    else if (!failed) failed = !(await outboxSendOne(entry, who.csrf_token));
+  }
+  if (failed) throw new Error('Porchlight could not take a form just now');
+}
+
+// One run at a time: a sync and a page's ask often come together on reconnect.
+let outboxRun = null;
+function outboxSend() {
+  if (!outboxRun) {
+    outboxRun = outboxSendAll().finally(async () => {
+      outboxRun = null;
+      const pages = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      pages.forEach((page) => page.postMessage({ type: 'outbox-changed' }));
+    });
+  }
+  return outboxRun;
+}
+
+self.addEventListener('sync', (event) => {
+  if (event.tag === OUTBOX_TAG) event.waitUntil(outboxSend());
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'outbox-send') {
+    event.waitUntil(outboxSend().catch(() => null));  // the page says what still waits
+  }
+});

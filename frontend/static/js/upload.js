@@ -5,6 +5,10 @@
 // window in the recorder's own time, and sends the reading with its moment (never the moment of
 // Upload) so the server computes the recorder's offset.
 
+import {
+  clock, day, fromInputValue, fromWall, inputValue, isoWithZone, wall, zoneLabel,
+} from './program-time.js';
+
 const PARALLEL = 3;
 const RETRIES = 5;
 const CLOCK_MISSING = 'Say what time the recorder showed, tapping “Now” as you read it.';
@@ -28,16 +32,15 @@ async function api(method, url, body) {
   return data;
 }
 
-const pad = (n) => String(n).padStart(2, '0');
-
 // The recorder's date and time when the owner read "hh:mm[:ss]" on its screen at `readAt`: the
 // day that puts it nearest to that moment (a recorder more than 12 hours off is on another day).
+// The recorder stands in the program's city, so its screen shows the program's time zone.
 export function recorderShows(reading, readAt) {
   const [h, m, s = '0'] = reading.split(':');
-  const shown = new Date(readAt);
-  shown.setHours(Number(h), Number(m), Math.floor(Number(s)), 0);
-  if (shown - readAt > 12 * 3600 * 1000) shown.setDate(shown.getDate() - 1);
-  if (shown - readAt < -12 * 3600 * 1000) shown.setDate(shown.getDate() + 1);
+  const today = { ...wall(readAt), hour: Number(h), minute: Number(m), second: Math.floor(Number(s)) };
+  let shown = fromWall(today);
+  if (shown - readAt > 12 * 3600 * 1000) shown = fromWall({ ...today, day: today.day - 1 });
+  if (shown - readAt < -12 * 3600 * 1000) shown = fromWall({ ...today, day: today.day + 1 });
   return shown;
 }
 
@@ -59,10 +62,8 @@ export function offsetWords(offset) {
   return `${parts.join(' ')} ${offset > 0 ? 'ahead' : 'behind'}`;
 }
 
-const hms = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-// Times and days as this browser shows them, like the time field the owner typed into.
-const shownTime = (d) => d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const day = (d) => d.toLocaleDateString(undefined, { weekday: 'short', day: '2-digit', month: 'short' });
+// Times in the program's zone, 24-hour with seconds, named once (program-time.js).
+const shownTime = (d) => clock(d, true);
 
 // The asked window as the recorder shows it: from the second its start falls in to the one its
 // end falls in, so an export of these times holds the whole window.
@@ -70,18 +71,7 @@ export function recorderWindow(start, end, offset) {
   const first = new Date(Math.floor((start.getTime() + offset * 1000) / 1000) * 1000);
   const last = new Date(Math.ceil((end.getTime() + offset * 1000) / 1000) * 1000);
   const days = day(first) === day(last) ? `on ${day(first)}` : `(${day(first)} to ${day(last)})`;
-  return { first, last, words: `Export ${shownTime(first)} to ${shownTime(last)} ${days} as your recorder shows it.` };
-}
-
-function localInputValue(date) {
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${hms(date)}`;
-}
-
-// A date and time with this browser's zone: how the owner reads the recorder's clock.
-function localIso(date) {
-  const minutes = -date.getTimezoneOffset();
-  const zone = `${minutes < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(minutes) / 60))}:${pad(Math.abs(minutes) % 60)}`;
-  return `${localInputValue(date)}${zone}`;
+  return { first, last, words: `Export ${shownTime(first)} to ${shownTime(last)} ${days} (${zoneLabel}) as your recorder shows it.` };
 }
 
 function putPart(url, blob, onProgress) {
@@ -118,7 +108,7 @@ class Upload {
     this.progressText = root.querySelector('.js-progress-text');
     this.readAt = null; // when the reading was taken (this device's clock)
     this.tapped = false; // by a tap on "Now" (else: when the typing ended)
-    this.videoStarts.value = localInputValue(this.windowStart);
+    this.videoStarts.value = inputValue(this.windowStart);
     this.videoStarts.addEventListener('input', () => { this.videoStarts.dataset.edited = 'yes'; });
     this.readNow.addEventListener('click', () => this.tapNow());
     this.recorderShows.addEventListener('input', () => this.typed());
@@ -162,7 +152,7 @@ class Upload {
     const asked = recorderWindow(this.windowStart, this.windowEnd, offset);
     this.windowText.textContent = `Your recorder runs ${offsetWords(offset)}. ${asked.words}`;
     this.windowText.hidden = false;
-    if (!this.videoStarts.dataset.edited) this.videoStarts.value = localInputValue(asked.first);
+    if (!this.videoStarts.dataset.edited) this.videoStarts.value = inputValue(asked.first);
   }
 
   check() {
@@ -184,16 +174,20 @@ class Upload {
     this.button.disabled = true;
     this.paused = false;
     try {
-      let state = await api('GET', `/api/targets/${this.target}/upload`).catch(() => null);
+      // Ask which parts arrived only when an upload may be under way (interrupted on an earlier
+      // visit, or paused on this one): before the first one there is none, and asking errs.
+      let state = this.resuming || this.started
+        ? await api('GET', `/api/targets/${this.target}/upload`).catch(() => null) : null;
       if (!state || state.filename !== file.name || state.size !== file.size) {
         if (this.offset() === null) throw new Error(CLOCK_MISSING);
         state = await api('POST', `/api/targets/${this.target}/upload`, {
           filename: file.name, size: file.size,
-          recorder_shows: localIso(recorderShows(this.recorderShows.value, this.readAt)),
+          recorder_shows: isoWithZone(recorderShows(this.recorderShows.value, this.readAt)),
           read_at: this.readAt.toISOString(),
-          video_starts_at: new Date(this.videoStarts.value).toISOString(),
+          video_starts_at: fromInputValue(this.videoStarts.value).toISOString(),
           include_audio: this.audio.checked,
         });
+        this.started = true;
       }
       await this.sendParts(file, state);
       this.say('Finishing…');

@@ -87,8 +87,9 @@ class Access:
             acknowledge(self.role, f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/{prefix}*]", (
                 f"Object-level actions ({', '.join(sorted(actions))}) limited to the key prefix "
                 f"{prefix} of one bucket. The object keys are made per request, camera and "
-                "upload at run time, so a prefix is the narrowest resource S3 can name; the "
-                "bucket itself (listing, policy, configuration) is not granted."))
+                "upload at run time (the program's map under map/ is named by the operator), "
+                "so a prefix is the narrowest resource S3 can name; the bucket itself "
+                "(listing, policy, configuration) is not granted."))
 
     def object_versions(self, bucket: s3.Bucket, prefixes: list[str], what: str) -> None:
         """List the versions of keys under the prefixes (s3:ListBucketVersions is a bucket

@@ -1,6 +1,6 @@
 """Porchlight's stack for one stage: key, secret, tables, buckets, queues, workers, web role,
-alarms, the API's access log and WAF web ACL, and an output for every name the web app,
-infra/api_stage.py and DEPLOY.md need."""
+the place index, alarms, the API's access log and WAF web ACL, and an output for every name
+the web app, infra/api_stage.py and DEPLOY.md need."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from infra.cdk.porchlight.keys import AppSecret, CheckpointKey, ProjectKey
 from infra.cdk.porchlight.layout import worker_of
 from infra.cdk.porchlight.messaging import Queues
 from infra.cdk.porchlight.monitoring import Alarms
+from infra.cdk.porchlight.places import PlaceIndex
 from infra.cdk.porchlight.storage import ORIGINALS, Buckets, bucket_name
 from infra.cdk.porchlight.web import WebRole
 from infra.cdk.porchlight.workers import Shared, Worker, queue_setting
@@ -77,9 +78,11 @@ class PorchlightStack(cdk.Stack):
             worker.schedule(schedule.schedule, stage, schedule.base_name)
             alarms.worker(worker)
 
+        places = PlaceIndex(self, "Places", stage=stage)
         web = WebRole(self, "Web", stage=stage, key=key.key, tables=tables,
                       uploads=buckets.uploads, clips=buckets.clips, queues=queues,
-                      secret=secret, checkpoint_key=checkpoint_key.key)
+                      secret=secret, checkpoint_key=checkpoint_key.key,
+                      place_index_arn=places.arn)
         alarms.web()
         gateway = Gateway(self, "Gateway", stage=stage, key=key.key)
 
@@ -95,6 +98,7 @@ class PorchlightStack(cdk.Stack):
                                 "the Zappa function the web role is scoped to"),
             "KmsKeyArn": (key.key.key_arn, "the project key"),
             "CheckpointKeyArn": (checkpoint_key.key.key_arn, "PORCHLIGHT_CHECKPOINT_KMS_KEY"),
+            "PlaceIndexName": (places.name, "PORCHLIGHT_PLACE_INDEX"),
             "AlarmTopicArn": (alarms.topic.topic_arn, "alarms; subscribe people to it"),
             "ApiAccessLogGroupArn": (gateway.access_log_arn,
                                      "infra/api_stage.py: the REST API stage's access log"),

@@ -32,6 +32,9 @@ EVIDENCE = "evidence/"  # clips, posters, contact sheets, manifests, packages
 # not evidence
 LIVE = "live/"
 LIVE_DAYS = 1  # the retention worker deletes them an hour after the share; this is the backstop
+# The program's own map and street list (app.config.MAP_PREFIX): put there by the operator
+# (DEPLOY.md, "Your map"), read by the web app, never expired.
+MAP = "map/"
 # The longest retention an agency's policy may set (the policy form's upper bound).
 MAX_RETENTION_DAYS = int(POLICY_LIMITS["retention_days"][2])
 

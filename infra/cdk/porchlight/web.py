@@ -9,8 +9,8 @@ iam:PassRole on it configured that service, so no other account can borrow it.
 
 Permissions: the app's own tables (all but the clip worker's idempotency records; devstack's
 outbox is not on AWS at all), the audit log append-only, its object prefixes in the buckets
-(and legal holds on evidence), sending to every worker queue, the secret, its own log group,
-the key through those services.
+(and legal holds on evidence; the program's map read-only), sending to every worker queue, the
+secret, its own log group, text searches of the place index, the key through those services.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from infra.cdk.porchlight.access import Access, TableAccess
 from infra.cdk.porchlight.data import Tables
 from infra.cdk.porchlight.keys import log_retention, removal
 from infra.cdk.porchlight.messaging import Queues
-from infra.cdk.porchlight.storage import CAMERA_PHOTOS, EVIDENCE, LIVE, ORIGINALS
+from infra.cdk.porchlight.storage import CAMERA_PHOTOS, EVIDENCE, LIVE, MAP, ORIGINALS
 from infra.cdk.stages import Stage
 
 # Tables the web app never touches on AWS: the clip worker's idempotency records. (Devstack's
@@ -39,7 +39,8 @@ APPEND_ONLY = ("audit-events", "audit-heads")
 class WebRole(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, stage: Stage, key: kms.IKey,
                  tables: Tables, uploads: s3.Bucket, clips: s3.Bucket, queues: Queues,
-                 secret: secretsmanager.ISecret, checkpoint_key: kms.IKey) -> None:
+                 secret: secretsmanager.ISecret, checkpoint_key: kms.IKey,
+                 place_index_arn: str) -> None:
         super().__init__(scope, construct_id)
         self.role = iam.Role(
             self, "Role",
@@ -78,6 +79,11 @@ class WebRole(Construct):
         # (HEAD), deletes a piece that is not what was announced, and police GET them.
         access.objects(uploads, [LIVE], ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
                        "live-video")
+        # The program's own map: the app reads the PMTiles archive by byte ranges for browsers,
+        # and the street list; nothing else under map/, and it writes nothing there.
+        access.objects(uploads, [MAP], ["s3:GetObject"], "read-the-programs-map")
+        # Address search: text searches of the stack's place index, nothing else of Location.
+        access.raw("SearchThePlaceIndex", ["geo:SearchPlaceIndexForText"], [place_index_arn])
         # Detectives play and download evidence through presigned GETs the app signs.
         access.objects(clips, [EVIDENCE], ["s3:GetObject"], "read-evidence")
         # A supervisor's legal hold is also an S3 Object Lock legal hold on the evidence

@@ -1,0 +1,64 @@
+"""Times as people read them: in the program's one time zone, always named, with seconds in windows.
+
+A program runs in one city, so everyone in it (the resident, the detective, the auditor) sees
+the same clock: "17:30:30–17:31:30 on Fri 4 Dec, Chicago time", never UTC beside local time
+beside the phone's own 12-hour clock. Windows keep their seconds because someone exports
+exactly that span from a recorder: "17:30–17:31" for 17:30:30–17:31:30 loses 30 seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def zone(name: str) -> tzinfo:
+    """The named IANA zone; UTC when the name is empty or unknown."""
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def zone_label(name: str) -> str:
+    """'America/Chicago' -> 'Chicago time'; 'America/Port_of_Spain' -> 'Port of Spain time'."""
+    if not name or name.upper() in ("UTC", "ETC/UTC", "GMT"):
+        return "UTC"
+    return name.rsplit("/", 1)[-1].replace("_", " ") + " time"
+
+
+def _local(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone(name))
+
+
+def day(moment: datetime, name: str) -> str:
+    """'Fri 4 Dec'."""
+    local = _local(moment, name)
+    return f"{local:%a} {local.day} {local:%b}"
+
+
+def clock(moment: datetime, name: str, seconds: bool = False) -> str:
+    """'17:31' (24-hour), or '17:31:30' with seconds."""
+    return _local(moment, name).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def when(moment: datetime, name: str) -> str:
+    """'Fri 4 Dec, 17:31 Chicago time'."""
+    return f"{day(moment, name)}, {clock(moment, name)} {zone_label(name)}"
+
+
+def date_only(moment: datetime, name: str) -> str:
+    """'Fri 4 Dec 2026': for deadlines and deletion dates, where the hour does not matter."""
+    local = _local(moment, name)
+    return f"{day(moment, name)} {local.year}"
+
+
+def window(start: datetime, end: datetime, name: str) -> str:
+    """'17:30:30–17:31:30 on Fri 4 Dec, Chicago time', or both days when it crosses midnight."""
+    label = zone_label(name)
+    if day(start, name) == day(end, name):
+        return f"{clock(start, name, True)}–{clock(end, name, True)} on {day(start, name)}, {label}"
+    return (f"{day(start, name)} {clock(start, name, True)} – "
+            f"{day(end, name)} {clock(end, name, True)}, {label}")

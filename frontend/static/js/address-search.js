@@ -1,0 +1,86 @@
+// Address search on the incident map: type an address or two streets that cross, Find, choose
+// one of the places found. The server looks it up (POST /api/geocode: Amazon Location on AWS,
+// the program's street list in devstack) and records the search in the audit log.
+
+function csrfToken() {
+  const input = document.querySelector('input[name="csrf_token"]');
+  return input ? input.value : '';
+}
+
+export class AddressFinder {
+  // States: idle | searching | found | none | failed
+  constructor(root, { onChoose }) {
+    this.root = root;
+    this.input = root.querySelector('.js-address-input');
+    this.button = root.querySelector('.js-address-find');
+    this.status = root.querySelector('.js-address-status');
+    this.list = root.querySelector('.js-address-results');
+    this.onChoose = onChoose;
+    this.button.addEventListener('click', () => this.find());
+    // Enter looks the address up; it must not send the search form around it.
+    this.input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') {
+        event.preventDefault();
+        this.find();
+      }
+    });
+    this.show('idle', '');
+  }
+
+  async find() {
+    const text = this.input.value.trim();
+    this.list.replaceChildren();
+    this.show('searching', 'Looking for it…');
+    let response;
+    let body = {};
+    try {
+      response = await fetch('/api/geocode', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() },
+        body: JSON.stringify({ q: text }),
+      });
+      body = await response.json();
+    } catch {
+      if (!response) {
+        this.show('failed', 'Address search did not answer. Check the connection, or tap the map.');
+        return;
+      }
+    }
+    if (!response.ok) {
+      this.show('failed', (body.errors && body.errors.q) || body.detail || 'Address search did not work. Tap the map instead.');
+      return;
+    }
+    this.showPlaces(body.candidates || [], text);
+  }
+
+  showPlaces(places, text) {
+    if (!places.length) {
+      this.show('none', `Nothing found for “${text}”. Try two streets that cross, or tap the map.`);
+      return;
+    }
+    for (const place of places) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'button address-place';
+      button.textContent = place.label;
+      button.addEventListener('click', () => this.choose(place));
+      const item = document.createElement('li');
+      item.append(button);
+      this.list.append(item);
+    }
+    this.show('found', places.length === 1 ? '1 place found: choose it to move the pin.'
+      : `${places.length} places found: choose one to move the pin.`);
+  }
+
+  choose(place) {
+    this.list.replaceChildren();
+    this.show('idle', `The pin is at ${place.label}.`);
+    this.onChoose(place);
+  }
+
+  show(state, words) {
+    this.root.dataset.state = state;
+    this.status.textContent = words;
+  }
+}
