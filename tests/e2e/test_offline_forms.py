@@ -118,7 +118,9 @@ def test_a_camera_registered_offline_is_kept_and_sent_on_reconnect(
     assert cameras_named(phone.context, "Porch over Elm St") == []
 
     phone.context.set_offline(False)
-    expect(kept).to_contain_text("Sent: your new camera “Porch over Elm St”.")
+    # Sent within seconds; a first try that meets a network still waking up is retried after
+    # 2 s, then 5 s (outbox.js BACKOFF_MS).
+    expect(kept).to_contain_text("Sent: your new camera “Porch over Elm St”.", timeout=20_000)
     assert phone.evaluate(KEPT) == [], "the form's data are still on the phone after it was sent"
     kept.get_by_role("link", name="See it").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("My cameras")
@@ -211,7 +213,8 @@ def test_an_answer_to_a_footage_request_is_kept_and_sent(phone: Page, base_url: 
     expect(phone.get_by_role("heading", level=1)).to_contain_text("Shop door")
 
     phone.context.set_offline(False)
-    expect(kept).to_contain_text("Sent: your answer “decline” to the request for Shop door.")
+    expect(kept).to_contain_text("Sent: your answer “decline” to the request for Shop door.",
+                                 timeout=20_000)  # with a retry if the first try meets no network
     kept.get_by_role("link", name="See it").click()
     expect(phone.locator(".js-status")).to_have_text("declined")
     answered = owner_client.get(f"/api/targets/{target_id}").json()

@@ -10,6 +10,9 @@ const DB = 'porchlight-outbox';
 const STORE = 'forms';
 const SYNC_TAG = 'porchlight-outbox';
 const RETRY_MS = 60_000;
+// After a failed send, sooner at first: just after reconnecting, the network (or the service
+// worker's view of it) often needs a moment more than the page's 'online' event says.
+const BACKOFF_MS = [2_000, 5_000, 15_000];
 
 function outboxRequest(mode, use) {  // the same helper as in sw.js
   return new Promise((resolve, reject) => {
@@ -66,6 +69,7 @@ export class Outbox {
     this.notes = [];        // "sent" and "not sent" lines this page has taken from the store
     this.sending = false;   // asked the worker, no answer yet
     this.retry = null;
+    this.failures = 0;      // sends in a row the server or the network could not take
     this.rendering = Promise.resolve([]);
     this.latest = [];       // the paragraphs to show
     this.region = document.createElement('div');
@@ -140,7 +144,11 @@ export class Outbox {
     this.sending = false;
     const kept = await this.render();
     if (navigator.onLine && kept.some((entry) => entry.state === 'waiting')) {
-      this.retry = setTimeout(() => this.send(), RETRY_MS);  // the server could not take it
+      // the server or the network could not take it: again soon, then once a minute
+      this.retry = setTimeout(() => this.send(), BACKOFF_MS[this.failures] || RETRY_MS);
+      this.failures += 1;
+    } else {
+      this.failures = 0;
     }
   }
 
@@ -178,7 +186,7 @@ export class Outbox {
     } else if (waiting.length && this.sending) {
       lines.push({ text: `Sending ${forms(waiting.length)}: ${labels(waiting)}…` });
     } else if (waiting.length) {
-      lines.push({ text: `${forms(waiting.length)} waiting: Porchlight could not take ${waiting.length === 1 ? 'it' : 'them'} just now, and tries again in a minute: ${labels(waiting)}.` });
+      lines.push({ text: `${forms(waiting.length)} waiting: Porchlight could not take ${waiting.length === 1 ? 'it' : 'them'} just now, and tries again shortly: ${labels(waiting)}.` });
     }
     const login = inState('login');
     if (login.length) {
