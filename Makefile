@@ -25,12 +25,27 @@ $(VENDOR): tools/vendor_js.py | $(STAMP)
 
 venv: $(STAMP) $(VENDOR) ## Create .venv and install the packages (and the map library from npm)
 
+# The browser scripts' lint (ESLint, pinned by package-lock.json), installed again only when the
+# lock changes; their unit tests (tests/js) need nothing but Node.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json | node
+	@echo "Installing the JavaScript lint into node_modules (npm ci)..."
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+node: ## Install Node.js and npm from Debian when missing (as root), for the JavaScript lint and tests
+	@scripts/ensure-node.sh
+
 run: $(STAMP) $(VENDOR) ## Start devstack (in memory), the workers and the app on 127.0.0.1:$(PORT)
 	@$(PY) -m devstack run --port $(PORT)
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) $(NODE_STAMP) ## ruff, mypy, and ESLint on the browser scripts
 	$(VENV)/bin/ruff check app lambdas devstack tests bench tools infra bridge
 	$(VENV)/bin/mypy
+	node_modules/.bin/eslint eslint.config.js frontend/static/js tests/js
+
+js-test: node ## The browser scripts' unit tests (Node's own runner, tests/js)
+	node --test --test-reporter=spec tests/js/*.test.mjs
 
 chromium: ## Install Debian's Chromium for the browser tests when missing (as root)
 	@scripts/ensure-chromium.sh
@@ -38,10 +53,10 @@ chromium: ## Install Debian's Chromium for the browser tests when missing (as ro
 gstreamer: ## Install GStreamer's RTSP server for the bridge's camera tests when missing (as root)
 	@scripts/ensure-gstreamer.sh
 
-check: $(STAMP) $(VENDOR) lint ## The fast lane (under a minute): lint, type checks, the pure unit tests and the lock files
+check: $(STAMP) $(VENDOR) lint js-test ## The fast lane (under a minute): lint, type checks, the pure unit tests (Python and JavaScript) and the lock files
 	$(VENV)/bin/pytest -q tests/unit tests/deploy/test_locks.py
 
-test: $(STAMP) $(VENDOR) lint chromium gstreamer ## Lint, type-check and run every test (unit, integration, browser), on two processes
+test: $(STAMP) $(VENDOR) lint js-test chromium gstreamer ## Lint, type-check and run every test (JavaScript units, then unit, integration, browser on two processes)
 	$(VENV)/bin/pytest -n 2
 
 audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
@@ -77,9 +92,9 @@ load: $(STAMP) ## Load test on its own devstack: 50 users, 10 minutes (MINUTES=1
 .PHONY: load
 
 clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) .venv-web dist .zappa infra/cdk/build infra/cdk/cdk.out .pytest_cache .mypy_cache .ruff_cache .devstack.env
+	rm -rf $(VENV) node_modules .venv-web dist .zappa infra/cdk/build infra/cdk/cdk.out .pytest_cache .mypy_cache .ruff_cache .devstack.env
 
-.PHONY: help venv run lint check chromium gstreamer test audit-verify totp bench clean package lock cdk-assets cdk-synth
+.PHONY: help venv run lint js-test node check chromium gstreamer test audit-verify totp bench clean package lock cdk-assets cdk-synth
 
 faults: $(STAMP) ## Fault scenarios (killed workers, duplicates, races, throttling, S3 errors): scenario → outcome
 	$(PY) -m tests.faults.report

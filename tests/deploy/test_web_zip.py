@@ -40,7 +40,8 @@ def test_the_zip_holds_only_what_the_runtime_can_load(web_root: Path) -> None:
     assert f"app/__pycache__/wsgi.{tag}.pyc" in names
     assert f"flask/__pycache__/app.{tag}.pyc" in names
     assert not [n for n in names if n.startswith(("tests/", "devstack/", "lambdas/", "bridge/",
-                                                  "boto3/", "botocore/", "moto/", "av/"))]
+                                                  "boto3/", "botocore/", "moto/", "av/",
+                                                  "node_modules/", "package.json"))]
     settings = (web_root / "zappa_settings.py").read_text()
     assert "DEBUG=False" in settings.replace(" ", "") and "LOG_LEVEL='INFO'" in settings
     # Compressed answers are bytes: Zappa base64-encodes them only with binary support on.

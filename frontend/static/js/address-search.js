@@ -2,10 +2,7 @@
 // one of the places found. The server looks it up (POST /api/geocode: Amazon Location on AWS,
 // the program's street list in devstack) and records the search in the audit log.
 
-function csrfToken() {
-  const input = document.querySelector('input[name="csrf_token"]');
-  return input ? input.value : '';
-}
+import { HttpError, fetchJSON } from './http.js';
 
 export class AddressFinder {
   // States: idle | searching | found | none | failed
@@ -31,24 +28,17 @@ export class AddressFinder {
     const text = this.input.value.trim();
     this.list.replaceChildren();
     this.show('searching', 'Looking for it…');
-    let response;
-    let body = {};
+    let body;
     try {
-      response = await fetch('/api/geocode', {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() },
-        body: JSON.stringify({ q: text }),
-      });
-      body = await response.json();
-    } catch {
-      if (!response) {
+      body = await fetchJSON('/api/geocode', { method: 'POST', body: { q: text } });
+    } catch (err) {
+      if (!(err instanceof HttpError)) {
         this.show('failed', 'Address search did not answer. Check the connection, or tap the map.');
         return;
       }
-    }
-    if (!response.ok) {
-      this.show('failed', (body.errors && body.errors.q) || body.detail || 'Address search did not work. Tap the map instead.');
+      // The address field's own error is the one to read; the problem's detail otherwise.
+      const problem = err.problem || {};
+      this.show('failed', (problem.errors && problem.errors.q) || problem.detail || 'Address search did not work. Tap the map instead.');
       return;
     }
     this.showPlaces(body.candidates || [], text);

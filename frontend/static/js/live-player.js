@@ -8,6 +8,7 @@
 // keeps playing on credentials it holds. Pieces are whole files (fMP4 from a bridge, WebM or
 // MP4 from a phone), appended in "sequence" mode so each continues where the last one ended.
 
+import { HttpError, csrfToken, fetchJSON } from './http.js';
 import { clock, zoneLabel } from './program-time.js';
 
 const POLL_MS = 1000;
@@ -36,24 +37,37 @@ const BACKLOG_PIECES = 8; // a live view offered this many at once fell behind: 
 const OFFLINE_AFTER_S = 12;
 const BEHIND_SAY_S = 15;
 
-function csrfToken() {
-  const input = document.querySelector('input[name="csrf_token"]');
-  return input ? input.value : '';
-}
-
 class Refused extends Error {}
 
+// The app's answer; a refusal (the share ended, its time ran out, the rules no longer allow
+// this camera, the session is gone) is a Refused, which stops the player.
 async function api(method, url) {
-  const response = await fetch(url, {
-    method,
-    credentials: 'same-origin',
-    headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() },
-    body: method === 'GET' ? undefined : '{}',
-  });
-  const data = await response.json().catch(() => ({}));
-  if ([401, 403, 404, 409, 410].includes(response.status)) throw new Refused(data.detail || response.statusText);
-  if (!response.ok) throw new Error(data.detail || response.statusText);
-  return data;
+  try {
+    return await fetchJSON(url, { method, body: method === 'GET' ? undefined : {} });
+  } catch (err) {
+    if (err instanceof HttpError && [401, 403, 404, 409, 410].includes(err.status)) {
+      throw new Refused((err.problem && err.problem.detail) || err.message);
+    }
+    throw err;
+  }
+}
+
+// Where the play head goes after a poll: `seek` (a time to jump to) and `rate` (the playback
+// rate), each only when it changes. From the video held (the first range starts at `heldFrom`,
+// the newest runs from `newestFrom` to `end`), the head's place `at`, and whether the view is
+// live, has joined live yet, and just appended a piece. A live view joins, or comes back after
+// a long stall, at LIVE_LEAD_S behind the end; after each append its rate is nudged towards that
+// lead; a view from before the alert plays at normal speed from the start of what is held.
+export function leadControl({ heldFrom, newestFrom, end, at, live, joined, appended }) {
+  const lead = end - at;
+  if (live && (!joined || lead > BEHIND_JUMP_S)) return { seek: Math.max(newestFrom, end - LIVE_LEAD_S), rate: 1 };
+  if (at < heldFrom) return { seek: heldFrom };
+  if (live && appended) {
+    const off = lead - LIVE_LEAD_S;
+    return { rate: off > LEAD_SLACK_S ? 1.1 : off < -LEAD_SLACK_S ? 0.95 : 1 };
+  }
+  if (!live) return { rate: 1 };
+  return {};
 }
 
 function waitUpdate(buffer) {
@@ -189,20 +203,13 @@ class StreamPlayer {
   chase(appended) {
     const ranges = this.video.buffered;
     if (!ranges.length || this.userPaused) return;
-    const end = ranges.end(ranges.length - 1);
-    const lead = end - this.video.currentTime;
     const live = !this.fromStart;
-    if (live && (!this.joined || lead > BEHIND_JUMP_S)) {
-      this.video.currentTime = Math.max(ranges.start(ranges.length - 1), end - LIVE_LEAD_S);
-      this.video.playbackRate = 1;
-    } else if (this.video.currentTime < ranges.start(0)) {
-      this.video.currentTime = ranges.start(0);
-    } else if (live && appended) {
-      const off = lead - LIVE_LEAD_S;
-      this.video.playbackRate = off > LEAD_SLACK_S ? 1.1 : off < -LEAD_SLACK_S ? 0.95 : 1;
-    } else if (!live) {
-      this.video.playbackRate = 1;
-    }
+    const step = leadControl({
+      heldFrom: ranges.start(0), newestFrom: ranges.start(ranges.length - 1), end: ranges.end(ranges.length - 1),
+      at: this.video.currentTime, live, joined: this.joined, appended,
+    });
+    if (step.seek !== undefined) this.video.currentTime = step.seek;
+    if (step.rate !== undefined) this.video.playbackRate = step.rate;
     this.joined = this.joined || live;
     if (this.video.paused) this.video.play().catch(() => {});
   }

@@ -68,10 +68,9 @@ const OSM_CREDIT = '&copy; <a href="https://www.openstreetmap.org/copyright">Ope
 // The map DEPLOY.md makes is an extract of Protomaps' basemap, built from OpenStreetMap's data.
 const PROTOMAPS_CREDIT = `<a href="https://protomaps.com">Protomaps</a> ${OSM_CREDIT}`;
 
+// Leaflet shows attributions as markup: the program's own words go in escaped, as text.
 function escaped(text) {
-  const span = document.createElement('span');
-  span.textContent = text;
-  return span.innerHTML;
+  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 }
 
 export function baseMap(element, { centre, zoom = 17 } = {}) {

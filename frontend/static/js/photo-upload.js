@@ -1,6 +1,8 @@
 // Photo of the view: ask the app for a presigned POST, send the file straight to storage with
 // a progress bar, then tell the app it has arrived. States: idle | asking | uploading | saving
 // | done | failed.
+import { fetchJSON } from './http.js';
+
 class PhotoUploader {
   constructor(section) {
     this.section = section;
@@ -8,21 +10,13 @@ class PhotoUploader {
     this.input = section.querySelector('.js-photo-input');
     this.progress = section.querySelector('.js-photo-progress');
     this.status = section.querySelector('.js-photo-status');
-    this.csrf = document.querySelector('input[name="csrf_token"]').value;
     this.input.addEventListener('change', () => this.upload(this.input.files[0]));
   }
 
   say(text) { this.status.textContent = text; }
 
-  async api(method, path, body) {
-    const response = await fetch(path, {
-      method,
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': this.csrf },
-      body: JSON.stringify(body),
-    });
-    const data = await response.json();
-    if (!response.ok) throw new Error(data.detail || 'The photo could not be saved.');
-    return data;
+  api(method, path, body) {
+    return fetchJSON(path, { method, body, fallback: 'The photo could not be saved.' });
   }
 
   send(form, file) {

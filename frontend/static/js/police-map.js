@@ -1,4 +1,5 @@
 // The police camera map: clustered cameras with view cones, agency cameras, calls and units.
+import { fetchJSON } from './http.js';
 import { baseMap, cameraClusters, conePoints, leaflet, textPopup } from './map-kit.js';
 
 class PoliceMap {
@@ -17,9 +18,7 @@ class PoliceMap {
 
   async load() {
     try {
-      const response = await fetch('/api/map', { headers: { Accept: 'application/json' } });
-      if (!response.ok) throw new Error((await response.json()).detail || response.statusText);
-      this.data = await response.json();
+      this.data = await fetchJSON('/api/map');
       this.draw();
       const points = this.data.cameras.map((cam) => [cam.lat, cam.lon]);
       if (points.length) this.map.fitBounds(leaflet().latLngBounds(points), { maxZoom: 17, padding: [20, 20] });

@@ -67,8 +67,8 @@ export function inputValue(date) {
 export function fromInputValue(value) {
   const match = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?$/.exec(value.trim());
   if (!match) return null;
-  const [year, month, date, hour, minute, second = '0'] = match.slice(1).map(Number);
-  return fromWall({ year, month, day: date, hour, minute, second });
+  const [year, month, date, hour, minute] = match.slice(1, 6).map(Number);
+  return fromWall({ year, month, day: date, hour, minute, second: Number(match[6] || 0) });
 }
 
 // ISO 8601 with the program zone's offset: '2026-12-04T17:31:30-06:00'.

@@ -1,10 +1,7 @@
 // "Notifications on this device": asks for permission only on a tap, subscribes this browser
 // with the server's VAPID key, and can turn it off again.
 
-function csrfToken() {
-  const input = document.querySelector('input[name="csrf_token"]');
-  return input ? input.value : '';
-}
+import { fetchJSON } from './http.js';
 
 function keyBytes(base64url) {
   const padded = (base64url + '='.repeat((4 - (base64url.length % 4)) % 4)).replace(/-/g, '+').replace(/_/g, '/');
@@ -44,18 +41,13 @@ class PushSetup {
   }
 
   async send(method, body) {
-    const response = await fetch('/api/push/subscriptions', {
-      method, body: JSON.stringify(body),
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrfToken() },
-    });
-    if (!response.ok) throw new Error((await response.json()).detail || response.statusText);
+    await fetchJSON('/api/push/subscriptions', { method, body });
   }
 
   async subscribe() {
     this.say('Asking your browser…');
     try {
-      const keyResponse = await fetch('/api/push/key', { headers: { Accept: 'application/json' } });
-      const { public_key: key } = await keyResponse.json();
+      const { public_key: key } = await fetchJSON('/api/push/key');
       if ((await Notification.requestPermission()) !== 'granted') {
         this.say('You did not allow notifications; you get email instead. You can change this later.');
         return;

@@ -8,30 +8,25 @@
 // behind, the oldest waiting pieces are dropped (this is live video; a recording is asked for
 // through a footage request). When the app refuses (the share ended), the camera is released.
 
+import { HttpError, fetchJSON } from './http.js';
 import { clock, zoneLabel } from './program-time.js';
 
 const PIECE_MS = 2000;
 const MAX_WAITING = 5;
 const TYPES = ['video/webm;codecs=vp8', 'video/webm;codecs=vp9', 'video/webm', 'video/mp4;codecs=avc1', 'video/mp4'];
 
-function csrfToken() {
-  const input = document.querySelector('input[name="csrf_token"]');
-  return input ? input.value : '';
-}
-
 class Ended extends Error {}
 
+// The app's answer; a share that is gone (404, 410) is an Ended.
 async function api(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    credentials: 'same-origin',
-    headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({}));
-  if ([404, 410].includes(response.status)) throw new Ended(data.detail || 'the share has ended');
-  if (!response.ok) throw new Error(data.detail || response.statusText);
-  return data;
+  try {
+    return await fetchJSON(url, { method, body });
+  } catch (err) {
+    if (err instanceof HttpError && [404, 410].includes(err.status)) {
+      throw new Ended((err.problem && err.problem.detail) || 'the share has ended');
+    }
+    throw err;
+  }
 }
 
 function watchingWords(viewers) {

@@ -52,7 +52,7 @@ self.addEventListener('push', (event) => {
   let data = {};
   try {
     data = event.data ? event.data.json() : {};
-  } catch (err) {
+  } catch {
     data = { title: 'Porchlight', body: event.data ? event.data.text() : '' };
   }
   const actions = (data.actions || []).slice(0, 2);

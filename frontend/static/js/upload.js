@@ -5,6 +5,7 @@
 // window in the recorder's own time, and sends the reading with its moment (never the moment of
 // Upload) so the server computes the recorder's offset.
 
+import { fetchJSON } from './http.js';
 import {
   clock, day, fromInputValue, fromWall, inputValue, isoWithZone, wall, zoneLabel,
 } from './program-time.js';
@@ -13,23 +14,33 @@ const PARALLEL = 3;
 const RETRIES = 5;
 const CLOCK_MISSING = 'Say what time the recorder showed, tapping “Now” as you read it.';
 
-function csrfToken() {
-  const input = document.querySelector('input[name="csrf_token"]');
-  return input ? input.value : '';
+const api = (method, url, body) => fetchJSON(url, { method, body });
+
+// Upload bookkeeping. The app splits the file into `part_count` parts of `part_bytes` (the last
+// one shorter) and says which it holds (`parts_done`); only the others are sent, first to last.
+export function partsToSend(partCount, partsDone) {
+  const done = new Set(partsDone);
+  const todo = [];
+  for (let n = 1; n <= partCount; n += 1) if (!done.has(n)) todo.push(n);
+  return todo;
 }
 
-async function api(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken() },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const fields = data.errors ? Object.values(data.errors).join(' ') : '';
-    throw new Error(`${data.detail || response.statusText}${fields ? ` (${fields})` : ''}`);
-  }
-  return data;
+// The bytes of part `n` (from 1) of a file of `size` bytes: [start, end).
+export function partRange(n, partBytes, size) {
+  return [(n - 1) * partBytes, Math.min(size, n * partBytes)];
+}
+
+// Part numbers in groups of at most `size`: the app presigns up to 64 URLs per ask
+// (app.services.uploads.MAX_PARTS_PER_CALL).
+export function inGroups(parts, size = 64) {
+  const groups = [];
+  for (let i = 0; i < parts.length; i += size) groups.push(parts.slice(i, i + size));
+  return groups;
+}
+
+// Per cent sent, whole, at most 99: 100 only once the app has put the parts together.
+export function percentSent(bytes, size) {
+  return Math.min(99, Math.floor((bytes / size) * 100));
 }
 
 // The recorder's date and time when the owner read "hh:mm[:ss]" on its screen at `readAt`: the
@@ -205,25 +216,23 @@ class Upload {
   }
 
   async sendParts(file, state) {
-    const done = new Set(state.parts_done);
     const sent = new Map();
     let base = state.bytes_done;
     const show = () => {
       const bytes = base + [...sent.values()].reduce((a, b) => a + b, 0);
-      this.progress.value = Math.min(99, Math.floor((bytes / file.size) * 100));
+      this.progress.value = percentSent(bytes, file.size);
       this.say(`${this.progress.value}% sent (${(bytes / 1048576).toFixed(1)} of ${(file.size / 1048576).toFixed(1)} MB)`);
     };
-    const todo = [];
-    for (let n = 1; n <= state.part_count; n += 1) if (!done.has(n)) todo.push(n);
+    const todo = partsToSend(state.part_count, state.parts_done);
     show();
     const urls = {};
-    for (let i = 0; i < todo.length; i += 64) {
-      Object.assign(urls, (await api('POST', `/api/targets/${this.target}/upload/parts`, { parts: todo.slice(i, i + 64) })).urls);
+    for (const parts of inGroups(todo)) {
+      Object.assign(urls, (await api('POST', `/api/targets/${this.target}/upload/parts`, { parts })).urls);
     }
     const worker = async () => {
       while (todo.length) {
         const n = todo.shift();
-        const blob = file.slice((n - 1) * state.part_bytes, Math.min(file.size, n * state.part_bytes));
+        const blob = file.slice(...partRange(n, state.part_bytes, file.size));
         for (let attempt = 0; ; attempt += 1) {
           try {
             await putPart(urls[n], blob, (loaded) => { sent.set(n, loaded); show(); });
