@@ -13,6 +13,9 @@ from app.config import Settings
 # and dropped it ("Connection pool is full, discarding connection", hundreds a minute under
 # bench/load.py). Models get the same size (app.models.base.configure_models).
 MAX_POOL_CONNECTIONS = 50
+# How S3 says a key holds nothing: GetObject answers NoSuchKey; HeadObject, which has no body to
+# say it in, only its status.
+S3_MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
 @lru_cache(maxsize=32)
@@ -43,3 +46,9 @@ def _correlate(params: dict[str, Any], **_: Any) -> None:
 
 def aws_client(settings: Settings, service: str) -> Any:
     return client(service, settings.region, settings.endpoint_url)
+
+
+def s3_missing(exc: Any) -> bool:
+    """Is this botocore ClientError S3 saying the key holds nothing? Any other error (throttled,
+    refused, a 5xx) is a failure to look, never taken for "nothing there"."""
+    return exc.response.get("Error", {}).get("Code", "") in S3_MISSING

@@ -98,6 +98,89 @@ REQUIRED = (
 )
 
 
+@dataclass(frozen=True)
+class Documented:
+    """One row of the README's configuration table: the variables it names and what they mean.
+    tools/config_table.py writes the table from DOCUMENTED, and tests/unit/test_config_table.py
+    fails when a variable read here has no row, or when the README differs."""
+
+    names: tuple[str, ...]
+    meaning: str
+
+
+DOCUMENTED = (
+    Documented(("PORCHLIGHT_ENV",), "`devstack`, `dev`, `prod` … (the outbox and demo seeding "
+               "exist only in `devstack`)"),
+    Documented(("PORCHLIGHT_SECRET_KEY",), "signs CSRF tokens and the Approve/Decline links in "
+               "push notifications; 32+ characters outside devstack. On AWS it comes from the "
+               "secret `PORCHLIGHT_SECRETS_ARN` names"),
+    Documented(("PORCHLIGHT_SECRETS_ARN",), "on AWS, the Secrets Manager secret holding JSON "
+               "`{\"secret_key\", \"vapid_private_key\", \"checkpoint_private_key\"}`, read "
+               "at start and kept 5 minutes; a value already in the environment wins (devstack "
+               "sets them directly)"),
+    Documented(("AWS_REGION",), "region of the tables, buckets and queues"),
+    Documented(("AWS_ENDPOINT_URL",), "set only for a local AWS (devstack sets it); **unset "
+               "means real AWS**"),
+    Documented(("PORCHLIGHT_TABLE_PREFIX",), "tables are named `<prefix><table>` (e.g. "
+               "`porchlight-prod-users`)"),
+    Documented(("PORCHLIGHT_UPLOADS_BUCKET",), "S3 bucket for uploads: owners' originals, "
+               "camera photos, live video pieces, and the program's map under `map/`"),
+    Documented(("PORCHLIGHT_CLIPS_BUCKET",), "S3 bucket of what the clip worker makes: clips, "
+               "posters, manifests and evidence packages (Object Lock on AWS, for legal holds)"),
+    Documented(("PORCHLIGHT_MAIL_QUEUE_URL",), "SQS queue the mail worker reads"),
+    Documented(("PORCHLIGHT_AUDIT_QUEUE_URL",), "SQS queue of owner notices (police searches, "
+               "map views, exports), written to the audit log by the audit-fanout worker"),
+    Documented(("PORCHLIGHT_PUSH_QUEUE_URL",), "SQS queue of footage-request notifications, "
+               "sent by the push worker"),
+    Documented(("PORCHLIGHT_CLIPS_QUEUE_URL",), "SQS queue of finished uploads, cut by the clip "
+               "worker"),
+    Documented(("PORCHLIGHT_ERASURE_QUEUE_URL",), "SQS queue of owners who left the program, "
+               "whose audit events' sealed fields the erasure worker erases; leaving needs it "
+               "(the stack's outputs and devstack set it)"),
+    Documented(("PORCHLIGHT_VAPID_PUBLIC_KEY", "PORCHLIGHT_VAPID_PRIVATE_KEY",
+                "PORCHLIGHT_VAPID_SUBJECT"), "Web Push keys (raw base64url P-256; devstack makes "
+               "a fresh pair). The web app needs only the public key; the push worker the "
+               "private one (on AWS, from the secret). Unset: push is off and owners get email"),
+    Documented(("PORCHLIGHT_PUBLIC_URL",), "the app's address, used in emailed links; "
+               "`https://` turns on secure cookies"),
+    Documented(("PORCHLIGHT_MAIL_TRANSPORT",), "`ses` (default outside devstack) or `outbox` "
+               "(devstack only)"),
+    Documented(("PORCHLIGHT_MAIL_FROM",), "sender address for SES (default "
+               "`Porchlight <no-reply@porchlight.invalid>`)"),
+    Documented(("PORCHLIGHT_POLICE_IDLE_SECONDS",), "idle timeout of police and auditor "
+               f"sessions (default {POLICE_IDLE_DEFAULT})"),
+    Documented(("PORCHLIGHT_OWNER_IDLE_SECONDS",), "idle timeout of owner sessions (default "
+               f"{OWNER_IDLE_DEFAULT})"),
+    Documented(("PORCHLIGHT_SESSION_MAX_SECONDS",), "absolute session limit for everyone "
+               f"(default {ABSOLUTE_DEFAULT}, {ABSOLUTE_DEFAULT // 3600} h)"),
+    Documented(("PORCHLIGHT_LOGIN_MAX_FAILURES", "PORCHLIGHT_LOCKOUT_SECONDS",
+                "PORCHLIGHT_LOGIN_IP_LIMIT", "PORCHLIGHT_ACCOUNT_MAIL_LIMIT"),
+               "lockout after repeated wrong passwords or authenticator codes (counted apart, "
+               "per account; default 5, for 900 seconds); per-address limits, each action on "
+               "its own counter (failed log-ins and pairings, sign-ups, reset requests, "
+               "feedback; default 30 per 5 minutes); sign-up and reset mails per email address "
+               "per hour (default 5)"),
+    Documented(("PORCHLIGHT_MAP_KEY",), "the program's PMTiles map in the uploads bucket, "
+               f"under `{MAP_PREFIX}` (default `{MAP_KEY_DEFAULT}`; none in devstack)"),
+    Documented(("PORCHLIGHT_TILE_URL",), "instead, a raster tile server of the program's own "
+               "(https URL template; OpenStreetMap's own servers are refused)"),
+    Documented(("PORCHLIGHT_MAP_ATTRIBUTION",), "the map's credit as plain text (default: "
+               "Protomaps and OpenStreetMap contributors)"),
+    Documented(("PORCHLIGHT_PLACE_INDEX", "PORCHLIGHT_GEOCODE_COUNTRY"), "Amazon Location "
+               "place index for address search (from the stack's outputs), and the country it "
+               "searches (ISO alpha-3, default `USA`); without an index, `map/streets.geojson` "
+               "is searched"),
+    Documented(("PORCHLIGHT_CHECKPOINT_KMS_KEY", "PORCHLIGHT_CHECKPOINT_PRIVATE_KEY"), "what "
+               "signs the audit checkpoints: a KMS key (ECC_NIST_P256, SIGN_VERIFY; the "
+               "stack's `CheckpointKeyArn`) when set, else a PEM EC P-256 private key "
+               "(devstack makes one at start; on AWS it may come from the secret). Neither: "
+               "no checkpoint can be made, and their signatures are not checked"),
+    Documented(("PORCHLIGHT_LOG_LEVEL",), "`INFO` (default), `DEBUG`, `WARNING` or `ERROR`: the "
+               "app's and workers' JSON logs. Libraries that would log whole requests "
+               "(botocore, PynamoDB, Zappa, werkzeug) stay at WARNING at every level"),
+)
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":

@@ -201,7 +201,7 @@ def child(job: str, src: str, dst: str, start: float, end: float, threads: int |
     if job == "imports":  # the floor: Python with PyAV, OpenCV and numpy loaded, nothing cut
         print(json.dumps({"seconds": 0.0, "frames": 0}))
         return 0
-    if job == "reencode-veryfast":  # the setting before issue 16, for comparison
+    if job == "reencode-veryfast":  # the preset used before superfast, for comparison
         encode.X264_PRESET = "veryfast"
     started, cpu_started = time.perf_counter(), time.process_time()
     result = video.cut(src, dst, start, end, threads=threads, reencode=job != "copy")

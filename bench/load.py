@@ -177,7 +177,7 @@ def prepare(url: str, detectives: int, supervisors: int, workdir: Path) -> dict[
     from app.models.base import configure_models
     from app.models.users import User
     from app.services import accounts
-    from app.services import requests as footage
+    from app.services.policy import policy_for
     from devstack.seed import AGENCY_ID, intersection
 
     configure_models(load_settings())
@@ -192,7 +192,7 @@ def prepare(url: str, detectives: int, supervisors: int, workdir: Path) -> dict[
             user.update(actions=[User.mfa_secret.set(secret)])
             police.append({"email": email, "password": password, "totp_secret": secret,
                            "role": role})
-    before = footage.policy_for(AGENCY_ID)
+    before = policy_for(AGENCY_ID)
     set_policy(url, before, needs_supervisor=True)
     lat, lon = intersection(2, 1)
     found = {"police": police, "offenses": list(before.offenses), "center": [lat, lon]}

@@ -11,7 +11,8 @@ camera, the strategies of tests/privacy/adversary.py:
   around three centres, intersect, again from closer) and edge walking (find a spot where a
   small circle counts it, then binary-search north, south, east and west to where it stops);
 - hidden cameras, through the errors of `POST /api/requests` with no cameras, a hidden radius
-  and a bad offense (the issue's error oracle), with the same budget of requests;
+  and a bad offense (whether the answer named `camera_ids` told if one was near), with the
+  same budget of requests;
 - approximate cameras, through the search results: the shown place, trilateration on whether
   the camera is in the results, the rounded distances from a ring of centres, edge walking.
 

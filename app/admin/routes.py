@@ -8,6 +8,7 @@ from app.admin import bp
 from app.core import roles
 from app.core.errors import AppError, ValidationError
 from app.services import accounts, field
+from app.services.policy import policy_for, save_policy
 from app.web.access import allow, client_ip, require_user, settings
 
 INVITABLE = sorted(roles.INVITED_ROLES)
@@ -91,16 +92,15 @@ def revoke_api_key(public_id: str) -> Any:
 def policy() -> Any:
     """The program's rules: request window, offense list, approval, answer time, retention."""
     from app.core import requests as rules
-    from app.services import requests as footage
 
     admin = require_user()
-    current = footage.policy_for(admin.agency_id)
+    current = policy_for(admin.agency_id)
     errors: dict[str, str] = {}
     form: dict[str, Any] = {}
     if request.method == "POST":
         form = request.form.to_dict()
         try:
-            footage.save_policy(admin, form, request.form.getlist("offenses"), client_ip())
+            save_policy(admin, form, request.form.getlist("offenses"), client_ip())
             return redirect(url_for("admin.policy", saved=1))
         except ValidationError as exc:
             errors = exc.errors

@@ -7,7 +7,7 @@ from flask import current_app, jsonify, make_response, request
 from app.api import bp
 from app.audit.forms import parse_filter
 from app.core import roles
-from app.core.errors import GoneError, NotFoundError, ValidationError
+from app.core.errors import GoneError, LinkGoneError, NotFoundError
 from app.models.users import User
 from app.services import accounts, activity, audit, audit_review, sessions, signups
 from app.web import openapi
@@ -110,10 +110,8 @@ def confirm_account() -> Any:
     try:
         result = signups.finish(settings(), data["token"], data["password"], client_ip(),
                                 request.user_agent.string)
-    except ValidationError as exc:
-        if "token" in exc.errors:
-            raise GoneError(exc.detail) from exc
-        raise
+    except LinkGoneError as exc:
+        raise GoneError(exc.detail) from exc
     return _session_answer(result)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import make_response, redirect, render_template, request, url_for
 
 from app.auth import bp
-from app.core.errors import AppError, TooManyRequestsError, ValidationError
+from app.core.errors import AppError, LinkGoneError, TooManyRequestsError, ValidationError
 from app.core.redirects import safe_next
 from app.services import accounts, mfa, resets, signups
 from app.web.access import (
@@ -71,9 +71,9 @@ def finish_signup(token: str) -> Any:
     try:
         result = signups.finish(settings(), token, _form("password"), client_ip(),
                                request.user_agent.string)
+    except LinkGoneError:  # used meanwhile (another tab)
+        return render_template("auth/link_gone.html"), 410
     except ValidationError as exc:
-        if "token" in exc.errors:  # used meanwhile (another tab)
-            return render_template("auth/link_gone.html"), 410
         return _invalid("auth/signup_finish.html", exc, **context)
     except AppError as exc:
         return _refused("auth/signup_finish.html", exc, **context)
@@ -131,9 +131,9 @@ def reset(token: str) -> Any:
         return render_template("auth/reset.html", errors={}, form={}, token=token)
     try:
         resets.reset_password(settings(), token, _form("password"), client_ip())
+    except LinkGoneError:  # used or replaced meanwhile
+        return render_template("auth/link_gone.html"), 410
     except ValidationError as exc:
-        if "token" in exc.errors:  # used or replaced meanwhile
-            return render_template("auth/link_gone.html"), 410
         return _invalid("auth/reset.html", exc, token=token)
     return redirect(url_for("auth.login", reset=1))
 

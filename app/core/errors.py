@@ -28,6 +28,15 @@ class ValidationError(AppError):
         self.errors = dict(errors or {})
 
 
+class LinkGoneError(ValidationError):
+    """A one-time link or button (sign-up, reset, invitation, pairing code, Approve/Decline)
+    that expired, was used already, or was never ours. Still a 422 naming the `token` field for
+    the API's callers; pages and routes that have a page for it catch this type."""
+
+    def __init__(self, detail: str, why: str = "expired or already used") -> None:
+        super().__init__(detail, {"token": why})
+
+
 class BadRequestError(AppError):
     status = 400
     title = "The request could not be read"
@@ -93,7 +102,8 @@ class GoneError(AppError):
 
 
 class UnavailableError(AppError):
-    """A service Porchlight relies on is not set up or not answering (address search)."""
+    """A service Porchlight relies on is not set up or not answering: address search, or the
+    database itself (throttled or unreachable while a session was checked)."""
 
     status = 503
     title = "Not available right now"

@@ -9,7 +9,22 @@ exactly that span from a recorder: "17:30–17:31" for 17:30:30–17:31:30 loses
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.core.errors import ValidationError
+
+
+def instant(value: Any, field: str) -> datetime:
+    """An ISO 8601 date and time with its zone ('Z' too), as a caller sent it in `field`; a
+    ValidationError naming the field when it is not one, or has no zone to place it."""
+    try:
+        moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationError(f"{field} is not a date and time.", {field: "ISO 8601"}) from exc
+    if moment.tzinfo is None:
+        raise ValidationError(f"{field} needs its time zone.", {field: "ISO 8601 with offset"})
+    return moment
 
 
 def zone(name: str) -> tzinfo:

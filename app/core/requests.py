@@ -13,7 +13,7 @@ from typing import Any
 
 from app.core import gaps, tokens
 from app.core.cameras import OFFENSES, police_name
-from app.core.errors import ValidationError
+from app.core.errors import LinkGoneError, ValidationError
 
 # Categories a program asks about unless its admin changes the list. Immigration and protest
 # activity are left out on purpose: a program that wants them must say so in its policy.
@@ -260,8 +260,8 @@ class Answer:
 
 
 def read_answer_token(secret: str, token: str, now_epoch: float) -> Answer:
-    gone = ValidationError("This button has expired or was already used. Open the request "
-                           "in Porchlight to answer.", {"token": "expired, used or not ours"})
+    gone = LinkGoneError("This button has expired or was already used. Open the request in "
+                         "Porchlight to answer.", "expired, used or not ours")
     if not isinstance(token, str) or len(token) > 300:
         raise gone
     parts = token.split(".")

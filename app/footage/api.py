@@ -11,6 +11,7 @@ from app.core import requests as rules
 from app.footage import bp
 from app.services import missing, push, uploads
 from app.services import requests as footage
+from app.services.policy import policy_for
 from app.web.access import ANY_USER, PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, read_json
 from app.web.queries import police_query
@@ -134,7 +135,7 @@ def owner_target_json(target: Any) -> dict[str, Any]:
     if target.status == rules.READY:
         gone = missing.for_owner(target, footage.evidence_of(target.target_id),
                                  footage.request_of(target),
-                                 footage.policy_for(target.agency_id).timezone)
+                                 policy_for(target.agency_id).timezone)
     return {"id": target.target_id, "status": target.status, "reason": target.reason,
             "status_words": rules.STATUS_WORDS.get(target.status, target.status),
             "updated_at": target.updated_at.isoformat(), "missing": list(gone.lines),

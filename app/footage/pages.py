@@ -7,14 +7,15 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
-from app.core import idempotency, roles
+from app.core import idempotency, localtime, roles
 from app.core import requests as rules
 from app.core.cameras import TIER_WORDS
 from app.core.errors import AppError, ValidationError
 from app.footage import bp
 from app.models.cameras import Camera
-from app.services import clock, missing, push
+from app.services import activity, bridges, clock, missing, push
 from app.services import requests as footage
+from app.services.policy import policy_for
 from app.web.access import allow, client_ip, require_user, settings, wants_json
 from app.web.queries import police_query, refused
 
@@ -36,11 +37,11 @@ def _form_defaults() -> dict[str, Any]:
     incident = args.get("incident_at", "")
     start = end = ""
     try:
-        moment = footage.parse_time(incident) if incident else clock.now()
+        moment = localtime.instant(incident, "incident_at") if incident else clock.now()
         start = (moment - timedelta(minutes=10)).isoformat(timespec="minutes")
         end = min(moment + timedelta(minutes=20), clock.now()).isoformat(timespec="minutes")
-    except ValueError:
-        pass
+    except ValidationError:
+        pass  # the form opens with empty times; the detective types them
     return {"camera_ids": args.getlist("camera_ids"), "case_number": args.get("case_number", ""),
             "lat": args.get("lat", ""), "lon": args.get("lon", ""),
             "window_start": args.get("window_start", start),
@@ -62,7 +63,7 @@ def _chosen(ids: list[str], agency_id: str) -> list[Camera]:
 @allow(roles.DETECTIVE)
 def new_case() -> Any:
     user = require_user()
-    policy = footage.policy_for(user.agency_id)
+    policy = policy_for(user.agency_id)
     form = _form_defaults()
     cameras = _chosen(form["camera_ids"], user.agency_id)
     errors: dict[str, str] = {}
@@ -117,7 +118,7 @@ def my_requests() -> Any:
     user = require_user()
     targets = footage.targets_for_owner(user)
     asked = {t.request_id: footage.request_of(t) for t in targets}
-    zone = footage.policy_for(user.agency_id).timezone
+    zone = policy_for(user.agency_id).timezone
     return render_template("footage/my_requests.html", targets=targets, asked=asked,
                            windows={rid: footage.local_window(r, zone) for rid, r in asked.items()},
                            offense_words=rules.OFFENSE_WORDS, waiting=rules.WAITING,
@@ -125,11 +126,18 @@ def my_requests() -> Any:
 
 
 def _owner_page(user: Any, target: Any) -> dict[str, Any]:
-    """What the owner's request page shows: the request, and what the clip misses."""
-    view = footage.owner_view(user, target)
-    zone = footage.policy_for(user.agency_id).timezone
-    return {**view, "rules": rules, "zone": zone,
-            "missing": missing.for_owner(target, view["evidence"], view["request"], zone)}
+    """What the owner's request page shows: who asked what, who touched their clip, the
+    bridge that may send it, and what the clip misses."""
+    asked = footage.request_of(target)
+    evidence = footage.evidence_of(target.target_id)
+    zone = policy_for(target.agency_id).timezone
+    return {"target": target, "request": asked, "evidence": evidence,
+            "bridge": bridges.served_by(user).get(target.camera_id),
+            "window_words": footage.local_window(asked, zone),
+            "offense_words": rules.OFFENSE_WORDS.get(asked.offense, asked.offense),
+            "trail": activity.owner_trail(user, target, asked),
+            "rules": rules, "zone": zone,
+            "missing": missing.for_owner(target, evidence, asked, zone)}
 
 
 @bp.route("/requests/<target_id>")

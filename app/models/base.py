@@ -8,12 +8,35 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import (
+    PynamoDBConnectionError,
+    PynamoDBException,
+    TableDoesNotExist,
+    TransactGetError,
+    TransactWriteError,
+)
 from pynamodb.models import Model
 
 from app.aws import MAX_POOL_CONNECTIONS
 from app.config import Settings
 
 _REGISTRY: list[type[BaseModel]] = []
+
+# A table that failed to do what it was asked: throttled past the SDK's retries, timed out,
+# refused the connection, answered 5xx, or is not there. Not an answer about the data: "no such
+# item" (DoesNotExist) is not among them, and a refused condition is told apart by
+# `condition_failed`.
+STORE_ERRORS: tuple[type[Exception], ...] = (
+    PynamoDBConnectionError, TableDoesNotExist, TransactWriteError, TransactGetError,
+    BotoCoreError, ClientError)
+
+
+def condition_failed(exc: PynamoDBException) -> bool:
+    """Did DynamoDB refuse a write because its condition (or version) did not hold? That is an
+    answer (someone else wrote first); any other PutError/UpdateError/DeleteError is a failure
+    to write, to be raised, never taken for a lost race."""
+    return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
 class BaseModel(Model):

@@ -18,11 +18,13 @@ from app.core import passwords, roles, tokens
 from app.core.errors import (
     ConflictError,
     ForbiddenError,
+    LinkGoneError,
     NotFoundError,
     TooManyRequestsError,
     UnauthorizedError,
     ValidationError,
 )
+from app.models.base import condition_failed
 from app.models.sessions import Session
 from app.models.tokens import OneTimeToken
 from app.models.users import Agency, EmailClaim, User
@@ -225,8 +227,7 @@ def issue_token(settings: Settings, kind: str, email: str, agency_id: str, ttl: 
 
 def take_token(token: str, kind: str) -> OneTimeToken:
     """Mark a token used, exactly once; refuse expired, used and unknown tokens alike."""
-    gone = ValidationError("This link has expired or was already used. Ask for a new one.",
-                           errors={"token": "expired or already used"})
+    gone = LinkGoneError("This link has expired or was already used. Ask for a new one.")
     if not token or len(token) > 300:
         raise gone
     try:
@@ -239,6 +240,8 @@ def take_token(token: str, kind: str) -> OneTimeToken:
         item.update(actions=[OneTimeToken.used_at.set(clock.now())],
                     condition=OneTimeToken.used_at.does_not_exist())
     except UpdateError as exc:
+        if not condition_failed(exc):
+            raise  # the link was not used: the database failed to mark it
         raise gone from exc
     return item
 
@@ -354,8 +357,10 @@ def verify_mfa(settings: Settings, user: User, session: Session, code: str, ip: 
         try:
             user.update(actions=[User.mfa_last_step.set(step)],
                         condition=User.mfa_last_step < step, add_version_condition=False)
-        except UpdateError:
-            step = None
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise  # a database fault is no wrong code: nothing is counted against them
+            step = None  # this code (or a later one) was used already
     if step is None:
         throttle.count_failure(settings, "login", ip)
         locked = throttle.record_failure(settings, throttle.CODE, user.email)
@@ -410,6 +415,8 @@ def change_role(admin: User, target: User, role: str, ip: str) -> User:
     try:
         target.update(actions=[User.role.set(role)], condition=User.role == old)
     except (UpdateError, PutError) as exc:
+        if not condition_failed(exc):
+            raise
         raise ConflictError("The role changed meanwhile; reload and try again.") from exc
     sessions.revoke_all(target.user_id)
     audit.record(admin.agency_id, Actor(admin.user_id, admin.role, ip), "role.changed",

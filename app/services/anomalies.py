@@ -43,7 +43,8 @@ from app.core import geo, roles
 from app.core.audit_words import words_for
 from app.models.audit import AuditEvent
 from app.services import audit, clock
-from app.services.requests import policy_for
+from app.services.live_police import SHARE_ENDED
+from app.services.policy import policy_for
 
 FOLLOW_UP = timedelta(days=7)
 REQUEST_LOOKBACK = timedelta(days=30)
@@ -66,6 +67,9 @@ REFUSED_QUERIES = frozenset({SEARCH_REFUSED, REQUEST_REFUSED, "registry.view_ref
                              "registry.export_refused"})
 PLACE_ACTIONS = frozenset({SEARCHED, SEARCH_REFUSED, REQUEST_REFUSED})
 LIVE_VIEWED, LIVE_REFUSED, LIVE_ENDED = "live.viewed", "live.refused", "live.ended"
+# A refused live view of a share that had ended records this reason; earlier versions recorded
+# the second, and the log keeps every event as it was written.
+ENDED_REASONS = frozenset({SHARE_ENDED, "ended or another agency"})
 OFF_HOURS_ACTIONS = frozenset({SEARCHED, "registry.viewed", "clip.viewed", SEARCH_REFUSED,
                                "registry.view_refused"})
 READ_ACTIONS = frozenset({SEARCHED, "registry.viewed", "registry.exported", "clip.viewed",
@@ -299,8 +303,7 @@ def access_after_end(events: Sequence[Seen], since: datetime) -> list[Flag]:
         end = ended.get(str(event.details.get("share") or ""))
         if event.action == LIVE_VIEWED and end is not None and event.at > end.at:
             views[event.actor_id].append(event)
-        elif event.action == LIVE_REFUSED and "ended" in str(
-                event.details.get("reason") or "").lower():
+        elif event.action == LIVE_REFUSED and str(event.details.get("reason")) in ENDED_REASONS:
             tries[event.actor_id].append(event)
     flags = []
     for actor_id in sorted(set(views) | set(tries)):

@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import DoesNotExist
 
-from app.aws import aws_client
+from app.aws import aws_client, s3_missing
 from app.config import MAP_PREFIX, Settings
 from app.core import streets
 from app.core.errors import BadRequestError, NotFoundError
@@ -31,7 +31,6 @@ STREETS_KEY = f"{MAP_PREFIX}streets.geojson"
 MAX_RANGE_BYTES = 4 * 1024 * 1024
 MAX_STREETS_BYTES = 8 * 1024 * 1024
 STREETS_SECONDS = 300  # a warm container reads the street list again after this
-MISSING = ("NoSuchKey", "404", "NotFound")
 
 
 class RangeNotSatisfiable(Exception):
@@ -64,7 +63,7 @@ def archive_range(settings: Settings, first: int, last: int) -> Piece:
             Bucket=settings.uploads_bucket, Key=settings.map_key, Range=f"bytes={first}-{last}")
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
-        if code in MISSING:
+        if s3_missing(exc):
             raise NotFoundError("The program's map is not uploaded yet (DEPLOY.md).") from exc
         if code == "InvalidRange":
             raise RangeNotSatisfiable() from exc
@@ -87,7 +86,7 @@ def _read_streets(settings: Settings) -> StreetList | None:
         answer = aws_client(settings, "s3").get_object(Bucket=settings.uploads_bucket,
                                                        Key=STREETS_KEY)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code", "") in MISSING:
+        if s3_missing(exc):
             return None
         raise
     raw = answer["Body"].read(MAX_STREETS_BYTES + 1)

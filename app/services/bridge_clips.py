@@ -20,6 +20,7 @@ from typing import Any
 from app.aws import aws_client
 from app.config import Settings
 from app.core import gaps as gap_kinds
+from app.core import localtime
 from app.core import requests as rules
 from app.core.errors import ConflictError, ValidationError
 from app.models.bridge import BridgeDevice
@@ -27,7 +28,6 @@ from app.models.requests import FootageRequest, Gap, RequestTarget
 from app.services import audit, uploads
 from app.services import requests as footage
 from app.services.audit import Actor
-from app.services.live_video import parse_time
 
 CLIP_PUT_SECONDS = 3600
 MAX_GAPS = 1000
@@ -60,8 +60,8 @@ def start_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str,
     if isinstance(size, bool) or not isinstance(size, int) or \
             not 0 < size <= rules.MAX_UPLOAD_BYTES:
         raise ValidationError("The clip must be 1 byte to 2 GB.", {"size": "out of range"})
-    starts_at = parse_time(data["starts_at"], "starts_at")
-    ends_at = parse_time(data["ends_at"], "ends_at")
+    starts_at = localtime.instant(data["starts_at"], "starts_at")
+    ends_at = localtime.instant(data["ends_at"], "ends_at")
     if ends_at <= starts_at:
         raise ValidationError("The clip ends before it starts.", {"ends_at": "before starts_at"})
     gaps = source_gaps(data.get("gaps"), footage.request_of(target))
@@ -91,8 +91,8 @@ def source_gaps(value: Any, request: FootageRequest) -> list[Gap]:
     for number, gap in enumerate(value):
         if not isinstance(gap, dict):
             raise ValidationError("Each gap has a start and an end.", {"gaps": f"item {number}"})
-        start = parse_time(gap.get("start"), "gaps.start")
-        end = parse_time(gap.get("end"), "gaps.end")
+        start = localtime.instant(gap.get("start"), "gaps.start")
+        end = localtime.instant(gap.get("end"), "gaps.end")
         if end <= start:
             raise ValidationError("A gap ends after it starts.", {"gaps": f"item {number}"})
         start, end = max(start, request.window_start), min(end, request.window_end)

@@ -40,6 +40,7 @@ from app.aws import aws_client
 from app.config import ConfigError, Settings
 from app.core import auditchain, merkle
 from app.models.audit import AuditCheckpoint, AuditEvent
+from app.models.base import condition_failed
 from app.services import audit, clock
 
 FEED = "checkpoints"
@@ -223,7 +224,9 @@ def make(settings: Settings) -> Checkpoint:
             chains=json.dumps(entries, sort_keys=True, separators=(",", ":")))
         try:
             item.save(condition=AuditCheckpoint.seq.does_not_exist())
-        except PutError:
+        except PutError as exc:
+            if not condition_failed(exc):
+                raise
             continue  # another maker took this number at the same moment: build on theirs
         return Checkpoint.of(item)
     raise RuntimeError("could not place a checkpoint after 5 tries")

@@ -36,6 +36,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from app.aws import aws_client
 from app.config import Settings
 from app.core.errors import ConflictError, LegalHoldError
+from app.models.base import condition_failed
 from app.models.requests import Evidence
 from app.services import clock
 
@@ -96,10 +97,6 @@ def _versions(s3: Any, bucket: str, key: str, markers: bool = False) -> list[str
     return found
 
 
-def _condition_failed(exc: PutError | UpdateError) -> bool:
-    return exc.cause_response_code == "ConditionalCheckFailedException"
-
-
 # ---------------------------------------------------------------- a supervisor's change
 
 
@@ -115,7 +112,7 @@ def one_change_at_a_time(evidence: Evidence) -> Iterator[None]:
                 Evidence.hold_changing_until.does_not_exist()
                 | (Evidence.hold_changing_until < now)))
     except UpdateError as exc:
-        if not _condition_failed(exc):
+        if not condition_failed(exc):
             raise
         raise ConflictError("Another supervisor is changing this clip's legal hold, or the "
                             "clip was deleted, just now; reload and try again.") from exc
@@ -172,7 +169,7 @@ def note(evidence: Evidence, on: bool, reason: str) -> None:
         evidence.update(actions=[Evidence.legal_hold.set(on), Evidence.hold_reason.set(reason)],
                         condition=Evidence.made_at == evidence.made_at)
     except UpdateError as exc:
-        if not _condition_failed(exc):
+        if not condition_failed(exc):
             raise
         raise ConflictError("The clip was made again meanwhile; reload and try again.") from exc
 
@@ -199,7 +196,7 @@ def save_cut(settings: Settings, evidence: Evidence) -> None:
                           | (Evidence.legal_hold == bool(evidence.legal_hold)))
             return
         except PutError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
         now = Evidence.get(evidence.target_id, consistent_read=True)
         _set_newest(s3, settings.clips_bucket, keys, bool(now.legal_hold))
@@ -226,7 +223,7 @@ def save_package(settings: Settings, evidence: Evidence, key: str) -> bool:
                    | (Evidence.hold_changing_until < now)))
             return True
         except UpdateError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
         try:
             current = Evidence.get(evidence.target_id, consistent_read=True)

@@ -31,6 +31,7 @@ from app.config import Settings
 from app.core import live_view, roles, sharing, viewing
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from app.core.live_view import SharedCamera
+from app.models.base import condition_failed
 from app.models.cameras import Camera
 from app.models.live import LiveShare
 from app.models.users import User
@@ -130,7 +131,9 @@ def aliases_of(share: LiveShare) -> dict[str, str]:
         share.camera_aliases = [live_view.new_alias() for _ in share.camera_ids]
         try:
             share.save()
-        except PutError:
+        except PutError as exc:
+            if not condition_failed(exc):
+                raise
             share.refresh(consistent_read=True)
     raise ConflictError("The share changed meanwhile; try again.")
 
@@ -168,7 +171,9 @@ def end(owner: User, share_id: str, ip: str, by: str = "owner") -> LiveShare:
             try:
                 share.save()
                 break
-            except PutError:
+            except PutError as exc:
+                if not condition_failed(exc):
+                    raise
                 share.refresh(consistent_read=True)
         else:
             raise ConflictError("The share could not be ended; tap End again.")
@@ -207,7 +212,9 @@ def close_expired(now: datetime | None = None) -> int:
         share.ended_at, share.ended_by = share.ends_at, "time"
         try:
             share.save()
-        except PutError:
+        except PutError as exc:
+            if not condition_failed(exc):
+                raise
             continue  # the owner ended it at this moment: their end() records it
         audit.record(share.agency_id, audit.SYSTEM, "live.ended", share.owner_id,
                      {"share": share.share_id, "by": "time"})
@@ -251,7 +258,9 @@ def _note(share: LiveShare, user_id: str,
         try:
             share.save()
             return
-        except PutError:
+        except PutError as exc:
+            if not condition_failed(exc):
+                raise
             share.refresh(consistent_read=True)
 
 

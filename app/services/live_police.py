@@ -21,8 +21,12 @@ from app.models.cameras import Camera
 from app.models.live import LiveShare
 from app.models.users import User
 from app.services import audit, clock, live
-from app.services import requests as footage
 from app.services.audit import Actor
+from app.services.policy import policy_for
+
+# The reason a refused live view records when its share had ended (a word, not words: the
+# anomaly flags count these, app.services.anomalies; the owner reads app.core.activity_words).
+SHARE_ENDED = "ended"
 
 
 def registered(camera_ids: list[str]) -> dict[str, Camera]:
@@ -90,9 +94,9 @@ def open_view(officer: User, share_id: str, ip: str) -> dict[str, Any]:
     actor = Actor(officer.user_id, officer.role, ip)
     if not live.is_active(share, now):
         audit.record(officer.agency_id, actor, "live.refused", share.owner_id,
-                     {"share": share.share_id, "reason": "ended"})
+                     {"share": share.share_id, "reason": SHARE_ENDED})
         raise ConflictError("This live share has ended.")
-    zone = footage.policy_for(share.agency_id).timezone
+    zone = policy_for(share.agency_id).timezone
     cameras = registered(list(share.camera_ids))
     aliases = live.aliases_of(share)
     seen, shown = [], []

@@ -30,17 +30,17 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from app.aws import aws_client
+from app.aws import aws_client, s3_missing
 from app.config import Settings
-from app.core import sharing, viewing
+from app.core import localtime, sharing, viewing
 from app.core.errors import ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError
 from app.models.bridge import BridgeDevice
 from app.models.cameras import Camera
 from app.models.live import PHONE, LiveSegment, LiveShare
 from app.models.users import User
 from app.services import audit, clock, live
-from app.services import requests as footage
 from app.services.audit import Actor
+from app.services.policy import policy_for
 
 PREFIX = "live/"
 MAX_PIECE_BYTES = 16 * 1024 * 1024  # 2 s of 1080p is about 1 MB; 16 MB leaves room for 4K
@@ -68,16 +68,6 @@ def key_of(share: LiveShare, camera_id: str, name: str) -> str:
     """Where a piece is stored: police fetch it by this key, so it names the camera's alias."""
     stream = PHONE if camera_id == PHONE else live.aliases_of(share)[camera_id]
     return f"{PREFIX}{share.share_id}/{stream}/{name}"
-
-
-def parse_time(value: Any, field: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValidationError(f"{field} is not a date and time.", {field: "ISO 8601"}) from exc
-    if moment.tzinfo is None:
-        raise ValidationError(f"{field} needs its time zone.", {field: "ISO 8601 with offset"})
-    return moment
 
 
 def _size(value: Any, limit: int) -> int:
@@ -123,8 +113,10 @@ def _held_bytes(s3: Any, settings: Settings, key: str) -> int | None:
     """How many bytes S3 holds under this key (None: nothing)."""
     try:
         return int(s3.head_object(Bucket=settings.uploads_bucket, Key=key)["ContentLength"])
-    except s3.exceptions.ClientError:
-        return None
+    except s3.exceptions.ClientError as exc:
+        if s3_missing(exc):
+            return None
+        raise  # not an answer: a piece that may be there must not be announced over
 
 
 def _announce(settings: Settings, share: LiveShare, camera_id: str, name: str,
@@ -198,7 +190,7 @@ def announce_bridge_piece(settings: Settings, device: BridgeDevice, share_id: st
     if not match or match.group(1) != "mp4":
         raise ValidationError("A bridge segment is named after its start time, like "
                               "20260314T120305.123Z.mp4.", {"name": "bad segment name"})
-    start, end = parse_time(data["start"], "start"), parse_time(data["end"], "end")
+    start, end = localtime.instant(data["start"], "start"), localtime.instant(data["end"], "end")
     duration = float(data["duration_s"])
     if not 0 < duration <= MAX_PIECE_SECONDS or end <= start:
         raise ValidationError(f"A segment lasts more than 0 and at most {MAX_PIECE_SECONDS:g} s.",
@@ -274,7 +266,7 @@ def _allowed_streams(officer: User, share: LiveShare, now: datetime
                      ) -> tuple[dict[str, str], dict[str, Camera]]:
     """Each stream of the share police may watch now → why not ("" when allowed), and the
     share's cameras still registered."""
-    zone = footage.policy_for(share.agency_id).timezone
+    zone = policy_for(share.agency_id).timezone
     cameras = {c.camera_id: c for c in Camera.batch_get(list(share.camera_ids))}
     out: dict[str, str] = {}
     for camera in cameras.values():

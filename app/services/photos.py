@@ -12,7 +12,7 @@ import re
 import uuid
 from typing import Any
 
-from app.aws import aws_client
+from app.aws import aws_client, s3_missing
 from app.config import Settings
 from app.core import images
 from app.core.errors import ValidationError
@@ -52,6 +52,8 @@ def attach(settings: Settings, owner: User, camera_id: str, key: str, ip: str) -
     try:
         head = s3.head_object(Bucket=settings.uploads_bucket, Key=key)
     except s3.exceptions.ClientError as exc:
+        if not s3_missing(exc):
+            raise  # S3 did not answer: the photo may well be there
         raise ValidationError("The photo has not arrived; upload it again.",
                               {"key": "no such upload"}) from exc
     problem = None

@@ -16,6 +16,7 @@ from pynamodb.exceptions import PutError
 from app.config import Settings
 from app.core import roles
 from app.core.errors import ConflictError, NotFoundError, ValidationError
+from app.models.base import condition_failed
 from app.models.program import Feedback, ProgramPage
 from app.models.users import User
 from app.services import accounts, audit, clock, mail, throttle
@@ -99,6 +100,8 @@ def save(admin: User, policy_text: str, faq: list[dict[str, str]], note: str, ip
     try:
         page.save(condition=ProgramPage.version.does_not_exist())
     except PutError as exc:
+        if not condition_failed(exc):
+            raise
         raise ConflictError("Someone saved the page at the same moment. Reload it.") from exc
     audit.record(admin.agency_id, Actor(admin.user_id, admin.role, ip), "program.page_changed",
                  "-", {"version": number, "note": page.note})

@@ -29,7 +29,7 @@ from app.models.requests import RequestTarget
 from app.models.users import User
 from app.services import audit, clock, mail, notices
 from app.services.audit import Actor
-from app.services.requests import policy_for
+from app.services.policy import policy_for
 
 CHOICES = {"off": "Off", "push": "A notification at once", "digest": "A daily email",
            "both": "Both"}

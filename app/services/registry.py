@@ -331,7 +331,7 @@ def import_cameras(admin: User, specs: list[CameraSpec], ip: str, source: str) -
             for camera in cameras:
                 batch.save(camera)
                 written.append(camera)
-    except Exception:
+    except Exception:  # whatever stopped the import: undo what was written, then re-raise it
         with Camera.batch_write() as undo:
             for camera in written:
                 undo.delete(camera)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
@@ -20,22 +19,17 @@ from app.config import Settings
 from app.core import gaps, localtime, roles
 from app.core import requests as rules
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
-from app.core.requests import Policy, RequestSpec
+from app.core.requests import RequestSpec
+from app.models.base import condition_failed
 from app.models.cameras import Camera
 from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
-from app.models.users import Agency, User
+from app.models.users import User
 from app.services import audit, clock, legal_holds, notices
 from app.services.audit import Actor
+from app.services.policy import policy_for
 
 POLICE_ASKERS = (roles.DETECTIVE,)
 POLICE_READERS = (roles.DETECTIVE, roles.SUPERVISOR)
-
-
-def policy_for(agency_id: str) -> Policy:
-    try:
-        return Agency.get(agency_id).policy()
-    except DoesNotExist:
-        return Policy()
 
 
 def local_window(request: FootageRequest, timezone: str) -> str:
@@ -292,7 +286,9 @@ def move(target: RequestTarget, to: str, **changes: Any) -> RequestTarget:
         try:
             target.save()
             return target
-        except (PutError, UpdateError):
+        except (PutError, UpdateError) as exc:
+            if not condition_failed(exc):
+                raise
             target.refresh(consistent_read=True)
     raise ConflictError("This request changed meanwhile; reload and try again.")
 
@@ -303,7 +299,9 @@ def stamp(target: RequestTarget, *actions: Any) -> None:
         try:
             target.update(actions=list(actions))
             return
-        except UpdateError:
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
             target.refresh(consistent_read=True)
     raise ConflictError("This request changed meanwhile; try again.")
 
@@ -376,8 +374,10 @@ def close_if_done(request: FootageRequest) -> None:
         request.state = "closed"
         try:
             request.save()
-        except (PutError, UpdateError):
-            pass  # another answer closed it meanwhile
+        except (PutError, UpdateError) as exc:
+            if not condition_failed(exc):
+                raise
+            # another answer closed it meanwhile
 
 
 def answered_in_full(target: RequestTarget) -> bool:
@@ -467,53 +467,3 @@ def hold(settings: Settings, supervisor: User, target_id: str, on: bool, reason:
             legal_holds.lift(settings, evidence)
     return evidence
 
-
-def owner_view(owner: User, target: RequestTarget) -> dict[str, Any]:
-    """What the owner reads about one request: who asked what, and who touched their clip."""
-    request = request_of(target)
-    policy = policy_for(target.agency_id)
-    evidence = evidence_of(target.target_id)
-    from app.services import activity, bridges
-
-    return {"target": target, "request": request, "evidence": evidence,
-            "bridge": bridges.served_by(owner).get(target.camera_id),
-            "window_words": local_window(request, policy.timezone),
-            "offense_words": rules.OFFENSE_WORDS.get(request.offense, request.offense),
-            "trail": activity.owner_trail(owner, target, request)}
-
-
-def parse_time(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError("no time zone")
-    return moment
-
-
-def save_policy(admin: User, data: dict[str, Any], offenses: list[str], ip: str) -> Policy:
-    """The agency admin sets the program's rules for requests and evidence; audited."""
-    from zoneinfo import ZoneInfoNotFoundError
-
-    if admin.role != roles.AGENCY_ADMIN:
-        raise ForbiddenError("Only the agency admin sets the program's policy.")
-    zone = str(data.get("timezone", "")).strip()
-    try:
-        known = bool(zone) and bool(ZoneInfo(zone))
-    except (ZoneInfoNotFoundError, ValueError):
-        known = False
-    policy = rules.parse_policy({**data, "timezone": zone}, offenses, known)
-    agency = Agency.get(admin.agency_id)
-    agency.update(actions=[
-        Agency.max_window_minutes.set(policy.max_window_minutes),
-        Agency.offenses.set(list(policy.offenses)),
-        Agency.requests_need_supervisor.set(policy.needs_supervisor),
-        Agency.request_expire_days.set(policy.expire_days),
-        Agency.request_remind_after_hours.set(policy.remind_after_hours),
-        Agency.retention_days.set(policy.retention_days),
-        Agency.timezone.set(policy.timezone)])
-    audit.record(admin.agency_id, Actor(admin.user_id, admin.role, ip), "policy.changed", "-",
-                 {"max_window_minutes": policy.max_window_minutes,
-                  "offenses": list(policy.offenses), "needs_supervisor": policy.needs_supervisor,
-                  "expire_days": policy.expire_days,
-                  "remind_after_hours": policy.remind_after_hours,
-                  "retention_days": policy.retention_days, "timezone": policy.timezone})
-    return policy

@@ -21,7 +21,8 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from app.config import Settings
 from app.core import passwords, tokens
-from app.core.errors import NotFoundError, ValidationError
+from app.core.errors import LinkGoneError, NotFoundError
+from app.models.base import condition_failed
 from app.models.tokens import OneTimeToken, Throttle
 from app.models.users import User
 from app.services import accounts, audit, clock, mail, sessions, throttle
@@ -33,8 +34,8 @@ KIND = "reset"
 GONE = "This link has expired or was already used. Ask for a new one."
 
 
-def _gone() -> ValidationError:
-    return ValidationError(GONE, errors={"token": "expired or already used"})
+def _gone() -> LinkGoneError:
+    return LinkGoneError(GONE)
 
 
 def _record_key(email: str) -> str:
@@ -54,15 +55,18 @@ def _make_newest(settings: Settings, email: str, digest: str) -> bool:
                       condition=(Throttle.window_start == hour)
                       & (Throttle.attempts < settings.account_mail_limit))
         return True
-    except UpdateError:
-        pass
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
     try:  # the first mail of the hour
         record.update(actions=[Throttle.attempts.set(1), Throttle.window_start.set(hour),
                                *common],
                       condition=Throttle.window_start.does_not_exist()
                       | (Throttle.window_start < hour))
         return True
-    except UpdateError:
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
         return False
 
 
@@ -124,6 +128,8 @@ def reset_password(settings: Settings, token: str, password: str, ip: str) -> Us
         Throttle(key=_record_key(item.email)).update(
             actions=[Throttle.newest.remove()], condition=Throttle.newest == item.token_id)
     except UpdateError as exc:  # used in another tab, or a newer one came meanwhile
+        if not condition_failed(exc):
+            raise
         raise _gone() from exc
     accounts.take_token(token, KIND)
     user.update(actions=[User.password_hash.set(passwords.hash_password(password)),

@@ -73,7 +73,7 @@ def default_program(found: list[Agency]) -> Agency | None:
 
 def report(agency: Agency, now: datetime | None = None) -> Report:
     now = now or clock.now()
-    policy = agency.policy()  # what app.services.requests.policy_for gives, without a re-read
+    policy = agency.policy()  # what app.services.policy.policy_for gives, without a re-read
     tally = compute(load(agency.agency_id), ZoneInfo(policy.timezone), now)
     used = {key[2].split(":", 1)[1] for key in tally.values if key[2].startswith("offense:")}
     offenses = [o for o in OFFENSES if o in policy.offenses or o in used]

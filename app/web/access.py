@@ -2,6 +2,11 @@
 
 `load_identity` runs before every request: it reads the session cookie, ends expired sessions,
 and enforces the declared access and the MFA step for police roles.
+
+Only an answer ends a session: it expired, its user does not exist, is inactive or has another
+role now. A database that fails to answer (throttled, timed out, unreachable) says nothing
+about the session, so it is kept and the request gets a 503 in plain words; the next request,
+once the database answers, finds the person still signed in.
 """
 
 from __future__ import annotations
@@ -14,7 +19,14 @@ from werkzeug.wrappers import Response
 
 from app.config import Settings
 from app.core import roles
-from app.core.errors import ForbiddenError, MfaRequiredError, UnauthorizedError
+from app.core.errors import (
+    ForbiddenError,
+    MfaRequiredError,
+    NotFoundError,
+    UnauthorizedError,
+    UnavailableError,
+)
+from app.models.base import STORE_ERRORS
 from app.models.sessions import Session
 from app.models.users import User
 from app.services import accounts, audit
@@ -96,6 +108,10 @@ def actor() -> audit.Actor:
     return audit.Actor(user.user_id, user.role, client_ip())
 
 
+STORE_DOWN = ("Porchlight cannot reach its records just now, so this page could not be shown. "
+              "You are still signed in: try again in a moment.")
+
+
 def _load_session() -> None:
     g.user = None
     g.session = None
@@ -103,25 +119,29 @@ def _load_session() -> None:
     token = request.cookies.get(cookie_name(), "")
     if not token:
         return
+    try:
+        _check_session(token)
+    except STORE_ERRORS as exc:
+        g.user = g.session = None
+        # The error's kind and DynamoDB's code only: never the cookie, the token or its digest.
+        current_app.logger.warning(
+            "session check failed (%s %s); the session is kept", type(exc).__name__,
+            getattr(exc, "cause_response_code", None) or "")
+        raise UnavailableError(STORE_DOWN) from exc
+
+
+def _check_session(token: str) -> None:
     item = session_service.load(token)
     if item is None:
         g.session_ended = "unknown"
         return
     why = session_service.expired(settings(), item)
     if why:
-        session_service.revoke(item)
-        g.session_ended = why
-        try:
-            user = accounts.get_user(item.user_id)
-            audit.record(user.agency_id, audit.Actor("system", "system", client_ip()),
-                         "session.expired", user.user_id,
-                         {"session": item.public_id, "reason": why})
-        except Exception:  # noqa: BLE001 - the user may be gone; the session still ends
-            current_app.logger.warning("could not audit session expiry", exc_info=True)
+        _end_expired(item, why)
         return
     try:
         user = accounts.get_user(item.user_id)
-    except Exception:  # noqa: BLE001 - treat any failure to find the user as logged out
+    except NotFoundError:  # the account is gone (it left the program, or never was)
         session_service.revoke(item)
         return
     if not user.active or user.role != item.role:
@@ -131,6 +151,22 @@ def _load_session() -> None:
     session_service.touch(item)
     g.user = user
     g.session = item
+
+
+def _end_expired(item: Session, why: str) -> None:
+    """Audit the expiry, then end the session. An expired session is refused whatever happens
+    next, so when the database fails half-way the next request does both again, and the event
+    is keyed by the session so it goes into the log once."""
+    try:
+        user = accounts.get_user(item.user_id)
+    except NotFoundError:
+        user = None  # the account is gone: there is no program to audit it under
+    if user is not None:
+        audit.record_once(f"session-expired#{item.public_id}", user.agency_id,
+                          audit.Actor("system", "system", client_ip()), "session.expired",
+                          user.user_id, {"session": item.public_id, "reason": why})
+    session_service.revoke(item)
+    g.session_ended = why
 
 
 def load_identity() -> Response | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from app.core.bulk import BulkError
 from app.core.errors import AppError, TooManyRequestsError, ValidationError
 from app.web import requestlog
 from app.web.access import wants_json
@@ -42,10 +43,9 @@ def handle_app_error(exc: AppError) -> Any:
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationError) and exc.errors:
         extra["errors"] = exc.errors
-    problems = getattr(exc, "problems", None)
-    if problems is not None:
+    if isinstance(exc, BulkError):
         extra["problems"] = [{"row": p.row, "column": p.column, "message": p.message}
-                             for p in problems]
+                             for p in exc.problems]
     if wants_json():
         response = problem(exc.status, exc.title, exc.detail, exc.slug, **extra)
     else:
@@ -56,16 +56,18 @@ def handle_app_error(exc: AppError) -> Any:
 
 
 def handle_http_error(exc: HTTPException) -> Any:
+    """What werkzeug itself refused (no such address, a method the address does not take, a
+    body it could not parse, too large): the plain words for the status, whatever text werkzeug
+    put in the exception (its English, or in debug the key a form missed). Porchlight's own
+    refusals, a missing CSRF token included, are AppErrors and carry their own words."""
     status = exc.code or 500
     title = exc.name or "Error"
-    detail = PLAIN_WORDS.get(status, exc.description or title)
-    if status == 400 and exc.description and "CSRF" not in exc.description:
-        detail = exc.description
+    detail = PLAIN_WORDS.get(status) or exc.description or title
     slug = title.lower().replace(" ", "-")
     if wants_json():
         response = problem(status, title, detail, slug)
-        if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
-            response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
     return _page(status, title, detail)
 

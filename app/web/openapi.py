@@ -75,7 +75,8 @@ PROBLEM_WORDS = {
     415: "The body is not sent as application/json.",
     422: "The fields are missing, unknown, of the wrong type or out of range.",
     429: "Too many attempts; wait for Retry-After seconds.",
-    503: "A service it relies on is not set up or not answering (address search).",
+    503: "The database, or a service it relies on (address search), is not answering or not "
+         "set up; try again in a moment. A signed-in caller stays signed in.",
 }
 
 
@@ -126,6 +127,7 @@ def _statuses(rule: Any, view: Any, method: str, contract: Contract) -> set[int]
     if rule.arguments:
         codes.add(404)
     codes |= set(getattr(view, "_problems", ()))
+    codes.add(503)  # the session check meets a database that does not answer (app.web.access)
     return codes
 
 

@@ -19,7 +19,7 @@ def program_zone() -> str:
     """The IANA name of the time zone every time on this page is shown in."""
     if "program_zone" not in g:
         from app.services import accounts
-        from app.services.requests import policy_for
+        from app.services.policy import policy_for
 
         user = current_user()
         try:

@@ -73,6 +73,7 @@ from app.core import requests as rules
 from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
 from app.services import activity, audit, clock, legal_holds
 from app.services import requests as footage
+from app.services.policy import policy_for
 from lambdas.clip_cutter import containers, pictures, video
 from lambdas.clip_cutter.manifest import gaps_in, manifest_for
 from lambdas.clip_cutter.package import package_name, write_package
@@ -271,7 +272,7 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
             ("manifest", work / "manifest.json", "application/json")):
         s3.upload_file(str(path), config.clips_bucket, keys[kind],
                        ExtraArgs={"ContentType": content_type, **legal_holds.upload_args(held)})
-    policy = footage.policy_for(target.agency_id)
+    policy = policy_for(target.agency_id)
     now = clock.now()
     evidence = Evidence(target_id=target.target_id, request_id=request.request_id,
                         agency_id=target.agency_id, owner_id=target.owner_id,
@@ -302,7 +303,7 @@ def _queue_package(config: Settings, target: RequestTarget, evidence: Evidence) 
 
 def _outside_words(exc: video.WindowOutside, request: FootageRequest, target: RequestTarget,
                    offset: float) -> str:
-    zone = footage.policy_for(target.agency_id).timezone
+    zone = policy_for(target.agency_id).timezone
     starts = target.video_starts_at
     assert starts is not None
     first = starts - timedelta(seconds=offset)

@@ -2,8 +2,8 @@
 
 Triggered by the mail queue. The outbox put is conditional on the message id, so a redelivered
 message is not stored twice. SES delivery is at-least-once: a crash between SES accepting a mail
-and SQS deleting the message can send it twice (an idempotency record arrives with the deploy
-issue). A message that keeps failing is retried by SQS and then parked in the dead-letter queue.
+and SQS deleting the message can send it twice (SES itself does not deduplicate). A message
+that keeps failing is retried by SQS and then parked in the dead-letter queue.
 """
 
 from __future__ import annotations

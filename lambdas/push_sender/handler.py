@@ -42,7 +42,8 @@ from app.models.live import LiveShare
 from app.models.requests import FootageRequest, PushSubscription, RequestTarget
 from app.models.users import User
 from app.services import clock, live_police, mail, push
-from app.services.requests import local_window, policy_for, stamp, targets_of
+from app.services.policy import policy_for
+from app.services.requests import local_window, stamp, targets_of
 from lambdas.common import correlated, make_logger, settings
 
 logger = make_logger("push-sender")

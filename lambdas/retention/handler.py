@@ -31,6 +31,7 @@ from app.core.errors import ConflictError
 from app.models.requests import Evidence, FootageRequest, RequestTarget
 from app.services import audit, clock, legal_holds, live, live_video
 from app.services import requests as footage
+from app.services.policy import policy_for
 from lambdas.common import begin, make_logger, settings
 
 logger = make_logger("retention")
@@ -51,7 +52,7 @@ class Pass:
 def expire_and_remind(config: Settings, done: Pass) -> None:
     now = clock.now()
     for request in FootageRequest.scan(FootageRequest.state == "open"):
-        policy = footage.policy_for(request.agency_id)
+        policy = policy_for(request.agency_id)
         if request.expires_at <= now:
             for target in footage.targets_of(request.request_id):
                 if target.status in rules.WAITING:
@@ -117,7 +118,7 @@ def delete_due_evidence(config: Settings, done: Pass) -> None:
 def delete_failed_uploads(config: Settings, done: Pass) -> None:
     now = clock.now()
     for target in RequestTarget.scan(RequestTarget.status == rules.FAILED):
-        policy = footage.policy_for(target.agency_id)
+        policy = policy_for(target.agency_id)
         if target.updated_at + timedelta(days=policy.retention_days) > now or not target.upload_key:
             continue
         delete_objects(config.uploads_bucket, config, [target.upload_key])

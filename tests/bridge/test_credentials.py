@@ -64,7 +64,7 @@ def test_user_and_password_are_fields_of_their_own(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("source", "user", "password", "bare"), [
-    # as the issue found it: a # and a second @, written straight into the address
+    # as an owner would type it: a # and a second @, written straight into the address
     ("rtsp://admin:Shop#2024@x@192.168.1.5:554/live", "admin", "Shop#2024@x",
      "rtsp://192.168.1.5:554/live"),
     ("rtsp://admin:a/b:c@192.168.1.5/live?x=1", "admin", "a/b:c", "rtsp://192.168.1.5/live?x=1"),

@@ -31,7 +31,7 @@ CASES = (("26-004417", "burglary"), ("26-004418", "theft"))
 HEX_ID = re.compile(r"\b[0-9a-f]{8,}\b")
 ACTION_CODE = re.compile(r"\b[a-z]+\.[a-z_]+\b")  # request.received, registry.camera_found
 # Two requests' worth of events (ten) on a 390 px phone: 3,212 px when the page listed codes and
-# ids, about 2,100 px as a receipt. The issue saw 5,700 px with a clip's events as well.
+# ids, about 2,100 px as a receipt; with a clip's events as well, the old page ran to 5,700 px.
 MOST_PX = 2500
 MOST_PX_PER_EVENT = 170  # the time, a sentence of up to four lines, and the closed proof
 

@@ -1,4 +1,4 @@
-"""One time zone per program, everywhere, named (issue 17, item 1).
+"""One time zone per program, everywhere, named.
 
 The owner's phone is set to Berlin with a 12-hour US clock; the detective's tablet to Tokyo.
 Both read the request's window as the program's clock shows it, to the second, named once:

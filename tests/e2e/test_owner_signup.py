@@ -55,8 +55,8 @@ def test_owner_signs_up_from_the_landing_page(phone: Page, base_url: str) -> Non
 def test_the_landing_page_names_the_program_live_sharing_and_who_else_logs_in(
         phone: Page) -> None:
     """A resident arriving from the city's flyer must see it is their city's program, that live
-    sharing is part of it, and that the police and auditors they read about use this page too
-    (issue 17, item 5)."""
+    sharing is part of it, and that the police and auditors they read about use this page
+    too."""
     phone.goto("/")
     main = phone.locator("main")
     for program in accounts.agencies():  # the demo's, and any other a test made

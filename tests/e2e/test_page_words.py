@@ -1,4 +1,4 @@
-"""What the pages say and where focus goes (issue 17, item 3).
+"""What the pages say and where focus goes.
 
 An owner approves on the page, uploads, and the clip is cut: no stale "Thank you. Now choose the
 video file", and no request answers an error along the way (the browser logs every 4xx as a

@@ -1,4 +1,4 @@
-"""The layout on a phone, and at 200 % text size (issue 17, item 4).
+"""The layout on a phone, and at 200 % text size.
 
 The menu takes one row on a 390 px phone, Log out is in it (under "More"), and the footer has no
 dangling separators. With the browser's text size at 200 % (WCAG 1.4.4: Chromium's default font

@@ -18,7 +18,8 @@ from playwright.sync_api import BrowserContext, CDPSession, Page, Worker, expect
 from app.core import requests as rules
 from app.models.requests import FootageRequest, PushSubscription, RequestTarget
 from app.services import push
-from app.services.requests import local_window, policy_for
+from app.services.policy import policy_for
+from app.services.requests import local_window
 from tests.e2e.helpers import TIMEOUT_MS, collect_page_errors, log_in, wait_for_service_worker
 from tests.integration.test_footage_requests import ask, window
 from tests.integration.test_registry import camera_body

@@ -1,4 +1,4 @@
-"""What the issue "Deployed, it works" adds to the stack, asserted on the synthesized template:
+"""What running in production adds to the stack, asserted on the synthesized template:
 alarms on the web function and its REST API, the API's access log and CloudWatch role, the WAF
 web ACL, per-worker concurrency caps, Object Lock on the clips bucket with the web role's
 legal-hold actions."""

@@ -1,4 +1,5 @@
-"""The security properties the issue promises, asserted on the synthesized template."""
+"""The stack's security properties (SECURITY.md, "The cloud stack"), asserted on the
+synthesized template."""
 
 from __future__ import annotations
 

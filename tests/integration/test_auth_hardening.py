@@ -1,4 +1,4 @@
-"""The log-in's defences, tried as an attacker would over HTTP (issue 15, items 5, 6 and 7):
+"""The log-in's defences, tried as an attacker would over HTTP:
 
 - someone who knows a police user's password guesses authenticator codes, logging in again
   between guesses;

@@ -24,7 +24,8 @@ from app.core import requests as rules
 from app.models.audit import AuditEvent
 from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
 from app.services import clock
-from app.services.requests import policy_for, stamp
+from app.services.policy import policy_for
+from app.services.requests import stamp
 from devstack.worker_loop import LambdaContext, sqs_event
 from tests.integration.test_footage_requests import OFFSET_S, ask, window
 from tests.integration.test_registry import camera_body

@@ -115,7 +115,7 @@ def test_hostile_json_gets_a_problem_that_says_what_was_wrong(base_url: str) -> 
 
 def test_the_board_says_a_clips_gaps_its_method_and_whether_its_package_is_made(
         base_url: str) -> None:
-    """Issue 16: the contract names every kind of gap, the delivered length, the three ways a
+    """The contract names every kind of gap, the delivered length, the three ways a
     clip is made, the package that follows the clip, and the 409 while it is prepared."""
     doc = document(base_url)
     board = doc["paths"]["/api/requests/{request_id}"]["get"]

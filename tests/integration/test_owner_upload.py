@@ -18,7 +18,8 @@ from app.core import gaps
 from app.core import requests as rules
 from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
 from app.services import audit, clock
-from app.services.requests import policy_for, stamp
+from app.services.policy import policy_for
+from app.services.requests import stamp
 from tests.integration.test_footage_requests import OFFSET_S, ask, upload, wait_status, window
 from tests.support import Client
 from tests.video.samples import make_h264

@@ -1,6 +1,7 @@
 """Originals are written once: nothing replaces an upload once it is complete.
 
-Over HTTP on devstack, as the issue found it: a request answered by a phone's upload and one
+Over HTTP on devstack, as an attacker holding an old link would try it: a request answered by
+a phone's upload and one
 answered by a bridge's clip both become ready; then the links they used (a part URL, the
 bridge's clip link, each signed for an hour) are tried again with other bytes, the upload is
 completed and started again, and the stored original, its hash in the evidence and the
@@ -36,7 +37,7 @@ from tests.integration.test_registry import camera_body
 from tests.support import Client
 from tests.video.samples import make_h264, make_image_as_mp4
 
-EVIL = b"\x00" * 2200  # what the issue's replayed link put in place of a ready original
+EVIL = b"\x00" * 2200  # what a replayed link once put in place of a ready original
 
 
 def stored(devstack: Any, key: str) -> bytes:
@@ -141,7 +142,7 @@ def test_a_bridges_clip_link_cannot_replace_the_clip_once_complete(
     digest = hashlib.sha256(video).hexdigest()
     assert Evidence.get(target_id).original_sha256 == digest
 
-    # The issue's replay: 2,200 bytes to the link, with and without its headers.
+    # The replay: 2,200 bytes to the link, with and without its headers.
     for named in (offer["headers"], {}):
         replay = requests.put(offer["url"], data=EVIL, headers=named, timeout=30)
         assert replay.status_code not in (200, 201, 204), replay.status_code

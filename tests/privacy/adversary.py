@@ -95,7 +95,7 @@ def solve_circles(circles: list[tuple[Point, float]]) -> Point | None:
 
 
 def trilaterate(probe: Probe, start: Point, steps: int = 11, rounds: int = 2) -> Point | None:
-    """The issue's attack: shrink the radius around three centres until the target drops out,
+    """Trilateration: shrink the radius around three centres until the target drops out,
     intersect the three circles, then do it again from closer around the guess."""
     guess: Point | None = None
     spread, high = 700.0, MAX_RADIUS_M
@@ -233,7 +233,7 @@ class Detective:
     # -------------------------------------------------------------- the request error oracle
 
     def ask_hidden(self, point: Point, radius_m: float, **changes: Any) -> Any:
-        """The issue's probe: no cameras, a hidden radius, and a deliberately bad offense."""
+        """The error-oracle probe: no cameras, a hidden radius, and a deliberately bad offense."""
         start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
         body = {"camera_ids": [], "case_number": CASE, "offense": "not-an-offense",
                 "window_start": start.isoformat(),

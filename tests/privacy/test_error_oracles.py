@@ -1,7 +1,7 @@
 """Error oracles: invalid and refused queries around hidden cameras (docs/privacy.md, "errors").
 
-The issue's probe was a footage request with no cameras, a hidden radius and a bad offense: it
-named `camera_ids` only when no hidden camera was inside the radius. Here every kind of bad
+The first probe found was a footage request with no cameras, a hidden radius and a bad offense:
+it named `camera_ids` only when no hidden camera was inside the radius. Here every kind of bad
 query is sent twice, once around a hidden camera and once in an area with none, and the two
 answers must be the same; each refusal is one audit event for whoever sent it, with what they
 asked, the status and why. Valid requests ask hidden cameras by their ~1 km cell only.
@@ -60,7 +60,7 @@ def search_body(point: tuple[float, float], **changes: Any) -> dict[str, Any]:
 
 FUTURE = (datetime.now(UTC) + timedelta(days=2)).isoformat()
 BAD_REQUESTS: list[tuple[str, Callable[..., dict[str, Any]]]] = [
-    *((f"the issue's probe at {r} m", lambda p, r=r: request_body(
+    *((f"the no-camera probe at {r} m", lambda p, r=r: request_body(
         p, offense="not-an-offense", hidden_radius_m=r)) for r in (5, 40, 300, 1500)),
     ("no camera, no radius, bad window", lambda p: request_body(
         p, hidden_radius_m=..., window_end="2020-01-01T00:00:00+00:00")),
@@ -105,7 +105,7 @@ def test_invalid_requests_answer_the_same_around_a_hidden_camera(world: World) -
         sent += 2
         assert at_r[0] in (400, 422), (what, at_r)
         assert at_r == elsewhere, what
-    # The issue's probe names camera_ids nowhere now: the radius asks hidden cameras, and
+    # The no-camera probe names camera_ids nowhere now: the radius asks hidden cameras, and
     # whether any is there is not an error.
     assert all("camera_ids" not in str(spy.ask_hidden(near, r).json().get("errors"))
                for r in (5, 5000))

@@ -167,7 +167,7 @@ def test_one_place_under_several_case_numbers_on_one_day_is_flagged() -> None:
 
 
 def test_refused_probes_around_one_place_are_flagged() -> None:
-    """The error oracle of issue 15: invalid footage requests and searches around one spot,
+    """The error oracle: invalid footage requests and searches around one spot,
     refused, under changing case numbers. Each was audited with what it asked."""
     log = ordinary_week()
     probes = [log.add("d2", action, local(19, 9, i), route="POST /api/requests", status=422,

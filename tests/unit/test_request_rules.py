@@ -57,7 +57,7 @@ def test_no_camera_is_fine_when_the_hidden_cameras_are_asked() -> None:
 
 
 def test_an_invalid_request_names_every_field_whatever_is_asked() -> None:
-    """The issue's error oracle: the errors of a request with no cameras depend only on what
+    """The error oracle: the errors of a request with no cameras depend only on what
     was sent (a hidden radius or not), never on which cameras exist."""
     bad = {"camera_ids": [], "offense": "not-an-offense"}
     assert set(errors_of(**bad, hidden_radius_m=150)) == {"offense"}
