@@ -65,7 +65,7 @@ import av
 import cv2
 import numpy as np
 
-from lambdas.clip_cutter import encode, pictures, video
+from lambdas.clip_cutter import cutting, encode, pictures, probing
 
 WIDTH, HEIGHT, FPS = 1920, 1080, 30
 MINUTES = 10
@@ -204,7 +204,7 @@ def child(job: str, src: str, dst: str, start: float, end: float, threads: int |
     if job == "reencode-veryfast":  # the preset used before superfast, for comparison
         encode.X264_PRESET = "veryfast"
     started, cpu_started = time.perf_counter(), time.process_time()
-    result = video.cut(src, dst, start, end, threads=threads, reencode=job != "copy")
+    result = cutting.cut(src, dst, start, end, threads=threads, reencode=job != "copy")
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "frames": result.frames,
                       "method": result.method, "duration_s": result.duration_s,
@@ -247,9 +247,9 @@ def ffmpeg_copy(ffmpeg: str, src: Path, dst: Path) -> float:
     return time.perf_counter() - started
 
 
-def ours_copy(src: Path, dst: Path) -> tuple[float, video.CutResult]:
+def ours_copy(src: Path, dst: Path) -> tuple[float, cutting.CutResult]:
     started = time.perf_counter()
-    result = video.cut(src, dst, *WINDOW)
+    result = cutting.cut(src, dst, *WINDOW)
     return time.perf_counter() - started, result
 
 
@@ -269,7 +269,7 @@ def stream_copy(src: Path, work: Path, runs: int) -> dict[str, Any]:
             theirs.append(ffmpeg_copy(ffmpeg, src, theirs_out))
     ours_median = statistics.median(ours)
     theirs_median = statistics.median(theirs) if theirs else None
-    theirs_info = video.probe(theirs_out) if ffmpeg else None
+    theirs_info = probing.probe(theirs_out) if ffmpeg else None
     return {
         "ours_s": [round(t, 4) for t in ours],
         "ours_median_s": round(ours_median, 4),
@@ -465,7 +465,7 @@ def main() -> int:
                           "load_average_1min": {"start": round(load_start, 2),
                                                 "end": round(os.getloadavg()[0], 2)}}))
         return 0
-    info = video.probe(src)
+    info = probing.probe(src)
     with tempfile.TemporaryDirectory(prefix="porchlight-clips-") as folder:
         work = Path(folder)
         result: dict[str, Any] = {

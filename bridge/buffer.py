@@ -41,7 +41,8 @@ from av.video.stream import VideoStream
 
 from bridge.card import no_video_card
 from bridge.segment import Gap, Segment, iso, utc
-from bridge.sources import X264_OPTIONS, ClosedSegment
+from bridge.segment_writers import X264_OPTIONS
+from bridge.source_types import ClosedSegment
 
 logger = logging.getLogger(__name__)
 

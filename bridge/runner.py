@@ -29,14 +29,14 @@ from bridge.buffer import SegmentBuffer, now_utc
 from bridge.capture import Timing
 from bridge.config import BridgeConfig, CameraConfig
 from bridge.segment import Segment, iso
-from bridge.sources import (
+from bridge.source_types import (
     ClosedSegment,
     ReaderOptions,
     SourceEnded,
     SourceError,
     SourceInfo,
-    read_camera,
 )
+from bridge.sources import read_camera
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ the clip within seconds of the upload whatever the original's size:
    window's bytes and the file's index when its container has one (MP4/MOV with its moov, MKV
    with Cues); any other file is downloaded whole first. Meanwhile its SHA-256 is taken over
    every byte with parallel ranged reads. The asked real-time window becomes seconds of the
-   file (the recorder time of its first frame, the clock offset the owner gave); video.cut()
+   file (the recorder time of its first frame, the clock offset the owner gave); cutting.cut()
    writes exactly the window's pictures (a smart cut, or a re-encode that says why), with the
    sound only if the owner chose to send it; then a poster frame and a contact sheet. Every
    part of the asked window with no video is a gap (before the file, after it, or the camera
@@ -74,10 +74,18 @@ from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
 from app.services import activity, audit, clock, legal_holds
 from app.services import requests as footage
 from app.services.policy import policy_for
-from lambdas.clip_cutter import containers, pictures, video
+from lambdas.clip_cutter import containers, cutting, pictures, probing
 from lambdas.clip_cutter.manifest import gaps_in, manifest_for
 from lambdas.clip_cutter.package import package_name, write_package
+from lambdas.clip_cutter.reading import (
+    Readable,
+    UnusableVideo,
+    WindowOutside,
+    sha256_file,
+    time_box,
+)
 from lambdas.clip_cutter.s3source import BLOCK, S3Object
+from lambdas.clip_cutter.times import window_in_file
 from lambdas.common import correlated, make_logger, settings
 from lambdas.registry import QUEUES
 
@@ -95,7 +103,7 @@ PACKAGE_IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="[target_id, key, pac
                                         expires_after_seconds=7 * 24 * 3600)
 MAX_ATTEMPTS = next(q.max_receive_count for q in QUEUES if q.base_name == "clips")
 # Reading and cutting the video may use most of the Lambda's time; the rest is for moving the
-# files. Past it the owner is told why (video.TOO_SLOW) instead of the worker being killed.
+# files. Past it the owner is told why (reading.TOO_SLOW) instead of the worker being killed.
 VIDEO_SECONDS = 0.7 * next(q.timeout_seconds for q in QUEUES if q.base_name == "clips")
 EVIDENCE_PREFIX = "evidence/"
 GIVE_UP = ("We could not process this video. Try uploading it again; if that fails too, "
@@ -206,7 +214,7 @@ def cut_job(job: dict[str, str]) -> dict[str, Any]:
 
 
 def _original(config: Settings, target: RequestTarget, work: Path, remote: S3Object,
-              jobs: ExitStack) -> tuple[video.Readable, str, Future[str]]:
+              jobs: ExitStack) -> tuple[Readable, str, Future[str]]:
     """Where the cut reads the original, how, and its SHA-256 (being taken meanwhile)."""
     with remote.open() as handle:
         indexed = containers.indexed(handle, remote.size)
@@ -217,7 +225,7 @@ def _original(config: Settings, target: RequestTarget, work: Path, remote: S3Obj
     path = work / f"original{suffix}"
     aws_client(config, "s3").download_file(config.uploads_bucket, target.upload_key, str(path))
     done: Future[str] = Future()
-    done.set_result(video.sha256_file(path))
+    done.set_result(sha256_file(path))
     return path, READ_WHOLE, done
 
 
@@ -235,18 +243,18 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
         source, read, hashing = _original(config, target, work, remote, jobs)
         jobs.callback(remote.stop)  # first out: a hash still running stops at its next read
         try:
-            with video.time_box(VIDEO_SECONDS):
-                probe = video.probe(source)
-                window = video.window_in_file(request.window_start, request.window_end,
-                                              target.video_starts_at, offset)
-                cut = video.cut(source, clip, *window, audio=bool(target.include_audio),
-                                info=probe)
+            with time_box(VIDEO_SECONDS):
+                probe = probing.probe(source)
+                window = window_in_file(request.window_start, request.window_end,
+                                        target.video_starts_at, offset)
+                cut = cutting.cut(source, clip, *window, audio=bool(target.include_audio),
+                                  info=probe)
             pictures.poster(clip, poster)
             pictures.contact_sheet(clip, sheet)
-        except video.WindowOutside as exc:
+        except WindowOutside as exc:
             remote.raise_if_failed()
             return fail(target, _outside_words(exc, request, target, offset))
-        except video.UnusableVideo as exc:
+        except UnusableVideo as exc:
             remote.raise_if_failed()  # a storage error under the reader is not the file's
             return fail(target, exc.reason)
         original_sha = hashing.result()
@@ -254,7 +262,7 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
             "target": target.target_id, "read": read, "bytes": remote.size,
             "ranged_gets": remote.requests, "read_for_the_cut": remote.blocks_fetched * BLOCK})
     gaps = gaps_in(request, target, probe, offset)
-    clip_sha = video.sha256_file(clip)
+    clip_sha = sha256_file(clip)
     manifest = manifest_for(request, target, probe, cut, original_sha, clip_sha, window, offset,
                             gaps, read)
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
@@ -301,7 +309,7 @@ def _queue_package(config: Settings, target: RequestTarget, evidence: Evidence) 
                                 "package": evidence.made_at.isoformat()}))
 
 
-def _outside_words(exc: video.WindowOutside, request: FootageRequest, target: RequestTarget,
+def _outside_words(exc: WindowOutside, request: FootageRequest, target: RequestTarget,
                    offset: float) -> str:
     zone = policy_for(target.agency_id).timezone
     starts = target.video_starts_at

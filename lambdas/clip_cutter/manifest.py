@@ -15,8 +15,10 @@ from app.core import gaps as gap_rules
 from app.core import requests as rules
 from app.models.requests import FootageRequest, RequestTarget
 from app.services import clock
-from lambdas.clip_cutter import sound, video
+from lambdas.clip_cutter import sound
+from lambdas.clip_cutter.cutting import CutResult
 from lambdas.clip_cutter.pictures import tool_versions
+from lambdas.clip_cutter.probing import ProbeResult
 
 Gap = tuple[datetime, datetime, str]  # real UTC start, end, kind
 # A stretch shorter than this is not missing video: it is the time between two pictures.
@@ -30,7 +32,7 @@ def file_real_start(target: RequestTarget, offset_s: float) -> datetime:
     return starts - timedelta(seconds=offset_s)
 
 
-def gaps_in(request: FootageRequest, target: RequestTarget, probe: video.ProbeResult,
+def gaps_in(request: FootageRequest, target: RequestTarget, probe: ProbeResult,
             offset_s: float) -> list[Gap]:
     """Every part of the asked window with no video, in order: before the file starts, after
     it ends, and the camera's outages a bridge reported (clipped to the window)."""
@@ -49,7 +51,7 @@ def gaps_in(request: FootageRequest, target: RequestTarget, probe: video.ProbeRe
     return sorted(kept, key=lambda gap: (gap[0], gap[1]))
 
 
-def clip_audio(cut: video.CutResult, probe: video.ProbeResult, include: bool
+def clip_audio(cut: CutResult, probe: ProbeResult, include: bool
                ) -> dict[str, Any] | str | None:
     """The clip's sound: what went in, why none did, or None when the original had none."""
     if probe.audio is None:
@@ -59,8 +61,8 @@ def clip_audio(cut: video.CutResult, probe: video.ProbeResult, include: bool
     return cut.audio
 
 
-def manifest_for(request: FootageRequest, target: RequestTarget, probe: video.ProbeResult,
-                 cut: video.CutResult, original_sha: str, clip_sha: str,
+def manifest_for(request: FootageRequest, target: RequestTarget, probe: ProbeResult,
+                 cut: CutResult, original_sha: str, clip_sha: str,
                  window: tuple[float, float], offset_s: float, gaps: list[Gap],
                  read: str) -> dict[str, Any]:
     starts = target.video_starts_at

@@ -18,8 +18,9 @@ import cv2
 import numpy as np
 from av.video.frame import VideoFrame
 
+from lambdas.clip_cutter.probing import probe
 from lambdas.clip_cutter.reading import DAMAGED, PathLike, UnusableVideo
-from lambdas.clip_cutter.video import mmss, probe
+from lambdas.clip_cutter.times import mmss
 
 TILE_WIDTH = 320
 

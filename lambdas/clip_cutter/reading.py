@@ -1,4 +1,5 @@
-"""Reading an owner's upload: where it comes from, its packets, and keyframes to start from.
+"""Reading an owner's upload: where it comes from, its packets, keyframes to start from, and a
+file's SHA-256.
 
 An upload is a local path or a Source: a file the worker reads by byte ranges without
 downloading it (lambdas/clip_cutter/s3source.py), handed to FFmpeg as a file object.
@@ -8,6 +9,7 @@ Times are the container's own ticks (the stream's time base); a window is kept i
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import time
@@ -37,6 +39,7 @@ KEYFRAME_SEEK_TRIES = 8
 BYTE_SEEKERS = frozenset({"mpegts", "mpeg"})
 # FFmpeg's reads of a file object: large enough that a 1 MB/s stream costs few Python calls.
 FILE_OBJECT_BUFFER = 256 * 1024
+CHUNK = 1024 * 1024
 
 
 class UnusableVideo(Exception):
@@ -97,6 +100,15 @@ def open_container(src: Readable) -> Iterator[InputContainer]:
         return
     with src.open() as handle, av.open(handle, "r", buffer_size=FILE_OBJECT_BUFFER) as container:
         yield container
+
+
+def sha256_file(path: PathLike) -> str:
+    """SHA-256 of a file, hex, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 _deadline: ContextVar[float | None] = ContextVar("deadline", default=None)

@@ -12,7 +12,8 @@ import pytest
 
 from bridge.buffer import NoFootage, SegmentBuffer
 from bridge.config import CameraConfig
-from bridge.sources import ReaderOptions, SourceEnded, read_camera
+from bridge.source_types import ReaderOptions, SourceEnded
+from bridge.sources import read_camera
 from tests.bridge.media import boxes, frame_number
 
 T0 = datetime(2026, 3, 14, 12, 0, 0, tzinfo=UTC)

@@ -21,7 +21,8 @@ from bridge import config
 from bridge.__main__ import main as bridge_main
 from bridge.config import CameraConfig, ConfigError
 from bridge.runner import Backoff, Runner
-from bridge.sources import ClosedSegment, ReaderOptions, SourceError, probe, read_camera
+from bridge.source_types import ClosedSegment, ReaderOptions, SourceError
+from bridge.sources import probe, read_camera
 from tests.bridge.camera_servers import AuthMjpegCamera, RtspAuthServer
 from tests.bridge.conftest import KEY, make_config
 from tests.bridge.rtsp import SYSTEM_PYTHON, require_gstreamer

@@ -27,7 +27,8 @@ import pytest
 from bridge.config import CameraConfig
 from bridge.runner import BEHIND_SAY_S, Backoff, Runner
 from bridge.segment import Segment
-from bridge.sources import ReaderOptions, SourceError, read_camera
+from bridge.source_types import ReaderOptions, SourceError
+from bridge.sources import read_camera
 from tests.bridge.conftest import make_config
 from tests.bridge.rtsp import RtspCamera, first_capture_time, require_gstreamer
 from tests.bridge.test_runner import wait_for

@@ -26,7 +26,7 @@ from bridge.buffer import SegmentBuffer
 from bridge.runner import Backoff, Runner
 from bridge.segment import Segment
 from bridge.share import Outcome, RequestAnswer, ShareManager, ShareSession
-from bridge.sources import ClosedSegment
+from bridge.source_types import ClosedSegment
 from bridge.uplink import (
     BridgeState,
     CameraInfo,

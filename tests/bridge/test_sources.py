@@ -12,16 +12,15 @@ import av
 import pytest
 
 from bridge.config import CameraConfig
-from bridge.sources import (
+from bridge.mjpeg_reader import multipart_parts
+from bridge.source_types import (
     ClosedSegment,
     ReaderOptions,
     SourceEnded,
     SourceError,
     SourceInfo,
-    multipart_parts,
-    probe,
-    read_camera,
 )
+from bridge.sources import probe, read_camera
 from tests.bridge.media import MjpegCamera, boxes, frame_number, packets
 
 GOP_S = 1.0  # the samples' keyframe interval
@@ -251,7 +250,7 @@ def test_probe_reports_what_it_found(samples: dict[str, Path]) -> None:
 
 
 def test_encoded_timestamps_use_a_fine_clock() -> None:
-    from bridge.sources import ENCODE_TIME_BASE
+    from bridge.segment_writers import ENCODE_TIME_BASE
 
     assert Fraction(1, 90_000) == ENCODE_TIME_BASE  # MJPEG arrival times to 11 µs
 
@@ -316,7 +315,7 @@ def test_a_web_page_is_still_refused_whatever_its_type(jpeg_frames: list[bytes],
 
 
 def test_jpeg_pictures_are_split_at_their_markers() -> None:
-    from bridge.sources import jpeg_pictures
+    from bridge.mjpeg_reader import jpeg_pictures
 
     # an EOI-like pair inside a header segment (a thumbnail) must not end the picture
     app1 = b"\xff\xe1\x00\x08THU\xff\xd9M"

@@ -16,7 +16,8 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from app.services import audit, clock
 from bridge.config import CameraConfig
-from bridge.sources import ClosedSegment, ReaderOptions, SourceEnded, read_camera
+from bridge.source_types import ClosedSegment, ReaderOptions, SourceEnded
+from bridge.sources import read_camera
 from tests.bridge.media import make_h264
 from tests.e2e.helpers import (
     CHROMIUM_ARGS,

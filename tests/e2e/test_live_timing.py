@@ -16,7 +16,8 @@ from playwright.sync_api import BrowserContext, expect
 
 from app.services import clock
 from bridge.config import CameraConfig
-from bridge.sources import ClosedSegment, ReaderOptions, SourceEnded, read_camera
+from bridge.source_types import ClosedSegment, ReaderOptions, SourceEnded
+from bridge.sources import read_camera
 from tests.bridge.media import make_h264
 from tests.e2e.helpers import TABLET, collect_page_errors, log_in
 from tests.integration.test_live_video import paired_bridge, piece_body, send_piece

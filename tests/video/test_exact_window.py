@@ -20,7 +20,7 @@ import av
 import numpy as np
 import pytest
 
-from lambdas.clip_cutter import containers, pictures, video
+from lambdas.clip_cutter import containers, cutting, pictures, probing
 from tests.video import samples
 
 FPS = 30
@@ -82,7 +82,7 @@ def test_a_60_s_window_is_60_s_of_pictures_by_smart_cut(recorder: dict[str, Path
     """Asked 7.3 s to 67.3 s of a file with 4 s keyframe intervals: the copy starts at the
     keyframe at 8 s; 7.3..8 s is re-encoded; nothing before 7.3 s or after 67.3 s is in."""
     clip = tmp_path / "clip.mp4"
-    result = video.cut(recorder["gop4"], clip, 7.3, 67.3)
+    result = cutting.cut(recorder["gop4"], clip, 7.3, 67.3)
     first, last = first_at_or_after(7.3), first_at_or_after(67.3) - 1
     assert result.method == "smart_cut", result.why
     assert (result.frames, result.duration_s) == (1800, pytest.approx(60.0, abs=1e-6))
@@ -106,7 +106,7 @@ def test_a_60_s_window_is_60_s_of_pictures_by_smart_cut(recorder: dict[str, Path
 def test_a_window_on_keyframes_is_copied_bit_for_bit(recorder: dict[str, Path],
                                                      tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
-    result = video.cut(recorder["gop4"], clip, 8.0, 16.0)  # keyframe to keyframe
+    result = cutting.cut(recorder["gop4"], clip, 8.0, 16.0)  # keyframe to keyframe
     assert (result.method, result.reencoded_frames, result.frames) == ("stream_copy", 0, 240)
     assert numbers(clip) == list(range(240, 480))
     assert ends_match(recorder["gop4"], clip, 240, 479) == (math.inf, math.inf)
@@ -115,7 +115,7 @@ def test_a_window_on_keyframes_is_copied_bit_for_bit(recorder: dict[str, Path],
 def test_a_window_inside_one_keyframe_interval_is_re_encoded_and_says_why(
         recorder: dict[str, Path], tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
-    result = video.cut(recorder["gop4"], clip, 9.1, 11.5)
+    result = cutting.cut(recorder["gop4"], clip, 9.1, 11.5)
     assert result.method == "reencode"
     assert "holds no keyframe" in result.why
     first, last = first_at_or_after(9.1), first_at_or_after(11.5) - 1
@@ -130,7 +130,7 @@ def test_a_re_encoded_clip_matches_the_source_at_both_ends(recorder: dict[str, P
                                                            tmp_path: Path, name: str, fps: int,
                                                            start: float, end: float) -> None:
     clip = tmp_path / "clip.mp4"
-    result = video.cut(recorder[name], clip, start, end)
+    result = cutting.cut(recorder[name], clip, start, end)
     assert result.method == "reencode"
     first, last = math.ceil(start * fps), math.ceil(end * fps) - 1
     assert numbers(clip) == list(range(first, last + 1))
@@ -141,7 +141,7 @@ def test_a_re_encoded_clip_matches_the_source_at_both_ends(recorder: dict[str, P
 def test_a_window_wider_than_the_file_gives_the_whole_file_and_no_more(
         recorder: dict[str, Path], tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
-    result = video.cut(recorder["gop4_mkv"], clip, -20.0, 45.0)
+    result = cutting.cut(recorder["gop4_mkv"], clip, -20.0, 45.0)
     assert result.truncated is True and result.method == "stream_copy"
     assert (result.start_s, result.frames) == (0.0, 30 * FPS)
     assert numbers(clip) == list(range(0, 30 * FPS))
@@ -150,7 +150,7 @@ def test_a_window_wider_than_the_file_gives_the_whole_file_and_no_more(
 def test_matroska_without_decode_times_is_cut_to_the_picture(recorder: dict[str, Path],
                                                              tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
-    result = video.cut(recorder["gop4_mkv"], clip, 3.5, 21.7)
+    result = cutting.cut(recorder["gop4_mkv"], clip, 3.5, 21.7)
     assert result.method == "smart_cut", result.why
     assert numbers(clip) == list(range(first_at_or_after(3.5), first_at_or_after(21.7)))
 
@@ -163,14 +163,14 @@ def test_constant_rate_with_b_frames_is_not_called_variable(recorder: dict[str, 
                                                             name: str) -> None:
     """Decode order is not display order: judged on display times, a constant rate stays
     constant (so the contact sheet seeks instead of reading every picture)."""
-    assert video.probe(recorder[name]).variable_frame_rate is False
+    assert probing.probe(recorder[name]).variable_frame_rate is False
 
 
 def test_the_contact_sheet_of_a_smart_cut_clip_seeks(recorder: dict[str, Path],
                                                      tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
-    video.cut(recorder["gop4"], clip, 7.3, 67.3)
-    assert video.probe(clip).variable_frame_rate is False
+    cutting.cut(recorder["gop4"], clip, 7.3, 67.3)
+    assert probing.probe(clip).variable_frame_rate is False
     started = time.perf_counter()
     assert pictures.contact_sheet(clip, tmp_path / "sheet.jpg") == 6
     assert time.perf_counter() - started < 10  # seeks: reading all 1800 pictures is slower
@@ -194,11 +194,11 @@ def audio_span(path: Path) -> tuple[int, float, float]:
 
 def test_the_sound_goes_in_only_when_asked_cut_to_the_same_window(recorder: dict[str, Path],
                                                                    tmp_path: Path) -> None:
-    info = video.probe(recorder["phone"])
+    info = probing.probe(recorder["phone"])
     assert info.audio == {"codec": "aac", "channels": 2, "sample_rate": 48000}
-    silent = video.cut(recorder["phone"], tmp_path / "silent.mp4", 2.5, 6.0)
+    silent = cutting.cut(recorder["phone"], tmp_path / "silent.mp4", 2.5, 6.0)
     assert silent.audio is None and audio_span(tmp_path / "silent.mp4")[0] == 0
-    loud = video.cut(recorder["phone"], tmp_path / "loud.mp4", 2.5, 6.0, audio=True)
+    loud = cutting.cut(recorder["phone"], tmp_path / "loud.mp4", 2.5, 6.0, audio=True)
     assert loud.audio is not None and loud.audio["made_from"] == "copied"
     count, first, last = audio_span(tmp_path / "loud.mp4")
     assert count == 1
@@ -224,7 +224,7 @@ def test_a_recorders_g711_sound_is_made_aac(tmp_path: Path) -> None:
             container.mux(sound.encode(chunk))
         container.mux(picture.encode(None))
         container.mux(sound.encode(None))
-    result = video.cut(source, tmp_path / "clip.mp4", 1.0, 4.0, audio=True)
+    result = cutting.cut(source, tmp_path / "clip.mp4", 1.0, 4.0, audio=True)
     assert result.audio is not None and result.audio["codec"] == "aac"
     assert result.audio["made_from"] == "made AAC from pcm_mulaw"
     assert audio_span(tmp_path / "clip.mp4")[0] == 1
@@ -257,8 +257,8 @@ class CountingFile:
 def test_a_short_window_reads_a_small_part_of_a_long_file(recorder: dict[str, Path],
                                                           tmp_path: Path) -> None:
     source = CountingFile(recorder["gop4"])
-    info = video.probe(source)
-    result = video.cut(source, tmp_path / "clip.mp4", 50.0, 53.0, info=info)
+    info = probing.probe(source)
+    result = cutting.cut(source, tmp_path / "clip.mp4", 50.0, 53.0, info=info)
     assert result.frames == 90
     assert numbers(tmp_path / "clip.mp4") == list(range(1500, 1590))
     assert source.read < source.size * 0.3, (source.read, source.size)
@@ -307,11 +307,11 @@ def test_pictures_whose_settings_change_inside_the_file_are_re_encoded_saying_wh
     joined = tmp_path / "joined.ts"
     joined.write_bytes(_ts_part(tmp_path / "a.ts", 0, 1) + _ts_part(tmp_path / "b.ts", 90, 4))
     clip = tmp_path / "clip.mp4"
-    result = video.cut(joined, clip, 3.5, 5.5)
+    result = cutting.cut(joined, clip, 3.5, 5.5)
     assert result.method == "reencode"
     assert result.why == ("the recorder changes its picture settings inside the file: every "
                           "picture is re-encoded")
     shown = numbers(clip)
     assert len(shown) == result.frames == 60
     assert shown == list(range(shown[0], shown[0] + 60)) and shown[0] > 90
-    assert video.cut(joined, clip, 0.5, 2.5).method == "smart_cut"  # the first part alone
+    assert cutting.cut(joined, clip, 0.5, 2.5).method == "smart_cut"  # the first part alone

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from lambdas.clip_cutter import video
+from lambdas.clip_cutter import cutting
 from tests.video import samples
 
 pytestmark = pytest.mark.e2e
@@ -96,9 +96,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     h264 = samples.make_h264(folder / "source.mp4", seconds=6.0)
     mjpeg = samples.make_mjpeg_avi(folder / "recorder.avi", seconds=4.0)
     results = {
-        "copied.mp4": video.cut(h264, folder / "copied.mp4", 2.0, 4.0),
-        "smart.mp4": video.cut(h264, folder / "smart.mp4", 1.5, 4.5),
-        "encoded.mp4": video.cut(mjpeg, folder / "encoded.mp4", 0.5, 3.5),
+        "copied.mp4": cutting.cut(h264, folder / "copied.mp4", 2.0, 4.0),
+        "smart.mp4": cutting.cut(h264, folder / "smart.mp4", 1.5, 4.5),
+        "encoded.mp4": cutting.cut(mjpeg, folder / "encoded.mp4", 0.5, 3.5),
     }
     (folder / "player.html").write_text(PLAYER, encoding="utf-8")
     server = _Server(("127.0.0.1", 0),

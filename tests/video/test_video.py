@@ -18,7 +18,9 @@ import cv2
 import numpy as np
 import pytest
 
-from lambdas.clip_cutter import pictures, video
+from lambdas.clip_cutter import cutting, pictures, probing
+from lambdas.clip_cutter.reading import UnusableVideo, WindowOutside, sha256_file
+from lambdas.clip_cutter.times import window_in_file
 from tests.video import samples
 from tests.video.samples import H264_FPS, H264_GOP, H264_SECONDS, Samples
 
@@ -34,7 +36,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Samples:
 @pytest.fixture(scope="module")
 def hashes(made: Samples) -> dict[str, str]:
     """The sources' SHA-256 as made, checked again at the end of the module."""
-    return {path.name: video.sha256_file(path) for path in _sources(made)}
+    return {path.name: sha256_file(path) for path in _sources(made)}
 
 
 def _sources(made: Samples) -> list[Path]:
@@ -116,7 +118,7 @@ def frame_times(source: Path) -> list[float]:
 
 
 def test_probe_h264_with_b_frames(made: Samples) -> None:
-    info = video.probe(made.h264)
+    info = probing.probe(made.h264)
     assert info.container == "mov,mp4,m4a,3gp,3g2,mj2"
     assert info.codec == "h264"
     assert (info.width, info.height) == (640, 360)
@@ -130,7 +132,7 @@ def test_probe_h264_with_b_frames(made: Samples) -> None:
 
 
 def test_probe_mjpeg_avi(made: Samples) -> None:
-    info = video.probe(made.mjpeg)
+    info = probing.probe(made.mjpeg)
     assert (info.container, info.codec) == ("avi", "mjpeg")
     assert (info.width, info.height, info.fps, info.frames) == (320, 240, 15.0, 180)
     assert info.duration_s == pytest.approx(12.0, abs=1 / 15)
@@ -138,7 +140,7 @@ def test_probe_mjpeg_avi(made: Samples) -> None:
 
 
 def test_probe_phone_mov_has_audio(made: Samples) -> None:
-    info = video.probe(made.phone_mov)
+    info = probing.probe(made.phone_mov)
     assert (info.container, info.codec) == ("mov,mp4,m4a,3gp,3g2,mj2", "h264")
     assert (info.width, info.height) == (384, 216)  # as stored; the rotation is display-only
     assert info.has_audio is True
@@ -146,7 +148,7 @@ def test_probe_phone_mov_has_audio(made: Samples) -> None:
 
 
 def test_probe_variable_frame_rate(made: Samples) -> None:
-    info = video.probe(made.vfr)
+    info = probing.probe(made.vfr)
     times = samples.vfr_times(12.0)
     assert info.variable_frame_rate is True
     assert info.frames == len(times)
@@ -155,7 +157,7 @@ def test_probe_variable_frame_rate(made: Samples) -> None:
 
 
 def test_probe_mpegts_starts_where_its_first_frame_is(made: Samples) -> None:
-    info = video.probe(made.other_h264["mpegts"])
+    info = probing.probe(made.other_h264["mpegts"])
     assert (info.container, info.codec, info.frames) == ("mpegts", "h264", None)
     assert info.start_s > 0  # the MPEG-TS muxer starts the clock ahead of the first frame
     assert info.duration_s == pytest.approx(10.0, abs=1 / 30)
@@ -163,7 +165,7 @@ def test_probe_mpegts_starts_where_its_first_frame_is(made: Samples) -> None:
 
 
 def test_probe_hevc_in_matroska(made: Samples) -> None:
-    info = video.probe(made.hevc)
+    info = probing.probe(made.hevc)
     assert (info.container, info.codec) == ("matroska,webm", "hevc")
     assert (info.width, info.height, info.fps) == (320, 180, 25.0)
     assert info.duration_s == pytest.approx(6.0, abs=1 / 25)
@@ -174,20 +176,20 @@ def test_probe_hevc_in_matroska(made: Samples) -> None:
                                   "truncated_avi", "png_as_mp4", "jpeg_as_mp4", "random_bytes",
                                   "sound_only"])
 def test_unusable_files_get_a_plain_reason(made: Samples, name: str, tmp_path: Path) -> None:
-    with pytest.raises(video.UnusableVideo) as probed:
-        video.probe(made.bad[name])
+    with pytest.raises(UnusableVideo) as probed:
+        probing.probe(made.bad[name])
     reason = probed.value.reason
     assert reason and reason.endswith(".") and reason[0].isupper()
     assert not any(word in reason.lower() for word in JARGON), reason
-    with pytest.raises(video.UnusableVideo):
-        video.cut(made.bad[name], tmp_path / "clip.mp4", 0.0, 5.0)
+    with pytest.raises(UnusableVideo):
+        cutting.cut(made.bad[name], tmp_path / "clip.mp4", 0.0, 5.0)
     assert list(tmp_path.iterdir()) == []  # no clip and no partial file left behind
 
 
 def test_reasons_name_the_problem(made: Samples) -> None:
     def reason(name: str) -> str:
-        with pytest.raises(video.UnusableVideo) as probed:
-            video.probe(made.bad[name])
+        with pytest.raises(UnusableVideo) as probed:
+            probing.probe(made.bad[name])
         return probed.value.reason
 
     assert reason("empty") == "The file is empty."
@@ -225,7 +227,7 @@ def test_h264_clips_hold_exactly_the_asked_pictures(made: Samples, tmp_path: Pat
                                                      start: float, end: float,
                                                      method: str) -> None:
     frame = 1 / H264_FPS
-    result = video.cut(made.h264, tmp_path / "clip.mp4", start, end)
+    result = cutting.cut(made.h264, tmp_path / "clip.mp4", start, end)
     assert result.method == method, result.why
     assert (result.codec, result.width, result.height) == ("h264", 640, 360)
     assert result.truncated is False
@@ -243,7 +245,7 @@ def test_h264_clips_hold_exactly_the_asked_pictures(made: Samples, tmp_path: Pat
 
 def test_stream_copy_of_a_window_across_the_end_is_truncated(made: Samples,
                                                               tmp_path: Path) -> None:
-    result = video.cut(made.h264, tmp_path / "clip.mp4", 30.0, 45.0)
+    result = cutting.cut(made.h264, tmp_path / "clip.mp4", 30.0, 45.0)
     assert (result.truncated, result.method) == (True, "stream_copy")
     assert result.start_s == pytest.approx(30.0)
     assert result.end_s == pytest.approx(H264_SECONDS)
@@ -256,17 +258,17 @@ def test_stream_copy_of_a_window_across_the_end_is_truncated(made: Samples,
                                             (-20.0, -5.0)])
 def test_a_window_outside_the_video_is_refused(made: Samples, tmp_path: Path, start: float,
                                                end: float) -> None:
-    with pytest.raises(video.WindowOutside) as refused:
-        video.cut(made.h264, tmp_path / "clip.mp4", start, end)
+    with pytest.raises(WindowOutside) as refused:
+        cutting.cut(made.h264, tmp_path / "clip.mp4", start, end)
     assert refused.value.file_duration_s == pytest.approx(H264_SECONDS, abs=1 / H264_FPS)
     assert refused.value.reason and not any(w in refused.value.reason.lower() for w in JARGON)
-    assert isinstance(refused.value, video.UnusableVideo)
+    assert isinstance(refused.value, UnusableVideo)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_window_starting_before_the_file_starts_at_its_first_frame(made: Samples,
                                                                      tmp_path: Path) -> None:
-    result = video.cut(made.h264, tmp_path / "clip.mp4", -5.0, 2.0)
+    result = cutting.cut(made.h264, tmp_path / "clip.mp4", -5.0, 2.0)
     assert (result.start_s, result.truncated) == (0.0, False)
     assert read_clip(tmp_path / "clip.mp4").numbers == list(range(0, 2 * H264_FPS))
 
@@ -276,13 +278,13 @@ def test_a_window_starting_before_the_file_starts_at_its_first_frame(made: Sampl
 def test_a_window_that_is_not_a_window_is_a_value_error(made: Samples, tmp_path: Path,
                                                         start: float, end: float) -> None:
     with pytest.raises(ValueError):
-        video.cut(made.h264, tmp_path / "clip.mp4", start, end)
+        cutting.cut(made.h264, tmp_path / "clip.mp4", start, end)
 
 
 def test_phone_mov_leaves_sound_out_unless_asked_and_keeps_rotation(made: Samples,
                                                                     tmp_path: Path) -> None:
-    copied = video.cut(made.phone_mov, tmp_path / "copy.mp4", 2.0, 5.0)
-    encoded = video.cut(made.phone_mov, tmp_path / "encoded.mp4", 2.0, 5.0, reencode=True)
+    copied = cutting.cut(made.phone_mov, tmp_path / "copy.mp4", 2.0, 5.0)
+    encoded = cutting.cut(made.phone_mov, tmp_path / "encoded.mp4", 2.0, 5.0, reencode=True)
     assert (copied.method, encoded.method) == ("smart_cut", "reencode")
     assert copied.audio is None and encoded.audio is None
     for name in ("copy.mp4", "encoded.mp4"):
@@ -292,7 +294,7 @@ def test_phone_mov_leaves_sound_out_unless_asked_and_keeps_rotation(made: Sample
 
 
 def test_faststart_source_is_cut_to_the_picture(made: Samples, tmp_path: Path) -> None:
-    result = video.cut(made.h264_faststart, tmp_path / "clip.mp4", 3.0, 6.0)
+    result = cutting.cut(made.h264_faststart, tmp_path / "clip.mp4", 3.0, 6.0)
     assert (result.method, result.start_s, result.frames) == ("smart_cut", 3.0, 90)
     assert assert_browser_ready(tmp_path / "clip.mp4").numbers == list(range(90, 180))
 
@@ -307,7 +309,7 @@ def test_faststart_source_is_cut_to_the_picture(made: Samples, tmp_path: Path) -
 def test_h264_in_other_containers(made: Samples, tmp_path: Path, name: str, method: str,
                                   start: float, end: float) -> None:
     fps = H264_FPS
-    result = video.cut(made.other_h264[name], tmp_path / "clip.mp4", start, end)
+    result = cutting.cut(made.other_h264[name], tmp_path / "clip.mp4", start, end)
     expected = method
     if method == "smart_cut" and start == 0.0 and name == "avi_no_b_frames":
         expected = "stream_copy"  # from a keyframe, and no B-frame leans past the end
@@ -319,16 +321,16 @@ def test_h264_in_other_containers(made: Samples, tmp_path: Path, name: str, meth
 
 def test_pictures_hidden_by_an_edit_list_stay_hidden(made: Samples, tmp_path: Path) -> None:
     hidden = round(samples.TRIM_S * H264_FPS)  # frames 0..44 are in the file but not shown
-    info = video.probe(made.trimmed_mov)
+    info = probing.probe(made.trimmed_mov)
     assert info.start_s == 0.0 and not info.variable_frame_rate
     assert info.duration_s == pytest.approx(10.0 - samples.TRIM_S, abs=1 / H264_FPS)
     # The keyframe before 0.4 s is hidden (frame 0): the pictures up to the next keyframe
     # (frame 60, shown at 0.5 s) are decoded from it and re-encoded; none hidden shows.
-    early = video.cut(made.trimmed_mov, tmp_path / "early.mp4", 0.4, 1.0)
+    early = cutting.cut(made.trimmed_mov, tmp_path / "early.mp4", 0.4, 1.0)
     assert early.method == "smart_cut"
     clip = assert_browser_ready(tmp_path / "early.mp4")
     assert clip.numbers == list(range(hidden + 12, hidden + 30))
-    later = video.cut(made.trimmed_mov, tmp_path / "later.mp4", 0.5, 3.0)
+    later = cutting.cut(made.trimmed_mov, tmp_path / "later.mp4", 0.5, 3.0)
     assert (later.method, later.start_s) == ("smart_cut", 0.5)  # the end leans past 3.0
     assert assert_browser_ready(tmp_path / "later.mp4").numbers[0] == H264_GOP
 
@@ -338,7 +340,7 @@ def test_pictures_hidden_by_an_edit_list_stay_hidden(made: Samples, tmp_path: Pa
 
 def test_vfr_smart_cut_keeps_every_gap(made: Samples, tmp_path: Path) -> None:
     times = samples.vfr_times(12.0)
-    result = video.cut(made.vfr, tmp_path / "clip.mp4", 3.3, 7.7)
+    result = cutting.cut(made.vfr, tmp_path / "clip.mp4", 3.3, 7.7)
     assert result.method == "smart_cut", result.why
     first = min(i for i, t in enumerate(times) if t >= 3.3 - 1e-9)
     last = max(i for i, t in enumerate(times) if t < 7.7)
@@ -350,7 +352,7 @@ def test_vfr_smart_cut_keeps_every_gap(made: Samples, tmp_path: Path) -> None:
 
 def test_vfr_reencode_keeps_every_gap(made: Samples, tmp_path: Path) -> None:
     times = samples.vfr_times(12.0)
-    result = video.cut(made.vfr, tmp_path / "clip.mp4", 3.3, 7.7, reencode=True)
+    result = cutting.cut(made.vfr, tmp_path / "clip.mp4", 3.3, 7.7, reencode=True)
     assert result.method == "reencode"
     first = min(i for i, t in enumerate(times) if t >= 3.3 - 1e-9)
     last = max(i for i, t in enumerate(times) if t < 7.7)
@@ -373,7 +375,7 @@ def test_vfr_reencode_keeps_every_gap(made: Samples, tmp_path: Path) -> None:
 def test_reencode_cuts_the_window_to_the_frame(made: Samples, tmp_path: Path, sample: str,
                                                fps: int, start: float, end: float) -> None:
     source: Path = getattr(made, sample)
-    result = video.cut(source, tmp_path / "clip.mp4", start, end)
+    result = cutting.cut(source, tmp_path / "clip.mp4", start, end)
     assert result.method == "reencode" and result.reencoded_frames == result.frames
     assert "browsers do not play" in result.why
     assert result.codec == "h264"
@@ -389,7 +391,7 @@ def test_reencode_cuts_the_window_to_the_frame(made: Samples, tmp_path: Path, sa
 
 def test_reencode_of_a_window_across_the_end_is_truncated(made: Samples,
                                                           tmp_path: Path) -> None:
-    result = video.cut(made.mjpeg, tmp_path / "clip.mp4", 10.0, 20.0)
+    result = cutting.cut(made.mjpeg, tmp_path / "clip.mp4", 10.0, 20.0)
     assert result.truncated is True
     assert result.end_s == pytest.approx(12.0)
     assert read_clip(tmp_path / "clip.mp4").numbers[-1] == 179
@@ -406,13 +408,13 @@ def test_odd_dimensions_become_even(tmp_path: Path) -> None:
             frame.pts = index
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
-    result = video.cut(source, tmp_path / "clip.mp4", 0.0, 1.5)
+    result = cutting.cut(source, tmp_path / "clip.mp4", 0.0, 1.5)
     assert (result.width, result.height, result.frames) == (320, 240, 15)
     assert_browser_ready(tmp_path / "clip.mp4")
 
 
 def test_one_thread_gives_the_same_clip(made: Samples, tmp_path: Path) -> None:
-    result = video.cut(made.hevc, tmp_path / "clip.mp4", 1.0, 2.0, threads=1)
+    result = cutting.cut(made.hevc, tmp_path / "clip.mp4", 1.0, 2.0, threads=1)
     assert (result.method, result.frames) == ("reencode", 25)
 
 
@@ -422,23 +424,23 @@ def test_one_thread_gives_the_same_clip(made: Samples, tmp_path: Path) -> None:
 def test_sources_are_never_changed(made: Samples, hashes: dict[str, str],
                                    tmp_path: Path) -> None:
     for source in _sources(made):
-        before = video.sha256_file(source)
+        before = sha256_file(source)
         stat = source.stat()
-        video.cut(source, tmp_path / "clip.mp4", 1.0, 3.0)
-        assert video.sha256_file(source) == before == hashes[source.name]
+        cutting.cut(source, tmp_path / "clip.mp4", 1.0, 3.0)
+        assert sha256_file(source) == before == hashes[source.name]
         assert source.stat().st_mtime_ns == stat.st_mtime_ns
 
 
 def test_a_clip_may_not_overwrite_its_source(made: Samples) -> None:
     with pytest.raises(ValueError):
-        video.cut(made.h264, made.h264, 1.0, 2.0)
+        cutting.cut(made.h264, made.h264, 1.0, 2.0)
 
 
 def test_sha256_file_matches_hashlib(made: Samples) -> None:
     assert made.h264.stat().st_size > 1024 * 1024  # more than one chunk
     expected = hashlib.sha256(made.h264.read_bytes()).hexdigest()
-    assert video.sha256_file(made.h264) == expected
-    assert video.sha256_file(made.bad["empty"]) == hashlib.sha256(b"").hexdigest()
+    assert sha256_file(made.h264) == expected
+    assert sha256_file(made.bad["empty"]) == hashlib.sha256(b"").hexdigest()
 
 
 def test_window_in_file_applies_the_recorder_clock_offset() -> None:
@@ -447,12 +449,12 @@ def test_window_in_file_applies_the_recorder_clock_offset() -> None:
     file_starts_at = datetime(2026, 11, 20, 20, 30, tzinfo=UTC)  # recorder time
     asked = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)  # real time
     # Real 20:00 is recorder 20:37, seven minutes into the file.
-    assert video.window_in_file(asked, asked + timedelta(minutes=5), file_starts_at,
-                                offset_s) == (420.0, 720.0)
+    assert window_in_file(asked, asked + timedelta(minutes=5), file_starts_at,
+                          offset_s) == (420.0, 720.0)
     # A recorder running 90 s behind: real 20:31:30 is recorder 20:30:00, the file's start.
-    assert video.window_in_file(datetime(2026, 11, 20, 20, 31, 30, tzinfo=UTC),
-                                datetime(2026, 11, 20, 20, 32, tzinfo=UTC),
-                                file_starts_at, -90.0) == (0.0, 30.0)
+    assert window_in_file(datetime(2026, 11, 20, 20, 31, 30, tzinfo=UTC),
+                          datetime(2026, 11, 20, 20, 32, tzinfo=UTC),
+                          file_starts_at, -90.0) == (0.0, 30.0)
 
 
 def test_clock_offset_window_cuts_the_right_source_seconds(made: Samples,
@@ -460,10 +462,10 @@ def test_clock_offset_window_cuts_the_right_source_seconds(made: Samples,
     # The file's first frame shows 20:37:00 on a recorder running 37 minutes ahead, so it was
     # recorded at 20:00:00 real time. The detective asks for 20:00:10 to 20:00:20 real time.
     recorder_start = datetime(2026, 11, 20, 20, 37, 0)
-    window = video.window_in_file(datetime(2026, 11, 20, 20, 0, 10),
-                                  datetime(2026, 11, 20, 20, 0, 20), recorder_start, 2220.0)
+    window = window_in_file(datetime(2026, 11, 20, 20, 0, 10),
+                            datetime(2026, 11, 20, 20, 0, 20), recorder_start, 2220.0)
     assert window == (10.0, 20.0)
-    result = video.cut(made.h264, tmp_path / "clip.mp4", *window)
+    result = cutting.cut(made.h264, tmp_path / "clip.mp4", *window)
     numbers = read_clip(tmp_path / "clip.mp4").numbers
     assert (numbers[0], numbers[-1]) == (10 * H264_FPS, 20 * H264_FPS - 1)
     assert result.start_s == 10.0
@@ -476,7 +478,7 @@ def test_clock_offset_window_cuts_the_right_source_seconds(made: Samples,
 def whole_clip(made: Samples, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole 40 s H.264 sample, stream-copied: a clip of exactly 40.0 s."""
     clip = tmp_path_factory.mktemp("whole") / "whole.mp4"
-    result = video.cut(made.h264, clip, 0.0, H264_SECONDS)
+    result = cutting.cut(made.h264, clip, 0.0, H264_SECONDS)
     assert result.duration_s == pytest.approx(H264_SECONDS)
     return clip
 
@@ -509,7 +511,7 @@ def test_contact_sheet_tiles_show_the_right_moments(whole_clip: Path, tmp_path: 
 
 def test_contact_sheet_counts_a_clip_past_a_multiple(made: Samples, tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
-    result = video.cut(made.h264, clip, 10.5, 20.6)  # 10.1 s
+    result = cutting.cut(made.h264, clip, 10.5, 20.6)  # 10.1 s
     assert result.duration_s > 10.0
     assert pictures.contact_sheet(clip, tmp_path / "sheet.jpg", every_s=5.0) == 3
 
@@ -523,7 +525,7 @@ def test_contact_sheet_of_variable_frame_rate(made: Samples, tmp_path: Path) -> 
 
 def test_poster_is_the_clips_first_picture_as_jpeg(made: Samples, tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
-    video.cut(made.h264, clip, 13.3, 17.1)
+    cutting.cut(made.h264, clip, 13.3, 17.1)
     poster = tmp_path / "poster.jpg"
     pictures.poster(clip, poster)
     assert poster.read_bytes()[:3] == b"\xff\xd8\xff"
@@ -531,7 +533,7 @@ def test_poster_is_the_clips_first_picture_as_jpeg(made: Samples, tmp_path: Path
     assert picture is not None and picture.shape == (360, 640, 3)
     assert samples.read_frame_number(picture) == round(13.3 * H264_FPS)  # 399: at 13.3 s
     rotated = tmp_path / "rotated.jpg"
-    video.cut(made.phone_mov, clip, 1.0, 2.0)
+    cutting.cut(made.phone_mov, clip, 1.0, 2.0)
     pictures.poster(clip, rotated)
     upright = cv2.imread(str(rotated))
     assert upright is not None and upright.shape == (384, 216, 3)  # turned as the phone shows
