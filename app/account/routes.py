@@ -8,7 +8,7 @@ from flask import make_response, redirect, render_template, request, url_for
 
 from app.account import bp
 from app.core import roles
-from app.core.errors import AppError, NotFoundError, ValidationError
+from app.core.errors import AppError, ValidationError
 from app.services import accounts, clock, leaving, push, receipts, sessions
 from app.services.activity import activity_page
 from app.services.audit import Cursor
@@ -73,9 +73,7 @@ def sessions_page() -> Any:
 @allow(ANY_USER)
 def revoke(public_id: str) -> Any:
     user = require_user()
-    target = sessions.find_public(user.user_id, public_id)
-    if target is None:
-        raise NotFoundError("That session has already ended.")
+    target = sessions.owned_session(user, public_id)
     accounts.revoke_session(user, user, target, client_ip())
     return redirect(url_for("account.sessions_page", revoked=1))
 
@@ -85,10 +83,8 @@ def revoke(public_id: str) -> Any:
 def remove_device(subscription_id: str) -> Any:
     """Turn notifications off for a device from any other device (a lost phone, say)."""
     user = require_user()
-    mine = {s.subscription_id: s for s in push.subscriptions_of(user.user_id)}
-    if subscription_id not in mine:
-        raise NotFoundError("Notifications are already off for that device.")
-    push.unsubscribe(user, mine[subscription_id].endpoint, client_ip())
+    device = push.owned_subscription(user, subscription_id)
+    push.unsubscribe(user, device.endpoint, client_ip())
     return redirect(url_for("account.sessions_page", device_removed=1))
 
 

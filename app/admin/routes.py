@@ -48,19 +48,16 @@ def invitations() -> Any:
 @bp.route("/users/<user_id>/role", methods=["POST"])
 @allow(roles.AGENCY_ADMIN)
 def change_role(user_id: str) -> Any:
-    admin = require_user()
-    target = accounts.get_user(user_id)
-    accounts.change_role(admin, target, request.form.get("role", ""), client_ip())
+    target = accounts.change_role(require_user(), user_id, request.form.get("role", ""),
+                                  client_ip())
     return redirect(url_for("admin.users", changed=target.user_id))
 
 
 @bp.route("/users/<user_id>/sessions/revoke", methods=["POST"])
 @allow(roles.AGENCY_ADMIN)
 def revoke_sessions(user_id: str) -> Any:
-    admin = require_user()
-    target = accounts.get_user(user_id)
-    accounts.revoke_all_sessions(admin, target, client_ip())
-    return redirect(url_for("admin.users", changed=target.user_id))
+    accounts.revoke_all_sessions(require_user(), user_id, client_ip())
+    return redirect(url_for("admin.users", changed=user_id))
 
 
 @bp.route("/api-keys", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from flask import current_app, jsonify, make_response, request
 from app.api import bp
 from app.audit.forms import parse_filter
 from app.core import roles
-from app.core.errors import GoneError, LinkGoneError, NotFoundError
+from app.core.errors import GoneError, LinkGoneError
 from app.models.users import User
 from app.services import accounts, activity, audit, audit_review, sessions, signups
 from app.web import openapi
@@ -183,9 +183,7 @@ def my_sessions() -> Any:
 @answers(204, {})
 def revoke_my_session(public_id: str) -> Any:
     user = require_user()
-    target = sessions.find_public(user.user_id, public_id)
-    if target is None:
-        raise NotFoundError("No such session, or it has already ended.")
+    target = sessions.owned_session(user, public_id)
     accounts.revoke_session(user, user, target, client_ip())
     return "", 204
 

@@ -45,6 +45,15 @@ def police_name(nickname: str, visibility: str) -> str:
     if visibility == "approximate":
         return APPROXIMATE_NAME
     return nickname
+
+
+def police_may_name(visibility: str) -> bool:
+    """Whether police may name this camera by its id (ask it, pick it for a new case, watch
+    it by id in a share). Never a hidden one: police never hold its id, and an id that leaked
+    must name nothing, as a made-up one (docs/privacy.md, "Hidden cameras")."""
+    return visibility != "hidden"
+
+
 MAX_RANGE_M = 500
 MAX_RETENTION_DAYS = 3650
 

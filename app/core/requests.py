@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.core import gaps, tokens
-from app.core.cameras import OFFENSES, police_name
+from app.core.cameras import OFFENSES, police_may_name, police_name
 from app.core.errors import LinkGoneError, ValidationError
 
 # Categories a program asks about unless its admin changes the list. Immigration and protest
@@ -225,6 +225,27 @@ def parse_request(data: Mapping[str, Any], policy: Policy, now: datetime,
 
 
 # ---------------------------------------------------------------- what police see of an owner
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A camera the new-case form offers to ask, as police may see it."""
+
+    camera_id: str
+    name: str
+    tier: str
+
+
+def offered(camera_id: str, nickname: str, visibility: str, tier: str, paused: bool
+            ) -> Offered | None:
+    """A camera a search or the map passed on to the new-case form, as the form shows it:
+    nothing for a paused camera (it would not be asked) or a hidden one (police never hold
+    its id: one given anyway offers nothing, as an id that names no camera), and otherwise
+    the name police may see before its owner answers (`police_name`: an approximate camera's
+    own name could place it better than the map does)."""
+    if paused or not police_may_name(visibility):
+        return None
+    return Offered(camera_id, police_name(nickname, visibility), tier)
 
 
 def police_label(nickname: str, visibility: str, status: str) -> str:

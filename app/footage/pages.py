@@ -12,7 +12,6 @@ from app.core import requests as rules
 from app.core.cameras import TIER_WORDS
 from app.core.errors import AppError, ValidationError
 from app.footage import bp
-from app.models.cameras import Camera
 from app.services import activity, bridges, clock, missing, push
 from app.services import requests as footage
 from app.services.policy import policy_for
@@ -50,14 +49,6 @@ def _form_defaults() -> dict[str, Any]:
             "radius_m": args.get("radius_m", "")}
 
 
-def _chosen(ids: list[str], agency_id: str) -> list[Camera]:
-    """The cameras a search or the map passed on; a hidden camera's id (police never hold
-    one) shows nothing, as an id that names no camera."""
-    wanted = list(dict.fromkeys(i for i in ids if i and len(i) <= 64))[:rules.MAX_CAMERAS]
-    found = [c for c in Camera.batch_get(wanted) if c.agency_id == agency_id]
-    return [c for c in found if not c.paused and c.visibility != "hidden"]
-
-
 @bp.route("/cases/new", methods=["GET", "POST"])
 @police_query("request.create_refused", "POST")
 @allow(roles.DETECTIVE)
@@ -65,7 +56,7 @@ def new_case() -> Any:
     user = require_user()
     policy = policy_for(user.agency_id)
     form = _form_defaults()
-    cameras = _chosen(form["camera_ids"], user.agency_id)
+    cameras = footage.offered(user, form["camera_ids"])
     errors: dict[str, str] = {}
     if request.method == "POST":
         data = {**form, "lat": _float(form["lat"]), "lon": _float(form["lon"])}

@@ -6,10 +6,11 @@ the CDK stack read the same definitions through `app.models.tables.table_definit
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import (
+    DoesNotExist,
     PynamoDBConnectionError,
     PynamoDBException,
     TableDoesNotExist,
@@ -22,6 +23,7 @@ from app.aws import MAX_POOL_CONNECTIONS
 from app.config import Settings
 
 _REGISTRY: list[type[BaseModel]] = []
+MAX_ID = 64  # no id this app makes is longer (uuid hex, digests, derived ids)
 
 # A table that failed to do what it was asked: throttled past the SDK's retries, timed out,
 # refused the connection, answered 5xx, or is not there. Not an answer about the data: "no such
@@ -55,6 +57,20 @@ class BaseModel(Model):
         super().__init_subclass__(**kwargs)
         if cls.base_name:
             _REGISTRY.append(cls)
+
+    @classmethod
+    def find(cls, hash_key: str) -> Self | None:
+        """The item with this key, read consistently, or None when there is none. A key no
+        item can have (empty, which DynamoDB refuses, or longer than any id) is answered
+        without a read: that is a question, not a fault. The object-level checks of the
+        services start here (`registry.owned`, `live.police_share`...), and say "not found"
+        alike for an item that is not there and one that is not the caller's."""
+        if not hash_key or len(hash_key) > MAX_ID:
+            return None
+        try:
+            return cls.get(hash_key, consistent_read=True)
+        except DoesNotExist:
+            return None
 
 
 def registered_models() -> list[type[BaseModel]]:

@@ -84,12 +84,10 @@ def get_agency(agency_id: str) -> Agency:
 
 
 def get_user(user_id: str) -> User:
-    if not user_id or len(user_id) > 64:
+    user = User.find(user_id)
+    if user is None:
         raise NotFoundError("No such user.")
-    try:
-        return User.get(user_id, consistent_read=True)
-    except DoesNotExist as exc:
-        raise NotFoundError("No such user.") from exc
+    return user
 
 
 def find_by_email(email: str) -> User | None:
@@ -203,11 +201,11 @@ def revoke_session(actor: User, target_user: User, session: Session, ip: str) ->
                  target_user.user_id, {"session": session.public_id})
 
 
-def revoke_all_sessions(actor: User, target: User, ip: str) -> int:
-    if actor.user_id != target.user_id:
-        _require_same_agency(actor, target)
+def revoke_all_sessions(admin: User, user_id: str, ip: str) -> int:
+    """An agency admin ends every session of a user of their program."""
+    target = managed_user(admin, user_id)
     count = sessions.revoke_all(target.user_id)
-    audit.record(actor.agency_id, Actor(actor.user_id, actor.role, ip), "session.revoked",
+    audit.record(admin.agency_id, Actor(admin.user_id, admin.role, ip), "session.revoked",
                  target.user_id, {"sessions": count, "scope": "all"})
     return count
 
@@ -259,9 +257,13 @@ def peek_token(token: str, kind: str) -> OneTimeToken | None:
     return item
 
 
-def _require_same_agency(admin: User, target: User) -> None:
-    if admin.agency_id != target.agency_id:
+def managed_user(admin: User, user_id: str) -> User:
+    """A user of the admin's program; another program's is "not found", as one that does
+    not exist."""
+    target = get_user(user_id)
+    if target.agency_id != admin.agency_id:
         raise NotFoundError("No such user.")
+    return target
 
 
 def invite(settings: Settings, admin: User, email: str, role: str, ip: str) -> str:
@@ -402,8 +404,8 @@ def agency_users(agency_id: str) -> list[User]:
     return list(User.agency_index.query(agency_id, scan_index_forward=False))
 
 
-def change_role(admin: User, target: User, role: str, ip: str) -> User:
-    _require_same_agency(admin, target)
+def change_role(admin: User, user_id: str, role: str, ip: str) -> User:
+    target = managed_user(admin, user_id)
     if target.user_id == admin.user_id:
         raise ForbiddenError("You cannot change your own role; ask another agency admin.")
     if target.role not in roles.INVITED_ROLES or role not in roles.INVITED_ROLES:

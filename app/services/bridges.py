@@ -15,8 +15,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from app.config import Settings
 from app.core import requests as request_rules
 from app.core import roles, tokens
@@ -87,12 +85,9 @@ def authenticate(header: str) -> BridgeDevice:
     if scheme.lower() != "bearer" or not credential.startswith(PREFIX) or len(credential) > 120:
         raise refused
     device_id, _, secret = credential[len(PREFIX):].partition("_")
-    try:
-        device = BridgeDevice.get(device_id, consistent_read=True)
-    except DoesNotExist as exc:
-        raise refused from exc
-    if device.revoked_at or not hmac.compare_digest(device.secret_digest,
-                                                    tokens.digest(secret)):
+    device = BridgeDevice.find(device_id)
+    if device is None or device.revoked_at or not hmac.compare_digest(
+            device.secret_digest, tokens.digest(secret)):
         raise refused
     return device
 
@@ -101,13 +96,17 @@ def devices_of(owner: User) -> list[BridgeDevice]:
     return sorted(BridgeDevice.owner_index.query(owner.user_id), key=lambda d: d.created_at)
 
 
-def revoke(owner: User, device_id: str, ip: str) -> None:
-    try:
-        device = BridgeDevice.get(device_id or "-", consistent_read=True)
-    except DoesNotExist as exc:
-        raise NotFoundError("No such bridge.") from exc
-    if device.owner_id != owner.user_id:
+def owned_device(owner: User, device_id: str) -> BridgeDevice:
+    """The owner's paired bridge (revoked or not); another owner's is "not found", as one
+    that does not exist."""
+    device = BridgeDevice.find(device_id)
+    if device is None or device.owner_id != owner.user_id:
         raise NotFoundError("No such bridge.")
+    return device
+
+
+def revoke(owner: User, device_id: str, ip: str) -> None:
+    device = owned_device(owner, device_id)
     if device.revoked_at is None:
         device.update(actions=[BridgeDevice.revoked_at.set(clock.now())])
         audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "bridge.revoked",

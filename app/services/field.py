@@ -44,14 +44,21 @@ def keys_of(agency_id: str) -> list[ApiKey]:
     return sorted(ApiKey.scan(ApiKey.agency_id == agency_id), key=lambda k: k.created_at)
 
 
-def revoke_key(admin: User, public_id: str, ip: str) -> None:
-    for item in keys_of(admin.agency_id):
-        if item.public_id == public_id and admin.role == roles.AGENCY_ADMIN:
-            item.update(actions=[ApiKey.revoked.set(True)])
-            audit.record(admin.agency_id, Actor(admin.user_id, admin.role, ip),
-                         "apikey.revoked", "-", {"key": public_id, "name": item.name})
-            return
+def agency_key(admin: User, public_id: str) -> ApiKey:
+    """An API key of the admin's program, by the id its page shows; another program's (and,
+    to anyone but an agency admin, any) is "not found", as one that does not exist."""
+    if admin.role == roles.AGENCY_ADMIN:
+        for item in keys_of(admin.agency_id):
+            if item.public_id == public_id:
+                return item
     raise NotFoundError("No such key.")
+
+
+def revoke_key(admin: User, public_id: str, ip: str) -> None:
+    item = agency_key(admin, public_id)
+    item.update(actions=[ApiKey.revoked.set(True)])
+    audit.record(admin.agency_id, Actor(admin.user_id, admin.role, ip), "apikey.revoked", "-",
+                 {"key": public_id, "name": item.name})
 
 
 def authenticate(header: str) -> ApiKey:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import PutError
 
 from app.aws import aws_client
 from app.config import Settings
@@ -144,16 +144,27 @@ def camera_of(share: LiveShare, stream: str) -> str | None:
                  if alias == stream), None)
 
 
-def get_share(share_id: str) -> LiveShare:
-    try:
-        return LiveShare.get(share_id or "-", consistent_read=True)
-    except DoesNotExist as exc:
-        raise NotFoundError("No such live share.") from exc
+def share_owned_by(owner_id: str, share_id: str) -> LiveShare:
+    """A share of this owner (their app or their bridge acts on it); any other is "not
+    found", as one that does not exist."""
+    share = LiveShare.find(share_id)
+    if share is None or share.owner_id != owner_id:
+        raise NotFoundError("No such live share.")
+    return share
 
 
 def owned(owner: User, share_id: str) -> LiveShare:
-    share = get_share(share_id)
-    if share.owner_id != owner.user_id:
+    return share_owned_by(owner.user_id, share_id)
+
+
+def police_share(officer: User, share_id: str) -> LiveShare:
+    """A share of the officer's program, ended or not. Another program's is "not found", as
+    one that never existed: its owner is no business of this program's police, nor of its
+    audit log."""
+    if officer.role not in POLICE:
+        raise ForbiddenError("Only detectives and supervisors watch live shares.")
+    share = LiveShare.find(share_id)
+    if share is None or share.agency_id != officer.agency_id:
         raise NotFoundError("No such live share.")
     return share
 

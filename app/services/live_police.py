@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.core import live_view, sharing
-from app.core.errors import ConflictError, ForbiddenError, GoneError, NotFoundError
+from app.core.errors import ConflictError, ForbiddenError, GoneError
 from app.core.live_view import SharedCamera
 from app.models.cameras import Camera
 from app.models.live import LiveShare
@@ -83,13 +83,7 @@ def police_list(officer: User) -> list[PoliceShare]:
 
 def open_view(officer: User, share_id: str, ip: str) -> dict[str, Any]:
     """Police open a live share: each camera is checked against its owner's rules now."""
-    if officer.role not in live.POLICE:
-        raise ForbiddenError("Only detectives and supervisors watch live shares.")
-    share = live.get_share(share_id)
-    if share.agency_id != officer.agency_id:
-        # Another program's share is "not found", as one that never existed: its owner is
-        # no business of this program's police, nor of its audit log.
-        raise NotFoundError("No such live share.")
+    share = live.police_share(officer, share_id)
     now = clock.now()
     actor = Actor(officer.user_id, officer.role, ip)
     if not live.is_active(share, now):
@@ -124,11 +118,7 @@ def open_view(officer: User, share_id: str, ip: str) -> dict[str, Any]:
 def leave_view(officer: User, share_id: str) -> dict[str, Any]:
     """The officer's player left the share (its page went away): their time watching ends now.
     Said again (a second tab, a retried request), it changes nothing."""
-    if officer.role not in live.POLICE:
-        raise ForbiddenError("Only detectives and supervisors watch live shares.")
-    share = live.get_share(share_id)
-    if share.agency_id != officer.agency_id:
-        raise NotFoundError("No such live share.")  # as in open_view
+    share = live.police_share(officer, share_id)
     if not live.is_active(share, clock.now()):
         raise GoneError("This live share has ended.")
     if officer.user_id not in live.viewers_of(share):

@@ -33,6 +33,7 @@ from pynamodb.exceptions import DoesNotExist
 from app.aws import aws_client, s3_missing
 from app.config import Settings
 from app.core import localtime, sharing, viewing
+from app.core.cameras import police_may_name
 from app.core.errors import ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError
 from app.models.bridge import BridgeDevice
 from app.models.cameras import Camera
@@ -87,12 +88,7 @@ def _mime(container: str, codecs: Any) -> str:
 
 
 def _active_share(share_id: str, owner_id: str) -> LiveShare:
-    try:
-        share = LiveShare.get(share_id or "-", consistent_read=True)
-    except DoesNotExist as exc:
-        raise NotFoundError("No such live share.") from exc
-    if share.owner_id != owner_id:
-        raise NotFoundError("No such live share.")
+    share = live.share_owned_by(owner_id, share_id)
     if not live.is_active(share, clock.now()):
         raise GoneError("This live share has ended; stop sending video.")
     return share
@@ -289,21 +285,14 @@ def _asked_stream(share: LiveShare, asked: str, cameras: dict[str, Camera]) -> s
     if by_alias is not None:
         return by_alias
     camera = cameras.get(asked)
-    return asked if camera is not None and camera.visibility != "hidden" else None
+    return asked if camera is not None and police_may_name(camera.visibility) else None
 
 
 def pieces_for(settings: Settings, officer: User, share_id: str, stream_name: str, after: str,
                from_start: bool) -> dict[str, Any]:
     """The ready pieces of one stream (a camera's alias in the share, or "phone") after
     `after`, with URLs that lapse in seconds."""
-    if officer.role not in live.POLICE:
-        raise ForbiddenError("Only detectives and supervisors watch live shares.")
-    try:
-        share = LiveShare.get(share_id or "-", consistent_read=True)
-    except DoesNotExist as exc:
-        raise NotFoundError("No such live share.") from exc
-    if share.agency_id != officer.agency_id:
-        raise NotFoundError("No such live share.")
+    share = live.police_share(officer, share_id)
     now = clock.now()
     if not live.is_active(share, now):
         why = "The owner ended this live share." if share.ended_by else \

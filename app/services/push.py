@@ -111,16 +111,22 @@ def _hand_over_browser(user: User, sid: str, ip: str) -> None:
                                               "this browser"})
 
 
+def owned_subscription(user: User, sid: str) -> PushSubscription:
+    """One of the user's own devices that get notifications; anybody else's is "not found",
+    as one that was turned off."""
+    item = PushSubscription.find(sid)
+    if item is None or item.user_id != user.user_id:
+        raise NotFoundError("Notifications are already off for that device.")
+    return item
+
+
 def unsubscribe(user: User, endpoint: str, ip: str) -> bool:
     """Forget one device; another user's endpoint is left alone."""
     if not isinstance(endpoint, str) or not endpoint:
         raise ValidationError("Say which device to turn off.", {"endpoint": "required"})
-    sid = subscription_id(endpoint)
     try:
-        item = PushSubscription.get(sid, consistent_read=True)
-    except PushSubscription.DoesNotExist:
-        return False
-    if item.user_id != user.user_id:
+        item = owned_subscription(user, subscription_id(endpoint))
+    except NotFoundError:
         return False
     item.delete()
     audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "push.unsubscribed",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -14,7 +15,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from app.aws import aws_client
 from app.config import Settings
 from app.core import geo, idempotency, roles, sharing
-from app.core.cameras import CameraSpec, is_stale, police_name, police_place
+from app.core.cameras import CameraSpec, is_stale, police_may_name, police_name, police_place
 from app.core.errors import ForbiddenError, NotFoundError, ValidationError
 from app.core.search import (
     Candidate,
@@ -25,6 +26,7 @@ from app.core.search import (
     in_hidden_cells,
     shown_place,
 )
+from app.models.base import MAX_ID
 from app.models.cameras import Camera, index_cell
 from app.models.users import Agency, User
 from app.services import audit, clock, notices
@@ -109,15 +111,20 @@ def register(owner: User, spec: CameraSpec, ip: str, key: str = "") -> Camera:
 
 def owned(owner: User, camera_id: str) -> Camera:
     """The owner's camera; another owner's camera is "not found", never "forbidden"."""
-    if not camera_id or len(camera_id) > 64:
-        raise NotFoundError("No such camera.")
-    try:
-        camera = Camera.get(camera_id, consistent_read=True)
-    except DoesNotExist as exc:
-        raise NotFoundError("No such camera.") from exc
-    if camera.owner_id != owner.user_id:
+    camera = Camera.find(camera_id)
+    if camera is None or camera.owner_id != owner.user_id:
         raise NotFoundError("No such camera.")
     return camera
+
+
+def named_by_police(officer: User, camera_ids: Iterable[str]) -> dict[str, Camera]:
+    """The cameras police of the officer's program may name by these ids (one batch read),
+    by id. Another program's camera is not among them, nor a hidden one: police never hold a
+    hidden camera's id, and one that leaked names nothing (`cameras.police_may_name`)."""
+    wanted = list(dict.fromkeys(i for i in camera_ids if i and len(i) <= MAX_ID))
+    found = Camera.batch_get(wanted) if wanted else []
+    return {c.camera_id: c for c in found
+            if c.agency_id == officer.agency_id and police_may_name(c.visibility)}
 
 
 def update(owner: User, camera_id: str, spec: CameraSpec, ip: str) -> Camera:

@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
 from app.aws import aws_client
 from app.config import Settings
@@ -20,11 +20,11 @@ from app.core import gaps, localtime, roles
 from app.core import requests as rules
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from app.core.requests import RequestSpec
-from app.models.base import condition_failed
+from app.models.base import MAX_ID, condition_failed
 from app.models.cameras import Camera
 from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
 from app.models.users import User
-from app.services import audit, clock, legal_holds, notices
+from app.services import audit, clock, legal_holds, notices, registry
 from app.services.audit import Actor
 from app.services.policy import policy_for
 
@@ -50,12 +50,10 @@ def create(settings: Settings, detective: User, data: dict[str, Any], ip: str
     (registry.hidden_in_area), like the hidden count of a search (docs/privacy.md)."""
     if detective.role not in POLICE_ASKERS:
         raise ForbiddenError("Only detectives send footage requests.")
-    from app.services import registry
-
     policy = policy_for(detective.agency_id)
     now = clock.now()
     spec = rules.parse_request(data, policy, now, registry.max_radius(detective.agency_id))
-    chosen = _chosen(detective.agency_id, spec)
+    chosen = _chosen(detective, spec)
     hidden = registry.hidden_in_area(detective.agency_id, spec.lat, spec.lon,
                                      spec.hidden_radius_m) if spec.hidden_radius_m else []
     if len(hidden) > rules.MAX_HIDDEN:
@@ -102,16 +100,14 @@ def create(settings: Settings, detective: User, data: dict[str, Any], ip: str
     return request
 
 
-def _chosen(agency_id: str, spec: RequestSpec) -> list[Camera]:
+def _chosen(officer: User, spec: RequestSpec) -> list[Camera]:
     """The cameras the detective picked (from the search or the map), not paused. A hidden
     camera's id is "unknown", as an id that names nothing: police never hold one, and one
     that leaked must not confirm anything or reach its owner by id."""
     if not spec.camera_ids:
         return []
-    found = {c.camera_id: c for c in Camera.batch_get(list(spec.camera_ids))}
-    problems = [cid for cid in spec.camera_ids
-                if cid not in found or found[cid].agency_id != agency_id
-                or found[cid].visibility == "hidden"]
+    found = registry.named_by_police(officer, spec.camera_ids)
+    problems = [cid for cid in spec.camera_ids if cid not in found]
     if problems:
         raise ValidationError("Some of the chosen cameras are not in this program any more.",
                               {"camera_ids": f"unknown or withdrawn: {', '.join(problems[:5])}"})
@@ -160,11 +156,9 @@ def decide(settings: Settings, supervisor: User, request_id: str, approve: bool,
 
 
 def _agency_request(officer: User, request_id: str) -> FootageRequest:
-    try:
-        request = FootageRequest.get(request_id or "-", consistent_read=True)
-    except DoesNotExist as exc:
-        raise NotFoundError("No such request.") from exc
-    if request.agency_id != officer.agency_id:
+    """A request of the officer's program; another program's is "not found", as none."""
+    request = FootageRequest.find(request_id)
+    if request is None or request.agency_id != officer.agency_id:
         raise NotFoundError("No such request.")
     return request
 
@@ -193,10 +187,18 @@ def targets_of(request_id: str) -> list[RequestTarget]:
 
 
 def evidence_of(target_id: str) -> Evidence | None:
-    try:
-        return Evidence.get(target_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return Evidence.find(target_id)
+
+
+def offered(officer: User, camera_ids: list[str]) -> list[rules.Offered]:
+    """The cameras a search or the map passed on to the new-case form, as police may see
+    them (`app.core.requests.offered`); an id police may not name offers nothing."""
+    wanted = list(dict.fromkeys(i for i in camera_ids if i and len(i) <= MAX_ID))
+    wanted = wanted[:rules.MAX_CAMERAS]
+    found = registry.named_by_police(officer, wanted)
+    shown = (rules.offered(c.camera_id, c.nickname, c.visibility, c.tier, bool(c.paused))
+             for c in (found[i] for i in wanted if i in found))
+    return [o for o in shown if o is not None]
 
 
 def board(officer: User, request_id: str) -> dict[str, Any]:
@@ -251,11 +253,8 @@ def owner_target(owner: User, target_id: str) -> RequestTarget:
 def target_owned_by(owner_id: str, target_id: str) -> RequestTarget:
     """An asked camera of this owner (their phone or their bridge asks); any other is "not
     found", as one that does not exist."""
-    try:
-        target = RequestTarget.get(target_id or "-", consistent_read=True)
-    except DoesNotExist as exc:
-        raise NotFoundError("No such footage request.") from exc
-    if target.owner_id != owner_id:
+    target = RequestTarget.find(target_id)
+    if target is None or target.owner_id != owner_id:
         raise NotFoundError("No such footage request.")
     return target
 
@@ -355,10 +354,9 @@ def answer_by_token(settings: Settings, token: str, ip: str) -> RequestTarget:
 
     parsed = rules.read_answer_token(settings.secret_key, token, clock.now().timestamp())
     accounts.take_token(token, "answer")  # single use: the stored digest is marked used
-    try:
-        target = RequestTarget.get(parsed.target_id, consistent_read=True)
-    except DoesNotExist as exc:
-        raise NotFoundError("No such footage request.") from exc
+    target = RequestTarget.find(parsed.target_id)  # the signed token stands for its owner
+    if target is None:
+        raise NotFoundError("No such footage request.")
     # Every device got both buttons: a Decline left on the tablet must not undo an Approve
     # made on the phone. A button answers only a request still waiting for its owner.
     if target.status not in rules.WAITING:
@@ -392,17 +390,32 @@ def answered_in_full(target: RequestTarget) -> bool:
 # ---------------------------------------------------------------- evidence for police
 
 
+def readable_target(officer: User, target_id: str) -> tuple[RequestTarget, FootageRequest]:
+    """An asked camera (and its request) of a request the officer follows
+    (`readable_request`); another program's or another detective's is "not found", as one
+    that does not exist."""
+    target = RequestTarget.find(target_id)
+    if target is not None:
+        try:
+            return target, readable_request(officer, target.request_id)
+        except NotFoundError:
+            pass  # another program's or another detective's clip: as if there were none
+    raise NotFoundError("No such clip.")
+
+
+def agency_evidence(officer: User, target_id: str) -> Evidence:
+    """The evidence of an asked camera of the officer's program; another program's is "not
+    found", as evidence that does not exist."""
+    evidence = evidence_of(target_id)
+    if evidence is None or evidence.agency_id != officer.agency_id:
+        raise NotFoundError("No such clip.")
+    return evidence
+
+
 def evidence_link(settings: Settings, officer: User, target_id: str, kind: str, ip: str
                   ) -> str:
     """A short-lived link to a clip, its poster or its package; plays and downloads audited."""
-    try:
-        target = RequestTarget.get(target_id or "-", consistent_read=True)
-    except DoesNotExist as exc:
-        raise NotFoundError("No such clip.") from exc
-    try:
-        request = readable_request(officer, target.request_id)
-    except NotFoundError as exc:  # another program's or detective's clip: as if none
-        raise NotFoundError("No such clip.") from exc
+    target, request = readable_target(officer, target_id)
     evidence = evidence_of(target.target_id)
     if evidence is None or target.status != rules.READY:
         raise NotFoundError("This clip is not ready, or was deleted.")
@@ -439,9 +452,7 @@ def hold(settings: Settings, supervisor: User, target_id: str, on: bool, reason:
     refuses to delete its files meanwhile, whoever asks (app.services.legal_holds)."""
     if supervisor.role != roles.SUPERVISOR:
         raise ForbiddenError("Only supervisors place or lift legal holds.")
-    evidence = evidence_of(target_id)
-    if evidence is None or evidence.agency_id != supervisor.agency_id:
-        raise NotFoundError("No such clip.")
+    evidence = agency_evidence(supervisor, target_id)
     reason = (reason or "").strip()
     if on and not reason:
         raise ValidationError("Say why the clip is held (a court order, an open case).",

@@ -10,7 +10,9 @@ from pynamodb.exceptions import DoesNotExist
 
 from app.config import Settings
 from app.core import roles, tokens
+from app.core.errors import NotFoundError
 from app.models.sessions import Session
+from app.models.users import User
 from app.services import clock
 
 TOUCH_EVERY = timedelta(seconds=60)  # at most one write per minute per session for last_seen
@@ -78,11 +80,13 @@ def list_for(user_id: str) -> list[Session]:
     return sorted(Session.user_index.query(user_id), key=lambda s: s.created_at, reverse=True)
 
 
-def find_public(user_id: str, public_id: str) -> Session | None:
-    for item in Session.user_index.query(user_id):
+def owned_session(user: User, public_id: str) -> Session:
+    """One of the user's own sessions, by the id their pages show; anybody else's is "not
+    found", as one that has ended."""
+    for item in Session.user_index.query(user.user_id):
         if item.public_id == public_id:
             return item
-    return None
+    raise NotFoundError("No such session, or it has already ended.")
 
 
 def revoke(item: Session) -> None:

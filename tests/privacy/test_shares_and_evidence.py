@@ -105,6 +105,25 @@ def test_live_shares_and_their_push_never_name_a_hidden_camera(world: World,
         spy.client.send_json("DELETE", "/api/push/subscriptions", {"endpoint": device.endpoint})
 
 
+@covers(("GET", "/cases/new"))
+def test_the_new_case_form_names_the_ticked_cameras_as_the_search_does(world: World) -> None:
+    """The search page's ticked cameras go to the new-case form by id, and the form names
+    each as the search did: an approximate camera's own name ("Maple porch") could place it
+    better than its ~150 m cell does; a hidden camera's id, sent anyway, offers nothing."""
+    detective = world.police["detective"]
+    found = detective.search(AREAS["scene"], 120)
+    searched = {c["camera_id"]: c["nickname"] for c in found["cameras"]}
+    assert searched == {world.cameras["N-exact"]: "Corner shop door",
+                        world.cameras["L-approx"]: "A camera shown near its place"}
+    ids = [world.cameras[n] for n in ("L-approx", "N-exact", "L-hidden")]
+    page = detective.call("GET", "/cases/new?" + "&".join(f"camera_ids={i}" for i in ids))
+    assert page.status_code == 200
+    offered = re.findall(r'name="camera_ids" value="([0-9a-f]+)" checked> (.*?) <span',
+                         page.text)
+    assert dict(offered) == searched
+    assert "Maple porch" not in page.text and not shown(world, page.text)
+
+
 def _window(seconds: int = 6) -> tuple[datetime, datetime]:
     start = (datetime.now(UTC) - timedelta(minutes=20)).replace(microsecond=0)
     return start, start + timedelta(seconds=seconds)

@@ -82,6 +82,27 @@ def test_hidden_and_approximate_owners_are_named_only_once_they_send() -> None:
     assert rules.police_label("Front", "exact", rules.ASKED) == "Front"
 
 
+@pytest.mark.parametrize(("visibility", "shown"), [
+    ("exact", "Front door, 41 Oak Lane"),
+    ("approximate", "A camera shown near its place"),
+])
+def test_the_new_case_form_names_a_camera_as_police_may_see_it(visibility: str,
+                                                                shown: str) -> None:
+    offer = rules.offered("c" * 32, "Front door, 41 Oak Lane", visibility, "on_request", False)
+    assert offer == rules.Offered("c" * 32, shown, "on_request")
+
+
+@pytest.mark.parametrize(("visibility", "paused"), [
+    ("hidden", False),  # police never hold its id: one given anyway offers nothing
+    ("hidden", True),
+    ("exact", True),  # a paused camera would not be asked
+    ("approximate", True),
+])
+def test_the_new_case_form_offers_no_hidden_or_paused_camera(visibility: str,
+                                                              paused: bool) -> None:
+    assert rules.offered("c" * 32, "Back yard", visibility, "always", paused) is None
+
+
 def test_answer_tokens_cannot_be_turned_into_another_answer() -> None:
     token = rules.answer_token("secret", "t1", "decline", 2_000_000_000)
     assert rules.read_answer_token("secret", token, 1_900_000_000).action == "decline"
