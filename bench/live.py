@@ -866,7 +866,7 @@ def shown_code(owner: Any) -> str:
 
 
 def camera_body() -> dict[str, Any]:
-    """An "on alert" camera, as tests/integration/test_registry.py's camera_body(tier=...)."""
+    """An "on alert" camera, as tests/builders/cameras.py's camera_body(tier=...)."""
     return {"nickname": "Porch", "lat": 36.16130, "lon": -86.78350,
             "heading_deg": 270, "fov_deg": 90, "range_m": 40, "mount": "doorbell",
             "facing": "street", "retention_days": 14, "tier": "on_alert",

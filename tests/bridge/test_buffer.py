@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,9 +10,7 @@ import av
 import pytest
 
 from bridge.buffer import NoFootage, SegmentBuffer
-from bridge.config import CameraConfig
-from bridge.source_types import ReaderOptions, SourceEnded
-from bridge.sources import read_camera
+from tests.bridge.helpers import fill
 from tests.bridge.media import boxes, frame_number
 
 T0 = datetime(2026, 3, 14, 12, 0, 0, tzinfo=UTC)
@@ -29,16 +26,6 @@ class Clock:
 
 def _at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
-
-
-def fill(buffer: SegmentBuffer, source: Path, start: datetime,
-         segment_seconds: float = 2.0) -> None:
-    """Read a file into the buffer as fast as possible, stamped as if it ran from `start`."""
-    camera = CameraConfig(id=buffer.camera, source=f"file://{source}")
-    options = ReaderOptions(segment_seconds=segment_seconds, pace=False,
-                            clock=lambda: start.timestamp())
-    with pytest.raises(SourceEnded):
-        read_camera(camera, options, buffer.work_dir, buffer.add, threading.Event())
 
 
 def _decoded(path: Path) -> list[av.VideoFrame]:

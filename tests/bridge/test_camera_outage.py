@@ -28,11 +28,11 @@ from bridge.http_uplink import HttpUplink, load_credential
 from bridge.runner import Backoff, Runner
 from bridge.share import RequestAnswer, ShareManager
 from tests.bridge.conftest import KEY
+from tests.bridge.helpers import wait_for
 from tests.bridge.rtsp import RtspCamera, require_gstreamer
-from tests.bridge.test_runner import wait_for
-from tests.integration.test_bridge_pairing import shown_code
-from tests.integration.test_footage_requests import ask
-from tests.integration.test_registry import camera_body
+from tests.builders.bridges import shown_code
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask
 
 OUTAGE_S = 30.0
 FAST = Backoff(first_s=0.2, max_s=1.0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,15 +14,7 @@ import pytest
 from bridge.__main__ import main
 from bridge.trigger import TriggerServer
 from tests.bridge.conftest import KEY
-from tests.bridge.test_runner import wait_for
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.bridge.helpers import ROOT, free_port, wait_for
 
 
 def write_config(tmp_path: Path, cameras: str, port: int | None = None, **extra: str) -> Path:

@@ -42,11 +42,10 @@ from bridge.share import Outcome, RequestAnswer, ShareManager
 from bridge.trigger import KEY_HEADER
 from bridge.uplink import ClipRequest, DeviceCredential, UplinkRevoked
 from tests.bridge.conftest import KEY
-from tests.bridge.test_cli import ROOT, free_port
-from tests.bridge.test_runner import wait_for
-from tests.integration.test_bridge_pairing import shown_code
-from tests.integration.test_footage_requests import ask
-from tests.integration.test_registry import camera_body
+from tests.bridge.helpers import ROOT, free_port, wait_for
+from tests.builders.bridges import shown_code
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask
 from tests.support import Client, form_token
 
 FAST = Backoff(first_s=0.2, max_s=1.0)

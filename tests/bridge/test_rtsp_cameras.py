@@ -30,8 +30,8 @@ from bridge.segment import Segment
 from bridge.source_types import ReaderOptions, SourceError
 from bridge.sources import read_camera
 from tests.bridge.conftest import make_config
+from tests.bridge.helpers import wait_for
 from tests.bridge.rtsp import RtspCamera, first_capture_time, require_gstreamer
-from tests.bridge.test_runner import wait_for
 
 FAST = Backoff(first_s=0.2, max_s=1.0)
 TIME_TOLERANCE_S = 0.25  # a piece's start against its first picture's burnt-in capture time

@@ -5,22 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bridge.runner import Backoff, Runner
 from tests.bridge.conftest import make_config
+from tests.bridge.helpers import wait_for
 from tests.bridge.media import MjpegCamera
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout} s for {what}")
-        time.sleep(0.05)
 
 
 def test_runner_reconnects_after_the_camera_drops_and_marks_the_gap(

@@ -39,8 +39,7 @@ from bridge.uplink import (
     UplinkRevoked,
 )
 from tests.bridge.conftest import make_config
-from tests.bridge.test_buffer import fill
-from tests.bridge.test_runner import wait_for
+from tests.bridge.helpers import fill, wait_for
 
 FAST = Backoff(first_s=0.02, max_s=0.1)
 

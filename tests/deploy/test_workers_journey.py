@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from lambdas.registry import QUEUES, SCHEDULES
+from tests.builders.cameras import SCENE, camera_body
 from tests.deploy.harness import (
     Gateway,
     LambdaProcess,
@@ -34,7 +35,6 @@ from tests.deploy.harness import (
     sqs_event,
 )
 from tests.deploy.stage import PUBLIC_URL, LocalAws
-from tests.integration.test_registry import SCENE, camera_body
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFSET_S = 37 * 60  # the owner's recorder runs 37 minutes fast

@@ -19,9 +19,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from app.services import audit
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, window
 from tests.e2e.helpers import PHONE, collect_page_errors, log_in, no_horizontal_scroll
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
 from tests.support import Client, make_user, session_client
 
 pytestmark = pytest.mark.e2e

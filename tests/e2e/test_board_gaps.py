@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 from app.core import gaps
 from app.models.requests import FootageRequest
 from app.services.policy import policy_for
+from tests.builders.footage import deliver, staged_upload
 from tests.e2e.helpers import collect_page_errors, log_in
-from tests.integration.test_clip_worker import deliver, staged_upload
 from tests.support import make_user
 from tests.video.samples import make_h264
 

@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.services import clock
+from tests.builders.cameras import camera_body
 from tests.e2e.helpers import collect_page_errors, log_in, no_horizontal_scroll
-from tests.integration.test_registry import camera_body
 from tests.support import make_user, session_client
 from tests.video.samples import make_h264
 

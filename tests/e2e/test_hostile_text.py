@@ -17,9 +17,9 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from app.models.users import Agency, User
 from app.services import bridges, clock, field, program
+from tests.builders.cameras import SCENE, camera_body
 from tests.e2e.conftest import PHONE
 from tests.e2e.helpers import collect_page_errors, log_in
-from tests.integration.test_registry import SCENE, camera_body
 from tests.support import make_user, session_client
 
 pytestmark = pytest.mark.e2e

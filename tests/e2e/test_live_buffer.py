@@ -19,6 +19,8 @@ from bridge.config import CameraConfig
 from bridge.source_types import ClosedSegment, ReaderOptions, SourceEnded
 from bridge.sources import read_camera
 from tests.bridge.media import make_h264
+from tests.builders.bridges import paired_bridge, piece_body, send_piece
+from tests.builders.cameras import camera_body
 from tests.e2e.helpers import (
     CHROMIUM_ARGS,
     TABLET,
@@ -27,8 +29,6 @@ from tests.e2e.helpers import (
     launch_options,
     log_in,
 )
-from tests.integration.test_live_video import paired_bridge, piece_body, send_piece
-from tests.integration.test_registry import camera_body
 from tests.support import Client, make_user, session_client
 
 pytestmark = pytest.mark.e2e

@@ -19,9 +19,9 @@ from bridge.http_uplink import HttpUplink, load_credential
 from bridge.runner import Runner
 from bridge.share import ShareManager
 from tests.bridge.media import make_h264
+from tests.builders.bridges import shown_code
+from tests.builders.cameras import camera_body
 from tests.e2e.helpers import PHONE, TABLET, collect_page_errors, log_in, no_horizontal_scroll
-from tests.integration.test_bridge_pairing import shown_code
-from tests.integration.test_registry import camera_body
 from tests.support import make_user, session_client
 
 pytestmark = pytest.mark.e2e

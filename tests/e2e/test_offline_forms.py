@@ -21,14 +21,14 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from app.services import sessions
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, window
 from tests.e2e.helpers import (
     collect_page_errors,
     log_in,
     no_horizontal_scroll,
     wait_for_service_worker,
 )
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
 from tests.support import Account, make_user, session_client
 
 pytestmark = pytest.mark.e2e

@@ -16,9 +16,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.services import clock
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask
 from tests.e2e.helpers import PHONE, TABLET, log_in, no_horizontal_scroll
-from tests.integration.test_footage_requests import ask
-from tests.integration.test_registry import camera_body
 from tests.support import make_user, session_client
 
 pytestmark = pytest.mark.e2e

@@ -18,9 +18,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from devstack.seed import intersection
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, window
 from tests.e2e.helpers import PHONE, TABLET, log_in
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
 from tests.support import make_user, session_client
 from tests.video.samples import make_h264
 

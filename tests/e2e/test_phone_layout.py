@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, window
 from tests.e2e.helpers import PHONE, TABLET, box_of, log_in, no_horizontal_scroll
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
 from tests.support import Account, make_user, session_client
 
 pytestmark = pytest.mark.e2e

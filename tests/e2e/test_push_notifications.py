@@ -20,9 +20,9 @@ from app.models.requests import FootageRequest, PushSubscription, RequestTarget
 from app.services import push
 from app.services.policy import policy_for
 from app.services.requests import local_window
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, window
 from tests.e2e.helpers import TIMEOUT_MS, collect_page_errors, log_in, wait_for_service_worker
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
 from tests.support import make_user, session_client
 
 pytestmark = pytest.mark.e2e

@@ -23,9 +23,9 @@ import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from app.models.requests import Evidence, RequestTarget
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, window
 from tests.e2e.helpers import PHONE, collect_page_errors, log_in, no_horizontal_scroll
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
 from tests.support import make_user, session_client
 from tests.video.samples import make_h264
 

@@ -15,9 +15,9 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from app.models.requests import RequestTarget
 from app.services import clock
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, window
 from tests.e2e.helpers import collect_page_errors, log_in
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
 from tests.support import make_user, session_client
 
 pytestmark = pytest.mark.e2e

@@ -73,6 +73,11 @@ def op(service: str, operation: str, mentioning: str = "") -> Callable[[Call], b
                       and (not mentioning or c.mentions(mentioning)))
 
 
+def mentioning(service: str, operation: str, *texts: str) -> Callable[[Call], bool]:
+    first = op(service, operation)
+    return lambda c: first(c) and all(c.mentions(t) for t in texts)
+
+
 @dataclass
 class Seen:
     call: Call

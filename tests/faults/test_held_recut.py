@@ -18,11 +18,9 @@ from botocore.exceptions import ClientError
 from app.core import requests as rules
 from app.models.requests import Evidence, RequestTarget
 from app.services.legal_holds import files_of
+from tests.builders.footage import hold_status, put_hold, ready_events, staged_upload, versions
 from tests.faults.conftest import Lane, assert_chain_whole
-from tests.faults.proxy import Fault
-from tests.faults.test_killed_workers import mentioning
-from tests.integration.test_clip_worker import ready_events, staged_upload
-from tests.integration.test_legal_hold import hold_status, put_hold, versions
+from tests.faults.proxy import Fault, mentioning
 from tests.video.samples import make_h264
 
 

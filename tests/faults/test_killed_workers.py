@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +16,14 @@ from app.core import requests as rules
 from app.models.outbox import OutboxMessage
 from app.models.requests import Evidence, FootageRequest, RequestTarget
 from app.services import audit, notices
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, ready_events, staged_upload, window
 from tests.faults.conftest import Lane, assert_chain_whole, chain_events
-from tests.faults.proxy import Call, Fault, op
-from tests.integration.test_clip_worker import ready_events, staged_upload
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
+from tests.faults.proxy import Fault, mentioning
 from tests.support import unique_email
 from tests.video.samples import make_h264
 
 DETECTIVE = audit.Actor("det-faults", "detective", "127.0.0.1")
-
-
-def mentioning(service: str, operation: str, *texts: str) -> Callable[[Call], bool]:
-    first = op(service, operation)
-    return lambda c: first(c) and all(c.mentions(t) for t in texts)
 
 
 def mails_to(address: str) -> list[OutboxMessage]:

@@ -17,8 +17,8 @@ import requests
 
 from app.core import requests as rules
 from app.models.requests import Evidence, RequestTarget
+from tests.builders.footage import staged_upload
 from tests.faults.conftest import Lane
-from tests.integration.test_clip_worker import staged_upload
 from tests.video.samples import make_h264
 
 

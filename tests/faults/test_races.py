@@ -13,10 +13,10 @@ from app.core import requests as rules
 from app.models.requests import RequestTarget
 from app.services import audit
 from devstack.seed import AGENCY_ID
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, window
 from tests.faults.conftest import ROOT, Lane, assert_chain_whole, chain_events
 from tests.faults.proxy import Fault, FaultProxy, op
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
 from tests.support import session_client
 
 WRITER = """

@@ -18,11 +18,10 @@ from app.models.outbox import OutboxMessage
 from app.models.requests import RequestTarget
 from app.services import audit
 from devstack.seed import AGENCY_ID
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, ready_events, staged_upload, window
 from tests.faults.conftest import Lane, assert_chain_whole
 from tests.faults.proxy import Call, Fault, FaultProxy, op
-from tests.integration.test_clip_worker import ready_events, staged_upload
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
 from tests.support import session_client, unique_email
 from tests.video.samples import make_h264
 

@@ -80,3 +80,11 @@ def find_one(resources: dict[str, dict[str, Any]], kind: str, **props: Any) -> s
         text(res.get("Properties", {}).get(k)) == v for k, v in props.items())]
     assert len(found) == 1, f"expected one {kind} with {props}, found {found}"
     return found[0]
+
+
+# The stack's outputs: what the app and a deploy read (DEPLOY.md and infra/cdk/README.md list
+# them all).
+OUTPUTS = {"TablePrefix", "UploadsBucket", "ClipsBucket", "MailQueueUrl", "AuditFanoutQueueUrl",
+           "PushQueueUrl", "ClipsQueueUrl", "ErasureQueueUrl", "SecretsArn", "WebRoleArn",
+           "WebFunctionName", "KmsKeyArn", "CheckpointKeyArn", "PlaceIndexName", "AlarmTopicArn",
+           "ApiAccessLogGroupArn", "ApiGatewayCloudWatchRoleArn", "WebAclArn"}

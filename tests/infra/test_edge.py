@@ -354,7 +354,7 @@ def test_deploy_md_covers_object_lock_and_the_api_stage_step() -> None:
 
 
 def test_every_output_is_documented() -> None:
-    from tests.infra.test_security import OUTPUTS
+    from tests.infra.cfn import OUTPUTS
 
     for doc in ("DEPLOY.md", "infra/cdk/README.md"):
         body = (ROOT / doc).read_text(encoding="utf-8")

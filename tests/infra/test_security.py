@@ -11,6 +11,7 @@ import pytest
 from app.models.tables import aws_table_definitions
 from lambdas.registry import QUEUES, SCHEDULES
 from tests.infra.cfn import (
+    OUTPUTS,
     Statement,
     as_list,
     find_one,
@@ -646,12 +647,6 @@ def test_alarms_cover_dead_letters_errors_and_throttles(prod: Synthesized) -> No
             continue
         assert alarm["Threshold"] == 1 and alarm["Period"] == 300, name
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold", name
-
-
-OUTPUTS = {"TablePrefix", "UploadsBucket", "ClipsBucket", "MailQueueUrl", "AuditFanoutQueueUrl",
-           "PushQueueUrl", "ClipsQueueUrl", "ErasureQueueUrl", "SecretsArn", "WebRoleArn",
-           "WebFunctionName", "KmsKeyArn", "CheckpointKeyArn", "PlaceIndexName", "AlarmTopicArn",
-           "ApiAccessLogGroupArn", "ApiGatewayCloudWatchRoleArn", "WebAclArn"}
 
 
 def test_outputs_name_everything_the_app_needs(synth: Synthesized) -> None:

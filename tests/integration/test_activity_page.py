@@ -13,7 +13,7 @@ import pytest
 
 from app.core import roles
 from app.services import clock
-from tests.integration.test_registry import SCENE, camera_body
+from tests.builders.cameras import SCENE, camera_body
 
 SENTENCE = re.compile(r'<p class="receipt-what"><time[^>]*>\d{2}:\d{2}</time> ([^<]*)</p>')
 HEX_ID = re.compile(r"\b[0-9a-f]{8,}\b")

@@ -28,8 +28,8 @@ from app.core import requests as rules
 from app.models.requests import RequestTarget
 from app.models.users import Agency
 from app.services import audit
-from tests.integration.test_footage_requests import OFFSET_S, upload, wait_status, window
-from tests.integration.test_registry import SCENE, camera_body
+from tests.builders.cameras import SCENE, camera_body
+from tests.builders.footage import OFFSET_S, upload, wait_status, window
 from tests.support import (
     Account,
     Client,

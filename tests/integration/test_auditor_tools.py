@@ -19,7 +19,7 @@ import pytest
 
 from app.services import audit, audit_review, checkpoints, leaving
 from devstack.seed import AGENCY_ID
-from tests.integration.test_registry import camera_body
+from tests.builders.cameras import camera_body
 from tests.support import Account, Client, make_user, session_client
 from tools import audit_proof
 

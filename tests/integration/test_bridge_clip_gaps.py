@@ -9,9 +9,9 @@ from datetime import timedelta
 from typing import Any
 
 from app.models.requests import RequestTarget
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_live_video import paired_bridge
-from tests.integration.test_registry import camera_body
+from tests.builders.bridges import paired_bridge
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, window
 
 
 def test_the_bridge_reports_camera_offline_gaps_with_its_clip(signed_in: Any,

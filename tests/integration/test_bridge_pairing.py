@@ -3,22 +3,13 @@ learns its cameras and the approved requests; removing it in the app stops it at
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from app.services import audit
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
+from tests.builders.bridges import shown_code
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, window
 from tests.support import Client, form_token
-
-
-def shown_code(owner: Client) -> str:
-    page = owner.get("/bridges")
-    done = owner.post_form("/bridges/code", token=form_token(page.text))
-    assert done.status_code == 200
-    match = re.search(r"<strong>([A-Z2-9]{4}-[A-Z2-9]{4})</strong>", done.text)
-    assert match, done.text[:500]
-    return match.group(1)
 
 
 def test_pair_call_in_and_remove(signed_in: Any, base_url: str) -> None:

@@ -2,49 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
 import pytest
 
 from app.core.bulk import COLUMNS
-from app.models.cameras import Camera
 from app.services import audit
+from tests.builders.cameras import count_of, rows, send, to_csv
 from tests.support import Client
-
-
-def rows(n: int, start_lat: float = 36.15, **changes: str) -> list[dict[str, str]]:
-    out = []
-    for i in range(n):
-        row = {"nickname": f"Cam {i + 1}", "lat": f"{start_lat + i * 0.0003:.6f}",
-               "lon": f"{-86.79 + (i % 10) * 0.0004:.6f}", "heading_deg": str((i * 37) % 360),
-               "fov_deg": "90", "range_m": "30", "mount": "wall", "facing": "street",
-               "retention_days": "14", "tier": "on_request", "visibility": "exact",
-               "attested": "yes", "refused_offenses": "", "street": ""}
-        row.update(changes)
-        out.append(row)
-    return out
-
-
-def to_csv(records: list[dict[str, str]], delimiter: str = ",",
-           columns: tuple[str, ...] = COLUMNS) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), delimiter=delimiter,
-                            extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(records)
-    return buffer.getvalue().encode("utf-8")
-
-
-def send(client: Client, body: bytes, kind: str = "text/csv") -> Any:
-    return client.send_json("POST", "/api/cameras/import", data=body,
-                            headers={"Content-Type": kind})
-
-
-def count_of(user_id: str) -> int:
-    return sum(1 for _ in Camera.owner_index.query(user_id))
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,14 +20,10 @@ import pytest
 
 from app.core import gaps
 from app.core import requests as rules
-from app.models.audit import AuditEvent
-from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
+from app.models.requests import Evidence, FootageRequest, RequestTarget
 from app.services import clock
 from app.services.policy import policy_for
-from app.services.requests import stamp
-from devstack.worker_loop import LambdaContext, sqs_event
-from tests.integration.test_footage_requests import OFFSET_S, ask, window
-from tests.integration.test_registry import camera_body
+from tests.builders.footage import deliver, ready_events, staged_upload, wait_package
 from tests.video.samples import make_h264, make_mjpeg_avi
 
 RUN_ONE = """
@@ -42,66 +37,10 @@ print(json.dumps(handler(event, LambdaContext("devstack-clips", timeout_seconds=
 """
 
 
-def staged_upload(signed_in: Any, devstack: Any, source: Path, *, seconds: int = 8,
-                  file_starts_s: float = -2.0, include_audio: bool = False,
-                  source_gaps: tuple[tuple[float, float], ...] = ()
-                  ) -> tuple[RequestTarget, str]:
-    """A request for `seconds` whose owner's upload sits in S3, waiting for the clip worker
-    (no queue). The file's first frame is `file_starts_s` after the asked start (real time);
-    `source_gaps` are stretches (seconds from the asked start) a bridge reported offline."""
-    owner, _ = signed_in("owner")
-    detective, _ = signed_in("detective")
-    cam = owner.send_json("POST", "/api/cameras", camera_body()).json()["camera"]["id"]
-    start, end = window(seconds=seconds)
-    target_id = ask(detective, [cam], start, end).json()["targets"][0]["id"]
-    target = RequestTarget.get(target_id)
-    key = f"originals/{target.request_id}/{target_id}/original{source.suffix}"
-    devstack.client("s3").put_object(Bucket=devstack.env["PORCHLIGHT_UPLOADS_BUCKET"], Key=key,
-                                     Body=source.read_bytes())
-    stamp(target,
-        RequestTarget.status.set(rules.PROCESSING), RequestTarget.upload_key.set(key),
-        RequestTarget.upload_name.set(source.name),
-        RequestTarget.clock_offset_s.set(OFFSET_S),
-        RequestTarget.include_audio.set(include_audio),
-        RequestTarget.source_gaps.set([
-            Gap(start=start + timedelta(seconds=a), end=start + timedelta(seconds=b),
-                kind=gaps.CAMERA_OFFLINE) for a, b in source_gaps]),
-        RequestTarget.video_starts_at.set(start + timedelta(seconds=file_starts_s)
-                                          + timedelta(seconds=OFFSET_S)))
-    return RequestTarget.get(target_id), json.dumps({"target_id": target_id, "key": key})
-
-
-def wait_package(target_id: str, timeout: float = 60) -> Evidence:
-    """The Evidence item once its package is made (the clip worker's second step, which the
-    devstack loop runs from the clips queue after the clip)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        evidence = Evidence.get(target_id, consistent_read=True)
-        if evidence.package_key:
-            return evidence
-        assert time.monotonic() < deadline, "the evidence package was never made"
-        time.sleep(0.2)
-
-
 def refused(body: str, receives: int = 1) -> None:
     """The record failed: reported back to SQS, which retries it and then parks it in the DLQ
     (not raised, so a duplicate meeting an "in progress" record is no Lambda error)."""
     assert len(deliver(body, receives)["batchItemFailures"]) == 1
-
-
-def deliver(body: str, receives: int = 1) -> dict[str, Any]:
-    from lambdas.clip_cutter.handler import handler
-
-    event = sqs_event([{"MessageId": uuid.uuid4().hex, "ReceiptHandle": "r", "Body": body,
-                        "Attributes": {"ApproximateReceiveCount": str(receives)}}],
-                      "arn:aws:sqs:us-east-1:123456789012:clips", "us-east-1")
-    result: dict[str, Any] = handler(event, LambdaContext("devstack-clips", timeout_seconds=60))
-    return result
-
-
-def ready_events(target: RequestTarget) -> int:
-    return sum(1 for e in AuditEvent.subject_index.query(target.owner_id)
-               if e.action == "clip.ready" and target.target_id in e.details)
 
 
 def test_the_same_message_twice_makes_one_clip(signed_in: Any, devstack: Any,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.core.csvcells import FORMULA_STARTS
-from tests.integration.test_bulk_import import rows, to_csv
+from tests.builders.cameras import rows, to_csv
 from tests.support import Client, make_user, session_client
 
 HYPERLINK = '=HYPERLINK("http://evil.example","x")'

@@ -11,15 +11,8 @@ import requests
 
 from app.models.field import FieldEvent
 from app.services import accounts, audit, clock
-from tests.support import Client, wait_for_event
-
-
-def new_key(admin: Client, name: str = "CAD feed") -> str:
-    page = admin.post_form("/admin/api-keys", {"name": name})
-    assert page.status_code == 200, page.text
-    match = re.search(r'id="new-key">(plk_[^<]+)<', page.text)
-    assert match, "the new key is shown once"
-    return match.group(1)
+from tests.builders.field import new_key
+from tests.support import wait_for_event
 
 
 def push(base: str, key: str, feed: str, items: Any) -> requests.Response:

@@ -20,29 +20,14 @@ from app.core import requests as rules
 from app.models.requests import Evidence, FootageRequest, RequestTarget
 from app.models.users import Agency
 from app.services import audit, clock, push
-from tests.integration.test_registry import SCENE, camera_body
+from tests.builders.cameras import camera_body
+from tests.builders.footage import OFFSET_S, ask, upload, wait_package, wait_status, window
 from tests.support import Client
 from tests.video.samples import make_h264, make_image_as_mp4
-
-OFFSET_S = 37 * 60  # the recorder runs 37 minutes fast
 
 
 def actions_of(user_id: str) -> list[str]:
     return [e.action for e in audit.activity_of(user_id, limit=300)]
-
-
-def window(minutes_ago: int = 30, seconds: int = 20) -> tuple[datetime, datetime]:
-    start = (clock.now() - timedelta(minutes=minutes_ago)).replace(microsecond=0)
-    return start, start + timedelta(seconds=seconds)
-
-
-def ask(detective: Client, camera_ids: list[str], start: datetime, end: datetime,
-        **changes: Any) -> http.Response:
-    body = {"camera_ids": camera_ids, "case_number": "24-118223", "offense": "robbery",
-            "window_start": start.isoformat(), "window_end": end.isoformat(),
-            "lat": SCENE[0], "lon": SCENE[1], "message": "Two people ran north on 7th."}
-    body.update(changes)
-    return detective.send_json("POST", "/api/requests", body)
 
 
 @pytest.fixture
@@ -53,34 +38,6 @@ def scene(signed_in: Any) -> dict[str, Any]:
     assert cam.status_code == 201, cam.text
     return {"owner": owner, "owner_account": owner_account, "detective": detective,
             "detective_account": detective_account, "camera_id": cam.json()["camera"]["id"]}
-
-
-def upload(owner: Client, target_id: str, path: Path, starts_at: datetime,
-           offset_s: float = OFFSET_S) -> http.Response:
-    data = path.read_bytes()
-    started = owner.send_json("POST", f"/api/targets/{target_id}/upload", {
-        "filename": path.name, "size": len(data), "clock_offset_s": offset_s,
-        "video_starts_at": starts_at.isoformat()})
-    assert started.status_code == 201, started.text
-    state = started.json()
-    numbers = list(range(1, state["part_count"] + 1))
-    urls = owner.send_json("POST", f"/api/targets/{target_id}/upload/parts",
-                           {"parts": numbers}).json()["urls"]
-    size = state["part_bytes"]
-    for n in numbers:
-        put = http.put(urls[str(n)], data=data[(n - 1) * size:n * size], timeout=30)
-        assert put.status_code == 200, put.text
-    return owner.send_json("POST", f"/api/targets/{target_id}/upload/complete", {})
-
-
-def wait_status(owner: Client, target_id: str, wanted: tuple[str, ...],
-                timeout: float = 90) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        data: dict[str, Any] = owner.get(f"/api/targets/{target_id}").json()
-        if data["status"] in wanted or time.monotonic() > deadline:
-            return data
-        time.sleep(0.5)
 
 
 def test_request_answer_upload_clip_play_and_package(scene: dict[str, Any],
@@ -121,8 +78,6 @@ def test_request_answer_upload_clip_play_and_package(scene: dict[str, Any],
 
     # The detective plays the clip and downloads the package (made after the clip); both are
     # audited for the owner.
-    from tests.integration.test_clip_worker import wait_package
-
     evidence = wait_package(target_id)
     link = detective.send_json("POST", f"/api/evidence/{target_id}/clip", {}).json()["url"]
     clip = http.get(link, timeout=30).content
@@ -308,8 +263,6 @@ def test_retention_deletes_due_clips_unless_held(scene: dict[str, Any], signed_i
     source = make_h264(tmp_path / "short.mp4", width=160, height=120, seconds=6, gop=30)
     upload(owner, target_id, source, start + timedelta(seconds=OFFSET_S))
     assert wait_status(owner, target_id, (rules.READY, rules.FAILED))["status"] == rules.READY
-    from tests.integration.test_clip_worker import wait_package
-
     evidence = wait_package(target_id)
     evidence.update(actions=[Evidence.delete_after.set(datetime.now(UTC) - timedelta(days=1))])
 

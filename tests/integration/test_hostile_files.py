@@ -22,8 +22,7 @@ import pytest
 import requests
 
 from app.models.cameras import Camera
-from tests.integration.test_bulk_import import count_of, rows, send, to_csv
-from tests.integration.test_registry import camera_body
+from tests.builders.cameras import camera_body, count_of, rows, send, to_csv
 from tests.support import Client
 
 

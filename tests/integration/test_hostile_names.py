@@ -11,9 +11,9 @@ from app.models.cameras import Camera
 from app.models.requests import RequestTarget
 from app.services import clock
 from lambdas.clip_cutter.handler import package_name
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_live_video import name_at, paired_bridge, piece_body
-from tests.integration.test_registry import camera_body
+from tests.builders.bridges import name_at, paired_bridge, piece_body
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, window
 
 TRAVERSALS = ("../../etc/passwd.mp4", "..\\..\\windows\\evil.mp4", "clips/../../x.mp4",
               "export\x00.mp4", "line\nbreak.mp4", "..", " . ")

@@ -26,8 +26,8 @@ from app.models.requests import Evidence, RequestTarget
 from lambdas.clip_cutter import handler as clip_handler
 from lambdas.clip_cutter.handler import EVIDENCE_PREFIX
 from lambdas.clip_cutter.reading import TOO_SLOW
-from tests.integration.test_footage_requests import OFFSET_S, ask, upload, wait_status, window
-from tests.integration.test_registry import camera_body
+from tests.builders.cameras import camera_body
+from tests.builders.footage import OFFSET_S, ask, upload, wait_status, window
 from tests.video.samples import make_h264, make_image_as_mp4, make_random_bytes
 
 

@@ -15,10 +15,9 @@ from app.aws import aws_client
 from app.models.audit import AuditEvent
 from app.models.base import registered_models
 from app.services import accounts, audit, checkpoints
-from tests.integration.test_bridge_pairing import shown_code
-from tests.integration.test_clip_worker import wait_package
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
+from tests.builders.bridges import shown_code
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, wait_package, window
 from tests.support import PASSWORD, Account, Client, form_token, session_client
 
 
@@ -107,7 +106,7 @@ def test_an_owner_who_leaves_has_their_clips_deleted_by_the_next_retention_pass(
     from app.core import requests as rules
     from app.models.requests import Evidence
     from lambdas.retention.handler import run_once
-    from tests.integration.test_footage_requests import OFFSET_S, upload, wait_status
+    from tests.builders.footage import OFFSET_S, upload, wait_status
     from tests.video.samples import make_h264
 
     email = f"clip-leaver-{uuid.uuid4().hex[:8]}@example.org"

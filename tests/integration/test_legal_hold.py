@@ -23,10 +23,18 @@ from app.core import requests as rules
 from app.models.requests import Evidence, RequestTarget
 from app.services import audit
 from app.services.legal_holds import files_of
-from tests.integration.test_clip_worker import wait_package
-from tests.integration.test_footage_requests import OFFSET_S, ask, upload, wait_status, window
-from tests.integration.test_registry import camera_body
-from tests.support import Client
+from tests.builders.cameras import camera_body
+from tests.builders.footage import (
+    OFFSET_S,
+    ask,
+    hold_status,
+    put_hold,
+    upload,
+    versions,
+    wait_package,
+    wait_status,
+    window,
+)
 from tests.video.samples import make_h264
 
 PROBLEM = "application/problem+json"
@@ -58,24 +66,6 @@ def ready_clips(people: dict[str, Any], tmp_path: Path, count: int = 1) -> list[
             rules.READY
         wait_package(target_id)  # all five files, the package made after the clip
     return targets
-
-
-def put_hold(supervisor: Client, target_id: str, on: bool, reason: str = "") -> Any:
-    return supervisor.send_json("PUT", f"/api/evidence/{target_id}/hold",
-                                {"hold": on, "reason": reason})
-
-
-def versions(s3: Any, bucket: str, key: str) -> tuple[list[str], list[str]]:
-    """(version ids, delete marker ids) of exactly this key."""
-    page = s3.list_object_versions(Bucket=bucket, Prefix=key)
-    return ([v["VersionId"] for v in page.get("Versions", []) if v["Key"] == key],
-            [m["VersionId"] for m in page.get("DeleteMarkers", []) if m["Key"] == key])
-
-
-def hold_status(s3: Any, bucket: str, key: str, version: str | None = None) -> str:
-    kwargs = {"VersionId": version} if version else {}
-    answer = s3.get_object_legal_hold(Bucket=bucket, Key=key, **kwargs)
-    return str(answer.get("LegalHold", {}).get("Status", "OFF"))
 
 
 def refusal(call: Any) -> str:

@@ -23,9 +23,9 @@ import requests
 from app.core.live_view import HIDDEN_NAME, rounded_place
 from app.models.cameras import Camera
 from app.services import audit, clock
-from tests.integration.test_live_video import paired_bridge, piece_body, send_piece
-from tests.integration.test_push_protocol import Device, PushService, subscribe
-from tests.integration.test_registry import SCENE, camera_body
+from tests.builders.bridges import paired_bridge, piece_body, send_piece
+from tests.builders.cameras import SCENE, camera_body
+from tests.builders.push import Device, PushService, subscribe
 from tests.support import Client
 
 EXACT = {"nickname": "Corner shop door", "street": "2nd Avenue 14"}

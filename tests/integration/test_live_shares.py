@@ -9,7 +9,7 @@ from typing import Any
 from app.models.cameras import Camera
 from app.models.live import LiveShare
 from app.services import audit, clock
-from tests.integration.test_registry import camera_body
+from tests.builders.cameras import camera_body
 
 
 def test_share_watch_see_viewers_end(signed_in: Any) -> None:

@@ -19,10 +19,10 @@ from app.models.live import LiveSegment, LiveShare
 from app.models.requests import RequestTarget
 from app.services import audit, clock, live, live_video
 from tests.bridge.media import make_h264
-from tests.integration.test_bridge_pairing import shown_code
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
-from tests.support import Client, form_token
+from tests.builders.bridges import name_at, paired_bridge, piece_body, send_piece
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, window
+from tests.support import form_token
 
 
 @pytest.fixture(scope="module")
@@ -37,39 +37,6 @@ def clip_video(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     path = make_h264(tmp_path_factory.mktemp("live") / "clip.mp4", seconds=6.0, gop=30,
                      bframes=0)
     return Path(path).read_bytes()
-
-
-def name_at(moment: Any) -> str:
-    return moment.strftime("%Y%m%dT%H%M%S.") + f"{moment.microsecond // 1000:03d}Z.mp4"
-
-
-def piece_body(camera_id: str, data: bytes, at: Any, **extra: Any) -> dict[str, Any]:
-    return {"camera_id": camera_id, "name": name_at(at), "start": at.isoformat(),
-            "end": (at + timedelta(seconds=1)).isoformat(), "duration_s": 1.0,
-            "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-            "codecs": "avc1.640015", "run": "run-1", "media_start_s": 0.0, **extra}
-
-
-def paired_bridge(owner: Client, base_url: str) -> tuple[Client, dict[str, str], str]:
-    code = shown_code(owner)
-    bridge = Client(base_url)
-    paired = bridge.send_json("POST", "/api/bridge/pair", {"code": code, "name": "Back office"},
-                              csrf=False).json()
-    return bridge, {"Authorization": f"Bearer {paired['credential']}"}, paired["device_id"]
-
-
-def send_piece(bridge: Client, headers: dict[str, str], share_id: str, body: dict[str, Any],
-               data: bytes) -> requests.Response:
-    announced = bridge.send_json("POST", f"/api/bridge/shares/{share_id}/segments", body,
-                                 csrf=False, headers=headers)
-    if announced.status_code != 201:
-        return announced
-    place = announced.json()
-    put = requests.put(place["url"], data=data, headers=place["headers"], timeout=10)
-    assert put.status_code == 200, put.text
-    return bridge.send_json(
-        "POST", f"/api/bridge/shares/{share_id}/segments/{body['camera_id']}/{body['name']}/done",
-        {}, csrf=False, headers=headers)
 
 
 def test_bridge_segments_reach_police_and_stop_with_the_share(

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from app.services import audit, clock, live
-from tests.integration.test_live_video import paired_bridge, piece_body, send_piece
-from tests.integration.test_registry import camera_body
+from tests.builders.bridges import paired_bridge, piece_body, send_piece
+from tests.builders.cameras import camera_body
 from tests.support import Client
 
 

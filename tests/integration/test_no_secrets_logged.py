@@ -16,10 +16,10 @@ import pyotp
 import pytest
 
 from app import logs
-from tests.integration.test_bridge_pairing import shown_code
-from tests.integration.test_field_layers import new_key
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
+from tests.builders.bridges import shown_code
+from tests.builders.cameras import camera_body
+from tests.builders.field import new_key
+from tests.builders.footage import ask, window
 from tests.support import Client, form_token, make_user, wait_for_event
 
 

@@ -44,8 +44,8 @@ from app.services import field as field_service
 from app.services import push as push_service
 from app.services.requests import stamp
 from devstack.seed import AGENCY_ID
-from tests.integration.test_authorization_matrix import EXPECTED, PUBLIC, allowed
-from tests.integration.test_registry import SCENE, camera_body
+from tests.builders.cameras import SCENE, camera_body
+from tests.integration.access_matrix import EXPECTED, PUBLIC, allowed
 from tests.support import Account, Client, form_token, make_user, session_client
 
 AGENCY_B = "idor-program-b"

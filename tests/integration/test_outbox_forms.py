@@ -11,8 +11,8 @@ import pytest
 from app.core import requests as rules
 from app.models.requests import RequestTarget
 from app.services import audit, registry
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import SCENE, camera_body
+from tests.builders.cameras import SCENE, camera_body
+from tests.builders.footage import ask, window
 from tests.support import Client
 
 CAMERA_FORM = {"nickname": "Side gate", "lat": f"{SCENE[0]:.6f}", "lon": f"{SCENE[1]:.6f}",

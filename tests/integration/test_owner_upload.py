@@ -20,7 +20,7 @@ from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
 from app.services import audit, clock
 from app.services.policy import policy_for
 from app.services.requests import stamp
-from tests.integration.test_footage_requests import OFFSET_S, ask, upload, wait_status, window
+from tests.builders.footage import OFFSET_S, ask, upload, wait_status, window
 from tests.support import Client
 from tests.video.samples import make_h264
 
@@ -65,7 +65,7 @@ def manifest_of(devstack: Any, target_id: str) -> dict[str, Any]:
 
 @pytest.fixture
 def scene(signed_in: Any) -> dict[str, Any]:
-    from tests.integration.test_registry import camera_body
+    from tests.builders.cameras import camera_body
 
     owner, owner_account = signed_in("owner")
     detective, _ = signed_in("detective")

@@ -7,8 +7,8 @@ from typing import Any
 
 from app.models.users import Agency
 from app.services import audit
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import camera_body
+from tests.builders.cameras import camera_body
+from tests.builders.footage import ask, window
 
 GOOD = {"max_window_minutes": "60", "expire_days": "5", "remind_after_hours": "24",
         "retention_days": "30", "timezone": "America/Chicago", "needs_supervisor": ""}

@@ -12,13 +12,8 @@ from typing import Any
 from app.models.audit import ReceiptCursor
 from app.models.users import User
 from app.services import clock, receipts
-from tests.integration.test_push_protocol import (  # noqa: F401 (fixture)
-    Device,
-    PushService,
-    push_service,
-    subscribe,
-)
-from tests.integration.test_registry import SCENE, camera_body
+from tests.builders.cameras import SCENE, camera_body
+from tests.builders.push import Device, PushService, subscribe
 from tests.support import form_token, wait_for_mail
 
 
@@ -31,7 +26,7 @@ def choose(owner: Any, choice: str) -> None:
 
 
 def test_a_police_search_and_a_played_clip_become_receipts(
-        signed_in: Any, settings: Any, push_service: PushService) -> None:  # noqa: F811
+        signed_in: Any, settings: Any, push_service: PushService) -> None:
     receipts.run_once(settings)  # every chain known to the worker starts at its head now
     owner, account = signed_in("owner")
     quiet_owner, quiet = signed_in("owner")

@@ -10,19 +10,8 @@ import pytest
 
 from app.models.cameras import Camera
 from app.services import audit
+from tests.builders.cameras import SCENE, camera_body
 from tests.support import Client, wait_for_event
-
-# A quiet block of Nashville's grid (Church St & 7th Ave N) far from the seeded cameras.
-SCENE = (36.16130, -86.78370)
-
-
-def camera_body(**changes: Any) -> dict[str, Any]:
-    body = {"nickname": "Front door", "lat": SCENE[0], "lon": SCENE[1] + 0.0002,
-            "heading_deg": 270, "fov_deg": 90, "range_m": 40, "mount": "doorbell",
-            "facing": "street", "retention_days": 14, "tier": "on_request",
-            "visibility": "exact", "attested": True}
-    body.update(changes)
-    return body
 
 
 def actions_of(user_id: str) -> list[str]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.services import audit
-from tests.integration.test_registry import SCENE, camera_body
+from tests.builders.cameras import SCENE, camera_body
 
 
 def test_owner_sets_rules_police_see_them_and_changes_are_logged(signed_in: Any) -> None:

@@ -28,8 +28,8 @@ from app.models.requests import FootageRequest, RequestTarget
 from app.models.users import Agency, User
 from app.services import audit, clock
 from app.services.transparency import duration_words
-from tests.integration.test_footage_requests import ask, window
-from tests.integration.test_registry import SCENE, camera_body
+from tests.builders.cameras import SCENE, camera_body
+from tests.builders.footage import ask, window
 from tests.support import Account, Client, make_user, session_client
 
 FAR = (36.0512, -86.6533)  # about 16 km south-east of SCENE: another neighbourhood

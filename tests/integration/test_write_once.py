@@ -31,9 +31,9 @@ from app.core import requests as rules
 from app.models.live import LiveSegment
 from app.models.requests import Evidence, RequestTarget
 from app.services import clock
-from tests.integration.test_footage_requests import OFFSET_S, ask, wait_status, window
-from tests.integration.test_live_video import paired_bridge, piece_body
-from tests.integration.test_registry import camera_body
+from tests.builders.bridges import paired_bridge, piece_body
+from tests.builders.cameras import camera_body
+from tests.builders.footage import OFFSET_S, ask, wait_status, window
 from tests.support import Client
 from tests.video.samples import make_h264, make_image_as_mp4
 

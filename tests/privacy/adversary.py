@@ -262,6 +262,19 @@ def incident_at() -> str:
         minute=0, second=0, microsecond=0).isoformat()
 
 
+def window() -> dict[str, str]:
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+    return {"window_start": start.isoformat(),
+            "window_end": (start + timedelta(minutes=15)).isoformat()}
+
+
+def request_body(point: tuple[float, float], **changes: Any) -> dict[str, Any]:
+    body = {"camera_ids": [], "case_number": CASE, "offense": "robbery", **window(),
+            "lat": round(point[0], 7), "lon": round(point[1], 7), "hidden_radius_m": 40}
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
 def _hit(data: dict[str, Any], camera_id: str) -> dict[str, Any] | None:
     return next((c for c in data["cameras"] if c["camera_id"] == camera_id), None)
 

@@ -27,6 +27,8 @@ from tests.privacy.adversary import (
     incident_at,
     moved,
     problem_gist,
+    request_body,
+    window,
     written,
 )
 from tests.privacy.conftest import AREAS, World, cell_spot
@@ -36,19 +38,6 @@ QUERY_ROUTES = {"search": ("POST", "/api/search"), "map": ("GET", "/api/map"),
                 "export": ("GET", "/api/registry.geojson"), "ask": ("POST", "/api/requests")}
 REFUSED = {"search": "registry.search_refused", "map": "registry.view_refused",
            "export": "registry.export_refused", "ask": "request.create_refused"}
-
-
-def window() -> dict[str, str]:
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
-    return {"window_start": start.isoformat(),
-            "window_end": (start + timedelta(minutes=15)).isoformat()}
-
-
-def request_body(point: tuple[float, float], **changes: Any) -> dict[str, Any]:
-    body = {"camera_ids": [], "case_number": CASE, "offense": "robbery", **window(),
-            "lat": round(point[0], 7), "lon": round(point[1], 7), "hidden_radius_m": 40}
-    body.update(changes)
-    return {k: v for k, v in body.items() if v is not ...}
 
 
 def search_body(point: tuple[float, float], **changes: Any) -> dict[str, Any]:

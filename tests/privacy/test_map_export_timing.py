@@ -15,10 +15,9 @@ from typing import Any
 
 from app.core import geo
 from app.models.cameras import Camera
-from tests.privacy.adversary import Detective, audit_counts, written
+from tests.privacy.adversary import Detective, audit_counts, request_body, written
 from tests.privacy.conftest import AREAS, World, cell_centre, cell_spot
 from tests.privacy.routes import covers
-from tests.privacy.test_error_oracles import request_body
 
 HIDDEN = ("H", "R", "L-hidden")
 

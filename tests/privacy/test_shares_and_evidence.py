@@ -25,8 +25,8 @@ import requests as http
 
 from app.core import requests as rules
 from app.models.users import Agency
-from tests.integration.test_footage_requests import upload, wait_status
-from tests.integration.test_push_protocol import Device, PushService, subscribe
+from tests.builders.footage import upload, wait_status
+from tests.builders.push import Device, PushService, subscribe
 from tests.privacy.adversary import CASE, Detective, audit_counts, problem_gist, written
 from tests.privacy.conftest import (
     AREAS,

@@ -6,20 +6,7 @@ import pytest
 
 from app.config import ConfigError, load_settings
 from app.core import geo
-
-BASE = {
-    "PORCHLIGHT_ENV": "prod",
-    "PORCHLIGHT_SECRET_KEY": "s" * 40,
-    "AWS_REGION": "us-east-2",
-    "PORCHLIGHT_TABLE_PREFIX": "pl-prod-",
-    "PORCHLIGHT_UPLOADS_BUCKET": "pl-prod-uploads",
-    "PORCHLIGHT_CLIPS_BUCKET": "pl-prod-clips",
-    "PORCHLIGHT_MAIL_QUEUE_URL": "https://sqs.us-east-2.amazonaws.com/1/pl-prod-mail",
-    "PORCHLIGHT_AUDIT_QUEUE_URL": "https://sqs.us-east-2.amazonaws.com/1/pl-prod-audit-fanout",
-    "PORCHLIGHT_PUSH_QUEUE_URL": "https://sqs.us-east-2.amazonaws.com/1/pl-prod-push",
-    "PORCHLIGHT_CLIPS_QUEUE_URL": "https://sqs.us-east-2.amazonaws.com/1/pl-prod-clips",
-    "PORCHLIGHT_PUBLIC_URL": "https://porchlight.example.gov/",
-}
+from tests.unit.settings_env import BASE
 
 
 def test_real_aws_settings_without_endpoint() -> None:

@@ -14,7 +14,7 @@ from app.core import streets
 from app.core.errors import UnavailableError
 from app.services.geocoding import PlaceIndex
 from devstack.seed import intersection, street_grid
-from tests.unit.test_config_geo import BASE
+from tests.unit.settings_env import BASE
 
 # ---------------------------------------------------------------- where the tiles come from
 
