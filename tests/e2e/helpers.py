@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import FloatRect, Locator, Page, expect
@@ -102,3 +104,12 @@ def log_in(page: Page, account: Account) -> None:
         page.get_by_label("6-digit code").fill(fresh_code(account.totp_secret))
         page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+CHICAGO = ZoneInfo("America/Chicago")  # the demo program's zone: every page shows its times
+
+
+def day_words(moment: datetime) -> str:
+    """'Fri 4 Dec': a day as the pages write it, in the program's zone."""
+    local = moment.astimezone(CHICAGO)
+    return f"{local:%a} {local.day} {local:%b}"

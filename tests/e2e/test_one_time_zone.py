@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -18,21 +17,15 @@ from playwright.sync_api import Page, expect
 from app.services import clock
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask
-from tests.e2e.helpers import PHONE, TABLET, log_in, no_horizontal_scroll
+from tests.e2e.helpers import CHICAGO, PHONE, TABLET, day_words, log_in, no_horizontal_scroll
 from tests.support import make_user, session_client
 
 pytestmark = pytest.mark.e2e
-CHICAGO = ZoneInfo("America/Chicago")
 
 
 def said(moment: datetime, seconds: bool = True) -> str:
     local = moment.astimezone(CHICAGO)
     return f"{local:%H:%M:%S}" if seconds else f"{local:%H:%M}"
-
-
-def day(moment: datetime) -> str:
-    local = moment.astimezone(CHICAGO)
-    return f"{local:%a} {local.day} {local:%b}"
 
 
 def no_utc(page: Page) -> None:
@@ -54,7 +47,7 @@ def test_owner_and_detective_read_the_same_window_in_the_programs_zone(
     assert asked.status_code == 201, asked.text
     target_id = asked.json()["targets"][0]["id"]
     request_id = asked.json()["id"]
-    window = f"{said(start)}–{said(end)} on {day(start)}, Chicago time"
+    window = f"{said(start)}–{said(end)} on {day_words(start)}, Chicago time"
 
     phone = new_context(**{**PHONE, "locale": "en-US", "timezone_id": "Europe/Berlin"}).new_page()
     log_in(phone, owner)

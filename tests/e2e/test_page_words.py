@@ -12,7 +12,6 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -20,12 +19,11 @@ from playwright.sync_api import Page, expect
 from devstack.seed import intersection
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window
-from tests.e2e.helpers import PHONE, TABLET, log_in
+from tests.e2e.helpers import CHICAGO, PHONE, TABLET, log_in
 from tests.support import make_user, session_client
 from tests.video.samples import make_h264
 
 pytestmark = pytest.mark.e2e
-CHICAGO = ZoneInfo("America/Chicago")  # the demo program's zone
 
 
 def failures_of(page: Page) -> list[str]:

@@ -17,7 +17,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import BrowserContext, expect
@@ -25,7 +24,14 @@ from playwright.sync_api import BrowserContext, expect
 from app.models.requests import Evidence, RequestTarget
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window
-from tests.e2e.helpers import PHONE, collect_page_errors, log_in, no_horizontal_scroll
+from tests.e2e.helpers import (
+    CHICAGO,
+    PHONE,
+    collect_page_errors,
+    day_words,
+    log_in,
+    no_horizontal_scroll,
+)
 from tests.support import make_user, session_client
 from tests.video.samples import make_h264
 
@@ -33,17 +39,11 @@ pytestmark = pytest.mark.e2e
 OFFSET = timedelta(seconds=37)  # the recorder runs 37 s fast
 SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 740}, "locale": "en-US",
                "timezone_id": "Europe/Berlin"}
-CHICAGO = ZoneInfo("America/Chicago")  # the demo program's zone
 
 
 def chicago(moment: datetime) -> datetime:
     return moment.astimezone(CHICAGO)
 
-
-def day(moment: datetime) -> str:
-    """'Fri 4 Dec', as the pages write a day."""
-    local = chicago(moment)
-    return f"{local:%a} {local.day} {local:%b}"
 
 
 @pytest.mark.parametrize("tap_now", [True, False], ids=["tap-now", "typed-only"])
@@ -83,7 +83,7 @@ def test_a_pause_after_reading_the_recorder_does_not_move_the_clip(
     said = page.get_by_role("status").filter(has_text="as your recorder shows it")
     expect(said).to_have_text(
         f"Your recorder runs 37 s ahead. Export {chicago(start + OFFSET):%H:%M:%S} to "
-        f"{chicago(end + OFFSET):%H:%M:%S} on {day(start + OFFSET)} (Chicago time) as your "
+        f"{chicago(end + OFFSET):%H:%M:%S} on {day_words(start + OFFSET)} (Chicago time) as your "
         "recorder shows it.")
     starts = page.get_by_label("What time does the recorder show at the start of the video?")
     expect(starts).to_have_value(f"{chicago(start + OFFSET):%Y-%m-%dT%H:%M:%S}")
