@@ -53,8 +53,8 @@ chromium: ## Install Debian's Chromium for the browser tests when missing (as ro
 gstreamer: ## Install GStreamer's RTSP server for the bridge's camera tests when missing (as root)
 	@scripts/ensure-gstreamer.sh
 
-check: $(STAMP) $(VENDOR) lint js-test ## The fast lane (under a minute): lint, type checks, the pure unit tests (Python and JavaScript) and the lock files
-	$(VENV)/bin/pytest -q tests/unit tests/deploy/test_locks.py
+check: $(STAMP) $(VENDOR) lint js-test ## The fast lane (under 3 minutes): lint, type checks, JavaScript units, unit tests, the lock files and the integration tests not marked slow
+	$(VENV)/bin/pytest -n 2 -q -m "not slow" tests/unit tests/integration tests/deploy/test_locks.py
 
 test: $(STAMP) $(VENDOR) lint js-test chromium gstreamer ## Lint, type-check and run every test (JavaScript units, then unit, integration, browser on two processes)
 	$(VENV)/bin/pytest -n 2

@@ -47,7 +47,7 @@ class Settings:
     absolute_seconds: int = ABSOLUTE_DEFAULT
     login_max_failures: int = 5
     lockout_seconds: int = 15 * 60
-    # Per address and window, for each action on its own counter (app/services/throttle.py):
+    # Per address and window, each action on its own counter (app/services/people/throttle.py):
     # failed log-ins, failed bridge pairings, sign-ups, reset requests, feedback posts.
     login_ip_limit: int = 30
     login_ip_window_seconds: int = 5 * 60

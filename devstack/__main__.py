@@ -40,7 +40,7 @@ def run(port: int) -> int:
 
     app = create_app()
     demo = seed.seed() if seed.is_empty() else []
-    from app.services import checkpoints
+    from app.services.auditing import checkpoints
 
     checkpoints.make(app.config["SETTINGS"])  # the feed starts with the seeded log signed
     loop = WorkerLoop(local.client("sqs"), local.queue_urls(),

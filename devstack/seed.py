@@ -14,7 +14,11 @@ from app.config import load_settings
 from app.core import roles
 from app.core.cameras import parse_camera
 from app.models.users import Agency, Organisation, User
-from app.services import accounts, audit, basemap, clock, registry
+from app.services import clock
+from app.services.auditing import audit
+from app.services.cameras import registry
+from app.services.maps import basemap
+from app.services.people import accounts
 
 AGENCY_ID = "demo-metro"
 DOMAIN = "demo.porchlight.test"
@@ -62,7 +66,7 @@ def intersection(avenue: float, street: float) -> tuple[float, float]:
 def street_grid() -> dict[str, Any]:
     """The demo city's streets as GeoJSON: each avenue and street a line through its corners,
     on past the last by half a block. Drawn on devstack's maps (which have no tiles) and
-    searched by its address search (app.services.basemap, app.services.geocoding)."""
+    searched by its address search (app.services.cameras.registry: basemap, geocoding)."""
 
     def steps(count: int) -> list[float]:
         return [-0.5, *range(count), count - 0.5]

@@ -108,6 +108,19 @@ def browser(playwright: Any) -> Iterator[Any]:
     chromium.close()
 
 
+FOLDER_MARKERS = ("unit", "integration", "e2e", "bridge", "video", "deploy", "faults", "fuzz",
+                  "privacy", "infra", "bench")
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Every test carries its folder's marker, so a lane is a -m expression: `make check` runs
+    `-m "(unit or integration) and not slow"`-like selections without listing files."""
+    for item in items:
+        parts = item.nodeid.split("/")
+        if len(parts) > 2 and parts[0] == "tests" and parts[1] in FOLDER_MARKERS:
+            item.add_marker(parts[1])
+
+
 # `make test` runs the suite on two processes (pytest-xdist), each with its own devstack. Tests
 # that share something beyond their process stay on one: tests/deploy builds dist/, .venv-web and
 # infra/cdk/build/ in the working tree (two builds at once corrupt the zip), and tests/privacy's

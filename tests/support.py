@@ -21,7 +21,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from app.core import roles
 from app.models.outbox import OutboxMessage
 from app.models.users import User
-from app.services import accounts, sessions
+from app.services.people import accounts, sessions
 from devstack.seed import AGENCY_ID
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -180,7 +180,7 @@ def wait_for_event(user_id: str, action: str, actor_id: str | None = None,
     """The newest audit event about the user with this action (and actor, when given: for an
     owner's notice, the police user who caused it), once a worker has written it. Other tests
     may have left older events of the same action."""
-    from app.services import audit, notices
+    from app.services.auditing import audit, notices
 
     deadline = time.time() + timeout
     while time.time() < deadline:

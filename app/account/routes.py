@@ -9,9 +9,11 @@ from flask import make_response, redirect, render_template, request, url_for
 from app.account import bp
 from app.core import roles
 from app.core.errors import AppError, ValidationError
-from app.services import accounts, clock, leaving, push, receipts, sessions
-from app.services.activity import activity_page
-from app.services.audit import Cursor
+from app.services import clock, push
+from app.services.auditing import receipts
+from app.services.auditing.activity import activity_page
+from app.services.auditing.audit import Cursor
+from app.services.people import accounts, leaving, sessions
 from app.web.access import (
     ANY_USER,
     allow,

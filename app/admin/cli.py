@@ -21,7 +21,10 @@ from app.config import Settings
 from app.core import roles
 from app.core.errors import UnavailableError, ValidationError
 from app.models.users import Agency
-from app.services import accounts, audit, clock, geocoding, mail
+from app.services import clock, mail
+from app.services.auditing import audit
+from app.services.maps import geocoding
+from app.services.people import accounts, single_use
 from app.web.access import settings
 
 
@@ -64,7 +67,7 @@ def create(agency_id: str, name: str, city: str, zone: str, admin_email: str,
     Agency(agency_id=agency_id, name=name.strip(), city=city.strip(), timezone=zone,
            centre_lat=centre[0] if centre else None, centre_lon=centre[1] if centre else None,
            created_at=clock.now()).save()
-    token = accounts.issue_token(config, "invite", email, agency_id, accounts.INVITE_TTL,
+    token = single_use.issue(config, "invite", email, agency_id, accounts.INVITE_TTL,
                                  role=roles.AGENCY_ADMIN, created_by="system")
     mail.enqueue(config, email, f"You are invited to run Porchlight for {name}",
                  f"You are invited to Porchlight as {roles.LABELS[roles.AGENCY_ADMIN]} for "

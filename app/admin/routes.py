@@ -5,10 +5,11 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 
 from app.admin import bp
-from app.core import roles
+from app.core import footage, roles
 from app.core.errors import AppError, ValidationError
-from app.services import accounts, field
-from app.services.policy import policy_for, save_policy
+from app.services.governance.policy import policy_for, save_policy
+from app.services.people import accounts
+from app.services.realtime import field
 from app.web.access import allow, client_ip, require_user, settings
 
 INVITABLE = sorted(roles.INVITED_ROLES)
@@ -88,8 +89,6 @@ def revoke_api_key(public_id: str) -> Any:
 @allow(roles.AGENCY_ADMIN)
 def policy() -> Any:
     """The program's rules: request window, offense list, approval, answer time, retention."""
-    from app.core import requests as rules
-
     admin = require_user()
     current = policy_for(admin.agency_id)
     errors: dict[str, str] = {}
@@ -102,5 +101,5 @@ def policy() -> Any:
         except ValidationError as exc:
             errors = exc.errors
     return render_template("admin/policy.html", policy=current, form=form, errors=errors,
-                           limits=rules.POLICY_LIMITS, offenses=rules.OFFENSE_WORDS,
+                           limits=footage.POLICY_LIMITS, offenses=footage.OFFENSE_WORDS,
                            saved=request.args.get("saved")), 422 if errors else 200

@@ -9,7 +9,8 @@ from app.audit.forms import parse_filter
 from app.core import roles
 from app.core.errors import GoneError, LinkGoneError
 from app.models.users import User
-from app.services import accounts, activity, audit, audit_review, sessions, signups
+from app.services.auditing import activity, audit, review
+from app.services.people import accounts, sessions, signups
 from app.web import openapi
 from app.web.access import (
     ANY_USER,
@@ -220,7 +221,7 @@ def audit_events() -> Any:
     user = require_user()
     read_query()
     flt = parse_filter(request.args.to_dict(), user.agency_id)
-    page = audit_review.review(user, flt, client_ip())
+    page = review.review(user, flt, client_ip())
     after = None if page.next is None else {"before": page.next.at,
                                             "before_seq": str(page.next.seq)}
     return jsonify(events=[audit.event_json(e) for e in page.events], next=after)

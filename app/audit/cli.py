@@ -12,7 +12,7 @@ import click
 from flask import current_app
 
 from app.audit import bp
-from app.services import audit, checkpoints
+from app.services.auditing import audit, checkpoints
 
 
 @bp.cli.command("verify")

@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime
 
 from app.core.audit_words import ACTION_WORDS
 from app.core.errors import ValidationError
-from app.services import accounts, anomalies, audit, clock
-from app.services.audit import Cursor
-from app.services.audit_review import PAGE_SIZE, PAGE_SIZE_MAX, ReviewFilter
+from app.services import clock
+from app.services.auditing import anomalies, audit
+from app.services.auditing.audit import Cursor
+from app.services.auditing.review import PAGE_SIZE, PAGE_SIZE_MAX, ReviewFilter
+from app.services.people import accounts
 
 ACTIONS = tuple(ACTION_WORDS)
 # The filter's own fields, carried by the export and "next page" links.

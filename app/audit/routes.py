@@ -1,6 +1,6 @@
 """The auditor's pages: the log, one event, exports, the anomaly flags and verification.
 
-Every view here only reads (GET), and each read is itself audited by app.services.audit_review.
+Every view here only reads (GET), and each read is itself audited by app.services.auditing.review.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from app.audit import bp
 from app.audit.forms import ACTIONS, filter_args, parse_filter, parse_period
 from app.core import roles
 from app.core.errors import ValidationError
-from app.services import anomalies, audit, audit_review, clock
+from app.services import clock
+from app.services.auditing import anomalies, audit, review
 from app.web.access import allow, client_ip, require_user, settings
 
 
-def _log_page(errors: dict[str, str], page: audit_review.Page | None = None) -> Any:
+def _log_page(errors: dict[str, str], page: review.Page | None = None) -> Any:
     args = request.args.to_dict()
     query = filter_args(args)
     fields = {k: v for k, v in errors.items() if k != "before"}  # no field holds the cursor
@@ -28,7 +29,7 @@ def _log_page(errors: dict[str, str], page: audit_review.Page | None = None) -> 
         page=page, errors=fields, message=errors.get("before", ""), form=args,
         actions=ACTIONS, query=query,
         export_query={k: v for k, v in query.items() if k != "per_page"},
-        export_max=audit_review.EXPORT_MAX, scan_max=audit_review.SCAN_MAX)
+        export_max=review.EXPORT_MAX, scan_max=review.SCAN_MAX)
 
 
 @bp.route("")
@@ -39,13 +40,13 @@ def log() -> Any:
         flt = parse_filter(request.args.to_dict(), user.agency_id)
     except ValidationError as exc:
         return _log_page(exc.errors), 422
-    return _log_page({}, audit_review.review(user, flt, client_ip()))
+    return _log_page({}, review.review(user, flt, client_ip()))
 
 
 @bp.route("/events/<chain>/<seq>")
 @allow(roles.AUDITOR)
 def event(chain: str, seq: str) -> Any:
-    view = audit_review.open_event(settings(), require_user(), chain, seq, client_ip())
+    view = review.open_event(settings(), require_user(), chain, seq, client_ip())
     return render_template("audit/event.html", e=audit.event_json(view.event),
                            findings=view.findings, people=view.people, newest=view.newest)
 
@@ -55,7 +56,7 @@ def _download(body: str, mimetype: str, kind: str, capped: bool) -> Response:
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     name = f"porchlight-audit-{agency}-{stamp}"
     if capped:
-        name += f"-newest-{audit_review.EXPORT_MAX}"
+        name += f"-newest-{review.EXPORT_MAX}"
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{name}.{kind}"',
         "Cache-Control": "no-store"})
@@ -66,7 +67,7 @@ def _download(body: str, mimetype: str, kind: str, capped: bool) -> Response:
 def export_csv() -> Any:
     user = require_user()
     flt = parse_filter(request.args.to_dict(), user.agency_id)
-    text, capped = audit_review.export_csv(user, flt, client_ip())
+    text, capped = review.export_csv(user, flt, client_ip())
     return _download(text, "text/csv", "csv", capped)
 
 
@@ -75,7 +76,7 @@ def export_csv() -> Any:
 def export_json() -> Any:
     user = require_user()
     flt = parse_filter(request.args.to_dict(), user.agency_id)
-    body, capped = audit_review.export_json(settings(), user, flt, client_ip())
+    body, capped = review.export_json(settings(), user, flt, client_ip())
     return _download(json.dumps(body, indent=1, ensure_ascii=False), "application/json", "json",
                      capped)
 
@@ -90,7 +91,7 @@ def flags() -> Any:
     except ValidationError as exc:
         return render_template("audit/flags.html", review=None, people={}, errors=exc.errors,
                                **context), 422
-    found, people = audit_review.flags(user, period, client_ip())
+    found, people = review.flags(user, period, client_ip())
     return render_template("audit/flags.html", review=found, people=people, errors={},
                            **context)
 

@@ -9,7 +9,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from app.auth import bp
 from app.core.errors import AppError, LinkGoneError, TooManyRequestsError, ValidationError
 from app.core.redirects import safe_next
-from app.services import accounts, mfa, resets, signups
+from app.services.people import accounts, mfa, resets, signups, single_use
 from app.web.access import (
     ANY_USER,
     PUBLIC,
@@ -141,7 +141,7 @@ def reset(token: str) -> Any:
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @allow(PUBLIC)
 def accept_invite(token: str) -> Any:
-    item = accounts.peek_token(token, "invite")
+    item = single_use.peek(token, "invite")
     if item is None:
         return render_template("auth/link_gone.html"), 410
     agency = accounts.get_agency(item.agency_id)

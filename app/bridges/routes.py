@@ -6,7 +6,9 @@ from flask import jsonify, redirect, render_template, request, url_for
 
 from app.bridges import bp
 from app.core import roles
-from app.services import bridge_clips, bridges, live_video
+from app.services.cameras import bridges
+from app.services.footage import bridge_clips
+from app.services.realtime import video
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, query, read_json, read_query
 from app.web.shapes import BOOL, INT, STR, TIME, URL, arr, obj
@@ -93,7 +95,7 @@ PIECE_FIELDS = {"camera_id": Field(str, max_length=64),
 def api_segment(share_id: str) -> Any:
     """A closed segment of a shared camera: a PUT URL for it, or `stored` when held already."""
     device = _device()
-    answer = live_video.announce_bridge_piece(settings(), device, share_id, read_json())
+    answer = video.announce_bridge_piece(settings(), device, share_id, read_json())
     return jsonify(answer), 200 if answer["stored"] else 201
 
 
@@ -106,7 +108,7 @@ def api_segment_done(share_id: str, camera_id: str, name: str) -> Any:
     """The segment is in storage: check its size and offer it to viewers."""
     device = _device()
     read_json()
-    return jsonify(live_video.finish_bridge_piece(settings(), device, share_id, camera_id,
+    return jsonify(video.finish_bridge_piece(settings(), device, share_id, camera_id,
                                                   name))
 
 

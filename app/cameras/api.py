@@ -8,7 +8,7 @@ from app.cameras import bp
 from app.cameras.forms import camera_json
 from app.core import roles
 from app.core.cameras import FACINGS, MOUNTS, TIERS, VISIBILITIES, parse_camera
-from app.services import photos, registry
+from app.services.cameras import photos, registry
 from app.web.access import allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, read_json
 from app.web.shapes import BOOL, INT, NUM, STR, TIME, URL, arr, obj

@@ -10,7 +10,7 @@ from app.cameras import bp
 from app.core import roles
 from app.core.bulk import COLUMNS, MAX_ROWS, BulkError, parse_bulk, template_csv
 from app.core.errors import UnsupportedMediaTypeError, ValidationError
-from app.services import registry
+from app.services.cameras import registry
 from app.web.access import allow, client_ip, require_user
 from app.web.jsonio import accepts_file, answers
 from app.web.shapes import INT, STR, arr, obj

@@ -6,7 +6,7 @@ from typing import Any
 
 from app.core.cameras import FACINGS, MOUNTS, OFFENSES, TIER_WORDS, TIERS, VISIBILITIES
 from app.models.cameras import Camera
-from app.services import registry
+from app.services.cameras import registry
 
 DEFAULTS = {"heading_deg": "0", "fov_deg": "90", "range_m": "30", "mount": "wall",
             "facing": "street", "retention_days": "14", "tier": "on_request",

@@ -9,7 +9,8 @@ from app.cameras.forms import DEFAULTS, choices, form_values
 from app.core import idempotency, roles
 from app.core.cameras import parse_camera
 from app.core.errors import ValidationError
-from app.services import orgs, photos, registry
+from app.services.cameras import photos, registry
+from app.services.people import orgs
 from app.web.access import allow, client_ip, require_user, settings, wants_json
 
 OWNERS = (roles.OWNER, roles.ORG_ADMIN)

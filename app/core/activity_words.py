@@ -3,7 +3,7 @@
 A resident reads their activity as a receipt ("A detective searched near your camera Maya's
 porch for case 26-004417."), never as action codes and ids: the codes, ids and hashes are the
 event's proof, which the page keeps one tap away. A sentence uses only what the reader may read
-of the event (app.core.audit_views.view) and what app.services.activity looked up for this
+of the event (app.core.audit_views.view) and what app.services.auditing.activity looked up for this
 reader: the names of the reader's own cameras and the cases of requests the reader may know.
 Times are in the program's zone, which the page names once.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from app.core import localtime, roles
 from app.core.audit_views import NOTICE_ACTIONS
 from app.core.audit_words import ACTION_WORDS
-from app.core.requests import OFFENSE_WORDS
+from app.core.footage import OFFENSE_WORDS
 
 ROLE_WORDS = {roles.DETECTIVE: "a detective", roles.SUPERVISOR: "a supervisor",
               roles.AGENCY_ADMIN: "an agency admin", roles.AUDITOR: "an auditor",
@@ -39,7 +39,7 @@ UNKNOWN = "Something was recorded about your account; its proof has the details.
 # bridge", "A detective", "Porchlight" ...; {case} is " for case 26-004417 (burglary)" or "").
 # A pair is (what someone else did, what the reader did themselves).
 WORDS: dict[str, str | tuple[str, str]] = {
-    # What police did that an owner is told of (app.services.notices), and the owner's answers.
+    # What police did that an owner is told of (app.services.auditing.notices), and their answers.
     "registry.camera_found": "{who} searched near {camera}{case}.",
     "registry.camera_viewed": "{who} opened the police map, which showed {yours}.",
     "registry.camera_exported": "{who} exported the list of cameras, with {yours}.",
@@ -149,7 +149,7 @@ WORDS: dict[str, str | tuple[str, str]] = {
 @dataclass(frozen=True)
 class Case:
     number: str
-    offense: str = ""  # its code, as in app.core.requests.OFFENSE_WORDS
+    offense: str = ""  # its code, as in app.core.footage.OFFENSE_WORDS
 
 
 @dataclass(frozen=True)

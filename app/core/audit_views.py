@@ -31,8 +31,8 @@ from app.core import roles
 
 WITHHELD = "withheld"
 NOT_PEOPLE = frozenset({"-", "system", "anonymous"})
-# The per-owner notices the audit-fanout worker appends (app.services.notices): one per owner a
-# police read touched, with that owner as subject.
+# The per-owner notices the audit-fanout worker appends (app.services.auditing.notices): one per
+# owner a police read touched, with that owner as subject.
 NOTICE_ACTIONS = frozenset({"request.received", "request.reminded", "registry.camera_found",
                             "registry.camera_viewed", "registry.camera_exported"})
 # Details a police reader may read of an event about an owner: the request's and the evidence's
@@ -96,8 +96,8 @@ def _shows_ip(event: Mapping[str, Any], reader: Reader) -> bool:
 
 
 def view(event: Mapping[str, Any], reader: Reader) -> dict[str, Any] | None:
-    """The event (as app.services.audit.event_json gives it) as this reader may read it, or None
-    when it is not theirs to read."""
+    """The event (as app.services.auditing.audit.event_json gives it) as this reader may read it,
+    or None when it is not theirs to read."""
     if reader.role == roles.AUDITOR:
         return dict(event)
     if is_notice(event) and (not reader.user_id or event.get("subject_id") != reader.user_id):

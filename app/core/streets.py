@@ -2,8 +2,8 @@
 
 The list is GeoJSON: LineString (or MultiLineString) features with a "name". Devstack writes its
 demo city's (the streets its registry is seeded on); a program may keep its own beside its map
-(app.services.basemap). Two streets meet where their lines share a point, as they do in street
-centre-line data.
+(app.services.maps.basemap). Two streets meet where their lines share a point, as they do in
+street centre-line data.
 
 Matching is by words, case-blind: every word typed must begin a word of the place's name ("3rd
 church" finds "3rd Ave N & Church St"), once common long forms are shortened ("Avenue" → "Ave")

@@ -6,12 +6,11 @@ from typing import Any
 
 from flask import jsonify
 
-from app.core import gaps, roles
-from app.core import requests as rules
+from app.core import footage, gaps, roles
 from app.footage import bp
-from app.services import missing, push, uploads
-from app.services import requests as footage
-from app.services.policy import policy_for
+from app.services import push
+from app.services.footage import canvass, missing, uploads
+from app.services.governance.policy import policy_for
 from app.web.access import ANY_USER, PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, read_json
 from app.web.queries import police_query
@@ -71,8 +70,8 @@ def api_create() -> Any:
     offense the program allows, a window of at most the program's limit). The request is
     checked whole before any camera is read, and refused ones are audited too."""
     data = read_json()
-    created = footage.create(settings(), require_user(), data, client_ip())
-    return jsonify(footage.board(require_user(), created.request_id)), 201
+    created = canvass.create(settings(), require_user(), data, client_ip())
+    return jsonify(canvass.board(require_user(), created.request_id)), 201
 
 
 @bp.route("/api/requests/<request_id>")
@@ -84,7 +83,7 @@ def api_board(request_id: str) -> Any:
     (`method`: stream_copy, smart_cut or reencode), every part of the window it has no video
     for (`gaps`, with `truncated` true when there is any), and whether its evidence package
     is made yet (`package_ready`: the package follows the clip by a few minutes)."""
-    return jsonify(footage.board(require_user(), request_id))
+    return jsonify(canvass.board(require_user(), request_id))
 
 
 @bp.route("/api/requests/<request_id>/decision", methods=["POST"])
@@ -95,8 +94,8 @@ def api_board(request_id: str) -> Any:
 def api_decide(request_id: str) -> Any:
     """A supervisor approves or refuses a request that needs approval."""
     data = read_json()
-    footage.decide(settings(), require_user(), request_id, bool(data["approve"]), client_ip())
-    return jsonify(footage.board(require_user(), request_id))
+    canvass.decide(settings(), require_user(), request_id, bool(data["approve"]), client_ip())
+    return jsonify(canvass.board(require_user(), request_id))
 
 
 @bp.route("/api/evidence/<target_id>/<kind>", methods=["POST"])
@@ -106,8 +105,8 @@ def api_decide(request_id: str) -> Any:
 def api_evidence_link(target_id: str, kind: str) -> Any:
     """A short-lived link to the clip, poster, contact sheet or package (plays audited).
     409 while the package is still being prepared (the board's `package_ready`)."""
-    url = footage.evidence_link(settings(), require_user(), target_id, kind, client_ip())
-    return jsonify({"url": url, "expires_in": footage.LINK_SECONDS})
+    url = canvass.evidence_link(settings(), require_user(), target_id, kind, client_ip())
+    return jsonify({"url": url, "expires_in": canvass.LINK_SECONDS})
 
 
 @bp.route("/api/evidence/<target_id>/hold", methods=["PUT"])
@@ -119,7 +118,7 @@ def api_hold(target_id: str) -> Any:
     """Put a clip on legal hold (kept past its expiry, its files undeletable in storage) or
     release it. 409 when storage refuses: the answer says what was recorded."""
     data = read_json()
-    evidence = footage.hold(settings(), require_user(), target_id, bool(data["hold"]),
+    evidence = canvass.hold(settings(), require_user(), target_id, bool(data["hold"]),
                             str(data.get("reason", "")), client_ip())
     return jsonify({"legal_hold": bool(evidence.legal_hold),
                     "delete_after": evidence.delete_after.isoformat()})
@@ -132,12 +131,12 @@ def owner_target_json(target: Any) -> dict[str, Any]:
     """An asked camera as its owner reads it; `missing` says the parts of the window a ready
     clip has no video for, and whether another file covering them is welcome."""
     gone = missing.NONE
-    if target.status == rules.READY:
-        gone = missing.for_owner(target, footage.evidence_of(target.target_id),
-                                 footage.request_of(target),
+    if target.status == footage.READY:
+        gone = missing.for_owner(target, canvass.evidence_of(target.target_id),
+                                 canvass.request_of(target),
                                  policy_for(target.agency_id).timezone)
     return {"id": target.target_id, "status": target.status, "reason": target.reason,
-            "status_words": rules.STATUS_WORDS.get(target.status, target.status),
+            "status_words": footage.STATUS_WORDS.get(target.status, target.status),
             "updated_at": target.updated_at.isoformat(), "missing": list(gone.lines),
             "may_send_another": gone.may_send_another}
 
@@ -146,7 +145,7 @@ def owner_target_json(target: Any) -> dict[str, Any]:
 @allow(roles.OWNER, roles.ORG_ADMIN)
 @answers(200, TARGET)
 def api_target(target_id: str) -> Any:
-    return jsonify(owner_target_json(footage.owner_target(require_user(), target_id)))
+    return jsonify(owner_target_json(canvass.owner_target(require_user(), target_id)))
 
 
 @bp.route("/api/targets/<target_id>/answer", methods=["POST"])
@@ -161,11 +160,11 @@ def api_answer(target_id: str) -> Any:
     ready clip missing part of the window, no_other_file (the answer is whole as it is)."""
     data = read_json()
     user = require_user()
-    target = footage.owner_target(user, target_id)
+    target = canvass.owner_target(user, target_id)
     if data["action"] == "no_other_file":
         missing.no_other_file(user, target, client_ip())
     else:
-        footage.answer(user.user_id, target, str(data["action"]), str(data.get("reason", "")),
+        canvass.answer(user.user_id, target, str(data["action"]), str(data.get("reason", "")),
                        client_ip())
     return jsonify(owner_target_json(target))
 
@@ -180,8 +179,8 @@ def api_answer(target_id: str) -> Any:
           "read_at": Field(str, required=False, max_length=40, doc=(
               "ISO 8601 date and time with its zone: the moment the recorder's clock was "
               "read (not when the upload starts); at most 10 minutes ahead, a week old.")),
-          "clock_offset_s": Field(float, required=False, minimum=-rules.MAX_OFFSET_S,
-                                  maximum=rules.MAX_OFFSET_S, doc=(
+          "clock_offset_s": Field(float, required=False, minimum=-footage.MAX_OFFSET_S,
+                                  maximum=footage.MAX_OFFSET_S, doc=(
               "the recorder's clock minus real time, in seconds, if the caller computed it "
               "from its own reading; instead of recorder_shows and read_at")),
           "video_starts_at": Field(str, max_length=40, doc=(
@@ -238,7 +237,7 @@ def api_upload_complete(target_id: str) -> Any:
 def api_answer_by_token() -> Any:
     """A notification's Approve or Decline, with the app closed: the signed token is the key."""
     data = read_json()
-    target = footage.answer_by_token(settings(), str(data["token"]), client_ip())
+    target = canvass.answer_by_token(settings(), str(data["token"]), client_ip())
     return jsonify({"status": target.status, "url": f"/requests/{target.target_id}"})
 
 

@@ -7,14 +7,15 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
-from app.core import idempotency, localtime, roles
-from app.core import requests as rules
+from app.core import footage, idempotency, localtime, roles
 from app.core.cameras import TIER_WORDS
 from app.core.errors import AppError, ValidationError
 from app.footage import bp
-from app.services import activity, bridges, clock, missing, push
-from app.services import requests as footage
-from app.services.policy import policy_for
+from app.services import clock, push
+from app.services.auditing import activity
+from app.services.cameras import bridges
+from app.services.footage import canvass, missing
+from app.services.governance.policy import policy_for
 from app.web.access import allow, client_ip, require_user, settings, wants_json
 from app.web.queries import police_query, refused
 
@@ -26,9 +27,9 @@ OWNERS = (roles.OWNER, roles.ORG_ADMIN)
 @allow(*POLICE)
 def cases() -> Any:
     user = require_user()
-    return render_template("footage/cases.html", requests=footage.requests_for(user),
-                           offense_words=rules.OFFENSE_WORDS,
-                           state_words=rules.REQUEST_STATE_WORDS, done=request.args.get("done"))
+    return render_template("footage/cases.html", requests=canvass.requests_for(user),
+                           offense_words=footage.OFFENSE_WORDS,
+                           state_words=footage.REQUEST_STATE_WORDS, done=request.args.get("done"))
 
 
 def _form_defaults() -> dict[str, Any]:
@@ -56,21 +57,21 @@ def new_case() -> Any:
     user = require_user()
     policy = policy_for(user.agency_id)
     form = _form_defaults()
-    cameras = footage.offered(user, form["camera_ids"])
+    cameras = canvass.offered(user, form["camera_ids"])
     errors: dict[str, str] = {}
     if request.method == "POST":
         data = {**form, "lat": _float(form["lat"]), "lon": _float(form["lon"])}
         if form["hidden"] and form["radius_m"]:
             data["hidden_radius_m"] = _float(form["radius_m"])
         try:
-            created = footage.create(settings(), user, data, client_ip())
+            created = canvass.create(settings(), user, data, client_ip())
         except ValidationError as exc:
             refused(exc)
             errors = exc.errors
         else:
             return redirect(url_for("footage.case", request_id=created.request_id, done="sent"))
     return render_template("footage/new.html", form=form, cameras=cameras, errors=errors,
-                           policy=policy, offense_words=rules.OFFENSE_WORDS,
+                           policy=policy, offense_words=footage.OFFENSE_WORDS,
                            tier_words=TIER_WORDS), 422 if errors else 200
 
 
@@ -85,9 +86,9 @@ def _float(value: Any) -> Any:
 @allow(*POLICE)
 def case(request_id: str) -> Any:
     user = require_user()
-    data = footage.board(user, request_id)
+    data = canvass.board(user, request_id)
     return render_template("footage/board.html", board=data, done=request.args.get("done"),
-                           offense_words=rules.OFFENSE_WORDS, is_supervisor=user.role ==
+                           offense_words=footage.OFFENSE_WORDS, is_supervisor=user.role ==
                            roles.SUPERVISOR)
 
 
@@ -95,7 +96,7 @@ def case(request_id: str) -> Any:
 @allow(roles.SUPERVISOR)
 def decide(request_id: str) -> Any:
     approve = request.form.get("decision") == "approve"
-    footage.decide(settings(), require_user(), request_id, approve, client_ip())
+    canvass.decide(settings(), require_user(), request_id, approve, client_ip())
     return redirect(url_for("footage.case", request_id=request_id,
                             done="approved" if approve else "refused"))
 
@@ -107,27 +108,27 @@ def decide(request_id: str) -> Any:
 @allow(*OWNERS)
 def my_requests() -> Any:
     user = require_user()
-    targets = footage.targets_for_owner(user)
-    asked = {t.request_id: footage.request_of(t) for t in targets}
+    targets = canvass.targets_for_owner(user)
+    asked = {t.request_id: canvass.request_of(t) for t in targets}
     zone = policy_for(user.agency_id).timezone
     return render_template("footage/my_requests.html", targets=targets, asked=asked,
-                           windows={rid: footage.local_window(r, zone) for rid, r in asked.items()},
-                           offense_words=rules.OFFENSE_WORDS, waiting=rules.WAITING,
+                           windows={rid: canvass.local_window(r, zone) for rid, r in asked.items()},
+                           offense_words=footage.OFFENSE_WORDS, waiting=footage.WAITING,
                            push_enabled=bool(settings().vapid_public_key))
 
 
 def _owner_page(user: Any, target: Any) -> dict[str, Any]:
     """What the owner's request page shows: who asked what, who touched their clip, the
     bridge that may send it, and what the clip misses."""
-    asked = footage.request_of(target)
-    evidence = footage.evidence_of(target.target_id)
+    asked = canvass.request_of(target)
+    evidence = canvass.evidence_of(target.target_id)
     zone = policy_for(target.agency_id).timezone
     return {"target": target, "request": asked, "evidence": evidence,
             "bridge": bridges.served_by(user).get(target.camera_id),
-            "window_words": footage.local_window(asked, zone),
-            "offense_words": rules.OFFENSE_WORDS.get(asked.offense, asked.offense),
+            "window_words": canvass.local_window(asked, zone),
+            "offense_words": footage.OFFENSE_WORDS.get(asked.offense, asked.offense),
             "trail": activity.owner_trail(user, target, asked),
-            "rules": rules, "zone": zone,
+            "rules": footage, "zone": zone,
             "missing": missing.for_owner(target, evidence, asked, zone)}
 
 
@@ -135,8 +136,8 @@ def _owner_page(user: Any, target: Any) -> dict[str, Any]:
 @allow(*OWNERS)
 def my_request(target_id: str) -> Any:
     user = require_user()
-    target = footage.owner_target(user, target_id)
-    footage.mark_seen(user, target, client_ip())
+    target = canvass.owner_target(user, target_id)
+    canvass.mark_seen(user, target, client_ip())
     return render_template("footage/answer.html", **_owner_page(user, target), errors={},
                            done=request.args.get("done"),
                            devices=len(push.subscriptions_of(user.user_id)))
@@ -146,14 +147,14 @@ def my_request(target_id: str) -> Any:
 @allow(*OWNERS)
 def answer(target_id: str) -> Any:
     user = require_user()
-    target = footage.owner_target(user, target_id)
+    target = canvass.owner_target(user, target_id)
     action = request.form.get("action", "")
     try:
         key = idempotency.parse_key(request.form.get(idempotency.FIELD))
         if action == "no_other_file":
             missing.no_other_file(user, target, client_ip())
         else:
-            footage.answer(user.user_id, target, action, request.form.get("reason", ""),
+            canvass.answer(user.user_id, target, action, request.form.get("reason", ""),
                            client_ip(), key=key)
     except AppError as exc:
         if wants_json():  # a kept answer sent by the service worker: the reason, as JSON

@@ -6,7 +6,8 @@ from flask import render_template, request
 
 from app.core import roles
 from app.home import bp
-from app.services import accounts, registry
+from app.services.cameras import registry
+from app.services.people import accounts
 from app.web.access import PUBLIC, allow, current_session, current_user
 
 

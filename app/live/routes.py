@@ -7,7 +7,9 @@ from flask import jsonify, redirect, render_template, request, url_for
 from app.core import roles
 from app.core.errors import ValidationError
 from app.live import bp
-from app.services import bridges, clock, live, live_police, live_video, registry
+from app.services import clock
+from app.services.cameras import bridges, registry
+from app.services.realtime import live, police, video
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, query, read_json, read_query
 from app.web.shapes import BOOL, INT, STR, TIME, URL, arr, maybe, obj
@@ -92,7 +94,7 @@ def api_start() -> Any:
 def api_phone_piece(share_id: str) -> Any:
     """The owner's phone recorded a piece of its camera: a PUT URL for it."""
     data = read_json()
-    return jsonify(live_video.announce_phone_piece(settings(), require_user(), share_id, data,
+    return jsonify(video.announce_phone_piece(settings(), require_user(), share_id, data,
                                                    client_ip())), 201
 
 
@@ -104,7 +106,7 @@ def api_phone_piece(share_id: str) -> Any:
 def api_phone_piece_done(share_id: str, name: str) -> Any:
     """The piece is in storage: check its size and offer it to viewers."""
     read_json()
-    return jsonify(live_video.finish_phone_piece(settings(), require_user(), share_id, name))
+    return jsonify(video.finish_phone_piece(settings(), require_user(), share_id, name))
 
 
 @bp.route("/api/shares/<share_id>", methods=["GET", "DELETE"])
@@ -135,14 +137,14 @@ def api_bridge_share() -> Any:
 @bp.route("/live")
 @allow(*POLICE)
 def police_list() -> Any:
-    return render_template("live/list.html", shares=live_police.police_list(require_user()))
+    return render_template("live/list.html", shares=police.police_list(require_user()))
 
 
 @bp.route("/live/<share_id>")
 @allow(*POLICE)
 def watch(share_id: str) -> Any:
     """The live player; what may be watched is decided by the API it calls."""
-    shares = {s.share.share_id: s for s in live_police.police_list(require_user())}
+    shares = {s.share.share_id: s for s in police.police_list(require_user())}
     return render_template("live/watch.html", shown=shares.get(share_id), share_id=share_id)
 
 
@@ -160,7 +162,7 @@ def api_pieces(share_id: str) -> Any:
     """Ready pieces of one camera after `after` (or the newest, or from the pre-roll's
     start), each with a URL that lapses within seconds; refused once the share ends."""
     asked = read_query()
-    return jsonify(live_video.pieces_for(settings(), require_user(), share_id, asked["camera"],
+    return jsonify(video.pieces_for(settings(), require_user(), share_id, asked["camera"],
                                          asked.get("after", ""), asked.get("from") == "start"))
 
 
@@ -171,7 +173,7 @@ def api_pieces(share_id: str) -> Any:
 def api_police_list() -> Any:
     """Live shares open to the signed-in officer's program now: each camera by its alias in
     the share, with what its map visibility lets police see of it."""
-    return jsonify({"shares": [s.as_json() for s in live_police.police_list(require_user())]})
+    return jsonify({"shares": [s.as_json() for s in police.police_list(require_user())]})
 
 
 @bp.route("/api/live/<share_id>/view", methods=["POST"])
@@ -184,14 +186,14 @@ def api_view(share_id: str) -> Any:
     """Start watching a share: which of its cameras the owner's rules let this officer see
     now (audited, and shown to the owner)."""
     read_json()
-    return jsonify(live_police.open_view(require_user(), share_id, client_ip()))
+    return jsonify(police.open_view(require_user(), share_id, client_ip()))
 
 
 @bp.route("/live/<share_id>/leave", methods=["POST"])
 @allow(*POLICE)
 def leave(share_id: str) -> Any:
     """The player's page went away (a beacon, a form post: the CSRF token is a form field)."""
-    live_police.leave_view(require_user(), share_id)
+    police.leave_view(require_user(), share_id)
     return "", 204
 
 
@@ -204,4 +206,4 @@ def api_leave(share_id: str) -> Any:
     """Stop watching a share (the player says so as its page goes away): the officer's time
     watching, which the owner reads, ends now."""
     read_json()
-    return jsonify(live_police.leave_view(require_user(), share_id))
+    return jsonify(police.leave_view(require_user(), share_id))

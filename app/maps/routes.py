@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from app.core import roles
 from app.core.errors import NotFoundError
 from app.maps import bp
-from app.services import basemap, geocoding
+from app.services.maps import basemap, geocoding
 from app.web.access import ANY_USER, PUBLIC, allow, client_ip, current_user, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, read_json
 from app.web.queries import police_query

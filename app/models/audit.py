@@ -113,7 +113,7 @@ class AuditHead(BaseModel):
 class AuditCheckpoint(BaseModel):
     """A signed checkpoint: a Merkle root over every chain's head (and, per chain, over the
     events added since the previous checkpoint), its time, and the previous checkpoint's hash.
-    Public: anyone may mirror the feed (see app.services.checkpoints)."""
+    Public: anyone may mirror the feed (see app.services.auditing.checkpoints)."""
 
     base_name = "audit-checkpoints"
 

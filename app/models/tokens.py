@@ -35,7 +35,7 @@ class OneTimeToken(BaseModel):
     expires_epoch = NumberAttribute()
     used_at = UTCDateTimeAttribute(null=True)
     # A sign-up waiting for its link: the name given and the chosen password's hash (argon2id),
-    # which finishing the sign-up asks for again (app/services/signups.py).
+    # which finishing the sign-up asks for again (app/services/people/signups.py).
     display_name = UnicodeAttribute(null=True)
     password_hash = UnicodeAttribute(null=True)
 
@@ -43,11 +43,11 @@ class OneTimeToken(BaseModel):
 
 
 class Throttle(BaseModel):
-    """A counter per key for rate limits and lockouts (app/services/throttle.py): per address
-    and action ("login:ip:<address>:<window>"), per account and factor ("password:<digest>",
+    """A counter per key for rate limits and lockouts (app/services/people/throttle.py): per
+    address and action ("login:ip:<address>:<window>"), per account and factor ("password:<digest>",
     "code:<digest>"), sign-up mails per address ("mail:signup:<digest>:<window>"); and each
     address's reset record ("reset:<digest>": mails this hour and the newest link,
-    app/services/resets.py)."""
+    app/services/people/resets.py)."""
 
     base_name = "throttle"
     ttl_attribute = "expires_epoch"

@@ -12,7 +12,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from app.core.requests import DEFAULT_AGENCY_OFFENSES, Policy
+from app.core.footage import DEFAULT_AGENCY_OFFENSES, Policy
 from app.models.base import BaseModel
 
 
@@ -95,7 +95,7 @@ class Agency(BaseModel):
     city = UnicodeAttribute()
     max_window_minutes = NumberAttribute(default=120)
     max_radius_m = NumberAttribute(default=2000)  # the widest incident search allowed
-    # Footage requests and evidence (app.core.requests.Policy holds the defaults).
+    # Footage requests and evidence (app.core.footage.Policy holds the defaults).
     offenses: ListAttribute[str] = ListAttribute(null=True)  # categories detectives may ask about
     requests_need_supervisor = BooleanAttribute(default=False)
     request_expire_days = NumberAttribute(default=7)

@@ -7,7 +7,7 @@ from flask import redirect, render_template, request, url_for
 from app.core import roles
 from app.core.errors import AppError, ValidationError
 from app.orgs import bp
-from app.services import orgs
+from app.services.people import orgs
 from app.web.access import allow, client_ip, require_session, require_user, settings
 
 

@@ -9,7 +9,8 @@ from flask import jsonify, render_template, request
 from app.core import roles
 from app.core.errors import BadRequestError
 from app.police import bp
-from app.services import field, registry
+from app.services.cameras import registry
+from app.services.realtime import field
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, read_items
 from app.web.queries import police_query

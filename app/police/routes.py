@@ -9,7 +9,7 @@ from app.core import roles
 from app.core.cameras import TIER_WORDS
 from app.core.errors import ValidationError
 from app.police import bp
-from app.services import registry
+from app.services.cameras import registry
 from app.web.access import allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, read_json
 from app.web.queries import police_query, refused

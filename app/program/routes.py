@@ -7,7 +7,8 @@ from flask import g, redirect, render_template, request, url_for
 from app.core import roles
 from app.core.errors import AppError, NotFoundError
 from app.program import bp
-from app.services import accounts, program
+from app.services.governance import program
+from app.services.people import accounts
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 
 

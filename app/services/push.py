@@ -14,12 +14,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 from app.config import Settings
-from app.core import requests as rules
+from app.core import footage
 from app.core.errors import NotFoundError, ValidationError
-from app.models.requests import FootageRequest, PushSubscription, RequestTarget
+from app.models.footage import FootageRequest, PushSubscription, RequestTarget
 from app.models.users import User
-from app.services import accounts, audit, clock
-from app.services.audit import Actor
+from app.services import clock
+from app.services.auditing import audit
+from app.services.auditing.audit import Actor
+from app.services.people import accounts, single_use
 
 MAX_ENDPOINT = 1000
 MAX_PER_USER = 10
@@ -152,17 +154,15 @@ class Notice:
 
 def issue_answer_token(settings: Settings, target: RequestTarget, action: str,
                        expires_epoch: int) -> str:
-    from app.services import accounts
-
-    token = rules.answer_token(settings.secret_key, target.target_id, action, expires_epoch)
-    return accounts.issue_token(settings, "answer", "-", target.agency_id,
+    token = footage.answer_token(settings.secret_key, target.target_id, action, expires_epoch)
+    return single_use.issue(settings, "answer", "-", target.agency_id,
                                 expires_epoch - int(clock.now().timestamp()), token=token,
                                 user_id=target.owner_id)
 
 
 def notice_for(settings: Settings, request: FootageRequest, target: RequestTarget,
                window_words: str, reminder: bool) -> Notice:
-    offense = rules.OFFENSE_WORDS.get(request.offense, request.offense)
+    offense = footage.OFFENSE_WORDS.get(request.offense, request.offense)
     body = (f"Police ask for {window_words} from '{target.nickname}', case "
             f"{request.case_number} ({offense}).")
     title = "Reminder: police ask for your footage" if reminder else "Police ask for your footage"

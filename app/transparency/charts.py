@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from app.services.transparency import ALL, SHOWN, Report, month_label
+from app.services.governance.transparency import ALL, SHOWN, Report, month_label
 
 WIDTH = 320  # about the width of a phone's column, so 1 unit is about 1 CSS pixel there
 ROW = 46

@@ -7,7 +7,8 @@ from flask import Response, jsonify, render_template, request
 
 from app.core.errors import NotFoundError
 from app.models.users import Agency
-from app.services import checkpoints, transparency
+from app.services.auditing import checkpoints
+from app.services.governance import transparency
 from app.transparency import bp
 from app.transparency.charts import charts_for
 from app.web.access import PUBLIC, allow, settings

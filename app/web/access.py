@@ -29,8 +29,9 @@ from app.core.errors import (
 from app.models.base import STORE_ERRORS
 from app.models.sessions import Session
 from app.models.users import User
-from app.services import accounts, audit
-from app.services import sessions as session_service
+from app.services.auditing import audit
+from app.services.people import accounts
+from app.services.people import sessions as session_service
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -7,8 +7,8 @@ MFA step or CSRF token, a body that cannot be read, invalid fields, nothing to a
 ours), the hook below records the refusal action with who asked, what they asked (the fields
 they sent, shortened), the status and why, before the answer leaves. So a probe that never
 reaches the service still leaves its trace, and the anomaly flags count it
-(app.services.anomalies). A caller with no session has no program's log to be written to; the
-access log keeps those.
+(app.services.auditing.anomalies). A caller with no session has no program's log to be written
+to; the access log keeps those.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from flask import Flask, current_app, g, request
 from werkzeug.wrappers import Response
 
 from app.core.errors import ValidationError
-from app.services import audit
+from app.services.auditing import audit
 from app.web import requestlog
 from app.web.access import client_ip, current_user
 

@@ -12,15 +12,14 @@ from flask import Flask, g
 from pynamodb.exceptions import PynamoDBException
 
 from app.core import localtime
+from app.services.governance.policy import policy_for
+from app.services.people import accounts
 from app.web.access import current_user
 
 
 def program_zone() -> str:
     """The IANA name of the time zone every time on this page is shown in."""
     if "program_zone" not in g:
-        from app.services import accounts
-        from app.services.policy import policy_for
-
         user = current_user()
         try:
             if user is not None:

@@ -5,7 +5,7 @@ by the message's notice id and the owner is written in the same transaction as t
 (audit.record_once), so a redelivered message, a worker killed half-way through its owners, or
 a message queued twice by a retried SendMessage appends only the events still missing. A
 malformed message goes to the DLQ. Each notice is the owner's: written by the system about the
-owner, naming the police user who caused it in its details (app.services.notices.record).
+owner, naming the police user who caused it in its details (app.services.auditing.notices.record).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from app.services import audit, notices
+from app.services.auditing import audit, notices
 from lambdas.common import correlated, make_logger, settings
 
 logger = make_logger("audit-fanout")

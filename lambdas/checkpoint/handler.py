@@ -2,7 +2,7 @@
 
 Runs daily on AWS (EventBridge; the rate is in lambdas/registry.py) and every few minutes in
 devstack; `flask --app app.wsgi audit checkpoint` makes one on demand. See
-app/services/checkpoints.py for what a checkpoint holds and how it is checked.
+app/services/auditing/checkpoints.py for what a checkpoint holds and how it is checked.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from app.services import checkpoints
+from app.services.auditing import checkpoints
 from lambdas.common import begin, make_logger, settings
 
 logger = make_logger("checkpoint")

@@ -68,12 +68,12 @@ from pynamodb.exceptions import DoesNotExist
 
 from app.aws import aws_client
 from app.config import Settings
-from app.core import localtime
-from app.core import requests as rules
-from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
-from app.services import activity, audit, clock, legal_holds
-from app.services import requests as footage
-from app.services.policy import policy_for
+from app.core import footage, localtime
+from app.models.footage import Evidence, FootageRequest, Gap, RequestTarget
+from app.services import clock
+from app.services.auditing import activity, audit
+from app.services.footage import canvass, legal_holds
+from app.services.governance.policy import policy_for
 from lambdas.clip_cutter import containers, cutting, pictures, probing
 from lambdas.clip_cutter.manifest import gaps_in, manifest_for
 from lambdas.clip_cutter.package import package_name, write_package
@@ -167,7 +167,7 @@ def _announce_ready(target: RequestTarget, evidence: Evidence) -> None:
 def _announce(config: Settings, target: RequestTarget) -> None:
     """The row moved but its worker died before the audit event (or before queueing the
     package): do what is missing now (the event once)."""
-    if target.status == rules.FAILED:
+    if target.status == footage.FAILED:
         _announce_failed(target)
         return
     try:
@@ -175,17 +175,17 @@ def _announce(config: Settings, target: RequestTarget) -> None:
     except DoesNotExist:
         return
     _announce_ready(target, evidence)
-    footage.close_if_done(FootageRequest.get(target.request_id))
+    canvass.close_if_done(FootageRequest.get(target.request_id))
     if not evidence.package_key:
         _queue_package(config, target, evidence)
 
 
 def fail(target: RequestTarget, reason: str) -> dict[str, Any]:
     """The owner reads the reason on their request page; the original stays untouched."""
-    footage.move(target, rules.FAILED, reason=reason)
+    canvass.move(target, footage.FAILED, reason=reason)
     _announce_failed(target)
     logger.info("upload unusable", extra={"target": target.target_id, "reason": reason})
-    return {"target_id": target.target_id, "status": rules.FAILED, "reason": reason}
+    return {"target_id": target.target_id, "status": footage.FAILED, "reason": reason}
 
 
 def audit_excerpt(request: FootageRequest, target: RequestTarget) -> list[dict[str, Any]]:
@@ -203,11 +203,11 @@ def cut_job(job: dict[str, str]) -> dict[str, Any]:
         target = RequestTarget.get(job["target_id"], consistent_read=True)
     except DoesNotExist:
         return {"target_id": job["target_id"], "status": "gone"}
-    if target.upload_key == job["key"] and target.status in (rules.READY, rules.FAILED):
+    if target.upload_key == job["key"] and target.status in (footage.READY, footage.FAILED):
         _announce(config, target)
-    if target.status != rules.PROCESSING or target.upload_key != job["key"]:
+    if target.status != footage.PROCESSING or target.upload_key != job["key"]:
         return {"target_id": target.target_id, "status": target.status, "skipped": True}
-    footage.stamp(target, RequestTarget.attempts.add(1))
+    canvass.stamp(target, RequestTarget.attempts.add(1))
     request = FootageRequest.get(target.request_id)
     with tempfile.TemporaryDirectory(prefix="clip-", dir=os.environ.get("TMPDIR")) as work:
         return _cut_in(config, Path(work), request, target)
@@ -272,7 +272,7 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
     # A re-cut (a redelivery after a worker died past its Evidence write, or another file the
     # owner sent) of evidence a supervisor holds: the new files are written held, and the
     # item keeps the hold.
-    earlier = footage.evidence_of(target.target_id)
+    earlier = canvass.evidence_of(target.target_id)
     held = bool(earlier is not None and earlier.legal_hold)
     for kind, path, content_type in (
             ("clip", clip, "video/mp4"), ("poster", poster, "image/jpeg"),
@@ -293,13 +293,13 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
                         made_at=now, delete_after=now + timedelta(days=policy.retention_days),
                         legal_hold=held, hold_reason=earlier.hold_reason if earlier else "")
     legal_holds.save_cut(config, evidence)
-    footage.move(target, rules.READY, reason="")
+    canvass.move(target, footage.READY, reason="")
     _announce_ready(target, evidence)
-    footage.close_if_done(request)
+    canvass.close_if_done(request)
     _queue_package(config, target, evidence)
     logger.info("clip ready", extra={"target": target.target_id, "method": cut.method,
                                      "seconds": cut.duration_s, "gaps": len(gaps)})
-    return {"target_id": target.target_id, "status": rules.READY, "clip_sha256": clip_sha}
+    return {"target_id": target.target_id, "status": footage.READY, "clip_sha256": clip_sha}
 
 
 def _queue_package(config: Settings, target: RequestTarget, evidence: Evidence) -> None:
@@ -316,7 +316,7 @@ def _outside_words(exc: WindowOutside, request: FootageRequest, target: RequestT
     assert starts is not None
     first = starts - timedelta(seconds=offset)
     covers = localtime.window(first, first + timedelta(seconds=exc.file_duration_s), zone)
-    asked = footage.local_window(request, zone)
+    asked = canvass.local_window(request, zone)
     return (f"This video covers {covers} (after correcting the recorder's clock), but police "
             f"asked for {asked}. Export the asked time from the recorder and upload it again.")
 
@@ -327,7 +327,7 @@ def _outside_words(exc: WindowOutside, request: FootageRequest, target: RequestT
 def package_job(job: dict[str, str]) -> dict[str, Any]:
     """Make the evidence package of the clip cut at job["package"] (its made_at)."""
     config = settings()
-    evidence = footage.evidence_of(job["target_id"])
+    evidence = canvass.evidence_of(job["target_id"])
     made_at = datetime.fromisoformat(job["package"])
     if evidence is None or evidence.made_at != made_at or evidence.original_key != job["key"]:
         return {"target_id": job["target_id"], "package": "not this clip's any more"}
@@ -404,7 +404,7 @@ def _give_up_if_last(job: dict[str, str], receives: int) -> None:
         return
     try:
         target = RequestTarget.get(job["target_id"], consistent_read=True)
-        if target.status == rules.PROCESSING:
+        if target.status == footage.PROCESSING:
             fail(target, GIVE_UP)
     except Exception:  # noqa: BLE001 - the original error is the one to report
         logger.exception("could not mark the upload failed")

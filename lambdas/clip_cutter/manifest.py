@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.core import footage
 from app.core import gaps as gap_rules
-from app.core import requests as rules
-from app.models.requests import FootageRequest, RequestTarget
+from app.models.footage import FootageRequest, RequestTarget
 from app.services import clock
 from lambdas.clip_cutter import sound
 from lambdas.clip_cutter.cutting import CutResult
@@ -77,7 +77,7 @@ def manifest_for(request: FootageRequest, target: RequestTarget, probe: ProbeRes
                     "window": {"start": request.window_start.isoformat(),
                                "end": request.window_end.isoformat()}},
         "camera": camera_for_police(target),
-        "recorder": {"clock_offset_s": offset_s, "offset_words": rules.offset_words(offset_s),
+        "recorder": {"clock_offset_s": offset_s, "offset_words": footage.offset_words(offset_s),
                      "file_starts_at_recorder_time": starts.isoformat(),
                      "file_starts_at_real_time": real.isoformat()},
         "original": {"key": target.upload_key, "name": target.upload_name,
@@ -109,7 +109,7 @@ def camera_for_police(target: RequestTarget) -> dict[str, Any]:
     """The camera as the status board shows it: the owner never named, a hidden camera's id
     never given (its name only because the owner chose to send its footage)."""
     camera: dict[str, Any] = {"target_id": target.target_id,
-                              "nickname": rules.police_label(target.nickname, target.visibility,
+                              "nickname": footage.police_label(target.nickname, target.visibility,
                                                              target.status)}
     if target.visibility != "hidden":
         camera["camera_id"] = target.camera_id

@@ -1,6 +1,6 @@
 """Erases the sealed fields of a departed owner's audit events, then records that it did.
 
-Triggered by the erasure queue with {"user_id", "agency_id"} (app/services/leaving.py). Its
+Triggered by the erasure queue with {"user_id", "agency_id"} (app/services/people/leaving.py). Its
 role may update audit events, and only their `ip`, `details`, `salt` and `erased_at`
 attributes (an IAM condition on dynamodb:Attributes): it cannot change what the chain hashes.
 Safe to repeat: events already erased are skipped. A failure is retried, then parked in the DLQ.
@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from app.services import leaving
+from app.services.people import leaving
 from lambdas.common import correlated, make_logger, settings
 
 logger = make_logger("erasure")

@@ -36,14 +36,14 @@ from pynamodb.exceptions import DoesNotExist
 from pywebpush import WebPushException, webpush
 
 from app.config import Settings
-from app.core import localtime
-from app.core import requests as rules
+from app.core import footage, localtime
+from app.models.footage import FootageRequest, PushSubscription, RequestTarget
 from app.models.live import LiveShare
-from app.models.requests import FootageRequest, PushSubscription, RequestTarget
 from app.models.users import User
-from app.services import clock, live_police, mail, push
-from app.services.policy import policy_for
-from app.services.requests import local_window, stamp, targets_of
+from app.services import clock, mail, push
+from app.services.footage.canvass import local_window, stamp, targets_of
+from app.services.governance.policy import policy_for
+from app.services.realtime import police
 from lambdas.common import correlated, make_logger, settings
 
 logger = make_logger("push-sender")
@@ -145,7 +145,7 @@ def notify_police(config: Settings, share_id: str) -> None:
         "tag": f"live-{share_id}",
         # The share's place as police may read it now: an approximate camera by its rounded
         # place only, a hidden one as "a camera not shown on the map" (lock screens show this).
-        "body": f"Live share from {live_police.police_where(share)}, until "
+        "body": f"Live share from {police.police_where(share)}, until "
                 f"{localtime.clock(share.ends_at, zone)} {localtime.zone_label(zone)}.",
         "actions": []})
     sent = Sent()
@@ -163,7 +163,7 @@ def notify_police(config: Settings, share_id: str) -> None:
 
 
 def send_receipt(config: Settings, receipt: dict[str, Any]) -> None:
-    """An access receipt to every device of the owner (app/services/receipts.py wrote it).
+    """An access receipt to every device of the owner (app/services/auditing/receipts.py wrote it).
     A device that fails loses this receipt only; the owner's activity page lists it anyway."""
     if not config.vapid_private_key:
         return
@@ -202,7 +202,7 @@ def record_handler(record: SQSRecord) -> None:
     sent = Sent()
     failures: list[str] = []
     for target in targets_of(request_id):
-        if target.status not in rules.WAITING or (target.notified_at and not reminder):
+        if target.status not in footage.WAITING or (target.notified_at and not reminder):
             continue
         # One owner's broken push service must not silence the others: carry on, then fail
         # the message so SQS retries; the owners already told are skipped by notified_at.

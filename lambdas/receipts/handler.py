@@ -1,7 +1,7 @@
 """The scheduled receipts sender: owners who opted in hear of every police access.
 
 Every minute on AWS (every 10 s in devstack): new police accesses in the audit chains become a
-push to the owner concerned; once a day, the digest emails. See app/services/receipts.py.
+push to the owner concerned; once a day, the digest emails. See app/services/auditing/receipts.py.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from app.services import receipts
+from app.services.auditing import receipts
 from lambdas.common import begin, make_logger, settings
 
 logger = make_logger("receipts")

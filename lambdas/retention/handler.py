@@ -26,12 +26,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from app.aws import aws_client
 from app.config import Settings
-from app.core import requests as rules
+from app.core import footage
 from app.core.errors import ConflictError
-from app.models.requests import Evidence, FootageRequest, RequestTarget
-from app.services import audit, clock, legal_holds, live, live_video
-from app.services import requests as footage
-from app.services.policy import policy_for
+from app.models.footage import Evidence, FootageRequest, RequestTarget
+from app.services import clock
+from app.services.auditing import audit
+from app.services.footage import canvass, legal_holds
+from app.services.governance.policy import policy_for
+from app.services.realtime import live, video
 from lambdas.common import begin, make_logger, settings
 
 logger = make_logger("retention")
@@ -54,10 +56,10 @@ def expire_and_remind(config: Settings, done: Pass) -> None:
     for request in FootageRequest.scan(FootageRequest.state == "open"):
         policy = policy_for(request.agency_id)
         if request.expires_at <= now:
-            for target in footage.targets_of(request.request_id):
-                if target.status in rules.WAITING:
+            for target in canvass.targets_of(request.request_id):
+                if target.status in footage.WAITING:
                     try:
-                        footage.move(target, rules.EXPIRED)
+                        canvass.move(target, footage.EXPIRED)
                     except ConflictError:
                         continue  # answered meanwhile
                     done.expired_cameras += 1
@@ -69,7 +71,7 @@ def expire_and_remind(config: Settings, done: Pass) -> None:
         elif request.reminded_at is None and \
                 request.created_at + timedelta(hours=policy.remind_after_hours) <= now:
             request.update(actions=[FootageRequest.reminded_at.set(now)])
-            footage._send(config, request, audit.SYSTEM, reminder=True)
+            canvass._send(config, request, audit.SYSTEM, reminder=True)
             done.reminded += 1
 
 
@@ -106,7 +108,7 @@ def delete_due_evidence(config: Settings, done: Pass) -> None:
         evidence.delete()
         try:
             if target is not None:
-                footage.move(target, rules.DELETED)
+                canvass.move(target, footage.DELETED)
         except ConflictError:
             pass
         audit.record(evidence.agency_id, audit.SYSTEM, "clip.deleted", evidence.owner_id,
@@ -117,12 +119,12 @@ def delete_due_evidence(config: Settings, done: Pass) -> None:
 
 def delete_failed_uploads(config: Settings, done: Pass) -> None:
     now = clock.now()
-    for target in RequestTarget.scan(RequestTarget.status == rules.FAILED):
+    for target in RequestTarget.scan(RequestTarget.status == footage.FAILED):
         policy = policy_for(target.agency_id)
         if target.updated_at + timedelta(days=policy.retention_days) > now or not target.upload_key:
             continue
         delete_objects(config.uploads_bucket, config, [target.upload_key])
-        footage.move(target, rules.DELETED, upload_key=None)
+        canvass.move(target, footage.DELETED, upload_key=None)
         audit.record(target.agency_id, audit.SYSTEM, "clip.deleted", target.owner_id,
                      {"request_id": target.request_id, "target_id": target.target_id,
                       "what": "failed upload"})
@@ -136,7 +138,7 @@ def run_once() -> Pass:
     delete_due_evidence(config, done)
     delete_failed_uploads(config, done)
     done.closed_shares += live.close_expired()
-    done.deleted_live_pieces += live_video.delete_ended_video(config)
+    done.deleted_live_pieces += video.delete_ended_video(config)
     return done
 
 

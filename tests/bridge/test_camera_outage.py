@@ -20,8 +20,8 @@ import av
 import pytest
 
 from app.aws import aws_client
-from app.models.requests import RequestTarget
-from app.services.requests import evidence_of
+from app.models.footage import RequestTarget
+from app.services.footage.canvass import evidence_of
 from bridge import config as bridge_config
 from bridge.__main__ import main
 from bridge.http_uplink import HttpUplink, load_credential

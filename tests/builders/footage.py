@@ -10,14 +10,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import requests as http
+import requests
 
-from app.core import gaps
-from app.core import requests as rules
+from app.core import footage, gaps
 from app.models.audit import AuditEvent
-from app.models.requests import Evidence, Gap, RequestTarget
+from app.models.footage import Evidence, Gap, RequestTarget
 from app.services import clock
-from app.services.requests import stamp
+from app.services.footage.canvass import stamp
 from devstack.worker_loop import LambdaContext, sqs_event
 from tests.builders.cameras import SCENE, camera_body
 from tests.support import Client
@@ -31,7 +30,7 @@ def window(minutes_ago: int = 30, seconds: int = 20) -> tuple[datetime, datetime
 
 
 def ask(detective: Client, camera_ids: list[str], start: datetime, end: datetime,
-        **changes: Any) -> http.Response:
+        **changes: Any) -> requests.Response:
     body = {"camera_ids": camera_ids, "case_number": "24-118223", "offense": "robbery",
             "window_start": start.isoformat(), "window_end": end.isoformat(),
             "lat": SCENE[0], "lon": SCENE[1], "message": "Two people ran north on 7th."}
@@ -40,7 +39,7 @@ def ask(detective: Client, camera_ids: list[str], start: datetime, end: datetime
 
 
 def upload(owner: Client, target_id: str, path: Path, starts_at: datetime,
-           offset_s: float = OFFSET_S) -> http.Response:
+           offset_s: float = OFFSET_S) -> requests.Response:
     data = path.read_bytes()
     started = owner.send_json("POST", f"/api/targets/{target_id}/upload", {
         "filename": path.name, "size": len(data), "clock_offset_s": offset_s,
@@ -52,7 +51,7 @@ def upload(owner: Client, target_id: str, path: Path, starts_at: datetime,
                            {"parts": numbers}).json()["urls"]
     size = state["part_bytes"]
     for n in numbers:
-        put = http.put(urls[str(n)], data=data[(n - 1) * size:n * size], timeout=30)
+        put = requests.put(urls[str(n)], data=data[(n - 1) * size:n * size], timeout=30)
         assert put.status_code == 200, put.text
     return owner.send_json("POST", f"/api/targets/{target_id}/upload/complete", {})
 
@@ -87,7 +86,7 @@ def staged_upload(signed_in: Any, devstack: Any, source: Path, *, seconds: int =
     devstack.client("s3").put_object(Bucket=devstack.env["PORCHLIGHT_UPLOADS_BUCKET"], Key=key,
                                      Body=source.read_bytes())
     stamp(target,
-        RequestTarget.status.set(rules.PROCESSING), RequestTarget.upload_key.set(key),
+        RequestTarget.status.set(footage.PROCESSING), RequestTarget.upload_key.set(key),
         RequestTarget.upload_name.set(source.name),
         RequestTarget.clock_offset_s.set(OFFSET_S),
         RequestTarget.include_audio.set(include_audio),

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from app.services import audit
+from app.services.auditing import audit
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window
 from tests.e2e.helpers import PHONE, collect_page_errors, log_in, no_horizontal_scroll

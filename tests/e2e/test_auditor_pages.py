@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from app.services import audit
+from app.services.auditing import audit
 from tests.e2e.helpers import PHONE, log_in, no_horizontal_scroll
 from tests.support import make_user
 

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.core import gaps
-from app.models.requests import FootageRequest
-from app.services.policy import policy_for
+from app.models.footage import FootageRequest
+from app.services.governance.policy import policy_for
 from tests.builders.footage import deliver, staged_upload
 from tests.e2e.helpers import collect_page_errors, log_in
 from tests.support import make_user

@@ -16,7 +16,10 @@ import requests
 from playwright.sync_api import BrowserContext, Page, expect
 
 from app.models.users import Agency, User
-from app.services import bridges, clock, field, program
+from app.services import clock
+from app.services.cameras import bridges
+from app.services.governance import program
+from app.services.realtime import field
 from tests.builders.cameras import SCENE, camera_body
 from tests.e2e.conftest import PHONE
 from tests.e2e.helpers import collect_page_errors, log_in

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from app.services import audit, clock
+from app.services import clock
+from app.services.auditing import audit
 from bridge.config import CameraConfig
 from bridge.source_types import ClosedSegment, ReaderOptions, SourceEnded
 from bridge.sources import read_camera

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from app.services import sessions
+from app.services.people import sessions
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window
 from tests.e2e.helpers import (

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.services import accounts
+from app.services.people import accounts
 from tests.e2e.helpers import no_horizontal_scroll
 from tests.support import link_in, make_user, unique_email, wait_for_mail
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from app.services import field
+from app.services.realtime import field
 from tests.e2e.helpers import collect_page_errors, log_in
 from tests.support import make_user
 

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, CDPSession, Page, Worker, expect
 
-from app.core import requests as rules
-from app.models.requests import FootageRequest, PushSubscription, RequestTarget
+from app.core import footage
+from app.models.footage import FootageRequest, PushSubscription, RequestTarget
 from app.services import push
-from app.services.policy import policy_for
-from app.services.requests import local_window
+from app.services.footage.canvass import local_window
+from app.services.governance.policy import policy_for
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window
 from tests.e2e.helpers import TIMEOUT_MS, collect_page_errors, log_in, wait_for_service_worker
@@ -218,7 +218,7 @@ def test_approve_and_decline_with_the_app_closed(phone: Page, owner: dict[str, A
     assert approved["found"] and approved["waited"] == 1, approved
     assert approved["refused"] == ["InvalidStateError"]  # the script-made event, as said above
     assert approved["failures"] == [], approved
-    assert wait_status(approve_id, rules.APPROVED) == rules.APPROVED
+    assert wait_status(approve_id, footage.APPROVED) == footage.APPROVED
     # Approve opens the request page where the owner chooses the file; the notification is gone.
     assert approved["opened"] == [f"{base_url}/requests/{approve_id}?done=approve"]
     assert approved["left"] == []
@@ -226,7 +226,7 @@ def test_approve_and_decline_with_the_app_closed(phone: Page, owner: dict[str, A
     declined = worker.evaluate(CLICK_IN_WORKER,
                                {"tag": f"request-{decline_id}", "action": "decline"})
     assert declined["found"] and declined["failures"] == [], declined
-    assert wait_status(decline_id, rules.DECLINED) == rules.DECLINED
+    assert wait_status(decline_id, footage.DECLINED) == footage.DECLINED
     assert declined["opened"] == []  # nothing to do next: it says so instead
     assert [n["title"] for n in declined["left"]] == ["Declined"]
     assert declined["left"][0]["actions"] == 0

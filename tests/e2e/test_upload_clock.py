@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from app.models.requests import Evidence, RequestTarget
+from app.models.footage import Evidence, RequestTarget
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window
 from tests.e2e.helpers import (

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from app.models.requests import RequestTarget
+from app.models.footage import RequestTarget
 from app.services import clock
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window

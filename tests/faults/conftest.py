@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from app.models.audit import AuditEvent
-from app.services import audit
+from app.services.auditing import audit
 from devstack import stack
 from tests.faults.lambda_run import RESULT
 from tests.faults.proxy import Fault, FaultProxy

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from app.models.outbox import OutboxMessage
-from app.services import audit, notices
+from app.services.auditing import audit, notices
 from tests.faults.conftest import Lane, assert_chain_whole, chain_events
 from tests.faults.proxy import Fault, FaultProxy, op
 from tests.support import unique_email

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from app.core import requests as rules
-from app.models.requests import Evidence, RequestTarget
-from app.services.legal_holds import files_of
+from app.core import footage
+from app.models.footage import Evidence, RequestTarget
+from app.services.footage.legal_holds import files_of
 from tests.builders.footage import hold_status, put_hold, ready_events, staged_upload, versions
 from tests.faults.conftest import Lane, assert_chain_whole
 from tests.faults.proxy import Fault, mentioning
@@ -35,7 +35,7 @@ def test_a_recut_of_held_evidence_is_held_and_the_lift_releases_every_version(
     lane.run_killed("clips", Fault("kill after the Evidence item",
                                    mentioning("dynamodb", "PutItem", table, target.target_id)),
                     timeout=2)
-    assert RequestTarget.get(target.target_id).status == rules.PROCESSING
+    assert RequestTarget.get(target.target_id).status == footage.PROCESSING
     files = files_of(Evidence.get(target.target_id))
 
     held = put_hold(supervisor, target.target_id, True, "Court order 24-13")
@@ -44,7 +44,7 @@ def test_a_recut_of_held_evidence_is_held_and_the_lift_releases_every_version(
 
     lane.wait_visible("clips")  # after the killed Lambda's timeout, as on AWS
     assert lane.run("clips", timeout=2) == {"handled": 1, "errors": []}
-    assert RequestTarget.get(target.target_id).status == rules.READY
+    assert RequestTarget.get(target.target_id).status == footage.READY
     assert ready_events(target) == 1
     evidence = Evidence.get(target.target_id)
     assert evidence.legal_hold is True and evidence.hold_reason == "Court order 24-13"

@@ -12,10 +12,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from app.core import requests as rules
+from app.core import footage
+from app.models.footage import Evidence, FootageRequest, RequestTarget
 from app.models.outbox import OutboxMessage
-from app.models.requests import Evidence, FootageRequest, RequestTarget
-from app.services import audit, notices
+from app.services.auditing import audit, notices
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, ready_events, staged_upload, window
 from tests.faults.conftest import Lane, assert_chain_whole, chain_events
@@ -97,8 +97,8 @@ def test_clip_worker_killed_between_ready_and_its_audit_event(
     table = devstack.env["PORCHLIGHT_TABLE_PREFIX"] + "request-targets"
     lane.run_killed("clips", Fault("kill after the row became ready",
                                    mentioning("dynamodb", "PutItem", table, target.target_id,
-                                              f'"{rules.READY}"')), timeout=2)
-    assert RequestTarget.get(target.target_id).status == rules.READY
+                                              f'"{footage.READY}"')), timeout=2)
+    assert RequestTarget.get(target.target_id).status == footage.READY
     assert ready_events(target) == 0  # the worker died before the audit event
 
     lane.wait_visible("clips")  # after the killed Lambda's timeout, as on AWS

@@ -15,8 +15,8 @@ from typing import Any
 
 import requests
 
-from app.core import requests as rules
-from app.models.requests import Evidence, RequestTarget
+from app.core import footage
+from app.models.footage import Evidence, RequestTarget
 from tests.builders.footage import staged_upload
 from tests.faults.conftest import Lane
 from tests.video.samples import make_h264
@@ -31,10 +31,10 @@ def test_the_clip_is_on_the_board_before_its_package(lane: Lane, signed_in: Any,
     lane.send("clips", body)
     assert lane.run("clips", timeout=10) == {"handled": 1, "errors": []}  # step 1: the clip
 
-    assert RequestTarget.get(target.target_id).status == rules.READY
+    assert RequestTarget.get(target.target_id).status == footage.READY
     assert Evidence.get(target.target_id).package_key is None
     row = supervisor.get(f"/api/requests/{target.request_id}").json()["targets"][0]
-    assert row["status"] == rules.READY and row["clip"]["package_ready"] is False
+    assert row["status"] == footage.READY and row["clip"]["package_ready"] is False
     assert row["clip"]["seconds"] == 8.0
     assert supervisor.send_json("POST", f"/api/evidence/{target.target_id}/clip",
                                 {}).status_code == 200

@@ -9,9 +9,9 @@ import threading
 import uuid
 from typing import Any
 
-from app.core import requests as rules
-from app.models.requests import RequestTarget
-from app.services import audit
+from app.core import footage
+from app.models.footage import RequestTarget
+from app.services.auditing import audit
 from devstack.seed import AGENCY_ID
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window
@@ -23,7 +23,7 @@ WRITER = """
 import sys
 from lambdas.common import settings
 settings()
-from app.services import audit
+from app.services.auditing import audit
 agency, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for n in range(count):
     audit.record(agency, audit.Actor(name, "system"), "faults.race", "-", {"n": n})
@@ -76,7 +76,7 @@ def test_a_request_answered_twice_at_once(app_via_proxy: str, signed_in: Any, se
     for thread in taps:
         thread.join(timeout=30)
     assert sorted(statuses) == [200, 409], statuses
-    assert RequestTarget.get(target_id).status == rules.APPROVED
+    assert RequestTarget.get(target_id).status == footage.APPROVED
     answered = [e.action for e in audit.activity_of(owner_account.user.user_id)
                 if e.action.startswith("answer.") and target_id in e.details]
     assert answered == ["answer.approved"]

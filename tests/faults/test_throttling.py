@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from app.aws import aws_client
-from app.core import requests as rules
+from app.core import footage
 from app.models.audit import AuditEvent
+from app.models.footage import RequestTarget
 from app.models.outbox import OutboxMessage
-from app.models.requests import RequestTarget
-from app.services import audit
+from app.services.auditing import audit
 from devstack.seed import AGENCY_ID
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, ready_events, staged_upload, window
@@ -74,7 +74,7 @@ def test_answer_while_dynamodb_throttles(app_via_proxy: str, proxy: FaultProxy, 
     appends = proxy.calls("dynamodb", "TransactWriteItems", target_id)
     assert [s.fault != "" for s in puts] == [True, True, False]  # retried, then written
     assert [s.fault != "" for s in appends] == [True, True, False]
-    assert RequestTarget.get(target_id).status == rules.APPROVED
+    assert RequestTarget.get(target_id).status == footage.APPROVED
     assert answer_events(account, target_id) == ["answer.approved"]
     assert_chain_whole(AGENCY_ID)
     outcome("200 after 2 throttled PutItem and 2 throttled TransactWriteItems were retried; "
@@ -106,7 +106,7 @@ def test_audit_throttling_outlasts_the_sdk_retries(app_via_proxy: str, proxy: Fa
                     code="ProvisionedThroughputExceededException", times=5))
     assert approve(app_via_proxy, settings, account, target_id) == 200
     assert len(proxy.calls("dynamodb", "TransactWriteItems", target_id)) == 6
-    assert RequestTarget.get(target_id).status == rules.APPROVED
+    assert RequestTarget.get(target_id).status == footage.APPROVED
     assert answer_events(account, target_id) == ["answer.approved"]
     assert_chain_whole(AGENCY_ID)
     outcome("SDK gave up after 4 attempts, audit.record tried again: 200, 1 audit event; "
@@ -129,7 +129,7 @@ def test_clip_worker_through_s3_errors(lane: Lane, proxy: FaultProxy, signed_in:
     faulted = [s.fault != "" for s in proxy.calls("s3", "GET", original)]
     assert faulted[:3] == [True, True, False] and not any(faulted[3:])
     assert [s.fault != "" for s in proxy.calls("s3", "PUT", clip)] == [True, False]
-    assert RequestTarget.get(target.target_id).status == rules.READY
+    assert RequestTarget.get(target.target_id).status == footage.READY
     assert ready_events(target) == 1
     assert lane.run("clips", timeout=10) == {"handled": 1, "errors": []}  # the package
     assert_chain_whole(target.agency_id)

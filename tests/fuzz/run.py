@@ -66,7 +66,7 @@ class FuzzReport:
 def _signed_in(name: str, settings: Any, user: Any) -> Caller:
     """A browser's session of this user (MFA done) and the CSRF token bound to it."""
     from app.core import tokens
-    from app.services import sessions
+    from app.services.people import sessions
 
     new = sessions.create(settings, user.user_id, user.role, "127.0.0.1", "fuzz", mfa_ok=True)
     csrf = tokens.sign(settings.secret_key, "csrf", "s:" + new.session.session_id)
@@ -86,7 +86,8 @@ def _anonymous(settings: Any) -> Caller:
 def _owner_objects(settings: Any, owner: Any) -> dict[str, str]:
     """A camera and a live share of this owner, for ids that exist."""
     from app.core.cameras import parse_camera
-    from app.services import live, registry
+    from app.services.cameras import registry
+    from app.services.realtime import live
 
     camera = registry.register(owner, parse_camera({
         "nickname": "Fuzz porch", "lat": 36.1622, "lon": -86.7744, "heading_deg": 90,
@@ -99,8 +100,8 @@ def _owner_objects(settings: Any, owner: Any) -> dict[str, str]:
 
 def callers(settings: Any) -> list[Caller]:
     """Anonymous, one fresh user per role, a paired bridge and an ingest key."""
-    from app.services import bridges
-    from app.services import field as field_layers
+    from app.services.cameras import bridges
+    from app.services.realtime import field as field_layers
     from tests.support import make_user
 
     found = [_anonymous(settings)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.services import audit
-from app.services.accounts import find_by_email
+from app.services.auditing import audit
+from app.services.people.accounts import find_by_email
 from devstack.seed import AGENCY_ID
 from tests.support import PASSWORD, Client, link_in, unique_email, wait_for_mail
 

@@ -22,12 +22,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import requests as http
+import requests
 
-from app.core import requests as rules
-from app.models.requests import RequestTarget
+from app.core import footage
+from app.models.footage import RequestTarget
 from app.models.users import Agency
-from app.services import audit
+from app.services.auditing import audit
 from tests.builders.cameras import SCENE, camera_body
 from tests.builders.footage import OFFSET_S, upload, wait_status, window
 from tests.support import (
@@ -39,6 +39,8 @@ from tests.support import (
     wait_for_event,
 )
 from tests.video.samples import make_h264
+
+pytestmark = pytest.mark.slow  # about 10 s in all: left out of `make check`
 
 # A spot of its own (about 3 km from the other modules' scene), so only this module's hidden
 # camera is asked by radius.
@@ -130,17 +132,17 @@ def story(devstack: Any, base_url: str, settings: Any,
         assert owner.get(f"/requests/{camera['target_id']}").status_code == 200
     declined = owner.send_json("POST", f"/api/targets/{hidden['target_id']}/answer",
                                {"action": "decline", "reason": "Jane is away until May"})
-    assert declined.json()["status"] == rules.DECLINED
+    assert declined.json()["status"] == footage.DECLINED
     approved = owner.send_json("POST", f"/api/targets/{visible['target_id']}/answer",
                                {"action": "approve"})
-    assert approved.json()["status"] == rules.APPROVED
+    assert approved.json()["status"] == footage.APPROVED
     source = make_h264(tmp_path_factory.mktemp("video") / "export.mp4", width=160, height=120,
                        seconds=24, gop=30)
     recorder_start = start - timedelta(seconds=2) + timedelta(seconds=OFFSET_S)
     done = upload(owner, visible["target_id"], source, recorder_start)
     assert done.status_code == 200, done.text
-    final = wait_status(owner, visible["target_id"], (rules.READY, rules.FAILED))
-    assert final["status"] == rules.READY, final
+    final = wait_status(owner, visible["target_id"], (footage.READY, footage.FAILED))
+    assert final["status"] == footage.READY, final
     assert clients["other_owner"].send_json(
         "POST", f"/api/targets/{other['target_id']}/answer",
         {"action": "no_footage"}).status_code == 200
@@ -160,11 +162,11 @@ def story(devstack: Any, base_url: str, settings: Any,
     assert played.status_code == 200, played.text
     link = detective.send_json("POST", f"/api/evidence/{visible['target_id']}/package", {})
     assert link.status_code == 200, link.text
-    package = zipfile.ZipFile(io.BytesIO(http.get(link.json()["url"], timeout=30).content))
+    package = zipfile.ZipFile(io.BytesIO(requests.get(link.json()["url"], timeout=30).content))
     return Story(clients, accounts, board["id"], visible, hidden, other, package)
 
 
-def _texts(answer: http.Response) -> str:
+def _texts(answer: requests.Response) -> str:
     assert answer.status_code == 200, (answer.url, answer.status_code)
     return answer.text
 

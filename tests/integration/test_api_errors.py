@@ -8,7 +8,7 @@ import pytest
 
 from app.models.users import Agency
 from app.services import clock
-from app.services.accounts import find_by_email
+from app.services.people.accounts import find_by_email
 from devstack.seed import AGENCY_ID
 from tests.support import Client, link_in, unique_email, wait_for_mail
 

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from app.models.audit import AuditEvent, AuditHead
-from app.services import audit
+from app.services.auditing import audit
 from tests.support import Client, make_user, session_client
+
+pytestmark = pytest.mark.slow  # about 17 s in all: left out of `make check`
 
 ROOT = Path(__file__).resolve().parents[2]
 TAMPER_AGENCY = "tamper-pd"

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from app.services import audit, audit_review, checkpoints, leaving
+from app.services.auditing import audit, checkpoints, review
+from app.services.people import leaving
 from devstack.seed import AGENCY_ID
 from tests.builders.cameras import camera_body
 from tests.support import Account, Client, make_user, session_client
@@ -157,7 +158,7 @@ def test_exports_carry_proofs_and_neutralise_formulas(program: Program, settings
 
 def test_an_export_says_when_it_was_capped(program: Program,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(audit_review, "EXPORT_MAX", 2)  # the server runs in this process
+    monkeypatch.setattr(review, "EXPORT_MAX", 2)  # the server runs in this process
     sheet = program.auditor.get("/audit/export.csv?action=registry.searched")
     assert "-newest-2.csv" in sheet.headers["Content-Disposition"]
     assert len(list(csv.DictReader(io.StringIO(sheet.text)))) == 2

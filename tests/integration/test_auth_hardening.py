@@ -27,8 +27,8 @@ import requests
 from app import create_app
 from app.models.outbox import OutboxMessage
 from app.models.tokens import Throttle
-from app.services import audit
-from app.services.accounts import find_by_email
+from app.services.auditing import audit
+from app.services.people.accounts import find_by_email
 from devstack.seed import AGENCY_ID
 from tests.support import (
     PASSWORD,
@@ -40,6 +40,8 @@ from tests.support import (
     unique_email,
     wait_for_mail,
 )
+
+pytestmark = pytest.mark.slow  # about 69 s in all: left out of `make check`
 
 
 def actions_about(user_id: str) -> list[str]:

@@ -14,6 +14,8 @@ from tests.conftest import ROLES_UNDER_TEST
 from tests.integration.access_matrix import EXPECTED, PUBLIC, allowed
 from tests.support import Client, make_user, session_client
 
+pytestmark = pytest.mark.slow  # about 48 s in all: left out of `make check`
+
 SAMPLE = {"<token>": "no-such-token", "<public_id>": "0000000000000000",
           "<camera_id>": "0" * 32, "<feed>": "calls", "<request_id>": "0" * 32,
           "<target_id>": "0" * 32, "<kind>": "clip", "<subscription_id>": "0" * 64,

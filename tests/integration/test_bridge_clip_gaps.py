@@ -8,7 +8,7 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-from app.models.requests import RequestTarget
+from app.models.footage import RequestTarget
 from tests.builders.bridges import paired_bridge
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.services import audit
+from app.services.auditing import audit
 from tests.builders.bridges import shown_code
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window

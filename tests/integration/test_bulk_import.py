@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from app.core.bulk import COLUMNS
-from app.services import audit
+from app.services.auditing import audit
 from tests.builders.cameras import count_of, rows, send, to_csv
 from tests.support import Client
 

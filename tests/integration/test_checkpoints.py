@@ -15,7 +15,7 @@ import pytest
 from app.aws import aws_client
 from app.core import auditchain
 from app.models.audit import AuditEvent, AuditHead
-from app.services import audit, checkpoints
+from app.services.auditing import audit, checkpoints
 from tools import audit_proof
 
 

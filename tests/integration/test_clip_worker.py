@@ -18,13 +18,14 @@ from typing import Any
 import av
 import pytest
 
-from app.core import gaps
-from app.core import requests as rules
-from app.models.requests import Evidence, FootageRequest, RequestTarget
+from app.core import footage, gaps
+from app.models.footage import Evidence, FootageRequest, RequestTarget
 from app.services import clock
-from app.services.policy import policy_for
+from app.services.governance.policy import policy_for
 from tests.builders.footage import deliver, ready_events, staged_upload, wait_package
 from tests.video.samples import make_h264, make_mjpeg_avi
+
+pytestmark = pytest.mark.slow  # about 22 s in all: left out of `make check`
 
 RUN_ONE = """
 import json, sys
@@ -49,7 +50,7 @@ def test_the_same_message_twice_makes_one_clip(signed_in: Any, devstack: Any,
     target, body = staged_upload(signed_in, devstack, source)
     assert deliver(body) == {"batchItemFailures": []}
     first = Evidence.get(target.target_id)
-    assert RequestTarget.get(target.target_id).status == rules.READY
+    assert RequestTarget.get(target.target_id).status == footage.READY
     assert deliver(body) == {"batchItemFailures": []}  # SQS delivers at least once
     again = Evidence.get(target.target_id)
     assert again.made_at == first.made_at and again.clip_sha256 == first.clip_sha256
@@ -79,7 +80,7 @@ def test_a_worker_killed_mid_job_is_finished_by_the_next_delivery(
         for stream in (worker.stdout, worker.stderr):
             if stream:
                 stream.close()
-    assert RequestTarget.get(target.target_id).status == rules.PROCESSING
+    assert RequestTarget.get(target.target_id).status == footage.PROCESSING
 
     # At once, the record still says "in progress": this delivery fails and SQS keeps it.
     refused(body)
@@ -87,7 +88,7 @@ def test_a_worker_killed_mid_job_is_finished_by_the_next_delivery(
     time.sleep(4.5)
     assert deliver(body) == {"batchItemFailures": []}
     finished = RequestTarget.get(target.target_id)
-    assert finished.status == rules.READY and int(finished.attempts) == 2
+    assert finished.status == footage.READY and int(finished.attempts) == 2
     evidence = Evidence.get(target.target_id)
     assert evidence.method == "reencode"
     assert ready_events(target) == 1
@@ -107,10 +108,10 @@ def test_the_last_failed_attempt_tells_the_owner(signed_in: Any, devstack: Any, 
     devstack.client("s3").delete_object(Bucket=devstack.env["PORCHLIGHT_UPLOADS_BUCKET"],
                                         Key=target.upload_key)
     refused(body, receives=1)
-    assert RequestTarget.get(target.target_id).status == rules.PROCESSING  # retried first
+    assert RequestTarget.get(target.target_id).status == footage.PROCESSING  # retried first
     refused(body, receives=receives)  # then the dead-letter queue
     failed = RequestTarget.get(target.target_id)
-    assert failed.status == rules.FAILED and "could not process" in failed.reason
+    assert failed.status == footage.FAILED and "could not process" in failed.reason
 
 
 def test_the_buckets_own_event_and_the_apps_message_make_one_clip(
@@ -127,7 +128,7 @@ def test_the_buckets_own_event_and_the_apps_message_make_one_clip(
     assert deliver(json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"})) == {
         "batchItemFailures": []}
     assert deliver(s3_event) == {"batchItemFailures": []}
-    assert RequestTarget.get(target.target_id).status == rules.READY
+    assert RequestTarget.get(target.target_id).status == footage.READY
     assert deliver(body) == {"batchItemFailures": []}
     assert ready_events(target) == 1
     refused(json.dumps({"Records": [{"s3": {"object": {"key": "camera-photos/x/y"}}}]}))

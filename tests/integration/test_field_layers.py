@@ -7,12 +7,17 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import requests
 
 from app.models.field import FieldEvent
-from app.services import accounts, audit, clock
+from app.services import clock
+from app.services.auditing import audit
+from app.services.people import accounts
 from tests.builders.field import new_key
 from tests.support import wait_for_event
+
+pytestmark = pytest.mark.slow  # about 8 s in all: left out of `make check`
 
 
 def push(base: str, key: str, feed: str, items: Any) -> requests.Response:

@@ -14,16 +14,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import requests as http
+import requests
 
-from app.core import requests as rules
-from app.models.requests import Evidence, FootageRequest, RequestTarget
+from app.core import footage
+from app.models.footage import Evidence, FootageRequest, RequestTarget
 from app.models.users import Agency
-from app.services import audit, clock, push
+from app.services import clock, push
+from app.services.auditing import audit
 from tests.builders.cameras import camera_body
 from tests.builders.footage import OFFSET_S, ask, upload, wait_package, wait_status, window
 from tests.support import Client
 from tests.video.samples import make_h264, make_image_as_mp4
+
+pytestmark = pytest.mark.slow  # about 13 s in all: left out of `make check`
 
 
 def actions_of(user_id: str) -> list[str]:
@@ -57,17 +60,17 @@ def test_request_answer_upload_clip_play_and_package(scene: dict[str, Any],
     # frame the recorder stamped 10 s before the window (in its own, 37-minute-fast time).
     page = owner.get(f"/requests/{target_id}")
     assert page.status_code == 200 and "24-118223" in page.text
-    assert owner.get(f"/api/targets/{target_id}").json()["status"] == rules.SEEN
+    assert owner.get(f"/api/targets/{target_id}").json()["status"] == footage.SEEN
     answered = owner.send_json("POST", f"/api/targets/{target_id}/answer", {"action": "approve"})
-    assert answered.json()["status"] == rules.APPROVED
+    assert answered.json()["status"] == footage.APPROVED
     source = make_h264(tmp_path / "export.mp4", width=320, height=240, seconds=40, gop=60)
     recorder_start = start - timedelta(seconds=10) + timedelta(seconds=OFFSET_S)
     done = upload(owner, target_id, source, recorder_start)
     assert done.status_code == 200, done.text
-    assert done.json()["status"] == rules.PROCESSING
+    assert done.json()["status"] == footage.PROCESSING
 
-    final = wait_status(owner, target_id, (rules.READY, rules.FAILED))
-    assert final["status"] == rules.READY, final
+    final = wait_status(owner, target_id, (footage.READY, footage.FAILED))
+    assert final["status"] == footage.READY, final
     board = detective.get(f"/api/requests/{board['id']}").json()
     row = board["targets"][0]
     # 10 s to 30 s of the file: keyframes (GOP 2 s) at both ends, copied whole.
@@ -80,10 +83,10 @@ def test_request_answer_upload_clip_play_and_package(scene: dict[str, Any],
     # audited for the owner.
     evidence = wait_package(target_id)
     link = detective.send_json("POST", f"/api/evidence/{target_id}/clip", {}).json()["url"]
-    clip = http.get(link, timeout=30).content
+    clip = requests.get(link, timeout=30).content
     assert hashlib.sha256(clip).hexdigest() == evidence.clip_sha256
     link = detective.send_json("POST", f"/api/evidence/{target_id}/package", {}).json()["url"]
-    package = zipfile.ZipFile(io.BytesIO(http.get(link, timeout=30).content))
+    package = zipfile.ZipFile(io.BytesIO(requests.get(link, timeout=30).content))
     names = set(package.namelist())
     assert {"clip.mp4", "manifest.json", "SHA256SUMS", "audit-excerpt.json",
             "original/export.mp4"} <= names
@@ -116,8 +119,8 @@ def test_a_picture_renamed_mp4_fails_with_a_reason_and_keeps_the_original(
     target_id = ask(detective, [scene["camera_id"]], start, end).json()["targets"][0]["id"]
     fake = make_image_as_mp4(tmp_path / "not-a-video.mp4")
     assert upload(owner, target_id, fake, start + timedelta(seconds=OFFSET_S)).status_code == 200
-    final = wait_status(owner, target_id, (rules.READY, rules.FAILED))
-    assert final["status"] == rules.FAILED and "not a video" in final["reason"].lower()
+    final = wait_status(owner, target_id, (footage.READY, footage.FAILED))
+    assert final["status"] == footage.FAILED and "not a video" in final["reason"].lower()
     target = RequestTarget.get(target_id)
     kept = devstack.client("s3").get_object(Bucket=devstack.env["PORCHLIGHT_UPLOADS_BUCKET"],
                                             Key=target.upload_key)["Body"].read()
@@ -137,8 +140,8 @@ def test_a_video_that_misses_the_window_says_which_times_it_covers(
     source = make_h264(tmp_path / "early.mp4", width=160, height=120, seconds=4, gop=30)
     an_hour_early = start - timedelta(hours=1) + timedelta(seconds=OFFSET_S)
     upload(owner, target_id, source, an_hour_early)
-    final = wait_status(owner, target_id, (rules.READY, rules.FAILED))
-    assert final["status"] == rules.FAILED
+    final = wait_status(owner, target_id, (footage.READY, footage.FAILED))
+    assert final["status"] == footage.FAILED
     assert "covers" in final["reason"] and "police asked for" in final["reason"]
 
 
@@ -262,7 +265,7 @@ def test_retention_deletes_due_clips_unless_held(scene: dict[str, Any], signed_i
     owner.send_json("POST", f"/api/targets/{target_id}/answer", {"action": "approve"})
     source = make_h264(tmp_path / "short.mp4", width=160, height=120, seconds=6, gop=30)
     upload(owner, target_id, source, start + timedelta(seconds=OFFSET_S))
-    assert wait_status(owner, target_id, (rules.READY, rules.FAILED))["status"] == rules.READY
+    assert wait_status(owner, target_id, (footage.READY, footage.FAILED))["status"] == footage.READY
     evidence = wait_package(target_id)
     evidence.update(actions=[Evidence.delete_after.set(datetime.now(UTC) - timedelta(days=1))])
 
@@ -281,7 +284,7 @@ def test_retention_deletes_due_clips_unless_held(scene: dict[str, Any], signed_i
                         ("CLIPS", evidence.package_key), ("CLIPS", evidence.poster_key)):
         name = devstack.env[f"PORCHLIGHT_{bucket}_BUCKET"]
         assert s3.list_objects_v2(Bucket=name, Prefix=key).get("KeyCount", 0) == 0, key
-    assert RequestTarget.get(target_id).status == rules.DELETED
+    assert RequestTarget.get(target_id).status == footage.DELETED
     owner_id = scene["owner_account"].user.user_id
     assert {"clip.held", "clip.released", "clip.deleted"} <= set(actions_of(owner_id))
 
@@ -294,4 +297,4 @@ def test_unanswered_requests_expire(scene: dict[str, Any]) -> None:
     request.update(actions=[FootageRequest.expires_at.set(clock.now() - timedelta(minutes=1))])
     run_once()
     assert FootageRequest.get(made["id"]).state == "expired"
-    assert RequestTarget.get(made["targets"][0]["id"]).status == rules.EXPIRED
+    assert RequestTarget.get(made["targets"][0]["id"]).status == footage.EXPIRED

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core import requests as rules
+from app.core import footage
 from app.models.cameras import Camera
-from app.models.requests import RequestTarget
+from app.models.footage import RequestTarget
 from app.services import clock
 from lambdas.clip_cutter.handler import package_name
 from tests.builders.bridges import name_at, paired_bridge, piece_body
@@ -39,7 +39,7 @@ def test_an_upload_name_with_folders_or_control_characters_is_refused(signed_in:
         "filename": "Front door 2026-11-22.mp4", "size": 1000, "clock_offset_s": 0,
         "video_starts_at": start.isoformat()})
     assert fine.status_code == 201, fine.text
-    assert RequestTarget.get(target_id).status == rules.UPLOADING
+    assert RequestTarget.get(target_id).status == footage.UPLOADING
 
 
 def test_a_photo_key_outside_its_cameras_folder_is_refused(signed_in: Any) -> None:

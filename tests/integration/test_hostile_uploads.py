@@ -21,14 +21,16 @@ import av
 import numpy as np
 import pytest
 
-from app.core import requests as rules
-from app.models.requests import Evidence, RequestTarget
+from app.core import footage
+from app.models.footage import Evidence, RequestTarget
 from lambdas.clip_cutter import handler as clip_handler
 from lambdas.clip_cutter.handler import EVIDENCE_PREFIX
 from lambdas.clip_cutter.reading import TOO_SLOW
 from tests.builders.cameras import camera_body
 from tests.builders.footage import OFFSET_S, ask, upload, wait_status, window
 from tests.video.samples import make_h264, make_image_as_mp4, make_random_bytes
+
+pytestmark = pytest.mark.slow  # about 12 s in all: left out of `make check`
 
 
 def zip_bomb(path: Path) -> Path:
@@ -121,8 +123,8 @@ def test_a_hostile_upload_fails_with_a_reason_and_leaves_only_the_original(
     hostile = make(tmp_path / "export.mp4")
     done = upload(owner, target_id, hostile, start + timedelta(seconds=OFFSET_S))
     assert done.status_code == 200, done.text
-    final = wait_status(owner, target_id, (rules.READY, rules.FAILED), timeout=60)
-    assert final["status"] == rules.FAILED, final
+    final = wait_status(owner, target_id, (footage.READY, footage.FAILED), timeout=60)
+    assert final["status"] == footage.FAILED, final
     assert words in final["reason"].lower() or words in final["reason"], final["reason"]
     target = RequestTarget.get(target_id)
     s3 = devstack.client("s3")
@@ -152,6 +154,6 @@ def test_a_file_the_worker_cannot_finish_in_time_fails_with_a_reason(
     ordinary = make_h264(tmp_path / "export.mp4", width=160, height=120, seconds=3, gop=30)
     done = upload(owner, target_id, ordinary, start + timedelta(seconds=OFFSET_S))
     assert done.status_code == 200, done.text
-    final = wait_status(owner, target_id, (rules.READY, rules.FAILED), timeout=60)
-    assert final["status"] == rules.FAILED and final["reason"] == TOO_SLOW, final
+    final = wait_status(owner, target_id, (footage.READY, footage.FAILED), timeout=60)
+    assert final["status"] == footage.FAILED and final["reason"] == TOO_SLOW, final
     assert Evidence.count(target_id) == 0

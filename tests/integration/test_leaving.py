@@ -14,11 +14,14 @@ import requests
 from app.aws import aws_client
 from app.models.audit import AuditEvent
 from app.models.base import registered_models
-from app.services import accounts, audit, checkpoints
+from app.services.auditing import audit, checkpoints
+from app.services.people import accounts
 from tests.builders.bridges import shown_code
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, wait_package, window
 from tests.support import PASSWORD, Account, Client, form_token, session_client
+
+pytestmark = pytest.mark.slow  # about 20 s in all: left out of `make check`
 
 
 def everything_stored(settings: Any) -> str:
@@ -103,8 +106,8 @@ def test_an_owner_who_leaves_has_their_clips_deleted_by_the_next_retention_pass(
         base_url: str, settings: Any, signed_in: Any, devstack: Any, tmp_path: Any) -> None:
     """The web role may only read evidence: leaving makes the clip due now, and the retention
     worker (which alone may delete evidence) deletes every file and version of it."""
-    from app.core import requests as rules
-    from app.models.requests import Evidence
+    from app.core import footage
+    from app.models.footage import Evidence
     from lambdas.retention.handler import run_once
     from tests.builders.footage import OFFSET_S, upload, wait_status
     from tests.video.samples import make_h264
@@ -119,7 +122,7 @@ def test_an_owner_who_leaves_has_their_clips_deleted_by_the_next_retention_pass(
     owner.send_json("POST", f"/api/targets/{target_id}/answer", {"action": "approve"})
     source = make_h264(tmp_path / "short.mp4", width=160, height=120, seconds=6, gop=30)
     upload(owner, target_id, source, start + timedelta(seconds=OFFSET_S))
-    assert wait_status(owner, target_id, (rules.READY, rules.FAILED))["status"] == rules.READY
+    assert wait_status(owner, target_id, (footage.READY, footage.FAILED))["status"] == footage.READY
     evidence = wait_package(target_id)  # made after the clip; deleted with it
 
     page = owner.get("/account/leave")

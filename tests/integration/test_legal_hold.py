@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from app.core import requests as rules
-from app.models.requests import Evidence, RequestTarget
-from app.services import audit
-from app.services.legal_holds import files_of
+from app.core import footage
+from app.models.footage import Evidence, RequestTarget
+from app.services.auditing import audit
+from app.services.footage.legal_holds import files_of
 from tests.builders.cameras import camera_body
 from tests.builders.footage import (
     OFFSET_S,
@@ -36,6 +36,8 @@ from tests.builders.footage import (
     window,
 )
 from tests.video.samples import make_h264
+
+pytestmark = pytest.mark.slow  # about 31 s in all: left out of `make check`
 
 PROBLEM = "application/problem+json"
 
@@ -62,8 +64,8 @@ def ready_clips(people: dict[str, Any], tmp_path: Path, count: int = 1) -> list[
         assert upload(owner, target_id, source, start + timedelta(seconds=OFFSET_S)
                       ).status_code == 200
     for target_id in targets:
-        assert wait_status(owner, target_id, (rules.READY, rules.FAILED))["status"] == \
-            rules.READY
+        assert wait_status(owner, target_id, (footage.READY, footage.FAILED))["status"] == \
+            footage.READY
         wait_package(target_id)  # all five files, the package made after the clip
     return targets
 
@@ -141,14 +143,14 @@ def test_retention_deletes_unheld_evidence_for_real_and_leaves_held_evidence(
         Bucket=devstack.env["PORCHLIGHT_UPLOADS_BUCKET"], Key=gone.original_key)) == "404"
     with pytest.raises(Evidence.DoesNotExist):
         Evidence.get(gone_id)
-    assert RequestTarget.get(gone_id).status == rules.DELETED
+    assert RequestTarget.get(gone_id).status == footage.DELETED
     assert "clip.deleted" in events_about(people["owner_id"], gone_id)
 
     assert Evidence.get(kept_id).legal_hold is True
     for what, key in files_of(kept):
         assert versions(admin, bucket, key) == (before[key], []), what
         assert hold_status(admin, bucket, key) == "ON", what
-    assert RequestTarget.get(kept_id).status == rules.READY
+    assert RequestTarget.get(kept_id).status == footage.READY
     assert "clip.deleted" not in events_about(people["owner_id"], kept_id)
 
 

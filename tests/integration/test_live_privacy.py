@@ -22,7 +22,8 @@ import requests
 
 from app.core.live_view import HIDDEN_NAME, rounded_place
 from app.models.cameras import Camera
-from app.services import audit, clock
+from app.services import clock
+from app.services.auditing import audit
 from tests.builders.bridges import paired_bridge, piece_body, send_piece
 from tests.builders.cameras import SCENE, camera_body
 from tests.builders.push import Device, PushService, subscribe

@@ -8,7 +8,8 @@ from typing import Any
 
 from app.models.cameras import Camera
 from app.models.live import LiveShare
-from app.services import audit, clock
+from app.services import clock
+from app.services.auditing import audit
 from tests.builders.cameras import camera_body
 
 

@@ -15,14 +15,19 @@ import requests
 
 from app.aws import aws_client
 from app.models.cameras import Camera
+from app.models.footage import RequestTarget
 from app.models.live import LiveSegment, LiveShare
-from app.models.requests import RequestTarget
-from app.services import audit, clock, live, live_video
+from app.services import clock
+from app.services.auditing import audit
+from app.services.realtime import live
+from app.services.realtime.video import delete_ended_video
 from tests.bridge.media import make_h264
 from tests.builders.bridges import name_at, paired_bridge, piece_body, send_piece
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window
 from tests.support import form_token
+
+pytestmark = pytest.mark.slow  # about 12 s in all: left out of `make check`
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +119,7 @@ def test_bridge_segments_reach_police_and_stop_with_the_share(
     assert "live.session" in actions  # who watched, which cameras, from and to
 
     # An hour after the end its video is deleted, items and objects.
-    assert live_video.delete_ended_video(settings, clock.now() + timedelta(hours=2)) >= 2
+    assert delete_ended_video(settings, clock.now() + timedelta(hours=2)) >= 2
     assert not s3.list_objects_v2(Bucket=settings.uploads_bucket,
                                   Prefix=f"live/{share_id}/").get("Contents")
     assert list(LiveSegment.query(f"{share_id}/{cam}")) == []

@@ -10,10 +10,14 @@ from typing import Any
 
 import pytest
 
-from app.services import audit, clock, live
+from app.services import clock
+from app.services.auditing import audit
+from app.services.realtime import live
 from tests.builders.bridges import paired_bridge, piece_body, send_piece
 from tests.builders.cameras import camera_body
 from tests.support import Client
+
+pytestmark = pytest.mark.slow  # about 19 s in all: left out of `make check`
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app.models.users import Agency
-from app.services import audit
+from app.services.auditing import audit
 from devstack.seed import AGENCY_ID, intersection
 from tests import city_map
 from tests.support import Client

@@ -28,25 +28,30 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import requests as http
+import requests
 
 from app.aws import aws_client
-from app.core import requests as rules
-from app.core import tokens
+from app.core import footage, tokens
 from app.models.bridge import BridgeDevice
 from app.models.cameras import Camera
 from app.models.field import ApiKey, FieldEvent
+from app.models.footage import Evidence, FootageRequest, PushSubscription, RequestTarget
 from app.models.live import LiveShare
-from app.models.requests import Evidence, FootageRequest, PushSubscription, RequestTarget
 from app.models.users import Agency, Organisation, User
-from app.services import audit, bridges, clock, program, sessions
-from app.services import field as field_service
+from app.services import clock
 from app.services import push as push_service
-from app.services.requests import stamp
+from app.services.auditing import audit
+from app.services.cameras import bridges
+from app.services.footage.canvass import stamp
+from app.services.governance import program
+from app.services.people import sessions
+from app.services.realtime import field as field_service
 from devstack.seed import AGENCY_ID
 from tests.builders.cameras import SCENE, camera_body
 from tests.integration.access_matrix import EXPECTED, PUBLIC, allowed
 from tests.support import Account, Client, form_token, make_user, session_client
+
+pytestmark = pytest.mark.slow  # about 25 s in all: left out of `make check`
 
 AGENCY_B = "idor-program-b"
 # A spot of its own, so other modules' hidden cameras are not asked with A's.
@@ -81,7 +86,7 @@ def _place_body(**changes: Any) -> dict[str, Any]:
     return body
 
 
-def _created(answer: http.Response, status: int = 201) -> Any:
+def _created(answer: requests.Response, status: int = 201) -> Any:
     assert answer.status_code == status, (answer.url, answer.status_code, answer.text)
     return answer.json() if "json" in answer.headers.get("Content-Type", "") else None
 
@@ -122,7 +127,7 @@ def _make_ready(target_id: str) -> None:
     test_footage_requests; here only who may reach the result matters)."""
     target = RequestTarget.get(target_id)
     # as a retried update: the push worker may be noting its notification on the row meanwhile
-    stamp(target, RequestTarget.status.set(rules.READY))
+    stamp(target, RequestTarget.status.set(footage.READY))
     base = f"clips/{target.request_id}/{target_id}/"
     now = clock.now()
     Evidence(target_id=target_id, request_id=target.request_id, agency_id=target.agency_id,
@@ -473,7 +478,7 @@ def resolved(world: World, body: Any) -> Any:
     return body
 
 
-def send(client: Client, method: str, path: str, body: Any = None) -> http.Response:
+def send(client: Client, method: str, path: str, body: Any = None) -> requests.Response:
     if method == "GET":
         return client.get(path)
     if path.startswith("/api/"):
@@ -481,7 +486,7 @@ def send(client: Client, method: str, path: str, body: Any = None) -> http.Respo
     return client.post_form(path, body or {})
 
 
-def gist(answer: http.Response) -> tuple[Any, ...]:
+def gist(answer: requests.Response) -> tuple[Any, ...]:
     """What a caller learns from a refusal: its status and its words (not the echoed path)."""
     if "json" in answer.headers.get("Content-Type", ""):
         data = answer.json()
@@ -490,7 +495,7 @@ def gist(answer: http.Response) -> tuple[Any, ...]:
     return answer.status_code, heading.groups() if heading else None
 
 
-def leaked(world: World, answer: http.Response) -> list[str]:
+def leaked(world: World, answer: requests.Response) -> list[str]:
     return [s for s in world.secrets if s in answer.text]
 
 
@@ -649,7 +654,7 @@ def test_another_program_sees_nothing_of_this_one(world: World) -> None:
 
 def test_an_ingest_key_writes_only_its_own_program(world: World, base_url: str) -> None:
     item = [{"id": "QX-CALL-1", "lat": PLACE[0], "lon": PLACE[1], "label": "Quill call"}]
-    answer = http.put(f"{base_url}/api/ingest/calls", json=item, timeout=30,
+    answer = requests.put(f"{base_url}/api/ingest/calls", json=item, timeout=30,
                       headers={"Authorization": f"Bearer {world.ids['key_b']}"})
     assert answer.status_code == 200, answer.text
     assert "call#QX-CALL-1" in {e.event_key for e in FieldEvent.query(AGENCY_B)}

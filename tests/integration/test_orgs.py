@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.services import accounts, audit
+from app.services.auditing import audit
+from app.services.people import accounts
 from tests.support import Client, link_in, wait_for_mail
 
 

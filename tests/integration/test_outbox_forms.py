@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from app.core import requests as rules
-from app.models.requests import RequestTarget
-from app.services import audit, registry
+from app.core import footage
+from app.models.footage import RequestTarget
+from app.services.auditing import audit
+from app.services.cameras import registry
 from tests.builders.cameras import SCENE, camera_body
 from tests.builders.footage import ask, window
 from tests.support import Client
@@ -108,7 +109,7 @@ def test_an_answer_sent_twice_with_its_key_is_taken_once(asked: dict[str, Any]) 
     again = answer(owner, target_id, "decline", key)
     assert again.status_code == 302, again.text
     assert again.headers["Location"].endswith(f"/requests/{target_id}?done=decline")
-    assert RequestTarget.get(target_id).status == rules.DECLINED
+    assert RequestTarget.get(target_id).status == footage.DECLINED
     assert events(asked["owner_id"], "answer.declined") == 1
 
 
@@ -121,4 +122,4 @@ def test_a_kept_answer_that_came_too_late_says_why(asked: dict[str, Any]) -> Non
                            {"action": "decline", "idempotency_key": str(uuid.uuid4())},
                            headers={"Accept": "application/json"})
     assert late.status_code == 409 and late.json()["detail"] == "This request is closed."
-    assert RequestTarget.get(target_id).status == rules.NO_FOOTAGE
+    assert RequestTarget.get(target_id).status == footage.NO_FOOTAGE

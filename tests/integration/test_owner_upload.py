@@ -12,17 +12,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import requests as http
+import requests
 
-from app.core import gaps
-from app.core import requests as rules
-from app.models.requests import Evidence, FootageRequest, Gap, RequestTarget
-from app.services import audit, clock
-from app.services.policy import policy_for
-from app.services.requests import stamp
+from app.core import footage, gaps
+from app.models.footage import Evidence, FootageRequest, Gap, RequestTarget
+from app.services import clock
+from app.services.auditing import audit
+from app.services.footage.canvass import stamp
+from app.services.governance.policy import policy_for
 from tests.builders.footage import OFFSET_S, ask, upload, wait_status, window
 from tests.support import Client
 from tests.video.samples import make_h264
+
+pytestmark = pytest.mark.slow  # about 20 s in all: left out of `make check`
 
 START = "/api/targets/{}/upload"
 
@@ -39,7 +41,7 @@ def request_id_of(target_id: str) -> str:
     return str(RequestTarget.get(target_id).request_id)
 
 
-def send(owner: Client, target_id: str, path: Path, body: dict[str, Any]) -> http.Response:
+def send(owner: Client, target_id: str, path: Path, body: dict[str, Any]) -> requests.Response:
     """Start an upload with this body, send every part, complete it."""
     data = path.read_bytes()
     started = owner.send_json("POST", START.format(target_id),
@@ -51,7 +53,7 @@ def send(owner: Client, target_id: str, path: Path, body: dict[str, Any]) -> htt
                            {"parts": numbers}).json()["urls"]
     for n in numbers:
         chunk = data[(n - 1) * state["part_bytes"]:n * state["part_bytes"]]
-        assert http.put(urls[str(n)], data=chunk, timeout=30).status_code == 200
+        assert requests.put(urls[str(n)], data=chunk, timeout=30).status_code == 200
     return owner.send_json("POST", f"/api/targets/{target_id}/upload/complete", {})
 
 
@@ -94,8 +96,8 @@ def test_the_clip_is_cut_by_the_reading_however_long_the_owner_paused(
         "video_starts_at": (start - timedelta(seconds=10) + timedelta(seconds=37)).isoformat()})
     assert done.status_code == 200, done.text
     assert float(RequestTarget.get(target_id).clock_offset_s) == 37.0
-    assert wait_status(scene["owner"], target_id, (rules.READY, rules.FAILED))["status"] == \
-        rules.READY
+    assert wait_status(scene["owner"], target_id, (footage.READY, footage.FAILED))["status"] == \
+        footage.READY
     manifest = manifest_of(devstack, target_id)
     assert manifest["recorder"]["clock_offset_s"] == 37.0
     assert manifest["clip"]["asked_seconds_in_file"] == pytest.approx([10, 30], abs=0.01)
@@ -127,7 +129,7 @@ def test_a_bad_clock_reading_is_refused_as_a_problem(scene: dict[str, Any], body
     assert answer.status_code == 422, answer.text
     assert answer.headers["Content-Type"].startswith("application/problem+json")
     assert field in answer.json()["errors"], answer.json()
-    assert RequestTarget.get(target_id).status == rules.APPROVED  # nothing started
+    assert RequestTarget.get(target_id).status == footage.APPROVED  # nothing started
 
 
 @pytest.mark.parametrize("include_audio", [None, False, True])
@@ -172,7 +174,7 @@ def test_a_file_starting_20_s_late_tells_the_owner_and_another_file_replaces_it(
     target_id, start, end = approved(scene, seconds=60)
     late = make_h264(tmp_path / "late.mp4", width=160, height=120, seconds=50, gop=30)
     upload(owner, target_id, late, start + timedelta(seconds=20 + OFFSET_S))
-    assert wait_status(owner, target_id, (rules.READY, rules.FAILED))["status"] == rules.READY
+    assert wait_status(owner, target_id, (footage.READY, footage.FAILED))["status"] == footage.READY
     words = f"no video {local(start)}–{local(start + timedelta(seconds=20))} (Chicago time, 20 s)"
     page = owner.get(f"/requests/{target_id}").text
     assert f"N{words[1:]}: {gaps.WHY[gaps.BEFORE_FILE]}." in page
@@ -187,7 +189,7 @@ def test_a_file_starting_20_s_late_tells_the_owner_and_another_file_replaces_it(
     whole = make_h264(tmp_path / "whole.mp4", width=160, height=120, seconds=80, gop=30)
     assert upload(owner, target_id, whole, start - timedelta(seconds=10) + timedelta(
         seconds=OFFSET_S)).status_code == 200
-    assert wait_status(owner, target_id, (rules.READY, rules.FAILED))["status"] == rules.READY
+    assert wait_status(owner, target_id, (footage.READY, footage.FAILED))["status"] == footage.READY
     evidence = Evidence.get(target_id)
     assert evidence.original_key != first.original_key and not evidence.gaps
     target = RequestTarget.get(target_id)
@@ -214,7 +216,7 @@ def ready_with_gap(scene: dict[str, Any], devstack: Any, kind: str = gaps.BEFORE
     key = f"originals/{target.request_id}/{target_id}/original.first.mp4"
     devstack.client("s3").put_object(Bucket=devstack.env["PORCHLIGHT_UPLOADS_BUCKET"], Key=key,
                                      Body=b"first file")
-    stamp(target, RequestTarget.status.set(rules.READY), RequestTarget.upload_key.set(key))
+    stamp(target, RequestTarget.status.set(footage.READY), RequestTarget.upload_key.set(key))
     now = clock.now()
     Evidence(target_id=target_id, request_id=target.request_id, agency_id=target.agency_id,
              owner_id=target.owner_id, original_key=key, original_sha256="0" * 64,
@@ -273,7 +275,7 @@ def test_while_another_file_uploads_police_keep_the_first_clip(
         "video_starts_at": start.isoformat()})
     assert started.status_code == 201, started.text
     target = RequestTarget.get(target_id)
-    assert target.status == rules.READY and target.upload_id
+    assert target.status == footage.READY and target.upload_id
     row = scene["detective"].get(f"/api/requests/{target.request_id}").json()["targets"][0]
     assert row["status"] == "ready" and row["clip"] is not None
     assert FootageRequest.get(target.request_id).state == "open"

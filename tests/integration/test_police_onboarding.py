@@ -7,7 +7,7 @@ from typing import Any
 
 import pyotp
 
-from app.services import audit
+from app.services.auditing import audit
 from tests.support import Client, fresh_code, link_in, unique_email, wait_for_mail
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.models.users import Agency
-from app.services import audit
+from app.services.auditing import audit
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window
 

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from app.models.requests import PushSubscription, RequestTarget
+from app.models.footage import PushSubscription, RequestTarget
 from app.services import clock
 from app.services.push import subscription_id
 from lambdas.push_sender.handler import PUSH_TTL_SECONDS
@@ -30,6 +30,8 @@ from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window
 from tests.builders.push import WAIT_S, Device, PushService, b64url, subscribe, unb64url, wait_until
 from tests.support import Account, Client, wait_for_mail
+
+pytestmark = pytest.mark.slow  # about 8 s in all: left out of `make check`
 
 
 def verify_vapid(authorization: str, public_key: str) -> dict[str, Any]:
@@ -314,7 +316,7 @@ def test_a_leftover_button_cannot_undo_an_answer(signed_in: Any, settings: Any,
                                                  base_url: str) -> None:
     """Both devices got Approve and Decline: once the phone approved, the tablet's Decline
     answers 409 and the approval stands."""
-    from app.models.requests import FootageRequest, RequestTarget
+    from app.models.footage import FootageRequest, RequestTarget
     from app.services import push as push_service
     from tests.builders.cameras import camera_body
     from tests.builders.footage import ask, window

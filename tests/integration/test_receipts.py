@@ -11,7 +11,8 @@ from typing import Any
 
 from app.models.audit import ReceiptCursor
 from app.models.users import User
-from app.services import clock, receipts
+from app.services import clock
+from app.services.auditing import receipts
 from tests.builders.cameras import SCENE, camera_body
 from tests.builders.push import Device, PushService, subscribe
 from tests.support import form_token, wait_for_mail

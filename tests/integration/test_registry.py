@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from app.models.cameras import Camera
-from app.services import audit
+from app.services.auditing import audit
 from tests.builders.cameras import SCENE, camera_body
 from tests.support import Client, wait_for_event
+
+pytestmark = pytest.mark.slow  # about 11 s in all: left out of `make check`
 
 
 def actions_of(user_id: str) -> list[str]:

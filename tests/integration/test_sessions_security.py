@@ -10,7 +10,8 @@ import pytest
 from app import create_app
 from app.models.sessions import Session
 from app.models.tokens import Throttle
-from app.services import audit, clock
+from app.services import clock
+from app.services.auditing import audit
 from tests.support import AppServer, Client, session_client, unique_email
 
 

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.services import audit
+from app.services.auditing import audit
 from tests.builders.cameras import SCENE, camera_body
 
 

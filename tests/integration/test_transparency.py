@@ -23,14 +23,17 @@ import pytest
 from app.core import geo
 from app.models.audit import AuditEvent
 from app.models.cameras import Camera
+from app.models.footage import FootageRequest, RequestTarget
 from app.models.live import LiveShare
-from app.models.requests import FootageRequest, RequestTarget
 from app.models.users import Agency, User
-from app.services import audit, clock
-from app.services.transparency import duration_words
+from app.services import clock
+from app.services.auditing import audit
+from app.services.governance.transparency import duration_words
 from tests.builders.cameras import SCENE, camera_body
 from tests.builders.footage import ask, window
 from tests.support import Account, Client, make_user, session_client
+
+pytestmark = pytest.mark.slow  # about 11 s in all: left out of `make check`
 
 FAR = (36.0512, -86.6533)  # about 16 km south-east of SCENE: another neighbourhood
 ALL = "all"

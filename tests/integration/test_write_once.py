@@ -27,15 +27,17 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from app.core import requests as rules
+from app.core import footage
+from app.models.footage import Evidence, RequestTarget
 from app.models.live import LiveSegment
-from app.models.requests import Evidence, RequestTarget
 from app.services import clock
 from tests.builders.bridges import paired_bridge, piece_body
 from tests.builders.cameras import camera_body
 from tests.builders.footage import OFFSET_S, ask, wait_status, window
 from tests.support import Client
 from tests.video.samples import make_h264, make_image_as_mp4
+
+pytestmark = pytest.mark.slow  # about 12 s in all: left out of `make check`
 
 EVIL = b"\x00" * 2200  # what a replayed link once put in place of a ready original
 
@@ -90,8 +92,8 @@ def test_a_phones_original_cannot_be_replaced_once_complete(
                           {"parts": [1]}).json()["urls"]["1"]
     assert requests.put(url, data=data, timeout=30).status_code == 200
     done = owner.send_json("POST", f"/api/targets/{target_id}/upload/complete", {})
-    assert done.status_code == 200 and done.json()["status"] == rules.PROCESSING, done.text
-    assert wait_status(owner, target_id, (rules.READY, rules.FAILED))["status"] == rules.READY
+    assert done.status_code == 200 and done.json()["status"] == footage.PROCESSING, done.text
+    assert wait_status(owner, target_id, (footage.READY, footage.FAILED))["status"] == footage.READY
     target = RequestTarget.get(target_id)
     digest = hashlib.sha256(data).hexdigest()
     assert Evidence.get(target_id).original_sha256 == digest
@@ -110,7 +112,7 @@ def test_a_phones_original_cannot_be_replaced_once_complete(
     assert uploads == []
 
     after = RequestTarget.get(target_id)
-    assert (after.status, after.upload_key) == (rules.READY, target.upload_key)
+    assert (after.status, after.upload_key) == (footage.READY, target.upload_key)
     assert folder_of(devstack, after) == [target.upload_key]
     kept = stored(devstack, target.upload_key)
     assert kept == data and hashlib.sha256(kept).hexdigest() == digest
@@ -134,11 +136,11 @@ def test_a_bridges_clip_link_cannot_replace_the_clip_once_complete(
     done = bridge.send_json("POST", f"{base}/done", {}, csrf=False, headers=headers)
     assert done.json() == {"stored": True}, done.text
     deadline = time.monotonic() + 60
-    while RequestTarget.get(target_id).status not in (rules.READY, rules.FAILED) \
+    while RequestTarget.get(target_id).status not in (footage.READY, footage.FAILED) \
             and time.monotonic() < deadline:
         time.sleep(0.5)
     target = RequestTarget.get(target_id)
-    assert target.status == rules.READY
+    assert target.status == footage.READY
     digest = hashlib.sha256(video).hexdigest()
     assert Evidence.get(target_id).original_sha256 == digest
 
@@ -153,7 +155,7 @@ def test_a_bridges_clip_link_cannot_replace_the_clip_once_complete(
                             headers=headers).json() == {"stored": True}
 
     after = RequestTarget.get(target_id)
-    assert (after.status, after.upload_key) == (rules.READY, target.upload_key)
+    assert (after.status, after.upload_key) == (footage.READY, target.upload_key)
     assert folder_of(devstack, after) == [target.upload_key]
     kept = stored(devstack, target.upload_key)
     assert kept == video and hashlib.sha256(kept).hexdigest() == digest
@@ -171,7 +173,8 @@ def test_a_failed_original_is_deleted_when_the_owner_sends_another(
     assert requests.put(url, data=fake, timeout=30).status_code == 200
     assert owner.send_json("POST", f"/api/targets/{target_id}/upload/complete",
                            {}).status_code == 200
-    assert wait_status(owner, target_id, (rules.READY, rules.FAILED))["status"] == rules.FAILED
+    done = wait_status(owner, target_id, (footage.READY, footage.FAILED))
+    assert done["status"] == footage.FAILED
     failed = RequestTarget.get(target_id)
     assert folder_of(devstack, failed) == [failed.upload_key]  # kept while it is the answer
 
@@ -230,4 +233,4 @@ def test_an_upload_name_with_a_folder_is_refused_not_stored(signed_in: Any) -> N
     refused = start_upload(owner, target_id, "..\\x.mp4", 1000, start)
     assert refused.status_code == 422 and "filename" in refused.json()["errors"]
     target = RequestTarget.get(target_id)
-    assert (target.status, target.upload_name, target.upload_key) == (rules.APPROVED, None, None)
+    assert (target.status, target.upload_name, target.upload_key) == (footage.APPROVED, None, None)

@@ -27,7 +27,8 @@ from app.core import geo, roles
 from app.core.cameras import parse_camera
 from app.models.cameras import Camera
 from app.models.users import Agency, User
-from app.services import clock, registry
+from app.services import clock
+from app.services.cameras import registry
 from tests.privacy import adversary
 from tests.privacy.adversary import Detective, Point, camera_fields, moved
 from tests.privacy.routes import rule_of
@@ -77,7 +78,7 @@ class World:
         account = self.accounts[name]
         if mfa_ok:
             return session_client(self.base_url, self.settings, account)
-        from app.services import sessions
+        from app.services.people import sessions
 
         new = sessions.create(self.settings, account.user.user_id, account.user.role,
                               "127.0.0.1", "red team", mfa_ok=False)

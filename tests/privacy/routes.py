@@ -57,7 +57,7 @@ EXEMPT: dict[Route, str] = {
     ("GET", "/map/streets.geojson"): BASE_MAP,
     ("POST", "/api/geocode"): (
         "address search: place names from Amazon Location's place index or the program's "
-        "street list, never from the registry (app/services/geocoding.py); audited as "
+        "street list, never from the registry (app/services/maps/geocoding.py); audited as "
         "place.geocoded (tests/integration/test_maps.py)"),
 }
 

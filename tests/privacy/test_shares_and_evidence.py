@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests as http
+import requests
 
-from app.core import requests as rules
+from app.core import footage
 from app.models.users import Agency
 from tests.builders.footage import upload, wait_status
 from tests.builders.push import Device, PushService, subscribe
@@ -142,7 +142,7 @@ def _ask(spy: Detective, camera_ids: list[str], start: datetime, end: datetime,
 
 
 def _targets(world: World, request_id: str) -> dict[str, str]:
-    from app.models.requests import RequestTarget
+    from app.models.footage import RequestTarget
 
     names = {camera_id: name for name, camera_id in world.cameras.items()}
     return {names[t.camera_id]: t.target_id for t in RequestTarget.request_index.query(
@@ -187,8 +187,8 @@ def test_requests_evidence_and_activity_keep_a_hidden_owner_anonymous(world: Wor
     video = make_h264(tmp_path / "porch.mp4", width=160, height=120, seconds=10, gop=30)
     done = upload(owner, targets["L-approx"], video, start - timedelta(seconds=2), offset_s=0)
     assert done.status_code == 200, done.text
-    final = wait_status(owner, targets["L-approx"], (rules.READY, rules.FAILED), timeout=60)
-    assert final["status"] == rules.READY, final
+    final = wait_status(owner, targets["L-approx"], (footage.READY, footage.FAILED), timeout=60)
+    assert final["status"] == footage.READY, final
 
     # The board: the hidden row is unnamed, declined, without the owner's reason.
     for officer in (detective, supervisor):
@@ -204,7 +204,7 @@ def test_requests_evidence_and_activity_keep_a_hidden_owner_anonymous(world: Wor
     # its row on the board: that would tie it to L's porch), nor of the neighbour, nor IPs.
     link = detective.call("POST", f"/api/evidence/{targets['L-approx']}/package", {})
     assert link.status_code == 200
-    package = zipfile.ZipFile(io.BytesIO(http.get(link.json()["url"], timeout=30).content))
+    package = zipfile.ZipFile(io.BytesIO(requests.get(link.json()["url"], timeout=30).content))
     for name in package.namelist():
         if name.endswith((".json", ".txt")) or name == "SHA256SUMS":
             text = package.read(name).decode()

@@ -31,7 +31,7 @@ SUPERVISING = (SUPERVISOR, "supervisor")
 OWN = (OWNER, "owner")
 
 # Every action whose events an owner reads in My activity: recorded with the owner as subject
-# (the notices of app.services.notices, the request's, clip's and live share's events in
+# (the notices of app.services.auditing.notices, the request's, clip's and live share's events in
 # app/services and lambdas/) or with the owner as actor (their cameras, answers, account).
 # Each: (actor, role), details.
 OWNER_EVENTS: dict[str, tuple[tuple[str, str], dict[str, Any]]] = {

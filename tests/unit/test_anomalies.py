@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.services import anomalies
-from app.services.anomalies import Seen
+from app.services.auditing import anomalies
+from app.services.auditing.anomalies import Seen
 
 CHAIN = "agency#unit-pd"
 ZONE = ZoneInfo("America/Chicago")

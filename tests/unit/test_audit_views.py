@@ -15,7 +15,7 @@ REQUEST = "r" * 32
 
 def event(action: str, actor: str, role: str, subject: str, ip: str = "",
           **details: Any) -> dict[str, Any]:
-    """An event as app.services.audit.event_json gives it."""
+    """An event as app.services.auditing.audit.event_json gives it."""
     return {"chain": "agency#demo", "seq": 7, "event_id": "e" * 32, "at": "2026-05-01T10:00:00Z",
             "actor_id": actor, "actor_role": role, "action": action, "subject_id": subject,
             "agency_id": "demo", "sealed": "f" * 64, "prev_hash": "1" * 64, "hash": "2" * 64,

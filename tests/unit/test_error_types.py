@@ -21,7 +21,7 @@ from werkzeug.exceptions import BadRequest, BadRequestKeyError, MethodNotAllowed
 
 from app.aws import s3_missing
 from app.config import load_settings
-from app.core import requests as request_rules
+from app.core import footage
 from app.core.bulk import BulkError, RowProblem
 from app.core.errors import (
     BadRequestError,
@@ -32,8 +32,9 @@ from app.core.errors import (
     ValidationError,
 )
 from app.models.base import STORE_ERRORS, condition_failed
-from app.services import accounts, audit
-from app.services import sessions as session_service
+from app.services.auditing import audit
+from app.services.people import accounts
+from app.services.people import sessions as session_service
 from app.web import access, errors
 from app.web.access import ANY_USER, allow
 
@@ -103,7 +104,7 @@ def test_a_used_link_is_its_own_type_and_still_names_the_token_for_the_api() -> 
     """Routes that have a "link gone" page catch LinkGoneError; no route reads a ValidationError
     for a field called "token" to find out."""
     with pytest.raises(LinkGoneError):
-        request_rules.read_answer_token("s" * 40, "not.a.real.answer.token", 0)
+        footage.read_answer_token("s" * 40, "not.a.real.answer.token", 0)
     answer = mapped(LinkGoneError("This link has expired or was already used."))
     assert answer.status_code == 422 and answer.json["errors"] == {
         "token": "expired or already used"}

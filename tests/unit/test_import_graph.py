@@ -15,7 +15,7 @@ route modules so they register on it, and those import `bp` back.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -32,14 +32,21 @@ def sources(*folders: str) -> dict[str, Path]:
     return {module_name(p): p for folder in folders for p in sorted((ROOT / folder).rglob("*.py"))}
 
 
-def imported(path: Path) -> Iterator[str]:
-    """Every absolute module name the file imports, at any depth ("from a import b" gives a.b)."""
+def imported(path: Path, modules: Mapping[str, Path] | None = None) -> Iterator[str]:
+    """Every absolute module name the file imports, at any depth ("from a import b" gives a.b).
+
+    "from a import b" where a.b is one of `modules` names the package a only to reach b: a's own
+    code (a package's __init__) counts as imported only when some name taken from it is not a
+    module (so a service importing its feature's sibling module does not depend on the feature's
+    __init__, while "from app.services import audit" depends on audit's)."""
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module
-            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+            if modules is None or any(name not in modules for name in names):
+                yield node.module
+            yield from names
 
 
 def project_module(name: str, known: dict[str, Path]) -> str:
@@ -54,14 +61,20 @@ BLUEPRINTS = sorted({name for name, path in APP.items()
                      if path.name == "__init__.py" and "bp = Blueprint(" in path.read_text()})
 
 
+def has_code(path: Path) -> bool:
+    """A module with more than a docstring (a package's __init__ may hold its feature's API)."""
+    body = ast.parse(path.read_text(), str(path)).body
+    return any(not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)) for s in body)
+
+
 def graph() -> dict[str, set[str]]:
     edges: dict[str, set[str]] = {}
     for name, path in APP.items():
-        targets = {project_module(i, APP) for i in imported(path)} - {"", name}
+        targets = {project_module(i, APP) for i in imported(path, APP)} - {"", name}
         if name in BLUEPRINTS:  # the blueprint idiom: __init__ registers its own routes
             targets = {t for t in targets if not t.startswith(name + ".")}
-        # "from app.services import audit" also names the package; a package is no cycle
-        edges[name] = {t for t in targets if APP[t].name != "__init__.py" or t in BLUEPRINTS}
+        # a package with only a docstring is a folder, not a dependency
+        edges[name] = {t for t in targets if has_code(APP[t])}
     return edges
 
 
@@ -130,3 +143,11 @@ def test_services_and_workers_never_import_a_blueprint() -> None:
     assert BLUEPRINTS, "no blueprint package found: the check would pass for nothing"
     assert forbidden(("app/services", "app/models", "app/core", "lambdas"),
                      tuple(BLUEPRINTS)) == []
+
+
+def test_a_feature_package_holds_no_code() -> None:
+    """Importing one module of a feature must not run the rest of it: the clip cutter's zip,
+    which imports footage.canvass, has no argon2 for people.accounts' password hashing."""
+    packages = sorted((ROOT / "app/services").rglob("__init__.py"))
+    assert len(packages) > 1
+    assert [str(p.relative_to(ROOT)) for p in packages if has_code(p)] == []

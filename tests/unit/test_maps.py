@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from app.config import ConfigError, load_settings
 from app.core import streets
 from app.core.errors import UnavailableError
-from app.services.geocoding import PlaceIndex
+from app.services.maps.geocoding import PlaceIndex
 from devstack.seed import intersection, street_grid
 from tests.unit.settings_env import BASE
 

@@ -6,7 +6,7 @@ import pyotp
 import pytest
 
 from app.core import passwords, tokens
-from app.services import mfa
+from app.services.people import mfa
 
 
 def test_hash_is_argon2id_and_verifies() -> None:

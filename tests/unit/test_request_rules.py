@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.core import requests as rules
+from app.core import footage
 from app.core.errors import ValidationError
 
 NOW = datetime(2026, 11, 21, 20, 0, tzinfo=UTC)
@@ -17,12 +17,12 @@ GOOD = {"camera_ids": ["a" * 32], "case_number": "24-1", "offense": "robbery",
 
 def errors_of(**changes: object) -> dict[str, str]:
     with pytest.raises(ValidationError) as caught:
-        rules.parse_request({**GOOD, **changes}, rules.Policy(), NOW)
+        footage.parse_request({**GOOD, **changes}, footage.Policy(), NOW)
     return caught.value.errors
 
 
 def test_a_good_request_parses() -> None:
-    spec = rules.parse_request(GOOD, rules.Policy(), NOW)
+    spec = footage.parse_request(GOOD, footage.Policy(), NOW)
     assert spec.window_end - spec.window_start == timedelta(minutes=15)
     assert spec.camera_ids == ("a" * 32,)
 
@@ -49,10 +49,10 @@ def test_bad_requests_name_the_field(changes: dict[str, object], field: str) -> 
 
 
 def test_no_camera_is_fine_when_the_hidden_cameras_are_asked() -> None:
-    spec = rules.parse_request({**GOOD, "camera_ids": [], "hidden_radius_m": 150},
-                               rules.Policy(), NOW)
+    spec = footage.parse_request({**GOOD, "camera_ids": [], "hidden_radius_m": 150},
+                               footage.Policy(), NOW)
     assert spec.camera_ids == () and spec.hidden_radius_m == 150
-    assert rules.parse_request({**GOOD, "hidden_radius_m": 0}, rules.Policy(),
+    assert footage.parse_request({**GOOD, "hidden_radius_m": 0}, footage.Policy(),
                                NOW).hidden_radius_m == 0
 
 
@@ -66,20 +66,20 @@ def test_an_invalid_request_names_every_field_whatever_is_asked() -> None:
 
 
 def test_answers_move_only_forward() -> None:
-    assert rules.can_move(rules.ASKED, rules.APPROVED)
-    assert rules.can_move(rules.FAILED, rules.UPLOADING)  # the owner tries another file
-    assert rules.can_move(rules.APPROVED, rules.UPLOADING)
-    assert not rules.can_move(rules.READY, rules.DECLINED)
-    assert not rules.can_move(rules.DECLINED, rules.APPROVED)
-    assert not rules.can_move(rules.EXPIRED, rules.APPROVED)
+    assert footage.can_move(footage.ASKED, footage.APPROVED)
+    assert footage.can_move(footage.FAILED, footage.UPLOADING)  # the owner tries another file
+    assert footage.can_move(footage.APPROVED, footage.UPLOADING)
+    assert not footage.can_move(footage.READY, footage.DECLINED)
+    assert not footage.can_move(footage.DECLINED, footage.APPROVED)
+    assert not footage.can_move(footage.EXPIRED, footage.APPROVED)
 
 
 def test_hidden_and_approximate_owners_are_named_only_once_they_send() -> None:
-    assert rules.police_label("Back yard", "hidden", rules.DECLINED) != "Back yard"
-    assert rules.police_label("Back yard", "hidden", rules.READY) == "Back yard"
-    assert rules.police_label("41 Oak Lane", "approximate", rules.ASKED) != "41 Oak Lane"
-    assert rules.police_label("41 Oak Lane", "approximate", rules.APPROVED) == "41 Oak Lane"
-    assert rules.police_label("Front", "exact", rules.ASKED) == "Front"
+    assert footage.police_label("Back yard", "hidden", footage.DECLINED) != "Back yard"
+    assert footage.police_label("Back yard", "hidden", footage.READY) == "Back yard"
+    assert footage.police_label("41 Oak Lane", "approximate", footage.ASKED) != "41 Oak Lane"
+    assert footage.police_label("41 Oak Lane", "approximate", footage.APPROVED) == "41 Oak Lane"
+    assert footage.police_label("Front", "exact", footage.ASKED) == "Front"
 
 
 @pytest.mark.parametrize(("visibility", "shown"), [
@@ -88,8 +88,8 @@ def test_hidden_and_approximate_owners_are_named_only_once_they_send() -> None:
 ])
 def test_the_new_case_form_names_a_camera_as_police_may_see_it(visibility: str,
                                                                 shown: str) -> None:
-    offer = rules.offered("c" * 32, "Front door, 41 Oak Lane", visibility, "on_request", False)
-    assert offer == rules.Offered("c" * 32, shown, "on_request")
+    offer = footage.offered("c" * 32, "Front door, 41 Oak Lane", visibility, "on_request", False)
+    assert offer == footage.Offered("c" * 32, shown, "on_request")
 
 
 @pytest.mark.parametrize(("visibility", "paused"), [
@@ -100,31 +100,31 @@ def test_the_new_case_form_names_a_camera_as_police_may_see_it(visibility: str,
 ])
 def test_the_new_case_form_offers_no_hidden_or_paused_camera(visibility: str,
                                                               paused: bool) -> None:
-    assert rules.offered("c" * 32, "Back yard", visibility, "always", paused) is None
+    assert footage.offered("c" * 32, "Back yard", visibility, "always", paused) is None
 
 
 def test_answer_tokens_cannot_be_turned_into_another_answer() -> None:
-    token = rules.answer_token("secret", "t1", "decline", 2_000_000_000)
-    assert rules.read_answer_token("secret", token, 1_900_000_000).action == "decline"
+    token = footage.answer_token("secret", "t1", "decline", 2_000_000_000)
+    assert footage.read_answer_token("secret", token, 1_900_000_000).action == "decline"
     target, action, expires, nonce, sig = token.split(".")
     for forged in (f"{target}.approve.{expires}.{nonce}.{sig}",
                    f"t2.{action}.{expires}.{nonce}.{sig}",
                    f"{target}.{action}.2100000000.{nonce}.{sig}"):
         with pytest.raises(ValidationError):
-            rules.read_answer_token("secret", forged, 1_900_000_000)
+            footage.read_answer_token("secret", forged, 1_900_000_000)
     with pytest.raises(ValidationError):
-        rules.read_answer_token("other-secret", token, 1_900_000_000)
+        footage.read_answer_token("other-secret", token, 1_900_000_000)
     with pytest.raises(ValidationError):  # expired
-        rules.read_answer_token("secret", token, 2_000_000_001)
+        footage.read_answer_token("secret", token, 2_000_000_001)
 
 
 def test_clock_offsets() -> None:
-    assert rules.clock_offset(2220) == 2220.0
-    assert rules.offset_words(2220) == "37 min ahead"
-    assert rules.offset_words(-3725) == "1 h 2 min 5 s behind"
+    assert footage.clock_offset(2220) == 2220.0
+    assert footage.offset_words(2220) == "37 min ahead"
+    assert footage.offset_words(-3725) == "1 h 2 min 5 s behind"
     for bad in (None, "10", True, float("nan"), 8 * 24 * 3600):
         with pytest.raises(ValidationError):
-            rules.clock_offset(bad)
+            footage.clock_offset(bad)
 
 
 def test_a_clock_reading_counts_from_its_own_moment_not_the_uploads() -> None:
@@ -132,15 +132,15 @@ def test_a_clock_reading_counts_from_its_own_moment_not_the_uploads() -> None:
     and uploads minutes later: the offset is 37 s, whatever `now` is."""
     shows, read_at = "2026-11-21T20:00:37-06:00", "2026-11-22T02:00:00.500Z"
     for later in (0, 20, 600):
-        offset, moment = rules.reading_offset(shows, read_at,
+        offset, moment = footage.reading_offset(shows, read_at,
                                               NOW + timedelta(hours=6, seconds=later))
         assert offset == 37.0 and moment == datetime(2026, 11, 22, 2, 0, 0, 500000, UTC)
     # A screen shows whole seconds: the reading is the middle of its second (within 0.5 s).
-    assert rules.reading_offset("2026-11-21T20:00:37Z", "2026-11-21T20:00:00Z", NOW)[0] == 37.5
+    assert footage.reading_offset("2026-11-21T20:00:37Z", "2026-11-21T20:00:00Z", NOW)[0] == 37.5
     # A reading with a fraction (a program read the clock exactly) is taken as it is.
-    assert rules.reading_offset("2026-11-21T20:00:37.25Z", "2026-11-21T20:00:00Z", NOW)[0] \
+    assert footage.reading_offset("2026-11-21T20:00:37.25Z", "2026-11-21T20:00:00Z", NOW)[0] \
         == 37.25
-    assert rules.reading_offset("2026-11-21T19:22:00Z", "2026-11-21T19:59:59.5Z", NOW)[0] \
+    assert footage.reading_offset("2026-11-21T19:22:00Z", "2026-11-21T19:59:59.5Z", NOW)[0] \
         == -2279.0  # 37 min 59 s behind
 
 
@@ -156,7 +156,7 @@ def test_a_clock_reading_counts_from_its_own_moment_not_the_uploads() -> None:
 ])
 def test_bad_clock_readings_name_the_field(shows: object, read_at: object, field: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        rules.reading_offset(shows, read_at, NOW)
+        footage.reading_offset(shows, read_at, NOW)
     assert field in caught.value.errors
 
 
@@ -172,17 +172,17 @@ def test_bad_clock_readings_name_the_field(shows: object, read_at: object, field
 def test_a_clip_missing_part_of_the_window_is_an_answer_in_part(
         status: str, kinds: list[str], no_other_file: bool, replacing: bool,
         whole: bool) -> None:
-    assert rules.answered_in_full(status, kinds, no_other_file, replacing) is whole
+    assert footage.answered_in_full(status, kinds, no_other_file, replacing) is whole
 
 
 def test_policy_form() -> None:
-    policy = rules.parse_policy({"max_window_minutes": "60", "expire_days": "3",
+    policy = footage.parse_policy({"max_window_minutes": "60", "expire_days": "3",
                                  "remind_after_hours": "24", "retention_days": "30",
                                  "timezone": "America/Chicago", "needs_supervisor": "1"},
                                 ["theft", "robbery"], True)
     assert policy.offenses == ("robbery", "theft") and policy.needs_supervisor
     with pytest.raises(ValidationError) as caught:
-        rules.parse_policy({"max_window_minutes": "x", "expire_days": "1",
+        footage.parse_policy({"max_window_minutes": "x", "expire_days": "1",
                             "remind_after_hours": "30", "retention_days": "0"}, [], False)
     assert set(caught.value.errors) == {"max_window_minutes", "remind_after_hours",
                                         "retention_days", "offenses", "timezone"}

@@ -31,7 +31,7 @@ export function partRange(n, partBytes, size) {
 }
 
 // Part numbers in groups of at most `size`: the app presigns up to 64 URLs per ask
-// (app.services.uploads.MAX_PARTS_PER_CALL).
+// (app.services.footage.uploads.MAX_PARTS_PER_CALL).
 export function inGroups(parts, size = 64) {
   const groups = [];
   for (let i = 0; i < parts.length; i += size) groups.push(parts.slice(i, i + size));
@@ -56,7 +56,7 @@ export function recorderShows(reading, readAt) {
 }
 
 // The recorder's clock minus real time, in seconds, counted as the server counts it
-// (app.core.requests.reading_offset): its screen shows whole seconds, so a reading stands for
+// (app.core.footage.reading_offset): its screen shows whole seconds, so a reading stands for
 // the middle of its second. Only the moment of the reading counts, never the moment of Upload.
 export function offsetSeconds(shown, readAt) {
   return (shown - readAt) / 1000 + 0.5;

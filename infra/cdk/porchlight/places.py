@@ -1,4 +1,5 @@
-"""Address search on AWS: an Amazon Location Service place index (app/services/geocoding.py).
+"""Address search on AWS: an Amazon Location Service place index
+(app/services/maps/geocoding.py).
 
 Esri's data, for single use: a detective's search results are shown and never stored, which is
 what single-use pricing and Esri's terms ask (storing results needs IntendedUse "Storage").

@@ -18,7 +18,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from app.core.requests import POLICY_LIMITS
+from app.core.footage import POLICY_LIMITS
 from infra.cdk.porchlight.keys import removal
 from infra.cdk.porchlight.nag import acknowledge
 from infra.cdk.stages import Stage

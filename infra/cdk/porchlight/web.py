@@ -65,7 +65,7 @@ class WebRole(Construct):
             access.table(table.table, table.indexes, level)
         # Phones upload originals in parts to presigned URLs the app signs (create, sign parts,
         # list the parts that arrived, complete, abort); an owner who leaves the program has
-        # the originals that never became evidence deleted at once (services/leaving.py; the
+        # the originals that never became evidence deleted at once (accounts/leaving.py; the
         # evidence itself, originals included, goes with the retention worker, which alone
         # may delete evidence). Camera photos by presigned POST, which the app then inspects
         # (HEAD), shows (presigned GET) and deletes.

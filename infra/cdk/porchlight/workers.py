@@ -55,7 +55,7 @@ class Needs:
     write_objects: dict[str, list[str]] = field(default_factory=dict)
     delete_objects: dict[str, list[str]] = field(default_factory=dict)
     # Every version of a key, for real (list the key's versions, delete each by id): the clips
-    # bucket is versioned for Object Lock (app/services/legal_holds.py delete_files).
+    # bucket is versioned for Object Lock (app/services/footage/legal_holds.py delete_files).
     delete_versions: dict[str, list[str]] = field(default_factory=dict)
     hold_objects: dict[str, list[str]] = field(default_factory=dict)  # s3:PutObjectLegalHold
     send: tuple[str, ...] = ()  # queue base names

@@ -1,0 +1,1 @@
+"""Auditing: the hash-chained log every access writes, and everything that reads it back."""

@@ -1,0 +1,174 @@
+"""Pairing an owner's bridge: a one-time code shown in the app, a revocable device credential.
+
+The owner taps "Pair a bridge" and reads an 8-letter code (10 minutes, single use) into the
+bridge's `pair` command; the bridge trades it for a credential it keeps in its state folder.
+The bridge then asks what it should do (`state`): which of the owner's cameras it may serve,
+which live shares are running (with their pre-roll), and which approved footage requests wait
+for a video. Every pairing and revocation is in the owner's activity.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from app.config import Settings
+from app.core import footage, roles, tokens
+from app.core.errors import NotFoundError, UnauthorizedError, ValidationError
+from app.models.bridge import BridgeDevice
+from app.models.users import User
+from app.services import clock
+from app.services.auditing import audit
+from app.services.auditing.audit import Actor
+from app.services.cameras import registry
+from app.services.footage import bridge_clips, canvass
+from app.services.people import accounts, single_use, throttle
+from app.services.realtime import live
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+CODE_LENGTH = 8
+CODE_TTL = 10 * 60
+PREFIX = "pbd_"
+MAX_DEVICES = 10
+
+
+@dataclass(frozen=True)
+class Paired:
+    device: BridgeDevice
+    credential: str
+
+
+def _normal(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def pairing_code(settings: Settings, owner: User, ip: str) -> str:
+    """A fresh code for the owner's next bridge, shown as ABCD-EFGH."""
+    if owner.role not in roles.PUBLIC_ROLES:
+        raise UnauthorizedError("Only camera owners pair bridges.")
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    single_use.issue(settings, "bridge-pair", "-", owner.agency_id, CODE_TTL, token=code,
+                         user_id=owner.user_id, created_by=owner.user_id)
+    audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "bridge.code_shown",
+                 owner.user_id, {})
+    return f"{code[:4]}-{code[4:]}"
+
+
+def pair(settings: Settings, code: str, name: str, ip: str) -> Paired:
+    throttle.check_address(settings, "pair", ip)  # codes are short: wrong ones are counted
+    name = (name or "").strip()[:60] or "Bridge"
+    try:
+        item = single_use.take(_normal(code), "bridge-pair")
+    except ValidationError:
+        throttle.count_failure(settings, "pair", ip)
+        raise
+    owner = accounts.get_user(item.user_id or "")
+    mine = [d for d in BridgeDevice.owner_index.query(owner.user_id) if not d.revoked_at]
+    if len(mine) >= MAX_DEVICES:
+        raise ValidationError(f"This account has {MAX_DEVICES} bridges already; remove one in "
+                              "the app first.", {"code": "too many bridges"})
+    device_id, secret = uuid.uuid4().hex, tokens.new_token(32)
+    device = BridgeDevice(device_id=device_id, owner_id=owner.user_id,
+                          agency_id=owner.agency_id, name=name,
+                          secret_digest=tokens.digest(secret), created_at=clock.now())
+    device.save()
+    audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "bridge.paired",
+                 owner.user_id, {"device": device_id, "name": name})
+    return Paired(device, f"{PREFIX}{device_id}_{secret}")
+
+
+def authenticate(header: str) -> BridgeDevice:
+    """The device behind `Authorization: Bearer pbd_…`; revoked or unknown ones are refused."""
+    refused = UnauthorizedError("This bridge is not paired, or its pairing was removed. "
+                                "Pair it again from the app.")
+    scheme, _, credential = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not credential.startswith(PREFIX) or len(credential) > 120:
+        raise refused
+    device_id, _, secret = credential[len(PREFIX):].partition("_")
+    device = BridgeDevice.find(device_id)
+    if device is None or device.revoked_at or not hmac.compare_digest(
+            device.secret_digest, tokens.digest(secret)):
+        raise refused
+    return device
+
+
+def devices_of(owner: User) -> list[BridgeDevice]:
+    return sorted(BridgeDevice.owner_index.query(owner.user_id), key=lambda d: d.created_at)
+
+
+def owned_device(owner: User, device_id: str) -> BridgeDevice:
+    """The owner's paired bridge (revoked or not); another owner's is "not found", as one
+    that does not exist."""
+    device = BridgeDevice.find(device_id)
+    if device is None or device.owner_id != owner.user_id:
+        raise NotFoundError("No such bridge.")
+    return device
+
+
+def revoke(owner: User, device_id: str, ip: str) -> None:
+    device = owned_device(owner, device_id)
+    if device.revoked_at is None:
+        device.update(actions=[BridgeDevice.revoked_at.set(clock.now())])
+        audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "bridge.revoked",
+                     owner.user_id, {"device": device_id, "name": device.name})
+
+
+POLL_SECONDS = 5  # how soon a share started in the app reaches the bridge
+
+
+def cameras_for(owner_id: str) -> list[dict[str, Any]]:
+    return [{"camera_id": c.camera_id, "nickname": c.nickname, "tier": c.tier,
+             "paused": bool(c.paused)} for c in registry.cameras_of(owner_id)]
+
+
+def state(device: BridgeDevice, declared: list[str] | None = None) -> dict[str, Any]:
+    """What the bridge should do now: the owner's cameras, running shares, and the approved
+    requests for the cameras it serves.
+
+    `declared` are the Porchlight camera ids in the bridge's config: only their requests are
+    offered (another bridge of the same owner may serve the others), and the owner's app shows
+    which bridge serves which camera. Ids that are not the owner's are ignored."""
+    owner = accounts.get_user(device.owner_id)
+    cameras = cameras_for(device.owner_id)
+    owned = {c["camera_id"] for c in cameras}
+    serves = sorted({c for c in (declared or []) if c in owned})
+    actions: list[Any] = [BridgeDevice.last_seen_at.set(clock.now())]
+    if declared is not None and serves != sorted(device.camera_ids or []):
+        actions.append(BridgeDevice.camera_ids.set(serves))
+    device.update(actions=actions)
+    waiting = []
+    for target in canvass.targets_for_owner(owner):
+        # approved, or a clip this bridge started whose upload did not finish (it tries again)
+        if target.status != footage.APPROVED and not bridge_clips.bridge_uploading(target):
+            continue
+        if declared is not None and target.camera_id not in serves:
+            continue
+        asked = canvass.request_of(target)
+        waiting.append({"target_id": target.target_id, "camera_id": target.camera_id,
+                        "window_start": asked.window_start.isoformat(),
+                        "window_end": asked.window_end.isoformat()})
+
+    now = clock.now()
+    shares = [{"share_id": s.share_id, "camera_ids": list(s.camera_ids),
+               "started_at": s.started_at.isoformat(), "ends_at": s.ends_at.isoformat(),
+               "preroll_seconds": int(s.preroll_seconds)}
+              for s in live.shares_of(owner) if live.is_active(s, now)]
+    return {"device_id": device.device_id, "cameras": cameras, "requests": waiting,
+            "shares": shares, "poll_seconds": POLL_SECONDS}
+
+
+def served_by(owner: User) -> dict[str, str]:
+    """camera id → the name of the paired bridge that serves it (for the owner's pages)."""
+    out: dict[str, str] = {}
+    for device in devices_of(owner):
+        if device.revoked_at is None:
+            for camera_id in device.camera_ids or []:
+                out.setdefault(camera_id, device.name)
+    return out
+
+
+def owner_of(device: BridgeDevice) -> User:
+    return accounts.get_user(device.owner_id)

@@ -1,0 +1,1 @@
+"""People: accounts, sessions, MFA, sign-ups, resets, organisations, and leaving."""
