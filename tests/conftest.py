@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.support import Account, AppServer, Client, make_user, session_client
+from app.services import clock
+from tests.support import Account, AppServer, Client, TimeTravel, make_user, session_client
 
 ROLES_UNDER_TEST = ("owner", "org_admin", "detective", "supervisor", "agency_admin", "auditor")
 
@@ -56,6 +57,14 @@ def devstack() -> Iterator[Any]:
     if found:
         pytest.fail(f"{len(found)} answers broke the OpenAPI contract:\n" + "\n".join(found[:80]),
                     pytrace=False)
+
+
+@pytest.fixture
+def time_travel(devstack: Any) -> Iterator[TimeTravel]:
+    """For tests whose subject is time passing: move the app's clock instead of sleeping."""
+    travel = TimeTravel()
+    with clock.use(travel):
+        yield travel
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
@@ -21,6 +22,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from app.core import roles
 from app.models.outbox import OutboxMessage
 from app.models.users import User
+from app.services import clock
 from app.services.people import accounts, sessions
 from devstack.seed import AGENCY_ID
 
@@ -189,3 +191,17 @@ def wait_for_event(user_id: str, action: str, actor_id: str | None = None,
                 return event
         time.sleep(0.2)
     raise AssertionError(f"no {action} event for {user_id} within {timeout}s")
+
+
+class TimeTravel:
+    """Real time plus the jumps a test makes: `advance(2)` is two seconds passing at once, for
+    the app server and the workers too (a test's devstack runs them in its own process)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return clock.system_now() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)

@@ -63,7 +63,7 @@ def wait_status(owner: Client, target_id: str, wanted: tuple[str, ...],
         data: dict[str, Any] = owner.get(f"/api/targets/{target_id}").json()
         if data["status"] in wanted or time.monotonic() > deadline:
             return data
-        time.sleep(0.5)
+        time.sleep(0.2)
 
 
 # ---------------------------------------------------------------- the clip worker

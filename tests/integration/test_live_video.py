@@ -216,7 +216,7 @@ def test_bridge_answers_approved_requests(signed_in: Any, base_url: str,
         status = RequestTarget.get(by_camera[till]).status
         if status in ("ready", "failed"):
             break
-        time.sleep(1)
+        time.sleep(0.2)
     assert status == "ready", status
     assert RequestTarget.get(by_camera[yard]).status == "no_footage"
     rows = {t["camera"]: t for t in detective.get(

@@ -4,7 +4,6 @@ is in the audit event and in the owner's activity."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,9 +14,9 @@ from app.services.auditing import audit
 from app.services.realtime import live
 from tests.builders.bridges import paired_bridge, piece_body, send_piece
 from tests.builders.cameras import camera_body
-from tests.support import Client
+from tests.support import Client, TimeTravel
 
-pytestmark = pytest.mark.slow  # about 19 s in all: left out of `make check`
+pytestmark = pytest.mark.slow  # about 9 s in all: left out of `make check`
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +47,8 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def test_each_viewers_session_has_its_real_length(signed_in: Any, base_url: str,
-                                                  video: bytes) -> None:
+def test_each_viewers_session_has_its_real_length(signed_in: Any, base_url: str, video: bytes,
+                                                  time_travel: TimeTravel) -> None:
     owner, account = signed_in("owner")
     cam = owner.send_json("POST", "/api/cameras", camera_body(
         nickname="Street", tier="on_alert")).json()["camera"]["id"]
@@ -84,7 +83,7 @@ def test_each_viewers_session_has_its_real_length(signed_in: Any, base_url: str,
                 # leaving twice (a second tab, a retried beacon) changes nothing
                 assert leaver.send_json("POST", f"/api/live/{share_id}/leave", {}
                                         ).status_code == 200
-        time.sleep(0.4)
+        time_travel.advance(0.4)
     ended = owner.send_json("DELETE", f"/api/shares/{share_id}")
     assert ended.status_code == 200
     ended_at = _at(ended.json()["ended_at"])
@@ -114,7 +113,8 @@ def test_each_viewers_session_has_its_real_length(signed_in: Any, base_url: str,
     assert "until: they left" in page
 
 
-def test_coming_back_after_leaving_counts_both_stretches(signed_in: Any) -> None:
+def test_coming_back_after_leaving_counts_both_stretches(signed_in: Any,
+                                                        time_travel: TimeTravel) -> None:
     owner, account = signed_in("owner")
     cam = owner.send_json("POST", "/api/cameras", camera_body(tier="on_alert")
                           ).json()["camera"]["id"]
@@ -124,11 +124,11 @@ def test_coming_back_after_leaving_counts_both_stretches(signed_in: Any) -> None
     stream = detective.send_json("POST", f"/api/live/{share_id}/view", {}
                                  ).json()["cameras"][0]["stream"]
     _ask(detective, share_id, stream)
-    time.sleep(1.5)
+    time_travel.advance(1.5)
     detective.send_json("POST", f"/api/live/{share_id}/leave", {})
-    time.sleep(2.0)  # away: not watching
+    time_travel.advance(2.0)  # away: not watching
     detective.send_json("POST", f"/api/live/{share_id}/view", {})
-    time.sleep(1.5)
+    time_travel.advance(1.5)
     _ask(detective, share_id, stream)
     owner.send_json("DELETE", f"/api/shares/{share_id}")
     session = _session(account.user.user_id, detective_account.user.user_id)
