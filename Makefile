@@ -82,9 +82,8 @@ cdk-synth: cdk-assets ## Build the workers and synthesize the AWS stack offline:
 	    $(if $(ALARM_EMAIL),-c 'alarm_email=$(subst ','\'',$(ALARM_EMAIL))') \
 	    $(if $(VAPID_PUBLIC_KEY),-c 'vapid_public_key=$(subst ','\'',$(VAPID_PUBLIC_KEY))')
 
-bench: $(STAMP) ## Run the benchmarks (figures printed, last line JSON)
-	$(PY) bench/cold_start.py
-	$(PY) bench/login_latency.py
+bench: $(STAMP) ## Benchmarks (docs/benchmarks.md): cold_start and login_latency, or BENCH="geo push ..."; QUICK=1 for smoke runs
+	@for name in $(or $(BENCH),cold_start login_latency); do $(PY) -m bench.$$name $(if $(QUICK),--quick) || exit 1; done
 
 load: $(STAMP) ## Load test on its own devstack: 50 users, 10 minutes (MINUTES=1 USERS=20 to change)
 	$(PY) -m bench.load --minutes $(or $(MINUTES),10) --users $(or $(USERS),50)

@@ -1,134 +1,176 @@
-"""Cold start of the web zip as Lambda runs it: a new container's first /login, and what it
-spends the time on.
+"""Cold start of the web zip as Lambda runs it: a fresh `python3.12 -I -S` container with only
+the unzipped zip and the runtime's SDK on its path, fed API Gateway's REST event for GET /login:
+init, first answer, first byte, warm answer, and the imports' time by package
+(docs/benchmarks.md). --build 0 (--quick) reuses the last zip built (or dist/'s) when there is.
 
-    .venv/bin/python -m bench.cold_artifact [--runs 10]
-
-Builds dist/porchlight-web.zip with `make package` for the prod stage against a local AWS
-holding the prod-named resources (tests/deploy/stage.py), then starts the zip --runs times as a
-fresh container would (Python 3.12 -I -S, only the zip and the runtime's SDK on sys.path;
-tests/deploy/harness.py) and sends each one API Gateway's REST event for GET /login:
-
-- init: the runtime's import of handler.py (Zappa's module, not yet the app);
-- first answer: the first invocation, in which Zappa loads its settings and imports the app,
-  create_app() reads the secret from Secrets Manager, and Flask renders the page;
-- first byte: process start to the first answer, the figure a person waits for (Lambda's own
-  sandbox start and the zip's download come on top on AWS and are not measured here);
-- warm: the same request again in the same container.
-
-One more container runs with `-X importtime` to say which imports dominate. Figures are
-printed for people; the last line is one JSON object.
+    .venv/bin/python -m bench.cold_artifact [--runs 10] [--build 1] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
+import hashlib
 import json
+import logging
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
+from typing import Any
 
-from bench.stats import percentile
-from infra.artifacts import runtime_python
-from tests.deploy import stage
-from tests.deploy.harness import Gateway, LambdaProcess, lambda_environment
+from bench.cold_start import import_times
+from bench.harness import PYTHON, ROOT, begin, finish, options, percentile, say
 
-AIM_S = 1.0
-
-
-def start(python: str, root: Path, sdk: Path, aws: stage.LocalAws,
-          flags: tuple[str, ...] = ()) -> LambdaProcess:
-    env = lambda_environment(stage.WEB_FUNCTION, 1024, aws.endpoint, aws.function_env)
-    return LambdaProcess(python, root, sdk, "handler.lambda_handler", env, flags=flags)
-
-
-def one_cold_start(python: str, root: Path, sdk: Path, aws: stage.LocalAws) -> dict[str, float]:
+CACHE = Path(tempfile.gettempdir()) / "porchlight-bench-cold-artifact"
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:porchlight-prod-app-Bench1"
+CONTAINER = r"""
+import json, os, sys, time
+t0 = time.perf_counter()
+sys.path[:0] = json.loads(sys.argv[1])
+out = os.fdopen(int(sys.argv[3]), "w", buffering=1)
+import handler
+init = time.perf_counter() - t0
+class Context:
+    aws_request_id, function_name, memory_limit_in_mb = "bench", "porchlight-prod", 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:porchlight-prod"
+    log_group_name, log_stream_name = "/aws/lambda/porchlight-prod", "bench"
+    def get_remaining_time_in_millis(self):
+        return 30000
+times = []
+for n in range(6):
     began = time.perf_counter()
-    process = start(python, root, sdk, aws)
-    try:
-        gateway = Gateway(process, "rest")
-        first = gateway.get("/login")
+    status = handler.lambda_handler(json.loads(sys.argv[2]), Context())["statusCode"]
+    times.append(time.perf_counter() - began)
+    out.write(json.dumps({"answer": n, "status": status}) + "\n")
+out.write(json.dumps({"init_s": init, "first_answer_s": times[0],
+                      "warm_s": sorted(times[1:])[2]}) + "\n")
+"""
+HEADERS = {"Host": "cams.example.gov", "X-Forwarded-Proto": "https", "User-Agent": "bench",
+           "X-Forwarded-For": "203.0.113.9"}
+EVENT = {"resource": "/{proxy+}", "path": "/login", "httpMethod": "GET", "headers": HEADERS,
+         "multiValueHeaders": {k: [v] for k, v in HEADERS.items()},
+         "queryStringParameters": None, "multiValueQueryStringParameters": None,
+         "pathParameters": {"proxy": "login"}, "stageVariables": None, "body": None,
+         "isBase64Encoded": False,
+         "requestContext": {"accountId": "123456789012", "apiId": "a1b2c3d4e5", "stage": "prod",
+                            "requestId": "bench", "resourcePath": "/{proxy+}",
+                            "httpMethod": "GET", "path": "/prod/login",
+                            "domainName": "cams.example.gov",
+                            "identity": {"sourceIp": "203.0.113.9", "userAgent": "bench"}}}
+
+
+def web_zip(build: bool) -> Path:
+    """The zip to run: built now, or (build False) the last one built, or dist's."""
+    from infra.zappa_settings import OUTPUT_ENV, complete
+
+    ours, dist = CACHE / "porchlight-web.zip", ROOT / "dist" / "porchlight-web.zip"
+    if not build and ours.exists():
+        return ours
+    CACHE.mkdir(parents=True, exist_ok=True)
+    if not build and dist.exists():
+        shutil.copyfile(dist, ours)
+        return ours
+    outputs = {key: f"bench-{key}" for key in OUTPUT_ENV}
+    outputs.update(SecretsArn=SECRET_ARN, TablePrefix="porchlight-prod-",
+                   WebRoleArn="arn:aws:iam::123456789012:role/porchlight-prod-web")
+    settings = complete(json.loads((ROOT / "zappa_settings.json").read_text()), "prod", outputs,
+                        "https://cams.example.gov", "Porchlight <no-reply@example.gov>", "")
+    (CACHE / "zappa_settings.json").write_text(json.dumps(settings))
+    say("building the web zip (python -m infra.package_web --stage prod) ...")
+    built = ROOT / "dist" / "porchlight-bench-web.zip"  # package_web wants --out in the repo
+    subprocess.run([PYTHON, "-m", "infra.package_web", "--stage", "prod", "--settings",
+                    str(CACHE / "zappa_settings.json"), "--out", str(built)], cwd=ROOT,
+                   check=True, env={k: v for k, v in os.environ.items()
+                                    if not k.startswith(("AWS_", "PORCHLIGHT_"))})
+    return Path(shutil.move(built, ours))
+
+
+def runtime_sdk(python: str) -> Path:
+    """The runtime's SDK, installed from its lock and compiled once, cached by the lock's hash."""
+    from infra.artifacts import install, runtime_sdk
+
+    sdk = runtime_sdk()
+    folder = CACHE / f"sdk-{hashlib.sha256(sdk.lock.read_bytes()).hexdigest()[:12]}"
+    if not (folder / ".done").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        install(sdk, folder)
+        shutil.rmtree(folder / "bin", ignore_errors=True)
+        subprocess.run([python, "-m", "compileall", "-q", "-j0", str(folder)], check=True,
+                       capture_output=True)
+        (folder / ".done").touch()
+    return folder
+
+
+def container(python: str, task: Path, sdk: Path, env: dict[str, str],
+              *flags: str) -> tuple[dict[str, Any], str]:
+    """One cold container: its figures (first byte measured here) and its stderr."""
+    read, write = os.pipe()
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [python, "-I", "-S", "-B", *flags, "-c", CONTAINER, json.dumps([str(task), str(sdk)]),
+         json.dumps(EVENT), str(write)], cwd=task, env=env, pass_fds=(write,),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    with os.fdopen(read) as answers:
+        first = json.loads(answers.readline() or "{}")
         first_byte = time.perf_counter() - began
-        assert first.status == 200, first.text[:300]
-        first_s = process.last_duration_s
-        warm = []
-        for _ in range(5):
-            assert gateway.get("/login").status == 200
-            warm.append(process.last_duration_s)
-        return {"init_s": process.init_s, "spawn_to_ready_s": process.spawn_to_ready_s,
-                "first_answer_s": first_s, "first_byte_s": first_byte,
-                "warm_s": statistics.median(warm)}
-    finally:
-        process.stop()
-
-
-def import_breakdown(python: str, root: Path, sdk: Path, aws: stage.LocalAws,
-                     top: int) -> list[tuple[str, float]]:
-    """Self time of every import of a cold /login, summed by top-level package."""
-    process = start(python, root, sdk, aws, flags=("-X", "importtime"))
-    try:
-        Gateway(process, "rest").get("/login")
-        process.settle()
-    finally:
-        process.stop()
-    packages: dict[str, int] = {}
-    for line in process.log.splitlines():
-        if not line.startswith("import time:"):
-            continue
-        parts = line[len("import time:"):].split("|")
-        if len(parts) != 3 or not parts[0].strip().isdigit():
-            continue
-        package = parts[2].strip().split(".")[0]
-        packages[package] = packages.get(package, 0) + int(parts[0])
-    ranked = sorted(packages.items(), key=lambda item: -item[1])[:top]
-    return [(name, us / 1e6) for name, us in ranked]
+        last = json.loads(answers.read().strip().splitlines()[-1] or "{}") if first else {}
+    stderr = process.communicate(timeout=60)[1]
+    if first.get("status") != 200 or not last:
+        raise SystemExit(f"the container's first GET /login failed ({first}):\n{stderr[-3000:]}")
+    return {**last, "first_byte_s": first_byte}, stderr
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=10, help="cold containers (default 10)")
-    parser.add_argument("--top", type=int, default=8, help="heaviest packages to list")
-    args = parser.parse_args()
-    python = runtime_python()
-    print(f"web zip cold start under {python}; load average {os.getloadavg()[0]:.2f} "
-          f"on {os.cpu_count()} CPUs")
-    aws = stage.start_local_aws()
-    try:
-        with tempfile.TemporaryDirectory(prefix="cold-artifact-") as tmp:
-            root = stage.package_web(aws, Path(tmp))
-            sdk = stage.install_runtime_sdk(Path(tmp) / "sdk", python)
-            zip_mb = (stage.ROOT / "dist" / "porchlight-web.zip").stat().st_size / 1024 / 1024
-            one_cold_start(python, root, sdk, aws)  # untimed: the page cache, as on a host
-            runs = [one_cold_start(python, root, sdk, aws) for _ in range(args.runs)]
-            heavy = import_breakdown(python, root, sdk, aws, args.top)
-    finally:
-        aws.stop()
+    args = options(__doc__, {"runs": (10, 1, "cold containers timed"),
+                             "build": (1, 0, "1: build the zip; 0: reuse one when there is")})
+    from devstack.stack import REGION, start_moto
+    from infra.artifacts import runtime_python
 
-    keys = ("init_s", "first_answer_s", "first_byte_s", "warm_s")
-    figures = {key: {"median": statistics.median(r[key] for r in runs),
-                     "p90": percentile([r[key] for r in runs], 90)} for key in keys}
-    print(f"dist/porchlight-web.zip: {zip_mb:.1f} MB; {args.runs} cold containers, GET /login")
-    for key, label in (("init_s", "init (import handler.py)"),
-                       ("first_answer_s", "first answer (app import + secret + page)"),
-                       ("first_byte_s", "process start to first byte"),
-                       ("warm_s", "warm answer")):
-        row = figures[key]
-        print(f"  {label:44} median {row['median'] * 1000:7.1f} ms   "
-              f"p90 {row['p90'] * 1000:7.1f} ms")
-    verdict = "under" if figures["first_byte_s"]["median"] < AIM_S else "OVER"
-    print(f"  aim: first byte under {AIM_S:.0f} s: {verdict}")
-    print("self time of a cold /login's imports, by top-level package:")
-    print("  " + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in heavy))
-    print(json.dumps({
-        "bench": "cold_artifact", "runs": args.runs, "python": python,
-        "zip_mb": round(zip_mb, 2),
-        **{f"{key.removesuffix('_s')}_{stat}_s": round(row[stat], 4)
-           for key, row in figures.items() for stat in ("median", "p90")},
-        "imports_s": {name: round(seconds, 4) for name, seconds in heavy},
-    }))
-    return 0
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
+    python = runtime_python()
+    started = begin("cold_artifact", args, f"{args.runs} cold containers of the web zip under "
+                    f"{python}, GET /login")
+    package = web_zip(bool(args.build))
+    sdk = runtime_sdk(python)
+    server, endpoint = start_moto()
+    try:
+        with zipfile.ZipFile(package) as made, tempfile.TemporaryDirectory() as tmp:
+            made.extractall(tmp)
+            baked = made.read("zappa_settings.py").decode()
+            arn = baked.split("'PORCHLIGHT_SECRETS_ARN': '")[1].split("'")[0]
+            aws = {"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+                   "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                   "AWS_SESSION_TOKEN": "bench", "AWS_ENDPOINT_URL": endpoint}
+            import boto3
+
+            boto3.client("secretsmanager", **{"region_name": REGION, "endpoint_url": endpoint,
+                                              "aws_access_key_id": "bench",
+                                              "aws_secret_access_key": "bench"}).create_secret(
+                Name=arn.split(":secret:")[1],  # moto finds an ARN's secret by this name
+                SecretString=json.dumps({"secret_key": os.urandom(24).hex()}))
+            env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC",
+                   "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+                   "AWS_LAMBDA_FUNCTION_NAME": "porchlight-prod",
+                   "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024", **aws}
+            container(python, Path(tmp), sdk, env)  # untimed: the page cache
+            runs = [container(python, Path(tmp), sdk, env)[0] for _ in range(args.runs)]
+            heavy = import_times(container(python, Path(tmp), sdk, env, "-X", "importtime")[1])
+    finally:
+        server.stop()
+    figures: dict[str, Any] = {"zip_mb": round(package.stat().st_size / 2 ** 20, 2),
+                               "runs": args.runs, "python": python}
+    for key in ("init_s", "first_answer_s", "first_byte_s", "warm_s"):
+        values = [r[key] for r in runs]
+        figures[key.replace("_s", "_median_s")] = round(statistics.median(values), 4)
+        figures[key.replace("_s", "_p90_s")] = round(percentile(values, 90), 4)
+    say(f"first byte median {figures['first_byte_median_s']:.3f} s (aim: under 1 s)")
+    return finish("cold_artifact", args, {**figures, "import_self_ms_by_package": heavy},
+                  started)
 
 
 if __name__ == "__main__":

@@ -137,6 +137,9 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
 # else is scheduled a file at a time, so a module's fixtures are made once. (xdist's own
 # `--dist loadgroup` renames node ids through `item._nodeid`, which pytest 9.2 no longer reads.)
 SERIAL_FOLDERS = ("deploy", "privacy")
+# tests/bench runs each benchmark's --quick in a process of its own, tens of seconds each: spread
+# over both processes rather than queued on one.
+SPREAD_FOLDERS = ("bench",)
 
 
 def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
@@ -147,6 +150,10 @@ def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
             parts = nodeid.split("/")
             if len(parts) > 2 and parts[0] == "tests" and parts[1] in SERIAL_FOLDERS:
                 return f"tests/{parts[1]}"
+            if "[cold_artifact]" in nodeid and parts[1:2] == ["bench"]:
+                return "tests/deploy"  # builds the web zip in dist/ and .venv-web as they do
+            if len(parts) > 2 and parts[0] == "tests" and parts[1] in SPREAD_FOLDERS:
+                return nodeid  # each case on its own: a file of long, independent runs
             return nodeid.split("::", 1)[0]
 
     return ByFileKeepingFolders(config, log)

@@ -10,8 +10,6 @@ is application/problem+json, and schema-breaking input is refused with a 4xx.
 Short run: tests/fuzz/test_fuzz.py (part of `make test`). Long run, against a fresh devstack:
 
     .venv/bin/python -m tests.fuzz.run --examples 200
-
-`run_fuzz` is also what `python -m bench.load` calls for its fuzz_cases and fuzz_5xx figures.
 """
 
 from __future__ import annotations
