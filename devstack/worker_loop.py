@@ -14,7 +14,8 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +82,9 @@ class WorkerLoop:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.handled = 0
+        # A queue's thread polls holding its lock; a paused queue is left to `drain`.
+        self._locks = {spec.base_name: threading.Lock() for spec in specs}
+        self._paused: set[str] = set()
 
     def start(self) -> WorkerLoop:
         for spec in self.specs:
@@ -115,23 +119,63 @@ class WorkerLoop:
         for thread in self._threads:
             thread.join(timeout=self.wait_seconds + 5)
 
+    @contextmanager
+    def paused(self, *names: str) -> Iterator[None]:
+        """Leave these queues to `drain` inside the block: a test whose subject is not timing
+        runs the worker when it chooses, in its own thread, and knows it has run. Waits for a
+        poll already under way to finish, so no message is taken behind the test's back."""
+        for name in names:
+            with self._locks[name]:
+                self._paused.add(name)
+        try:
+            yield
+        finally:
+            self._paused.difference_update(names)
+
+    def drain(self, name: str) -> int:
+        """Deliver every message waiting in this queue now, in the calling thread, batch after
+        batch as Lambda would, until the queue answers empty; the messages handled. A message
+        whose handler failed waits out its visibility timeout as on AWS (and is not counted)."""
+        spec = next(s for s in self.specs if s.base_name == name)
+        url = self.queue_urls[name]
+        arn = self._arn(url)
+        handler = load_handler(spec.handler)
+        handled = 0
+        with self._locks[name]:
+            while self.sqs.get_queue_attributes(
+                    QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+                    "Attributes"]["ApproximateNumberOfMessages"] != "0":
+                handled += self.poll_once(spec, url, arn, handler, wait_seconds=0)
+        return handled
+
+    def _arn(self, url: str) -> str:
+        return str(self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"])
+
     def _run(self, spec: QueueSpec) -> None:
         url = self.queue_urls[spec.base_name]
-        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
+        arn = self._arn(url)
         handler = load_handler(spec.handler)
+        lock = self._locks[spec.base_name]
         while not self._stop.is_set():
-            try:
-                self.poll_once(spec, url, arn, handler)
-            except Exception:  # noqa: BLE001 - a worker crash must not end the loop
-                if self._stop.is_set():
-                    return
-                log.exception("worker %s failed; messages will be retried", spec.base_name)
-                self._stop.wait(1)
+            with lock:
+                paused = spec.base_name in self._paused
+                try:
+                    if not paused:
+                        self.poll_once(spec, url, arn, handler)
+                except Exception:  # noqa: BLE001 - a worker crash must not end the loop
+                    if self._stop.is_set():
+                        return
+                    log.exception("worker %s failed; messages will be retried", spec.base_name)
+                    paused = True  # wait a second, outside the lock
+            if paused:
+                self._stop.wait(0.2 if spec.base_name in self._paused else 1)
 
-    def poll_once(self, spec: QueueSpec, url: str, arn: str, handler: Handler) -> int:
+    def poll_once(self, spec: QueueSpec, url: str, arn: str, handler: Handler,
+                  wait_seconds: int | None = None) -> int:
         received = self.sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=spec.batch_size, WaitTimeSeconds=self.wait_seconds,
+            QueueUrl=url, MaxNumberOfMessages=spec.batch_size,
+            WaitTimeSeconds=self.wait_seconds if wait_seconds is None else wait_seconds,
             AttributeNames=["All"], MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not received:

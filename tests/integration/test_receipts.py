@@ -4,7 +4,6 @@ accesses; an owner who did not opt in gets nothing."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -27,7 +26,7 @@ def choose(owner: Any, choice: str) -> None:
 
 
 def test_a_police_search_and_a_played_clip_become_receipts(
-        signed_in: Any, settings: Any, push_service: PushService) -> None:
+        signed_in: Any, settings: Any, push_service: PushService, devstack: Any) -> None:
     receipts.run_once(settings)  # every chain known to the worker starts at its head now
     owner, account = signed_in("owner")
     quiet_owner, quiet = signed_in("owner")
@@ -42,20 +41,19 @@ def test_a_police_search_and_a_played_clip_become_receipts(
     subscribe(quiet_owner, quiet_device)
 
     case = f"24-{uuid.uuid4().int % 10**6:06d}"
-    found = detective.send_json("POST", "/api/search", {
-        "lat": SCENE[0], "lon": SCENE[1], "radius_m": 60, "case_number": case,
-        "incident_at": (clock.now() - timedelta(minutes=30)).isoformat()})
-    assert found.status_code == 200, found.text
-    # The search's per-owner events are appended by the audit-fanout worker: run passes until
-    # the receipt is out (the schedule does this every minute on AWS).
-    deadline = time.monotonic() + 20
-    payloads: list[dict[str, Any]] = []
-    while not payloads and time.monotonic() < deadline:
+    # Each worker runs when the test says: the audit-fanout worker appends the search's
+    # per-owner events, the receipts pass (a schedule, every minute on AWS) queues the receipt,
+    # and the push worker sends it.
+    with devstack.loop.paused("audit-fanout", "push"):
+        found = detective.send_json("POST", "/api/search", {
+            "lat": SCENE[0], "lon": SCENE[1], "radius_m": 60, "case_number": case,
+            "incident_at": (clock.now() - timedelta(minutes=30)).isoformat()})
+        assert found.status_code == 200, found.text
+        assert devstack.loop.drain("audit-fanout") >= 1
         receipts.run_once(settings)
-        time.sleep(0.5)
-        payloads = [device.read(m) for m in push_service.received
-                    if m.path.endswith(device.endpoint.rsplit("/", 1)[1])]
-    [payload] = payloads
+        assert devstack.loop.drain("push") >= 1
+    [payload] = [device.read(m) for m in push_service.received
+                 if m.path.endswith(device.endpoint.rsplit("/", 1)[1])]
     assert payload["kind"] == "receipt" and payload["url"] == "/account/activity"
     assert officer.user.display_name in payload["body"] and "(detective)" in payload["body"]
     assert nickname in payload["body"] and case in payload["body"]
