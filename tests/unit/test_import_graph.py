@@ -15,6 +15,7 @@ route modules so they register on it, and those import `bp` back.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -61,6 +62,7 @@ BLUEPRINTS = sorted({name for name, path in APP.items()
                      if path.name == "__init__.py" and "bp = Blueprint(" in path.read_text()})
 
 
+@functools.cache
 def has_code(path: Path) -> bool:
     """A module with more than a docstring (a package's __init__ may hold its feature's API)."""
     body = ast.parse(path.read_text(), str(path)).body
