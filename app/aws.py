@@ -1,4 +1,5 @@
-"""boto3 clients made once, lazily, from the settings (endpoint override for devstack)."""
+"""boto3 clients made once, lazily, from the settings (each service's endpoint from the standard
+AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL variables: Settings.endpoint_for)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def _correlate(params: dict[str, Any], **_: Any) -> None:
 
 
 def aws_client(settings: Settings, service: str) -> Any:
-    return client(service, settings.region, settings.endpoint_url)
+    return client(service, settings.region, settings.endpoint_for(service))
 
 
 def s3_missing(exc: Any) -> bool:

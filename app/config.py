@@ -30,7 +30,9 @@ class Settings:
     env: str  # "devstack", "dev", "prod", ...
     secret_key: str
     region: str
-    endpoint_url: str | None  # None means real AWS
+    # AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> as set, by suffix ("" for the global one);
+    # empty means real AWS. Read through endpoint_for().
+    aws_endpoints: tuple[tuple[str, str], ...]
     table_prefix: str
     uploads_bucket: str  # owners' originals and camera photos, written by phones
     clips_bucket: str  # what the clip worker makes: clips, posters, manifests, packages
@@ -73,11 +75,18 @@ class Settings:
     checkpoint_kms_key: str = ""
     checkpoint_private_key: str = ""
     log_level: str = "INFO"  # PORCHLIGHT_LOG_LEVEL; libraries stay at WARNING (app/logs.py)
+    devstack_data: str = ""  # devstack only: the folder make run keeps its data in ("": memory)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_devstack(self) -> bool:
         return self.env == "devstack"
+
+    def endpoint_for(self, service: str) -> str | None:
+        """Where calls to one AWS service go (client name: "dynamodb", "s3", ...): its own
+        AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL, else None, meaning real AWS. The
+        app's clients pass it explicitly, so a Settings built from any mapping decides alone."""
+        return _pick(self.aws_endpoints, service)
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -120,7 +129,14 @@ DOCUMENTED = (
                "sets them directly)"),
     Documented(("AWS_REGION",), "region of the tables, buckets and queues"),
     Documented(("AWS_ENDPOINT_URL",), "set only for a local AWS (devstack sets it); **unset "
-               "means real AWS**"),
+               "means real AWS**. botocore's per-service variables win for their service, "
+               "as in every AWS SDK: `AWS_ENDPOINT_URL_DYNAMODB` (devstack points it at DynamoDB "
+               "Local), `AWS_ENDPOINT_URL_S3`, `_SQS`, `_KMS`, `_SES`, `_SECRETS_MANAGER`"),
+    Documented(("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",), "`true` ignores every `AWS_ENDPOINT_URL*` "
+               "variable, as botocore does"),
+    Documented(("PORCHLIGHT_DEVSTACK_DATA",), "devstack only, set by `make run`: the folder its "
+               "data is kept in between runs (empty: in memory, as in the tests); the page "
+               "footer says which"),
     Documented(("PORCHLIGHT_TABLE_PREFIX",), "tables are named `<prefix><table>` (e.g. "
                "`porchlight-prod-users`)"),
     Documented(("PORCHLIGHT_UPLOADS_BUCKET",), "S3 bucket for uploads: owners' originals, "
@@ -197,6 +213,41 @@ def _country(env: Mapping[str, str]) -> str:
         raise ConfigError(f"PORCHLIGHT_GEOCODE_COUNTRY must be a 3-letter ISO 3166 code like "
                           f"USA, got {country!r}")
     return country
+
+
+ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
+# botocore names a service's variable by its service id (upper case, spaces as "_"), which is
+# the client's name for every service Porchlight calls except these.
+_SERVICE_IDS = {"secretsmanager": "SECRETS_MANAGER"}
+
+
+def endpoint_variable(service: str) -> str:
+    """The standard variable that points one service elsewhere: "dynamodb" ->
+    AWS_ENDPOINT_URL_DYNAMODB (botocore's rule, shared by every AWS SDK)."""
+    return f"{ENDPOINT_VARIABLE}_{_SERVICE_IDS.get(service, service.upper())}"
+
+
+def aws_endpoints(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The endpoint variables set in `env`, as botocore reads them; none at all when
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true, as botocore then ignores them too."""
+    if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").strip().lower() == "true":
+        return ()
+    found = []
+    for key, value in env.items():
+        if value and (key == ENDPOINT_VARIABLE or key.startswith(ENDPOINT_VARIABLE + "_")):
+            found.append((key.removeprefix(ENDPOINT_VARIABLE).lstrip("_"), value))
+    return tuple(sorted(found))
+
+
+def endpoint_in(env: Mapping[str, str], service: str) -> str | None:
+    """Settings.endpoint_for without the rest of the settings (benches, test tools)."""
+    return _pick(aws_endpoints(env), service)
+
+
+def _pick(endpoints: tuple[tuple[str, str], ...], service: str) -> str | None:
+    found = dict(endpoints)
+    suffix = endpoint_variable(service).removeprefix(ENDPOINT_VARIABLE + "_")
+    return found.get(suffix) or found.get("") or None
 
 
 SECRETS_MAX_AGE = 300  # seconds a warm Lambda keeps the secret before reading it again
@@ -282,7 +333,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         env=stage,
         secret_key=secret,
         region=env["AWS_REGION"],
-        endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        aws_endpoints=aws_endpoints(env),
+        devstack_data=env.get("PORCHLIGHT_DEVSTACK_DATA", "") if stage == "devstack" else "",
         table_prefix=env["PORCHLIGHT_TABLE_PREFIX"],
         uploads_bucket=env["PORCHLIGHT_UPLOADS_BUCKET"],
         clips_bucket=env["PORCHLIGHT_CLIPS_BUCKET"],

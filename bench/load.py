@@ -115,8 +115,10 @@ def verify_audit(settings: Any) -> bool:
 def queued(env: dict[str, str], dead: bool) -> int:
     import boto3
 
-    sqs = boto3.client("sqs", region_name=env["AWS_REGION"], endpoint_url=env[
-        "AWS_ENDPOINT_URL"], aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+    from app.config import endpoint_in
+
+    sqs = boto3.client("sqs", region_name=env["AWS_REGION"], endpoint_url=endpoint_in(
+        env, "sqs"), aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
     urls = sqs.list_queues(QueueNamePrefix=env["PORCHLIGHT_TABLE_PREFIX"])["QueueUrls"]
     return sum(int(v) for u in urls if u.endswith("-dlq") == dead for v in sqs

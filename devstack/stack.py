@@ -1,4 +1,9 @@
-"""Start moto's server and create the tables, bucket and queues from the project's definitions."""
+"""Start the local AWS and create the tables, buckets and queues from the project's definitions.
+
+DynamoDB is AWS's own DynamoDB Local (devstack/dynamodb_local.py); S3, SQS, KMS and SES are
+moto's server. Both listen on 127.0.0.1 only. Everything reaches them through the standard
+variables: AWS_ENDPOINT_URL (moto) and AWS_ENDPOINT_URL_DYNAMODB (DynamoDB Local).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,15 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
+from app.config import endpoint_variable
 from app.models.tables import table_definitions
+from devstack import dynamodb_local
 from lambdas.registry import QUEUES
 
 REGION = "us-east-1"
@@ -23,13 +31,26 @@ log = logging.getLogger("devstack")
 
 @dataclass
 class Devstack:
-    endpoint: str
+    endpoint: str  # moto's server: S3, SQS, KMS, SES
     env: dict[str, str]
     server: Any
+    dynamodb: dynamodb_local.DynamoDBLocal | None = None
+    data_dir: Path | None = None  # where make run keeps its data; None: all in memory
+    keeper: Any = None  # devstack.persist.Keeper, with a data_dir
+
+    def endpoint_for(self, service: str) -> str:
+        return self.dynamodb.endpoint if service == "dynamodb" and self.dynamodb else self.endpoint
+
+    def endpoint_env(self) -> dict[str, str]:
+        """The standard variables that point an AWS SDK (ours or any) at this devstack."""
+        env = {"AWS_ENDPOINT_URL": self.endpoint}
+        if self.dynamodb:
+            env[endpoint_variable("dynamodb")] = self.dynamodb.endpoint
+        return env
 
     def client(self, service: str) -> Any:
         return boto3.session.Session().client(
-            service, region_name=REGION, endpoint_url=self.endpoint,
+            service, region_name=REGION, endpoint_url=self.endpoint_for(service),
             config=Config(signature_version="s3v4"),
             aws_access_key_id="devstack", aws_secret_access_key="devstack",
         )
@@ -42,15 +63,20 @@ class Devstack:
         return {spec.base_name: self.queue_url(spec.base_name) for spec in QUEUES}
 
     def stop(self) -> None:
+        """Stop both servers; with a data_dir, first keep the objects and queued messages (stop
+        the workers before this, so no message is half-handled)."""
+        if self.keeper:
+            self.keeper.stop()
         self.server.stop()
+        if self.dynamodb:
+            self.dynamodb.stop()
 
 
 def start_moto() -> tuple[Any, str]:
     from moto.server import ThreadedMotoServer
 
-    from devstack import moto_ranges, moto_transactions
+    from devstack import moto_ranges
 
-    moto_transactions.install()
     moto_ranges.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -59,9 +85,17 @@ def start_moto() -> tuple[Any, str]:
 
 
 def create_tables(dynamodb: Any, prefix: str) -> list[str]:
+    """Every table, created only when missing (make run keeps its tables between starts); a
+    kept table gains any index added to its definition since, as a deploy would add it."""
     names = []
+    existing = {name for page in dynamodb.get_paginator("list_tables").paginate()
+                for name in page["TableNames"]}
     for spec in table_definitions():
         name = prefix + spec["base_name"]
+        if name in existing:
+            _add_missing_indexes(dynamodb, name, spec)
+            names.append(name)
+            continue
         kwargs: dict[str, Any] = {
             "TableName": name,
             "KeySchema": spec["key_schema"],
@@ -78,6 +112,17 @@ def create_tables(dynamodb: Any, prefix: str) -> list[str]:
             )
         names.append(name)
     return names
+
+
+def _add_missing_indexes(dynamodb: Any, name: str, spec: dict[str, Any]) -> None:
+    described = dynamodb.describe_table(TableName=name)["Table"]
+    have = {index["IndexName"] for index in described.get("GlobalSecondaryIndexes", [])}
+    for index in spec["global_secondary_indexes"] or []:
+        if index["IndexName"] not in have:
+            log.warning("table %s: adding index %s", name, index["IndexName"])
+            dynamodb.update_table(TableName=name,
+                                  AttributeDefinitions=spec["attribute_definitions"],
+                                  GlobalSecondaryIndexUpdates=[{"Create": index}])
 
 
 def create_bucket(s3: Any, name: str, origin: str, object_lock: bool = False) -> None:
@@ -150,17 +195,31 @@ def checkpoint_key() -> dict[str, str]:
 
 
 def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None = None,
-          extra_env: dict[str, str] | None = None) -> Devstack:
-    """Start moto, create every resource, and set os.environ so app and workers find them."""
-    server, endpoint = start_moto()
+          extra_env: dict[str, str] | None = None, data_dir: Path | None = None) -> Devstack:
+    """Start DynamoDB Local and moto, create every resource that is missing, and set os.environ
+    so app and workers find them. With `data_dir` (make run), the tables, the objects and
+    messages they refer to, and the keys that signed and sealed them are kept there between
+    starts (devstack/persist.py); without, everything is in memory."""
+    from devstack import persist
+
+    keys = persist.load_keys(data_dir) if data_dir else {}
+    dynamodb = dynamodb_local.start(data_dir / "dynamodb" if data_dir else None)
+    try:
+        server, endpoint = start_moto()
+    except BaseException:
+        dynamodb.stop()
+        raise
     env = {
         "AWS_ACCESS_KEY_ID": "devstack",
         "AWS_SECRET_ACCESS_KEY": "devstack",
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ENDPOINT_URL": endpoint,
+        endpoint_variable("dynamodb"): dynamodb.endpoint,
         "PORCHLIGHT_ENV": "devstack",
-        "PORCHLIGHT_SECRET_KEY": secret_key or secrets.token_urlsafe(32),
+        "PORCHLIGHT_DEVSTACK_DATA": str(data_dir or ""),
+        "PORCHLIGHT_SECRET_KEY": secret_key or keys.get("PORCHLIGHT_SECRET_KEY")
+        or secrets.token_urlsafe(32),
         "PORCHLIGHT_TABLE_PREFIX": PREFIX,
         "PORCHLIGHT_UPLOADS_BUCKET": PREFIX + "uploads",
         "PORCHLIGHT_CLIPS_BUCKET": PREFIX + "clips",
@@ -172,7 +231,7 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
         "PORCHLIGHT_LOG_LEVEL": os.environ.get("PORCHLIGHT_LOG_LEVEL", "WARNING"),
     }
     os.environ.update(env)
-    stack = Devstack(endpoint, env, server)
+    stack = Devstack(endpoint, env, server, dynamodb, data_dir)
     create_tables(stack.client("dynamodb"), PREFIX)
     public_url = (extra_env or {}).get("PORCHLIGHT_PUBLIC_URL", env["PORCHLIGHT_PUBLIC_URL"])
     create_bucket(stack.client("s3"), env["PORCHLIGHT_UPLOADS_BUCKET"], public_url)
@@ -184,9 +243,14 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
     env["PORCHLIGHT_PUSH_QUEUE_URL"] = env["DEVSTACK_QUEUE_PUSH"]
     env["PORCHLIGHT_CLIPS_QUEUE_URL"] = env["DEVSTACK_QUEUE_CLIPS"]
     env["PORCHLIGHT_ERASURE_QUEUE_URL"] = env["DEVSTACK_QUEUE_ERASURE"]
-    env.update(vapid_keys())
-    env.update(checkpoint_key())
+    made = keys or {**vapid_keys(), **checkpoint_key(),
+                    "PORCHLIGHT_SECRET_KEY": env["PORCHLIGHT_SECRET_KEY"]}
+    if data_dir and not keys:
+        persist.save_keys(data_dir, made)
+    env.update({k: v for k, v in made.items() if k != "PORCHLIGHT_SECRET_KEY"})
     env.update(extra_env or {})
     os.environ.update(env)
-    log.info("devstack ready at %s", endpoint)
+    if data_dir:
+        stack.keeper = persist.Keeper(stack).restore().start()
+    log.info("devstack ready at %s (DynamoDB Local at %s)", endpoint, dynamodb.endpoint)
     return stack

@@ -6,6 +6,7 @@ the CDK stack read the same definitions through `app.models.tables.table_definit
 
 from __future__ import annotations
 
+import base64
 from typing import Any, ClassVar, Self
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -21,6 +22,7 @@ from pynamodb.models import Model
 
 from app.aws import MAX_POOL_CONNECTIONS
 from app.config import Settings
+from app.core.errors import ValidationError
 
 _REGISTRY: list[type[BaseModel]] = []
 MAX_ID = 64  # no id this app makes is longer (uuid hex, digests, derived ids)
@@ -32,6 +34,62 @@ MAX_ID = 64  # no id this app makes is longer (uuid hex, digests, derived ids)
 STORE_ERRORS: tuple[type[Exception], ...] = (
     PynamoDBConnectionError, TableDoesNotExist, TransactWriteError, TransactGetError,
     BotoCoreError, ClientError)
+
+
+# DynamoDB refuses an item over 400 KB (names and values counted), with a ValidationException
+# that a caller could mistake for any other failed write. BaseModel.save measures first.
+ITEM_LIMIT_BYTES = 400 * 1024
+
+
+def _value_bytes(value: dict[str, Any]) -> int:
+    """One attribute value's size as DynamoDB counts it (Developer Guide, "Item sizes"):
+    strings and binaries by their bytes, a number by about one byte per two digits plus one,
+    a list or map 3 bytes plus 1 per element plus the elements, a boolean or null 1 byte."""
+    kind, inner = next(iter(value.items()))
+    if kind == "S":
+        return len(str(inner).encode())
+    if kind == "N":
+        return (len(str(inner).lstrip("-").replace(".", "")) + 1) // 2 + 1
+    if kind == "B":
+        return len(inner) if isinstance(inner, bytes) else len(base64.b64decode(inner))
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(str(v).encode()) for v in inner)
+    if kind == "NS":
+        return sum(_value_bytes({"N": v}) for v in inner)
+    if kind == "BS":
+        return sum(_value_bytes({"B": v}) for v in inner)
+    if kind == "L":
+        return 3 + sum(1 + _value_bytes(v) for v in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + _value_bytes(v) for k, v in inner.items())
+    raise ValueError(f"unknown DynamoDB type {kind}")
+
+
+def attribute_bytes(item: Model) -> dict[str, int]:
+    """Each attribute's size in the item as DynamoDB counts it, name included."""
+    return {name: len(name.encode()) + _value_bytes(value)
+            for name, value in item.serialize().items()}
+
+
+class ItemTooLarge(ValidationError):
+    """An item over DynamoDB's 400 KB: nothing was written. `sizes` says what takes the room."""
+
+    def __init__(self, item: Model, sizes: dict[str, int]) -> None:
+        total = sum(sizes.values())
+        largest = sorted(sizes.items(), key=lambda pair: -pair[1])[:3]
+        super().__init__(
+            f"This is too big to save: {kb(total)}, and one record holds at most "
+            f"{kb(ITEM_LIMIT_BYTES)}. The largest parts: "
+            + ", ".join(f"{name} {kb(size)}" for name, size in largest) + ".",
+            {name: f"{kb(size)} of {kb(total)}" for name, size in largest})
+        self.sizes = sizes
+        self.model = type(item).__name__
+
+
+def kb(size: int) -> str:
+    return f"{size / 1024:,.0f} KB" if size >= 1024 else f"{size} bytes"
 
 
 def condition_failed(exc: PynamoDBException) -> bool:
@@ -58,6 +116,16 @@ class BaseModel(Model):
         if cls.base_name:
             _REGISTRY.append(cls)
 
+    def save(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """PynamoDB's save, refused before any call when the item is over DynamoDB's limit
+        (ItemTooLarge, a ValidationError: 422 saying what is too big), never sent to fail as
+        a PutError that reads like any other failed write."""
+        sizes = attribute_bytes(self)
+        if sum(sizes.values()) > ITEM_LIMIT_BYTES:
+            raise ItemTooLarge(self, sizes)
+        saved: dict[str, Any] = super().save(*args, **kwargs)
+        return saved
+
     @classmethod
     def find(cls, hash_key: str) -> Self | None:
         """The item with this key, read consistently, or None when there is none. A key no
@@ -83,6 +151,6 @@ def configure_models(settings: Settings) -> None:
         meta: Any = model.Meta
         meta.table_name = settings.table_prefix + model.base_name
         meta.region = settings.region
-        meta.host = settings.endpoint_url
+        meta.host = settings.endpoint_for("dynamodb")
         meta.max_pool_connections = MAX_POOL_CONNECTIONS
         model._connection = None

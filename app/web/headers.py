@@ -27,8 +27,9 @@ def _tile_origin() -> str:
 def _storage_origins() -> str:
     """Where phones upload and read back photos, video parts and clips: the buckets' origins."""
     cfg = settings()
-    if cfg.endpoint_url:
-        return " " + cfg.endpoint_url.rstrip("/")
+    local = cfg.endpoint_for("s3")
+    if local:
+        return " " + local.rstrip("/")
     region = cfg.region
     origins = [f"https://{bucket}.s3.{region}.amazonaws.com https://{bucket}.s3.amazonaws.com"
                for bucket in (cfg.uploads_bucket, cfg.clips_bucket)]

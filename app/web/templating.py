@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -44,6 +45,8 @@ def _context() -> dict[str, Any]:
         "nav": NAV.get(user.role, []) if ready and user else [],
         "role_label": roles.LABELS,
         "is_devstack": settings().is_devstack,
+        "devstack_data": (Path(settings().devstack_data).name + "/"
+                          if settings().devstack_data else ""),
     }
 
 

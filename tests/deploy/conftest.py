@@ -61,7 +61,7 @@ def sdk_root(tmp_path_factory: pytest.TempPathFactory, runtime_python: str) -> P
 def web(runtime_python: str, web_root: Path, sdk_root: Path,
         local_aws: LocalAws) -> Iterator[LambdaProcess]:
     """One warm container of the web function (Zappa's handler.lambda_handler)."""
-    env = lambda_environment(stage.WEB_FUNCTION, 1024, local_aws.endpoint,
+    env = lambda_environment(stage.WEB_FUNCTION, 1024, local_aws.endpoint_env(),
                              local_aws.function_env)
     process = LambdaProcess(runtime_python, web_root, sdk_root, "handler.lambda_handler", env)
     yield process
@@ -83,7 +83,7 @@ def workers(runtime_python: str, worker_roots: Path, sdk_root: Path,
             image = (ROOT / "lambdas" / name / "Dockerfile").is_file()
             root = worker_roots / (f"image-{name}" if image else name)
             env = lambda_environment(f"{PREFIX}{name.replace('_', '-')}", 1024,
-                                     local_aws.endpoint, local_aws.function_env)
+                                     local_aws.endpoint_env(), local_aws.function_env)
             # A zip worker bundles its own SDK (its lock); the image's base provides one.
             process = LambdaProcess(runtime_python, root, sdk_root if image else None,
                                     lambda_handler(spec.handler), env)

@@ -28,10 +28,11 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 
 
-def lambda_environment(function_name: str, memory_mb: int, endpoint: str,
+def lambda_environment(function_name: str, memory_mb: int, endpoints: dict[str, str],
                        function_env: dict[str, str]) -> dict[str, str]:
     """What Lambda puts in a function's environment, plus the function's own variables; the
-    one addition is AWS_ENDPOINT_URL, which points the SDK at the local AWS."""
+    one addition is `endpoints`, the standard variables that point the SDK at the local AWS
+    (AWS_ENDPOINT_URL for moto, AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local)."""
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "en_US.UTF-8",
@@ -46,7 +47,7 @@ def lambda_environment(function_name: str, memory_mb: int, endpoint: str,
         "AWS_ACCESS_KEY_ID": "ASIAARTIFACTTEST",
         "AWS_SECRET_ACCESS_KEY": "artifact-test-secret",
         "AWS_SESSION_TOKEN": "artifact-test-session",
-        "AWS_ENDPOINT_URL": endpoint,
+        **endpoints,
     }
     env.update(function_env)
     return env

@@ -1,7 +1,8 @@
 """The prod stage as the artifact tests and bench/cold_artifact.py stand it up: a local AWS
-(moto's server on loopback) holding the tables, buckets, queues, secret, signing key and mail
-identity the CDK stack would make, named as it names them; the web zip built by `make package`
-from the stage those outputs complete; and the SDK Lambda's runtime provides.
+(DynamoDB Local and moto's server, on loopback) holding the tables, buckets, queues, secret,
+signing key and mail identity the CDK stack would make, named as it names them; the web zip
+built by `make package` from the stage those outputs complete; and the SDK Lambda's runtime
+provides.
 """
 
 from __future__ import annotations
@@ -39,17 +40,23 @@ def clean_env() -> dict[str, str]:
 
 @dataclass
 class LocalAws:
-    endpoint: str
+    endpoint: str  # moto's server
     server: Any
+    dynamodb: Any  # devstack.dynamodb_local.DynamoDBLocal
     outputs: dict[str, str] = field(default_factory=dict)  # as `cdk deploy` would write them
     queue_urls: dict[str, str] = field(default_factory=dict)
     function_env: dict[str, str] = field(default_factory=dict)  # the stage's variables
     secret: dict[str, str] = field(default_factory=dict)
     vapid_public_key: str = ""
 
+    def endpoint_env(self) -> dict[str, str]:
+        return {"AWS_ENDPOINT_URL": self.endpoint,
+                "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb.endpoint}
+
     def client(self, service: str) -> Any:
         return boto3.session.Session().client(
-            service, region_name=REGION, endpoint_url=self.endpoint,
+            service, region_name=REGION,
+            endpoint_url=self.dynamodb.endpoint if service == "dynamodb" else self.endpoint,
             aws_access_key_id="artifact", aws_secret_access_key="artifact")
 
     def queue_arn(self, base_name: str) -> str:
@@ -62,18 +69,20 @@ class LocalAws:
 
     def stop(self) -> None:
         self.server.stop()
+        self.dynamodb.stop()
 
 
 def start_local_aws() -> LocalAws:
     from moto.server import ThreadedMotoServer
 
+    from devstack import dynamodb_local
     from devstack.stack import create_queues, create_tables, vapid_keys
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    aws = LocalAws(f"http://{host}:{port}", server)
+    aws = LocalAws(f"http://{host}:{port}", server, dynamodb_local.start())
     create_tables(aws.client("dynamodb"), PREFIX)
     s3 = aws.client("s3")
     uploads = f"{PREFIX}uploads-{ACCOUNT}-{REGION}"

@@ -66,7 +66,7 @@ class Journey:
 def seed(aws: LocalAws) -> dict[str, dict[str, Any]]:
     """The demo program, written by a separate process with the stage's settings (the way an
     operator runs DEPLOY.md step 9's commands), so this test process keeps its own models."""
-    env = lambda_environment("seed", 512, aws.endpoint, aws.function_env)
+    env = lambda_environment("seed", 512, aws.endpoint_env(), aws.function_env)
     env.pop("AWS_LAMBDA_FUNCTION_NAME")
     done = subprocess.run([sys.executable, "-c", SEED], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=False)

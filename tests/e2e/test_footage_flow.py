@@ -71,6 +71,9 @@ def test_detective_asks_owner_uploads_detective_plays(tablet: Page, phone: Page,
     owner_errors = collect_page_errors(phone)
     log_in(phone, owner)
     phone.get_by_role("navigation", name="Main").get_by_role("link", name="Requests").click()
+    # The home page links the new request too: wait for the list, or the second tap can land
+    # on the page being left and lose the race with the first one's navigation.
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Footage requests")
     phone.get_by_role("link", name=re.compile("Corner shop door")).click()
     expect(phone.get_by_role("heading", level=1)).to_contain_text("Corner shop door")
     expect(row).to_contain_text("seen")  # the board moved without a reload

@@ -1,4 +1,5 @@
-"""The web app in its own process, talking to AWS through AWS_ENDPOINT_URL (the fault proxy).
+"""The web app in its own process, talking to AWS through the fault proxy
+(AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_DYNAMODB).
 
     python -m tests.faults.app_run
 

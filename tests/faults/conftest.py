@@ -41,7 +41,7 @@ CLIP_TIMEOUT_S = 2
 
 @pytest.fixture(scope="session")
 def proxy(devstack: Any) -> Iterator[FaultProxy]:
-    running = FaultProxy(devstack.endpoint).start()
+    running = FaultProxy(devstack.endpoint, devstack.endpoint_for("dynamodb")).start()
     yield running
     running.stop()
 
@@ -193,7 +193,7 @@ def lane(devstack: Any, proxy: FaultProxy) -> Iterator[Lane]:
     env = dict(os.environ)
     env.update({key.replace("DEVSTACK_", "FAULTS_"): url for key, url in created.items()})
     env.update({
-        "AWS_ENDPOINT_URL": proxy.url,
+        **proxy.endpoint_env(),
         "PORCHLIGHT_MAIL_QUEUE_URL": created["DEVSTACK_QUEUE_MAIL"],
         "PORCHLIGHT_AUDIT_QUEUE_URL": created["DEVSTACK_QUEUE_AUDIT_FANOUT"],
         "PORCHLIGHT_PUSH_QUEUE_URL": created["DEVSTACK_QUEUE_PUSH"],
@@ -210,7 +210,7 @@ def lane(devstack: Any, proxy: FaultProxy) -> Iterator[Lane]:
 @pytest.fixture(scope="session", autouse=True)
 def _app_process(devstack: Any, proxy: FaultProxy) -> Iterator[subprocess.Popen[str]]:
     """Started with the session (its imports overlap the first tests), used by app_via_proxy."""
-    env = dict(os.environ, AWS_ENDPOINT_URL=proxy.url, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, **proxy.endpoint_env(), PYTHONPATH=str(ROOT))
     server = subprocess.Popen([sys.executable, "-m", "tests.faults.app_run"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     yield server

@@ -4,8 +4,9 @@
     python -m tests.faults.lambda_run --serve   # a warm container: one JSON job a line on stdin
 
 Uses devstack's own loop (WorkerLoop.poll_once: batch, partial failures, delete the rest) and
-the handler named in lambdas/registry.py. Everything, SQS included, goes to AWS_ENDPOINT_URL,
-which the fault tests point at their proxy, so a fault can kill this process between any two
+the handler named in lambdas/registry.py. Everything, SQS included, goes where the standard
+endpoint variables say (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB), which the fault tests point
+at their proxy, so a fault can kill this process between any two
 calls. `--timeout` is the Lambda's timeout (Powertools' "in progress" records expire with it).
 Prints one JSON line: how many messages were handled and the errors of polls that raised.
 """
@@ -23,6 +24,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from app.config import endpoint_in
 from devstack.worker_loop import WorkerLoop, load_handler
 from lambdas.registry import QUEUES
 
@@ -58,7 +60,7 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.CRITICAL)
     # The event source mapping is AWS's, not ours: no retries of its own hide a fault.
     sqs = boto3.session.Session().client(
-        "sqs", region_name=os.environ["AWS_REGION"], endpoint_url=os.environ["AWS_ENDPOINT_URL"],
+        "sqs", region_name=os.environ["AWS_REGION"], endpoint_url=endpoint_in(os.environ, "sqs"),
         config=Config(retries={"total_max_attempts": 1}))
     if not args.serve:
         result = run(sqs, args.queue, args.url, args.polls, args.timeout)

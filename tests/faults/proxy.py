@@ -1,17 +1,16 @@
-"""A fault-injecting HTTP proxy between our code and devstack's moto server.
+"""A fault-injecting HTTP proxy between our code and devstack's local AWS.
 
-Point a process's AWS endpoint (AWS_ENDPOINT_URL, hence Settings.endpoint_url) at `proxy.url`
-and every DynamoDB, S3 and SQS call passes through here. Each request is forwarded untouched
-unless a `Fault` matches it; a fault then answers with an AWS error before the request reaches
-moto (nothing happened), or after moto has done it (it happened, but the caller is told it
-failed: the case that makes retries dangerous), or SIGKILLs the calling process right after moto
-has done it (a worker that dies between two steps).
+Point a process's AWS endpoints at `proxy.url` (`proxy.endpoint_env()`: AWS_ENDPOINT_URL
+and AWS_ENDPOINT_URL_DYNAMODB, hence Settings.endpoint_for) and every DynamoDB, S3 and SQS
+call passes through here, to DynamoDB Local or moto's server as the service says. Each request
+is forwarded untouched unless a `Fault` matches it; a fault then answers with an AWS error
+before the request reaches the service (nothing happened), or after the service has done it (it
+happened, but the caller is told it failed: the case that makes retries dangerous), or SIGKILLs
+the calling process right after the service has done it (a worker that dies between two steps).
 
-One thing the proxy adds that is not a fault: moto's threaded server does not serialise
-concurrent writes, where DynamoDB does (a conditional put or transaction is atomic against any
-other write to the same item). Two *processes* racing on one item would otherwise both pass a
-condition here and corrupt what DynamoDB would have kept whole, so DynamoDB writes are passed on
-one at a time (see NOTES: "moto's server does not serialise concurrent transactions").
+Concurrent DynamoDB writes pass through concurrently: DynamoDB Local, like DynamoDB, keeps a
+conditional write or a transaction atomic against any other write to the same item. (moto's
+server did not, and this proxy used to pass writes on one at a time to make up for it.)
 """
 
 from __future__ import annotations
@@ -27,9 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
-
-DYNAMODB_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems",
-                   "BatchWriteItem")
 
 
 @dataclass(frozen=True)
@@ -86,15 +82,16 @@ class Seen:
 
 @dataclass
 class FaultProxy:
-    upstream: str
+    upstream: str  # moto's server: S3, SQS
+    dynamodb: str  # DynamoDB Local
     faults: list[Fault] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._writes = threading.Lock()
-        target = urlsplit(self.upstream)
-        self._host, self._port = target.hostname or "127.0.0.1", target.port or 80
+        self._targets = {service: (split.hostname or "127.0.0.1", split.port or 80)
+                         for service, split in (("", urlsplit(self.upstream)),
+                                                ("dynamodb", urlsplit(self.dynamodb)))}
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -113,6 +110,10 @@ class FaultProxy:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True,
                                         name="fault-proxy")
+
+    def endpoint_env(self) -> dict[str, str]:
+        """The standard variables that send a process's every AWS call through this proxy."""
+        return {"AWS_ENDPOINT_URL": self.url, "AWS_ENDPOINT_URL_DYNAMODB": self.url}
 
     def start(self) -> FaultProxy:
         self._thread.start()
@@ -169,25 +170,19 @@ class FaultProxy:
         headers = {k: v for k, v in request.headers.items()
                    if k.lower() not in ("transfer-encoding", "connection", "content-length")}
         headers["Content-Length"] = str(len(body))
-        serialise = call.service == "dynamodb" and call.operation in DYNAMODB_WRITES
-        if serialise:
-            self._writes.acquire()
+        host, port = self._targets.get(call.service) or self._targets[""]
+        conn = http.client.HTTPConnection(host, port, timeout=60)
         try:
-            conn = http.client.HTTPConnection(self._host, self._port, timeout=60)
-            try:
-                conn.request(request.command, request.path, body=body, headers=headers)
-                response = conn.getresponse()
-                data = response.read()
-                # A HEAD answer's Content-Length is the object's size: keep it as it is.
-                dropped = ("transfer-encoding", "connection") + (
-                    () if request.command == "HEAD" else ("content-length",))
-                kept = [(k, v) for k, v in response.getheaders() if k.lower() not in dropped]
-                return response.status, kept, data
-            finally:
-                conn.close()
+            conn.request(request.command, request.path, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            # A HEAD answer's Content-Length is the object's size: keep it as it is.
+            dropped = ("transfer-encoding", "connection") + (
+                () if request.command == "HEAD" else ("content-length",))
+            kept = [(k, v) for k, v in response.getheaders() if k.lower() not in dropped]
+            return response.status, kept, data
         finally:
-            if serialise:
-                self._writes.release()
+            conn.close()
 
 
 def _wait_for(pid: Callable[[], int | None]) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from app.config import aws_endpoints
 from app.models.outbox import OutboxMessage
 from app.services.auditing import audit, notices
 from tests.faults.conftest import Lane, assert_chain_whole, chain_events
@@ -16,13 +17,14 @@ from tests.support import unique_email
 DETECTIVE = audit.Actor("det-faults", "detective", "127.0.0.1")
 
 
-def notice(lane: Lane, devstack: Any, owners: int = 3, via: str | None = None
+def notice(lane: Lane, devstack: Any, owners: int = 3, via: FaultProxy | None = None
            ) -> tuple[str, list[str]]:
     """A police read touching `owners` owners, queued on the lane (through `via` if given)."""
     agency = f"faults-{uuid.uuid4().hex[:8]}"
     ids = [f"owner-{n}-{uuid.uuid4().hex[:8]}" for n in range(owners)]
-    settings = devstack.settings.with_overrides(audit_queue_url=lane.url("audit-fanout"),
-                                                endpoint_url=via or devstack.endpoint)
+    settings = devstack.settings.with_overrides(
+        audit_queue_url=lane.url("audit-fanout"),
+        aws_endpoints=aws_endpoints(via.endpoint_env() if via else devstack.endpoint_env()))
     notices.enqueue(settings, agency, DETECTIVE, "registry.camera_exported",
                     {owner: {"cameras": 1} for owner in ids})
     return agency, ids
@@ -51,7 +53,7 @@ def test_notice_queued_twice_by_a_retried_send(lane: Lane, proxy: FaultProxy, de
     """SQS stored the message but its answer was a 500: botocore sends it again."""
     proxy.add(Fault("500 after SendMessage", op("sqs", "SendMessage", "registry.camera_exported"),
                     kind="after", status=500, code="InternalError"))
-    agency, owners = notice(lane, devstack, via=proxy.url)
+    agency, owners = notice(lane, devstack, via=proxy)
     assert len(proxy.calls("sqs", "SendMessage", agency)) == 2  # the SDK retried
     assert lane.counts("audit-fanout")[0] == 2  # and both copies are queued
     assert lane.run("audit-fanout", polls=2)["handled"] == 2

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
+import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 from app import create_app
 from app.models.outbox import OutboxMessage
 from app.models.tables import table_definitions
+from devstack import dynamodb_local
 from tests.support import AppServer, Client
 
 
@@ -87,3 +92,51 @@ def test_manifest_and_service_worker(client: Client) -> None:
     assert worker.headers["Service-Worker-Allowed"] == "/"
     assert "const SHELL_VERSION = '" in worker.text and '"/offline"' in worker.text
     assert client.get("/offline").status_code == 200
+
+
+def _listening(port: int) -> set[str]:
+    """The local addresses of the sockets listening on `port`, from the kernel's own tables."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            fields = line.split()
+            address, port_hex = fields[1].split(":")
+            if int(port_hex, 16) == port and fields[3] == "0A":  # 0A: LISTEN
+                raw = bytes.fromhex(address)
+                # the kernel prints each 32-bit word in host (little-endian) order
+                words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                found.add(str(ipaddress.ip_address(words)) if width == 8
+                          else str(ipaddress.IPv6Address(words)))
+    return found
+
+
+def test_dynamodb_local_listens_on_loopback_only(devstack: Any) -> None:
+    """The jar binds every interface; devstack's launcher must leave only 127.0.0.1 open."""
+    assert devstack.dynamodb.port
+    assert _listening(devstack.dynamodb.port) == {"127.0.0.1"}
+    assert devstack.client("dynamodb").list_tables()["TableNames"]
+
+
+def test_the_jar_alone_would_listen_everywhere() -> None:
+    """Why the launcher exists: the same jar started as AWS documents it listens on every
+    interface (if this ever fails, the jar gained a host option: use it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    jar = dynamodb_local.JAR_DIR
+    process = subprocess.Popen(
+        ["java", f"-Djava.library.path={jar / 'DynamoDBLocal_lib'}", "-jar",
+         str(jar / "DynamoDBLocal.jar"), "-inMemory", "-disableTelemetry", "-port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while not (found := _listening(port)) and time.time() < deadline:
+            time.sleep(0.1)
+        assert found and found <= {"0.0.0.0", "::"}, found
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

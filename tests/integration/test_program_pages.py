@@ -64,3 +64,25 @@ def test_feedback_reaches_the_admins(base_url: str, settings: Any) -> None:
     assert empty.status_code == 422 and "Write your message" in empty.text
     owner, _ = make_user("owner"), None
     assert session_client(base_url, settings, owner).get("/admin/feedback").status_code == 403
+
+
+def test_a_page_too_big_to_store_says_so_and_keeps_the_last_version(
+        base_url: str, settings: Any) -> None:
+    """DynamoDB holds 400 KB an item; a policy and FAQ within their character limits can pass
+    that in emoji (4 bytes each). The form posts multipart (raw UTF-8, under the 1 MB body
+    limit), so the admin hears what is too big, not that someone else saved first."""
+    tag = uuid.uuid4().hex[:6]
+    admin = session_client(base_url, settings, make_user("agency_admin"))
+    assert save(admin, f"Kept {tag}.", "kept", [("Q?", "A.")]).status_code == 302
+    page = admin.get("/admin/program")
+    version = page.text.split('name="version" value="')[1].split('"')[0]
+    fields = [("csrf_token", form_token(page.text)), ("version", version), ("note", "huge"),
+              ("policy_text", "\U0001F6A8" * 19_000)]
+    for n in range(30):
+        fields += [("q", f"Question {n} " + "\U0001F4F7" * 250), ("a", "\U0001F3E0" * 2_990)]
+    answer = admin.http.post(base_url + "/admin/program", files=[(k, (None, v)) for k, v in fields],
+                             allow_redirects=False, timeout=30)
+    assert answer.status_code == 422, answer.text[:500]
+    assert "too big to save" in answer.text and "400 KB" in answer.text
+    assert "the same moment" not in answer.text
+    assert f"Kept {tag}." in Client(base_url).get("/program?program=demo-metro").text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from app.config import ConfigError, load_settings
@@ -11,10 +13,42 @@ from tests.unit.settings_env import BASE
 
 def test_real_aws_settings_without_endpoint() -> None:
     settings = load_settings(BASE)
-    assert settings.endpoint_url is None
+    assert settings.endpoint_for("dynamodb") is None and settings.endpoint_for("s3") is None
     assert settings.mail_transport == "ses"
     assert settings.cookie_secure
     assert settings.public_url == "https://porchlight.example.gov"
+
+
+SERVICES = ("dynamodb", "s3", "sqs", "kms", "ses", "secretsmanager")
+
+
+@pytest.mark.parametrize("variables", [
+    {"AWS_ENDPOINT_URL": "http://127.0.0.1:4000"},
+    {"AWS_ENDPOINT_URL": "http://127.0.0.1:4000", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8001"},
+    {"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000", "AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:9001"},
+    {"AWS_ENDPOINT_URL": "http://127.0.0.1:4000", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
+], ids=["global", "dynamodb-elsewhere", "per-service-only", "ignored"])
+def test_each_service_goes_where_botocore_would_send_it(
+        variables: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app passes endpoints explicitly (models and clients); they must be exactly what an
+    SDK left to the standard variables would choose, service by service."""
+    import boto3
+
+    for key in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL") or k.startswith(
+            "AWS_IGNORE_CONFIGURED")]:
+        monkeypatch.delenv(key)
+    for key, value in variables.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings(dict(BASE, **variables))
+    for service in SERVICES:
+        sdk = boto3.session.Session().client(service, region_name="us-east-1",
+                                             aws_access_key_id="x", aws_secret_access_key="x")
+        expected = sdk.meta.endpoint_url
+        ours = settings.endpoint_for(service)
+        if ours is None:
+            assert expected.endswith("amazonaws.com"), (service, expected)
+        else:
+            assert ours == expected, service
 
 
 def test_missing_settings_are_all_named() -> None:

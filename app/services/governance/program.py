@@ -16,7 +16,7 @@ from pynamodb.exceptions import PutError
 from app.config import Settings
 from app.core import roles
 from app.core.errors import ConflictError, NotFoundError, ValidationError
-from app.models.base import condition_failed
+from app.models.base import ITEM_LIMIT_BYTES, ItemTooLarge, condition_failed, kb
 from app.models.program import Feedback, ProgramPage
 from app.models.users import User
 from app.services import clock, mail
@@ -101,6 +101,15 @@ def save(admin: User, policy_text: str, faq: list[dict[str, str]], note: str, ip
                        edited_by=admin.display_name, edited_at=clock.now())
     try:
         page.save(condition=ProgramPage.version.does_not_exist())
+    except ItemTooLarge as exc:
+        policy, faq_size = exc.sizes.get("policy_text", 0), exc.sizes.get("faq", 0)
+        raise ValidationError(
+            f"The page is too big to save: {kb(sum(exc.sizes.values()))}, and a page holds at "
+            f"most {kb(ITEM_LIMIT_BYTES)}. The policy takes {kb(policy)} and the questions "
+            f"and answers {kb(faq_size)}: shorten them (letters outside English, and emoji, "
+            "take two to four times the room of plain letters).",
+            {"policy_text": f"{kb(policy)} of the page", "faq": f"{kb(faq_size)} of the page"},
+        ) from exc
     except PutError as exc:
         if not condition_failed(exc):
             raise

@@ -101,7 +101,7 @@ def _read_streets(settings: Settings) -> StreetList | None:
 
 def street_list(settings: Settings) -> StreetList | None:
     """The program's street list and its gazetteer, or None when there is none (cached)."""
-    key = (settings.uploads_bucket, settings.endpoint_url)
+    key = (settings.uploads_bucket, settings.endpoint_for("s3"))
     with _lock:
         hit = _cache.get(key)
     if hit is not None and hit[0] > time.monotonic():
@@ -118,7 +118,7 @@ def put_streets(settings: Settings, geojson: dict[str, Any]) -> None:
         Bucket=settings.uploads_bucket, Key=STREETS_KEY, Body=json.dumps(geojson).encode(),
         ContentType="application/geo+json")
     with _lock:
-        _cache.pop((settings.uploads_bucket, settings.endpoint_url), None)
+        _cache.pop((settings.uploads_bucket, settings.endpoint_for("s3")), None)
 
 
 def centre(agency_id: str) -> tuple[float, float] | None:
