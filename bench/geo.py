@@ -193,6 +193,33 @@ def cell_pages(stack: Any, items: list[Any], cell: str) -> dict[str, Any]:
             "read_units_on_aws": math.ceil(sum(entry) / 4096) / 2}  # eventually consistent
 
 
+MAP_VIEWS = {"city": 3000.0, "district": 1200.0, "streets": 500.0}  # half the view's side, m
+
+
+def map_views(http: Client, runs: int) -> dict[str, Any]:
+    """GET /api/map as the police map page asks for its view, over HTTP: the whole synthetic
+    city (its areas counted), a district, and a few streets downtown (their cameras)."""
+    found: dict[str, Any] = {}
+    for name, half in MAP_VIEWS.items():
+        dlat = half / M_PER_DEG_LAT
+        dlon = half / (M_PER_DEG_LAT * math.cos(math.radians(CENTRE[0])))
+        path = (f"/api/map?south={CENTRE[0] - dlat:.6f}&west={CENTRE[1] - dlon:.6f}"
+                f"&north={CENTRE[0] + dlat:.6f}&east={CENTRE[1] + dlon:.6f}")
+        times, answer = [], None
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            answer = http.call("GET", path, timeout=600)
+            times.append(time.perf_counter() - t0)
+            if answer.status_code != 200:
+                raise SystemExit(f"GET {path}: {answer.status_code} {answer.text[:300]}")
+        assert answer is not None
+        body = answer.json()
+        found[name] = {"mode": body["mode"], "cameras": len(body["cameras"]),
+                       "areas": len(body["clusters"]), "bytes": len(answer.content),
+                       "ms": summary(times, digits=1)}
+    return found
+
+
 def csv_import_s(base: str) -> float:
     from app.core.bulk import COLUMNS
 
@@ -253,7 +280,12 @@ def main() -> int:
                     f"{c['read_amplification_max']}), {c['query_calls']} Queries (max "
                     f"{c['query_calls_max']}), search p50 {c['service_ms']['p50']} ms, filter "
                     f"{c['filter_ms_per_1000']} ms/1000, request p50 {c['request_ms']['p50']} ms")
+            views = map_views(http, args.timed_searches)
+            for name, v in views.items():
+                say(f"  map, {name}: {v['mode']} ({v['cameras']} cameras, {v['areas']} areas, "
+                    f"{v['bytes']:,} bytes), p50 {v['ms']['p50']} ms, p95 {v['ms']['p95']} ms")
             results[str(size)] = {"seed_items_per_s": round(rate), "busiest_cell": busiest,
+                                  "map": views,
                                   "plain_query_p95_ms": round(percentile(plain, 95) * 1000, 1),
                                   "radii": radii}
     largest = results[str(sizes[-1])]["radii"]
@@ -264,6 +296,8 @@ def main() -> int:
         "filter_ms_per_1000_max": max(c["filter_ms_per_1000"] for c in largest.values()),
         "request_p50_ms_300m": largest["300"]["request_ms"]["p50"],
         "search_p95_ms": {r: c["request_ms"]["p95"] for r, c in largest.items()},
+        "map_p95_ms": {name: v["ms"]["p95"] for name, v in results[str(sizes[-1])][
+            "map"].items()},
         "csv_import_130_rows_s": round(csv_s, 3),
         "aims": AIMS, "sizes": results,
     }, started)

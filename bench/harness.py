@@ -162,7 +162,7 @@ class Running:
 def running(app: bool = True, workers: bool | tuple[str, ...] = False, seed: bool = True,
             schedules: bool = False, wrap: Callable[[Any], Any] | None = None,
             port: int = 0) -> Iterator[Running]:
-    """devstack (moto on loopback, in this process: one per process), the demo seed, the
+    """devstack (DynamoDB Local, and moto in this process: one per process), the demo seed, the
     workers fed from SQS (all or these queues) and the app on a free port, as `make run` and
     the tests start them; all stopped, and the environment cleaned, afterwards."""
     from werkzeug.serving import make_server

@@ -207,6 +207,24 @@ def cover_cells(lat: float, lon: float, radius_m: float, precision: int) -> list
     return sorted(set(cells))
 
 
+def box_cells(south: float, west: float, north: float, east: float, precision: int,
+              max_cells: int) -> list[str]:
+    """Every cell of this precision that overlaps the box (south < north, west < east, not
+    across the antimeridian); AreaTooLarge when there are more than max_cells."""
+    height, width = cell_size_deg(precision)
+    first = decode(geohash(south, west, precision))
+    rows = int(math.ceil((north - first.lat_lo) / height))
+    cols = int(math.ceil((east - first.lon_lo) / width))
+    if rows * cols > max_cells:
+        raise AreaTooLarge(f"the box crosses {rows * cols} cells of precision {precision}")
+    cells = set()
+    for i in range(max(rows, 1)):
+        for j in range(max(cols, 1)):
+            cells.add(geohash(min(first.lat_lo + (i + 0.5) * height, 90.0),
+                              min(first.lon_lo + (j + 0.5) * width, 180.0), precision))
+    return sorted(cells)
+
+
 def cover(lat: float, lon: float, radius_m: float, max_ranges: int = 12,
           max_coarse: int = 48) -> list[Range]:
     """The Queries that together read every camera within the radius (and few others);

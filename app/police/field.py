@@ -12,7 +12,7 @@ from app.police import bp
 from app.services.cameras import registry
 from app.services.realtime import field
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
-from app.web.jsonio import Field, accepts, answers, read_items
+from app.web.jsonio import Field, accepts, answers, query, read_items, read_query
 from app.web.queries import police_query
 from app.web.shapes import ANY_OBJECT, INT, NUM, STR, TIME, arr, obj
 
@@ -35,16 +35,34 @@ def police_map_page() -> Any:
     return render_template("police/map.html")
 
 
+VIEW_EDGE = "an edge of the map's view, in degrees (give all four, or none)"
+
+
 @bp.route("/api/map")
 @police_query("registry.view_refused")
 @allow(*SEARCHERS)
-@answers(200, obj(cameras=arr(ANY_OBJECT), hidden_count=INT,
+@query(south=Field(float, required=False, doc=VIEW_EDGE),
+       west=Field(float, required=False, doc=VIEW_EDGE),
+       north=Field(float, required=False, doc=VIEW_EDGE),
+       east=Field(float, required=False, doc=VIEW_EDGE))
+@answers(200, obj(mode=STR, cameras=arr(ANY_OBJECT),
+                  clusters=arr(obj(lat=NUM, lon=NUM, count=INT, precision=INT)),
+                  hidden_count=INT,
                   field=arr(obj(kind=STR, id=STR, lat=NUM, lon=NUM, label=STR, detail=STR,
                                 updated_at=TIME))))
 def police_map_data() -> Any:
-    """The program's cameras (hidden ones only counted) and the live CAD/AVL layers."""
+    """The map of one view (south, west, north, east): its cameras when it is a few streets
+    across (`mode` "cameras"; hidden ones only counted, by ~1 km area), else how many cameras
+    each area of it holds (`mode` "clusters", at each area's centre). Without a view: every
+    camera of the program (slow for a large one; the page always sends its view). Both carry
+    the live CAD/AVL layers."""
     user = require_user()
-    data = registry.police_map(settings(), user, client_ip())
+    asked = read_query()
+    if asked:
+        data = registry.police_map_view(settings(), user, registry.check_viewport(asked),
+                                        client_ip())
+    else:
+        data = registry.police_map(settings(), user, client_ip())
     data["field"] = [{"kind": e.kind, "id": e.source_id, "lat": float(e.lat),
                       "lon": float(e.lon), "label": e.label, "detail": e.detail,
                       "updated_at": e.updated_at.isoformat()}

@@ -31,6 +31,7 @@ FIGURES = {
                       "first_byte_median_s", "warm_median_s"),
     "cold_start": ("python_median_s", "flask_median_s", "app_median_s", "ratio_app_to_flask",
                    "network_calls"),
+    "cost": ("dollars_per_month",),
     "geo": ("read_amplification_max", "query_calls_max", "filter_ms_per_1000_max",
             "request_p50_ms_300m", "csv_import_130_rows_s"),
     "live": ("bridge_cpu_percent_of_core", "bridge_rss_mean_mb", "buffer_memory_mb",

@@ -181,7 +181,7 @@ def test_markup_in_program_org_bridge_answer_and_browser_fields_never_runs(
     page = new_context(**PHONE).new_page()
     errors += collect_page_errors(page)
     log_in(page, detective)
-    visit(page, "/map")
+    visit(page, f"/map?lat={SCENE[0]}&lon={SCENE[1]}&zoom=17")  # the map opens at the scene
     open_popup(page, SVG)
     visit(page, "/search")
     page.get_by_label("Latitude").fill(str(SCENE[0]))

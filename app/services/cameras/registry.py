@@ -378,22 +378,165 @@ def police_map(settings: Settings, officer: User, ip: str) -> dict[str, Any]:
     seen_owners: Counter[str] = Counter()
     for camera in Camera.agency_index.query(officer.agency_id):
         candidate = _candidate(camera)
-        place = shown_place(candidate)
-        if place is None:
+        if shown_place(candidate) is None:
             hidden += 0 if camera.paused else 1
             continue
-        lat, lon, approximate = place
         seen_owners[camera.owner_id] += 1
-        cameras.append({"id": camera.camera_id,
-                        "name": police_name(camera.nickname, camera.visibility), "lat": lat,
-                        "lon": lon, "heading_deg": candidate.heading_deg,
-                        "fov_deg": candidate.fov_deg, "range_m": candidate.range_m,
-                        "mount": camera.mount, "tier": camera.tier, "approximate": approximate,
-                        "stale": is_stale(camera.confirmed_at, now), "source": camera.source,
-                        "rules": candidate.rules})
+        cameras.append(_map_camera(camera, candidate, now))
+    _map_viewed(settings, officer, ip, {"cameras": len(cameras), "hidden": hidden}, seen_owners)
+    return {"mode": "cameras", "cameras": cameras, "clusters": [], "hidden_count": hidden}
+
+
+def _map_camera(camera: Camera, candidate: Candidate, now: datetime) -> dict[str, Any]:
+    """One camera as the police map shows it (only for one shown_place() places)."""
+    lat, lon, approximate = shown_place(candidate) or (0.0, 0.0, False)
+    return {"id": camera.camera_id, "name": police_name(camera.nickname, camera.visibility),
+            "lat": lat, "lon": lon, "heading_deg": candidate.heading_deg,
+            "fov_deg": candidate.fov_deg, "range_m": candidate.range_m, "mount": camera.mount,
+            "tier": camera.tier, "approximate": approximate,
+            "stale": is_stale(camera.confirmed_at, now), "source": camera.source,
+            "rules": candidate.rules}
+
+
+def _map_viewed(settings: Settings, officer: User, ip: str, details: dict[str, Any],
+                seen_owners: Counter[str]) -> None:
+    """The view is audited; every owner whose camera it showed is told."""
     actor = Actor(officer.user_id, officer.role, ip)
-    audit.record(officer.agency_id, actor, "registry.viewed", "-",
-                 {"cameras": len(cameras), "hidden": hidden})
+    audit.record(officer.agency_id, actor, "registry.viewed", "-", details)
     notices.enqueue(settings, officer.agency_id, actor, "registry.camera_viewed",
                     {owner_id: {"cameras": count} for owner_id, count in seen_owners.items()})
-    return {"cameras": cameras, "hidden_count": hidden}
+
+
+# The map of a viewport (what the police map page asks for as it pans and zooms): its cameras
+# when it is a few streets across, else how many cameras each area holds. A city's registry is
+# never sent whole: at 10,000 cameras that answer took seconds to read and megabytes to send.
+DETAIL_MAX_M = 1500  # a viewport at most this far from its centre to a corner gets its cameras
+MAX_MAP_CAMERAS = 1000  # more than this in a small viewport: its ~150 m areas, counted
+MAP_CLUSTER_PRECISIONS = (6, 5)  # ~1.2 x 0.6 km, then ~4.9 x 4.9 km areas
+MAX_MAP_CELLS = 60  # Queries one view may make (12 at a time)
+DETAIL_CLUSTER_PRECISION = geo.APPROX_PRECISION
+
+
+@dataclass(frozen=True)
+class Viewport:
+    south: float
+    west: float
+    north: float
+    east: float
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.south + self.north) / 2, (self.west + self.east) / 2
+
+    @property
+    def half_diagonal_m(self) -> float:
+        return geo.distance_m(*self.centre, self.north, self.east)
+
+    def holds(self, lat: float, lon: float) -> bool:
+        return self.south <= lat <= self.north and self.west <= lon <= self.east
+
+
+def check_viewport(data: dict[str, Any]) -> Viewport:
+    """The four edges of the map's view, in degrees; refused when they do not make a box."""
+    errors: dict[str, str] = {}
+    values: dict[str, float] = {}
+    for name, low, high in (("south", -85, 85), ("north", -85, 85), ("west", -180, 180),
+                            ("east", -180, 180)):
+        try:
+            values[name] = float(data[name])
+            if not low <= values[name] <= high:
+                errors[name] = f"must be from {low} to {high}"
+        except (KeyError, TypeError, ValueError):
+            errors[name] = "must be a number"
+    if not errors and values["south"] >= values["north"]:
+        errors["north"] = "must be north of south"
+    if not errors and values["west"] >= values["east"]:
+        errors["east"] = "must be east of west (a view across the antimeridian is refused)"
+    if errors:
+        raise ValidationError("The map view needs its four edges: south, west, north, east.",
+                              errors)
+    return Viewport(values["south"], values["west"], values["north"], values["east"])
+
+
+def police_map_view(settings: Settings, officer: User, view: Viewport, ip: str
+                    ) -> dict[str, Any]:
+    """The map of one viewport: its cameras (hidden ones only counted, by ~1 km area) when it
+    is a few streets across and holds at most MAX_MAP_CAMERAS, else the number of cameras in
+    each area of it (never where a hidden or paused camera is, nor one of its fields)."""
+    if officer.role not in (roles.DETECTIVE, roles.SUPERVISOR):
+        raise ForbiddenError("Only detectives and supervisors use the police map.")
+    agency = officer.agency_id
+    if view.half_diagonal_m <= DETAIL_MAX_M:
+        try:
+            ranges = geo.cover(*view.centre, view.half_diagonal_m)
+            cells, hidden_ranges = _hidden_ranges(*view.centre, view.half_diagonal_m)
+        except geo.AreaTooLarge as exc:
+            raise _too_close_to_a_pole() from exc
+        hidden = len(_active_hidden(_read(agency, hidden_ranges, hidden=True), cells))
+        now = clock.now()
+        shown = []
+        for camera in _read(agency, ranges, hidden=False):
+            candidate = _candidate(camera)
+            place = shown_place(candidate)
+            if place is not None and view.holds(place[0], place[1]):
+                shown.append((camera, candidate))
+        if len(shown) <= MAX_MAP_CAMERAS:
+            seen: Counter[str] = Counter(camera.owner_id for camera, _ in shown)
+            cameras = [_map_camera(camera, candidate, now) for camera, candidate in shown]
+            _map_viewed(settings, officer, ip, {"cameras": len(cameras), "hidden": hidden,
+                                                "view": _view_words(view)}, seen)
+            return {"mode": "cameras", "cameras": cameras, "clusters": [],
+                    "hidden_count": hidden}
+        counts: Counter[str] = Counter(
+            geo.geohash(float(c.place_lat), float(c.place_lon), DETAIL_CLUSTER_PRECISION)
+            for c, _ in shown)
+        clusters = [_cluster(cell, count) for cell, count in sorted(counts.items())]
+    else:
+        clusters, hidden = _counted(agency, view)
+    _map_viewed(settings, officer, ip, {"clusters": len(clusters),
+                                        "cameras": sum(c["count"] for c in clusters),
+                                        "hidden": hidden, "view": _view_words(view)},
+                Counter())
+    return {"mode": "clusters", "cameras": [], "clusters": clusters, "hidden_count": hidden}
+
+
+def _counted(agency_id: str, view: Viewport) -> tuple[list[dict[str, Any]], int]:
+    """The shown cameras per area of the view, and its hidden ones, counted by DynamoDB (a
+    COUNT Query per area: no camera is read out)."""
+    for precision in MAP_CLUSTER_PRECISIONS:
+        try:
+            cells = geo.box_cells(view.south, view.west, view.north, view.east, precision,
+                                  MAX_MAP_CELLS // 2)
+            break
+        except geo.AreaTooLarge:
+            continue
+    else:
+        raise ValidationError("Zoom in: the map counts cameras over at most about 30 km.",
+                              {"view": "too large"})
+    shown = (Camera.visibility != "hidden") & (Camera.paused != True)  # noqa: E712
+    hidden = (Camera.visibility == "hidden") & (Camera.paused != True)  # noqa: E712
+
+    def count(job: tuple[str, bool]) -> int:
+        cell, hidden_only = job
+        pad = geo.HASH_PRECISION - len(cell)
+        return int(Camera.cell_index.count(
+            index_cell(agency_id, cell[:geo.CELL_PRECISION]),
+            Camera.geohash.between(cell + "0" * pad, cell + "z" * pad),
+            filter_condition=hidden if hidden_only else shown))
+
+    jobs = [(cell, False) for cell in cells] + [(cell, True) for cell in cells]
+    with ThreadPoolExecutor(max_workers=min(QUERY_THREADS, len(jobs))) as pool:
+        found = list(pool.map(count, jobs))
+    clusters = [_cluster(cell, n) for cell, n in zip(cells, found[:len(cells)], strict=True)
+                if n]
+    return clusters, sum(found[len(cells):])
+
+
+def _cluster(cell: str, count: int) -> dict[str, Any]:
+    lat, lon = geo.decode(cell).centre
+    return {"lat": round(lat, 6), "lon": round(lon, 6), "count": count,
+            "precision": len(cell)}
+
+
+def _view_words(view: Viewport) -> str:
+    return (f"{view.south:.4f},{view.west:.4f} to {view.north:.4f},{view.east:.4f}")

@@ -1,6 +1,28 @@
-// The police camera map: clustered cameras with view cones, agency cameras, calls and units.
+// The police camera map: it asks the server for its view as it pans and zooms. A few streets
+// across, the view's cameras (clustered here, with view cones); wider, how many cameras each
+// area holds (the server counts them: a city's registry is never sent whole). Agency cameras,
+// calls and units are drawn over both.
 import { fetchJSON } from './http.js';
 import { baseMap, cameraClusters, conePoints, leaflet, textPopup } from './map-kit.js';
+
+const ASK_AFTER_MS = 250; // a pan or zoom settles before the view is asked for
+
+// Where the map opens: ?lat=&lon=[&zoom=] (a case links to its scene), else the program's
+// centre a few streets across.
+export function openingView(search) {
+  const asked = new URLSearchParams(search);
+  const lat = Number.parseFloat(asked.get('lat'));
+  const lon = Number.parseFloat(asked.get('lon'));
+  const zoom = Number.parseInt(asked.get('zoom'), 10);
+  const place = Math.abs(lat) <= 85 && Math.abs(lon) <= 180 ? [lat, lon] : undefined;
+  return { centre: place, zoom: zoom >= 3 && zoom <= 19 ? zoom : 15 };
+}
+
+export function viewQuery(bounds) {
+  const clamp = (value, low, high) => Math.min(high, Math.max(low, value)).toFixed(6);
+  return `south=${clamp(bounds.getSouth(), -85, 85)}&west=${clamp(bounds.getWest(), -180, 180)}`
+    + `&north=${clamp(bounds.getNorth(), -85, 85)}&east=${clamp(bounds.getEast(), -180, 180)}`;
+}
 
 class PoliceMap {
   constructor(root) {
@@ -8,22 +30,30 @@ class PoliceMap {
     this.root = root;
     this.status = root.querySelector('.js-map-status');
     this.filters = root.querySelector('.js-map-filters');
-    this.map = baseMap(root.querySelector('.js-police-map'), { zoom: 15 });
+    this.map = baseMap(root.querySelector('.js-police-map'), openingView(window.location.search));
     this.cluster = cameraClusters().addTo(this.map);
+    this.areas = L.layerGroup().addTo(this.map);
     this.cones = L.layerGroup().addTo(this.map);
     this.field = L.layerGroup().addTo(this.map);
+    this.asked = 0;
     this.filters.addEventListener('change', () => this.draw());
+    this.map.on('moveend', () => {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.load(), ASK_AFTER_MS);
+    });
     this.load();
   }
 
   async load() {
+    const asked = ++this.asked;
     try {
-      this.data = await fetchJSON('/api/map');
+      const data = await fetchJSON(`/api/map?${viewQuery(this.map.getBounds())}`);
+      if (asked !== this.asked) return; // a later view was asked for meanwhile
+      this.data = data;
       this.draw();
-      const points = this.data.cameras.map((cam) => [cam.lat, cam.lon]);
-      if (points.length) this.map.fitBounds(leaflet().latLngBounds(points), { maxZoom: 17, padding: [20, 20] });
     } catch (err) {
-      this.status.textContent = `The map could not load: ${err.message}. Reload to try again.`;
+      if (asked !== this.asked) return;
+      this.status.textContent = `The map could not load: ${err.message}`;
     }
   }
 
@@ -38,11 +68,44 @@ class PoliceMap {
   }
 
   draw() {
-    const L = leaflet();
+    if (!this.data) return;
     const want = this.wanted();
     this.cluster.clearLayers();
+    this.areas.clearLayers();
     this.cones.clearLayers();
     this.field.clearLayers();
+    const cameras = this.data.mode === 'clusters' ? this.drawAreas() : this.drawCameras(want);
+    const field = this.drawField(want);
+    this.status.textContent = `${cameras}; ${this.data.hidden_count} hidden by their owners `
+      + `in this area; ${field} calls and units.`;
+  }
+
+  drawAreas() {
+    const L = leaflet();
+    let total = 0;
+    for (const area of this.data.clusters) {
+      total += area.count;
+      const size = area.count < 10 ? 'small' : area.count < 100 ? 'medium' : 'large';
+      const marker = L.marker([area.lat, area.lon], {
+        title: `${area.count} cameras in this area`,
+        icon: L.divIcon({
+          html: `<div><span aria-hidden="true">${area.count}</span><span class="visually-hidden">`
+            + `${area.count} cameras in this area, press Enter to zoom in</span></div>`,
+          className: `marker-cluster marker-cluster-${size} map-area`,
+          iconSize: L.point(40, 40),
+        }),
+      });
+      const zoomIn = () => this.map.setView([area.lat, area.lon], this.map.getZoom() + 2);
+      marker.on('click', zoomIn);
+      marker.on('keypress', (event) => { if (event.originalEvent.key === 'Enter') zoomIn(); });
+      this.areas.addLayer(marker);
+    }
+    return `${total} cameras in ${this.data.clusters.length} areas of this view (zoom in to see `
+      + 'them and to filter them)';
+  }
+
+  drawCameras(want) {
+    const L = leaflet();
     const shown = this.data.cameras.filter((cam) => want.layers.has(cam.source)
       && (!want.tier || cam.tier === want.tier) && (!want.mount || cam.mount === want.mount)
       && (!want.fresh || !cam.stale));
@@ -57,6 +120,11 @@ class PoliceMap {
         }).addTo(this.cones);
       }
     }
+    return `${shown.length} cameras shown`;
+  }
+
+  drawField(want) {
+    const L = leaflet();
     const field = this.data.field.filter((item) => want.layers.has(item.kind));
     for (const item of field) {
       L.circleMarker([item.lat, item.lon], {
@@ -64,8 +132,7 @@ class PoliceMap {
         className: `field-${item.kind}`,
       }).bindPopup(textPopup(`${item.kind === 'call' ? 'Call' : 'Unit'} ${item.id}: ${item.label}`)).addTo(this.field);
     }
-    this.status.textContent = `${shown.length} cameras shown, ${this.data.hidden_count} hidden by their owners; `
-      + `${field.length} calls and units.`;
+    return field.length;
   }
 }
 
