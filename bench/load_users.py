@@ -61,7 +61,7 @@ class User:
              refusals: tuple[str, ...] = ()) -> Any:
         """The JSON answer when the status is `expect`, else None: a failure, or a 422 naming
         one of `refusals` (a race the load itself makes), counted apart. Named by route."""
-        name, t0 = f"{method} {AN_ID.sub('/[id]', path)}", time.perf_counter()
+        name, t0 = f"{method} {AN_ID.sub('/[id]', path.split('?')[0])}", time.perf_counter()
         try:
             answer = self.client.call(method, path, body)
             status, text = answer.status_code, answer.text
@@ -209,7 +209,14 @@ class Police(User):
             self.hits = [dict(h, at=at, lat0=lat, lon0=lon) for h in found["cameras"]]
 
     def map(self) -> None:
-        self.call("GET", "/api/map")
+        """The map page's view of a few streets (as a phone at zoom 15 asks for it), then,
+        one time in three, the district zoomed out (its areas counted)."""
+        lat = CENTRE[0] + self.rng.uniform(-500, 500) / 111_320
+        lon = CENTRE[1] + self.rng.uniform(-500, 500) / 89_700
+        for half in (600, 2400) if self.rng.random() < 1 / 3 else (600,):
+            dlat, dlon = half / 111_320, half / 89_700
+            self.call("GET", f"/api/map?south={lat - dlat:.6f}&west={lon - dlon:.6f}"
+                             f"&north={lat + dlat:.6f}&east={lon + dlon:.6f}")
 
 
 class Detective(Police):

@@ -1,4 +1,5 @@
-"""A supervisor opens the camera map on a tablet: clusters, cones, filters and live layers."""
+"""A supervisor opens the camera map on a tablet: cameras, cones, filters and live layers a few
+streets across; zoomed out, the areas the server counted, which a keyboard opens."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from tests.support import make_user
 
 pytestmark = pytest.mark.e2e
 
-STATUS = re.compile(r"^(\d+) cameras shown, (\d+) hidden by their owners; (\d+) calls and units\.$")
+STATUS = re.compile(r"^(\d+) cameras shown; (\d+) hidden by their owners in this area; (\d+) "
+                    r"calls and units\.$")
 
 
 def status_numbers(page: Page) -> tuple[int, int, int]:
@@ -45,10 +47,13 @@ def test_supervisor_sees_cameras_filters_and_a_call(tablet: Page, base_url: str,
     expect(tablet.locator("path.cone").first).to_be_attached()
     expect(tablet.locator("path.field-call").first).to_be_attached()
 
-    # Zoomed out, the cameras gather into clusters a screen reader can name and a keyboard open.
+    # Zoomed out, the server counts the cameras of each area: areas a screen reader can name and
+    # a keyboard open.
     tablet.get_by_role("button", name="Zoom out").click()
     tablet.get_by_role("button", name="Zoom out").click()
-    cluster = tablet.get_by_role("button", name=re.compile(r"^\d+ cameras here, press Enter"))
+    expect(tablet.locator(".js-map-status")).to_contain_text("areas of this view")
+    cluster = tablet.get_by_role("button", name=re.compile(r"^\d+ cameras in this area, press "
+                                                          "Enter"))
     expect(cluster.first).to_be_visible()
     # Once the zoom-out has settled (the clusters drawn for the new zoom, not those of the one
     # before, which leave the page by themselves when the animation ends).
@@ -56,9 +61,10 @@ def test_supervisor_sees_cameras_filters_and_a_call(tablet: Page, base_url: str,
     tablet.wait_for_timeout(500)
     opened = cluster.first.element_handle()
     cluster.first.focus()
-    tablet.keyboard.press("Enter")  # zooms in to the cluster's cameras
-    # Zooming re-draws the markers: the cluster that was opened leaves the page.
+    tablet.keyboard.press("Enter")  # zooms in to the area's cameras
+    # Zooming re-draws the markers: the area that was opened leaves the page.
     tablet.wait_for_function("el => !el.isConnected", arg=opened)
+    expect(tablet.locator(".js-map-status")).to_have_text(STATUS)
 
     # Filtering by tier shows fewer cameras; hiding the calls layer removes the call.
     tablet.get_by_label("Tier").select_option("always")

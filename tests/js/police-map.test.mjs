@@ -32,7 +32,7 @@ describe('where the map opens', () => {
   });
 
   test("at the program's centre a few streets across, without a usable place", () => {
-    assert.deepEqual(openingView(''), { centre: undefined, zoom: 15 });
-    assert.deepEqual(openingView('?lat=95&lon=x&zoom=40'), { centre: undefined, zoom: 15 });
+    assert.deepEqual(openingView(''), { centre: undefined, zoom: 16 });
+    assert.deepEqual(openingView('?lat=95&lon=x&zoom=40'), { centre: undefined, zoom: 16 });
   });
 });

@@ -410,7 +410,7 @@ def _map_viewed(settings: Settings, officer: User, ip: str, details: dict[str, A
 # The map of a viewport (what the police map page asks for as it pans and zooms): its cameras
 # when it is a few streets across, else how many cameras each area holds. A city's registry is
 # never sent whole: at 10,000 cameras that answer took seconds to read and megabytes to send.
-DETAIL_MAX_M = 1500  # a viewport at most this far from its centre to a corner gets its cameras
+DETAIL_MAX_M = 2000  # a viewport at most this far from its centre to a corner gets its cameras
 MAX_MAP_CAMERAS = 1000  # more than this in a small viewport: its ~150 m areas, counted
 MAP_CLUSTER_PRECISIONS = (6, 5)  # ~1.2 x 0.6 km, then ~4.9 x 4.9 km areas
 MAX_MAP_CELLS = 60  # Queries one view may make (12 at a time)

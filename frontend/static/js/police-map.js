@@ -15,7 +15,7 @@ export function openingView(search) {
   const lon = Number.parseFloat(asked.get('lon'));
   const zoom = Number.parseInt(asked.get('zoom'), 10);
   const place = Math.abs(lat) <= 85 && Math.abs(lon) <= 180 ? [lat, lon] : undefined;
-  return { centre: place, zoom: zoom >= 3 && zoom <= 19 ? zoom : 15 };
+  return { centre: place, zoom: zoom >= 3 && zoom <= 19 ? zoom : 16 };
 }
 
 export function viewQuery(bounds) {
