@@ -51,6 +51,12 @@ def test_a_few_streets_get_their_cameras_a_city_gets_counts(base_url: str, setti
     assert "Secret yard" not in streets.text and made["Secret yard"] not in streets.text
     assert [c["approximate"] for c in body["cameras"] if c["id"] == made["Near corner"]] == [True]
 
+    # A district (counted first, then read, as it holds few cameras) shows the same cameras.
+    district = police.get(view(lat, lon, 1200))
+    assert district.status_code == 200, district.text
+    assert district.json()["mode"] == "cameras"
+    assert {c["id"] for c in district.json()["cameras"]} == ids
+
     city = police.get(view(lat, lon, 8000))
     assert city.status_code == 200, city.text
     counted = city.json()

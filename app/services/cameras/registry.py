@@ -411,6 +411,7 @@ def _map_viewed(settings: Settings, officer: User, ip: str, details: dict[str, A
 # when it is a few streets across, else how many cameras each area holds. A city's registry is
 # never sent whole: at 10,000 cameras that answer took seconds to read and megabytes to send.
 DETAIL_MAX_M = 2000  # a viewport at most this far from its centre to a corner gets its cameras
+COUNT_FIRST_M = 1000  # beyond this, its areas are counted before any camera is read
 MAX_MAP_CAMERAS = 1000  # more than this in a small viewport: its ~150 m areas, counted
 MAP_CLUSTER_PRECISIONS = (6, 5)  # ~1.2 x 0.6 km, then ~4.9 x 4.9 km areas
 MAX_MAP_CELLS = 60  # Queries one view may make (12 at a time)
@@ -466,6 +467,12 @@ def police_map_view(settings: Settings, officer: User, view: Viewport, ip: str
     if officer.role not in (roles.DETECTIVE, roles.SUPERVISOR):
         raise ForbiddenError("Only detectives and supervisors use the police map.")
     agency = officer.agency_id
+    if COUNT_FIRST_M < view.half_diagonal_m <= DETAIL_MAX_M:
+        # A view of a district: count its areas first, and read its cameras only when there
+        # are few enough to draw (reading thousands to count them took over a second).
+        clusters, hidden = _counted(agency, view)
+        if sum(c["count"] for c in clusters) > MAX_MAP_CAMERAS:
+            return _clusters_viewed(settings, officer, ip, view, clusters, hidden)
     if view.half_diagonal_m <= DETAIL_MAX_M:
         try:
             ranges = geo.cover(*view.centre, view.half_diagonal_m)
@@ -493,6 +500,12 @@ def police_map_view(settings: Settings, officer: User, view: Viewport, ip: str
         clusters = [_cluster(cell, count) for cell, count in sorted(counts.items())]
     else:
         clusters, hidden = _counted(agency, view)
+    return _clusters_viewed(settings, officer, ip, view, clusters, hidden)
+
+
+def _clusters_viewed(settings: Settings, officer: User, ip: str, view: Viewport,
+                     clusters: list[dict[str, Any]], hidden: int) -> dict[str, Any]:
+    """A view answered with counts: audited; no owner is told, as no camera is shown."""
     _map_viewed(settings, officer, ip, {"clusters": len(clusters),
                                         "cameras": sum(c["count"] for c in clusters),
                                         "hidden": hidden, "view": _view_words(view)},
