@@ -47,31 +47,33 @@ def test_supervisor_sees_cameras_filters_and_a_call(tablet: Page, base_url: str,
     expect(tablet.locator("path.cone").first).to_be_attached()
     expect(tablet.locator("path.field-call").first).to_be_attached()
 
+    # Filtering by tier shows fewer cameras; hiding the calls layer removes the call.
+    tablet.get_by_label("Tier").select_option("always")
+    fewer, _, _ = status_numbers(tablet)
+    assert 0 < fewer < shown
+    tablet.get_by_label("Tier").select_option("")
+    tablet.get_by_label("Calls for service").uncheck()
+    _, _, without_calls = status_numbers(tablet)
+    assert without_calls < live
+    expect(tablet.locator("path.field-call")).to_have_count(0)
+
     # Zoomed out, the server counts the cameras of each area: areas a screen reader can name and
     # a keyboard open.
     tablet.get_by_role("button", name="Zoom out").click()
     tablet.get_by_role("button", name="Zoom out").click()
     expect(tablet.locator(".js-map-status")).to_contain_text("areas of this view")
-    cluster = tablet.get_by_role("button", name=re.compile(r"^\d+ cameras in this area, press "
-                                                          "Enter"))
-    expect(cluster.first).to_be_visible()
-    # Once the zoom-out has settled (the clusters drawn for the new zoom, not those of the one
+    area = tablet.get_by_role("button", name=re.compile(r"^\d+ cameras in this area, press "
+                                                       "Enter"))
+    expect(area.first).to_be_visible()
+    # Once the zoom-out has settled (the areas drawn for the new view, not those of the one
     # before, which leave the page by themselves when the animation ends).
     tablet.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim')")
     tablet.wait_for_timeout(500)
-    opened = cluster.first.element_handle()
-    cluster.first.focus()
+    opened = area.first.element_handle()
+    area.first.focus()
     tablet.keyboard.press("Enter")  # zooms in to the area's cameras
-    # Zooming re-draws the markers: the area that was opened leaves the page.
+    # Zooming re-draws the markers: the area that was opened leaves the page, and the view
+    # zoomed in on it shows cameras again.
     tablet.wait_for_function("el => !el.isConnected", arg=opened)
     expect(tablet.locator(".js-map-status")).to_have_text(STATUS)
-
-    # Filtering by tier shows fewer cameras; hiding the calls layer removes the call.
-    tablet.get_by_label("Tier").select_option("always")
-    fewer, _, _ = status_numbers(tablet)
-    assert 0 < fewer < shown
-    tablet.get_by_label("Calls for service").uncheck()
-    _, _, without_calls = status_numbers(tablet)
-    assert without_calls < live
-    expect(tablet.locator("path.field-call")).to_have_count(0)
     assert errors == []
