@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import math
 import random
 import sys
 import threading
@@ -28,7 +27,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.harness import ROOT, Client, account, begin, finish, options, running, say
+from bench.harness import ROOT, Client, account, begin, finish, map_path, options, running, say
 
 # A month of the program the issue names (Community Connect Milwaukee's size, reduced).
 MONTH = {"requests": 600, "owners_per_request": 3, "searches_per_request": 2,
@@ -270,7 +269,7 @@ def must(answer: Any, status: int = 200) -> Any:
     return answer.json()
 
 
-def one_request(base: str, meter: Meter, detective: Client, owner: Client, camera: dict[str, Any],
+def one_request(meter: Meter, detective: Client, owner: Client, camera: dict[str, Any],
                 export: bytes, seconds: int, rng: random.Random) -> None:
     """A detective searches twice, asks three owners; one approves and uploads the recorder's
     export; the clip is cut; the detective plays it."""
@@ -353,20 +352,14 @@ def live_minute(meter: Meter, business: Client, detective: Client, share_id: str
 def map_view(detective: Client, spot: tuple[float, float]) -> None:
     """The police map as a detective uses it: it opens a few streets across (their cameras),
     then zooms out to the district (its areas counted), as the page asks for each view."""
-    from app.core.geo import M_PER_DEG_LAT
-
     for half in (500, 1200):
-        dlat = half / M_PER_DEG_LAT
-        dlon = dlat / math.cos(math.radians(spot[0]))
-        must(detective.call("GET", f"/api/map?south={spot[0] - dlat:.6f}&west="
-                            f"{spot[1] - dlon:.6f}&north={spot[0] + dlat:.6f}&east="
-                            f"{spot[1] + dlon:.6f}"))
+        must(detective.call("GET", map_path(*spot, half)))
 
 
 def stored_bytes(stack: Any) -> tuple[int, int]:
     """(DynamoDB, S3) bytes held now: items as DynamoDB sizes them plus its 100 bytes of
     overhead per item; every object of both buckets."""
-    from app.models.base import _value_bytes
+    from app.models.base import raw_item_bytes
     from app.models.tables import table_definitions
 
     dynamodb, s3 = stack.local.client("dynamodb"), stack.local.client("s3")
@@ -375,7 +368,7 @@ def stored_bytes(stack: Any) -> tuple[int, int]:
     for spec in table_definitions():
         for page in dynamodb.get_paginator("scan").paginate(TableName=prefix + spec["base_name"]):
             for item in page["Items"]:
-                table_bytes += 100 + sum(len(k) + _value_bytes(v) for k, v in item.items())
+                table_bytes += 100 + raw_item_bytes(item)
     object_bytes = 0
     for bucket in (stack.settings.uploads_bucket, stack.settings.clips_bucket):
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
@@ -383,7 +376,7 @@ def stored_bytes(stack: Any) -> tuple[int, int]:
     return table_bytes, object_bytes
 
 
-def scheduled(meter: Meter, stack: Any, scale: float) -> dict[str, Any]:
+def scheduled(meter: Meter, scale: float) -> dict[str, Any]:
     """Each scheduled worker run twice: first over the activity's work, then idle. A month is
     its schedule's runs idle, plus the first run's extra work times 1/scale."""
     from devstack import worker_loop
@@ -503,7 +496,7 @@ def main() -> int:
         for _ in range(max(1, round(MONTH["detective_logins"] * args.scale))):
             Client(stack.url).signed_in(account("detective"))
         for n in range(max(1, round(MONTH["requests"] * args.scale))):
-            one_request(stack.url, meter, detectives[n % len(detectives)], owner, made[n % 10],
+            one_request(meter, detectives[n % len(detectives)], owner, made[n % 10],
                         export, args.video_seconds, rng)
         for n in range(max(1, round(MONTH["map_views"] * args.scale))):
             map_view(detectives[n % len(detectives)], spots[n % len(spots)])
@@ -516,7 +509,7 @@ def main() -> int:
         time.sleep(3)  # the workers finish what the activity queued
         activity = diff(meter.snapshot(), before)
         say(f"activity ran in {time.perf_counter() - t0:.0f} s; the scheduled workers ...")
-        month = plus(times(activity, 1 / args.scale), scheduled(meter, stack, args.scale))
+        month = plus(times(activity, 1 / args.scale), scheduled(meter, args.scale))
         after_storage = stored_bytes(stack)
         storage = tuple(b + (a - b) / args.scale for a, b in zip(
             after_storage, before_storage, strict=True))

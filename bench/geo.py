@@ -24,6 +24,7 @@ from bench.harness import (
     account,
     begin,
     finish,
+    map_path,
     options,
     percentile,
     repeat,
@@ -201,10 +202,7 @@ def map_views(http: Client, runs: int) -> dict[str, Any]:
     city (its areas counted), a district, and a few streets downtown (their cameras)."""
     found: dict[str, Any] = {}
     for name, half in MAP_VIEWS.items():
-        dlat = half / M_PER_DEG_LAT
-        dlon = half / (M_PER_DEG_LAT * math.cos(math.radians(CENTRE[0])))
-        path = (f"/api/map?south={CENTRE[0] - dlat:.6f}&west={CENTRE[1] - dlon:.6f}"
-                f"&north={CENTRE[0] + dlat:.6f}&east={CENTRE[1] + dlon:.6f}")
+        path = map_path(*CENTRE, half)
         times, answer = [], None
         for _ in range(runs):
             t0 = time.perf_counter()

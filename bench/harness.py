@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import socket
 import statistics
@@ -274,6 +275,17 @@ class Client:
                 raise RuntimeError(f"{who.email}: {path} answered {answer.status_code}")
         self.token = ""
         return self
+
+
+def map_path(lat: float, lon: float, half_m: float) -> str:
+    """GET /api/map for a square view `half_m` metres each way of a point, as the police map
+    page asks for its view (south, west, north, east)."""
+    from app.core.geo import M_PER_DEG_LAT
+
+    dlat = half_m / M_PER_DEG_LAT
+    dlon = dlat / math.cos(math.radians(lat))
+    return (f"/api/map?south={lat - dlat:.6f}&west={lon - dlon:.6f}"
+            f"&north={lat + dlat:.6f}&east={lon + dlon:.6f}")
 
 
 def free_port() -> int:

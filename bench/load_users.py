@@ -19,7 +19,7 @@ from collections import Counter, defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.harness import Client
+from bench.harness import Client, map_path
 
 SIGNUP_LINK = re.compile(r"/signup/finish/([A-Za-z0-9_-]+)")
 AN_ID = re.compile(r"/[0-9a-f]{16,}")
@@ -214,9 +214,7 @@ class Police(User):
         lat = CENTRE[0] + self.rng.uniform(-500, 500) / 111_320
         lon = CENTRE[1] + self.rng.uniform(-500, 500) / 89_700
         for half in (600, 2400) if self.rng.random() < 1 / 3 else (600,):
-            dlat, dlon = half / 111_320, half / 89_700
-            self.call("GET", f"/api/map?south={lat - dlat:.6f}&west={lon - dlon:.6f}"
-                             f"&north={lat + dlat:.6f}&east={lon + dlon:.6f}")
+            self.call("GET", map_path(lat, lon, half))
 
 
 class Detective(Police):

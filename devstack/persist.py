@@ -65,6 +65,7 @@ class Keeper:
         self.sqs_path: Path = stack.data_dir / "sqs.json"
         self.buckets = [stack.env["PORCHLIGHT_UPLOADS_BUCKET"],
                         stack.env["PORCHLIGHT_CLIPS_BUCKET"]]
+        self.s3, self.sqs = stack.client("s3"), stack.client("sqs")
         self.manifest: dict[str, dict[str, Any]] = {}
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -74,7 +75,7 @@ class Keeper:
 
     def restore(self) -> Keeper:
         """Put back the objects and messages kept by the previous run."""
-        s3 = self.stack.client("s3")
+        s3 = self.s3
         if self.manifest_path.exists():
             self.manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         for name, entry in self.manifest.items():
@@ -95,7 +96,7 @@ class Keeper:
                 s3.put_object(Bucket=entry["bucket"], Key=entry["key"], Body=body, **extra)
             entry["etag"] = s3.head_object(Bucket=entry["bucket"], Key=entry["key"])["ETag"]
         if self.sqs_path.exists():
-            sqs = self.stack.client("sqs")
+            sqs = self.sqs
             kept = json.loads(self.sqs_path.read_text(encoding="utf-8"))
             for env_key, messages in kept.items():
                 url = self.stack.env.get(env_key)
@@ -124,7 +125,7 @@ class Keeper:
         """Copy every object new or changed since the last copy; forget deleted ones. Returns
         how many objects were copied."""
         with self._lock:
-            s3 = self.stack.client("s3")
+            s3 = self.s3
             self.objects.mkdir(parents=True, exist_ok=True)
             seen: set[str] = set()
             copied = 0
@@ -167,7 +168,7 @@ class Keeper:
     def save_messages(self) -> int:
         """Every message still in a queue or dead-letter queue, to be sent again at the next
         start. Run with the workers stopped."""
-        sqs = self.stack.client("sqs")
+        sqs = self.sqs
         kept: dict[str, list[dict[str, Any]]] = {}
         total = 0
         for env_key, url in self.stack.env.items():

@@ -21,7 +21,7 @@ from botocore.config import Config
 
 from app.config import endpoint_variable
 from app.models.tables import table_definitions
-from devstack import dynamodb_local
+from devstack import dynamodb_local, persist
 from lambdas.registry import QUEUES
 
 REGION = "us-east-1"
@@ -200,8 +200,6 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
     so app and workers find them. With `data_dir` (make run), the tables, the objects and
     messages they refer to, and the keys that signed and sealed them are kept there between
     starts (devstack/persist.py); without, everything is in memory."""
-    from devstack import persist
-
     keys = persist.load_keys(data_dir) if data_dir else {}
     dynamodb = dynamodb_local.start(data_dir / "dynamodb" if data_dir else None)
     try:

@@ -69,8 +69,18 @@ def _value_bytes(value: dict[str, Any]) -> int:
 
 def attribute_bytes(item: Model) -> dict[str, int]:
     """Each attribute's size in the item as DynamoDB counts it, name included."""
+    return _sizes(item.serialize())
+
+
+def raw_item_bytes(item: dict[str, Any]) -> int:
+    """An item in DynamoDB's own JSON (as a low-level Scan returns it), sized as DynamoDB
+    counts it."""
+    return sum(_sizes(item).values())
+
+
+def _sizes(serialized: dict[str, Any]) -> dict[str, int]:
     return {name: len(name.encode()) + _value_bytes(value)
-            for name, value in item.serialize().items()}
+            for name, value in serialized.items()}
 
 
 class ItemTooLarge(ValidationError):
