@@ -39,8 +39,12 @@ PLAYER = """<!doctype html>
   window.play = (name) => { clip.src = name; clip.load(); };
   // The number drawn across the top of the picture shown at `t` (tests/video/samples.py).
   window.numberAt = async (t) => {
+    // Listen before seeking: the picture of the new time is presented after "seeked", and a
+    // canvas drawn at "seeked" alone could get the previous picture on a loaded machine.
+    const presented = new Promise((done) => clip.requestVideoFrameCallback(() => done()));
     clip.currentTime = t;
     await new Promise((done) => clip.addEventListener("seeked", done, { once: true }));
+    await Promise.race([presented, new Promise((done) => setTimeout(done, 1000))]);
     const canvas = document.createElement("canvas");
     canvas.width = clip.videoWidth;
     canvas.height = clip.videoHeight;
