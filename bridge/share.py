@@ -22,7 +22,10 @@ bridge moves on: a refused segment is skipped, a refused answer is not sent agai
 bridge restarts, a refused trigger shares nothing.
 
 ShareManager ties these to the uplink: it polls state(), starts a session per active share,
-answers requests, and turns a trigger (panic button) into start_share().
+answers requests, and turns a trigger (panic button) into start_share(). When the server offers
+a device channel (bridge/channel.py), the manager opens it and asks again as soon as the channel
+says so; while the channel is connected it asks only every ChannelInfo.poll_seconds (a minute),
+else every BridgeState.poll_seconds (a few seconds).
 """
 
 from __future__ import annotations
@@ -30,10 +33,13 @@ from __future__ import annotations
 import enum
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any, Protocol
 
 from bridge.buffer import NoFootage, SegmentBuffer, now_utc
 from bridge.config import BridgeConfig
@@ -41,6 +47,7 @@ from bridge.runner import Backoff
 from bridge.segment import Segment, iso
 from bridge.uplink import (
     BridgeState,
+    ChannelInfo,
     ClipRequest,
     ServerRefused,
     ShareEnded,
@@ -59,6 +66,25 @@ REVOKED_MESSAGE = ("The Porchlight server no longer accepts this bridge (it was 
                    "the owner's app to share.")
 
 Clock = Callable[[], datetime]
+WAKE_CHECK_S = 0.25  # how often a wait looks at the stop signal and the channel's state
+
+
+class Channel(Protocol):
+    """The device channel as the manager uses it (bridge.channel.DeviceChannel)."""
+
+    info: ChannelInfo
+
+    @property
+    def connected(self) -> bool: ...
+
+    def start(self) -> Any: ...
+
+    def close(self, timeout: float = ...) -> None: ...
+
+
+# Makes the channel a state answer names; it calls the given function when the server says
+# "ask now".
+ChannelFactory = Callable[[ChannelInfo, Callable[[], None]], Channel]
 
 
 class Outcome(enum.StrEnum):
@@ -202,13 +228,14 @@ class ShareManager:
     """Polls the uplink, runs a session per active share, answers requests, handles triggers.
 
     `uplink` is None while the bridge is not paired: triggers are then logged and nothing is
-    uploaded (the buffer keeps recording as always).
+    uploaded (the buffer keeps recording as always). `channel_factory` makes the device channel
+    when a state answer names one (None: the bridge only polls).
     """
 
     def __init__(self, uplink: Uplink | None, config: BridgeConfig,
                  buffers: Mapping[str, SegmentBuffer], *, work_dir: Path,
                  clock: Clock = now_utc, backoff: Backoff | None = None,
-                 poll_s: float = 0.5) -> None:
+                 poll_s: float = 0.5, channel_factory: ChannelFactory | None = None) -> None:
         self.uplink = uplink
         self.config = config
         # the buffers by Porchlight camera id (paired cameras only)
@@ -228,6 +255,11 @@ class ShareManager:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        self.channel_factory = channel_factory
+        self.channel: Channel | None = None
+        self._refused: ChannelInfo | None = None  # a channel that could not be made
+        self._wake = threading.Event()
+        self.syncs = 0  # state() calls answered
 
     # ------------------------------------------------------------ triggers
 
@@ -338,6 +370,8 @@ class ShareManager:
         except UplinkRevoked:
             self._revoke()
             return None
+        self.syncs += 1
+        self._follow_channel(state.channel)
         self._check_cameras(state)
         for share in state.shares:
             mine = any(camera_id in self.buffers for camera_id in share.camera_ids)
@@ -374,10 +408,12 @@ class ShareManager:
                                camera.id, camera.camera_id)
 
     def run(self, stop: threading.Event) -> None:
-        """sync() until stopped, as often as the server asks, waiting longer when it is
+        """sync() until stopped, as often as the server asks (less often while the device
+        channel is connected, at once when it says so), waiting longer when the server is
         unreachable."""
         delay = self.backoff.first_s
         while not stop.is_set() and self.uplink is not None and not self.revoked:
+            self._wake.clear()  # a wake from here on asks again after this sync
             try:
                 state = self.sync()
             except (*NETWORK_ERRORS, ServerRefused) as error:
@@ -385,11 +421,68 @@ class ShareManager:
                          else "refused this bridge's question")
                 logger.warning("The Porchlight server %s (%s); trying again in %.0f s. "
                                "Recording continues.", words, error, delay)
-                stop.wait(delay)
+                self._pause(stop, partial(float, delay))
                 delay = self.backoff.after(delay)
                 continue
             delay = self.backoff.first_s
-            stop.wait(state.poll_seconds if state else self.backoff.max_s)
+            self._pause(stop, partial(self._interval, state))
+        self._close_channel()
+
+    def wake(self) -> None:
+        """Ask the server now (the device channel calls this; any thread)."""
+        self._wake.set()
+
+    def _interval(self, state: BridgeState | None) -> float:
+        """How long after a sync to ask again: the channel's slow rate while it is connected,
+        else the server's poll rate."""
+        if state is None:
+            return self.backoff.max_s
+        channel = self.channel
+        if channel is not None and channel.connected and state.channel is not None:
+            return state.channel.poll_seconds
+        return state.poll_seconds
+
+    def _pause(self, stop: threading.Event, interval: Callable[[], float]) -> None:
+        """Wait `interval()` seconds from now, looked at again as the wait goes on (the channel
+        may drop meanwhile), until stopped or woken."""
+        started = time.monotonic()
+        while not stop.is_set():
+            left = started + interval() - time.monotonic()
+            if left <= 0 or self._wake.wait(min(left, WAKE_CHECK_S)):
+                return
+
+    def _follow_channel(self, info: ChannelInfo | None) -> None:
+        """Open the device channel the server names, once; another one replaces it, none
+        closes it."""
+        if self.channel_factory is None:
+            return
+        with self._lock:
+            current = self.channel
+            if current is not None and current.info == info:
+                return
+            self.channel = None
+        if current is not None:
+            current.close()
+        if info is None or info == self._refused or self._closed.is_set():
+            return
+        try:
+            made = self.channel_factory(info, self.wake)
+            made.start()
+        except (ValueError, OSError) as error:
+            self._refused = info
+            logger.warning("The server offers a device channel this bridge cannot use (%s); "
+                           "it asks the server every few seconds instead.", error)
+            return
+        with self._lock:
+            self.channel = made
+        if self._closed.is_set():
+            self._close_channel()
+
+    def _close_channel(self) -> None:
+        with self._lock:
+            channel, self.channel = self.channel, None
+        if channel is not None:
+            channel.close()
 
     # ------------------------------------------------------------ requests
 
@@ -460,8 +553,9 @@ class ShareManager:
         self._unfinished.pop(request.target_id, None)
 
     def close(self, timeout: float = 10.0) -> None:
-        """Stop every share session and wait for them."""
+        """Stop every share session and wait for them; close the device channel."""
         self._closed.set()
+        self._close_channel()
         with self._lock:
             sessions = list(self._sessions.values())
             threads = list(self._threads)

@@ -8,7 +8,11 @@ Rules every implementation keeps:
 
 - **The bridge only connects out.** Every method is a request from the bridge to the server;
   the server never calls the bridge. The bridge learns about shares and approved requests by
-  calling state() every BridgeState.poll_seconds.
+  polling state(), woken by the device channel: when state() names a channel
+  (BridgeState.channel), the bridge also keeps an outgoing MQTT connection (bridge/channel.py)
+  on which the server says "ask now", and then asks at once, and otherwise only every
+  ChannelInfo.poll_seconds; while that connection is down, every BridgeState.poll_seconds.
+  What to do always comes from state(), never from the channel.
 - **Network trouble is ConnectionError** (or TimeoutError): the caller keeps what it has not
   sent and tries again later with a growing wait. An implementation turns its HTTP library's
   connection, timeout and 5xx errors into ConnectionError, and never retries by itself for long.
@@ -116,14 +120,27 @@ class ClipRequest:
 
 
 @dataclass(frozen=True)
+class ChannelInfo:
+    """The device channel the server offers: an MQTT broker the bridge connects out to, where
+    it hears "ask now" on its own command topic and says how it is on its status topic."""
+
+    url: str  # mqtts://host:port (TLS; the bridge logs in with its credential) or mqtt://
+    client_id: str  # the device id
+    cmd_topic: str
+    status_topic: str
+    poll_seconds: float = 60.0  # when to call state() again while connected
+
+
+@dataclass(frozen=True)
 class BridgeState:
     """What the server wants from this bridge now."""
 
     shares: tuple[ShareInfo, ...] = ()  # active shares involving this bridge's cameras
     requests: tuple[ClipRequest, ...] = ()  # approved requests still waiting for a clip
-    poll_seconds: float = 10.0  # when to call state() again
+    poll_seconds: float = 10.0  # when to call state() again without a connected channel
     device_id: str = ""
     cameras: tuple[CameraInfo, ...] = ()  # all the owner's cameras ("" when not said)
+    channel: ChannelInfo | None = None  # the device channel, when the server has one
 
 
 class Uplink(Protocol):

@@ -86,6 +86,8 @@ def run(port: int, fresh: bool, data_dir: Path = DATA_DIR, env_file: Path = ENV_
     print(f"Porchlight is running at http://127.0.0.1:{port}")
     print(f"Local AWS: DynamoDB Local at {local.endpoint_for('dynamodb')}, moto (S3, SQS, KMS) "
           f"at {local.endpoint}")
+    if local.broker:
+        print(f"Device channel: mosquitto at {local.broker.url} (bridges are woken through it)")
     print(f"Mail lands at http://127.0.0.1:{port}/outbox")
     print()
     print("Demo logins" + (":" if seeded else " (as seeded; a password changed since is yours):"))

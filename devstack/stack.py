@@ -3,6 +3,10 @@
 DynamoDB is AWS's own DynamoDB Local (devstack/dynamodb_local.py); S3, SQS, KMS and SES are
 moto's server. Both listen on 127.0.0.1 only. Everything reaches them through the standard
 variables: AWS_ENDPOINT_URL (moto) and AWS_ENDPOINT_URL_DYNAMODB (DynamoDB Local).
+
+The device channel, AWS IoT Core on AWS, is Debian's mosquitto here (devstack/mosquitto.py),
+also on 127.0.0.1, with a thread standing in for the IoT rule that notes bridges' status
+(devstack/status_rule.py). Without mosquitto installed, devstack runs without a channel.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from botocore.config import Config
 
 from app.config import endpoint_variable
 from app.models.tables import table_definitions
-from devstack import dynamodb_local, persist
+from devstack import dynamodb_local, mosquitto, persist
 from lambdas.registry import QUEUES
 
 REGION = "us-east-1"
@@ -37,6 +41,8 @@ class Devstack:
     dynamodb: dynamodb_local.DynamoDBLocal | None = None
     data_dir: Path | None = None  # where make run keeps its data; None: all in memory
     keeper: Any = None  # devstack.persist.Keeper, with a data_dir
+    broker: mosquitto.Mosquitto | None = None  # the device channel; None: bridges poll
+    status_rule: Any = None  # devstack.status_rule.StatusRule, with a broker
 
     def endpoint_for(self, service: str) -> str:
         return self.dynamodb.endpoint if service == "dynamodb" and self.dynamodb else self.endpoint
@@ -65,6 +71,10 @@ class Devstack:
     def stop(self) -> None:
         """Stop both servers; with a data_dir, first keep the objects and queued messages (stop
         the workers before this, so no message is half-handled)."""
+        if self.status_rule:
+            self.status_rule.stop()
+        if self.broker:
+            self.broker.stop()
         if self.keeper:
             self.keeper.stop()
         self.server.stop()
@@ -194,6 +204,22 @@ def checkpoint_key() -> dict[str, str]:
     return {"PORCHLIGHT_CHECKPOINT_PRIVATE_KEY": pem}
 
 
+_said_no_broker = False
+
+
+def start_broker() -> mosquitto.Mosquitto | None:
+    """devstack's mosquitto, or None (said once) when it is not installed."""
+    global _said_no_broker
+    if not mosquitto.installed():
+        if not _said_no_broker:
+            _said_no_broker = True
+            log.warning("mosquitto is not installed (%s): devstack runs without the device "
+                        "channel, and bridges ask every few seconds. scripts/ensure-mosquitto.sh "
+                        "installs it.", mosquitto.MOSQUITTO)
+        return None
+    return mosquitto.start()
+
+
 def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None = None,
           extra_env: dict[str, str] | None = None, data_dir: Path | None = None) -> Devstack:
     """Start DynamoDB Local and moto, create every resource that is missing, and set os.environ
@@ -202,9 +228,13 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
     starts (devstack/persist.py); without, everything is in memory."""
     keys = persist.load_keys(data_dir) if data_dir else {}
     dynamodb = dynamodb_local.start(data_dir / "dynamodb" if data_dir else None)
+    broker = None
     try:
+        broker = start_broker()
         server, endpoint = start_moto()
     except BaseException:
+        if broker:
+            broker.stop()
         dynamodb.stop()
         raise
     env = {
@@ -227,9 +257,10 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
         # The console shows warnings and errors; PORCHLIGHT_LOG_LEVEL=INFO make run shows every
         # request's access line and the workers' JSON lines too.
         "PORCHLIGHT_LOG_LEVEL": os.environ.get("PORCHLIGHT_LOG_LEVEL", "WARNING"),
+        **(broker.env() if broker else {"PORCHLIGHT_DEVICE_CHANNEL": ""}),
     }
     os.environ.update(env)
-    stack = Devstack(endpoint, env, server, dynamodb, data_dir)
+    stack = Devstack(endpoint, env, server, dynamodb, data_dir, broker=broker)
     create_tables(stack.client("dynamodb"), PREFIX)
     public_url = (extra_env or {}).get("PORCHLIGHT_PUBLIC_URL", env["PORCHLIGHT_PUBLIC_URL"])
     create_bucket(stack.client("s3"), env["PORCHLIGHT_UPLOADS_BUCKET"], public_url)
@@ -250,5 +281,10 @@ def start(port: int = 8000, visibility_seconds: int = 2, secret_key: str | None 
     os.environ.update(env)
     if data_dir:
         stack.keeper = persist.Keeper(stack).restore().start()
+    if broker:
+        from devstack.status_rule import StatusRule
+
+        stack.status_rule = StatusRule(broker.url, broker.app_password, env["PORCHLIGHT_ENV"])
+        stack.status_rule.start()
     log.info("devstack ready at %s (DynamoDB Local at %s)", endpoint, dynamodb.endpoint)
     return stack

@@ -11,11 +11,15 @@ from app.services.footage import bridge_clips
 from app.services.realtime import video
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, query, read_json, read_query
-from app.web.shapes import BOOL, INT, STR, TIME, URL, arr, obj
+from app.web.shapes import BOOL, INT, STR, TIME, URL, arr, maybe, obj
 
 OWNERS = (roles.OWNER, roles.ORG_ADMIN)
 STORED = obj(stored=BOOL)
 PUT = obj(("url", "headers"), stored=BOOL, url=URL, headers={"type": "object"})
+# The device channel (app/services/realtime/channel.py): where to listen for "ask now".
+CHANNEL = obj(url={**STR, "description": "mqtt://host:port or mqtts://host:port"},
+              client_id=STR, cmd_topic=STR, status_topic=STR,
+              poll_seconds={**INT, "description": "how often to ask while connected"})
 
 
 @bp.route("/bridges")
@@ -63,12 +67,14 @@ def api_pair() -> Any:
                                    window_end=TIME)),
                   shares=arr(obj(share_id=STR, camera_ids=arr(STR), started_at=TIME,
                                  ends_at=TIME, preroll_seconds=INT)),
-                  poll_seconds=INT))
+                  poll_seconds={**INT, "description": "how often to ask without the channel"},
+                  channel=maybe(CHANNEL)))
 def api_state() -> Any:
-    """What the bridge should do now (Authorization: Bearer pbd_…)."""
+    """What the bridge should do now (Authorization: Bearer pbd_…), and the device channel it
+    may listen on to be told when to ask again (null: none, keep asking)."""
     device = bridges.authenticate(request.headers.get("Authorization", ""))
     declared = read_query().get("camera")
-    return jsonify(bridges.state(device, declared))
+    return jsonify(bridges.state(settings(), device, declared))
 
 
 def _device() -> Any:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from app.models.base import BaseModel
@@ -37,5 +42,12 @@ class BridgeDevice(BaseModel):
     # The Porchlight cameras this bridge says it serves (from its config, on every state call):
     # only their approved requests are offered to it, and the owner's app names the bridge.
     camera_ids: ListAttribute[str] = ListAttribute(null=True)
+    # Presence on the device channel (app/services/realtime/channel.py), from the bridge's
+    # status messages and its last will: whether it is connected, when the app last heard, and
+    # when (by the bridge's clock) the connection it heard about began, so that a late last
+    # will of an earlier connection cannot mark a reconnected bridge offline.
+    connected = BooleanAttribute(null=True)
+    status_at = UTCDateTimeAttribute(null=True)
+    connected_since = UTCDateTimeAttribute(null=True)
 
     owner_index = OwnerDeviceIndex()

@@ -12,13 +12,19 @@ from __future__ import annotations
 import hmac
 import secrets
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+
+from pynamodb.exceptions import UpdateError
 
 from app.config import Settings
 from app.core import footage, roles, tokens
 from app.core.errors import NotFoundError, UnauthorizedError, ValidationError
+from app.models.base import condition_failed
 from app.models.bridge import BridgeDevice
+from app.models.cameras import Camera
 from app.models.users import User
 from app.services import clock
 from app.services.auditing import audit
@@ -26,7 +32,7 @@ from app.services.auditing.audit import Actor
 from app.services.cameras import registry
 from app.services.footage import bridge_clips, canvass
 from app.services.people import accounts, single_use, throttle
-from app.services.realtime import live
+from app.services.realtime import channel, live
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LENGTH = 8
@@ -116,7 +122,7 @@ def revoke(owner: User, device_id: str, ip: str) -> None:
                      owner.user_id, {"device": device_id, "name": device.name})
 
 
-POLL_SECONDS = 5  # how soon a share started in the app reaches the bridge
+POLL_SECONDS = 5  # how soon a share started in the app reaches a bridge without the channel
 
 
 def cameras_for(owner_id: str) -> list[dict[str, Any]]:
@@ -124,9 +130,11 @@ def cameras_for(owner_id: str) -> list[dict[str, Any]]:
              "paused": bool(c.paused)} for c in registry.cameras_of(owner_id)]
 
 
-def state(device: BridgeDevice, declared: list[str] | None = None) -> dict[str, Any]:
-    """What the bridge should do now: the owner's cameras, running shares, and the approved
-    requests for the cameras it serves.
+def state(settings: Settings, device: BridgeDevice,
+          declared: list[str] | None = None) -> dict[str, Any]:
+    """What the bridge should do now: the owner's cameras, running shares, the approved
+    requests for the cameras it serves, and the device channel to listen on (None without
+    one). `poll_seconds` is how often to ask while the channel is not connected.
 
     `declared` are the Porchlight camera ids in the bridge's config: only their requests are
     offered (another bridge of the same owner may serve the others), and the owner's app shows
@@ -157,7 +165,8 @@ def state(device: BridgeDevice, declared: list[str] | None = None) -> dict[str, 
                "preroll_seconds": int(s.preroll_seconds)}
               for s in live.shares_of(owner) if live.is_active(s, now)]
     return {"device_id": device.device_id, "cameras": cameras, "requests": waiting,
-            "shares": shares, "poll_seconds": POLL_SECONDS}
+            "shares": shares, "poll_seconds": POLL_SECONDS,
+            "channel": channel.for_bridge(settings, device)}
 
 
 def served_by(owner: User) -> dict[str, str]:
@@ -172,3 +181,77 @@ def served_by(owner: User) -> dict[str, str]:
 
 def owner_of(device: BridgeDevice) -> User:
     return accounts.get_user(device.owner_id)
+
+
+# ---------------------------------------------------------------- the device channel
+
+
+def online(device: BridgeDevice, now: datetime) -> bool:
+    """Whether the bridge can be reached now: connected to the channel (and still asking, at
+    least every few channel polls, in case its last will was lost), or asking often enough
+    without it. A revoked bridge never is."""
+    if device.revoked_at is not None or device.last_seen_at is None:
+        return False
+    quiet = now - device.last_seen_at
+    if device.connected:
+        return quiet <= timedelta(seconds=3 * channel.CHANNEL_POLL_SECONDS)
+    return quiet <= timedelta(seconds=3 * POLL_SECONDS)
+
+
+def serving_bridges(cameras: Iterable[Camera]) -> dict[str, BridgeDevice]:
+    """camera id → the online bridge that declares it (BridgeDevice.camera_ids), for cameras
+    that have one; the owners' bridges are read once per owner."""
+    now = clock.now()
+    by_owner: dict[str, list[str]] = {}
+    for camera in cameras:
+        by_owner.setdefault(camera.owner_id, []).append(camera.camera_id)
+    out: dict[str, BridgeDevice] = {}
+    for owner_id, camera_ids in by_owner.items():
+        up = [d for d in BridgeDevice.owner_index.query(owner_id) if online(d, now)]
+        up.sort(key=lambda d: (bool(d.connected), d.last_seen_at), reverse=True)
+        for camera_id in camera_ids:
+            found = next((d for d in up if camera_id in (d.camera_ids or [])), None)
+            if found is not None:
+                out[camera_id] = found
+    return out
+
+
+STATES = {"online": True, "offline": False}
+
+
+def handle_status(device_id: str, payload: Mapping[str, Any]) -> bool:
+    """A bridge's status message (`{"state": "online"|"offline", "cameras": [...], "at": ...,
+    "since": ...}`, on its status topic or as its last will): note whether it is connected.
+    Only for a paired, not revoked device; anything else is ignored. `since` names the
+    connection the message is about (when it began, by the bridge's clock): a message about an
+    earlier connection than the last one heard (a late last will) changes nothing. True when
+    noted."""
+    connected = STATES.get(str(payload.get("state")))
+    since = _when(payload.get("since") or payload.get("at"))
+    if connected is None or since is None or not device_id or len(device_id) > 64:
+        return False
+    device = BridgeDevice.find(device_id)
+    if device is None or device.revoked_at is not None:
+        return False
+    actions = [BridgeDevice.connected.set(connected), BridgeDevice.status_at.set(clock.now()),
+               BridgeDevice.connected_since.set(since)]
+    try:
+        device.update(actions=actions, condition=BridgeDevice.device_id.exists()
+                      & BridgeDevice.revoked_at.does_not_exist()
+                      & (BridgeDevice.connected_since.does_not_exist()
+                         | (BridgeDevice.connected_since <= since)))
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def _when(text: Any) -> datetime | None:
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
