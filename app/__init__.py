@@ -61,6 +61,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         devtools,
         footage,
         home,
+        incidents,
         live,
         maps,
         orgs,
@@ -71,7 +72,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     )
 
     for module in (home, auth, account, admin, audit, cameras, orgs, police, footage, bridges,
-                   live, maps, transparency, program, pwa, api, devtools):
+                   live, incidents, maps, transparency, program, pwa, api, devtools):
         app.register_blueprint(module.bp)
 
     from app.web import templating, times

@@ -74,6 +74,11 @@ WORDS: dict[str, str | tuple[str, str]] = {
     "live.ended.owner": "{who} ended your live share.",
     "live.ended.time": "Your live share ended at the time you chose.",
     "live.ended.owner left": "Your live share ended when you left the program.",
+    "live.ended.idle": "The live view police opened ended: nobody was watching it.",
+    "live.ended.left": "The live view police opened ended: its viewers left.",
+    "live.ended.incident closed": "The live view police opened ended: the incident was closed.",
+    "live.opened": ("{who} opened {camera} live{case}, inside your schedule.",
+                    "You opened a camera live for an incident."),
     "live.viewed": ("{who} opened your live share of {cameras}.", "You opened a live share."),
     "live.refused": ("{who} was refused a live view of {cameras}{reason}.",
                      "You were refused a live view{reason}."),
@@ -137,6 +142,8 @@ WORDS: dict[str, str | tuple[str, str]] = {
     "program.feedback": "{who} sent feedback to the program.",
     "agency.created": "The program was created.",
     "registry.seeded": "Demo cameras were registered.",
+    "incident.opened": "{who} opened an incident{case}{found_cameras}.",
+    "incident.closed": "{who} closed an incident.",
     "apikey.created": "{who} created an API key for a CAD or AVL feed.",
     "apikey.revoked": "{who} revoked an API key.",
     "audit.viewed": "{who} searched the audit log.",
@@ -332,6 +339,7 @@ def facts(details: Mapping[str, Any], who: str, mine: bool, known: Known, subjec
         "found": "" if shown is None else f": {_plural(shown, 'camera')} found"
                  + (f", {hidden} more not shown on the map" if hidden else ""),
         "from_cameras": f" from {_plural(cameras, 'camera')}" if cameras else "",
+        "found_cameras": f.count("cameras", "camera"),
         "waiting": ", waiting for a supervisor" if f.text("state") == "awaiting_approval"
                    else "",
         "refusal": REFUSALS.get(f.text("reason"), "it was not allowed"),

@@ -47,7 +47,12 @@ class LiveShare(BaseModel):
     # Each camera's alias in this share, in the order of camera_ids: police know the cameras
     # only by these (app.core.live_view). Shares started before aliases get theirs on first use.
     camera_aliases: ListAttribute[str] = ListAttribute(null=True)
-    source = UnicodeAttribute()  # where it was started: app, bridge
+    source = UnicodeAttribute()  # where it was started: app, bridge, police (SOURCE_POLICE)
+    # A view police opened themselves (an "always" camera inside its schedule, for an
+    # incident): who opened it and for which incident. It ends when nobody has watched it for
+    # a while, when the incident closes, at the owner's limit, or when the owner ends it.
+    incident_id = UnicodeAttribute(null=True)
+    opened_by = UnicodeAttribute(null=True)
     phone = BooleanAttribute(null=True)  # the owner's phone sends its own camera too
     preroll_seconds = NumberAttribute(default=120)
     started_at = UTCDateTimeAttribute()
@@ -63,6 +68,7 @@ class LiveShare(BaseModel):
     owner_index = OwnerShareIndex()
 
 
+SOURCE_POLICE = "police"  # a LiveShare police opened (app.services.realtime.incidents)
 PHONE = "phone"  # the stream name of the owner's phone camera in a share
 
 

@@ -12,6 +12,7 @@ from app.models import (  # noqa: F401
     field,
     footage,
     idempotency,
+    incident,
     live,
     outbox,
     program,

@@ -36,6 +36,7 @@ from app.models.bridge import BridgeDevice
 from app.models.cameras import Camera
 from app.models.field import ApiKey, FieldEvent
 from app.models.footage import Evidence, FootageRequest, PushSubscription, RequestTarget
+from app.models.incident import Incident
 from app.models.live import LiveShare
 from app.models.users import Agency, Organisation, User
 from app.services import clock
@@ -194,6 +195,8 @@ def world(devstack: Any, base_url: str, settings: Any) -> World:
     ready = r2["targets"][0]["id"]
     _make_ready(ready)
 
+    incident = _created(detective.send_json("POST", "/api/incidents", {
+        "lat": PLACE[0], "lon": PLACE[1], "label": MESSAGE, "case_number": CASE}))
     share = _created(owner_a.send_json("POST", "/api/shares", {
         "camera_ids": [camera["id"], hidden["id"]], "minutes": 20, "phone": True}))
     code = bridges.pairing_code(settings, accounts["owner_a"].user, "127.0.0.1")
@@ -213,6 +216,7 @@ def world(devstack: Any, base_url: str, settings: Any) -> World:
            "cam_own_b": own_b["id"], "photo_a": photo,
            "r1": r1["id"], "r2": r2["id"], "t_asked": asked, "t_hidden": asked_hidden,
            "t_ready": ready, "share_a": share["share_id"], "device_a": device_a.device_id,
+           "incident_a": incident["incident_id"],
            "session_a": session_a.public_id,
            "sub_a": PushSubscription.get(push_service.subscription_id(endpoint)).subscription_id,
            "endpoint_a": endpoint,
@@ -264,6 +268,7 @@ def snapshot(world: World) -> dict[str, Any]:
     items.update({name: _item(FootageRequest, ids[name]) for name in ("r1", "r2")})
     items["evidence"] = _item(Evidence, ids["t_ready"])
     items["share"] = _item(LiveShare, ids["share_a"])
+    items["incident"] = _item(Incident, ids["incident_a"])
     # A's own police may watch (and are noted as viewers); nobody else is ever noted.
     viewers = json.loads(items["share"].pop("viewers", None) or "{}") if items["share"] else {}
     items["share_viewers"] = sorted(set(viewers) - {ids["detective_a1"]})
@@ -387,6 +392,18 @@ PROBES: dict[tuple[str, str], list[Try]] = {
                                              for w in ("detective_b", "supervisor_b")],
     ("POST", "/live/<share_id>/leave"): [Try(w, {"share_id": "share_a"})
                                          for w in ("detective_b", "supervisor_b")],
+    # B's police on A's program's incident
+    ("GET", "/incidents/<incident_id>"): [Try(w, {"incident_id": "incident_a"})
+                                          for w in ("detective_b", "supervisor_b")],
+    ("GET", "/api/incidents/<incident_id>"): [Try(w, {"incident_id": "incident_a"})
+                                              for w in ("detective_b", "supervisor_b")],
+    ("POST", "/api/incidents/<incident_id>/watch"): [
+        Try(w, {"incident_id": "incident_a"}, {"camera_id": "cam_a"})
+        for w in ("detective_b", "supervisor_b")],
+    ("POST", "/api/incidents/<incident_id>/close"): [Try(w, {"incident_id": "incident_a"}, {})
+                                                     for w in ("detective_b", "supervisor_b")],
+    ("POST", "/incidents/<incident_id>/close"): [Try(w, {"incident_id": "incident_a"})
+                                                 for w in ("detective_b", "supervisor_b")],
     # a bridge of owner B, on owner A's work
     ("POST", "/api/bridge/shares/<share_id>/segments"): [
         Try("bridge_b", {"share_id": "share_a"}, {**SEGMENT, "camera_id": "cam_a"})],
@@ -502,7 +519,8 @@ def leaked(world: World, answer: requests.Response) -> list[str]:
 def _destroys_last(route: tuple[str, str]) -> tuple[bool, str, str]:
     """Reads first: a delete that wrongly worked would leave later tries nothing to find."""
     method, rule = route
-    return method == "DELETE" or rule.endswith(("/withdraw", "/revoke", "/end")), rule, method
+    last = method == "DELETE" or rule.endswith(("/withdraw", "/revoke", "/end", "/close"))
+    return last, rule, method
 
 
 ORDER: list[tuple[str, str]] = sorted(PROBES, key=_destroys_last)

@@ -105,6 +105,46 @@ def test_live_shares_and_their_push_never_name_a_hidden_camera(world: World,
         spy.client.send_json("DELETE", "/api/push/subscriptions", {"endpoint": device.endpoint})
 
 
+@covers(("GET", "/incidents"), ("POST", "/incidents"), ("GET", "/incidents/<incident_id>"),
+        ("POST", "/incidents/<incident_id>/close"), ("GET", "/api/incidents"),
+        ("POST", "/api/incidents"), ("GET", "/api/incidents/<incident_id>"),
+        ("POST", "/api/incidents/<incident_id>/watch"),
+        ("POST", "/api/incidents/<incident_id>/close"))
+def test_the_incident_screen_shows_what_the_search_does(world: World) -> None:
+    """An incident's cameras are the search's: the same names and places (an approximate
+    camera at its cell's centre, without its street), no hidden camera; opening the hidden
+    camera by its id answers as a made-up id does. The operator's pages show no secret."""
+    detective = world.police["detective"]
+    found = detective.search(AREAS["scene"], 120)
+    searched = {c["camera_id"]: (c["nickname"], c["lat"], c["lon"]) for c in found["cameras"]}
+    opened = detective.call("POST", "/api/incidents", {
+        "lat": AREAS["scene"][0], "lon": AREAS["scene"][1], "radius_m": 120,
+        "label": "Robbery in progress", "case_number": CASE})
+    assert opened.status_code == 201, opened.text
+    incident = opened.json()["incident_id"]
+    screen = detective.call("GET", f"/api/incidents/{incident}")
+    assert screen.status_code == 200 and not shown(world, screen.text), screen.text
+    listed = {c["camera_id"]: (c["name"], c["lat"], c["lon"]) for c in screen.json()["cameras"]}
+    assert listed == searched
+    for path in ("/incidents", f"/incidents/{incident}", "/api/incidents"):
+        page = detective.call("GET", path)
+        assert page.status_code == 200 and not shown(world, page.text), path
+    watch = f"/api/incidents/{incident}/watch"
+    real = detective.call("POST", watch, {"camera_id": world.cameras["L-hidden"]})
+    made_up = detective.call("POST", watch, {"camera_id": secrets.token_hex(16)})
+    assert real.status_code == 404 and problem_gist(real) == problem_gist(made_up)
+    # (the approximate camera is "on alert": police may ask its owner, never open it)
+    refused = detective.call("POST", watch, {"camera_id": world.cameras["L-approx"]})
+    assert refused.status_code == 403 and not shown(world, refused.text), refused.text
+    by_form = detective.form("/incidents", {"lat": AREAS["scene"][0], "lon": AREAS["scene"][1],
+                                            "radius_m": 120, "label": "Second look"})
+    assert by_form.status_code == 302
+    second = by_form.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+    assert detective.form(f"/incidents/{second}/close", {}).status_code == 302
+    closed = detective.call("POST", f"/api/incidents/{incident}/close", {})
+    assert closed.status_code == 200 and not shown(world, closed.text)
+
+
 @covers(("GET", "/cases/new"))
 def test_the_new_case_form_names_the_ticked_cameras_as_the_search_does(world: World) -> None:
     """The search page's ticked cameras go to the new-case form by id, and the form names

@@ -35,7 +35,8 @@ from app.services.governance.policy import policy_for
 CHOICES = {"off": "Off", "push": "A notification at once", "digest": "A daily email",
            "both": "Both"}
 RECEIPT_ACTIONS = ("registry.camera_found", "registry.camera_viewed",
-                   "registry.camera_exported", "clip.viewed", "clip.downloaded", "live.viewed")
+                   "registry.camera_exported", "clip.viewed", "clip.downloaded", "live.viewed",
+                   "live.opened")
 POLICE = (roles.DETECTIVE, roles.SUPERVISOR, roles.AGENCY_ADMIN)
 DIGEST_EVERY = timedelta(hours=24)
 
@@ -84,6 +85,8 @@ def words(event: AuditEvent, names: dict[str, str]) -> str:
         return f"{who} {verb} your '{_nickname(str(details.get('target_id', '')))}' clip{case}."
     if event.action == "live.viewed":
         return f"{who} opened your live share."
+    if event.action == "live.opened":
+        return f"{who} opened one of your cameras live{case}, inside your schedule."
     return f"{who}: {event.action}."
 
 

@@ -266,7 +266,8 @@ def hidden_in_area(agency_id: str, lat: float, lon: float, radius_m: float) -> l
     return _active_hidden(_read(agency_id, ranges, hidden=True), cells)
 
 
-def _candidate(camera: Camera) -> Candidate:
+def as_candidate(camera: Camera) -> Candidate:
+    """A camera as the search sees it: at its police place."""
     return Candidate(
         camera_id=camera.camera_id, owner_id=camera.owner_id, nickname=camera.nickname,
         lat=float(camera.place_lat), lon=float(camera.place_lon),
@@ -307,7 +308,7 @@ def search(settings: Settings, officer: User, request: SearchRequest, ip: str
     # Exact and approximate cameras by distance; hidden ones counted by cell (docs/privacy.md).
     cameras = _candidates(officer.agency_id, request.lat, request.lon, request.radius_m)
     hidden = hidden_in_area(officer.agency_id, request.lat, request.lon, request.radius_m)
-    result = replace(classify((_candidate(c) for c in cameras), request.lat, request.lon,
+    result = replace(classify((as_candidate(c) for c in cameras), request.lat, request.lon,
                               request.radius_m, request.incident_at, clock.now()),
                      hidden_count=len(hidden))
     actor = Actor(officer.user_id, officer.role, ip)
@@ -357,7 +358,7 @@ def export_geojson(settings: Settings, officer: User, ip: str) -> dict[str, Any]
     features = []
     owners: Counter[str] = Counter()
     for camera in Camera.agency_index.query(officer.agency_id):
-        feature = export_feature(_candidate(camera), camera.facing, now)
+        feature = export_feature(as_candidate(camera), camera.facing, now)
         if feature is not None:
             features.append(feature)
             owners[camera.owner_id] += 1
@@ -377,7 +378,7 @@ def police_map(settings: Settings, officer: User, ip: str) -> dict[str, Any]:
     cameras, hidden = [], 0
     seen_owners: Counter[str] = Counter()
     for camera in Camera.agency_index.query(officer.agency_id):
-        candidate = _candidate(camera)
+        candidate = as_candidate(camera)
         if shown_place(candidate) is None:
             hidden += 0 if camera.paused else 1
             continue
@@ -483,7 +484,7 @@ def police_map_view(settings: Settings, officer: User, view: Viewport, ip: str
         now = clock.now()
         shown = []
         for camera in _read(agency, ranges, hidden=False):
-            candidate = _candidate(camera)
+            candidate = as_candidate(camera)
             place = shown_place(candidate)
             if place is not None and view.holds(place[0], place[1]):
                 shown.append((camera, candidate))

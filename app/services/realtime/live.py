@@ -33,16 +33,18 @@ from app.core.errors import ConflictError, ForbiddenError, NotFoundError, Valida
 from app.core.live_view import SharedCamera
 from app.models.base import condition_failed
 from app.models.cameras import Camera
-from app.models.live import LiveShare
+from app.models.live import SOURCE_POLICE, LiveShare
 from app.models.users import User
 from app.services import clock
 from app.services.auditing import audit
 from app.services.auditing.audit import Actor
 from app.services.cameras import registry
+from app.services.realtime import channel
 
 PREROLL_SECONDS = 120
 MAX_CAMERAS = 8
 POLICE = (roles.DETECTIVE, roles.SUPERVISOR)
+IDLE_AFTER = timedelta(seconds=45)  # a view police opened, watched by nobody this long, ends
 WATCHING = timedelta(seconds=25)  # a player asks every second, noted every NOTE_SECONDS
 VIEWER_NOTE_SECONDS = viewing.NOTE_SECONDS
 duration_words = viewing.duration_words
@@ -52,6 +54,21 @@ def rules_of(camera: Camera) -> sharing.Rules:
     return sharing.Rules(camera.tier, bool(camera.paused), camera.schedule or "",
                          int(camera.max_live_minutes or sharing.LIVE_MINUTES_DEFAULT),
                          tuple(camera.refused_offenses or []), camera.agency_id)
+
+
+def decision(share: LiveShare, camera: Camera, viewer_agency: str, now: datetime,
+             zone: str) -> sharing.Decision:
+    """May police watch this camera of this share now? The one gate every open and every ask
+    for pieces goes through. An owner's share opens their "on alert" and "always" cameras
+    until it ends; a view police opened themselves is no share of the owner's, so its camera
+    must be inside the owner's schedule at every ask (and the view ends at its own end)."""
+    if share.source == SOURCE_POLICE:
+        allowed = sharing.live_decision(rules_of(camera), viewer_agency, now, zone)
+        if allowed.allowed and allowed.until is not None:
+            return sharing.Decision(True, allowed.reason, min(allowed.until, share.ends_at))
+        return allowed
+    return sharing.live_decision(rules_of(camera), viewer_agency, now, zone,
+                                 alert_ends_at=share.ends_at)
 
 
 def _shareable(owner_id: str, camera_ids: Any) -> list[Camera]:
@@ -110,6 +127,8 @@ def start(settings: Settings, owner: User, camera_ids: Any, minutes: Any, source
                                  "source": source, "phone": phone})
     aws_client(settings, "sqs").send_message(
         QueueUrl=settings.push_queue_url, MessageBody=json.dumps({"share_id": share.share_id}))
+    if source != "bridge":  # (a bridge that started it follows it already)
+        channel.wake_owner(settings, owner.user_id, "share", share_id=share.share_id)
     return share
 
 
@@ -177,23 +196,44 @@ def is_active(share: LiveShare, now: datetime) -> bool:
 
 def end(owner: User, share_id: str, ip: str, by: str = "owner") -> LiveShare:
     share = owned(owner, share_id)
-    if share.ended_at is None:
-        for _ in range(5):  # a viewer noted at the same moment must not make "End" fail
-            share.ended_at = clock.now()
-            share.ended_by = by
-            try:
-                share.save()
-                break
-            except PutError as exc:
-                if not condition_failed(exc):
-                    raise
-                share.refresh(consistent_read=True)
-        else:
-            raise ConflictError("The share could not be ended; tap End again.")
-        audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "live.ended",
-                     owner.user_id, {"share": share.share_id, "by": by})
-        record_sessions(share)
+    close(share, Actor(owner.user_id, owner.role, ip), by)
     return share
+
+
+def close(share: LiveShare, actor: Actor, by: str) -> bool:
+    """End a running share now ("by": owner, time, idle, incident closed, ...): the owner's
+    audit event and each viewer's session. False when it had ended already."""
+    for _ in range(5):  # a viewer noted at the same moment must not make "End" fail
+        if share.ended_at is not None:
+            return False
+        share.ended_at = clock.now()
+        share.ended_by = by
+        try:
+            share.save()
+            break
+        except PutError as exc:
+            if not condition_failed(exc):
+                raise
+            share.refresh(consistent_read=True)
+    else:
+        raise ConflictError("The share could not be ended; try again.")
+    audit.record(share.agency_id, actor, "live.ended", share.owner_id,
+                 {"share": share.share_id, "by": by})
+    record_sessions(share)
+    return True
+
+
+def end_if_idle(share: LiveShare, now: datetime) -> bool:
+    """A view police opened themselves (app.services.realtime.incidents) that nobody has
+    watched for IDLE_AFTER ends now: the bridge's next piece is refused and it stops sending.
+    True when it ended. (An owner's share runs to the time the owner chose.)"""
+    if share.source != SOURCE_POLICE or share.ended_at is not None:
+        return False
+    watched = [datetime.fromisoformat(v["last"]) for v in viewers_of(share).values()
+               if "left" not in v and "last" in v]
+    if now - max([share.started_at, *watched]) < IDLE_AFTER:
+        return False
+    return close(share, audit.SYSTEM, "idle")
 
 
 def record_sessions(share: LiveShare) -> None:

@@ -18,7 +18,7 @@ from app.core import live_view, sharing
 from app.core.errors import ConflictError, ForbiddenError, GoneError
 from app.core.live_view import SharedCamera
 from app.models.cameras import Camera
-from app.models.live import LiveShare
+from app.models.live import SOURCE_POLICE, LiveShare
 from app.models.users import User
 from app.services import clock
 from app.services.auditing import audit
@@ -99,8 +99,7 @@ def open_view(officer: User, share_id: str, ip: str) -> dict[str, Any]:
     seen, shown = [], []
     for camera_id in (c for c in share.camera_ids if c in cameras):
         camera, alias = cameras[camera_id], aliases[camera_id]
-        decision = sharing.live_decision(live.rules_of(camera), officer.agency_id, now, zone,
-                                         alert_ends_at=share.ends_at)
+        decision = live.decision(share, camera, officer.agency_id, now, zone)
         if not decision.allowed:
             audit.record(officer.agency_id, actor, "live.refused", share.owner_id,
                          {"share": share.share_id, "camera": alias, "reason": decision.reason})
@@ -127,4 +126,7 @@ def leave_view(officer: User, share_id: str) -> dict[str, Any]:
     if officer.user_id not in live.viewers_of(share):
         raise ConflictError("Open the live share first.")
     live.note_left(share, officer, clock.now())
+    if share.source == SOURCE_POLICE and all("left" in v for v in live.viewers_of(share).values()):
+        # a view police opened, and nobody watches it any more: the bridge stops sending now
+        live.close(share, Actor(officer.user_id, officer.role, ""), "left")
     return {"share_id": share.share_id, "left": True}

@@ -32,7 +32,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from app.aws import aws_client, s3_missing
 from app.config import Settings
-from app.core import localtime, sharing, viewing
+from app.core import localtime, viewing
 from app.core.cameras import police_may_name
 from app.core.errors import ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError
 from app.models.bridge import BridgeDevice
@@ -91,7 +91,8 @@ def _mime(container: str, codecs: Any) -> str:
 
 def _active_share(share_id: str, owner_id: str) -> LiveShare:
     share = live.share_owned_by(owner_id, share_id)
-    if not live.is_active(share, clock.now()):
+    now = clock.now()
+    if not live.is_active(share, now) or live.end_if_idle(share, now):
         raise GoneError("This live share has ended; stop sending video.")
     return share
 
@@ -268,8 +269,7 @@ def _allowed_streams(officer: User, share: LiveShare, now: datetime
     cameras = {c.camera_id: c for c in Camera.batch_get(list(share.camera_ids))}
     out: dict[str, str] = {}
     for camera in cameras.values():
-        decision = sharing.live_decision(live.rules_of(camera), officer.agency_id, now, zone,
-                                         alert_ends_at=share.ends_at)
+        decision = live.decision(share, camera, officer.agency_id, now, zone)
         out[camera.camera_id] = "" if decision.allowed else decision.reason
     # The owner's phone may join the share at any time; it is watchable while any of the
     # share's cameras is (it shows the same place, by the owner's own choice).

@@ -314,7 +314,10 @@ class StreamPlayer {
   }
 }
 
-async function start(root) {
+// Plays the share named by root's data-share: every camera the rules allow now, and the owner's
+// phone when it joins; with data-stream, that one camera only (a tile of the incident screen's
+// wall). root.stopPlayer(why) stops it and ends this officer's time watching.
+export async function start(root) {
   const status = root.querySelector('.js-live-status');
   const grid = root.querySelector('.js-live-streams');
   const shareId = root.dataset.share;
@@ -344,6 +347,10 @@ async function start(root) {
   const leave = () => {
     if (!ended) navigator.sendBeacon(`/live/${shareId}/leave`, new URLSearchParams({ csrf_token: csrfToken() }));
   };
+  root.stopPlayer = (why) => {
+    leave();
+    end(why);
+  };
   window.addEventListener('beforeunload', leave);
   window.addEventListener('pagehide', leave);
   window.addEventListener('pageshow', (event) => {
@@ -358,10 +365,11 @@ async function start(root) {
     ? `Playing. Not allowed now by the owner's rules: ${refused.map((c) => `${c.name} (${c.reason})`).join('; ')}.`
     : 'Playing a few seconds behind real time.';
   root.dataset.state = 'playing';
-  for (const camera of view.cameras.filter((c) => c.allowed)) {
-    players.push(new StreamPlayer(shareId, camera.stream, camera.name, grid, end, { place: camera.place || '' }));
+  const only = root.dataset.stream;
+  for (const camera of view.cameras.filter((c) => c.allowed && (!only || c.stream === only))) {
+    players.push(new StreamPlayer(shareId, camera.stream, camera.name, grid, end, { place: camera.place || '', preroll: !only }));
   }
-  players.push(new StreamPlayer(shareId, 'phone', "Owner's phone camera", grid, end, { hiddenUntilVideo: true, preroll: false }));
+  if (!only) players.push(new StreamPlayer(shareId, 'phone', "Owner's phone camera", grid, end, { hiddenUntilVideo: true, preroll: false }));
   for (const player of players) player.run();
 }
 

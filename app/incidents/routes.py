@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, redirect, render_template, request, url_for
+
+from app.core import roles
+from app.core.errors import ValidationError
+from app.incidents import bp
+from app.services.realtime import field, incidents
+from app.web.access import allow, client_ip, require_user, settings
+from app.web.jsonio import Field, accepts, answers, fails, read_json
+from app.web.queries import police_query, refused
+from app.web.shapes import BOOL, INT, NUM, STR, TIME, arr, maybe, obj
+
+OPERATORS = (roles.DETECTIVE, roles.SUPERVISOR)
+INCIDENT = obj(incident_id=STR, label=STR, detail=STR, call_id=maybe(STR), case_number=STR,
+               lat=NUM, lon=NUM, radius_m=NUM, happened_at=TIME, opened_at=TIME,
+               closed_at=maybe(TIME))
+TILE = obj(share_id=STR, stream=STR, by=STR, until=TIME)
+CAMERA = obj(camera_id=STR, name=STR, lat=NUM, lon=NUM, approximate=BOOL, distance_m=INT,
+             where=STR, covers=BOOL, limits=STR, availability=STR, availability_words=STR,
+             reason=STR, tile=maybe(TILE))
+OPEN = {"call_id": Field(str, required=False, max_length=64, doc="a CAD call's id"),
+        "lat": Field(float, required=False), "lon": Field(float, required=False),
+        "label": Field(str, required=False, max_length=120),
+        "detail": Field(str, required=False, max_length=200),
+        "radius_m": Field(float, required=False),
+        "case_number": Field(str, required=False, max_length=40)}
+
+
+def _form_open(form: dict[str, Any]) -> dict[str, Any]:
+    """The page's form as the API's fields (numbers read as numbers, blanks left out)."""
+    data: dict[str, Any] = {}
+    for name in ("call_id", "label", "detail", "case_number"):
+        if form.get(name, "").strip():
+            data[name] = form[name]
+    for name in ("lat", "lon", "radius_m"):
+        raw = form.get(name, "").strip()
+        if raw:
+            try:
+                data[name] = float(raw)
+            except ValueError:
+                data[name] = raw  # the service says it is not a number
+    return data
+
+
+@bp.route("/incidents", methods=["GET", "POST"])
+@police_query("incident.open_refused", "POST")
+@allow(*OPERATORS)
+def index() -> Any:
+    """Open incidents, the CAD calls they can be opened from, and a form for a place."""
+    officer = require_user()
+    errors: dict[str, str] = {}
+    form = request.form.to_dict()
+    if request.method == "POST":
+        try:
+            incident = incidents.open_incident(settings(), officer, _form_open(form),
+                                               client_ip())
+            return redirect(url_for("incidents.screen", incident_id=incident.incident_id))
+        except ValidationError as exc:
+            refused(exc)
+            errors = exc.errors or {"label": exc.detail}
+    calls = [e for e in field.active(officer.agency_id) if e.kind == "call"]
+    return render_template("incidents/index.html", open=incidents.open_incidents(officer),
+                           calls=sorted(calls, key=lambda e: e.updated_at, reverse=True),
+                           errors=errors, form=form), 422 if errors else 200
+
+
+@bp.route("/incidents/<incident_id>")
+@allow(*OPERATORS)
+def screen(incident_id: str) -> Any:
+    """The incident screen: its cameras and the video wall (incident-screen.js fills it)."""
+    incident = incidents.incident_of(require_user(), incident_id)
+    return render_template("incidents/screen.html", incident=incident,
+                           max_tiles=incidents.MAX_TILES)
+
+
+@bp.route("/incidents/<incident_id>/close", methods=["POST"])
+@allow(*OPERATORS)
+def close_form(incident_id: str) -> Any:
+    incidents.close(require_user(), incident_id, client_ip())
+    return redirect(url_for("incidents.screen", incident_id=incident_id))
+
+
+@bp.route("/api/incidents", methods=["GET", "POST"])
+@police_query("incident.open_refused", "POST")
+@allow(*OPERATORS)
+@accepts(OPEN, method="POST")
+@answers(201, INCIDENT, method="POST")
+@answers(200, obj(incidents=arr(INCIDENT)), method="GET")
+def api_incidents() -> Any:
+    """GET: the program's open incidents. POST: open one from a CAD call (`call_id`) or a
+    place (`lat`, `lon`, `label`); its cameras are found by an audited registry search."""
+    officer = require_user()
+    if request.method == "POST":
+        incident = incidents.open_incident(settings(), officer, read_json(), client_ip())
+        return jsonify(incidents.incident_json(incident)), 201
+    return jsonify({"incidents": [incidents.incident_json(i)
+                                  for i in incidents.open_incidents(officer)]})
+
+
+@bp.route("/api/incidents/<incident_id>")
+@allow(*OPERATORS)
+@answers(200, obj(incident=INCIDENT, cameras=arr(CAMERA)))
+def api_screen(incident_id: str) -> Any:
+    """The incident's cameras, nearest and pointing at the scene first: what each owner's
+    rules allow now (live now, live on the owner's tap, ask for footage later) and the tile of
+    each that plays."""
+    return jsonify(incidents.screen(require_user(), incident_id))
+
+
+@bp.route("/api/incidents/<incident_id>/watch", methods=["POST"])
+@allow(*OPERATORS)
+@accepts({"camera_id": Field(str, max_length=64, min_length=1)})
+@answers(200, obj(share_id=STR, stream=STR, until=TIME))
+@fails(409)
+def api_watch(incident_id: str) -> Any:
+    """Open one of the incident's cameras live: an "always" camera inside its owner's
+    schedule whose bridge is online (refused, and audited, otherwise). Play it through
+    /api/live/<share_id>/view and /pieces like any share."""
+    return jsonify(incidents.watch(settings(), require_user(), incident_id,
+                                   read_json()["camera_id"], client_ip()))
+
+
+@bp.route("/api/incidents/<incident_id>/close", methods=["POST"])
+@allow(*OPERATORS)
+@accepts({})
+@answers(200, INCIDENT)
+def api_close(incident_id: str) -> Any:
+    """Close the incident: every live view opened for it ends now."""
+    read_json()
+    return jsonify(incidents.incident_json(
+        incidents.close(require_user(), incident_id, client_ip())))

@@ -1,0 +1,53 @@
+"""Incidents: a call in progress, opened on the real-time operator's screen."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from app.models.base import BaseModel
+
+
+class AgencyIncidentIndex(GlobalSecondaryIndex["Incident"]):
+    class Meta:
+        index_name = "agency-index"
+        projection = AllProjection()
+
+    agency_id = UnicodeAttribute(hash_key=True)
+    opened_at = UTCDateTimeAttribute(range_key=True)
+
+
+class Incident(BaseModel):
+    """One incident of a program, opened from a CAD call or a point on the map."""
+
+    base_name = "incidents"
+
+    class Meta:
+        table_name = "incidents"
+
+    incident_id = UnicodeAttribute(hash_key=True)
+    agency_id = UnicodeAttribute()
+    call_id = UnicodeAttribute(null=True)  # the CAD call's id, when opened from one
+    label = UnicodeAttribute()  # "Robbery in progress, 2nd Ave N & Commerce"
+    detail = UnicodeAttribute(default="")
+    lat = NumberAttribute()
+    lon = NumberAttribute()
+    radius_m = NumberAttribute()
+    case_number = UnicodeAttribute(default="")
+    happened_at = UTCDateTimeAttribute()  # the call's time: recent minutes are pulled around it
+    opened_by = UnicodeAttribute()
+    opened_at = UTCDateTimeAttribute()
+    closed_at = UTCDateTimeAttribute(null=True)
+    closed_by = UnicodeAttribute(null=True)
+    # The cameras the opening search found (ids police may hold: exact and approximate ones,
+    # never hidden ones), nearest first; the screen works from these.
+    camera_ids: ListAttribute[str] = ListAttribute(default=list)
+    version = VersionAttribute()
+
+    agency_index = AgencyIncidentIndex()

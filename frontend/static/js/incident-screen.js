@@ -1,0 +1,240 @@
+// The incident screen: the scene on a map, its cameras with what each owner's rules allow now,
+// and the video wall. Every few seconds it asks the app for the incident again; tiles come and
+// go with what the app answers (an owner's share starts, a view ends). A camera the app calls
+// "live now" that police may open themselves ("always", inside its schedule, its bridge
+// online) is opened at once, nearest and pointing at the scene first, up to the wall's size;
+// a tile the operator closes stays closed. Each tile is the police live player
+// (live-player.js) for one camera: it asks the app for pieces every second, and stops at the
+// first refusal (the incident closed, the owner ended it, the rules no longer allow it).
+
+import { HttpError, fetchJSON, problemWords } from './http.js';
+import { start as startPlayer } from './live-player.js';
+import { baseMap, leaflet } from './map-kit.js';
+
+const POLL_MS = 3000;
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// Which cameras to open now: those police may open that have no tile, were not closed by the
+// operator and are not being opened, in the app's order, while the wall has room.
+export function toOpen(cameras, { playing, dismissed, opening, room }) {
+  const wanted = [];
+  for (const camera of cameras) {
+    if (wanted.length >= room) break;
+    if (camera.availability !== 'live' || camera.tile) continue;
+    if (playing.has(camera.camera_id) || dismissed.has(camera.camera_id) || opening.has(camera.camera_id)) continue;
+    wanted.push(camera.camera_id);
+  }
+  return wanted;
+}
+
+class IncidentScreen {
+  constructor(root) {
+    this.root = root;
+    this.id = root.dataset.incident;
+    this.maxTiles = Number(root.dataset.maxTiles) || 16;
+    this.status = root.querySelector('.js-incident-status');
+    this.list = root.querySelector('.js-incident-cameras');
+    this.wall = root.querySelector('.js-wall');
+    this.empty = root.querySelector('.js-wall-empty');
+    this.tiles = new Map(); // camera id -> tile element
+    this.dismissed = new Set(); // cameras not to open again by themselves
+    this.gone = new Set(); // shares whose tile ended or was removed: not shown again
+    this.opening = new Set();
+    this.closed = root.dataset.closed === '1';
+    this.markers = null;
+    this.drawMap();
+  }
+
+  drawMap() {
+    const place = [Number(this.root.dataset.lat), Number(this.root.dataset.lon)];
+    const element = this.root.querySelector('.js-incident-map');
+    const draw = () => {
+      try {
+        const L = leaflet();
+        this.map = baseMap(element, { centre: place, zoom: 17 });
+        L.circle(place, { radius: Number(this.root.dataset.radius), className: 'search-circle', interactive: false }).addTo(this.map);
+        L.circleMarker(place, { radius: 8, color: '#b42318', weight: 3 }).addTo(this.map).bindTooltip('The scene');
+        this.markers = L.layerGroup().addTo(this.map);
+      } catch {
+        element.hidden = true; // the list says everything the map shows
+      }
+    };
+    if (window.L) draw();
+    else window.addEventListener('load', draw, { once: true });
+  }
+
+  async run() {
+    while (true) {
+      try {
+        const data = await fetchJSON(`/api/incidents/${this.id}`);
+        this.show(data);
+        if (data.incident.closed_at) return;
+      } catch (err) {
+        if (err instanceof HttpError && [401, 403, 404].includes(err.status)) {
+          this.say(problemWords(err.problem, 'This incident cannot be shown.'), true);
+          this.stopAll('the incident cannot be shown any more');
+          return;
+        }
+        this.say(`The cameras could not be updated (${err.message}); trying again.`, true);
+      }
+      await new Promise((resolve) => window.setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  say(words, attention = false) {
+    this.status.textContent = words;
+    this.status.classList.toggle('attention', attention);
+  }
+
+  show(data) {
+    if (data.incident.closed_at) {
+      this.closed = true;
+      this.root.dataset.closed = '1';
+      this.stopAll('the incident was closed');
+      this.say('This incident is closed: every view of it has ended.');
+    }
+    this.showList(data.cameras);
+    this.showMarkers(data.cameras);
+    if (this.closed) return;
+    this.syncTiles(data.cameras);
+    const live = data.cameras.filter((c) => c.availability === 'live').length;
+    this.say(`${data.cameras.length} camera(s) around the scene; ${live} live now, ${this.tiles.size} on the wall.`);
+    for (const cameraId of toOpen(data.cameras, {
+      playing: this.tiles, dismissed: this.dismissed, opening: this.opening, room: this.maxTiles - this.tiles.size - this.opening.size,
+    })) {
+      this.open(data.cameras.find((c) => c.camera_id === cameraId));
+    }
+  }
+
+  showList(cameras) {
+    const rows = cameras.map((camera) => {
+      const row = element('li', 'incident-camera');
+      row.dataset.camera = camera.camera_id;
+      row.dataset.availability = camera.availability;
+      row.append(element('h3', '', camera.name));
+      const facts = [camera.where, camera.covers ? 'points at the scene' : 'may not see the scene'];
+      row.append(element('p', 'meta', facts.join(' · ')));
+      const state = element('p', 'js-availability');
+      const strong = element('strong', '', camera.availability_words);
+      state.append(strong, document.createTextNode(` (${camera.reason})`));
+      row.append(state);
+      row.append(element('p', 'meta', `Owner's limits: ${camera.limits}.`));
+      if (camera.availability === 'live' && !this.tiles.has(camera.camera_id) && !camera.tile && !this.closed) {
+        const button = element('button', 'button', 'Watch');
+        button.type = 'button';
+        button.setAttribute('aria-label', `Watch ${camera.name} (${camera.where})`);
+        button.addEventListener('click', () => {
+          this.dismissed.delete(camera.camera_id);
+          this.open(camera);
+        });
+        row.append(button);
+      }
+      return row;
+    });
+    this.list.replaceChildren(...rows);
+  }
+
+  showMarkers(cameras) {
+    if (!this.markers) return;
+    const L = leaflet();
+    this.markers.clearLayers();
+    for (const camera of cameras) {
+      const colour = camera.availability === 'live' ? '#1a7f37' : camera.availability === 'ask' ? '#9a6700' : '#4a5361';
+      L.circleMarker([camera.lat, camera.lon], { radius: 6, color: colour, weight: 2 })
+        .bindTooltip(`${camera.name}: ${camera.availability_words}`).addTo(this.markers);
+    }
+  }
+
+  async open(camera) {
+    if (this.opening.has(camera.camera_id) || this.tiles.has(camera.camera_id)) return;
+    this.opening.add(camera.camera_id);
+    try {
+      const tile = await fetchJSON(`/api/incidents/${this.id}/watch`, { method: 'POST', body: { camera_id: camera.camera_id } });
+      if (!this.closed) this.addTile(camera, { ...tile, by: 'police' });
+    } catch (err) {
+      this.dismissed.add(camera.camera_id); // not again by itself: the operator may press Watch
+      this.say(`${camera.name} could not be opened: ${problemWords(err.problem, err.message)}`, true);
+    } finally {
+      this.opening.delete(camera.camera_id);
+    }
+  }
+
+  syncTiles(cameras) {
+    // A tile goes when its player stopped (refused: the view ended, the rules no longer allow
+    // it); the camera is then not opened again by itself, only by the operator's Watch.
+    for (const [cameraId, tile] of this.tiles) {
+      if (tile.dataset.state === 'ended') {
+        this.dismissed.add(cameraId);
+        this.removeTile(cameraId, 'its view ended');
+      }
+    }
+    for (const camera of cameras.filter((c) => c.tile)) {
+      if (!this.tiles.has(camera.camera_id) && !this.gone.has(camera.tile.share_id)
+          && this.tiles.size < this.maxTiles) {
+        this.addTile(camera, camera.tile);
+      }
+    }
+    this.empty.hidden = this.tiles.size > 0;
+  }
+
+  addTile(camera, tile) {
+    if (this.tiles.has(camera.camera_id)) return;
+    const root = element('section', 'wall-tile js-live-player');
+    root.dataset.share = tile.share_id;
+    root.dataset.stream = tile.stream;
+    root.dataset.camera = camera.camera_id;
+    root.setAttribute('aria-label', `${camera.name}, ${camera.where}`);
+    const header = element('header');
+    header.append(element('strong', '', camera.name), element('span', 'meta', camera.where));
+    header.append(element('span', 'meta', tile.by === 'owner' ? "the owner's share" : 'opened by police'));
+    const enlarge = element('button', 'button', 'Enlarge');
+    enlarge.type = 'button';
+    enlarge.setAttribute('aria-pressed', 'false');
+    enlarge.addEventListener('click', () => {
+      const large = root.classList.toggle('wall-tile-large');
+      enlarge.setAttribute('aria-pressed', String(large));
+    });
+    const remove = element('button', 'button', 'Remove');
+    remove.type = 'button';
+    remove.setAttribute('aria-label', `Remove ${camera.name} from the wall`);
+    remove.addEventListener('click', () => {
+      this.dismissed.add(camera.camera_id);
+      this.removeTile(camera.camera_id, 'removed from the wall');
+    });
+    header.append(enlarge, remove);
+    const limits = element('p', 'meta', `Owner's limits: ${camera.limits}.`);
+    const status = element('p', 'meta js-live-status', 'Waking the camera…');
+    status.setAttribute('role', 'status');
+    const streams = element('div', 'live-grid js-live-streams');
+    root.append(header, limits, status, streams);
+    this.wall.append(root);
+    this.tiles.set(camera.camera_id, root);
+    this.empty.hidden = true;
+    startPlayer(root);
+  }
+
+  removeTile(cameraId, why) {
+    const tile = this.tiles.get(cameraId);
+    if (!tile) return;
+    this.tiles.delete(cameraId);
+    this.gone.add(tile.dataset.share);
+    if (tile.stopPlayer) tile.stopPlayer(why);
+    tile.remove();
+    this.empty.hidden = this.tiles.size > 0;
+  }
+
+  stopAll(why) {
+    for (const tile of this.tiles.values()) {
+      if (tile.stopPlayer) tile.stopPlayer(why);
+      tile.dataset.state = 'ended';
+    }
+  }
+}
+
+for (const root of document.querySelectorAll('.js-incident-screen')) new IncidentScreen(root).run();

@@ -1,0 +1,129 @@
+"""The incident screen in Chromium: a CAD call arrives through the ingest API, the operator
+opens it on a desktop, the "always" camera near the scene opens by itself on the wall and
+plays from a real bridge (which uploads only because someone watches), and closing the
+incident stops the tile within seconds and the bridge's uploads with it."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import BrowserContext, expect
+
+from app.models.live import LiveShare
+from app.services.realtime import field
+from bridge import config as bridge_config
+from bridge.__main__ import main as bridge_main
+from bridge.http_uplink import HttpUplink, load_credential
+from bridge.runner import Runner
+from bridge.share import ShareManager
+from tests.bridge.media import make_h264
+from tests.builders.bridges import shown_code
+from tests.builders.cameras import camera_body
+from tests.e2e.helpers import collect_page_errors, log_in
+from tests.support import make_user, session_client
+
+pytestmark = pytest.mark.e2e
+
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1440, "height": 900}}
+SCENE = (36.2150, -86.7000)  # a corner of its own: no other test's cameras around it
+TILE_PLAYING = """(camera) => {
+  const video = document.querySelector(`.wall-tile[data-camera="${camera}"] video`);
+  return !!video && !video.hidden && video.readyState >= 2 && !video.paused
+    && video.currentTime > 0.5;
+}"""
+
+
+def test_cad_call_opens_the_wall_and_closing_stops_it(
+        new_context: Callable[..., BrowserContext], base_url: str, settings: Any,
+        tmp_path: Path) -> None:
+    owner = make_user("owner")
+    owner_client = session_client(base_url, settings, owner)
+    camera_id = owner_client.send_json("POST", "/api/cameras", camera_body(
+        nickname="Corner store", tier="always", schedule="", lat=SCENE[0],
+        lon=SCENE[1] + 0.0003, heading_deg=270, range_m=60)).json()["camera"]["id"]
+    source = make_h264(tmp_path / "store.mp4", seconds=6.0, gop=30, bframes=0)
+    config_path = tmp_path / "bridge.toml"
+    config_path.write_text("\n".join([
+        "[bridge]", 'name = "Store bridge"', f'state_dir = "{tmp_path / "state"}"',
+        'trigger_key = "e2e-trigger-key-0123456789"', 'trigger_listen = "127.0.0.1:8798"',
+        "segment_seconds = 1", "buffer_minutes = 2",
+        "[[camera]]", 'id = "store"', f'source = "file://{source}"', "loop = true",
+        f'camera_id = "{camera_id}"', "[server]", f'url = "{base_url}/"']) + "\n")
+    assert bridge_main(["pair", shown_code(owner_client), "-c", str(config_path)]) == 0
+    config = bridge_config.load(config_path)
+    credential = load_credential(config.state_dir)
+    assert credential is not None
+    runner = Runner(config).start()
+    manager = ShareManager(HttpUplink(base_url, credential, timeout_s=5, camera_ids=[camera_id]),
+                           config, runner.buffers, work_dir=tmp_path / "clips", poll_s=0.2)
+    stop = threading.Event()
+    poller = threading.Thread(target=manager.run, args=(stop,), daemon=True)
+    poller.start()
+
+    admin = make_user("agency_admin")
+    key = field.create_key(admin.user, "CAD feed", "127.0.0.1")
+    call_id = f"CAD-{uuid.uuid4().hex[:6]}"
+    sent = requests.put(f"{base_url}/api/ingest/calls", timeout=30,
+                        headers={"Authorization": f"Bearer {key}"},
+                        json=[{"id": call_id, "lat": SCENE[0], "lon": SCENE[1],
+                               "label": "Robbery in progress, 2nd Ave N & Commerce",
+                               "detail": "two suspects, one armed"}])
+    assert sent.status_code == 200, sent.text
+    try:
+        desk = new_context(**DESKTOP).new_page()
+        errors = collect_page_errors(desk)
+        log_in(desk, make_user("supervisor"))
+        desk.goto("/incidents")
+        desk.get_by_role("button", name=(
+            "Open the incident screen for Robbery in progress, 2nd Ave N & Commerce")).click()
+        expect(desk.get_by_role("heading", level=1)).to_have_text(
+            "Robbery in progress, 2nd Ave N & Commerce")
+        row = desk.locator(f'.incident-camera[data-camera="{camera_id}"]')
+        expect(row).to_contain_text("Corner store")
+        expect(row).to_contain_text("Live now")
+        expect(row).to_contain_text("m east")
+        clicked = time.monotonic()
+        desk.wait_for_function(TILE_PLAYING, arg=camera_id, timeout=30_000)
+        assert time.monotonic() - clicked < 20  # bench.realtime measures it
+        tile = desk.locator(f'.wall-tile[data-camera="{camera_id}"]')
+        expect(tile).to_contain_text("opened by police")
+        share_id = tile.get_attribute("data-share")
+        assert share_id and camera_id not in (tile.get_attribute("data-stream") or "")
+
+        # A second operator watches the same wall; the first closes the incident.
+        other = new_context(**DESKTOP).new_page()
+        other_errors = collect_page_errors(other)
+        log_in(other, make_user("detective"))
+        other.goto(desk.url)
+        other.wait_for_function(TILE_PLAYING, arg=camera_id, timeout=30_000)
+        assert other.locator(".wall-tile").get_attribute("data-share") == share_id
+
+        desk.get_by_role("button", name="Close the incident (every view ends)").click()
+        closed = time.monotonic()
+        expect(desk.get_by_role("status").filter(has_text="This incident is closed")
+               ).to_be_visible()
+        other.wait_for_function(
+            "() => [...document.querySelectorAll('.wall-tile')].every("
+            "(t) => t.dataset.state === 'ended')", timeout=5_000)
+        assert time.monotonic() - closed < 5.0
+        assert other.evaluate(
+            "[...document.querySelectorAll('.wall-tile video')].every("
+            "(v) => v.paused && !v.getAttribute('src'))")
+        assert LiveShare.get(share_id).ended_by == "incident closed"
+        # The bridge hears the share ended at its next piece and stops uploading.
+        deadline = time.monotonic() + 10
+        while share_id in manager.active_shares() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert share_id not in manager.active_shares()
+        assert errors == [] and other_errors == [], errors + other_errors
+    finally:
+        stop.set()
+        manager.close()
+        runner.stop()

@@ -1,0 +1,155 @@
+"""Incidents in progress, through the app: an operator opens one, sees what each owner's rules
+allow now, opens an "always" camera live through its bridge, and closing the incident (or
+nobody watching) ends the view; every step is in the owner's activity."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.models.live import LiveShare
+from app.services import clock
+from tests.bridge.media import make_h264
+from tests.builders.bridges import paired_bridge, piece_body, send_piece
+from tests.builders.cameras import camera_body
+from tests.support import wait_for_event
+
+pytestmark = pytest.mark.slow  # a few seconds: left out of `make check`
+
+# Each test its own corner of the city, so other tests' cameras are not around its scene.
+PLACES = itertools.count()
+
+
+def scene() -> tuple[float, float]:
+    n = next(PLACES)
+    return 36.02 - 0.01 * n, -86.62
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = make_h264(tmp_path_factory.mktemp("incident") / "piece.mp4", seconds=1.0, gop=30,
+                     bframes=0)
+    return Path(path).read_bytes()
+
+
+def _camera(owner: Any, at: tuple[float, float], **changes: Any) -> str:
+    body = camera_body(lat=at[0], lon=at[1] + 0.0003, heading_deg=270, range_m=60, **changes)
+    answer = owner.send_json("POST", "/api/cameras", body)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["camera"]["id"])
+
+
+def _setup(signed_in: Any, base_url: str) -> dict[str, Any]:
+    """An owner with an "always", an "on alert" and an "on request" camera at a scene, a
+    bridge serving the first, and a detective who opened an incident there."""
+    owner, owner_account = signed_in("owner")
+    at = scene()
+    always = _camera(owner, at, nickname="Shop door", tier="always", schedule="")
+    on_alert = _camera(owner, at, nickname="Side lot", tier="on_alert")
+    on_request = _camera(owner, at, nickname="Back gate", tier="on_request")
+    bridge, headers, _device = paired_bridge(owner, base_url)
+    assert bridge.get(f"/api/bridge/state?camera={always}", headers=headers).status_code == 200
+    detective, detective_account = signed_in("detective")
+    opened = detective.send_json("POST", "/api/incidents", {
+        "lat": at[0], "lon": at[1], "label": "Robbery in progress", "case_number": "26-77001"})
+    assert opened.status_code == 201, opened.text
+    return {"owner": owner, "owner_account": owner_account, "bridge": bridge,
+            "headers": headers, "detective": detective, "detective_account": detective_account,
+            "incident": opened.json()["incident_id"], "always": always, "on_alert": on_alert,
+            "on_request": on_request}
+
+
+def test_an_always_camera_opens_for_the_incident_and_closes_with_it(
+        signed_in: Any, base_url: str, video: bytes) -> None:
+    s = _setup(signed_in, base_url)
+    detective, incident = s["detective"], s["incident"]
+    screen = detective.get(f"/api/incidents/{incident}").json()
+    said = {c["camera_id"]: c for c in screen["cameras"]}
+    assert said[s["always"]]["availability"] == "live", said[s["always"]]
+    assert said[s["on_alert"]]["availability"] == "ask"
+    assert said[s["on_request"]]["availability"] == "later"
+    assert said[s["always"]]["where"].endswith("m east") and said[s["always"]]["covers"]
+
+    # Police may not open an "on alert" camera themselves: refused, and the owner reads it.
+    refused = detective.send_json("POST", f"/api/incidents/{incident}/watch",
+                                  {"camera_id": s["on_alert"]})
+    assert refused.status_code == 403 and "owner shares it" in refused.json()["detail"]
+    wait_for_event(s["owner_account"].user.user_id, "live.refused",
+                   s["detective_account"].user.user_id)
+
+    opened = detective.send_json("POST", f"/api/incidents/{incident}/watch",
+                                 {"camera_id": s["always"]})
+    assert opened.status_code == 200, opened.text
+    share_id, stream = opened.json()["share_id"], opened.json()["stream"]
+    assert stream != s["always"]  # police play it by an alias, as any share
+    again = detective.send_json("POST", f"/api/incidents/{incident}/watch",
+                                {"camera_id": s["always"]})
+    assert again.json()["share_id"] == share_id  # one view, however many ask
+
+    # The bridge hears of it as a share starting at the live edge, and sends its pieces.
+    bridge, headers = s["bridge"], s["headers"]
+    shares = bridge.get(f"/api/bridge/state?camera={s['always']}", headers=headers).json()
+    listed = [x for x in shares["shares"] if x["share_id"] == share_id]
+    assert listed and listed[0]["preroll_seconds"] <= 4
+    sent = send_piece(bridge, headers, share_id, piece_body(s["always"], video, clock.now()),
+                      video)
+    assert sent.status_code == 200, sent.text
+    view = detective.send_json("POST", f"/api/live/{share_id}/view", {}).json()
+    assert [c["allowed"] for c in view["cameras"]] == [True]
+    pieces = detective.get(f"/api/live/{share_id}/pieces?camera={stream}&from=start").json()
+    assert len(pieces["pieces"]) == 1
+
+    tile = next(c for c in detective.get(f"/api/incidents/{incident}").json()["cameras"]
+                if c["camera_id"] == s["always"])["tile"]
+    assert tile["share_id"] == share_id and tile["by"] == "police"
+    opened_event = wait_for_event(s["owner_account"].user.user_id, "live.opened",
+                                  s["detective_account"].user.user_id)
+    assert share_id in opened_event.details and "26-77001" in opened_event.details
+    activity = s["owner"].get("/account/activity").text
+    assert "opened your camera Shop door live for case 26-77001" in activity
+
+    closed = detective.send_json("POST", f"/api/incidents/{incident}/close", {})
+    assert closed.status_code == 200 and closed.json()["closed_at"]
+    assert LiveShare.get(share_id).ended_by == "incident closed"
+    after = detective.get(f"/api/live/{share_id}/pieces?camera={stream}")
+    assert after.status_code in (409, 410)
+    late = send_piece(bridge, headers, share_id, piece_body(s["always"], video, clock.now()),
+                      video)
+    assert late.status_code == 410  # the bridge stops sending
+    refused_late = detective.send_json("POST", f"/api/incidents/{incident}/watch",
+                                       {"camera_id": s["always"]})
+    assert refused_late.status_code == 409
+
+
+def test_a_view_nobody_watches_ends_and_the_bridge_stops(
+        signed_in: Any, base_url: str, video: bytes, time_travel: Any) -> None:
+    s = _setup(signed_in, base_url)
+    opened = s["detective"].send_json("POST", f"/api/incidents/{s['incident']}/watch",
+                                      {"camera_id": s["always"]}).json()
+    first = send_piece(s["bridge"], s["headers"], opened["share_id"],
+                       piece_body(s["always"], video, clock.now()), video)
+    assert first.status_code == 200
+    time_travel.advance(60)  # nobody opened the view
+    late = send_piece(s["bridge"], s["headers"], opened["share_id"],
+                      piece_body(s["always"], video, clock.now()), video)
+    assert late.status_code == 410
+    assert LiveShare.get(opened["share_id"]).ended_by == "idle"
+
+
+def test_another_program_and_other_roles_see_no_incident(
+        signed_in: Any, base_url: str, make_account: Any, settings: Any) -> None:
+    s = _setup(signed_in, base_url)
+    from tests.support import session_client
+
+    stranger = session_client(base_url, settings, make_account("detective", "agency-other"))
+    assert stranger.get(f"/api/incidents/{s['incident']}").status_code == 404
+    assert stranger.send_json("POST", f"/api/incidents/{s['incident']}/watch",
+                              {"camera_id": s["always"]}).status_code == 404
+    assert s["owner"].get(f"/api/incidents/{s['incident']}").status_code == 403
+    bad = s["detective"].send_json("POST", "/api/incidents", {"lat": 200, "label": "x"})
+    assert bad.status_code == 422 and "lat" in bad.json()["errors"]
+    unknown_call = s["detective"].send_json("POST", "/api/incidents", {"call_id": "nope"})
+    assert unknown_call.status_code == 422
