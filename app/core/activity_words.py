@@ -77,6 +77,13 @@ WORDS: dict[str, str | tuple[str, str]] = {
     "live.ended.idle": "The live view police opened ended: nobody was watching it.",
     "live.ended.left": "The live view police opened ended: its viewers left.",
     "live.ended.incident closed": "The live view police opened ended: the incident was closed.",
+    "live.asked": ("{who} asked you to share {camera} live for an incident{case}.",
+                   "You asked an owner to share a camera live for an incident."),
+    "live.ask_refused": ("{who} could not ask you to share {camera} live{reason}.",
+                         "You could not ask an owner to share live{reason}."),
+    "live.ask_answered.shared": "{who} shared {camera} live when police asked{via}.",
+    "live.ask_answered.declined": "{who} said not now when police asked to watch {camera} "
+                                  "live{via}.",
     "live.opened": ("{who} opened {camera} live{case}, inside your schedule.",
                     "You opened a camera live for an incident."),
     "live.viewed": ("{who} opened your live share of {cameras}.", "You opened a live share."),
@@ -144,6 +151,7 @@ WORDS: dict[str, str | tuple[str, str]] = {
     "registry.seeded": "Demo cameras were registered.",
     "incident.opened": "{who} opened an incident{case}{found_cameras}.",
     "incident.closed": "{who} closed an incident.",
+    "incident.open_refused": "{whose} opening of an incident was refused: {refusal}.",
     "apikey.created": "{who} created an API key for a CAD or AVL feed.",
     "apikey.revoked": "{who} revoked an API key.",
     "audit.viewed": "{who} searched the audit log.",
@@ -351,7 +359,8 @@ def _template(action: str, details: Mapping[str, Any], mine: bool) -> str | None
     if action == "receipts.changed":
         return RECEIPTS.get(str(details.get("receipts")), RECEIPTS["off"])
     variant = {"clip.deleted": "failed" if details.get("what") == "failed upload" else "",
-               "live.ended": str(details.get("by", ""))}.get(action)
+               "live.ended": str(details.get("by", "")),
+               "live.ask_answered": str(details.get("answer", ""))}.get(action)
     words = WORDS.get(f"{action}.{variant}") if variant else None
     words = words or WORDS.get(action)
     if isinstance(words, tuple):

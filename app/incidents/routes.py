@@ -7,20 +7,23 @@ from flask import jsonify, redirect, render_template, request, url_for
 from app.core import roles
 from app.core.errors import ValidationError
 from app.incidents import bp
-from app.services.realtime import field, incidents
-from app.web.access import allow, client_ip, require_user, settings
+from app.services.cameras import registry
+from app.services.realtime import asks, field, incidents
+from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, read_json
 from app.web.queries import police_query, refused
 from app.web.shapes import BOOL, INT, NUM, STR, TIME, arr, maybe, obj
 
 OPERATORS = (roles.DETECTIVE, roles.SUPERVISOR)
+OWNERS = (roles.OWNER, roles.ORG_ADMIN)
+ASK = obj(ask_id=STR, state=STR, words=STR, asked_at=TIME, expires_at=TIME)
 INCIDENT = obj(incident_id=STR, label=STR, detail=STR, call_id=maybe(STR), case_number=STR,
                lat=NUM, lon=NUM, radius_m=NUM, happened_at=TIME, opened_at=TIME,
                closed_at=maybe(TIME))
 TILE = obj(share_id=STR, stream=STR, by=STR, until=TIME)
 CAMERA = obj(camera_id=STR, name=STR, lat=NUM, lon=NUM, approximate=BOOL, distance_m=INT,
              where=STR, covers=BOOL, limits=STR, availability=STR, availability_words=STR,
-             reason=STR, tile=maybe(TILE))
+             reason=STR, tile=maybe(TILE), ask=maybe(ASK))
 OPEN = {"call_id": Field(str, required=False, max_length=64, doc="a CAD call's id"),
         "lat": Field(float, required=False), "lon": Field(float, required=False),
         "label": Field(str, required=False, max_length=120),
@@ -132,3 +135,59 @@ def api_close(incident_id: str) -> Any:
     read_json()
     return jsonify(incidents.incident_json(
         incidents.close(require_user(), incident_id, client_ip())))
+
+
+@bp.route("/api/incidents/<incident_id>/ask", methods=["POST"])
+@allow(*OPERATORS)
+@accepts({"camera_id": Field(str, max_length=64, min_length=1)})
+@answers(200, ASK)
+@fails(409)
+def api_ask(incident_id: str) -> Any:
+    """Ask the owner of one of the incident's cameras to share it live ("on alert", or
+    "always" outside its schedule): their phone asks them, and nothing opens without their
+    tap. Asked again while waiting, the same ask answers."""
+    officer = require_user()
+    item = asks.ask(settings(), officer, incidents.incident_of(officer, incident_id),
+                    read_json()["camera_id"], client_ip())
+    return jsonify(asks.ask_json(item))
+
+
+# ---------------------------------------------------------------- the owner's answer
+
+
+@bp.route("/api/asks/answer", methods=["POST"])
+@allow(PUBLIC, csrf_exempt=True)
+@accepts({"token": Field(str, max_length=300)})
+@answers(200, obj(status=STR, url=STR, title=STR, body=STR))
+@fails(401, 403, 409, 410)
+def api_answer_ask() -> Any:
+    """A notification's Share or Not now, with the app closed: the single-use token is the
+    key. The answer says what to show the owner next."""
+    item, share_id = asks.answer_by_token(settings(), str(read_json()["token"]), client_ip())
+    return jsonify(_answered(item.answer or "", share_id))
+
+
+def _answered(answer: str, share_id: str) -> dict[str, str]:
+    if answer == asks.SHARED:
+        return {"status": answer, "url": f"/share?share={share_id}",
+                "title": "Sharing live now",
+                "body": "Police can watch this camera now. Open Porchlight to see who watches "
+                        "or to end it."}
+    return {"status": answer, "url": "/share", "title": "Not shared",
+            "body": "Police see \"not now\" and nothing else."}
+
+
+@bp.route("/asks/<ask_id>", methods=["GET", "POST"])
+@allow(*OWNERS)
+def ask_page(ask_id: str) -> Any:
+    """The ask in the app (the notification's plain tap, or the email's link)."""
+    owner = require_user()
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        item, share_id = asks.answer(settings(), owner, ask_id, action, client_ip())
+        return redirect(_answered(item.answer or "", share_id)["url"])
+    item = asks.owner_ask(owner, ask_id)
+    camera = next((c for c in registry.cameras_of(owner.user_id)
+                   if c.camera_id == item.camera_id), None)
+    return render_template("incidents/ask.html", ask=item, state=asks.ask_json(item),
+                           camera=camera, minutes=asks.SHARE_MINUTES)

@@ -51,3 +51,41 @@ class Incident(BaseModel):
     version = VersionAttribute()
 
     agency_index = AgencyIncidentIndex()
+
+
+class IncidentAskIndex(GlobalSecondaryIndex["LiveAsk"]):
+    class Meta:
+        index_name = "incident-index"
+        projection = AllProjection()
+
+    incident_id = UnicodeAttribute(hash_key=True)
+    asked_at = UTCDateTimeAttribute(range_key=True)
+
+
+class LiveAsk(BaseModel):
+    """Police asked an owner to share one camera live for an incident (an "on alert" camera,
+    or an "always" one outside its schedule). The owner answers from the notification's
+    buttons (single-use tokens) or in the app, until `expires_at`; DynamoDB's TTL removes the
+    item a day later."""
+
+    base_name = "live-asks"
+    ttl_attribute = "expires_epoch"
+
+    class Meta:
+        table_name = "live-asks"
+
+    ask_id = UnicodeAttribute(hash_key=True)
+    incident_id = UnicodeAttribute()
+    agency_id = UnicodeAttribute()
+    camera_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    asked_by = UnicodeAttribute()
+    asked_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    answer = UnicodeAttribute(null=True)  # "shared" or "declined"
+    answered_at = UTCDateTimeAttribute(null=True)
+    share_id = UnicodeAttribute(null=True)
+    expires_epoch = NumberAttribute()
+    version = VersionAttribute()
+
+    incident_index = IncidentAskIndex()

@@ -47,7 +47,7 @@ class LiveShare(BaseModel):
     # Each camera's alias in this share, in the order of camera_ids: police know the cameras
     # only by these (app.core.live_view). Shares started before aliases get theirs on first use.
     camera_aliases: ListAttribute[str] = ListAttribute(null=True)
-    source = UnicodeAttribute()  # where it was started: app, bridge, police (SOURCE_POLICE)
+    source = UnicodeAttribute()  # where it was started: app, bridge, ask (police asked), police
     # A view police opened themselves (an "always" camera inside its schedule, for an
     # incident): who opened it and for which incident. It ends when nobody has watched it for
     # a while, when the incident closes, at the owner's limit, or when the owner ends it.

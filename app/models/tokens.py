@@ -38,6 +38,9 @@ class OneTimeToken(BaseModel):
     # which finishing the sign-up asks for again (app/services/people/signups.py).
     display_name = UnicodeAttribute(null=True)
     password_hash = UnicodeAttribute(null=True)
+    # What a notification button's token acts on, and how (a live ask: its id; "share", "decline")
+    subject_id = UnicodeAttribute(null=True)
+    action = UnicodeAttribute(null=True)
 
     agency_index = AgencyTokenIndex()
 

@@ -1,5 +1,9 @@
 """Tells owners about a footage request: Web Push to each of their devices, email as fallback.
 
+Also, on the same queue: {"share_id"} (a live share started: police are told), {"receipt"} (an
+owner's access receipt) and {"ask_id"} (police ask an owner to share live for an incident:
+`notify_ask`, with Share and Not now buttons that work with the app closed).
+
 Triggered by the push queue with {"request_id", "reminder"}. For each asked camera still waiting
 for its owner, one encrypted push (pywebpush, VAPID) goes to every device the owner turned
 notifications on for; a 404 or 410 from the push service means the browser dropped the
@@ -38,12 +42,13 @@ from pywebpush import WebPushException, webpush
 from app.config import Settings
 from app.core import footage, localtime
 from app.models.footage import FootageRequest, PushSubscription, RequestTarget
+from app.models.incident import LiveAsk
 from app.models.live import LiveShare
 from app.models.users import User
 from app.services import clock, mail, push
 from app.services.footage.canvass import local_window, stamp, targets_of
 from app.services.governance.policy import policy_for
-from app.services.realtime import police
+from app.services.realtime import asks, police
 from lambdas.common import correlated, make_logger, settings
 
 logger = make_logger("push-sender")
@@ -162,6 +167,34 @@ def notify_police(config: Settings, share_id: str) -> None:
     logger.info("live share notified", extra={"share": share_id, "pushed": sent.pushed})
 
 
+def notify_ask(config: Settings, ask_id: str) -> None:
+    """Police ask an owner to share live (app.services.realtime.asks): a push to each of their
+    devices, answerable from its buttons; no device reached, an email with the ask's page.
+    An ask already answered or expired is not sent (a redelivery after it was answered)."""
+    item = LiveAsk.find(ask_id)
+    if item is None or item.answer is not None or item.expires_at <= clock.now():
+        return
+    delivered = False
+    if config.vapid_private_key:
+        payload = push.payload_text(asks.notice(config, item))
+        for subscription in push.subscriptions_of(item.owner_id):
+            try:
+                delivered = send_one(config, subscription, payload) or delivered
+            except (PushServiceDown, ValueError) as exc:
+                logger.warning("ask push failed", extra={"ask": ask_id, "error": str(exc)[:200]})
+    if not delivered:
+        try:
+            owner = User.get(item.owner_id)
+        except DoesNotExist:
+            return
+        mail.enqueue(config, owner.email, "Police ask you to share live",
+                     "Police ask you to share a camera live for an incident near you. Nothing "
+                     "is shared unless you say so, and the ask lapses in "
+                     f"{asks.ASK_MINUTES} minutes:\n{config.public_url}/asks/{item.ask_id}",
+                     message_id=f"ask-{item.ask_id}")
+    logger.info("ask notified", extra={"ask": ask_id, "pushed": delivered})
+
+
 def send_receipt(config: Settings, receipt: dict[str, Any]) -> None:
     """An access receipt to every device of the owner (app/services/auditing/receipts.py wrote it).
     A device that fails loses this receipt only; the owner's activity page lists it anyway."""
@@ -187,6 +220,9 @@ def record_handler(record: SQSRecord) -> None:
             return
         if "receipt" in body:
             send_receipt(config, dict(body["receipt"]))
+            return
+        if "ask_id" in body:
+            notify_ask(config, str(body["ask_id"]))
             return
         request_id, reminder = str(body["request_id"]), bool(body.get("reminder", False))
     except (ValueError, KeyError, TypeError) as exc:

@@ -1,7 +1,9 @@
 """The incident screen in Chromium: a CAD call arrives through the ingest API, the operator
 opens it on a desktop, the "always" camera near the scene opens by itself on the wall and
-plays from a real bridge (which uploads only because someone watches), and closing the
-incident stops the tile within seconds and the bridge's uploads with it."""
+plays from a real bridge (which uploads only because someone watches); the operator asks the
+owner of an "on alert" camera, who taps Share on their phone's notification with the app
+closed, and that camera joins the wall; closing the incident stops every tile within seconds
+and the bridge's uploads with them."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import requests
 from playwright.sync_api import BrowserContext, expect
 
 from app.models.live import LiveShare
-from app.services.realtime import field
+from app.services.realtime import asks, field
 from bridge import config as bridge_config
 from bridge.__main__ import main as bridge_main
 from bridge.http_uplink import HttpUplink, load_credential
@@ -26,7 +28,13 @@ from bridge.share import ShareManager
 from tests.bridge.media import make_h264
 from tests.builders.bridges import shown_code
 from tests.builders.cameras import camera_body
-from tests.e2e.helpers import collect_page_errors, log_in
+from tests.e2e.helpers import PHONE, collect_page_errors, log_in, wait_for_service_worker
+from tests.e2e.pushing import (
+    CLICK_IN_WORKER,
+    app_worker,
+    deliver_until_shown,
+    wait_shown,
+)
 from tests.support import make_user, session_client
 
 pytestmark = pytest.mark.e2e
@@ -48,6 +56,9 @@ def test_cad_call_opens_the_wall_and_closing_stops_it(
     camera_id = owner_client.send_json("POST", "/api/cameras", camera_body(
         nickname="Corner store", tier="always", schedule="", lat=SCENE[0],
         lon=SCENE[1] + 0.0003, heading_deg=270, range_m=60)).json()["camera"]["id"]
+    lot_id = owner_client.send_json("POST", "/api/cameras", camera_body(
+        nickname="Side lot", tier="on_alert", lat=SCENE[0] - 0.0004, lon=SCENE[1],
+        heading_deg=0, range_m=60)).json()["camera"]["id"]
     source = make_h264(tmp_path / "store.mp4", seconds=6.0, gop=30, bframes=0)
     config_path = tmp_path / "bridge.toml"
     config_path.write_text("\n".join([
@@ -55,13 +66,16 @@ def test_cad_call_opens_the_wall_and_closing_stops_it(
         'trigger_key = "e2e-trigger-key-0123456789"', 'trigger_listen = "127.0.0.1:8798"',
         "segment_seconds = 1", "buffer_minutes = 2",
         "[[camera]]", 'id = "store"', f'source = "file://{source}"', "loop = true",
-        f'camera_id = "{camera_id}"', "[server]", f'url = "{base_url}/"']) + "\n")
+        f'camera_id = "{camera_id}"',
+        "[[camera]]", 'id = "lot"', f'source = "file://{source}"', "loop = true",
+        f'camera_id = "{lot_id}"', "[server]", f'url = "{base_url}/"']) + "\n")
     assert bridge_main(["pair", shown_code(owner_client), "-c", str(config_path)]) == 0
     config = bridge_config.load(config_path)
     credential = load_credential(config.state_dir)
     assert credential is not None
     runner = Runner(config).start()
-    manager = ShareManager(HttpUplink(base_url, credential, timeout_s=5, camera_ids=[camera_id]),
+    manager = ShareManager(HttpUplink(base_url, credential, timeout_s=5,
+                                      camera_ids=[camera_id, lot_id]),
                            config, runner.buffers, work_dir=tmp_path / "clips", poll_s=0.2)
     stop = threading.Event()
     poller = threading.Thread(target=manager.run, args=(stop,), daemon=True)
@@ -97,13 +111,44 @@ def test_cad_call_opens_the_wall_and_closing_stops_it(
         share_id = tile.get_attribute("data-share")
         assert share_id and camera_id not in (tile.get_attribute("data-stream") or "")
 
+        # The operator asks the owner of the "on alert" camera; the owner's phone shows the
+        # push (built by the push worker's own code) and they tap Share with the app closed.
+        lot = desk.locator(f'.incident-camera[data-camera="{lot_id}"]')
+        expect(lot).to_contain_text("Live on the owner's tap")
+        lot.get_by_role("button", name="Ask the owner of Side lot").click()
+        expect(lot.locator(".js-ask-state")).to_contain_text("Waiting for the owner")
+        incident_id = desk.url.rstrip("/").rsplit("/", 1)[-1]
+        item = asks.latest(incident_id)[lot_id]
+        payload = asks.notice(settings, item)
+        phone_context = new_context(**PHONE)
+        phone_context.grant_permissions(["notifications"], origin=base_url)
+        phone = phone_context.new_page()
+        log_in(phone, owner)
+        phone.goto("/share")
+        wait_for_service_worker(phone)
+        cdp = deliver_until_shown(phone, base_url, payload, f"ask-{item.ask_id}")
+        shown = wait_shown(phone, f"ask-{item.ask_id}")
+        assert shown["title"] == "Police ask you to share live"
+        assert [a["title"] for a in shown["actions"]] == ["Share 30 min", "Not now"]
+        cdp.detach()
+        phone.close()  # the app is closed: only its service worker is left
+        tapped = app_worker(phone_context, base_url).evaluate(
+            CLICK_IN_WORKER, {"tag": f"ask-{item.ask_id}", "action": "share"})
+        assert tapped["found"] and tapped["failures"] == [], tapped
+        assert [n["title"] for n in tapped["left"]] == ["Sharing live now"]
+        desk.wait_for_function(TILE_PLAYING, arg=lot_id, timeout=30_000)
+        expect(desk.locator(f'.wall-tile[data-camera="{lot_id}"]')).to_contain_text(
+            "the owner's share")
+
         # A second operator watches the same wall; the first closes the incident.
         other = new_context(**DESKTOP).new_page()
         other_errors = collect_page_errors(other)
         log_in(other, make_user("detective"))
         other.goto(desk.url)
         other.wait_for_function(TILE_PLAYING, arg=camera_id, timeout=30_000)
-        assert other.locator(".wall-tile").get_attribute("data-share") == share_id
+        other.wait_for_function(TILE_PLAYING, arg=lot_id, timeout=30_000)
+        assert other.locator(f'.wall-tile[data-camera="{camera_id}"]').get_attribute(
+            "data-share") == share_id
 
         desk.get_by_role("button", name="Close the incident (every view ends)").click()
         closed = time.monotonic()

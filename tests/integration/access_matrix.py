@@ -155,6 +155,10 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/api/incidents/<incident_id>"): SEARCHERS,
     ("POST", "/api/incidents/<incident_id>/watch"): SEARCHERS,
     ("POST", "/api/incidents/<incident_id>/close"): SEARCHERS,
+    ("POST", "/api/incidents/<incident_id>/ask"): SEARCHERS,
+    ("POST", "/api/asks/answer"): PUBLIC,  # a notification button's single-use token
+    ("GET", "/asks/<ask_id>"): OWNERS,
+    ("POST", "/asks/<ask_id>"): OWNERS,
     ("GET", "/bridges"): OWNERS,
     ("POST", "/bridges/code"): OWNERS,
     ("POST", "/bridges/<device_id>/revoke"): OWNERS,

@@ -15,7 +15,8 @@ from app.services import clock
 from tests.bridge.media import make_h264
 from tests.builders.bridges import paired_bridge, piece_body, send_piece
 from tests.builders.cameras import camera_body
-from tests.support import wait_for_event
+from tests.builders.push import Device, subscribe
+from tests.support import Client, form_token, wait_for_event
 
 pytestmark = pytest.mark.slow  # a few seconds: left out of `make check`
 
@@ -153,3 +154,77 @@ def test_another_program_and_other_roles_see_no_incident(
     assert bad.status_code == 422 and "lat" in bad.json()["errors"]
     unknown_call = s["detective"].send_json("POST", "/api/incidents", {"call_id": "nope"})
     assert unknown_call.status_code == 422
+
+
+def test_an_on_alert_owner_is_asked_and_shares_with_one_tap(
+        signed_in: Any, base_url: str, push_service: Any) -> None:
+    """The ask reaches the owner's phone as a real Web Push with Share and Not now; the Share
+    token alone (no session, as the service worker sends it) starts the owner's share of
+    that camera, pre-roll included, which the incident's screen shows as a tile and which
+    ends when the incident closes."""
+    s = _setup(signed_in, base_url)
+    device = Device.new(push_service.endpoint("owner-phone"))
+    subscribe(s["owner"], device)
+    detective, incident = s["detective"], s["incident"]
+    asked = detective.send_json("POST", f"/api/incidents/{incident}/ask",
+                                {"camera_id": s["on_alert"]})
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["state"] == "asked"
+    again = detective.send_json("POST", f"/api/incidents/{incident}/ask",
+                                {"camera_id": s["on_alert"]})
+    assert again.json()["ask_id"] == asked.json()["ask_id"]  # one notification, not two
+    not_askable = detective.send_json("POST", f"/api/incidents/{incident}/ask",
+                                      {"camera_id": s["on_request"]})
+    assert not_askable.status_code == 403
+
+    pushed = device.read(push_service.wait_for(device.endpoint)[0])
+    assert pushed["kind"] == "live_ask" and "Side lot" in pushed["body"]
+    assert [a["title"] for a in pushed["actions"]] == ["Share 30 min", "Not now"]
+    tokens = {a["action"]: a["token"] for a in pushed["actions"]}
+    tapped = Client(base_url).send_json("POST", pushed["answer_url"],
+                                        {"token": tokens["share"]}, csrf=False)
+    assert tapped.status_code == 200, tapped.text
+    assert tapped.json()["status"] == "shared" and tapped.json()["title"] == "Sharing live now"
+    late = Client(base_url).send_json("POST", pushed["answer_url"],
+                                      {"token": tokens["decline"]}, csrf=False)
+    assert late.status_code == 409  # answered already
+
+    row = next(c for c in detective.get(f"/api/incidents/{incident}").json()["cameras"]
+               if c["camera_id"] == s["on_alert"])
+    assert row["ask"]["state"] == "shared" and row["availability"] == "live"
+    assert row["tile"]["by"] == "owner"
+    share = LiveShare.get(row["tile"]["share_id"])
+    assert share.source == "ask" and share.incident_id == incident
+    assert share.preroll_seconds == 120 and share.camera_ids == [s["on_alert"]]
+    wait_for_event(s["owner_account"].user.user_id, "live.asked",
+                   s["detective_account"].user.user_id)
+    activity = s["owner"].get("/account/activity").text
+    assert "asked you to share your camera Side lot live for an incident" in activity
+    assert "shared your camera Side lot live when police asked, from a notification" in activity
+
+    detective.send_json("POST", f"/api/incidents/{incident}/close", {})
+    assert LiveShare.get(share.share_id).ended_by == "incident closed"
+
+
+def test_an_ask_lapses_and_the_app_page_answers_it(
+        signed_in: Any, base_url: str, time_travel: Any) -> None:
+    s = _setup(signed_in, base_url)
+    asked = s["detective"].send_json("POST", f"/api/incidents/{s['incident']}/ask",
+                                     {"camera_id": s["on_alert"]}).json()
+    page = s["owner"].get(f"/asks/{asked['ask_id']}")
+    assert page.status_code == 200 and "Share 30 min" in page.text and "Side lot" in page.text
+    declined = s["owner"].post_form(f"/asks/{asked['ask_id']}", {"action": "decline"},
+                                    token=form_token(page.text))
+    assert declined.status_code == 302
+    row = next(c for c in s["detective"].get(f"/api/incidents/{s['incident']}").json()[
+        "cameras"] if c["camera_id"] == s["on_alert"])
+    assert row["ask"]["words"] == "The owner said not now"
+    second = s["detective"].send_json("POST", f"/api/incidents/{s['incident']}/ask",
+                                      {"camera_id": s["on_alert"]}).json()
+    assert second["ask_id"] != asked["ask_id"]
+    time_travel.advance(6 * 60)
+    row = next(c for c in s["detective"].get(f"/api/incidents/{s['incident']}").json()[
+        "cameras"] if c["camera_id"] == s["on_alert"])
+    assert row["ask"]["state"] == "expired" and row["ask"]["words"] == "No answer"
+    gone = s["owner"].get(f"/asks/{second['ask_id']}")
+    assert "This ask has lapsed" in gone.text

@@ -36,7 +36,7 @@ from app.models.bridge import BridgeDevice
 from app.models.cameras import Camera
 from app.models.field import ApiKey, FieldEvent
 from app.models.footage import Evidence, FootageRequest, PushSubscription, RequestTarget
-from app.models.incident import Incident
+from app.models.incident import Incident, LiveAsk
 from app.models.live import LiveShare
 from app.models.users import Agency, Organisation, User
 from app.services import clock
@@ -197,6 +197,9 @@ def world(devstack: Any, base_url: str, settings: Any) -> World:
 
     incident = _created(detective.send_json("POST", "/api/incidents", {
         "lat": PLACE[0], "lon": PLACE[1], "label": MESSAGE, "case_number": CASE}))
+    live_ask = _created(detective.send_json(
+        "POST", f"/api/incidents/{incident['incident_id']}/ask", {"camera_id": camera["id"]}),
+        200)
     share = _created(owner_a.send_json("POST", "/api/shares", {
         "camera_ids": [camera["id"], hidden["id"]], "minutes": 20, "phone": True}))
     code = bridges.pairing_code(settings, accounts["owner_a"].user, "127.0.0.1")
@@ -216,7 +219,7 @@ def world(devstack: Any, base_url: str, settings: Any) -> World:
            "cam_own_b": own_b["id"], "photo_a": photo,
            "r1": r1["id"], "r2": r2["id"], "t_asked": asked, "t_hidden": asked_hidden,
            "t_ready": ready, "share_a": share["share_id"], "device_a": device_a.device_id,
-           "incident_a": incident["incident_id"],
+           "incident_a": incident["incident_id"], "ask_a": live_ask["ask_id"],
            "session_a": session_a.public_id,
            "sub_a": PushSubscription.get(push_service.subscription_id(endpoint)).subscription_id,
            "endpoint_a": endpoint,
@@ -269,6 +272,7 @@ def snapshot(world: World) -> dict[str, Any]:
     items["evidence"] = _item(Evidence, ids["t_ready"])
     items["share"] = _item(LiveShare, ids["share_a"])
     items["incident"] = _item(Incident, ids["incident_a"])
+    items["ask"] = _item(LiveAsk, ids["ask_a"])
     # A's own police may watch (and are noted as viewers); nobody else is ever noted.
     viewers = json.loads(items["share"].pop("viewers", None) or "{}") if items["share"] else {}
     items["share_viewers"] = sorted(set(viewers) - {ids["detective_a1"]})
@@ -404,6 +408,12 @@ PROBES: dict[tuple[str, str], list[Try]] = {
                                                      for w in ("detective_b", "supervisor_b")],
     ("POST", "/incidents/<incident_id>/close"): [Try(w, {"incident_id": "incident_a"})
                                                  for w in ("detective_b", "supervisor_b")],
+    ("POST", "/api/incidents/<incident_id>/ask"): [
+        Try(w, {"incident_id": "incident_a"}, {"camera_id": "cam_a"})
+        for w in ("detective_b", "supervisor_b")],
+    # another owner on owner A's ask
+    ("GET", "/asks/<ask_id>"): [Try(w, {"ask_id": "ask_a"}) for w in ("owner_b", "founder_a")],
+    ("POST", "/asks/<ask_id>"): [Try(w, {"ask_id": "ask_a"}) for w in ("owner_b", "founder_a")],
     # a bridge of owner B, on owner A's work
     ("POST", "/api/bridge/shares/<share_id>/segments"): [
         Try("bridge_b", {"share_id": "share_a"}, {**SEGMENT, "camera_id": "cam_a"})],

@@ -41,7 +41,7 @@ from app.services.auditing import audit
 from app.services.auditing.audit import Actor
 from app.services.cameras import bridges, registry
 from app.services.governance.policy import policy_for
-from app.services.realtime import channel, live
+from app.services.realtime import asks, channel, live
 
 OPERATORS = (roles.DETECTIVE, roles.SUPERVISOR)
 RADIUS_DEFAULT_M = 150
@@ -171,6 +171,7 @@ def screen(officer: User, incident_id: str) -> dict[str, Any]:
     cameras = registry.named_by_police(officer, incident.camera_ids)
     online = bridges.serving_bridges(list(cameras.values()))
     shares: list[LiveShare] = _shares(incident, now) if incident.closed_at is None else []
+    asked = asks.latest(incident.incident_id)
     rows = []
     for hit in _hits(incident, cameras, now):
         camera = cameras[hit.camera_id]
@@ -194,7 +195,9 @@ def screen(officer: User, incident_id: str) -> dict[str, Any]:
                      "where": realtime.where_from_scene(hit.distance_m, bearing),
                      "covers": hit.covers, "limits": hit.rules,
                      "availability": state.kind, "availability_words": state.words,
-                     "reason": state.reason, "tile": tile})
+                     "reason": state.reason, "tile": tile,
+                     "ask": asks.ask_json(asked[hit.camera_id]) if hit.camera_id in asked
+                     else None})
     return {"incident": incident_json(incident), "cameras": rows}
 
 

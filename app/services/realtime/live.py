@@ -99,8 +99,9 @@ def _shareable(owner_id: str, camera_ids: Any) -> list[Camera]:
 
 
 def start(settings: Settings, owner: User, camera_ids: Any, minutes: Any, source: str,
-          ip: str, phone: bool = False) -> LiveShare:
-    """Open the chosen cameras to the owner's agency; tell on-duty police by push."""
+          ip: str, phone: bool = False, incident_id: str | None = None) -> LiveShare:
+    """Open the chosen cameras to the owner's agency; tell on-duty police by push. A share
+    that answers police's ask for an incident (source "ask") names it, and ends with it."""
     if owner.role not in roles.PUBLIC_ROLES:
         raise ForbiddenError("Only camera owners share their cameras.")
     cameras = _shareable(owner.user_id, camera_ids)
@@ -118,13 +119,14 @@ def start(settings: Settings, owner: User, camera_ids: Any, minutes: Any, source
         owner_label=live_view.where(seen(c, a) for c, a in zip(cameras, aliases, strict=True)),
         camera_ids=[c.camera_id for c in cameras], camera_aliases=aliases, source=source,
         preroll_seconds=PREROLL_SECONDS, started_at=now, ends_at=now + timedelta(minutes=minutes),
-        phone=phone or None)
+        phone=phone or None, incident_id=incident_id)
     share.save()
     # The owner's event maps each camera to its alias, so the log itself reads police's events.
     audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "live.started",
                  owner.user_id, {"share": share.share_id, "cameras": share.camera_ids,
                                  "aliases": aliases_of(share), "minutes": minutes,
-                                 "source": source, "phone": phone})
+                                 "source": source, "phone": phone,
+                                 **({"incident": incident_id} if incident_id else {})})
     aws_client(settings, "sqs").send_message(
         QueueUrl=settings.push_queue_url, MessageBody=json.dumps({"share_id": share.share_id}))
     if source != "bridge":  # (a bridge that started it follows it already)

@@ -3,13 +3,15 @@
 // go with what the app answers (an owner's share starts, a view ends). A camera the app calls
 // "live now" that police may open themselves ("always", inside its schedule, its bridge
 // online) is opened at once, nearest and pointing at the scene first, up to the wall's size;
-// a tile the operator closes stays closed. Each tile is the police live player
+// a tile the operator closes stays closed. An "on alert" camera's owner can be asked to share
+// (their phone asks them; nothing opens without their tap), and their share joins the wall. Each tile is the police live player
 // (live-player.js) for one camera: it asks the app for pieces every second, and stops at the
 // first refusal (the incident closed, the owner ended it, the rules no longer allow it).
 
 import { HttpError, fetchJSON, problemWords } from './http.js';
 import { start as startPlayer } from './live-player.js';
 import { baseMap, leaflet } from './map-kit.js';
+import { clock } from './program-time.js';
 
 const POLL_MS = 3000;
 
@@ -125,6 +127,19 @@ class IncidentScreen {
       state.append(strong, document.createTextNode(` (${camera.reason})`));
       row.append(state);
       row.append(element('p', 'meta', `Owner's limits: ${camera.limits}.`));
+      if (camera.ask) {
+        const asked = element('p', 'js-ask-state', `Asked at ${clock(new Date(camera.ask.asked_at))}: ${camera.ask.words}.`);
+        asked.dataset.state = camera.ask.state;
+        row.append(asked);
+      }
+      if (camera.availability === 'ask' && !camera.tile && !this.closed
+          && !(camera.ask && ['asked', 'shared'].includes(camera.ask.state))) {
+        const button = element('button', 'button', 'Ask to share');
+        button.type = 'button';
+        button.setAttribute('aria-label', `Ask the owner of ${camera.name} (${camera.where}) to share it live`);
+        button.addEventListener('click', () => this.ask(camera, button));
+        row.append(button);
+      }
       if (camera.availability === 'live' && !this.tiles.has(camera.camera_id) && !camera.tile && !this.closed) {
         const button = element('button', 'button', 'Watch');
         button.type = 'button';
@@ -148,6 +163,18 @@ class IncidentScreen {
       const colour = camera.availability === 'live' ? '#1a7f37' : camera.availability === 'ask' ? '#9a6700' : '#4a5361';
       L.circleMarker([camera.lat, camera.lon], { radius: 6, color: colour, weight: 2 })
         .bindTooltip(`${camera.name}: ${camera.availability_words}`).addTo(this.markers);
+    }
+  }
+
+  // The owner's phone asks them; their share, if they tap Share, comes as a tile by itself.
+  async ask(camera, button) {
+    button.disabled = true;
+    try {
+      await fetchJSON(`/api/incidents/${this.id}/ask`, { method: 'POST', body: { camera_id: camera.camera_id } });
+      this.say(`Asked the owner of ${camera.name} to share live; their answer shows here.`);
+    } catch (err) {
+      button.disabled = false;
+      this.say(`The owner of ${camera.name} could not be asked: ${problemWords(err.problem, err.message)}`, true);
     }
   }
 

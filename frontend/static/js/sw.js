@@ -45,7 +45,8 @@ self.addEventListener('fetch', (event) => {
 
 // ---------------------------------------------------------------- footage-request notifications
 // The push worker sends {kind, title, body, url, tag, answer_url, actions: [{action, title, token}]}.
-// Approve and Decline work with the app closed: each button carries a signed, single-use token
+// Approve and Decline (a footage request), Share and Not now (police ask to watch live for an
+// incident: kind live_ask) work with the app closed: each button carries a signed, single-use token
 // that the server takes instead of a session cookie. A plain tap opens the request page.
 
 self.addEventListener('push', (event) => {
@@ -61,7 +62,7 @@ self.addEventListener('push', (event) => {
     tag: data.tag || 'porchlight',
     icon: '/static/icons/icon-192.png',
     badge: '/static/icons/icon-192.png',
-    requireInteraction: data.kind === 'footage_request',
+    requireInteraction: data.kind === 'footage_request' || data.kind === 'live_ask',
     data: {
       url: data.url || '/', answerUrl: data.answer_url || '/api/answers',
       tokens: Object.fromEntries(actions.map((a) => [a.action, a.token])),
@@ -89,6 +90,8 @@ async function answerFromNotification(notification, action) {
   }).catch(() => null);
   if (response && response.ok) {
     const answer = await response.json();
+    // A live ask's answer says what to show (sharing now, or not shared); nothing to open.
+    if (answer.title) return self.registration.showNotification(answer.title, { body: answer.body || '', tag: notification.tag });
     if (action === 'approve') return openPage(`${answer.url}?done=approve`); // choose the file next
     return self.registration.showNotification('Declined', {
       body: 'The detective sees “declined” and nothing else.', tag: notification.tag,
