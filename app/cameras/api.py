@@ -27,11 +27,14 @@ CAMERA_FIELDS = {
     "street": Field(str, required=False, max_length=120),
     "schedule": Field(str, required=False, max_length=600),
     "max_live_minutes": Field(int, required=False),
+    "recent_minutes": Field(int, required=False, doc="minutes police may pull from the "
+                            "bridge's buffer for an incident without asking (0: never)"),
 }
 CAMERA = obj(id=STR, nickname=STR, lat=NUM, lon=NUM, heading_deg=NUM, fov_deg=NUM, range_m=NUM,
              mount=STR, facing=STR, retention_days=INT, tier=STR, visibility=STR,
              refused_offenses=arr(STR), street=STR, paused=BOOL, schedule=STR,
-             max_live_minutes=INT, needs_confirmation=BOOL, confirmed_at=TIME, created_at=TIME)
+             max_live_minutes=INT, recent_minutes=INT, needs_confirmation=BOOL,
+             confirmed_at=TIME, created_at=TIME)
 ONE = obj(camera=CAMERA)
 
 

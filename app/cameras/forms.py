@@ -29,6 +29,7 @@ def form_values(camera: Camera) -> dict[str, Any]:
         "refused_offenses": list(camera.refused_offenses or []), "attested": "",
         "schedule": camera.schedule or "", "max_live_minutes": str(int(camera.max_live_minutes
                                                                        or 30)),
+        "recent_minutes": str(int(camera.recent_minutes or 0)),
     }
 
 
@@ -42,6 +43,7 @@ def camera_json(camera: Camera) -> dict[str, Any]:
         "visibility": camera.visibility, "refused_offenses": list(camera.refused_offenses or []),
         "street": camera.street, "paused": bool(camera.paused),
         "schedule": camera.schedule or "", "max_live_minutes": int(camera.max_live_minutes or 30),
+        "recent_minutes": int(camera.recent_minutes or 0),
         "needs_confirmation": registry.needs_confirmation(camera),
         "confirmed_at": camera.confirmed_at.isoformat(),
         "created_at": camera.created_at.isoformat(),

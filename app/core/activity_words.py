@@ -84,6 +84,11 @@ WORDS: dict[str, str | tuple[str, str]] = {
     "live.ask_answered.shared": "{who} shared {camera} live when police asked{via}.",
     "live.ask_answered.declined": "{who} said not now when police asked to watch {camera} "
                                   "live{via}.",
+    "live.pulled": ("{who} took the last {minutes_n} of {camera} from your bridge for an "
+                    "incident{case}, as your camera's setting allows.",
+                    "You took recent minutes from a bridge for an incident{case}."),
+    "live.pull_refused": ("{who} could not take recent minutes of {camera}{reason}.",
+                          "You could not take recent minutes{reason}."),
     "live.opened": ("{who} opened {camera} live{case}, inside your schedule.",
                     "You opened a camera live for an incident."),
     "live.viewed": ("{who} opened your live share of {cameras}.", "You opened a live share."),
@@ -348,6 +353,7 @@ def facts(details: Mapping[str, Any], who: str, mine: bool, known: Known, subjec
                  + (f", {hidden} more not shown on the map" if hidden else ""),
         "from_cameras": f" from {_plural(cameras, 'camera')}" if cameras else "",
         "found_cameras": f.count("cameras", "camera"),
+        "minutes_n": _plural(f.number("minutes") or 0, "minute"),
         "waiting": ", waiting for a supervisor" if f.text("state") == "awaiting_approval"
                    else "",
         "refusal": REFUSALS.get(f.text("reason"), "it was not allowed"),

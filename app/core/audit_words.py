@@ -82,6 +82,8 @@ ACTION_WORDS = {
     "incident.opened": "Incident opened on the real-time screen",
     "incident.open_refused": "Opening an incident refused",
     "live.asked": "Police asked you to share live for an incident",
+    "live.pulled": "Police took recent minutes of your camera (your setting allows it)",
+    "live.pull_refused": "Police could not take recent minutes (outside your setting)",
     "live.ask_refused": "Police could not ask you to share live (outside your rules)",
     "live.ask_answered": "You answered police's ask to share live",
     "incident.closed": "Incident closed",

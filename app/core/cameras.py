@@ -78,6 +78,7 @@ class CameraSpec:
     street: str = ""
     schedule: str = ""  # when "shared always" is live (app.core.sharing); empty: any time
     max_live_minutes: int = 30  # the longest live session the owner allows
+    recent_minutes: int = 0  # minutes police may pull from the bridge without asking
 
 
 def _number(data: Mapping[str, Any], name: str, errors: dict[str, str], label: str,
@@ -171,12 +172,14 @@ def parse_camera(data: Mapping[str, Any]) -> CameraSpec:
     street = str(data.get("street") or "").strip()[:120]
     schedule = _schedule(data.get("schedule"), errors)
     live_minutes = sharing.parse_live_minutes(data.get("max_live_minutes"), errors)
+    recent_minutes = sharing.parse_recent_minutes(data.get("recent_minutes"), errors)
     if errors:
         raise ValidationError("Some camera details need fixing.", errors)
     return CameraSpec(nickname=nickname, lat=round(lat, 7), lon=round(lon, 7),
                       heading_deg=heading % 360, fov_deg=fov, range_m=range_m,
                       retention_days=int(retention), attested=True, refused_offenses=refused,
                       street=street, schedule=schedule, max_live_minutes=live_minutes,
+                      recent_minutes=recent_minutes,
                       **spec_kwargs)
 
 

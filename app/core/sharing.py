@@ -25,6 +25,7 @@ DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 MAX_WINDOWS = 14
 LIVE_MINUTES_DEFAULT = 30
 LIVE_MINUTES_MAX = 240
+RECENT_MINUTES_MAX = 30  # recent minutes an owner may let police take without asking
 LINE = re.compile(r"^\s*([a-z,\-\s]+?)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -112,6 +113,7 @@ class Rules:
     max_live_minutes: int
     refused_offenses: tuple[str, ...]
     agency_id: str
+    recent_minutes: int = 0  # may be pulled from the bridge without asking (pull_decision)
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,39 @@ def request_decision(rules: Rules, offense: str) -> Decision:
     if offense in rules.refused_offenses:
         return Decision(False, "The owner refuses this kind of offense.")
     return Decision(True, "The owner may be asked.")
+
+
+def pull_decision(rules: Rules, viewer_agency: str, minutes: int, offense: str) -> Decision:
+    """May police of `viewer_agency` take the last `minutes` of this camera's video from its
+    bridge now, without asking? Only as many as the owner allows, never for an offense the
+    owner refuses, never from a paused camera or for another agency."""
+    if viewer_agency != rules.agency_id:
+        return Decision(False, "This camera is shared with another agency only.")
+    if rules.paused:
+        return Decision(False, "The owner has paused this camera.")
+    if rules.recent_minutes <= 0:
+        return Decision(False, "The owner lets police take recent minutes only by asking.")
+    if offense in rules.refused_offenses:
+        return Decision(False, "The owner refuses this kind of offense.")
+    if not 1 <= minutes <= rules.recent_minutes:
+        return Decision(False, f"The owner allows at most {rules.recent_minutes} recent "
+                               "minutes.")
+    return Decision(True, f"The owner allows {rules.recent_minutes} recent minutes without "
+                          "asking.")
+
+
+def parse_recent_minutes(raw: object, errors: dict[str, str]) -> int:
+    if raw is None or raw == "":
+        return 0
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        value = -1
+    if not 0 <= value <= RECENT_MINUTES_MAX:
+        errors["recent_minutes"] = (f"Recent minutes is a whole number from 0 (never) to "
+                                    f"{RECENT_MINUTES_MAX}.")
+        return 0
+    return value
 
 
 def parse_live_minutes(raw: object, errors: dict[str, str]) -> int:

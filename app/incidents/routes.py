@@ -6,9 +6,10 @@ from flask import jsonify, redirect, render_template, request, url_for
 
 from app.core import roles
 from app.core.errors import ValidationError
+from app.core.footage import OFFENSE_WORDS
 from app.incidents import bp
 from app.services.cameras import registry
-from app.services.realtime import asks, field, incidents
+from app.services.realtime import asks, field, incidents, pulls
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, read_json
 from app.web.queries import police_query, refused
@@ -16,26 +17,31 @@ from app.web.shapes import BOOL, INT, NUM, STR, TIME, arr, maybe, obj
 
 OPERATORS = (roles.DETECTIVE, roles.SUPERVISOR)
 OWNERS = (roles.OWNER, roles.ORG_ADMIN)
+PULL = obj(request_id=STR, target_id=STR, window_start=TIME, window_end=TIME, status=STR,
+           status_words=STR)
 ASK = obj(ask_id=STR, state=STR, words=STR, asked_at=TIME, expires_at=TIME)
 INCIDENT = obj(incident_id=STR, label=STR, detail=STR, call_id=maybe(STR), case_number=STR,
-               lat=NUM, lon=NUM, radius_m=NUM, happened_at=TIME, opened_at=TIME,
+               offense=STR, lat=NUM, lon=NUM, radius_m=NUM, happened_at=TIME, opened_at=TIME,
                closed_at=maybe(TIME))
 TILE = obj(share_id=STR, stream=STR, by=STR, until=TIME)
 CAMERA = obj(camera_id=STR, name=STR, lat=NUM, lon=NUM, approximate=BOOL, distance_m=INT,
              where=STR, covers=BOOL, limits=STR, availability=STR, availability_words=STR,
-             reason=STR, tile=maybe(TILE), ask=maybe(ASK))
+             reason=STR, tile=maybe(TILE), ask=maybe(ASK), recent_minutes=INT,
+             pulls=arr(PULL))
 OPEN = {"call_id": Field(str, required=False, max_length=64, doc="a CAD call's id"),
         "lat": Field(float, required=False), "lon": Field(float, required=False),
         "label": Field(str, required=False, max_length=120),
         "detail": Field(str, required=False, max_length=200),
         "radius_m": Field(float, required=False),
-        "case_number": Field(str, required=False, max_length=40)}
+        "case_number": Field(str, required=False, max_length=40),
+        "offense": Field(str, required=False, max_length=40,
+                         doc="an offense category (app.core.footage), for recent minutes")}
 
 
 def _form_open(form: dict[str, Any]) -> dict[str, Any]:
     """The page's form as the API's fields (numbers read as numbers, blanks left out)."""
     data: dict[str, Any] = {}
-    for name in ("call_id", "label", "detail", "case_number"):
+    for name in ("call_id", "label", "detail", "case_number", "offense"):
         if form.get(name, "").strip():
             data[name] = form[name]
     for name in ("lat", "lon", "radius_m"):
@@ -67,7 +73,8 @@ def index() -> Any:
     calls = [e for e in field.active(officer.agency_id) if e.kind == "call"]
     return render_template("incidents/index.html", open=incidents.open_incidents(officer),
                            calls=sorted(calls, key=lambda e: e.updated_at, reverse=True),
-                           errors=errors, form=form), 422 if errors else 200
+                           errors=errors, form=form, offenses=OFFENSE_WORDS
+                           ), 422 if errors else 200
 
 
 @bp.route("/incidents/<incident_id>")
@@ -150,6 +157,25 @@ def api_ask(incident_id: str) -> Any:
     item = asks.ask(settings(), officer, incidents.incident_of(officer, incident_id),
                     read_json()["camera_id"], client_ip())
     return jsonify(asks.ask_json(item))
+
+
+@bp.route("/api/incidents/<incident_id>/pull", methods=["POST"])
+@allow(*OPERATORS)
+@accepts({"camera_id": Field(str, max_length=64, min_length=1), "minutes": Field(int)})
+@answers(201, obj(request_id=STR, case_number=STR, window_start=TIME, window_end=TIME))
+@fails(409)
+def api_pull(incident_id: str) -> Any:
+    """Take the last `minutes` of one of the incident's cameras from its bridge as evidence,
+    without asking: only where, and as much as, its owner allows (refused and audited
+    otherwise). It is a footage request already approved by the owner's rule, on the case
+    board like any other."""
+    officer = require_user()
+    data = read_json()
+    made = pulls.pull(settings(), officer, incidents.incident_of(officer, incident_id),
+                      data["camera_id"], data["minutes"], client_ip())
+    return jsonify({"request_id": made.request_id, "case_number": made.case_number,
+                    "window_start": made.window_start.isoformat(),
+                    "window_end": made.window_end.isoformat()}), 201
 
 
 # ---------------------------------------------------------------- the owner's answer

@@ -97,6 +97,10 @@ class Camera(BaseModel):
     refused_offenses: ListAttribute[str] = ListAttribute(default=list, attr_name="ro")
     schedule = UnicodeAttribute(default="", attr_name="sc")  # when "always" is live
     max_live_minutes = NumberAttribute(default=30, attr_name="ml")
+    # How many of the last minutes police may pull from the bridge's buffer for an incident in
+    # progress without asking (0: never). Not projected into the search index: read from the
+    # camera itself (the incident screen does).
+    recent_minutes = NumberAttribute(default=0, attr_name="rm")
     paused = BooleanAttribute(default=False, attr_name="p")
     photo_key = UnicodeAttribute(null=True)
     attested_at = UTCDateTimeAttribute(null=True)

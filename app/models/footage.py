@@ -60,6 +60,9 @@ class FootageRequest(BaseModel):
     expires_at = UTCDateTimeAttribute()
     reminded_at = UTCDateTimeAttribute(null=True)
     skipped_refusing = NumberAttribute(default=0)  # owners not asked: they refuse this offense
+    # Recent minutes pulled for an incident in progress (app.services.realtime.pulls): the
+    # incident, and no owner was asked (their standing rule approved it).
+    incident_id = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     agency_index = AgencyRequestIndex()

@@ -40,7 +40,8 @@ class Incident(BaseModel):
     lon = NumberAttribute()
     radius_m = NumberAttribute()
     case_number = UnicodeAttribute(default="")
-    happened_at = UTCDateTimeAttribute()  # the call's time: recent minutes are pulled around it
+    offense = UnicodeAttribute(default="")  # app.core.footage.OFFENSE_WORDS, when set
+    happened_at = UTCDateTimeAttribute()  # the call's time (the search's incident time)
     opened_by = UnicodeAttribute()
     opened_at = UTCDateTimeAttribute()
     closed_at = UTCDateTimeAttribute(null=True)

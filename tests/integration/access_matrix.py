@@ -156,6 +156,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/api/incidents/<incident_id>/watch"): SEARCHERS,
     ("POST", "/api/incidents/<incident_id>/close"): SEARCHERS,
     ("POST", "/api/incidents/<incident_id>/ask"): SEARCHERS,
+    ("POST", "/api/incidents/<incident_id>/pull"): SEARCHERS,
     ("POST", "/api/asks/answer"): PUBLIC,  # a notification button's single-use token
     ("GET", "/asks/<ask_id>"): OWNERS,
     ("POST", "/asks/<ask_id>"): OWNERS,

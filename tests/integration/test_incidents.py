@@ -50,9 +50,12 @@ def _setup(signed_in: Any, base_url: str) -> dict[str, Any]:
     at = scene()
     always = _camera(owner, at, nickname="Shop door", tier="always", schedule="")
     on_alert = _camera(owner, at, nickname="Side lot", tier="on_alert")
-    on_request = _camera(owner, at, nickname="Back gate", tier="on_request")
+    on_request = _camera(owner, at, nickname="Back gate", tier="on_request", recent_minutes=5,
+                         refused_offenses=["protest_activity"])
     bridge, headers, _device = paired_bridge(owner, base_url)
-    assert bridge.get(f"/api/bridge/state?camera={always}", headers=headers).status_code == 200
+    served = bridge.get(f"/api/bridge/state?camera={always}&camera={on_request}",
+                        headers=headers)
+    assert served.status_code == 200
     detective, detective_account = signed_in("detective")
     opened = detective.send_json("POST", "/api/incidents", {
         "lat": at[0], "lon": at[1], "label": "Robbery in progress", "case_number": "26-77001"})
@@ -228,3 +231,49 @@ def test_an_ask_lapses_and_the_app_page_answers_it(
     assert row["ask"]["state"] == "expired" and row["ask"]["words"] == "No answer"
     gone = s["owner"].get(f"/asks/{second['ask_id']}")
     assert "This ask has lapsed" in gone.text
+
+
+def test_recent_minutes_become_evidence_without_asking_only_as_the_owner_allows(
+        signed_in: Any, base_url: str) -> None:
+    """The "on request" camera lets police take 5 recent minutes: the pull is a footage
+    request approved by that rule, offered to the bridge at once, on the case board under
+    the incident's reference, and in the owner's activity. More minutes, a camera whose
+    owner allows none, or an offense the owner refuses: refused and audited."""
+    s = _setup(signed_in, base_url)
+    detective, incident = s["detective"], s["incident"]
+    rows = {c["camera_id"]: c for c in detective.get(f"/api/incidents/{incident}").json()[
+        "cameras"]}
+    assert rows[s["on_request"]]["recent_minutes"] == 5
+    assert rows[s["always"]]["recent_minutes"] == 0
+    too_many = detective.send_json("POST", f"/api/incidents/{incident}/pull",
+                                   {"camera_id": s["on_request"], "minutes": 6})
+    assert too_many.status_code == 403 and "at most 5" in too_many.json()["detail"]
+    none = detective.send_json("POST", f"/api/incidents/{incident}/pull",
+                               {"camera_id": s["always"], "minutes": 1})
+    assert none.status_code == 403
+    pulled = detective.send_json("POST", f"/api/incidents/{incident}/pull",
+                                 {"camera_id": s["on_request"], "minutes": 5})
+    assert pulled.status_code == 201, pulled.text
+    made = pulled.json()
+    assert made["case_number"] == "26-77001"
+
+    state = s["bridge"].get(f"/api/bridge/state?camera={s['always']}&camera={s['on_request']}",
+                            headers=s["headers"]).json()
+    offered = [r for r in state["requests"] if r["camera_id"] == s["on_request"]]
+    assert len(offered) == 1  # approved by the owner's rule: the bridge sends it now
+    board = detective.get(f"/api/requests/{made['request_id']}")
+    assert board.status_code == 200 and board.json()["case_number"] == "26-77001"
+    row = next(c for c in detective.get(f"/api/incidents/{incident}").json()["cameras"]
+               if c["camera_id"] == s["on_request"])
+    assert row["pulls"][0]["request_id"] == made["request_id"]
+    wait_for_event(s["owner_account"].user.user_id, "live.pulled",
+                   s["detective_account"].user.user_id)
+    activity = s["owner"].get("/account/activity").text
+    assert "took the last 5 minutes of your camera Back gate from your bridge" in activity
+
+    protest = detective.send_json("POST", "/api/incidents", {
+        "lat": rows[s["on_request"]]["lat"], "lon": rows[s["on_request"]]["lon"],
+        "label": "Crowd on the street", "offense": "protest_activity"}).json()
+    refused = detective.send_json("POST", f"/api/incidents/{protest['incident_id']}/pull",
+                                  {"camera_id": s["on_request"], "minutes": 1})
+    assert refused.status_code == 403 and "refuses" in refused.json()["detail"]

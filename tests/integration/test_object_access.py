@@ -411,6 +411,9 @@ PROBES: dict[tuple[str, str], list[Try]] = {
     ("POST", "/api/incidents/<incident_id>/ask"): [
         Try(w, {"incident_id": "incident_a"}, {"camera_id": "cam_a"})
         for w in ("detective_b", "supervisor_b")],
+    ("POST", "/api/incidents/<incident_id>/pull"): [
+        Try(w, {"incident_id": "incident_a"}, {"camera_id": "cam_a", "minutes": 1})
+        for w in ("detective_b", "supervisor_b")],
     # another owner on owner A's ask
     ("GET", "/asks/<ask_id>"): [Try(w, {"ask_id": "ask_a"}) for w in ("owner_b", "founder_a")],
     ("POST", "/asks/<ask_id>"): [Try(w, {"ask_id": "ask_a"}) for w in ("owner_b", "founder_a")],

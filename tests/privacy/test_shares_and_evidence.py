@@ -110,6 +110,7 @@ def test_live_shares_and_their_push_never_name_a_hidden_camera(world: World,
         ("POST", "/api/incidents"), ("GET", "/api/incidents/<incident_id>"),
         ("POST", "/api/incidents/<incident_id>/watch"),
         ("POST", "/api/incidents/<incident_id>/ask"),
+        ("POST", "/api/incidents/<incident_id>/pull"),
         ("POST", "/api/incidents/<incident_id>/close"))
 def test_the_incident_screen_shows_what_the_search_does(world: World) -> None:
     """An incident's cameras are the search's: the same names and places (an approximate
@@ -142,6 +143,10 @@ def test_the_incident_screen_shows_what_the_search_does(world: World) -> None:
     assert asked.status_code == 200 and not shown(world, asked.text), asked.text
     real = detective.call("POST", ask, {"camera_id": world.cameras["L-hidden"]})
     made_up = detective.call("POST", ask, {"camera_id": secrets.token_hex(16)})
+    assert real.status_code == 404 and problem_gist(real) == problem_gist(made_up)
+    pull = f"/api/incidents/{incident}/pull"
+    real = detective.call("POST", pull, {"camera_id": world.cameras["L-hidden"], "minutes": 1})
+    made_up = detective.call("POST", pull, {"camera_id": secrets.token_hex(16), "minutes": 1})
     assert real.status_code == 404 and problem_gist(real) == problem_gist(made_up)
     by_form = detective.form("/incidents", {"lat": AREAS["scene"][0], "lon": AREAS["scene"][1],
                                             "radius_m": 120, "label": "Second look"})

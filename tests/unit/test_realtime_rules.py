@@ -20,8 +20,9 @@ rules = st.builds(
     paused=st.booleans(),
     schedule=st.sampled_from(SCHEDULES),
     max_live_minutes=st.integers(5, sharing.LIVE_MINUTES_MAX),
-    refused_offenses=st.just(()),
+    refused_offenses=st.sampled_from([(), ("robbery",), ("robbery", "other")]),
     agency_id=st.sampled_from(["pd-a", "pd-b"]),
+    recent_minutes=st.integers(0, sharing.RECENT_MINUTES_MAX),
 )
 moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31),
                        timezones=st.just(UTC))
@@ -63,6 +64,18 @@ def test_live_now_only_inside_the_rules(rule: sharing.Rules, moment: datetime, a
         assert rule.tier in ("on_alert", "always") and not rule.paused
     if agency != rule.agency_id or rule.paused or rule.tier in ("registered", "on_request"):
         assert said.kind == realtime.LATER
+
+
+@settings(max_examples=400, deadline=None)
+@given(rule=rules, agency=st.sampled_from(["pd-a", "pd-b"]), minutes=st.integers(-5, 60),
+       offense=st.sampled_from(["robbery", "other", "theft"]))
+def test_recent_minutes_only_as_many_as_the_owner_allows(rule: sharing.Rules, agency: str,
+                                                         minutes: int, offense: str) -> None:
+    decision = sharing.pull_decision(rule, agency, minutes, offense)
+    if decision.allowed:
+        assert agency == rule.agency_id and not rule.paused
+        assert 1 <= minutes <= rule.recent_minutes
+        assert offense not in rule.refused_offenses
 
 
 def test_directions_read_as_words() -> None:

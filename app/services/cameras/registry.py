@@ -71,6 +71,7 @@ def _apply(camera: Camera, spec: CameraSpec) -> None:
     camera.street = spec.street
     camera.schedule = spec.schedule
     camera.max_live_minutes = spec.max_live_minutes
+    camera.recent_minutes = spec.recent_minutes
 
 
 def new_camera(owner: User, spec: CameraSpec, org_id: str | None = None) -> Camera:
@@ -88,6 +89,7 @@ def _summary(camera: Camera) -> dict[str, Any]:
     return {"camera": camera.camera_id, "nickname": camera.nickname, "tier": camera.tier,
             "visibility": camera.visibility, "schedule": camera.schedule or "",
             "max_live_minutes": int(camera.max_live_minutes or 30),
+            "recent_minutes": int(camera.recent_minutes or 0),
             "refused_offenses": sorted(camera.refused_offenses or [])}
 
 
@@ -287,6 +289,8 @@ def rules_words(camera: Camera) -> str:
     parts = [live]
     if camera.tier in ("always", "on_alert"):
         parts.append(f"sessions up to {int(camera.max_live_minutes or 30)} min")
+    if int(camera.recent_minutes or 0):
+        parts.append(f"recent minutes: up to {int(camera.recent_minutes)} without asking")
     if refused:
         parts.append(f"refuses {refused}")
     return "; ".join(parts)

@@ -30,6 +30,7 @@ from pynamodb.exceptions import DoesNotExist
 from app.config import Settings
 from app.core import geo, live_view, realtime, roles, sharing
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from app.core.footage import OFFENSE_WORDS
 from app.core.search import Hit, classify
 from app.models.cameras import Camera
 from app.models.field import FieldEvent
@@ -41,7 +42,7 @@ from app.services.auditing import audit
 from app.services.auditing.audit import Actor
 from app.services.cameras import bridges, registry
 from app.services.governance.policy import policy_for
-from app.services.realtime import asks, channel, live
+from app.services.realtime import asks, channel, live, pulls
 
 OPERATORS = (roles.DETECTIVE, roles.SUPERVISOR)
 RADIUS_DEFAULT_M = 150
@@ -94,6 +95,9 @@ def open_incident(settings: Settings, officer: User, data: dict[str, Any], ip: s
     errors: dict[str, str] = {}
     call_id = _text(data, "call_id", 64, errors)
     case_number = _text(data, "case_number", 40, errors)
+    offense = _text(data, "offense", 40, errors)
+    if offense and offense not in OFFENSE_WORDS:
+        errors["offense"] = "one of: " + ", ".join(OFFENSE_WORDS)
     limit = registry.max_radius(officer.agency_id)
     radius = (_number(data, "radius_m", 10, limit, errors) if data.get("radius_m") is not None
               else min(RADIUS_DEFAULT_M, limit))
@@ -116,7 +120,8 @@ def open_incident(settings: Settings, officer: User, data: dict[str, Any], ip: s
         lat, lon, radius, happened_at, case_number), ip)
     incident = Incident(incident_id=uuid.uuid4().hex, agency_id=officer.agency_id,
                         call_id=call_id or None, label=label, detail=detail, lat=lat, lon=lon,
-                        radius_m=radius, case_number=case_number, happened_at=happened_at,
+                        radius_m=radius, case_number=case_number, offense=offense,
+                        happened_at=happened_at,
                         opened_by=officer.user_id, opened_at=now,
                         camera_ids=[h.camera_id for h in found.hits[:MAX_CAMERAS]])
     incident.save()
@@ -172,15 +177,21 @@ def screen(officer: User, incident_id: str) -> dict[str, Any]:
     online = bridges.serving_bridges(list(cameras.values()))
     shares: list[LiveShare] = _shares(incident, now) if incident.closed_at is None else []
     asked = asks.latest(incident.incident_id)
+    pulled = pulls.pulls_of(incident)
     rows = []
     for hit in _hits(incident, cameras, now):
         camera = cameras[hit.camera_id]
         showing = [s for s in shares if hit.camera_id in s.camera_ids]
         owner_until = max((s.ends_at for s in showing if s.source != SOURCE_POLICE),
                           default=None)
-        state = realtime.availability(live.rules_of(camera), officer.agency_id, now, zone,
+        rules = live.rules_of(camera)
+        state = realtime.availability(rules, officer.agency_id, now, zone,
                                       bridge_online=hit.camera_id in online,
                                       owner_sharing_until=owner_until)
+        # how many recent minutes police may take now (0: none)
+        recent = rules.recent_minutes if hit.camera_id in online and sharing.pull_decision(
+            rules, officer.agency_id, rules.recent_minutes,
+            incident.offense or pulls.OFFENSE).allowed else 0
         tile = None
         if showing and incident.closed_at is None:
             share = showing[0]
@@ -197,14 +208,16 @@ def screen(officer: User, incident_id: str) -> dict[str, Any]:
                      "availability": state.kind, "availability_words": state.words,
                      "reason": state.reason, "tile": tile,
                      "ask": asks.ask_json(asked[hit.camera_id]) if hit.camera_id in asked
-                     else None})
+                     else None,
+                     "recent_minutes": recent, "pulls": pulled.get(hit.camera_id, [])})
     return {"incident": incident_json(incident), "cameras": rows}
 
 
 def incident_json(incident: Incident) -> dict[str, Any]:
     return {"incident_id": incident.incident_id, "label": incident.label,
             "detail": incident.detail, "call_id": incident.call_id,
-            "case_number": incident.case_number, "lat": float(incident.lat),
+            "case_number": incident.case_number, "offense": incident.offense or "",
+            "lat": float(incident.lat),
             "lon": float(incident.lon), "radius_m": float(incident.radius_m),
             "happened_at": incident.happened_at.isoformat(),
             "opened_at": incident.opened_at.isoformat(),

@@ -53,7 +53,8 @@ duration_words = viewing.duration_words
 def rules_of(camera: Camera) -> sharing.Rules:
     return sharing.Rules(camera.tier, bool(camera.paused), camera.schedule or "",
                          int(camera.max_live_minutes or sharing.LIVE_MINUTES_DEFAULT),
-                         tuple(camera.refused_offenses or []), camera.agency_id)
+                         tuple(camera.refused_offenses or []), camera.agency_id,
+                         int(camera.recent_minutes or 0))
 
 
 def decision(share: LiveShare, camera: Camera, viewer_agency: str, now: datetime,

@@ -132,6 +132,20 @@ class IncidentScreen {
         asked.dataset.state = camera.ask.state;
         row.append(asked);
       }
+      for (const taken of camera.pulls || []) {
+        const line = element('p', 'js-pull');
+        const link = element('a', '', `Recent minutes ${clock(new Date(taken.window_start), false)}–${clock(new Date(taken.window_end), false)}`);
+        link.href = `/cases/${taken.request_id}`;
+        line.append(link, document.createTextNode(`: ${taken.status_words}.`));
+        row.append(line);
+      }
+      if (camera.recent_minutes > 0 && !this.closed) {
+        const button = element('button', 'button', `Take the last ${camera.recent_minutes} min`);
+        button.type = 'button';
+        button.setAttribute('aria-label', `Take the last ${camera.recent_minutes} minutes of ${camera.name} as evidence`);
+        button.addEventListener('click', () => this.pull(camera, button));
+        row.append(button);
+      }
       if (camera.availability === 'ask' && !camera.tile && !this.closed
           && !(camera.ask && ['asked', 'shared'].includes(camera.ask.state))) {
         const button = element('button', 'button', 'Ask to share');
@@ -175,6 +189,19 @@ class IncidentScreen {
     } catch (err) {
       button.disabled = false;
       this.say(`The owner of ${camera.name} could not be asked: ${problemWords(err.problem, err.message)}`, true);
+    }
+  }
+
+  // The owner's bridge sends the window from its buffer; the evidence lands on the case board.
+  async pull(camera, button) {
+    button.disabled = true;
+    try {
+      const made = await fetchJSON(`/api/incidents/${this.id}/pull`, { method: 'POST', body: { camera_id: camera.camera_id, minutes: camera.recent_minutes } });
+      this.say(`Taking the last ${camera.recent_minutes} minutes of ${camera.name} for case ${made.case_number}: it shows on the case board as it arrives.`);
+    } catch (err) {
+      this.say(`Recent minutes of ${camera.name} could not be taken: ${problemWords(err.problem, err.message)}`, true);
+    } finally {
+      button.disabled = false;
     }
   }
 
