@@ -13,7 +13,8 @@ from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, query, read_json, read_query
 from app.web.shapes import BOOL, INT, STR, TIME, URL, arr, maybe, obj
 
-OWNERS = (roles.OWNER, roles.ORG_ADMIN)
+# Owners pair bridges for their cameras; the agency admin for the agency's own street cameras.
+HOLDERS = tuple(sorted(roles.BRIDGE_HOLDERS))
 STORED = obj(stored=BOOL)
 PUT = obj(("url", "headers"), stored=BOOL, url=URL, headers={"type": "object"})
 # The device channel (app/services/realtime/channel.py): where to listen for "ask now".
@@ -23,14 +24,14 @@ CHANNEL = obj(url={**STR, "description": "mqtt://host:port or mqtts://host:port"
 
 
 @bp.route("/bridges")
-@allow(*OWNERS)
+@allow(*HOLDERS)
 def index() -> Any:
     return render_template("bridges/index.html", devices=bridges.devices_of(require_user()),
                            done=request.args.get("done"))
 
 
 @bp.route("/bridges/code", methods=["POST"])
-@allow(*OWNERS)
+@allow(*HOLDERS)
 def code() -> Any:
     shown = bridges.pairing_code(settings(), require_user(), client_ip())
     return render_template("bridges/index.html", devices=bridges.devices_of(require_user()),
@@ -38,7 +39,7 @@ def code() -> Any:
 
 
 @bp.route("/bridges/<device_id>/revoke", methods=["POST"])
-@allow(*OWNERS)
+@allow(*HOLDERS)
 def revoke(device_id: str) -> Any:
     bridges.revoke(require_user(), device_id, client_ip())
     return redirect(url_for("bridges.index", done="revoked"))

@@ -15,6 +15,9 @@ POLICE_ROLES = frozenset({DETECTIVE, SUPERVISOR, AGENCY_ADMIN})
 INVITED_ROLES = frozenset({DETECTIVE, SUPERVISOR, AGENCY_ADMIN, AUDITOR})
 MFA_ROLES = INVITED_ROLES
 PUBLIC_ROLES = frozenset({OWNER, ORG_ADMIN})
+# Who pairs bridges: owners for their cameras, the agency admin for the agency's own street
+# cameras (app.services.cameras.bridges).
+BRIDGE_HOLDERS = frozenset({OWNER, ORG_ADMIN, AGENCY_ADMIN})
 
 LABELS = {
     OWNER: "Camera owner",

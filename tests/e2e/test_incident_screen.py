@@ -1,6 +1,7 @@
 """The incident screen in Chromium: a CAD call arrives through the ingest API, the operator
-opens it on a desktop, the "always" camera near the scene opens by itself on the wall and
-plays from a real bridge (which uploads only because someone watches); the operator asks the
+opens it on a desktop, the "always" camera near the scene and the agency's own street camera
+open by themselves on the wall and play from two real bridges on the device channel (which
+upload only because someone watches); the operator asks the
 owner of an "on alert" camera, who taps Share on their phone's notification with the app
 closed, and that camera joins the wall; closing the incident stops every tile within seconds
 and the bridge's uploads with them."""
@@ -18,13 +19,17 @@ import pytest
 import requests
 from playwright.sync_api import BrowserContext, expect
 
+from app.core.cameras import parse_camera
 from app.models.live import LiveShare
+from app.services.cameras import registry
 from app.services.realtime import asks, field
 from bridge import config as bridge_config
+from bridge.__main__ import _channel_factory as channel_factory
 from bridge.__main__ import main as bridge_main
 from bridge.http_uplink import HttpUplink, load_credential
 from bridge.runner import Runner
 from bridge.share import ShareManager
+from tests.bridge.helpers import free_port
 from tests.bridge.media import make_h264
 from tests.builders.bridges import shown_code
 from tests.builders.cameras import camera_body
@@ -48,6 +53,41 @@ TILE_PLAYING = """(camera) => {
 }"""
 
 
+class Bridge:
+    """A paired bridge on its own thread, as `python -m bridge run` runs: file cameras looped
+    at real time into its buffer, and its manager polling the app and listening on the device
+    channel (so it uploads only once woken)."""
+
+    def __init__(self, folder: Path, base_url: str, holder: Any, source: Path,
+                 cameras: dict[str, str]) -> None:
+        lines = ["[bridge]", f'name = "{folder.name}"', f'state_dir = "{folder / "state"}"',
+                 f'trigger_key = "e2e-trigger-key-{folder.name:0<16}"',
+                 f'trigger_listen = "127.0.0.1:{free_port()}"',
+                 "segment_seconds = 1", "buffer_minutes = 2"]
+        for name, camera_id in cameras.items():
+            lines += ["[[camera]]", f'id = "{name}"', f'source = "file://{source}"',
+                      "loop = true", f'camera_id = "{camera_id}"']
+        folder.mkdir(parents=True)
+        path = folder / "bridge.toml"
+        path.write_text("\n".join([*lines, "[server]", f'url = "{base_url}/"']) + "\n")
+        assert bridge_main(["pair", shown_code(holder), "-c", str(path)]) == 0
+        config = bridge_config.load(path)
+        credential = load_credential(config.state_dir)
+        assert credential is not None
+        uplink = HttpUplink(base_url, credential, timeout_s=5, camera_ids=list(cameras.values()))
+        self.runner = Runner(config).start()
+        self.manager = ShareManager(uplink, config, self.runner.buffers,
+                                    work_dir=folder / "clips", poll_s=0.2,
+                                    channel_factory=channel_factory(uplink, config))
+        self.stopping = threading.Event()
+        threading.Thread(target=self.manager.run, args=(self.stopping,), daemon=True).start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.manager.close()
+        self.runner.stop()
+
+
 def test_cad_call_opens_the_wall_and_closing_stops_it(
         new_context: Callable[..., BrowserContext], base_url: str, settings: Any,
         tmp_path: Path) -> None:
@@ -60,28 +100,13 @@ def test_cad_call_opens_the_wall_and_closing_stops_it(
         nickname="Side lot", tier="on_alert", lat=SCENE[0] - 0.0004, lon=SCENE[1],
         heading_deg=0, range_m=60)).json()["camera"]["id"]
     source = make_h264(tmp_path / "store.mp4", seconds=6.0, gop=30, bframes=0)
-    config_path = tmp_path / "bridge.toml"
-    config_path.write_text("\n".join([
-        "[bridge]", 'name = "Store bridge"', f'state_dir = "{tmp_path / "state"}"',
-        'trigger_key = "e2e-trigger-key-0123456789"', 'trigger_listen = "127.0.0.1:8798"',
-        "segment_seconds = 1", "buffer_minutes = 2",
-        "[[camera]]", 'id = "store"', f'source = "file://{source}"', "loop = true",
-        f'camera_id = "{camera_id}"',
-        "[[camera]]", 'id = "lot"', f'source = "file://{source}"', "loop = true",
-        f'camera_id = "{lot_id}"', "[server]", f'url = "{base_url}/"']) + "\n")
-    assert bridge_main(["pair", shown_code(owner_client), "-c", str(config_path)]) == 0
-    config = bridge_config.load(config_path)
-    credential = load_credential(config.state_dir)
-    assert credential is not None
-    runner = Runner(config).start()
-    manager = ShareManager(HttpUplink(base_url, credential, timeout_s=5,
-                                      camera_ids=[camera_id, lot_id]),
-                           config, runner.buffers, work_dir=tmp_path / "clips", poll_s=0.2)
-    stop = threading.Event()
-    poller = threading.Thread(target=manager.run, args=(stop,), daemon=True)
-    poller.start()
-
+    # The agency's own street camera, on a bridge the agency admin paired.
     admin = make_user("agency_admin")
+    admin_client = session_client(base_url, settings, admin)
+    [pole] = registry.import_cameras(admin.user, [parse_camera(camera_body(
+        nickname="Pole cam 2nd Ave", tier="always", schedule="", lat=SCENE[0],
+        lon=SCENE[1] - 0.0003, heading_deg=90, range_m=80, mount="pole"))], "127.0.0.1", "csv")
+    bridges: list[Bridge] = []
     key = field.create_key(admin.user, "CAD feed", "127.0.0.1")
     call_id = f"CAD-{uuid.uuid4().hex[:6]}"
     sent = requests.put(f"{base_url}/api/ingest/calls", timeout=30,
@@ -91,6 +116,10 @@ def test_cad_call_opens_the_wall_and_closing_stops_it(
                                "detail": "two suspects, one armed"}])
     assert sent.status_code == 200, sent.text
     try:
+        bridges.append(Bridge(tmp_path / "store", base_url, owner_client, source,
+                              {"store": camera_id, "lot": lot_id}))
+        bridges.append(Bridge(tmp_path / "agency", base_url, admin_client, source,
+                              {"pole": pole.camera_id}))
         desk = new_context(**DESKTOP).new_page()
         errors = collect_page_errors(desk)
         log_in(desk, make_user("supervisor"))
@@ -106,6 +135,7 @@ def test_cad_call_opens_the_wall_and_closing_stops_it(
         clicked = time.monotonic()
         desk.wait_for_function(TILE_PLAYING, arg=camera_id, timeout=30_000)
         assert time.monotonic() - clicked < 20  # bench.realtime measures it
+        desk.wait_for_function(TILE_PLAYING, arg=pole.camera_id, timeout=30_000)
         tile = desk.locator(f'.wall-tile[data-camera="{camera_id}"]')
         expect(tile).to_contain_text("opened by police")
         share_id = tile.get_attribute("data-share")
@@ -164,11 +194,10 @@ def test_cad_call_opens_the_wall_and_closing_stops_it(
         assert LiveShare.get(share_id).ended_by == "incident closed"
         # The bridge hears the share ended at its next piece and stops uploading.
         deadline = time.monotonic() + 10
-        while share_id in manager.active_shares() and time.monotonic() < deadline:
+        while share_id in bridges[0].manager.active_shares() and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert share_id not in manager.active_shares()
+        assert share_id not in bridges[0].manager.active_shares()
         assert errors == [] and other_errors == [], errors + other_errors
     finally:
-        stop.set()
-        manager.close()
-        runner.stop()
+        for bridge in bridges:
+            bridge.stop()

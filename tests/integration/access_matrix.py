@@ -160,9 +160,9 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/api/asks/answer"): PUBLIC,  # a notification button's single-use token
     ("GET", "/asks/<ask_id>"): OWNERS,
     ("POST", "/asks/<ask_id>"): OWNERS,
-    ("GET", "/bridges"): OWNERS,
-    ("POST", "/bridges/code"): OWNERS,
-    ("POST", "/bridges/<device_id>/revoke"): OWNERS,
+    ("GET", "/bridges"): OWNERS | ADMIN,  # the agency admin: the agency's street cameras
+    ("POST", "/bridges/code"): OWNERS | ADMIN,
+    ("POST", "/bridges/<device_id>/revoke"): OWNERS | ADMIN,
     ("POST", "/api/bridge/pair"): PUBLIC,  # the one-time code from the owner's app opens it
     ("GET", "/api/bridge/state"): PUBLIC,  # the bridge's device credential opens it
     ("GET", "/admin/policy"): ADMIN,

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from app.core.cameras import parse_camera
 from app.models.live import LiveShare
 from app.services import clock
+from app.services.cameras import bridges, registry
 from tests.bridge.media import make_h264
 from tests.builders.bridges import paired_bridge, piece_body, send_piece
 from tests.builders.cameras import camera_body
@@ -277,3 +279,39 @@ def test_recent_minutes_become_evidence_without_asking_only_as_the_owner_allows(
     refused = detective.send_json("POST", f"/api/incidents/{protest['incident_id']}/pull",
                                   {"camera_id": s["on_request"], "minutes": 1})
     assert refused.status_code == 403 and "refuses" in refused.json()["detail"]
+
+
+def test_the_agency_pairs_a_bridge_for_its_street_camera_and_police_open_it(
+        signed_in: Any, base_url: str, video: bytes) -> None:
+    """An agency admin's own street camera ("always", from the agency's file) served by a
+    bridge the admin paired: it opens on the incident's wall like any camera, with the same
+    audit, which the admin reads."""
+    admin, admin_account = signed_in("agency_admin")
+    at = scene()
+    spec = parse_camera(camera_body(nickname="Pole cam 4th & Main", lat=at[0],
+                                    lon=at[1] - 0.0003, heading_deg=90, range_m=80,
+                                    mount="pole", tier="always", schedule=""))
+    [camera] = registry.import_cameras(admin_account.user, [spec], "127.0.0.1", "csv")
+    assert camera.source == "agency"
+    assert "Bridges" in admin.get("/").text  # in the admin's menu
+    bridge, headers, device_id = paired_bridge(admin, base_url)
+    assert bridge.get(f"/api/bridge/state?camera={camera.camera_id}",
+                      headers=headers).status_code == 200
+    detective, detective_account = signed_in("detective")
+    incident = detective.send_json("POST", "/api/incidents", {
+        "lat": at[0], "lon": at[1], "label": "Shots fired"}).json()["incident_id"]
+    row = next(c for c in detective.get(f"/api/incidents/{incident}").json()["cameras"]
+               if c["camera_id"] == camera.camera_id)
+    assert row["availability"] == "live" and row["name"] == "Pole cam 4th & Main"
+    opened = detective.send_json("POST", f"/api/incidents/{incident}/watch",
+                                 {"camera_id": camera.camera_id}).json()
+    sent = send_piece(bridge, headers, opened["share_id"],
+                      piece_body(camera.camera_id, video, clock.now()), video)
+    assert sent.status_code == 200, sent.text
+    assert detective.send_json("POST", f"/api/live/{opened['share_id']}/view",
+                               {}).status_code == 200
+    pieces = detective.get(f"/api/live/{opened['share_id']}/pieces?camera={opened['stream']}"
+                           "&from=start").json()["pieces"]
+    assert len(pieces) == 1
+    wait_for_event(admin_account.user.user_id, "live.opened", detective_account.user.user_id)
+    assert device_id in {d.device_id for d in bridges.devices_of(admin_account.user)}

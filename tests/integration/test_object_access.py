@@ -430,7 +430,7 @@ PROBES: dict[tuple[str, str], list[Try]] = {
         Try("bridge_b", {"target_id": "t_hidden"}, {"reason": "not mine"})],
     # an owner's bridges, sessions and devices
     ("POST", "/bridges/<device_id>/revoke"): [Try(w, {"device_id": "device_a"})
-                                              for w in OWNER_INTRUDERS],
+                                              for w in (*OWNER_INTRUDERS, "admin_a")],
     ("POST", "/account/sessions/<public_id>/revoke"): [
         Try(w, {"public_id": "session_a"}) for w in ("owner_b", "admin_b", "admin_a")],
     ("DELETE", "/api/me/sessions/<public_id>"): [

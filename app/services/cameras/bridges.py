@@ -53,8 +53,8 @@ def _normal(code: str) -> str:
 
 def pairing_code(settings: Settings, owner: User, ip: str) -> str:
     """A fresh code for the owner's next bridge, shown as ABCD-EFGH."""
-    if owner.role not in roles.PUBLIC_ROLES:
-        raise UnauthorizedError("Only camera owners pair bridges.")
+    if owner.role not in roles.BRIDGE_HOLDERS:
+        raise UnauthorizedError("Only camera owners and agency admins pair bridges.")
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     single_use.issue(settings, "bridge-pair", "-", owner.agency_id, CODE_TTL, token=code,
                          user_id=owner.user_id, created_by=owner.user_id)
