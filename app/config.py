@@ -203,8 +203,10 @@ DOCUMENTED = (
                "`PORCHLIGHT_MQTT_URL`); `mqtt` a plain MQTT broker (devstack's mosquitto). "
                "With a channel, a connected bridge asks only once a minute"),
     Documented(("PORCHLIGHT_MQTT_URL",), "with a channel: where bridges connect, "
-               "`mqtts://<prefix>-ats.iot.<region>.amazonaws.com:443` on AWS, "
-               "`mqtt://127.0.0.1:<port>` in devstack (plain MQTT only on loopback)"),
+               "`mqtts://<host>:443` on AWS, the host of the stack's IoT endpoint "
+               "(`DeviceEndpointName`, DEPLOY.md step 7, whose custom authorizer lets paired "
+               "bridges in), `mqtt://127.0.0.1:<port>` in devstack (plain MQTT only on "
+               "loopback)"),
     Documented(("PORCHLIGHT_MQTT_APP_PASSWORD",), "channel `mqtt` only: the password of the "
                "broker user `porchlight-app`, the only one allowed to send bridges commands "
                "(devstack makes one at start); never logged"),

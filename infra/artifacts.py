@@ -51,9 +51,9 @@ class Artifact:
 
 
 def _worker_names() -> list[str]:
-    from lambdas.registry import QUEUES, SCHEDULES
+    from lambdas.registry import IOT, QUEUES, SCHEDULES
 
-    names = (spec.handler.split(":")[0].split(".")[1] for spec in (*QUEUES, *SCHEDULES))
+    names = (spec.handler.split(":")[0].split(".")[1] for spec in (*QUEUES, *SCHEDULES, *IOT))
     return list(dict.fromkeys(names))
 
 

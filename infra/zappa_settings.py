@@ -9,8 +9,13 @@ app function, runtime, memory, exclusions and the stage names. The stack's outpu
 this writes .zappa/zappa_settings.json with the role and every environment variable filled in:
 
     .venv/bin/python -m infra.zappa_settings prod --outputs cdk-outputs.json \\
-        --public-url https://cameras.example.gov --mail-from "Porchlight <no-reply@example.gov>"
+        --public-url https://cameras.example.gov --mail-from "Porchlight <no-reply@example.gov>" \\
+        --mqtt-host <the host of the stack's DeviceEndpointName>
     zappa deploy prod -s .zappa/zappa_settings.json
+
+With --mqtt-host (DEPLOY.md step 7 reads it with `aws iot describe-domain-configuration`) the
+stage wakes bridges through AWS IoT Core: PORCHLIGHT_DEVICE_CHANNEL=iot and
+PORCHLIGHT_MQTT_URL=mqtts://<host>:443. Without it, bridges poll every 5 seconds, as before.
 
 No secret is written: the session key and the VAPID private key stay in Secrets Manager and the
 app reads them at run time (PORCHLIGHT_SECRETS_ARN).
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,6 +49,11 @@ OUTPUT_ENV = {
 OPTIONAL_OUTPUT_ENV = {"PlaceIndexName": "PORCHLIGHT_PLACE_INDEX"}
 
 
+# A host name (the IoT domain configuration's, which AWS chooses): letters, digits, dots, dashes.
+HOST = re.compile(r"(?=.{4,253}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+MQTT_PORT = 443  # MQTT over TLS with ALPN "mqtt": the one port the custom authorizer serves
+
+
 class SettingsError(ValueError):
     """The outputs or the arguments cannot make a complete stage; the message says why."""
 
@@ -62,7 +73,7 @@ def stack_outputs(path: Path, stage: str) -> dict[str, str]:
 
 
 def complete(settings: dict[str, Any], stage: str, outputs: dict[str, str], public_url: str,
-             mail_from: str, vapid_public_key: str) -> dict[str, Any]:
+             mail_from: str, vapid_public_key: str, mqtt_host: str = "") -> dict[str, Any]:
     if stage not in settings or stage == "base":
         raise SettingsError(f"zappa_settings.json has no stage {stage!r}")
     missing = sorted({*OUTPUT_ENV, "WebRoleArn"} - set(outputs))
@@ -70,6 +81,9 @@ def complete(settings: dict[str, Any], stage: str, outputs: dict[str, str], publ
         raise SettingsError(f"the stack outputs lack {', '.join(missing)}")
     if not public_url.startswith("https://"):
         raise SettingsError("--public-url must be the https address people will open")
+    if mqtt_host and not HOST.fullmatch(mqtt_host):
+        raise SettingsError(f"--mqtt-host must be a host name alone (no scheme, port or path), "
+                            f"got {mqtt_host!r}")
     done = json.loads(json.dumps(settings))
     role_arn = outputs["WebRoleArn"]
     done[stage]["role_arn"] = role_arn
@@ -82,6 +96,9 @@ def complete(settings: dict[str, Any], stage: str, outputs: dict[str, str], publ
     env["PORCHLIGHT_MAIL_FROM"] = mail_from
     if vapid_public_key:
         env["PORCHLIGHT_VAPID_PUBLIC_KEY"] = vapid_public_key
+    if mqtt_host:
+        env["PORCHLIGHT_DEVICE_CHANNEL"] = "iot"
+        env["PORCHLIGHT_MQTT_URL"] = f"mqtts://{mqtt_host}:{MQTT_PORT}"
     done[stage]["environment_variables"] = env
     return done
 
@@ -95,13 +112,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mail-from", required=True, help='"Porchlight <no-reply@your.domain>"')
     parser.add_argument("--vapid-public-key", default="",
                         help="the VAPID public key (base64url); empty: push is off")
+    parser.add_argument("--mqtt-host", default="",
+                        help="the host of the stack's IoT endpoint (DeviceEndpointName, "
+                             "DEPLOY.md step 7); empty: no device channel, bridges poll")
     parser.add_argument("--settings", type=Path, default=ROOT / "zappa_settings.json")
     parser.add_argument("--out", type=Path, default=ROOT / ".zappa" / "zappa_settings.json")
     args = parser.parse_args(argv)
     try:
         base = json.loads(args.settings.read_text(encoding="utf-8"))
         done = complete(base, args.stage, stack_outputs(args.outputs, args.stage),
-                        args.public_url, args.mail_from, args.vapid_public_key)
+                        args.public_url, args.mail_from, args.vapid_public_key,
+                        args.mqtt_host.strip())
     except (SettingsError, OSError, ValueError) as exc:
         sys.stderr.write(f"zappa settings not written: {exc}\n")
         return 2

@@ -27,6 +27,30 @@ def settings() -> Settings:
     return loaded
 
 
+# All a worker that never reads the app secret is given (the stack passes it nothing else):
+# its stage and where its tables are. AWS_REGION and the endpoint variables come from Lambda.
+TABLES_ONLY_SETTINGS = ("PORCHLIGHT_ENV", "PORCHLIGHT_TABLE_PREFIX", "PORCHLIGHT_LOG_LEVEL")
+
+
+@lru_cache(maxsize=1)
+def tables_only() -> str:
+    """Point the models at the stage's tables from the environment alone, without
+    load_settings (which reads the app secret): for a worker whose role may read one table and
+    nothing else, the IoT authorizer. Returns the stage (PORCHLIGHT_ENV); ConfigError when a
+    value is missing."""
+    from app.config import ConfigError, endpoint_in
+    from app.models.base import point_models
+    from app.models.tables import table_definitions  # noqa: F401 (registers every model)
+
+    env = os.environ
+    missing = [name for name in ("PORCHLIGHT_ENV", "PORCHLIGHT_TABLE_PREFIX", "AWS_REGION")
+               if not env.get(name)]
+    if missing:
+        raise ConfigError(f"this worker cannot start: missing setting(s) {', '.join(missing)}")
+    point_models(env["PORCHLIGHT_TABLE_PREFIX"], env["AWS_REGION"], endpoint_in(env, "dynamodb"))
+    return env["PORCHLIGHT_ENV"]
+
+
 def make_logger(service: str) -> Logger:
     """A Powertools logger (JSON lines on stdout) at PORCHLIGHT_LOG_LEVEL, INFO by default; the
     libraries that would log whole requests stay at WARNING (app/logs.py)."""

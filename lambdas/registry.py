@@ -1,4 +1,5 @@
-"""Which queue feeds which worker: read by devstack's SQS loop and by the CDK stack."""
+"""Which queue feeds which worker, which schedule runs which, and which AWS IoT Core invokes:
+read by devstack's SQS loop, the CDK stack and the artifact builders (infra/artifacts.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,16 @@ class ScheduleSpec:
     timeout_seconds: int = 300
 
 
+@dataclass(frozen=True)
+class IotSpec:
+    """A worker AWS IoT Core invokes itself, with no queue (docs/device-channel.md). Devstack
+    has no IoT Core: mosquitto's ACL stands in for the authorizer and devstack/status_rule.py
+    for the rule."""
+
+    handler: str
+    timeout_seconds: int
+
+
 QUEUES = (
     QueueSpec("mail", "lambdas.mailer.handler:handler"),
     QueueSpec("audit-fanout", "lambdas.audit_fanout.handler:handler"),
@@ -46,4 +57,13 @@ SCHEDULES = (
     # Access receipts: a push to opted-in owners within a minute of a police access; digests.
     ScheduleSpec("receipts", "lambdas.receipts.handler:handler", "rate(1 minute)",
                  devstack_every_seconds=10, timeout_seconds=55),
+)
+
+IOT = (
+    # The custom authorizer: checks a bridge's credential at every MQTT connect (and at each
+    # refresh) and answers the policy of its own two topics. IoT Core waits at most 5 s.
+    IotSpec("lambdas.iot_authorizer.handler:handler", timeout_seconds=5),
+    # The status rule's action: each bridge's status message and last will, noted in the
+    # bridges table (connected or not).
+    IotSpec("lambdas.bridge_status.handler:handler", timeout_seconds=10),
 )

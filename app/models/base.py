@@ -157,10 +157,16 @@ def registered_models() -> list[type[BaseModel]]:
 
 def configure_models(settings: Settings) -> None:
     """Point every model at this deployment's tables and endpoint. Makes no network call."""
+    point_models(settings.table_prefix, settings.region, settings.endpoint_for("dynamodb"))
+
+
+def point_models(table_prefix: str, region: str, dynamodb_endpoint: str | None) -> None:
+    """configure_models from the three values it uses, for a worker that loads no other
+    setting (lambdas.common.tables_only: the IoT authorizer never reads the app secret)."""
     for model in _REGISTRY:
         meta: Any = model.Meta
-        meta.table_name = settings.table_prefix + model.base_name
-        meta.region = settings.region
-        meta.host = settings.endpoint_for("dynamodb")
+        meta.table_name = table_prefix + model.base_name
+        meta.region = region
+        meta.host = dynamodb_endpoint
         meta.max_pool_connections = MAX_POOL_CONNECTIONS
         model._connection = None

@@ -79,6 +79,13 @@ def _triggers(resources: dict[str, Any], prefix: str) -> dict[str, str]:
         elif r["Type"] == "AWS::Events::Rule":
             for target in props.get("Targets", []):
                 out[target["Arn"]["Fn::GetAtt"][0]] = props["ScheduleExpression"]
+        elif r["Type"] == "AWS::IoT::Authorizer":
+            out[props["AuthorizerFunctionArn"]["Fn::GetAtt"][0]] = "IoT connect (authorizer)"
+        elif r["Type"] == "AWS::IoT::TopicRule":
+            for action in props["TopicRulePayload"]["Actions"]:
+                if "Lambda" in action:
+                    out[action["Lambda"]["FunctionArn"]["Fn::GetAtt"][0]] = \
+                        f"IoT rule {props['RuleName']}"
     return out
 
 
@@ -226,15 +233,16 @@ def summarize(template: dict[str, Any], stage: Stage, asset_root: Path) -> dict[
 
 
 def render(facts: dict[str, Any]) -> str:
+    width = max(len(f["name"]) for f in facts["functions"])
     lines = [f"Porchlight {facts['stage']}: what a deploy creates", "",
-             f"{'function':<28} {'runtime':<15} {'memory':>6} {'timeout':>7} {'/tmp':>7} "
+             f"{'function':<{width}} {'runtime':<15} {'memory':>6} {'timeout':>7} {'/tmp':>7} "
              f"{'reserved':>8} {'unzipped':>9}  trigger; handler"]
     for f in facts["functions"]:
         reserved = "-" if f["reserved_concurrency"] is None else str(f["reserved_concurrency"])
         size = _mib(f["asset_unzipped_bytes"])
         if f["runtime"] == "container image":
             size = "image"
-        lines.append(f"{f['name']:<28} {f['runtime']!s:<15} {f['memory_mb']:>4}MB "
+        lines.append(f"{f['name']:<{width}} {f['runtime']!s:<15} {f['memory_mb']:>4}MB "
                      f"{f['timeout_s']:>6}s {f['ephemeral_mb']:>5}MB {reserved:>8} {size:>9}"
                      f"  {f['trigger']}; {f['handler']}")
     web = facts["functions"][-1]

@@ -6,8 +6,9 @@ bridge's own messages and the last will AWS IoT Core publishes when a connection
 `SELECT state, since, at, topic(4) AS device_id FROM 'porchlight/<stage>/bridge/+/status'`
 (named fields only, so a payload cannot carry a device_id of its own). The device id comes from
 the topic, which a bridge's policy lets it publish to only for itself. Devstack's status rule
-(devstack/status_rule.py) calls it the same way. It has no queue, so it is not in
-lambdas/registry.py. Junk and unknown or revoked devices are ignored, never retried.
+(devstack/status_rule.py) calls it the same way. It has no queue: lambdas/registry.py lists it
+under IOT, and the stack's device channel (infra/cdk/porchlight/devices.py) wires the rule to it.
+Junk and unknown or revoked devices are ignored, never retried.
 """
 
 from __future__ import annotations

@@ -68,22 +68,30 @@ def web(runtime_python: str, web_root: Path, sdk_root: Path,
     process.stop()
 
 
+# Workers the stack gives no app secret (infra/cdk/porchlight/workers.py, reads_secret=False).
+TABLES_ONLY = ("iot_authorizer",)
+
+
 @pytest.fixture(scope="session")
 def workers(runtime_python: str, worker_roots: Path, sdk_root: Path,
             local_aws: LocalAws) -> Iterator[dict[str, LambdaProcess]]:
     """A container of each worker, started on first use: workers["mailer"]."""
     from infra.cdk.porchlight.layout import lambda_handler
-    from lambdas.registry import QUEUES, SCHEDULES
+    from lambdas.common import TABLES_ONLY_SETTINGS
+    from lambdas.registry import IOT, QUEUES, SCHEDULES
 
     started: dict[str, LambdaProcess] = {}
 
     class Lazy(dict[str, LambdaProcess]):
         def __missing__(self, name: str) -> LambdaProcess:
-            spec = next(s for s in (*QUEUES, *SCHEDULES) if f".{name}." in s.handler)
+            spec = next(s for s in (*QUEUES, *SCHEDULES, *IOT) if f".{name}." in s.handler)
             image = (ROOT / "lambdas" / name / "Dockerfile").is_file()
             root = worker_roots / (f"image-{name}" if image else name)
+            settings = local_aws.function_env
+            if name in TABLES_ONLY:  # what the stack gives it: no secret's ARN, no queue
+                settings = {k: v for k, v in settings.items() if k in TABLES_ONLY_SETTINGS}
             env = lambda_environment(f"{PREFIX}{name.replace('_', '-')}", 1024,
-                                     local_aws.endpoint_env(), local_aws.function_env)
+                                     local_aws.endpoint_env(), settings)
             # A zip worker bundles its own SDK (its lock); the image's base provides one.
             process = LambdaProcess(runtime_python, root, sdk_root if image else None,
                                     lambda_handler(spec.handler), env)

@@ -4,7 +4,8 @@
 artifact's folder and the runtime's SDK on sys.path, and keeps every line it prints (its
 CloudWatch log). `Gateway` turns HTTP-like calls into API Gateway REST proxy (payload 1.0) or
 HTTP API (payload 2.0) events and the function's answers back into responses, with a cookie jar.
-`sqs_event` makes the event Lambda's SQS event source mapping delivers.
+`sqs_event` makes the event Lambda's SQS event source mapping delivers, `iot_connect_event`
+what AWS IoT Core hands its custom authorizer at an MQTT connect.
 """
 
 from __future__ import annotations
@@ -294,3 +295,14 @@ def scheduled_event(rule_arn: str) -> dict[str, Any]:
             "source": "aws.events", "account": ACCOUNT,
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "region": REGION,
             "resources": [rule_arn], "detail": {}}
+
+
+def iot_connect_event(client_id: str, username: str, password: str) -> dict[str, Any]:
+    """What IoT Core sends a custom authorizer for an MQTT connect over TLS (the password
+    base64-encoded, as IoT Core passes it)."""
+    return {"token": None, "signatureVerified": False, "protocols": ["tls", "mqtt"],
+            "protocolData": {
+                "tls": {"serverName": f"a1b2c3-ats.iot.{REGION}.amazonaws.com"},
+                "mqtt": {"clientId": client_id, "username": username,
+                         "password": base64.b64encode(password.encode()).decode()}},
+            "connectionMetadata": {"id": str(uuid.uuid4())}}

@@ -23,18 +23,19 @@ import pyotp
 import pytest
 import requests
 
-from lambdas.registry import QUEUES, SCHEDULES
+from lambdas.registry import IOT, QUEUES, SCHEDULES
 from tests.builders.cameras import SCENE, camera_body
 from tests.deploy.harness import (
     Gateway,
     LambdaProcess,
     Response,
     csrf_token,
+    iot_connect_event,
     lambda_environment,
     scheduled_event,
     sqs_event,
 )
-from tests.deploy.stage import PUBLIC_URL, LocalAws
+from tests.deploy.stage import PREFIX, PUBLIC_URL, LocalAws
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFSET_S = 37 * 60  # the owner's recorder runs 37 minutes fast
@@ -53,6 +54,7 @@ class Journey:
     handled: dict[str, int] = field(default_factory=dict)  # worker → messages it handled
     scheduled: dict[str, Any] = field(default_factory=dict)  # worker → what its run returned
     asked: Response | None = None  # the detective's POST /api/requests
+    iot: dict[str, Any] = field(default_factory=dict)  # what the IoT Core workers answered
     processes: dict[str, LambdaProcess] = field(default_factory=dict)
 
     def keep(self, what: str, value: str | None) -> None:
@@ -268,6 +270,25 @@ def journey(web: LambdaProcess, workers: Any, local_aws: LocalAws,
     state = bridge.get("/api/bridge/state", headers={"Authorization": f"Bearer {credential}"})
     assert state.status == 200, state.text
 
+    # It connects to IoT Core's endpoint: the authorizer artifact checks its credential (and a
+    # wrong one), then the status rule's worker notes it connected, as IoT Core invokes them.
+    device_id = paired.json()["device_id"]
+    authorizer, status_worker = workers["iot_authorizer"], workers["bridge_status"]
+    journey.processes.update(iot_authorizer=authorizer, bridge_status=status_worker)
+    journey.iot["device_id"] = device_id
+    journey.iot["allowed"] = authorizer.invoke(
+        iot_connect_event(device_id, device_id, credential), timeout_ms=5000)
+    journey.iot["refused"] = authorizer.invoke(
+        iot_connect_event(device_id, device_id, credential[:-1]), timeout_ms=5000)
+    since = datetime.now(UTC).isoformat()
+    journey.iot["status"] = status_worker.invoke(
+        {"state": "online", "since": since, "at": since, "device_id": device_id},
+        timeout_ms=10000)
+    item = local_aws.client("dynamodb").get_item(
+        TableName=f"{PREFIX}bridge-devices", Key={"device_id": {"S": device_id}},
+        ConsistentRead=True)["Item"]
+    journey.iot["connected"] = item.get("connected", {}).get("BOOL")
+
     # The agency admin makes a CAD key (shown once); the CAD system sends a call with it.
     admin = Gateway(web, "http")
     sign_in_form(admin, demo["agency_admin"], journey)
@@ -325,12 +346,33 @@ def test_every_worker_handles_what_the_app_sends(journey: Journey) -> None:
     assert journey.handled.get("erasure", 0) == 1  # the owner who left
     assert journey.scheduled["checkpoint"]["chains"] >= 1  # signed with the KMS key
     assert set(journey.scheduled) == {s.handler.split(".")[1] for s in SCHEDULES}
+    assert {s.handler.split(".")[1] for s in IOT} <= set(journey.processes), \
+        "every worker IoT Core invokes ran in the journey"
+
+
+def test_iot_core_lets_the_paired_bridge_in_and_notes_its_status(journey: Journey) -> None:
+    """The authorizer artifact, with only the settings the stack gives it (no secret), admits
+    the paired bridge to its own two topics and refuses a wrong credential; the status
+    rule's worker marks the bridge connected in the bridges table."""
+    device_id, allowed = journey.iot["device_id"], journey.iot["allowed"]
+    assert allowed["isAuthenticated"] is True and allowed["principalId"] == device_id
+    (document,) = allowed["policyDocuments"]
+    resources = [st["Resource"] for st in json.loads(document)["Statement"]]
+    arn = "arn:aws:iot:us-east-1:123456789012"
+    assert resources == [f"{arn}:client/{device_id}",
+                         f"{arn}:topicfilter/porchlight/prod/bridge/{device_id}/cmd",
+                         f"{arn}:topic/porchlight/prod/bridge/{device_id}/cmd",
+                         f"{arn}:topic/porchlight/prod/bridge/{device_id}/status"]
+    refused = journey.iot["refused"]
+    assert refused["isAuthenticated"] is False and refused["policyDocuments"] == []
+    assert journey.iot["status"] == {"noted": True} and journey.iot["connected"] is True
 
 
 def test_no_secret_reaches_any_log(journey: Journey) -> None:
     logs = journey.logs()
     silent = [name for name in ("web", "push_sender", "mailer", "clip_cutter", "audit_fanout",
-                                "erasure", "checkpoint") if not logs.get(name)]
+                                "erasure", "checkpoint", "iot_authorizer", "bridge_status")
+              if not logs.get(name)]
     assert not silent, f"these logged nothing, so there is nothing to check: {silent}"
     leaks = []
     for what, value in journey.secrets.items():

@@ -87,4 +87,5 @@ def find_one(resources: dict[str, dict[str, Any]], kind: str, **props: Any) -> s
 OUTPUTS = {"TablePrefix", "UploadsBucket", "ClipsBucket", "MailQueueUrl", "AuditFanoutQueueUrl",
            "PushQueueUrl", "ClipsQueueUrl", "ErasureQueueUrl", "SecretsArn", "WebRoleArn",
            "WebFunctionName", "KmsKeyArn", "CheckpointKeyArn", "PlaceIndexName", "AlarmTopicArn",
-           "ApiAccessLogGroupArn", "ApiGatewayCloudWatchRoleArn", "WebAclArn"}
+           "ApiAccessLogGroupArn", "ApiGatewayCloudWatchRoleArn", "WebAclArn",
+           "DeviceEndpointName"}

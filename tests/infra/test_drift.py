@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.models.tables import aws_table_definitions, table_definitions
-from lambdas.registry import QUEUES, SCHEDULES
+from lambdas.registry import IOT, QUEUES, SCHEDULES
 from tests.infra.cfn import text
 from tests.infra.conftest import Synthesized
 
@@ -75,7 +75,7 @@ def test_every_registry_queue_and_only_those(synth: Synthesized) -> None:
 
 
 def test_every_registry_worker_is_a_function(synth: Synthesized) -> None:
-    handlers = {s.handler.split(":")[0].split(".")[1] for s in (*QUEUES, *SCHEDULES)}
+    handlers = {s.handler.split(":")[0].split(".")[1] for s in (*QUEUES, *SCHEDULES, *IOT)}
     names = {r["Properties"]["FunctionName"]
              for r in synth.of_type("AWS::Lambda::Function").values()}
     expected = {f"{synth.stage.prefix}{h.replace('_', '-')}" for h in handlers}

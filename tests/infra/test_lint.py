@@ -23,6 +23,10 @@ ACCEPTED = {
     # the program's map, named by the operator under map/).
     r"AwsSolutions-IAM5\[Resource::<Buckets(Uploads|Clips)[0-9A-F]{8}\.Arn>/"
     r"(originals|camera-photos|evidence|live|map)/\*\]",
+    # iot:Publish on the web role: the command topics of this stage's bridges (the device id is
+    # made at pairing), nothing else of IoT (see web.py; tests/infra/test_devices.py).
+    r"AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:"
+    r"topic/porchlight/(dev|prod)/bridge/\*/cmd\]",
     # Python 3.12 Lambdas: the wheels and the clip image are cp312 (see workers.py).
     r"AwsSolutions-L1",
     # The access-log bucket does not log into itself.
@@ -86,14 +90,15 @@ def test_only_the_access_log_bucket_goes_without_access_logs(synth: Synthesized)
 
 
 def test_runtime_acknowledgement_only_on_python_functions(synth: Synthesized) -> None:
-    """It sits on the zip workers' functions (and their event source mappings, which inherit
-    it), never on anything that runs another runtime."""
+    """It sits on the zip workers' functions (and their event source mappings and invoke
+    permissions, which inherit it), never on anything that runs another runtime."""
     resources = synth.resources
     for name, rule, _ in _acknowledgements(synth):
         if rule != "AwsSolutions-L1":
             continue
         props = resources[name]["Properties"]
-        if resources[name]["Type"] == "AWS::Lambda::EventSourceMapping":
+        if resources[name]["Type"] in ("AWS::Lambda::EventSourceMapping",
+                                        "AWS::Lambda::Permission"):
             name = str(logical_id(props["FunctionName"]))
             props = resources[name]["Properties"]
         assert resources[name]["Type"] == "AWS::Lambda::Function", \

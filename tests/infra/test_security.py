@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.models.tables import aws_table_definitions
-from lambdas.registry import QUEUES, SCHEDULES
+from lambdas.registry import IOT, QUEUES, SCHEDULES
 from tests.infra.cfn import (
     OUTPUTS,
     Statement,
@@ -308,13 +308,23 @@ def test_no_statement_grants_every_action_or_every_resource(synth: Synthesized) 
             f"{role} ({st.sid or st.owner}) may {st.actions} on every resource"
 
 
+def _commands(synth: Synthesized) -> str:
+    """The stage's bridges' command topics, the one IoT resource anybody is granted."""
+    return ("arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:"
+            f"topic/porchlight/{synth.stage.name}/bridge/*/cmd")
+
+
 def test_wildcards_only_for_object_prefixes(synth: Synthesized) -> None:
     """A * inside a resource is allowed only as <bucket>/<prefix>/* (object keys are made at
-    run time); nothing else: no table/index/*, no whole bucket, no other account."""
+    run time), and as the device id of the web role's bridge command topics (made at pairing);
+    nothing else: no table/index/*, no whole bucket, no other account."""
     allowed = re.compile(r"<Buckets(Uploads|Clips)[0-9A-F]{8}\.Arn>/"
                          r"(originals|camera-photos|evidence|live|map)/\*")
     for role, st in identity_statements(synth.resources):
         for resource in st.resources:
+            if resource == _commands(synth):
+                assert role == _web_role(synth) and st.actions == ["iot:Publish"], role
+                continue
             if "*" in resource:
                 assert allowed.fullmatch(resource), \
                     f"{role} ({st.sid or st.owner}) has a wildcard resource {resource}"
@@ -390,6 +400,7 @@ def _classify(synth: Synthesized, resource: str) -> str:
               f"<{places}.Arn>": "the place index",
               f"<{checkpoint_key}.Arn>": "the checkpoint key's public half",
               f"<{web_logs}.Arn>": "its log group",
+              _commands(synth): "bridge command topics",
               f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:"
               f"{synth.stage.web_function_name}": "its function"}
     return objects.get(resource) or others.get(resource, "")
@@ -443,6 +454,8 @@ def test_web_role_can_use_every_app_table_and_index(synth: Synthesized) -> None:
         "the program's map and street list: read by byte ranges, never written by the app"
     assert reach["the place index"] == {"geo:SearchPlaceIndexForText"}, \
         "address search: text searches of the stack's place index, nothing else"
+    assert reach["bridge command topics"] == {"iot:Publish"}, \
+        "the device channel: the app wakes bridges on their command topics, nothing else"
 
 
 def test_the_place_index_is_for_single_use_and_only_the_web_app_searches_it(
@@ -481,7 +494,12 @@ WORKER_TABLES = {
     "retention": {"requests": "write", "request-targets": "write", "evidence": "write",
                   "agencies": "read", "live-shares": "write", "live-segments": "write",
                   "audit-events": "append", "audit-heads": "append"},
+    # GetItem only, and GetItem + UpdateItem: tests/infra/test_devices.py says exactly.
+    "iot-authorizer": {"bridge-devices": "read"},
+    "bridge-status": {"bridge-devices": "write"},
 }
+# Workers that never read the app secret (Needs.reads_secret False).
+NO_SECRET = {"iot-authorizer"}
 
 
 def _level(actions: set[str]) -> str:
@@ -527,7 +545,7 @@ def _objects(synth: Synthesized, role: str) -> dict[str, set[str]]:
 def test_workers_reach_only_their_object_prefixes(prod: Synthesized) -> None:
     expected = {
         "mailer": {}, "audit-fanout": {}, "push-sender": {}, "checkpoint": {}, "receipts": {},
-        "erasure": {},
+        "erasure": {}, "iot-authorizer": {}, "bridge-status": {},
         "clip-cutter": {"uploads/originals/*": {"s3:GetObject"},
                         "clips/evidence/*": {"s3:GetObject", "s3:PutObject",
                                              "s3:AbortMultipartUpload",
@@ -544,7 +562,8 @@ def test_workers_reach_only_their_object_prefixes(prod: Synthesized) -> None:
 def test_workers_send_only_to_the_queues_their_code_uses(prod: Synthesized) -> None:
     queues = _queues(prod)
     expected = {"mailer": set(), "audit-fanout": set(), "push-sender": {"mail"},
-                "clip-cutter": {"clips"}, "retention": {"push", "audit-fanout"}}
+                "clip-cutter": {"clips"}, "retention": {"push", "audit-fanout"},
+                "iot-authorizer": set(), "bridge-status": set()}
     for worker, sends in expected.items():
         found = {queues[str(logical_id_of(r))] for st in role_statements(
             prod.resources, _worker_role(prod, worker)) if "sqs:SendMessage" in st.actions
@@ -570,7 +589,8 @@ def test_only_the_mailer_sends_mail_and_only_as_the_app(prod: Synthesized) -> No
 def test_the_secret_is_readable_by_the_web_role_and_the_workers_only(synth: Synthesized) -> None:
     secret = f"<{next(iter(synth.of_type('AWS::SecretsManager::Secret')))}>"
     readers = {role for role, st in identity_statements(synth.resources) if secret in st.resources}
-    expected = {_web_role(synth)} | {_worker_role(synth, w) for w in WORKER_TABLES}
+    expected = {_web_role(synth)} | {_worker_role(synth, w) for w in WORKER_TABLES
+                                     if w not in NO_SECRET}
     assert readers == expected, f"the secret is readable by {readers}"
     for role, st in identity_statements(synth.resources):
         if secret in st.resources:
@@ -636,7 +656,7 @@ def test_alarms_cover_dead_letters_errors_and_throttles(prod: Synthesized) -> No
     alarms = {r["Properties"]["AlarmName"]: r["Properties"]
               for r in prod.of_type("AWS::CloudWatch::Alarm").values()}
     workers = [s.handler.split(":")[0].split(".")[1].replace("_", "-")
-               for s in (*QUEUES, *SCHEDULES)]
+               for s in (*QUEUES, *SCHEDULES, *IOT)]
     expected = {f"{prod.stage.prefix}{q.base_name}-dlq-not-empty" for q in QUEUES} | \
         {f"{prod.stage.prefix}{w}-{kind}" for w in workers for kind in ("errors", "throttles")}
     web = {f"{prod.stage.prefix}{name}" for name in WEB_ALARMS}  # tests/infra/test_edge.py

@@ -52,3 +52,31 @@ def test_stack_outputs_complete_a_stage_without_secrets(tmp_path: Path) -> None:
     older = {k: v for k, v in OUTPUTS.items() if k != "PlaceIndexName"}
     env = complete(settings, "prod", older, "https://a.b", "x", "")["prod"]["environment_variables"]
     assert "PORCHLIGHT_PLACE_INDEX" not in env
+
+
+def test_the_device_endpoints_host_turns_the_iot_channel_on(tmp_path: Path) -> None:
+    """DEPLOY.md step 7: the host of the stack's IoT endpoint (DeviceEndpointName) makes the
+    stage wake bridges through IoT Core; the app's own settings accept what is written."""
+    from app.config import _channel
+
+    settings = json.loads((ROOT / "zappa_settings.json").read_text())
+    host = "a1b2c3d4e5f6g7-ats.iot.us-east-1.amazonaws.com"
+    env = complete(settings, "prod", OUTPUTS, "https://a.b", "x", "",
+                   mqtt_host=host)["prod"]["environment_variables"]
+    assert env["PORCHLIGHT_DEVICE_CHANNEL"] == "iot"
+    assert env["PORCHLIGHT_MQTT_URL"] == f"mqtts://{host}:443"
+    assert _channel(env) == ("iot", f"mqtts://{host}:443", "")
+    without = complete(settings, "prod", OUTPUTS, "https://a.b", "x", "")["prod"]
+    assert "PORCHLIGHT_DEVICE_CHANNEL" not in without["environment_variables"], \
+        "no host given: no channel, the bridges poll as before"
+    for bad in ("mqtts://" + host, f"{host}:443", f"{host}/x", "localhost", "a b.com"):
+        with pytest.raises(SettingsError, match="mqtt-host"):
+            complete(settings, "prod", OUTPUTS, "https://a.b", "x", "", mqtt_host=bad)
+    outputs = tmp_path / "cdk-outputs.json"
+    outputs.write_text(json.dumps({"Porchlight-prod": OUTPUTS}))
+    out = tmp_path / "zappa.json"
+    assert main(["prod", "--outputs", str(outputs), "--public-url", "https://cams.example.gov",
+                 "--mail-from", "Porchlight <no-reply@example.gov>", "--mqtt-host", host,
+                 "--out", str(out)]) == 0
+    written = json.loads(out.read_text())["prod"]["environment_variables"]
+    assert written["PORCHLIGHT_MQTT_URL"] == f"mqtts://{host}:443"

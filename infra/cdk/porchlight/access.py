@@ -36,10 +36,12 @@ class TableAccess(Enum):
     WRITE = (*_READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
              "dynamodb:BatchWriteItem")
     PUT = ("dynamodb:PutItem", "dynamodb:DescribeTable")  # write new items, read nothing
+    GET = ("dynamodb:GetItem",)  # one item by its key: no query, scan, index or write
+    UPDATE = ("dynamodb:GetItem", "dynamodb:UpdateItem")  # change an item, never add or delete
 
     @property
     def writes(self) -> bool:
-        return "dynamodb:PutItem" in self.value
+        return "dynamodb:PutItem" in self.value or "dynamodb:UpdateItem" in self.value
 
 
 def _sid(*words: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lambdas.registry import QUEUES, SCHEDULES
+from lambdas.registry import IOT, QUEUES, SCHEDULES
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 BUILD_DIR = REPO_ROOT / "infra" / "cdk" / "build"
@@ -26,7 +26,7 @@ def image_worker(worker: str) -> bool:
 
 
 def all_workers() -> list[str]:
-    return list(dict.fromkeys(worker_of(s.handler) for s in (*QUEUES, *SCHEDULES)))
+    return list(dict.fromkeys(worker_of(s.handler) for s in (*QUEUES, *SCHEDULES, *IOT)))
 
 
 def zip_workers() -> list[str]:

@@ -1,6 +1,6 @@
 """Porchlight's stack for one stage: key, secret, tables, buckets, queues, workers, web role,
-the place index, alarms, the API's access log and WAF web ACL, and an output for every name
-the web app, infra/api_stage.py and DEPLOY.md need."""
+the place index, the device channel on AWS IoT Core, alarms, the API's access log and WAF web
+ACL, and an output for every name the web app, infra/api_stage.py and DEPLOY.md need."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from infra.cdk.porchlight.data import Tables
+from infra.cdk.porchlight.devices import DeviceChannel
 from infra.cdk.porchlight.gateway import Gateway
 from infra.cdk.porchlight.keys import AppSecret, CheckpointKey, ProjectKey
 from infra.cdk.porchlight.layout import worker_of
@@ -21,7 +22,7 @@ from infra.cdk.porchlight.storage import ORIGINALS, Buckets, bucket_name
 from infra.cdk.porchlight.web import WebRole
 from infra.cdk.porchlight.workers import Shared, Worker, queue_setting
 from infra.cdk.stages import Stage
-from lambdas.registry import QUEUES, SCHEDULES
+from lambdas.registry import IOT, QUEUES, SCHEDULES
 
 
 def stack_name(stage: Stage) -> str:
@@ -77,6 +78,11 @@ class PorchlightStack(cdk.Stack):
             worker = self._worker(shared, schedule.handler, schedule.timeout_seconds)
             worker.schedule(schedule.schedule, stage, schedule.base_name)
             alarms.worker(worker)
+        for spec in IOT:
+            alarms.worker(self._worker(shared, spec.handler, spec.timeout_seconds))
+        devices = DeviceChannel(self, "Devices", stage=stage,
+                                authorizer=self.workers["iot_authorizer"].function,
+                                status=self.workers["bridge_status"].function)
 
         places = PlaceIndex(self, "Places", stage=stage)
         web = WebRole(self, "Web", stage=stage, key=key.key, tables=tables,
@@ -106,6 +112,10 @@ class PorchlightStack(cdk.Stack):
                                             "API Gateway's account-level CloudWatch role"),
             "WebAclArn": (gateway.web_acl.attr_arn,
                           "infra/api_stage.py: the WAF web ACL of the REST API stage"),
+            "DeviceEndpointName": (devices.domain_name,
+                                   "the IoT domain configuration bridges connect to: its host "
+                                   "(aws iot describe-domain-configuration) is "
+                                   "PORCHLIGHT_MQTT_URL's"),
         }
         for name, (value, what) in outputs.items():
             cdk.CfnOutput(self, name, value=value, description=what)

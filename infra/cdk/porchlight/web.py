@@ -10,7 +10,8 @@ iam:PassRole on it configured that service, so no other account can borrow it.
 Permissions: the app's own tables (all but the clip worker's idempotency records; devstack's
 outbox is not on AWS at all), the audit log append-only, its object prefixes in the buckets
 (and legal holds on evidence; the program's map read-only), sending to every worker queue, the
-secret, its own log group, text searches of the place index, the key through those services.
+secret, its own log group, text searches of the place index, the key through those services,
+and publishing to bridges' command topics through AWS IoT Core (the device channel).
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from constructs import Construct
 
 from infra.cdk.porchlight.access import Access, TableAccess
 from infra.cdk.porchlight.data import Tables
+from infra.cdk.porchlight.devices import topics
 from infra.cdk.porchlight.keys import log_retention, removal
 from infra.cdk.porchlight.messaging import Queues
+from infra.cdk.porchlight.nag import acknowledge
 from infra.cdk.porchlight.storage import CAMERA_PHOTOS, EVIDENCE, LIVE, MAP, ORIGINALS
 from infra.cdk.stages import Stage
 
@@ -100,6 +103,19 @@ class WebRole(Construct):
         # The public checkpoint feed shows the signing key's public half (never signs).
         access.raw("ReadTheCheckpointPublicKey", ["kms:GetPublicKey"], [checkpoint_key.key_arn])
         stack = cdk.Stack.of(self)
+        # The device channel: the app tells a bridge to ask now by publishing on the bridge's
+        # command topic through IoT Core's data plane (app/services/realtime/channel.py).
+        # Publish only, command topics only: no status topic, no connecting or subscribing.
+        pattern = topics(stage, "*", "cmd")
+        access.raw("WakeBridgesOnTheirCommandTopics", ["iot:Publish"], [stack.format_arn(
+            service="iot", resource="topic", resource_name=pattern,
+            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME)])
+        acknowledge(self.role, "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:"
+                    f"<AWS::Region>:<AWS::AccountId>:topic/{pattern}]", (
+                        "iot:Publish on the command topics of this stage's bridges only: the "
+                        "device id is the one part of the topic made at run time (a bridge is "
+                        "paired at any time), so a topic pattern is the narrowest resource IoT "
+                        "can name. Status topics, connecting and subscribing are not granted."))
         self.function_arn = stack.format_arn(
             service="lambda", resource="function", resource_name=stage.web_function_name,
             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)

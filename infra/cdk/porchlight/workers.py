@@ -1,4 +1,5 @@
-"""The worker Lambdas: one per queue and per schedule in lambdas/registry.py.
+"""The worker Lambdas: one per queue, per schedule and per AWS IoT Core trigger in
+lambdas/registry.py.
 
 Code: a worker whose folder has a Dockerfile (the clip cutter: PyAV + OpenCV + numpy exceed
 the 250 MB zip limit) ships as a container image built from the repository root at deploy
@@ -43,8 +44,10 @@ from infra.cdk.porchlight.messaging import Queues
 from infra.cdk.porchlight.nag import acknowledge
 from infra.cdk.porchlight.storage import EVIDENCE, LIVE, ORIGINALS
 from infra.cdk.stages import Stage
+from lambdas.common import TABLES_ONLY_SETTINGS
 
 R, A, W, P = TableAccess.READ, TableAccess.APPEND, TableAccess.WRITE, TableAccess.PUT
+G, U = TableAccess.GET, TableAccess.UPDATE
 AUDIT = {"audit-events": A, "audit-heads": A}  # audit.record(): read the head, append
 
 
@@ -62,6 +65,9 @@ class Needs:
     ses: bool = False
     sign_checkpoints: bool = False  # kms:Sign and kms:GetPublicKey on the checkpoint key
     erase_audit: bool = False  # UpdateItem on audit events, limited to their sealed fields
+    # False: no app secret, and of the settings only its stage and tables' prefix
+    # (lambdas.common.tables_only, TABLES_ONLY_SETTINGS).
+    reads_secret: bool = True
     memory_mb: int = 512
     ephemeral_mb: int = 512
     # Reserved concurrency, and the SQS event source's maximum concurrency for a queue-fed
@@ -126,6 +132,15 @@ NEEDS: dict[str, Needs] = {
     "checkpoint": Needs(
         tables={"audit-events": R, "audit-heads": R, "audit-checkpoints": W},
         sign_checkpoints=True, memory_mb=1024, concurrency=1),
+    # IoT Core's custom authorizer, at every bridge's connect and hourly refresh: reads the
+    # device the connect names (bridges.authenticate, one GetItem) and nothing else, not even
+    # the app secret; it answers anyone on the Internet who opens an MQTT connection. Four at
+    # once: a reconnect storm waits its turn (refused connects are retried by the bridges,
+    # backing off to a minute) instead of taking the account's concurrency.
+    "iot_authorizer": Needs(tables={"bridge-devices": G}, reads_secret=False, concurrency=4),
+    # The status rule's action: reads the device and sets its connected flag (handle_status,
+    # a conditional UpdateItem); never adds or deletes a device.
+    "bridge_status": Needs(tables={"bridge-devices": U}, memory_mb=256, concurrency=2),
 }
 # What the erasure worker may touch on an audit event (the keys must be listed too): never
 # a hashed field, so an erasure cannot change what the chain proves.
@@ -193,7 +208,8 @@ class Worker(Construct):
             memory_size=needs.memory_mb,
             ephemeral_storage_size=cdk.Size.mebibytes(needs.ephemeral_mb),
             architecture=lambda_.Architecture.X86_64,
-            environment=dict(shared.environment),
+            environment={k: v for k, v in shared.environment.items()
+                         if needs.reads_secret or k in TABLES_ONLY_SETTINGS},
             log_group=self.log_group,
             reserved_concurrent_executions=needs.concurrency,
         )
@@ -245,7 +261,8 @@ class Worker(Construct):
             stage = shared.stage
             access.ses(sorted({stage.sender_identity, stage.sender_address}),
                        stage.sender_address)
-        access.secret(shared.secret)
+        if needs.reads_secret:
+            access.secret(shared.secret)
         if needs.erase_audit:
             access.statement(iam.PolicyStatement(
                 sid="EraseSealedAuditFieldsOnly", actions=["dynamodb:UpdateItem"],
