@@ -12,7 +12,8 @@ import pytest
 from app.services import clock
 from tests.support import Account, AppServer, Client, TimeTravel, make_user, session_client
 
-ROLES_UNDER_TEST = ("owner", "org_admin", "detective", "supervisor", "agency_admin", "auditor")
+ROLES_UNDER_TEST = ("owner", "org_admin", "detective", "supervisor", "agency_admin", "auditor",
+                    "officer")
 
 
 @pytest.fixture(scope="session")

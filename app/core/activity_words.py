@@ -22,7 +22,8 @@ from app.core.footage import OFFENSE_WORDS
 
 ROLE_WORDS = {roles.DETECTIVE: "a detective", roles.SUPERVISOR: "a supervisor",
               roles.AGENCY_ADMIN: "an agency admin", roles.AUDITOR: "an auditor",
-              roles.OWNER: "a camera owner", roles.ORG_ADMIN: "an organisation admin"}
+              roles.OWNER: "a camera owner", roles.ORG_ADMIN: "an organisation admin",
+              roles.OFFICER: "a responding officer"}
 RECEIPTS = {"off": "You turned police access receipts off.",
             "push": "You chose a notification at once for each police access to your cameras.",
             "digest": "You chose a daily email of the police accesses to your cameras.",
@@ -89,6 +90,8 @@ WORDS: dict[str, str | tuple[str, str]] = {
                     "You took recent minutes from a bridge for an incident{case}."),
     "live.pull_refused": ("{who} could not take recent minutes of {camera}{reason}.",
                           "You could not take recent minutes{reason}."),
+    "live.still_sent": ("{who} sent a still of {camera} to {recipients_n} for an "
+                        "incident{case}.", "You sent a still of a camera in a bulletin{case}."),
     "live.opened": ("{who} opened {camera} live{case}, inside your schedule.",
                     "You opened a camera live for an incident."),
     "live.viewed": ("{who} opened your live share of {cameras}.", "You opened a live share."),
@@ -156,6 +159,8 @@ WORDS: dict[str, str | tuple[str, str]] = {
     "registry.seeded": "Demo cameras were registered.",
     "incident.opened": "{who} opened an incident{case}{found_cameras}.",
     "incident.closed": "{who} closed an incident.",
+    "bulletin.sent": "{who} sent a bulletin{case} to {recipients_n}.",
+    "bulletin.read": "{who} opened a bulletin.",
     "incident.open_refused": "{whose} opening of an incident was refused: {refusal}.",
     "apikey.created": "{who} created an API key for a CAD or AVL feed.",
     "apikey.revoked": "{who} revoked an API key.",
@@ -354,6 +359,8 @@ def facts(details: Mapping[str, Any], who: str, mine: bool, known: Known, subjec
         "from_cameras": f" from {_plural(cameras, 'camera')}" if cameras else "",
         "found_cameras": f.count("cameras", "camera"),
         "minutes_n": _plural(f.number("minutes") or 0, "minute"),
+        "recipients_n": _plural(f.number("recipients") or 0, "person").replace("persons",
+                                                                              "people"),
         "waiting": ", waiting for a supervisor" if f.text("state") == "awaiting_approval"
                    else "",
         "refusal": REFUSALS.get(f.text("reason"), "it was not allowed"),

@@ -61,7 +61,7 @@ class Reader:
 
     @classmethod
     def of(cls, user_id: str, role: str, known: frozenset[str] = frozenset()) -> Reader:
-        return cls(user_id, role, role in roles.POLICE_ROLES, known)
+        return cls(user_id, role, role in roles.AGENCY_STAFF, known)
 
     @classmethod
     def package(cls, known: frozenset[str]) -> Reader:

@@ -8,11 +8,17 @@ DETECTIVE = "detective"
 SUPERVISOR = "supervisor"
 AGENCY_ADMIN = "agency_admin"
 AUDITOR = "auditor"
+# A responding officer: gets bulletins (a still and a description) for the calls they are on,
+# on their phone; no registry, no map, no live video (app.services.realtime.bulletins).
+OFFICER = "officer"
 
-ALL_ROLES = (OWNER, ORG_ADMIN, DETECTIVE, SUPERVISOR, AGENCY_ADMIN, AUDITOR)
+ALL_ROLES = (OWNER, ORG_ADMIN, DETECTIVE, SUPERVISOR, AGENCY_ADMIN, AUDITOR, OFFICER)
+# Police who read the registry (search, map, export).
 POLICE_ROLES = frozenset({DETECTIVE, SUPERVISOR, AGENCY_ADMIN})
+# Everyone sworn or employed by the program: their activity reads as police's.
+AGENCY_STAFF = POLICE_ROLES | {OFFICER}
 # Roles that exist only through an agency_admin's invitation and must enrol TOTP before any page.
-INVITED_ROLES = frozenset({DETECTIVE, SUPERVISOR, AGENCY_ADMIN, AUDITOR})
+INVITED_ROLES = frozenset({DETECTIVE, SUPERVISOR, AGENCY_ADMIN, AUDITOR, OFFICER})
 MFA_ROLES = INVITED_ROLES
 PUBLIC_ROLES = frozenset({OWNER, ORG_ADMIN})
 # Who pairs bridges: owners for their cameras, the agency admin for the agency's own street
@@ -26,6 +32,7 @@ LABELS = {
     SUPERVISOR: "Supervisor",
     AGENCY_ADMIN: "Agency admin",
     AUDITOR: "Auditor",
+    OFFICER: "Responding officer",
 }
 
 

@@ -8,8 +8,9 @@ from app.core import roles
 from app.core.errors import ValidationError
 from app.core.footage import OFFENSE_WORDS
 from app.incidents import bp
+from app.models.incident import Incident
 from app.services.cameras import registry
-from app.services.realtime import asks, field, incidents, pulls
+from app.services.realtime import asks, bulletins, field, incidents, pulls
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, read_json
 from app.web.queries import police_query, refused
@@ -17,6 +18,9 @@ from app.web.shapes import BOOL, INT, NUM, STR, TIME, arr, maybe, obj
 
 OPERATORS = (roles.DETECTIVE, roles.SUPERVISOR)
 OWNERS = (roles.OWNER, roles.ORG_ADMIN)
+READERS = bulletins.READERS  # responding officers, detectives, supervisors
+BULLETIN = obj(bulletin_id=STR, incident_id=STR, label=STR, lat=maybe(NUM), lon=maybe(NUM),
+               text=STR, sent_by=STR, sent_at=TIME, still=BOOL, recipients=INT)
 PULL = obj(request_id=STR, target_id=STR, window_start=TIME, window_end=TIME, status=STR,
            status_words=STR)
 ASK = obj(ask_id=STR, state=STR, words=STR, asked_at=TIME, expires_at=TIME)
@@ -217,3 +221,73 @@ def ask_page(ask_id: str) -> Any:
                    if c.camera_id == item.camera_id), None)
     return render_template("incidents/ask.html", ask=item, state=asks.ask_json(item),
                            camera=camera, minutes=asks.SHARE_MINUTES)
+
+
+# ---------------------------------------------------------------- bulletins
+
+
+@bp.route("/api/incidents/<incident_id>/recipients")
+@allow(*OPERATORS)
+@answers(200, obj(recipients=arr(obj(user_id=STR, name=STR, role=STR))))
+def api_recipients(incident_id: str) -> Any:
+    """Whom a bulletin of this incident can go to: the program's responding officers,
+    detectives and supervisors."""
+    officer = require_user()
+    incidents.incident_of(officer, incident_id)
+    return jsonify({"recipients": [{"user_id": u.user_id, "name": u.display_name,
+                                    "role": u.role} for u in bulletins.recipients_of(officer)]})
+
+
+@bp.route("/api/incidents/<incident_id>/bulletins", methods=["POST"])
+@allow(*OPERATORS)
+@accepts({"text": Field(str, max_length=bulletins.MAX_TEXT),
+          "recipients": Field(list, items=Field(str, max_length=64),
+                              max_items=bulletins.MAX_RECIPIENTS),
+          "still": Field(str, required=False, max_length=bulletins.MAX_STILL_BYTES * 4 // 3 + 40,
+                         doc="a JPEG frozen from a tile, as a data: URL"),
+          "source": Field(dict, required=False, doc="the tile it was frozen from",
+                          fields={"share_id": Field(str, max_length=64),
+                                  "stream": Field(str, max_length=64)})})
+@answers(201, BULLETIN)
+@fails(409)
+def api_send_bulletin(incident_id: str) -> Any:
+    """Send a still (optional) and a description to the officers chosen: each gets a push,
+    and the bulletin waits on their Bulletins page for a day."""
+    officer = require_user()
+    incident = incidents.incident_of(officer, incident_id)
+    sent = bulletins.send(settings(), officer, incident, read_json(), client_ip())
+    return jsonify(bulletins.bulletin_json(sent, incident)), 201
+
+
+@bp.route("/api/bulletins")
+@allow(*READERS)
+@answers(200, obj(bulletins=arr(BULLETIN)))
+def api_bulletins() -> Any:
+    """The bulletins sent to the signed-in officer (or by them) in the last day."""
+    found = bulletins.for_reader(require_user())
+    return jsonify({"bulletins": [bulletins.bulletin_json(b, Incident.find(b.incident_id))
+                                  for b in found]})
+
+
+@bp.route("/bulletins")
+@allow(*READERS)
+def bulletins_page() -> Any:
+    found = bulletins.for_reader(require_user())
+    return render_template("incidents/bulletins.html", bulletins=[
+        bulletins.bulletin_json(b, Incident.find(b.incident_id)) for b in found])
+
+
+@bp.route("/bulletins/<bulletin_id>")
+@allow(*READERS)
+def bulletin_page(bulletin_id: str) -> Any:
+    """One bulletin on the officer's phone: the still, the words, and where (a map)."""
+    found = bulletins.open_bulletin(require_user(), bulletin_id, client_ip())
+    return render_template("incidents/bulletin.html", bulletin=bulletins.bulletin_json(
+        found, Incident.find(found.incident_id)))
+
+
+@bp.route("/bulletins/<bulletin_id>/still")
+@allow(*READERS)
+def bulletin_still(bulletin_id: str) -> Any:
+    """The bulletin's picture: a redirect to a URL that lapses within a minute."""
+    return redirect(bulletins.still_url(settings(), require_user(), bulletin_id))

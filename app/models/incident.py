@@ -90,3 +90,41 @@ class LiveAsk(BaseModel):
     version = VersionAttribute()
 
     incident_index = IncidentAskIndex()
+
+
+class AgencyBulletinIndex(GlobalSecondaryIndex["Bulletin"]):
+    class Meta:
+        index_name = "agency-index"
+        projection = AllProjection()
+
+    agency_id = UnicodeAttribute(hash_key=True)
+    sent_at = UTCDateTimeAttribute(range_key=True)
+
+
+class Bulletin(BaseModel):
+    """A still (optional) and a description an operator sent to responding officers for an
+    incident. The still is in the uploads bucket under `still_key`; DynamoDB's TTL removes the
+    item, and the retention worker the still, after KEEP (app.services.realtime.bulletins)."""
+
+    base_name = "bulletins"
+    ttl_attribute = "expires_epoch"
+
+    class Meta:
+        table_name = "bulletins"
+
+    bulletin_id = UnicodeAttribute(hash_key=True)
+    agency_id = UnicodeAttribute()
+    incident_id = UnicodeAttribute()
+    sent_by = UnicodeAttribute()
+    sent_by_name = UnicodeAttribute()
+    sent_at = UTCDateTimeAttribute()
+    text = UnicodeAttribute()
+    recipients: ListAttribute[str] = ListAttribute(default=list)
+    still_key = UnicodeAttribute(null=True)
+    # The tile the still was frozen from: its share and the camera behind it (the camera's
+    # owner gets a receipt).
+    source_share = UnicodeAttribute(null=True)
+    source_camera = UnicodeAttribute(null=True)
+    expires_epoch = NumberAttribute()
+
+    agency_index = AgencyBulletinIndex()

@@ -32,6 +32,8 @@ NAV: dict[str, list[tuple[str, str]]] = {
                          ("bridges.index", "Bridges"), ("admin.api_keys", "API keys"),
                          ("admin.policy", "Policy"),
                          ("program.edit", "Program page"), ("account.activity", "My activity")],
+    roles.OFFICER: [("home.index", "Home"), ("incidents.bulletins_page", "Bulletins"),
+                    ("account.activity", "My activity")],
     roles.AUDITOR: [("home.index", "Home"), ("audit.log", "Audit log"),
                     ("audit.flags", "Flags"), ("audit.verify", "Verify"),
                     ("account.activity", "My activity")],

@@ -1,8 +1,9 @@
 """Tells owners about a footage request: Web Push to each of their devices, email as fallback.
 
 Also, on the same queue: {"share_id"} (a live share started: police are told), {"receipt"} (an
-owner's access receipt) and {"ask_id"} (police ask an owner to share live for an incident:
-`notify_ask`, with Share and Not now buttons that work with the app closed).
+owner's access receipt), {"ask_id"} (police ask an owner to share live for an incident:
+`notify_ask`, with Share and Not now buttons that work with the app closed) and
+{"bulletin_id"} (an operator's bulletin to responding officers: `notify_bulletin`).
 
 Triggered by the push queue with {"request_id", "reminder"}. For each asked camera still waiting
 for its owner, one encrypted push (pywebpush, VAPID) goes to every device the owner turned
@@ -42,13 +43,13 @@ from pywebpush import WebPushException, webpush
 from app.config import Settings
 from app.core import footage, localtime
 from app.models.footage import FootageRequest, PushSubscription, RequestTarget
-from app.models.incident import LiveAsk
+from app.models.incident import Bulletin, LiveAsk
 from app.models.live import LiveShare
 from app.models.users import User
 from app.services import clock, mail, push
 from app.services.footage.canvass import local_window, stamp, targets_of
 from app.services.governance.policy import policy_for
-from app.services.realtime import asks, police
+from app.services.realtime import asks, bulletins, police
 from lambdas.common import correlated, make_logger, settings
 
 logger = make_logger("push-sender")
@@ -195,6 +196,24 @@ def notify_ask(config: Settings, ask_id: str) -> None:
     logger.info("ask notified", extra={"ask": ask_id, "pushed": delivered})
 
 
+def notify_bulletin(config: Settings, bulletin_id: str) -> None:
+    """A bulletin to each recipient's devices (app.services.realtime.bulletins). A device that
+    fails loses this push only; the bulletin waits on the recipient's Bulletins page."""
+    bulletin = Bulletin.find(bulletin_id)
+    if bulletin is None or not config.vapid_private_key:
+        return
+    payload = push.payload_text(bulletins.push_payload(bulletin))
+    pushed = 0
+    for user_id in bulletin.recipients:
+        for subscription in push.subscriptions_of(user_id):
+            try:
+                pushed += send_one(config, subscription, payload)
+            except (PushServiceDown, ValueError) as exc:
+                logger.warning("bulletin push failed",
+                               extra={"bulletin": bulletin_id, "error": str(exc)[:200]})
+    logger.info("bulletin notified", extra={"bulletin": bulletin_id, "pushed": pushed})
+
+
 def send_receipt(config: Settings, receipt: dict[str, Any]) -> None:
     """An access receipt to every device of the owner (app/services/auditing/receipts.py wrote it).
     A device that fails loses this receipt only; the owner's activity page lists it anyway."""
@@ -223,6 +242,9 @@ def record_handler(record: SQSRecord) -> None:
             return
         if "ask_id" in body:
             notify_ask(config, str(body["ask_id"]))
+            return
+        if "bulletin_id" in body:
+            notify_bulletin(config, str(body["bulletin_id"]))
             return
         request_id, reminder = str(body["request_id"]), bool(body.get("reminder", False))
     except (ValueError, KeyError, TypeError) as exc:

@@ -107,6 +107,7 @@ def test_cad_call_opens_the_wall_and_closing_stops_it(
         nickname="Pole cam 2nd Ave", tier="always", schedule="", lat=SCENE[0],
         lon=SCENE[1] - 0.0003, heading_deg=90, range_m=80, mount="pole"))], "127.0.0.1", "csv")
     bridges: list[Bridge] = []
+    officer = make_user("officer")  # on duty before the call: the screen lists them
     key = field.create_key(admin.user, "CAD feed", "127.0.0.1")
     call_id = f"CAD-{uuid.uuid4().hex[:6]}"
     sent = requests.put(f"{base_url}/api/ingest/calls", timeout=30,
@@ -169,6 +170,29 @@ def test_cad_call_opens_the_wall_and_closing_stops_it(
         desk.wait_for_function(TILE_PLAYING, arg=lot_id, timeout=30_000)
         expect(desk.locator(f'.wall-tile[data-camera="{lot_id}"]')).to_contain_text(
             "the owner's share")
+
+        # The operator freezes a frame of the store's tile and sends it to a responding
+        # officer, whose phone shows it with the words and the place.
+        tile = desk.locator(f'.wall-tile[data-camera="{camera_id}"]')
+        tile.get_by_role("button", name="Freeze a frame of Corner store for a bulletin").click()
+        bulletin = desk.locator(".js-bulletin")
+        expect(bulletin.locator(".js-bulletin-still")).to_be_visible()
+        bulletin.get_by_label("What should officers look for?").fill(
+            "Male, red hoodie, northbound on 2nd Ave")
+        # (test accounts share display names: the officer's box by its value)
+        bulletin.locator(f'input[name="recipients"][value="{officer.user.user_id}"]').check()
+        bulletin.get_by_role("button", name="Send the bulletin").click()
+        expect(bulletin.get_by_role("status")).to_contain_text("Sent to 1 person")
+        officer_phone = new_context(**PHONE).new_page()
+        officer_errors = collect_page_errors(officer_phone)
+        log_in(officer_phone, officer)
+        officer_phone.goto("/bulletins")
+        officer_phone.get_by_role("link", name="Robbery in progress, 2nd Ave N & Commerce").click()
+        expect(officer_phone.locator(".bulletin-text")).to_have_text(
+            "Male, red hoodie, northbound on 2nd Ave")
+        officer_phone.wait_for_function(
+            "() => document.querySelector('.bulletin-still img').naturalWidth >= 320")
+        assert officer_errors == [], officer_errors
 
         # A second operator watches the same wall; the first closes the incident.
         other = new_context(**DESKTOP).new_page()

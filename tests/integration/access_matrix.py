@@ -14,6 +14,7 @@ AUDITOR = {"auditor"}
 ADMIN = {"agency_admin"}
 OWNERS = {"owner", "org_admin"}
 SEARCHERS = {"detective", "supervisor"}
+BULLETIN_READERS = SEARCHERS | {"officer"}  # responding officers read bulletins, nothing more
 
 # (method, path) -> who may use it. Paths use sample values for their parameters.
 EXPECTED: dict[tuple[str, str], Any] = {
@@ -157,6 +158,12 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/api/incidents/<incident_id>/close"): SEARCHERS,
     ("POST", "/api/incidents/<incident_id>/ask"): SEARCHERS,
     ("POST", "/api/incidents/<incident_id>/pull"): SEARCHERS,
+    ("GET", "/api/incidents/<incident_id>/recipients"): SEARCHERS,
+    ("POST", "/api/incidents/<incident_id>/bulletins"): SEARCHERS,
+    ("GET", "/api/bulletins"): BULLETIN_READERS,
+    ("GET", "/bulletins"): BULLETIN_READERS,
+    ("GET", "/bulletins/<bulletin_id>"): BULLETIN_READERS,
+    ("GET", "/bulletins/<bulletin_id>/still"): BULLETIN_READERS,
     ("POST", "/api/asks/answer"): PUBLIC,  # a notification button's single-use token
     ("GET", "/asks/<ask_id>"): OWNERS,
     ("POST", "/asks/<ask_id>"): OWNERS,

@@ -315,3 +315,77 @@ def test_the_agency_pairs_a_bridge_for_its_street_camera_and_police_open_it(
     assert len(pieces) == 1
     wait_for_event(admin_account.user.user_id, "live.opened", detective_account.user.user_id)
     assert device_id in {d.device_id for d in bridges.devices_of(admin_account.user)}
+
+
+def _jpeg() -> str:
+    """A real JPEG frame, as a canvas's toDataURL gives it."""
+    import base64
+
+    import cv2
+    import numpy as np
+
+    frame = np.zeros((180, 320, 3), dtype=np.uint8)
+    frame[40:140, 100:220] = (40, 40, 200)  # a red hoodie, more or less
+    ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    assert ok
+    return "data:image/jpeg;base64," + base64.b64encode(data.tobytes()).decode()
+
+
+def test_a_bulletin_reaches_the_officers_chosen_with_its_still(
+        signed_in: Any, base_url: str, video: bytes, push_service: Any) -> None:
+    """A still frozen from a tile the operator watches, and words, go to a responding
+    officer: their phone gets a real push, their Bulletins page shows it with the picture
+    and the place; an officer not chosen, and the wall, stay closed to them; the camera's
+    owner reads that a still of it was sent."""
+    s = _setup(signed_in, base_url)
+    officer, officer_account = signed_in("officer")
+    bystander, _ = signed_in("officer")
+    device = Device.new(push_service.endpoint("officer-phone"))
+    subscribe(officer, device)
+    detective, incident = s["detective"], s["incident"]
+    people = detective.get(f"/api/incidents/{incident}/recipients").json()["recipients"]
+    assert officer_account.user.user_id in {p["user_id"] for p in people}
+    opened = detective.send_json("POST", f"/api/incidents/{incident}/watch",
+                                 {"camera_id": s["always"]}).json()
+    text = "Male, red hoodie, northbound on 2nd Ave"
+    body = {"text": text, "recipients": [officer_account.user.user_id], "still": _jpeg(),
+            "source": {"share_id": opened["share_id"], "stream": opened["stream"]}}
+    not_jpeg = detective.send_json("POST", f"/api/incidents/{incident}/bulletins",
+                                   {**body, "still": "data:image/jpeg;base64,aGVsbG8="})
+    assert not_jpeg.status_code == 422 and "still" in not_jpeg.json()["errors"]
+    stranger = detective.send_json("POST", f"/api/incidents/{incident}/bulletins",
+                                   {**body, "recipients": [s["owner_account"].user.user_id]})
+    assert stranger.status_code == 422 and "recipients" in stranger.json()["errors"]
+    sent = detective.send_json("POST", f"/api/incidents/{incident}/bulletins", body)
+    assert sent.status_code == 201, sent.text
+    bulletin = sent.json()
+    assert bulletin["still"] and bulletin["recipients"] == 1
+
+    pushed = device.read(push_service.wait_for(device.endpoint)[0])
+    assert pushed["kind"] == "bulletin" and pushed["body"] == text
+    assert pushed["title"] == "Bulletin: Robbery in progress"
+    page = officer.get(pushed["url"])
+    assert page.status_code == 200 and text in page.text
+    assert 'data-lat="' in page.text  # the incident's place, on a map
+    picture = officer.http.get(f"{base_url}{pushed['url']}/still", timeout=10)
+    assert picture.status_code == 200 and picture.content[:3] == b"\xff\xd8\xff"
+    assert officer.get("/api/bulletins").json()["bulletins"][0]["text"] == text
+    assert bystander.get(pushed["url"]).status_code == 404
+    assert bystander.get("/api/bulletins").json()["bulletins"] == []
+    for wall in (f"/incidents/{incident}", f"/api/incidents/{incident}", "/map", "/live",
+                 f"/api/live/{opened['share_id']}/pieces?camera={opened['stream']}"):
+        assert officer.get(wall).status_code == 403, wall
+    wait_for_event(s["owner_account"].user.user_id, "live.still_sent",
+                   s["detective_account"].user.user_id)
+    assert "sent a still of your camera Shop door to 1 person" in s["owner"].get(
+        "/account/activity").text
+
+    # Once the owner ends the view, a frame of it cannot be sent any more; nor anything once
+    # the incident is closed.
+    assert s["owner"].send_json("DELETE", f"/api/shares/{opened['share_id']}").status_code == 200
+    late = detective.send_json("POST", f"/api/incidents/{incident}/bulletins", body)
+    assert late.status_code == 403 and "not playing" in late.json()["detail"]
+    detective.send_json("POST", f"/api/incidents/{incident}/close", {})
+    closed = detective.send_json("POST", f"/api/incidents/{incident}/bulletins",
+                                 {"text": text, "recipients": [officer_account.user.user_id]})
+    assert closed.status_code == 409

@@ -154,7 +154,9 @@ def world(devstack: Any, base_url: str, settings: Any) -> World:
             ("supervisor_a", "supervisor", AGENCY_ID), ("admin_a", "agency_admin", AGENCY_ID),
             ("auditor_a", "auditor", AGENCY_ID),
             ("detective_b", "detective", AGENCY_B), ("supervisor_b", "supervisor", AGENCY_B),
-            ("admin_b", "agency_admin", AGENCY_B), ("auditor_b", "auditor", AGENCY_B)):
+            ("admin_b", "agency_admin", AGENCY_B), ("auditor_b", "auditor", AGENCY_B),
+            ("officer_a", "officer", AGENCY_ID), ("officer_a2", "officer", AGENCY_ID),
+            ("officer_b", "officer", AGENCY_B)):
         accounts[name] = make_user(role, agency_id=agency)
     accounts["owner_a"].user.update(actions=[User.display_name.set(OWNER_NAME)])
     for name, account in accounts.items():
@@ -200,6 +202,9 @@ def world(devstack: Any, base_url: str, settings: Any) -> World:
     live_ask = _created(detective.send_json(
         "POST", f"/api/incidents/{incident['incident_id']}/ask", {"camera_id": camera["id"]}),
         200)
+    bulletin = _created(detective.send_json(
+        "POST", f"/api/incidents/{incident['incident_id']}/bulletins",
+        {"text": MESSAGE, "recipients": [accounts["officer_a"].user.user_id]}))
     share = _created(owner_a.send_json("POST", "/api/shares", {
         "camera_ids": [camera["id"], hidden["id"]], "minutes": 20, "phone": True}))
     code = bridges.pairing_code(settings, accounts["owner_a"].user, "127.0.0.1")
@@ -220,6 +225,7 @@ def world(devstack: Any, base_url: str, settings: Any) -> World:
            "r1": r1["id"], "r2": r2["id"], "t_asked": asked, "t_hidden": asked_hidden,
            "t_ready": ready, "share_a": share["share_id"], "device_a": device_a.device_id,
            "incident_a": incident["incident_id"], "ask_a": live_ask["ask_id"],
+           "bulletin_a": bulletin["bulletin_id"],
            "session_a": session_a.public_id,
            "sub_a": PushSubscription.get(push_service.subscription_id(endpoint)).subscription_id,
            "endpoint_a": endpoint,
@@ -413,6 +419,16 @@ PROBES: dict[tuple[str, str], list[Try]] = {
         for w in ("detective_b", "supervisor_b")],
     ("POST", "/api/incidents/<incident_id>/pull"): [
         Try(w, {"incident_id": "incident_a"}, {"camera_id": "cam_a", "minutes": 1})
+        for w in ("detective_b", "supervisor_b")],
+    # A bulletin to officer_a: another officer of A's program, and B's police
+    ("GET", "/bulletins/<bulletin_id>"): [Try(w, {"bulletin_id": "bulletin_a"})
+                                          for w in ("officer_a2", "officer_b", "detective_b")],
+    ("GET", "/bulletins/<bulletin_id>/still"): [
+        Try(w, {"bulletin_id": "bulletin_a"}) for w in ("officer_a2", "officer_b")],
+    ("GET", "/api/incidents/<incident_id>/recipients"): [
+        Try(w, {"incident_id": "incident_a"}) for w in ("detective_b", "supervisor_b")],
+    ("POST", "/api/incidents/<incident_id>/bulletins"): [
+        Try(w, {"incident_id": "incident_a"}, {"text": "x", "recipients": ["officer_b"]})
         for w in ("detective_b", "supervisor_b")],
     # another owner on owner A's ask
     ("GET", "/asks/<ask_id>"): [Try(w, {"ask_id": "ask_a"}) for w in ("owner_b", "founder_a")],

@@ -33,8 +33,19 @@ LEFT = ("ends the officer's own time watching a share they opened; answers only 
         "they sent (another program's share: not found, test_object_access)")
 BASE_MAP = ("the program's own map (PMTiles byte ranges) and street list from the uploads "
             "bucket's map/ prefix: the same bytes for every signed-in user, no registry data")
+BULLETINS = ("a bulletin: an operator's own words and a still from a tile they could watch, "
+             "with the incident's point they chose; no camera's name, place or owner "
+             "(app.services.realtime.bulletins); only its sender and recipients read it "
+             "(test_object_access)")
 # Police-facing routes with no case of their own, and why none is needed.
 EXEMPT: dict[Route, str] = {
+    ("GET", "/api/bulletins"): BULLETINS,
+    ("GET", "/bulletins"): BULLETINS,
+    ("GET", "/bulletins/<bulletin_id>"): BULLETINS,
+    ("GET", "/bulletins/<bulletin_id>/still"): BULLETINS,
+    ("POST", "/api/incidents/<incident_id>/bulletins"): BULLETINS,
+    ("GET", "/api/incidents/<incident_id>/recipients"): (
+        "the program's own staff who can get bulletins, by name and role: no registry data"),
     ("GET", "/api/me"): OWN_ACCOUNT,
     ("GET", "/api/me/sessions"): OWN_ACCOUNT,
     ("DELETE", "/api/me/sessions/<public_id>"): OWN_ACCOUNT,

@@ -36,7 +36,7 @@ CHOICES = {"off": "Off", "push": "A notification at once", "digest": "A daily em
            "both": "Both"}
 RECEIPT_ACTIONS = ("registry.camera_found", "registry.camera_viewed",
                    "registry.camera_exported", "clip.viewed", "clip.downloaded", "live.viewed",
-                   "live.opened", "live.pulled")
+                   "live.opened", "live.pulled", "live.still_sent")
 POLICE = (roles.DETECTIVE, roles.SUPERVISOR, roles.AGENCY_ADMIN)
 DIGEST_EVERY = timedelta(hours=24)
 
@@ -85,6 +85,9 @@ def words(event: AuditEvent, names: dict[str, str]) -> str:
         return f"{who} {verb} your '{_nickname(str(details.get('target_id', '')))}' clip{case}."
     if event.action == "live.viewed":
         return f"{who} opened your live share."
+    if event.action == "live.still_sent":
+        return f"{who} sent a still of one of your cameras to {details.get('recipients', '')} " \
+               f"responding officers{case}."
     if event.action == "live.pulled":
         return f"{who} took the last {details.get('minutes', '')} minutes of one of your " \
                f"cameras{case}, as its setting allows."

@@ -35,6 +35,98 @@ export function toOpen(cameras, { playing, dismissed, opening, room }) {
   return wanted;
 }
 
+// The bulletin: a frame frozen from a tile (a JPEG drawn from its video), words, and whom to
+// send them to. The app checks the operator may still watch the tile's camera.
+class BulletinForm {
+  constructor(root, incidentId) {
+    this.root = root;
+    this.incidentId = incidentId;
+    this.form = root.querySelector('.js-bulletin-form');
+    this.figure = root.querySelector('.js-bulletin-still');
+    this.from = root.querySelector('.js-bulletin-still-from');
+    this.status = root.querySelector('.js-bulletin-status');
+    this.still = null;
+    this.source = null;
+    root.querySelector('.js-bulletin-drop').addEventListener('click', () => this.drop());
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.send();
+    });
+    this.loadRecipients();
+  }
+
+  async loadRecipients() {
+    const box = this.root.querySelector('.js-bulletin-recipients');
+    try {
+      const data = await fetchJSON(`/api/incidents/${this.incidentId}/recipients`);
+      const choices = data.recipients.map((person, index) => {
+        const choice = element('div', 'choice');
+        const input = element('input');
+        input.type = 'checkbox';
+        input.id = `bulletin-to-${index}`;
+        input.name = 'recipients';
+        input.value = person.user_id;
+        const label = element('label', '', `${person.name} (${person.role === 'officer' ? 'responding officer' : person.role})`);
+        label.htmlFor = input.id;
+        choice.append(input, label);
+        return choice;
+      });
+      box.replaceChildren(...(choices.length ? choices : [element('p', 'meta', 'Nobody else in this program can get bulletins yet.')]));
+    } catch (err) {
+      box.replaceChildren(element('p', 'attention', `The officers could not be listed: ${err.message}`));
+    }
+  }
+
+  freeze(tile, camera) {
+    const video = tile.querySelector('video');
+    if (!video || video.readyState < 2 || !video.videoWidth) {
+      this.say(`${camera.name} shows no picture yet.`, true);
+      return;
+    }
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext('2d').drawImage(video, 0, 0);
+    this.still = canvas.toDataURL('image/jpeg', 0.85);
+    this.source = { share_id: tile.dataset.share, stream: tile.dataset.stream };
+    this.figure.querySelector('img').src = this.still;
+    this.from.textContent = `Frozen from ${camera.name} at ${clock(new Date())}.`;
+    this.figure.hidden = false;
+    this.root.querySelector('textarea').focus();
+  }
+
+  drop() {
+    this.still = null;
+    this.source = null;
+    this.figure.hidden = true;
+  }
+
+  say(words, attention = false) {
+    this.status.textContent = words;
+    this.status.classList.toggle('attention', attention);
+  }
+
+  async send() {
+    const text = this.form.elements.text.value.trim();
+    const recipients = [...this.form.querySelectorAll('input[name="recipients"]:checked')].map((i) => i.value);
+    if (!text || !recipients.length) {
+      this.say('Write what officers should look for and choose at least one of them.', true);
+      return;
+    }
+    const body = { text, recipients };
+    if (this.still) Object.assign(body, { still: this.still, source: this.source });
+    this.say('Sending…');
+    try {
+      const sent = await fetchJSON(`/api/incidents/${this.incidentId}/bulletins`, { method: 'POST', body });
+      this.say(`Sent to ${sent.recipients} ${sent.recipients === 1 ? 'person' : 'people'} at ${clock(new Date(sent.sent_at))}.`);
+      this.form.elements.text.value = '';
+      this.drop();
+    } catch (err) {
+      this.say(`The bulletin was not sent: ${problemWords(err.problem, err.message)}`, true);
+    }
+  }
+}
+
 class IncidentScreen {
   constructor(root) {
     this.root = root;
@@ -51,6 +143,8 @@ class IncidentScreen {
     this.closed = root.dataset.closed === '1';
     this.markers = null;
     this.drawMap();
+    const form = root.querySelector('.js-bulletin');
+    this.bulletin = form ? new BulletinForm(form, this.id) : { freeze() {} };
   }
 
   drawMap() {
@@ -261,7 +355,11 @@ class IncidentScreen {
       this.dismissed.add(camera.camera_id);
       this.removeTile(camera.camera_id, 'removed from the wall');
     });
-    header.append(enlarge, remove);
+    const freeze = element('button', 'button', 'Freeze frame');
+    freeze.type = 'button';
+    freeze.setAttribute('aria-label', `Freeze a frame of ${camera.name} for a bulletin`);
+    freeze.addEventListener('click', () => this.bulletin.freeze(root, camera));
+    header.append(enlarge, freeze, remove);
     const limits = element('p', 'meta', `Owner's limits: ${camera.limits}.`);
     const status = element('p', 'meta js-live-status', 'Waking the camera…');
     status.setAttribute('role', 'status');
