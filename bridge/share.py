@@ -1,8 +1,10 @@
 """Running shares and answering requests, against the Uplink protocol and the buffers.
 
-A live share (ShareSession) sends, for each of its cameras, first the pre-roll (the buffered
-segments from `preroll_seconds` before the share started), then every segment as it closes,
-oldest first. Whatever cannot be sent right away (the network dropped) waits in a queue and is
+A live share (ShareSession) sends, for each of its cameras, the pre-roll (the buffered
+segments from `preroll_seconds` before the share started) and every segment as it closes:
+the live edge first (each camera's newest segment, as soon as it closes), the pre-roll and
+any backlog behind it, oldest first. So a panic button's two minutes of pre-roll for four
+cameras no longer make live two minutes late. Whatever cannot be sent right away (the network dropped) waits in a queue and is
 retried with a growing wait (1 s doubling to 30 s), oldest first, so after a drop the share
 catches up with nothing lost and nothing sent twice. Queued segments are pinned in the buffer so
 pruning cannot remove them before they are sent. Uploading stops at the share's end time
@@ -66,7 +68,9 @@ REVOKED_MESSAGE = ("The Porchlight server no longer accepts this bridge (it was 
                    "the owner's app to share.")
 
 Clock = Callable[[], datetime]
-WAKE_CHECK_S = 0.25  # how often a wait looks at the stop signal and the channel's state
+WAKE_CHECK_S = 0.25
+# A segment that closed less than this ago is live: the newest one goes before any backlog.
+LIVE_EDGE_S = 6.0  # how often a wait looks at the stop signal and the channel's state
 
 
 class Channel(Protocol):
@@ -118,6 +122,7 @@ class ShareSession:
         self.queue: list[tuple[str, Segment]] = []  # (Porchlight camera id, segment)
         self._seen: set[tuple[str, str]] = set()
         self._cursor: dict[str, datetime] = {}
+        self._edge: dict[str, datetime] = {}  # each camera's newest segment sent at the edge
         self.uploaded = 0
         for camera_id in share.camera_ids:
             if camera_id not in buffers:
@@ -153,10 +158,11 @@ class ShareSession:
             if not self.queue:
                 stop.wait(min(self.poll_s, remaining))
                 continue
-            camera_id, segment = self.queue[0]
+            camera_id, segment = self.queue.pop(self._next())
             try:
                 self.uplink.upload_segment(self.share.share_id, camera_id, segment)
             except NETWORK_ERRORS as error:
+                self._put_back(camera_id, segment)
                 logger.warning("Share %s: could not send %s of camera %s (%s); %d waiting, "
                                "trying again in %.0f s.", self.share.share_id, segment.name,
                                camera_id, error, len(self.queue), delay)
@@ -170,15 +176,38 @@ class ShareSession:
                 logger.warning("Share %s: the server refused segment %s of camera %s (%s); it "
                                "is skipped.", self.share.share_id, segment.name, camera_id,
                                error)
-            except UplinkRevoked:
-                return Outcome.REVOKED
-            except ShareEnded:
-                return Outcome.SHARE_ENDED
+            except (UplinkRevoked, ShareEnded) as stopped:
+                self._put_back(camera_id, segment)  # not sent: unpinned with the rest
+                return Outcome.REVOKED if isinstance(stopped, UplinkRevoked) \
+                    else Outcome.SHARE_ENDED
             else:
                 self.uploaded += 1
                 delay = self.backoff.first_s
-            self.queue.pop(0)
             self.buffers[camera_id].unpin([segment.name])
+
+    def _next(self) -> int:
+        """Which queued segment goes next. A camera's newest segment, when it is newer than
+        any sent of that camera and closed within LIVE_EDGE_S: the live edge goes first, so
+        a viewer sees now at once and not two minutes late. Otherwise the oldest: the pre-roll
+        and any backlog, in order, between live segments."""
+        now = self.clock()
+        best: int | None = None
+        for index, (camera_id, segment) in enumerate(self.queue):
+            edge = self._edge.get(camera_id)
+            if (edge is None or segment.start > edge) and \
+                    (now - segment.end).total_seconds() <= LIVE_EDGE_S and \
+                    (best is None or segment.start > self.queue[best][1].start):
+                best = index
+        if best is None:
+            return 0
+        camera_id, segment = self.queue[best]
+        self._edge[camera_id] = segment.start
+        return best
+
+    def _put_back(self, camera_id: str, segment: Segment) -> None:
+        """A segment that could not be sent goes back, in time order, to be tried again."""
+        self.queue.append((camera_id, segment))
+        self.queue.sort(key=lambda item: (item[1].start, item[0]))
 
     def _collect(self) -> None:
         """Queue every segment of the share's window not queued yet (pinning it)."""

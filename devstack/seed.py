@@ -44,6 +44,8 @@ DEMO_USERS = (
              "JBSWY3DPEHPK3PXPAGENCYADM2"),
     DemoUser(roles.AUDITOR, f"auditor@{DOMAIN}", "auditor-demo-pass-1", "Civilian Oversight",
              "JBSWY3DPEHPK3PXPAUDITORXX2"),
+    DemoUser(roles.OFFICER, f"officer@{DOMAIN}", "officer-demo-pass-1", "Ofc. Jo Reyes",
+             "JBSWY3DPEHPK3PXPOFFICERXX2"),
 )
 
 # Downtown Nashville: the numbered avenues cross Broadway and the streets north of it. The

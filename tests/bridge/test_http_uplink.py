@@ -247,7 +247,7 @@ def test_pairing_with_the_cli(signed_in: Any, base_url: str, samples: dict[str, 
     assert "Back office" in owner.get("/bridges").text
 
 
-def test_a_triggered_share_sends_preroll_then_live_and_catches_up_after_a_drop(
+def test_a_triggered_share_sends_live_and_preroll_and_catches_up_after_a_drop(
         bridge: Bridge, base_url: str, settings: Any, caplog: pytest.LogCaptureFixture) -> None:
     proxy = CuttableProxy(int(base_url.rsplit(":", 1)[1]))
     manager = _manager(bridge, proxy.url)
@@ -301,9 +301,14 @@ def test_a_triggered_share_sends_preroll_then_live_and_catches_up_after_a_drop(
     names = sorted(ready)
     on_box = {s.name: s for s in buffer.segments()}
     assert set(preroll) <= set(names)
-    # the pre-roll came first, then live pieces, oldest first (announced in that order)
-    by_arrival = sorted(ready.values(), key=lambda piece: piece.created_at)
-    assert [piece.name for piece in by_arrival] == names
+    # the live edge came first (the newest segment when the share started), then the rest of
+    # the pre-roll oldest first, live pieces as they closed in between (announced in that order)
+    by_arrival = [piece.name for piece in sorted(ready.values(),
+                                                 key=lambda piece: piece.created_at)]
+    assert sorted(by_arrival) == names
+    assert by_arrival[0] >= preroll[-1]
+    rest = [name for name in by_arrival if name in preroll[:-1]]
+    assert rest == sorted(preroll[:-1])
     assert names[:len(preroll)] == sorted(preroll)
     # none sent twice: at most one "done" per segment, and S3 holds exactly the box's bytes.
     # A segment whose "done" the drop broke off is confirmed when announced again (its bytes

@@ -174,7 +174,7 @@ def _with_history(buffer: SegmentBuffer, at: datetime, seconds: int = 10) -> Non
         add_segment(buffer, at - timedelta(seconds=back), 1.0)
 
 
-def test_preroll_first_then_live_segments_in_order(buffer: SegmentBuffer) -> None:
+def test_the_live_edge_first_then_the_preroll_each_once(buffer: SegmentBuffer) -> None:
     started = now()
     _with_history(buffer, started)
     share = ShareInfo("share_1", ("cam_front",), started, started + timedelta(seconds=1.2),
@@ -188,13 +188,44 @@ def test_preroll_first_then_live_segments_in_order(buffer: SegmentBuffer) -> Non
     sent = [name for _share, _camera, name in uplink.uploads]
     expected = [s.name for s in buffer.segments_between(started - timedelta(seconds=4),
                                                         share.ends_at)]
-    assert sent == expected  # pre-roll first, then live, oldest first, each once
+    assert sorted(sent) == expected  # the pre-roll and every live segment, each once
+    assert sent[0] == expected[3]  # the newest at the start (the live edge) went first
+    assert [n for n in sent if n in expected[:3]] == expected[:3]  # the rest of it in order
+    live = [n for n in sent if n in expected[4:]]
+    assert live == expected[4:]  # live segments in order as they closed
     preroll = [s for s in buffer.segments() if s.name in sent and s.start < started]
     assert [s.start for s in preroll] == [started - timedelta(seconds=n) for n in (4, 3, 2, 1)]
     assert len(sent) == 4 + 8
     assert {(share_id, camera) for share_id, camera, _ in uplink.uploads} == {
         ("share_1", "cam_front")}
     assert result.uploaded == 12 and result.not_sent == 0
+
+
+def test_live_is_not_late_behind_a_long_preroll(buffer: SegmentBuffer) -> None:
+    """Two minutes of pre-roll on a slow line: each live segment is sent as it closes, ahead
+    of the backlog, which follows oldest first in between."""
+    started = now()
+    _with_history(buffer, started, 120)
+    share = ShareInfo("share_3", ("cam_front",), started, started + timedelta(seconds=1.0),
+                      preroll_seconds=120)
+    uplink = FakeUplink()
+    upload = uplink.upload_segment
+
+    def slow(share_id: str, camera_id: str, segment: Segment) -> None:
+        time.sleep(0.02)  # 120 segments take 2.4 s: longer than the share
+        upload(share_id, camera_id, segment)
+
+    uplink.upload_segment = slow  # type: ignore[method-assign]
+    session = ShareSession(uplink, share, {"cam_front": buffer}, backoff=FAST, poll_s=0.01)
+    with LiveCamera(buffer, started, 0.1, started + timedelta(seconds=0.8)):
+        result = session.run(threading.Event())
+    sent = [name for _share, _camera, name in uplink.uploads]
+    live = [seg.name for seg in buffer.segments() if seg.start >= started]
+    assert len(live) == 8 and set(live) <= set(sent)  # every live segment went
+    assert sent.index(live[0]) < 10  # as it closed, not behind the two minutes of pre-roll
+    assert result.not_sent > 0  # the pre-roll not sent by the end stays on the box
+    backlog = [name for name in sent if name not in live]
+    assert backlog[1:] == sorted(backlog[1:])  # after the first (the edge), oldest first
 
 
 @pytest.mark.parametrize("drop", ["outage", "flaky"])
@@ -224,7 +255,7 @@ def test_catches_up_after_network_drops_with_nothing_lost_or_doubled(
     sent = [name for _share, _camera, name in uplink.uploads]
     expected = [s.name for s in buffer.segments_between(started - timedelta(seconds=3),
                                                         share.ends_at)]
-    assert sent == expected and len(sent) == 3 + 10
+    assert sorted(sent) == expected and len(sent) == 3 + 10
     assert len(set(sent)) == len(sent)
     assert uplink.upload_attempts > len(sent)  # some attempts failed and were retried
     assert result.outcome is Outcome.ENDED and result.not_sent == 0
