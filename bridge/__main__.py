@@ -39,7 +39,8 @@ from bridge.uplink import ChannelInfo, DeviceCredential
 logger = logging.getLogger("bridge")
 
 DEFAULT_CONFIG = "/etc/porchlight-bridge/config.toml"
-TIERS = {"on_alert": "can be shared live", "on_request": "answers footage requests only"}
+TIERS = {"on_alert": "can be shared live", "always": "police may open it live in its schedule",
+         "on_request": "answers footage requests only"}
 
 
 def _out(text: str = "") -> None:
@@ -81,6 +82,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     for buffer in runner.buffers.values():
         remove_partials(buffer.work_dir)
     uplink = _uplink(config)
+    if uplink is not None:
+        uplink.health = runner.health
     manager = ShareManager(uplink, config, runner.buffers, work_dir=config.state_dir / "clips",
                            channel_factory=_channel_factory(uplink, config))
     trigger = TriggerServer(config.trigger_host, config.trigger_port, config.trigger_key,
@@ -435,7 +438,8 @@ def _print_cameras(config: BridgeConfig, config_path: str,
     _out(f'\nFor example:\n\n  [[camera]]\n  id = "{config.cameras[0].id}"\n'
          f'  source = "..."\n  camera_id = "{credential.cameras[0].camera_id}"\n\n'
          "then restart the bridge (sudo systemctl restart porchlight-bridge). Only cameras set "
-         "to \"on alert\" in the app can be shared live.")
+         "to \"on alert\" (you share) or \"always\" (police open it inside your schedule) in "
+         "the app send live video.")
 
 
 # ---------------------------------------------------------------- main

@@ -34,7 +34,7 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -60,6 +60,9 @@ logger = logging.getLogger(__name__)
 
 API = "/api/bridge"
 USER_AGENT = f"porchlight-bridge/{__version__}"
+# The cameras' health goes with every state call, in this header (app/bridges/routes.py reads it).
+HEALTH_HEADER = "X-Porchlight-Health"
+HEALTH_MAX_CHARS = 6000
 CREDENTIAL_FILE = "credential.json"
 MAX_ANSWER = 1 << 20  # bytes of an answer read at most (answers are small JSON)
 CHUNK = 1 << 20
@@ -111,7 +114,8 @@ class HttpUplink:
 
     `camera_ids` are the Porchlight camera ids in this bridge's config: state() names them so
     the server knows which cameras this bridge serves (another bridge of the same owner may
-    serve others).
+    serve others). `health`, when set (bridge.runner.Runner.health), says how each camera is
+    with every state() call, for the owner's Bridges page.
     """
 
     def __init__(self, server_url: str, credential: DeviceCredential | None,
@@ -120,6 +124,7 @@ class HttpUplink:
         self.credential = credential
         self.timeout_s = timeout_s
         self.camera_ids = tuple(camera_ids)
+        self.health: Callable[[], list[dict[str, Any]]] | None = None
         self._opener = urllib.request.build_opener(_NoRedirect())
 
     def __repr__(self) -> str:
@@ -141,7 +146,13 @@ class HttpUplink:
 
     def state(self) -> BridgeState:
         query = urlencode([("camera", camera_id) for camera_id in self.camera_ids])
-        answer = self._call("GET", f"{API}/state" + (f"?{query}" if query else ""))
+        extra = {}
+        if self.health is not None:  # the cameras' health, for the owner's Bridges page
+            said = json.dumps(self.health(), separators=(",", ":"))
+            if len(said) <= HEALTH_MAX_CHARS:
+                extra[HEALTH_HEADER] = said
+        answer = self._call("GET", f"{API}/state" + (f"?{query}" if query else ""),
+                            headers=extra)
         data = answer.json()
         try:
             shares = tuple(_share(s, "camera_ids") for s in data.get("shares", []))
@@ -210,12 +221,12 @@ class HttpUplink:
     # ------------------------------------------------------------ HTTP
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None, *,
-              kind: str = "device") -> _Answer:
+              kind: str = "device", headers: dict[str, str] | None = None) -> _Answer:
         """One request to the server; a refusal becomes the protocol's exception.
 
         `kind`: "pair" (no credential), "device", "share" (404/410: the share ended) or
         "target" (404/409/410: the request wants no answer any more)."""
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
         if kind != "pair" and self.credential is not None:
             headers["Authorization"] = f"Bearer {self.credential.secret}"
         data = None

@@ -297,6 +297,23 @@ class Runner:
                     logger.warning("Camera %s: pruning the buffer failed: %s", camera,
                                    error.strerror)
 
+    def health(self) -> list[dict[str, Any]]:
+        """Each paired camera's health as the owner's Bridges page shows it (the server hears
+        it with every state call): recording or not and why, how far behind live, its last
+        segment, and how many minutes the buffer holds."""
+        out = []
+        for worker in self.workers.values():
+            if not worker.camera.camera_id:
+                continue
+            status = worker.status()
+            behind = worker.timing.behind_s
+            out.append({"camera_id": worker.camera.camera_id, "state": status["state"],
+                        "problem": (status["problem"] or "")[:160],
+                        "behind_s": round(behind, 1) if behind is not None else None,
+                        "last_at": status["last_segment_at"],
+                        "buffer_s": status["buffer"]["seconds"]})
+        return out
+
     def status(self) -> dict[str, Any]:
         return {
             "bridge": self.config.name,

@@ -1,16 +1,16 @@
 """Running shares and answering requests, against the Uplink protocol and the buffers.
 
-A live share (ShareSession) sends, for each of its cameras, the pre-roll (the buffered
-segments from `preroll_seconds` before the share started) and every segment as it closes:
-the live edge first (each camera's newest segment, as soon as it closes), the pre-roll and
-any backlog behind it, oldest first. So a panic button's two minutes of pre-roll for four
-cameras no longer make live two minutes late. Whatever cannot be sent right away (the network dropped) waits in a queue and is
-retried with a growing wait (1 s doubling to 30 s), oldest first, so after a drop the share
-catches up with nothing lost and nothing sent twice. Queued segments are pinned in the buffer so
-pruning cannot remove them before they are sent. Uploading stops at the share's end time
-(whatever was not sent by then stays local and is pruned as usual), when the server says the
-share ended (ShareEnded), or when it no longer accepts the bridge (UplinkRevoked): then all
-uploads stop, the cameras keep recording into the buffer, and the log says so.
+A live share (ShareSession) sends, for each of its cameras, the pre-roll (the buffered segments
+from `preroll_seconds` before the share started) and every segment as it closes: the live edge
+first (each camera's newest segment, as soon as it closes), the pre-roll and any backlog behind
+it, oldest first. So a panic button's two minutes of pre-roll for four cameras no longer make
+live two minutes late. Whatever cannot be sent right away (the network dropped) waits in a
+queue and is retried with a growing wait (1 s doubling to 30 s), oldest first, so after a drop
+the share catches up with nothing lost and nothing sent twice. Queued segments are pinned in
+the buffer so pruning cannot remove them before they are sent. Uploading stops at the share's
+end time (whatever was not sent by then stays local and is pruned as usual), when the server
+says the share ended (ShareEnded), or when it no longer accepts the bridge (UplinkRevoked):
+then all uploads stop, the cameras keep recording into the buffer, and the log says so.
 
 An approved footage request is answered by cutting its window out of the buffer
 (SegmentBuffer.concatenate) and upload_clip(); when the buffer no longer holds that window,

@@ -76,7 +76,7 @@ class CameraInfo:
 
     camera_id: str  # what goes into the config's [[camera]] camera_id
     nickname: str = ""
-    tier: str = ""  # "on_alert" cameras can be shared live; "on_request" only answer requests
+    tier: str = ""  # "on_alert" and "always" cameras send live video; "on_request" answer requests
 
 
 @dataclass(frozen=True)

@@ -26,16 +26,19 @@ CHANNEL = obj(url={**STR, "description": "mqtt://host:port or mqtts://host:port"
 @bp.route("/bridges")
 @allow(*HOLDERS)
 def index() -> Any:
-    return render_template("bridges/index.html", devices=bridges.devices_of(require_user()),
-                           done=request.args.get("done"))
+    holder = require_user()
+    return render_template("bridges/index.html", devices=bridges.devices_of(holder),
+                           done=request.args.get("done"), health=bridges.health_of(holder))
 
 
 @bp.route("/bridges/code", methods=["POST"])
 @allow(*HOLDERS)
 def code() -> Any:
-    shown = bridges.pairing_code(settings(), require_user(), client_ip())
-    return render_template("bridges/index.html", devices=bridges.devices_of(require_user()),
-                           code=shown, minutes=bridges.CODE_TTL // 60, done=None)
+    holder = require_user()
+    shown = bridges.pairing_code(settings(), holder, client_ip())
+    return render_template("bridges/index.html", devices=bridges.devices_of(holder),
+                           code=shown, minutes=bridges.CODE_TTL // 60, done=None,
+                           health=bridges.health_of(holder))
 
 
 @bp.route("/bridges/<device_id>/revoke", methods=["POST"])
@@ -75,7 +78,8 @@ def api_state() -> Any:
     may listen on to be told when to ask again (null: none, keep asking)."""
     device = bridges.authenticate(request.headers.get("Authorization", ""))
     declared = read_query().get("camera")
-    return jsonify(bridges.state(settings(), device, declared))
+    health = bridges.read_health(request.headers.get(bridges.HEALTH_HEADER, ""))
+    return jsonify(bridges.state(settings(), device, declared, health))
 
 
 def _device() -> Any:

@@ -42,6 +42,9 @@ class BridgeDevice(BaseModel):
     # The Porchlight cameras this bridge says it serves (from its config, on every state call):
     # only their approved requests are offered to it, and the owner's app names the bridge.
     camera_ids: ListAttribute[str] = ListAttribute(null=True)
+    # How its cameras are, as it last said (app.services.cameras.bridges.read_health): JSON
+    # [{camera_id, state, problem, behind_s, last_at, buffer_s}], for the owner's Bridges page.
+    health = UnicodeAttribute(null=True)
     # Presence on the device channel (app/services/realtime/channel.py), from the bridge's
     # status messages and its last will: whether it is connected, when the app last heard, and
     # when (by the bridge's clock) the connection it heard about began, so that a late last

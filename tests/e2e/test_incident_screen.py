@@ -76,6 +76,7 @@ class Bridge:
         assert credential is not None
         uplink = HttpUplink(base_url, credential, timeout_s=5, camera_ids=list(cameras.values()))
         self.runner = Runner(config).start()
+        uplink.health = self.runner.health
         self.manager = ShareManager(uplink, config, self.runner.buffers,
                                     work_dir=folder / "clips", poll_s=0.2,
                                     channel_factory=channel_factory(uplink, config))
@@ -137,6 +138,10 @@ def test_cad_call_opens_the_wall_and_closing_stops_it(
         desk.wait_for_function(TILE_PLAYING, arg=camera_id, timeout=30_000)
         assert time.monotonic() - clicked < 20  # bench.realtime measures it
         desk.wait_for_function(TILE_PLAYING, arg=pole.camera_id, timeout=30_000)
+        # The agency's Bridges page says how its bridge and camera are (the bridge's own word).
+        agency_page = admin_client.get("/bridges").text
+        assert "Pole cam 2nd Ave" in agency_page and "Recording" in agency_page
+        assert "told at once" in agency_page  # listening on the device channel
         tile = desk.locator(f'.wall-tile[data-camera="{camera_id}"]')
         expect(tile).to_contain_text("opened by police")
         share_id = tile.get_attribute("data-share")

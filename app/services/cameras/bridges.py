@@ -10,6 +10,7 @@ for a video. Every pairing and revocation is in the owner's activity.
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
@@ -130,15 +131,16 @@ def cameras_for(owner_id: str) -> list[dict[str, Any]]:
              "paused": bool(c.paused)} for c in registry.cameras_of(owner_id)]
 
 
-def state(settings: Settings, device: BridgeDevice,
-          declared: list[str] | None = None) -> dict[str, Any]:
+def state(settings: Settings, device: BridgeDevice, declared: list[str] | None = None,
+          health: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """What the bridge should do now: the owner's cameras, running shares, the approved
     requests for the cameras it serves, and the device channel to listen on (None without
     one). `poll_seconds` is how often to ask while the channel is not connected.
 
     `declared` are the Porchlight camera ids in the bridge's config: only their requests are
     offered (another bridge of the same owner may serve the others), and the owner's app shows
-    which bridge serves which camera. Ids that are not the owner's are ignored."""
+    which bridge serves which camera. Ids that are not the owner's are ignored, and so is the
+    health (read_health) of a camera the bridge does not serve."""
     owner = accounts.get_user(device.owner_id)
     cameras = cameras_for(device.owner_id)
     owned = {c["camera_id"] for c in cameras}
@@ -146,6 +148,9 @@ def state(settings: Settings, device: BridgeDevice,
     actions: list[Any] = [BridgeDevice.last_seen_at.set(clock.now())]
     if declared is not None and serves != sorted(device.camera_ids or []):
         actions.append(BridgeDevice.camera_ids.set(serves))
+    if health is not None:
+        kept = [h for h in health if h["camera_id"] in owned]
+        actions.append(BridgeDevice.health.set(json.dumps(kept, separators=(",", ":"))))
     device.update(actions=actions)
     waiting = []
     for target in canvass.targets_for_owner(owner):
@@ -167,6 +172,77 @@ def state(settings: Settings, device: BridgeDevice,
     return {"device_id": device.device_id, "cameras": cameras, "requests": waiting,
             "shares": shares, "poll_seconds": POLL_SECONDS,
             "channel": channel.for_bridge(settings, device)}
+
+
+HEALTH_HEADER = "X-Porchlight-Health"  # bridge/http_uplink.py sends it with each state call
+HEALTH_STATES = ("starting", "live", "behind", "reconnecting", "ended", "stopped")
+MAX_HEALTH = 50
+
+
+def read_health(header: str) -> list[dict[str, Any]] | None:
+    """A bridge's word on its cameras (bridge.runner.Runner.health), checked field by field:
+    what does not fit is left out, and a header that cannot be read at all is None (nothing
+    is kept). Only shown to the bridge's own holder."""
+    if not header or len(header) > 8000:
+        return None
+    try:
+        said = json.loads(header)
+    except (ValueError, RecursionError):  # (thousands of "[" nest past Python's stack)
+        return None
+    if not isinstance(said, list):
+        return None
+    kept = []
+    for item in said[:MAX_HEALTH]:
+        if not isinstance(item, dict) or not isinstance(item.get("camera_id"), str) or \
+                item.get("state") not in HEALTH_STATES:
+            continue
+        behind, buffered = item.get("behind_s"), item.get("buffer_s")
+        last = _when(item.get("last_at"))
+        kept.append({"camera_id": item["camera_id"][:64], "state": item["state"],
+                     "problem": str(item.get("problem") or "")[:160],
+                     "behind_s": float(behind) if isinstance(behind, int | float)
+                     and not isinstance(behind, bool) and 0 <= behind < 1e6 else None,
+                     "last_at": last.isoformat() if last else None,
+                     "buffer_s": float(buffered) if isinstance(buffered, int | float)
+                     and not isinstance(buffered, bool) and 0 <= buffered < 1e7 else None})
+    return kept
+
+
+@dataclass(frozen=True)
+class CameraHealth:
+    """One camera of a bridge as its holder's Bridges page shows it."""
+
+    camera_id: str
+    name: str
+    state: str
+    problem: str
+    behind_s: float | None
+    last_at: datetime | None
+    buffer_minutes: float | None
+
+
+@dataclass(frozen=True)
+class BridgeHealth:
+    online: bool
+    channel: bool  # told at once through the device channel (else it asks every few seconds)
+    cameras: list[CameraHealth]
+
+
+def health_of(holder: User) -> dict[str, BridgeHealth]:
+    """device id → how each of the holder's bridges and its cameras are now."""
+    now = clock.now()
+    names = {c.camera_id: c.nickname for c in registry.cameras_of(holder.user_id)}
+    out = {}
+    for device in devices_of(holder):
+        said = json.loads(device.health or "[]")
+        cameras = [CameraHealth(h["camera_id"], names.get(h["camera_id"], "A removed camera"),
+                                h["state"], h.get("problem") or "", h.get("behind_s"),
+                                _when(h.get("last_at")),
+                                round(h["buffer_s"] / 60, 1) if h.get("buffer_s") is not None
+                                else None) for h in said]
+        out[device.device_id] = BridgeHealth(online(device, now), bool(device.connected),
+                                             cameras)
+    return out
 
 
 def served_by(owner: User) -> dict[str, str]:
