@@ -274,7 +274,8 @@ def api_bulletins() -> Any:
 def bulletins_page() -> Any:
     found = bulletins.for_reader(require_user())
     return render_template("incidents/bulletins.html", bulletins=[
-        bulletins.bulletin_json(b, Incident.find(b.incident_id)) for b in found])
+        bulletins.bulletin_json(b, Incident.find(b.incident_id)) for b in found],
+        push_enabled=bool(settings().vapid_public_key))
 
 
 @bp.route("/bulletins/<bulletin_id>")

@@ -46,8 +46,13 @@ FIGURES = {
                 "approximate_search_probes"),
     "push": ("messages_per_second", "ms_per_message", "dynamodb_share", "encrypt_ms_per_message",
              "bare_ecdh_aesgcm_ms", "vapid_sign_ms_per_message", "payload_bytes"),
+    "realtime": ("time_to_first_frame_s", "glass_to_glass_delay_s", "glass_to_glass_p95_s",
+                 "idle_bridge_requests_per_hour", "idle_bridge_bytes_per_hour",
+                 "idle_bridge_mqtt_messages_per_hour", "wall_16_tiles_cpu_percent",
+                 "dropped_frames_per_minute", "s3_puts_per_watched_camera_hour",
+                 "dollars_per_watched_camera_hour"),
 }
-BROWSER = {"live"}  # drives Chromium (Debian's, which `make test` installs first)
+BROWSER = {"live", "realtime"}  # drive Chromium (Debian's, which `make test` installs first)
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=[pytest.mark.e2e] * (name in BROWSER))

@@ -12,6 +12,10 @@ import { HttpError, csrfToken, fetchJSON } from './http.js';
 import { clock, zoneLabel } from './program-time.js';
 
 const POLL_MS = 1000;
+// Until its first piece arrives a stream asks four times as often: a view police just opened
+// wakes the bridge, whose first piece is ready a fraction of a second after the first ask
+// (bench/realtime.py: a whole second of the first frame's 1.2 s was this wait).
+const FIRST_POLL_MS = 250;
 // Where a live view plays: right after a new piece is appended, the playhead sits LIVE_LEAD_S
 // behind the end of the video held. The next piece comes about 2.3 s later (2 s of video, its
 // upload, up to a 1 s poll), so a smaller lead runs the video dry and it freezes before each
@@ -300,7 +304,7 @@ class StreamPlayer {
         // the place is kept: the next ask resumes after the last piece played
         this.state.textContent = ` ${err.message}; trying again.`;
       }
-      await new Promise((resolve) => window.setTimeout(resolve, POLL_MS));
+      await new Promise((resolve) => window.setTimeout(resolve, this.after ? POLL_MS : FIRST_POLL_MS));
     }
   }
 

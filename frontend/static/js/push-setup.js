@@ -14,6 +14,7 @@ class PushSetup {
     this.status = root.querySelector('.js-push-status');
     this.on = root.querySelector('.js-push-on');
     this.off = root.querySelector('.js-push-off');
+    this.fallback = root.dataset.fallback || 'you get email instead';
     this.on.addEventListener('click', () => this.subscribe());
     this.off.addEventListener('click', () => this.unsubscribe());
     this.refresh();
@@ -27,11 +28,11 @@ class PushSetup {
   }
 
   async refresh() {
-    if (!this.root.dataset.enabled) { this.say('Notifications are not set up on this server; you get email instead.'); return; }
+    if (!this.root.dataset.enabled) { this.say(`Notifications are not set up on this server; ${this.fallback}.`); return; }
     const registration = await this.registration();
-    if (!registration) { this.say('This browser cannot show notifications; you get email instead.'); return; }
+    if (!registration) { this.say(`This browser cannot show notifications; ${this.fallback}.`); return; }
     if (Notification.permission === 'denied') {
-      this.say('Notifications are blocked for this site in your browser settings; you get email instead.');
+      this.say(`Notifications are blocked for this site in your browser settings; ${this.fallback}.`);
       return;
     }
     const existing = await registration.pushManager.getSubscription();
@@ -49,7 +50,7 @@ class PushSetup {
     try {
       const { public_key: key } = await fetchJSON('/api/push/key');
       if ((await Notification.requestPermission()) !== 'granted') {
-        this.say('You did not allow notifications; you get email instead. You can change this later.');
+        this.say(`You did not allow notifications; ${this.fallback}. You can change this later.`);
         return;
       }
       const registration = await this.registration();
@@ -67,7 +68,7 @@ class PushSetup {
       // The browser's own wording ("Registration failed - permission denied") confuses right
       // after the owner allowed notifications; the server's errors are already plain words.
       this.say(err instanceof DOMException
-        ? 'This browser could not turn notifications on; you get email instead. You can try again later.'
+        ? `This browser could not turn notifications on; ${this.fallback}. You can try again later.`
         : `Notifications could not be turned on: ${err.message}`);
     }
   }
