@@ -17,6 +17,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,11 +58,14 @@ def run(port: int, fresh: bool, data_dir: Path = DATA_DIR, env_file: Path = ENV_
           "jobs" + (" (found from an earlier run)." if kept else "."))
     print("  `make run FRESH=1` starts empty; `make reset` deletes it.")
     # Ctrl-C from here on stops everything in order (a KeyboardInterrupt half-way through
-    # would leave the worker threads running and the data unsaved).
-    stopping = threading.Event()
+    # would leave the worker threads running and the data unsaved). The handler only flips a
+    # flag the main thread looks at twice a second: a handler that took a lock (Event.set)
+    # could find it held by the very wait it interrupts, and a wait with no timeout was seen
+    # to sleep through a Ctrl-C for good (a CI run: `make run` never stopped).
+    stopping: list[int] = []
 
     def stop(signum: int, frame: object) -> None:
-        stopping.set()
+        stopping.append(signum)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
@@ -104,7 +108,8 @@ def run(port: int, fresh: bool, data_dir: Path = DATA_DIR, env_file: Path = ENV_
     print("                      .venv/bin/flask --app app.wsgi audit verify)")
     print("Press Ctrl-C to stop.", flush=True)
 
-    stopping.wait()
+    while not stopping:
+        time.sleep(0.5)
     print("\nStopping Porchlight...", flush=True)
     server.shutdown()
     loop.stop()
