@@ -177,29 +177,28 @@ def pull_decision(rules: Rules, viewer_agency: str, minutes: int, offense: str) 
                           "asking.")
 
 
-def parse_recent_minutes(raw: object, errors: dict[str, str]) -> int:
+def _minutes(raw: object, low: int, high: int, default: int, errors: dict[str, str],
+             field: str, problem: str) -> int:
+    """A whole number of minutes from a form or a body; blank is `default`, anything else
+    outside low..high is `problem` under `field` (and `default`)."""
     if raw is None or raw == "":
-        return 0
+        return default
     try:
         value = int(str(raw).strip())
     except ValueError:
         value = -1
-    if not 0 <= value <= RECENT_MINUTES_MAX:
-        errors["recent_minutes"] = (f"Recent minutes is a whole number from 0 (never) to "
-                                    f"{RECENT_MINUTES_MAX}.")
-        return 0
+    if not low <= value <= high:
+        errors[field] = problem
+        return default
     return value
+
+
+def parse_recent_minutes(raw: object, errors: dict[str, str]) -> int:
+    return _minutes(raw, 0, RECENT_MINUTES_MAX, 0, errors, "recent_minutes",
+                    f"Recent minutes is a whole number from 0 (never) to {RECENT_MINUTES_MAX}.")
 
 
 def parse_live_minutes(raw: object, errors: dict[str, str]) -> int:
-    if raw is None or raw == "":
-        return LIVE_MINUTES_DEFAULT
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        value = -1
-    if not 5 <= value <= LIVE_MINUTES_MAX:
-        errors["max_live_minutes"] = (f"The longest live session is a whole number of minutes "
-                                      f"from 5 to {LIVE_MINUTES_MAX}.")
-        return LIVE_MINUTES_DEFAULT
-    return value
+    return _minutes(raw, 5, LIVE_MINUTES_MAX, LIVE_MINUTES_DEFAULT, errors, "max_live_minutes",
+                    "The longest live session is a whole number of minutes from 5 to "
+                    f"{LIVE_MINUTES_MAX}.")

@@ -158,8 +158,8 @@ def api_ask(incident_id: str) -> Any:
     "always" outside its schedule): their phone asks them, and nothing opens without their
     tap. Asked again while waiting, the same ask answers."""
     officer = require_user()
-    item = asks.ask(settings(), officer, incidents.incident_of(officer, incident_id),
-                    read_json()["camera_id"], client_ip())
+    incident, camera = incidents.open_camera(officer, incident_id, read_json()["camera_id"])
+    item = asks.ask(settings(), officer, incident, camera, client_ip())
     return jsonify(asks.ask_json(item))
 
 
@@ -175,8 +175,8 @@ def api_pull(incident_id: str) -> Any:
     board like any other."""
     officer = require_user()
     data = read_json()
-    made = pulls.pull(settings(), officer, incidents.incident_of(officer, incident_id),
-                      data["camera_id"], data["minutes"], client_ip())
+    incident, camera = incidents.open_camera(officer, incident_id, data["camera_id"])
+    made = pulls.pull(settings(), officer, incident, camera, data["minutes"], client_ip())
     return jsonify({"request_id": made.request_id, "case_number": made.case_number,
                     "window_start": made.window_start.isoformat(),
                     "window_end": made.window_end.isoformat()}), 201

@@ -44,15 +44,11 @@ SHARED, DECLINED = "shared", "declined"
 ANSWER_WORDS = {SHARED: "The owner is sharing", DECLINED: "The owner said not now"}
 
 
-def ask(settings: Settings, officer: User, incident: Incident, camera_id: str, ip: str
+def ask(settings: Settings, officer: User, incident: Incident, camera: Camera, ip: str
         ) -> LiveAsk:
-    """Ask the owner of one of the incident's cameras to share it live now (the incident is
-    the officer's program's: `incidents.incident_of`)."""
-    if incident.closed_at is not None:
-        raise ConflictError("This incident is closed.")
-    camera = registry.named_by_police(officer, [camera_id]).get(camera_id)
-    if camera is None or camera_id not in incident.camera_ids:
-        raise NotFoundError("No such camera in this incident.")
+    """Ask the owner of one of the incident's cameras to share it live now (an open incident
+    of the officer's program and its camera: `incidents.open_camera`)."""
+    camera_id = camera.camera_id
     now = clock.now()
     state = realtime.availability(live.rules_of(camera), officer.agency_id, now,
                                   policy_for(incident.agency_id).timezone,

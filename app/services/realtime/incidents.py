@@ -224,17 +224,25 @@ def incident_json(incident: Incident) -> dict[str, Any]:
             "closed_at": incident.closed_at.isoformat() if incident.closed_at else None}
 
 
-def watch(settings: Settings, officer: User, incident_id: str, camera_id: str, ip: str
-          ) -> dict[str, Any]:
-    """Police open one of the incident's cameras live themselves: only an "always" camera
-    inside its owner's schedule, whose bridge is online. A refusal is audited and says why."""
+def open_camera(officer: User, incident_id: str, camera_id: str) -> tuple[Incident, Camera]:
+    """An open incident of the officer's program and one of its cameras (what watching,
+    asking, pulling act on). A camera police may not name (hidden, another program's, not
+    this incident's) is "not found", as one that does not exist."""
     incident = incident_of(officer, incident_id)
-    actor = Actor(officer.user_id, officer.role, ip)
     if incident.closed_at is not None:
         raise ConflictError("This incident is closed.")
     camera = registry.named_by_police(officer, [camera_id]).get(camera_id)
     if camera is None or camera_id not in incident.camera_ids:
         raise NotFoundError("No such camera in this incident.")
+    return incident, camera
+
+
+def watch(settings: Settings, officer: User, incident_id: str, camera_id: str, ip: str
+          ) -> dict[str, Any]:
+    """Police open one of the incident's cameras live themselves: only an "always" camera
+    inside its owner's schedule, whose bridge is online. A refusal is audited and says why."""
+    incident, camera = open_camera(officer, incident_id, camera_id)
+    actor = Actor(officer.user_id, officer.role, ip)
     now = clock.now()
     for share in _shares(incident, now):
         if share.source == SOURCE_POLICE and share.camera_ids == [camera_id]:

@@ -20,14 +20,15 @@ from typing import Any
 
 from app.config import Settings
 from app.core import footage, sharing
-from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from app.core.errors import ForbiddenError, ValidationError
+from app.models.cameras import Camera
 from app.models.footage import FootageRequest, RequestTarget
 from app.models.incident import Incident
 from app.models.users import User
 from app.services import clock
 from app.services.auditing import audit
 from app.services.auditing.audit import Actor
-from app.services.cameras import bridges, registry
+from app.services.cameras import bridges
 from app.services.governance.policy import policy_for
 from app.services.realtime import channel, live
 
@@ -39,18 +40,14 @@ def reference(incident: Incident) -> str:
     return incident.case_number or f"INC-{incident.incident_id[:8].upper()}"
 
 
-def pull(settings: Settings, officer: User, incident: Incident, camera_id: str, minutes: Any,
+def pull(settings: Settings, officer: User, incident: Incident, camera: Camera, minutes: Any,
          ip: str) -> FootageRequest:
-    """Take the last `minutes` of one of the incident's cameras as evidence (the incident is
-    the officer's program's: `incidents.incident_of`)."""
-    if incident.closed_at is not None:
-        raise ConflictError("This incident is closed.")
+    """Take the last `minutes` of one of the incident's cameras as evidence (an open incident
+    of the officer's program and its camera: `incidents.open_camera`)."""
     if isinstance(minutes, bool) or not isinstance(minutes, int):
         raise ValidationError("Say how many minutes, as a whole number.",
                               {"minutes": "a whole number"})
-    camera = registry.named_by_police(officer, [camera_id]).get(camera_id)
-    if camera is None or camera_id not in incident.camera_ids:
-        raise NotFoundError("No such camera in this incident.")
+    camera_id = camera.camera_id
     actor = Actor(officer.user_id, officer.role, ip)
     offense = incident.offense or OFFENSE
     decision = sharing.pull_decision(live.rules_of(camera), officer.agency_id, minutes, offense)
