@@ -141,7 +141,8 @@ def _uplink(config: BridgeConfig) -> HttpUplink | None:
                 credential.device_id,
                 ", ".join(c.id for c in config.cameras if c.camera_id) or
                 "no camera yet (give each [[camera]] its camera_id)")
-    return HttpUplink(config.server_url, credential, camera_ids=ids)
+    return HttpUplink(config.server_url, credential, camera_ids=ids,
+                      max_upload_kbps=config.max_upload_kbps)
 
 
 def _channel_factory(uplink: HttpUplink | None, config: BridgeConfig) -> ChannelFactory:

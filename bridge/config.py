@@ -8,6 +8,8 @@
     trigger_listen = "127.0.0.1:8787" # one address of this box on the home network
     trigger_key = "a long random secret shared with the panic button"
     share_minutes = 15                # a trigger's share length when it does not say
+    max_upload_kbps = 0               # 0: no cap; else the most this box sends, all uploads
+                                      # together, in kilobits a second (64 to 1000000)
 
     [[camera]]
     id = "front-door"                 # a local name: letters, digits, - and _
@@ -38,6 +40,7 @@ from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
 BUFFER_MINUTES = (1, 60, 10)  # low, high, default
 SEGMENT_SECONDS = (1, 10, 2)
 SHARE_MINUTES = (1, 120, 15)
+MAX_UPLOAD_KBPS = (0, 1_000_000, 0)  # 0: no cap; a cap below 64 kb/s could not send live video
 DEFAULT_TRIGGER_LISTEN = "127.0.0.1:8787"
 TRIGGER_KEY_MIN = 16
 NAME_MAX = 60  # the server keeps a bridge's name to this
@@ -45,7 +48,7 @@ SOURCE_SCHEMES = ("rtsp", "rtsps", "http", "https", "file")
 LOCAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 BRIDGE_KEYS = {"name", "state_dir", "buffer_minutes", "segment_seconds", "trigger_listen",
-               "trigger_key", "share_minutes"}
+               "trigger_key", "share_minutes", "max_upload_kbps"}
 CAMERA_KEYS = {"id", "source", "camera_id", "loop", "user", "password", "transport"}
 TRANSPORTS = ("auto", "tcp", "udp")  # RTSP: "auto" tries TCP, then UDP
 SERVER_KEYS = {"url"}
@@ -141,6 +144,7 @@ class BridgeConfig:
     trigger_port: int = 8787
     share_minutes: int = SHARE_MINUTES[2]
     server_url: str | None = None  # the Porchlight server: pairing, shares, requests
+    max_upload_kbps: int = 0  # the most all uploads together may send (0: no cap)
 
     @property
     def trigger_listen(self) -> str:
@@ -239,6 +243,11 @@ def parse(data: dict[str, Any], base: Path | None = None,
     segment_seconds = _number(bridge, "segment_seconds", SEGMENT_SECONDS, problems)
     share_minutes = int(_number(bridge, "share_minutes", SHARE_MINUTES, problems,
                                 whole=True))
+    upload_kbps = int(_number(bridge, "max_upload_kbps", MAX_UPLOAD_KBPS, problems,
+                              whole=True))
+    if 0 < upload_kbps < 64:
+        problems.append("[bridge] max_upload_kbps must be 0 (no cap) or at least 64: less "
+                        "cannot carry live video; the file says " + str(upload_kbps))
     host, port = _listen(bridge, problems)
     key = _text(bridge, "trigger_key", "[bridge]", problems, required=True) or ""
     if key and len(key) < TRIGGER_KEY_MIN:
@@ -252,7 +261,8 @@ def parse(data: dict[str, Any], base: Path | None = None,
     return BridgeConfig(name=name, state_dir=state_dir or Path("."), cameras=cameras,
                         trigger_key=key, buffer_minutes=buffer_minutes,
                         segment_seconds=segment_seconds, trigger_host=host, trigger_port=port,
-                        share_minutes=share_minutes, server_url=server_url)
+                        share_minutes=share_minutes, server_url=server_url,
+                        max_upload_kbps=upload_kbps)
 
 
 # ---------------------------------------------------------------- pieces

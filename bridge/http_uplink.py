@@ -32,6 +32,8 @@ import json
 import logging
 import os
 import tempfile
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
@@ -119,12 +121,15 @@ class HttpUplink:
     """
 
     def __init__(self, server_url: str, credential: DeviceCredential | None,
-                 timeout_s: float = 15, *, camera_ids: Sequence[str] = ()) -> None:
+                 timeout_s: float = 15, *, camera_ids: Sequence[str] = (),
+                 max_upload_kbps: int = 0) -> None:
         self.server_url = server_url.rstrip("/")
         self.credential = credential
         self.timeout_s = timeout_s
         self.camera_ids = tuple(camera_ids)
         self.health: Callable[[], list[dict[str, Any]]] | None = None
+        # One cap for every upload of this bridge together (its shares' pieces and clips).
+        self.cap = RateCap(max_upload_kbps * 1000 // 8) if max_upload_kbps else None
         self._opener = urllib.request.build_opener(_NoRedirect())
 
     def __repr__(self) -> str:
@@ -281,7 +286,8 @@ class HttpUplink:
         headers = {str(key): str(value) for key, value in named.items()}
         headers["Content-Length"] = str(size)
         headers.setdefault("User-Agent", USER_AGENT)
-        request = urllib.request.Request(url, data=handle, headers=headers, method="PUT")
+        body: Any = handle if self.cap is None else Capped(handle, self.cap)
+        request = urllib.request.Request(url, data=body, headers=headers, method="PUT")
         answer = self._send(request, url)
         if not 200 <= answer.status < 300:
             raise ConnectionError(f"the upload to {urlsplit(url).netloc} was refused "
@@ -295,6 +301,49 @@ class HttpUplink:
 
 
 # ---------------------------------------------------------------- answers
+
+
+class RateCap:
+    """At most `bytes_per_s` for all the uploads that share it (a token bucket holding a
+    second's worth): the owner's `max_upload_kbps`, so sharing video never fills the shop's
+    line. Thread-safe: a share's pieces and a clip may upload at once."""
+
+    def __init__(self, bytes_per_s: int, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.rate = bytes_per_s
+        self.clock, self.sleep = clock, sleep
+        self.tokens = float(bytes_per_s)
+        self.at = clock()
+        self.lock = threading.Lock()
+
+    def take(self, count: int) -> None:
+        """Wait until `count` bytes may go."""
+        while True:
+            with self.lock:
+                now = self.clock()
+                self.tokens = min(float(self.rate), self.tokens + (now - self.at) * self.rate)
+                self.at = now
+                if self.tokens >= count or self.tokens >= self.rate:
+                    self.tokens -= count  # (a read larger than the bucket goes into debt)
+                    return
+                wait = (min(count, self.rate) - self.tokens) / self.rate
+            self.sleep(wait)
+
+
+class Capped:
+    """A file read through a RateCap: what http.client streams as a request's body."""
+
+    def __init__(self, handle: IO[bytes], cap: RateCap) -> None:
+        self.handle, self.cap = handle, cap
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size if size and size > 0 else CAP_CHUNK)
+        if data:
+            self.cap.take(len(data))
+        return data
+
+
+CAP_CHUNK = 16 * 1024
 
 
 def _refusal(answer: _Answer, kind: str, server: str) -> Exception:

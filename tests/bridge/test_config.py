@@ -70,6 +70,9 @@ def test_defaults_and_file_source(tmp_path: Path) -> None:
     ({"trigger_key": "short"}, "[bridge] trigger_key"),
     ({"name": "x" * 61}, "[bridge] name must be at most 60"),
     ({"bufer_minutes": 5}, "'bufer_minutes'"),
+    ({"max_upload_kbps": 30}, "[bridge] max_upload_kbps must be 0 (no cap) or at least 64"),
+    ({"max_upload_kbps": 1.5}, "[bridge] max_upload_kbps"),
+    ({"max_upload_kbps": -1}, "[bridge] max_upload_kbps"),
 ])
 def test_bridge_errors_name_the_key(tmp_path: Path, change: dict[str, Any], key: str) -> None:
     problems = _problems(_valid(tmp_path, **change))
