@@ -40,6 +40,16 @@ def test_every_role_reads_its_activity_in_sentences(signed_in: Any, role: str) -
     elif role == roles.AGENCY_ADMIN:
         assert client.get("/api/registry.geojson").status_code == 200
         expected = "You exported the camera registry ("
+    elif role == roles.OFFICER:  # a responding officer opens a bulletin sent to them
+        operator, _ = signed_in(roles.SUPERVISOR)
+        incident = operator.send_json("POST", "/api/incidents", {
+            "lat": SCENE[0], "lon": SCENE[1], "label": f"Call {case}"}).json()
+        me = client.get("/api/me").json()["user"]["id"]
+        sent = operator.send_json("POST", f"/api/incidents/{incident['incident_id']}/bulletins",
+                                  {"text": "Grey hatchback", "recipients": [me]})
+        assert sent.status_code == 201, sent.text
+        assert client.get(f"/bulletins/{sent.json()['bulletin_id']}").status_code == 200
+        expected = "You opened a bulletin."
     else:
         assert client.get("/audit").status_code == 200
         expected = "You searched the audit log."

@@ -12,10 +12,13 @@ import { HttpError, csrfToken, fetchJSON } from './http.js';
 import { clock, zoneLabel } from './program-time.js';
 
 const POLL_MS = 1000;
-// Until its first piece arrives a stream asks four times as often: a view police just opened
-// wakes the bridge, whose first piece is ready a fraction of a second after the first ask
-// (bench/realtime.py: a whole second of the first frame's 1.2 s was this wait).
+// Until its first piece arrives, for its first FAST_FOR_MS, a camera's stream asks four times as
+// often: a view police just opened wakes the bridge, whose first piece is ready a fraction of a
+// second after the first ask (bench/realtime.py: a whole second of the first frame's 1.2 s was
+// this wait). Not longer: a camera that sends nothing (and the owner's phone, which may never
+// join) is asked at the usual pace.
 const FIRST_POLL_MS = 250;
+const FAST_FOR_MS = 5000;
 // Where a live view plays: right after a new piece is appended, the playhead sits LIVE_LEAD_S
 // behind the end of the video held. The next piece comes about 2.3 s later (2 s of video, its
 // upload, up to a 1 s poll), so a smaller lead runs the video dry and it freezes before each
@@ -96,6 +99,7 @@ class StreamPlayer {
     this.figure.className = 'live-stream';
     this.figure.dataset.stream = stream;
     this.figure.hidden = hiddenUntilVideo;
+    this.fastUntil = hiddenUntilVideo ? 0 : Date.now() + FAST_FOR_MS;
     this.video = document.createElement('video');
     this.video.muted = true;
     this.video.playsInline = true;
@@ -304,7 +308,8 @@ class StreamPlayer {
         // the place is kept: the next ask resumes after the last piece played
         this.state.textContent = ` ${err.message}; trying again.`;
       }
-      await new Promise((resolve) => window.setTimeout(resolve, this.after ? POLL_MS : FIRST_POLL_MS));
+      const fast = !this.after && Date.now() < this.fastUntil;
+      await new Promise((resolve) => window.setTimeout(resolve, fast ? FIRST_POLL_MS : POLL_MS));
     }
   }
 
