@@ -23,7 +23,7 @@ from pynamodb.exceptions import UpdateError
 
 from app.aws import aws_client
 from app.config import Settings
-from app.core import realtime, sharing
+from app.core import realtime
 from app.core.errors import ConflictError, ForbiddenError, GoneError, NotFoundError
 from app.models.base import condition_failed
 from app.models.cameras import Camera
@@ -94,13 +94,17 @@ def ask_json(item: LiveAsk) -> dict[str, Any]:
             "asked_at": item.asked_at.isoformat(), "expires_at": item.expires_at.isoformat()}
 
 
+def share_minutes(camera: Camera) -> int:
+    """What *Share* shares: SHARE_MINUTES, or the owner's longest session if shorter."""
+    return min(SHARE_MINUTES, live.rules_of(camera).max_live_minutes)
+
+
 def notice(settings: Settings, item: LiveAsk) -> dict[str, Any]:
     """The push payload for the owner's devices, with two single-use answer tokens."""
     camera = Camera.find(item.camera_id)
     name = camera.nickname if camera is not None else "your camera"
     ttl = max(int((item.expires_at - clock.now()).total_seconds()), 1)
-    minutes = min(SHARE_MINUTES, int(camera.max_live_minutes or sharing.LIVE_MINUTES_DEFAULT)
-                  ) if camera is not None else SHARE_MINUTES
+    minutes = share_minutes(camera) if camera is not None else SHARE_MINUTES
     actions = []
     for action, title in (("share", f"Share {minutes} min"), ("decline", "Not now")):
         token = single_use.issue(settings, TOKEN_KIND, "-", item.agency_id, ttl,
@@ -162,9 +166,7 @@ def _answer(settings: Settings, owner: User, item: LiveAsk, action: str, ip: str
     if action == "share":
         try:
             camera = registry.owned(owner, item.camera_id)
-            minutes = min(SHARE_MINUTES,
-                          int(camera.max_live_minutes or sharing.LIVE_MINUTES_DEFAULT))
-            share = live.start(settings, owner, [item.camera_id], minutes, "ask", ip,
+            share = live.start(settings, owner, [item.camera_id], share_minutes(camera), "ask", ip,
                                incident_id=item.incident_id)
         except Exception:  # the camera was paused or withdrawn meanwhile: still unanswered
             item.update(actions=[LiveAsk.answer.remove(), LiveAsk.answered_at.remove()])

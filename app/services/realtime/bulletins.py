@@ -41,7 +41,7 @@ MAX_RECIPIENTS = 50
 MAX_STILL_BYTES = 600 * 1024  # a 1080p JPEG frame at quality 0.85 is ~200-400 KB
 KEEP = timedelta(days=1)
 RECIPIENT_ROLES = (roles.OFFICER, roles.DETECTIVE, roles.SUPERVISOR)
-READERS = (*RECIPIENT_ROLES,)
+READERS = RECIPIENT_ROLES  # who reads bulletins: those who may be sent them
 URL_SECONDS = 60
 PREFIX = "live/bulletins/"
 
@@ -78,9 +78,9 @@ def _still(raw: Any, errors: dict[str, str]) -> bytes | None:
     return data
 
 
-def _source(officer: User, raw: Any, errors: dict[str, str]) -> tuple[str, str] | None:
-    """The tile a still was frozen from: (share id, camera id), checked against the owner's
-    rules now. None when no still names one."""
+def _source(officer: User, raw: Any, errors: dict[str, str]) -> tuple[str, str, str] | None:
+    """The tile a still was frozen from: (share id, camera id, its owner), checked against the
+    owner's rules now. None when no still names one."""
     if raw is None:
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("share_id"), str) or not isinstance(
@@ -97,7 +97,7 @@ def _source(officer: User, raw: Any, errors: dict[str, str]) -> tuple[str, str] 
     zone = policy_for(share.agency_id).timezone
     if not live.decision(share, cameras[camera_id], officer.agency_id, now, zone).allowed:
         raise ForbiddenError("The owner's rules do not allow watching that camera now.")
-    return share.share_id, camera_id
+    return share.share_id, camera_id, share.owner_id
 
 
 def send(settings: Settings, officer: User, incident: Incident, data: dict[str, Any], ip: str
@@ -145,9 +145,8 @@ def send(settings: Settings, officer: User, incident: Incident, data: dict[str, 
         "bulletin": bulletin_id, "incident": incident.incident_id, "case": incident.case_number,
         "recipients": len(recipients), "still": key is not None})
     if source is not None:
-        camera = police.registered([source[1]])[source[1]]
         # The owner reads this: a still of their camera went to this many people.
-        audit.record(officer.agency_id, actor, "live.still_sent", camera.owner_id, {
+        audit.record(officer.agency_id, actor, "live.still_sent", source[2], {
             "bulletin": bulletin_id, "incident": incident.incident_id,
             "case": incident.case_number, "camera": source[1], "share": source[0],
             "recipients": len(recipients)})
