@@ -4,9 +4,10 @@ from typing import Any
 
 from flask import jsonify, redirect, render_template, request, url_for
 
-from app.core import roles
+from app.core import localtime, roles
 from app.core.errors import ValidationError
 from app.live import bp
+from app.models.live import QUALITIES
 from app.services import clock
 from app.services.cameras import bridges, registry
 from app.services.realtime import live, police, video
@@ -152,18 +153,38 @@ def watch(share_id: str) -> Any:
 @allow(*POLICE)
 @query(camera=Field(str, max_length=64, doc="a camera's `stream` from the view, or phone"),
        after=Field(str, required=False, max_length=40),
+       at=Field(str, required=False, max_length=40,
+                doc="ISO 8601 with its zone: play from the piece holding this moment"),
        **{"from": Field(str, required=False, max_length=10, choices=("start", "newest"))})
 @answers(200, obj(active=BOOL, ends_at=TIME, poll_ms=INT,
                   pieces=arr(obj(name=STR, start=TIME, end=TIME, mime=STR, size=INT,
                                  url=URL)),
-                  now=TIME))
+                  now=TIME, first_start=maybe(TIME)))
 @fails(409, 410)
 def api_pieces(share_id: str) -> Any:
-    """Ready pieces of one camera after `after` (or the newest, or from the pre-roll's
-    start), each with a URL that lapses within seconds; refused once the share ends."""
+    """Ready pieces of one camera after `after` (or from the piece holding the moment `at`,
+    or the newest, or from the pre-roll's start), each with a URL that lapses within
+    seconds, and when the camera's first piece starts; refused once the share ends."""
     asked = read_query()
+    at = localtime.instant(asked["at"], "at") if "at" in asked else None
     return jsonify(video.pieces_for(settings(), require_user(), share_id, asked["camera"],
-                                         asked.get("after", ""), asked.get("from") == "start"))
+                                         asked.get("after", ""), asked.get("from") == "start",
+                                         at))
+
+
+@bp.route("/api/live/<share_id>/quality", methods=["POST"])
+@allow(*POLICE)
+@accepts({"camera": Field(str, max_length=64, doc="a camera's `stream` from the view"),
+          "quality": Field(str, max_length=4, choices=QUALITIES,
+                           doc="main (an enlarged tile) or sub (the low-resolution substream)")})
+@answers(200, obj(share_id=STR, quality=STR))
+@fails(409, 410)
+def api_quality(share_id: str) -> Any:
+    """Which recording of a camera its owner's bridge sends for this share: its main stream
+    or its substream (told to the bridge at once)."""
+    data = read_json()
+    return jsonify(video.set_quality(settings(), require_user(), share_id, data["camera"],
+                                     data["quality"]))
 
 
 @bp.route("/api/live")

@@ -62,6 +62,10 @@ class LiveShare(BaseModel):
     video_deleted_at = UTCDateTimeAttribute(null=True)  # its pieces are gone from storage
     # Who is watching: JSON {user id: {"name", "role", "first", "last"}}; the owner reads it.
     viewers = UnicodeAttribute(default="{}")
+    # Which recording each camera's bridge sends: JSON {camera id: "sub"} for the cameras
+    # whose viewers want the low-resolution substream (a tile of the wall); a camera not named
+    # sends its main stream. The bridge reads it in its state (bridges.state).
+    quality = UnicodeAttribute(null=True, attr_name="q")
     version = VersionAttribute()
 
     agency_index = AgencyShareIndex()
@@ -70,6 +74,7 @@ class LiveShare(BaseModel):
 
 SOURCE_POLICE = "police"  # a LiveShare police opened (app.services.realtime.incidents)
 PHONE = "phone"  # the stream name of the owner's phone camera in a share
+QUALITIES = ("main", "sub")  # a camera's main stream, or its low-resolution substream
 
 
 class LiveSegment(BaseModel):

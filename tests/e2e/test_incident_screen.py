@@ -8,6 +8,7 @@ and the bridge's uploads with them."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -50,6 +51,13 @@ TILE_PLAYING = """(camera) => {
   const video = document.querySelector(`.wall-tile[data-camera="${camera}"] video`);
   return !!video && !video.hidden && video.readyState >= 2 && !video.paused
     && video.currentTime > 0.5;
+}"""
+# A tile's player restarted from its scrubber's left end plays the share's first piece on.
+PLAYED_FROM = """([camera, earliest]) => {
+  const figure = document.querySelector(`.wall-tile[data-camera="${camera}"] .live-stream`);
+  const from = Date.parse(figure.dataset.from || '');
+  const played = Date.parse(figure.dataset.playedFrom || '');
+  return from === earliest * 1000 && played >= from && played < from + 1000;
 }"""
 
 
@@ -198,6 +206,32 @@ def test_cad_call_opens_the_wall_and_closing_stops_it(
         officer_phone.wait_for_function(
             "() => document.querySelector('.bulletin-still img').naturalWidth >= 320")
         assert officer_errors == [], officer_errors
+
+        # The store's tile: its scrubber (by keyboard) plays from the share's first piece,
+        # Back to live returns; Enlarge asks the bridge for the main stream, shrinking for
+        # the substream a police view starts with.
+        figure = tile.locator(".live-stream")
+        scrubber = tile.get_by_role("slider", name="Play from")
+        expect(scrubber).to_be_visible()
+        earliest = int(scrubber.get_attribute("min") or 0)
+        scrubber.press("Home")
+        desk.wait_for_function(PLAYED_FROM, arg=[camera_id, earliest], timeout=10_000)
+        played = int(figure.get_attribute("data-pieces") or 0)
+        tile.get_by_role("button", name="Back to live").click()
+        expect(figure).to_have_attribute("data-from", "live")
+        desk.wait_for_function(
+            "([camera, played]) => Number(document.querySelector("
+            "`.wall-tile[data-camera=\"${camera}\"] .live-stream`).dataset.pieces) > played + 1",
+            arg=[camera_id, played], timeout=10_000)
+        desk.wait_for_function(TILE_PLAYING, arg=camera_id, timeout=10_000)
+        assert json.loads(LiveShare.get(share_id).quality or "{}") == {camera_id: "sub"}
+        enlarge = tile.get_by_role("button", name="Enlarge")
+        enlarge.click()
+        expect(tile).to_have_attribute("data-quality", "main")
+        assert LiveShare.get(share_id).quality is None  # (the bridge's state: main)
+        enlarge.click()
+        expect(tile).to_have_attribute("data-quality", "sub")
+        assert json.loads(LiveShare.get(share_id).quality or "{}") == {camera_id: "sub"}
 
         # A second operator watches the same wall; the first closes the incident.
         other = new_context(**DESKTOP).new_page()

@@ -100,6 +100,7 @@ def test_an_always_camera_opens_for_the_incident_and_closes_with_it(
     shares = bridge.get(f"/api/bridge/state?camera={s['always']}", headers=headers).json()
     listed = [x for x in shares["shares"] if x["share_id"] == share_id]
     assert listed and listed[0]["preroll_seconds"] <= 4
+    assert listed[0]["quality"] == {s["always"]: "sub"}  # a tile of the wall: its substream
     sent = send_piece(bridge, headers, share_id, piece_body(s["always"], video, clock.now()),
                       video)
     assert sent.status_code == 200, sent.text
@@ -107,6 +108,27 @@ def test_an_always_camera_opens_for_the_incident_and_closes_with_it(
     assert [c["allowed"] for c in view["cameras"]] == [True]
     pieces = detective.get(f"/api/live/{share_id}/pieces?camera={stream}&from=start").json()
     assert len(pieces["pieces"]) == 1
+
+    # The tile enlarged: its camera's main stream; only an officer watching it may say so.
+    other, _ = signed_in("detective")
+    main = {"camera": stream, "quality": "main"}
+    refused = other.send_json("POST", f"/api/live/{share_id}/quality", main)
+    assert refused.status_code == 409 and "Open the live share" in refused.json()["detail"]
+    assert s["owner"].send_json("POST", f"/api/live/{share_id}/quality",
+                                main).status_code == 403
+    wrong = detective.send_json("POST", f"/api/live/{share_id}/quality",
+                                {"camera": stream, "quality": "4k"})
+    assert wrong.status_code == 422 and "quality" in wrong.json()["errors"]
+
+    def quality() -> Any:
+        state = bridge.get(f"/api/bridge/state?camera={s['always']}", headers=headers).json()
+        return next(x for x in state["shares"] if x["share_id"] == share_id)["quality"]
+
+    told = detective.send_json("POST", f"/api/live/{share_id}/quality", main)
+    assert told.status_code == 200, told.text
+    assert quality() == {}
+    detective.send_json("POST", f"/api/live/{share_id}/quality", {**main, "quality": "sub"})
+    assert quality() == {s["always"]: "sub"}
 
     tile = next(c for c in detective.get(f"/api/incidents/{incident}").json()["cameras"]
                 if c["camera_id"] == s["always"])["tile"]

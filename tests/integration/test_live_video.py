@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -100,6 +101,25 @@ def test_bridge_segments_reach_police_and_stop_with_the_share(
                           f"&after={name_at(started)}").json()
     assert after["pieces"] == []
     assert "X-Amz-Expires=4" in edge["pieces"][0]["url"]  # lapses within GET_SECONDS
+    assert datetime.fromisoformat(edge["first_start"]) == preroll  # the scrubber's left end
+
+    # From a moment (the tile's scrubber): the piece holding it, or else the next one; a
+    # moment before the first piece plays from the first; a moment that is none is refused.
+    def from_moment(at: Any) -> requests.Response:
+        return detective.get(f"/api/live/{share_id}/pieces?" + urlencode(
+            {"camera": cam, "at": at if isinstance(at, str) else at.isoformat()}))
+
+    for at, names in ((preroll + timedelta(seconds=0.5), [preroll, started]),
+                      (started - timedelta(seconds=30), [started]),
+                      (preroll - timedelta(minutes=5), [preroll, started])):
+        answer = from_moment(at)
+        assert answer.status_code == 200, answer.text
+        assert [p["name"] for p in answer.json()["pieces"]] == [name_at(n) for n in names], at
+    for bad in ("noon", "2026-03-14T12:00:00"):  # not a time; a time with no zone
+        refused = from_moment(bad)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["Content-Type"] == "application/problem+json"
+        assert "at" in refused.json()["errors"]
 
     # A camera the owner pauses mid-share is refused; an owner is no police.
     Camera.get(cam).update(actions=[Camera.paused.set(True)])

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { SCRIPTS, fakePage } from './page.mjs';
 
 fakePage();
-const { leadControl } = await import(new URL('live-player.js', SCRIPTS));
+const { captureTime, leadControl, scrubbedTo } = await import(new URL('live-player.js', SCRIPTS));
 
 const LEAD = 3.3;
 // One range of video held, [0, end), the head at `at`.
@@ -92,4 +92,22 @@ test('the delay settles at the lead, whenever the viewer joined', () => {
       }
     }
   }
+});
+
+describe("a tile's scrubber", () => {
+  // Two pieces captured at t0 and t0 + 10 s (a gap between), held at 0-2 s and 2-4 s.
+  const t0 = Date.UTC(2026, 2, 14, 12, 0, 0);
+  const marks = [{ from: 0, to: 2, start: t0 }, { from: 2, to: 4, start: t0 + 10_000 }];
+
+  test('says when the picture playing was captured, per piece', () => {
+    assert.equal(captureTime(marks, 1.5), t0 + 1500);
+    assert.equal(captureTime(marks, 2.5), t0 + 10_500);
+    assert.equal(captureTime(marks, 30), null);
+    assert.equal(captureTime([], 1), null);
+  });
+
+  test('let go near its right end plays live, else from that moment', () => {
+    assert.equal(scrubbedTo(1000, 1005), '');
+    assert.equal(scrubbedTo(1000, 1100), new Date(1_000_000).toISOString());
+  });
 });

@@ -67,7 +67,8 @@ def push_service() -> Iterator[PushService]:
 
 
 @covers(("GET", "/api/live"), ("GET", "/live"), ("GET", "/live/<share_id>"),
-        ("POST", "/api/live/<share_id>/view"), ("GET", "/api/live/<share_id>/pieces"))
+        ("POST", "/api/live/<share_id>/view"), ("GET", "/api/live/<share_id>/pieces"),
+        ("POST", "/api/live/<share_id>/quality"))
 def test_live_shares_and_their_push_never_name_a_hidden_camera(world: World,
                                                                push_service: PushService
                                                                ) -> None:
@@ -98,6 +99,13 @@ def test_live_shares_and_their_push_never_name_a_hidden_camera(world: World,
         assert spy.call("GET", base + streams[0]).status_code == 200
         real = spy.call("GET", base + world.cameras["L-hidden"])
         made_up = spy.call("GET", base + secrets.token_hex(16))
+        assert real.status_code >= 400 and problem_gist(real) == problem_gist(made_up)
+        # So is it when asking for a camera's substream (an enlarged tile's main stream).
+        quality = f"/api/live/{share_id}/quality"
+        told = spy.call("POST", quality, {"camera": streams[0], "quality": "sub"})
+        assert told.status_code == 200 and not shown(world, told.text), told.text
+        real = spy.call("POST", quality, {"camera": world.cameras["L-hidden"], "quality": "sub"})
+        made_up = spy.call("POST", quality, {"camera": secrets.token_hex(16), "quality": "sub"})
         assert real.status_code >= 400 and problem_gist(real) == problem_gist(made_up)
         assert written(before, audit_counts(world.user_id("detective"))).get("live.viewed") == 1
     finally:

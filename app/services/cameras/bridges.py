@@ -167,7 +167,7 @@ def state(settings: Settings, device: BridgeDevice, declared: list[str] | None =
     now = clock.now()
     shares = [{"share_id": s.share_id, "camera_ids": list(s.camera_ids),
                "started_at": s.started_at.isoformat(), "ends_at": s.ends_at.isoformat(),
-               "preroll_seconds": int(s.preroll_seconds)}
+               "preroll_seconds": int(s.preroll_seconds), "quality": live.quality_of(s)}
               for s in live.shares_of(owner) if live.is_active(s, now)]
     return {"device_id": device.device_id, "cameras": cameras, "requests": waiting,
             "shares": shares, "poll_seconds": POLL_SECONDS,

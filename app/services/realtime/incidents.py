@@ -20,6 +20,7 @@ incident ends at once, and the players stop at their next ask.
 
 from __future__ import annotations
 
+import json
 import math
 import uuid
 from datetime import datetime, timedelta
@@ -261,7 +262,7 @@ def watch(settings: Settings, officer: User, incident_id: str, camera_id: str, i
         owner_label=live_view.where([live.seen(camera, alias)]), camera_ids=[camera_id],
         camera_aliases=[alias], source=SOURCE_POLICE, preroll_seconds=VIEW_PREROLL_SECONDS,
         started_at=now, ends_at=decision.until, incident_id=incident.incident_id,
-        opened_by=officer.user_id)
+        opened_by=officer.user_id, quality=json.dumps({camera_id: "sub"}))  # a tile: substream
     share.save()
     # The owner reads this (activity, receipts): which camera, for which incident, until when.
     audit.record(officer.agency_id, actor, "live.opened", camera.owner_id,

@@ -33,7 +33,7 @@ from app.core.errors import ConflictError, ForbiddenError, NotFoundError, Valida
 from app.core.live_view import SharedCamera
 from app.models.base import condition_failed
 from app.models.cameras import Camera
-from app.models.live import SOURCE_POLICE, LiveShare
+from app.models.live import QUALITIES, SOURCE_POLICE, LiveShare
 from app.models.users import User
 from app.services import clock
 from app.services.auditing import audit
@@ -318,6 +318,37 @@ def _note(share: LiveShare, user_id: str,
             if not condition_failed(exc):
                 raise
             share.refresh(consistent_read=True)
+
+
+def quality_of(share: LiveShare) -> dict[str, str]:
+    """Camera id → "sub" for each camera of the share its viewers want on the substream
+    (the others: the main stream)."""
+    quality: dict[str, str] = json.loads(share.quality or "{}")
+    return {camera_id: q for camera_id, q in quality.items() if camera_id in share.camera_ids}
+
+
+def set_quality(share: LiveShare, camera_id: str, quality: str) -> None:
+    """Send this camera of the share as its main stream or its substream from now on."""
+    if quality not in QUALITIES:
+        raise ValidationError("The quality is main or sub.", {"quality": "main or sub"})
+    for _ in range(4):
+        wanted = quality_of(share)
+        if quality == "sub":
+            wanted[camera_id] = "sub"
+        else:
+            wanted.pop(camera_id, None)
+        text = json.dumps(wanted, sort_keys=True) if wanted else None
+        if text == share.quality:
+            return
+        share.quality = text
+        try:
+            share.save()
+            return
+        except PutError as exc:
+            if not condition_failed(exc):
+                raise
+            share.refresh(consistent_read=True)
+    raise ConflictError("The share changed meanwhile; try again.")
 
 
 def owner_status(owner: User, share_id: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ after the share ends, the bucket's lifecycle rule after a day in any case.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -43,7 +43,7 @@ from app.services import clock
 from app.services.auditing import audit
 from app.services.auditing.audit import Actor
 from app.services.governance.policy import policy_for
-from app.services.realtime import live
+from app.services.realtime import channel, live
 
 PREFIX = "live/"
 MAX_PIECE_BYTES = 16 * 1024 * 1024  # 2 s of 1080p is about 1 MB; 16 MB leaves room for 4K
@@ -290,18 +290,17 @@ def _asked_stream(share: LiveShare, asked: str, cameras: dict[str, Camera]) -> s
     return asked if camera is not None and police_may_name(camera.visibility) else None
 
 
-def pieces_for(settings: Settings, officer: User, share_id: str, stream_name: str, after: str,
-               from_start: bool) -> dict[str, Any]:
-    """The ready pieces of one stream (a camera's alias in the share, or "phone") after
-    `after`, with URLs that lapse in seconds."""
+def _watched_stream(officer: User, share_id: str, stream_name: str, now: datetime
+                    ) -> tuple[LiveShare, str]:
+    """The share and the camera id (or "phone") behind `stream_name`, once every rule of an
+    ask for pieces holds: the share is running, this officer opened it, and the owner's rules
+    allow watching that camera now."""
     share = live.police_share(officer, share_id)
-    now = clock.now()
     if not live.is_active(share, now):
         why = "The owner ended this live share." if share.ended_by else \
             "This live share reached its end time."
         raise GoneError(why)
-    viewers = live.viewers_of(share)
-    if officer.user_id not in viewers:
+    if officer.user_id not in live.viewers_of(share):
         raise ConflictError("Open the live share first.")
     streams, cameras = _allowed_streams(officer, share, now)
     camera_id = _asked_stream(share, stream_name, cameras) or ""
@@ -310,37 +309,98 @@ def pieces_for(settings: Settings, officer: User, share_id: str, stream_name: st
     if streams[camera_id]:
         raise ForbiddenError(f"The owner's rules do not allow watching this camera now: "
                              f"{streams[camera_id]}.")
-    seen = viewers[officer.user_id]
+    return share, camera_id
+
+
+def _stamp(moment: datetime) -> str:
+    """A moment as pieces are named (20260314T120305.123Z): names sort as their times do."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y%m%dT%H%M%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _from_moment(stream: str, at: datetime) -> list[LiveSegment]:
+    """Ready pieces starting with the one that holds `at` (or, if none does, the first after
+    it): at most two Queries. A bridge names a piece after its start, the phone after its end;
+    either way names sort by time, and a piece holds `at` when it ends after it."""
+    stamp = _stamp(at)
+    before = [p for p in LiveSegment.query(stream, LiveSegment.name <= stamp,
+                                           scan_index_forward=False, consistent_read=True,
+                                           limit=1)]
+    if before and before[0].ready and before[0].end > at:
+        condition = LiveSegment.name >= before[0].name
+    else:
+        condition = LiveSegment.name > stamp
+    return [p for p in LiveSegment.query(stream, condition, consistent_read=True,
+                                         limit=MAX_PIECES_PER_ASK) if p.ready]
+
+
+def _first_start(stream: str) -> str | None:
+    """When the stream's first ready piece starts (the scrubber's left end): one Query of a
+    few items (a piece announced and not yet whole is passed over)."""
+    for piece in LiveSegment.query(stream, limit=3):
+        if piece.ready:
+            return piece.start.isoformat()
+    return None
+
+
+def pieces_for(settings: Settings, officer: User, share_id: str, stream_name: str, after: str,
+               from_start: bool, at: datetime | None = None) -> dict[str, Any]:
+    """The ready pieces of one stream (a camera's alias in the share, or "phone") after
+    `after`; without it, from the piece holding the moment `at`, from the share's first piece
+    (`from_start`), or the newest. URLs lapse in seconds. `first_start` says where the
+    stream's video begins, so a player knows how far back it may go."""
+    now = clock.now()
+    share, camera_id = _watched_stream(officer, share_id, stream_name, now)
+    seen = live.viewers_of(share)[officer.user_id]
     # (an ask that was on its way when the player left does not undo the leaving; a page that
     # comes back opens the share again)
     if "left" not in seen and now - datetime.fromisoformat(seen["last"]) >= VIEWER_NOTE_EVERY:
         live.note_viewer(share, officer, now)
     stream = stream_of(share.share_id, camera_id)
+    first: str | None = None
     if after:
         found = [p for p in LiveSegment.query(stream, LiveSegment.name > after,
                                               consistent_read=True, limit=MAX_PIECES_PER_ASK)
                  if p.ready]
+    elif at is not None:
+        found = _from_moment(stream, at)
     elif from_start:
         found = [p for p in LiveSegment.query(stream, consistent_read=True,
                                               limit=MAX_PIECES_PER_ASK) if p.ready]
+        first = found[0].start.isoformat() if found else None
     else:
         newest = [p for p in LiveSegment.query(stream, scan_index_forward=False,
                                                consistent_read=True, limit=LIVE_EDGE_PIECES + 4)
                   if p.ready]
         found = list(reversed(newest[:LIVE_EDGE_PIECES]))
+    first = first or _first_start(stream)
     s3 = aws_client(settings, "s3")
     # A piece's start and end are when its pictures were captured (a bridge stamps them with
     # the camera's own capture time); with the server's `now` the player says how far behind
     # live the video is, and that the camera is offline when pieces stop coming.
     return {
         "active": True, "ends_at": share.ends_at.isoformat(), "poll_ms": 1000,
-        "now": now.isoformat(),
+        "now": now.isoformat(), "first_start": first,
         "pieces": [{"name": p.name, "start": p.start.isoformat(), "end": p.end.isoformat(),
                     "mime": p.mime, "size": int(p.size),
                     "url": s3.generate_presigned_url(
                         "get_object", ExpiresIn=GET_SECONDS,
                         Params={"Bucket": settings.uploads_bucket, "Key": p.key})}
                    for p in found]}
+
+
+def set_quality(settings: Settings, officer: User, share_id: str, stream_name: str,
+                quality: str) -> dict[str, Any]:
+    """Which of a camera's two recordings its bridge sends for this share: "sub" (the low
+    resolution substream, for a tile of the wall) or "main" (an enlarged tile). Allowed to an
+    officer who may ask for its pieces now; the owner's bridges are woken to read it."""
+    share, camera_id = _watched_stream(officer, share_id, stream_name, clock.now())
+    if camera_id == PHONE:
+        raise ValidationError("The owner's phone sends one stream only.",
+                              {"camera": "not a bridge camera"})
+    live.set_quality(share, camera_id, quality)
+    channel.wake_owner(settings, share.owner_id, "quality", share_id=share.share_id)
+    return {"share_id": share.share_id, "quality": quality}
 
 
 # ---------------------------------------------------------------- retention

@@ -6,7 +6,9 @@
 // a tile the operator closes stays closed. An "on alert" camera's owner can be asked to share
 // (their phone asks them; nothing opens without their tap), and their share joins the wall. Each tile is the police live player
 // (live-player.js) for one camera: it asks the app for pieces every second, and stops at the
-// first refusal (the incident closed, the owner ended it, the rules no longer allow it).
+// first refusal (the incident closed, the owner ended it, the rules no longer allow it). A
+// tile has a scrubber over the minutes the share holds (and Back to live); it shows the
+// camera's substream, and Enlarge asks its bridge for the main stream.
 
 import { HttpError, fetchJSON, problemWords } from './http.js';
 import { start as startPlayer } from './live-player.js';
@@ -347,6 +349,7 @@ class IncidentScreen {
     enlarge.addEventListener('click', () => {
       const large = root.classList.toggle('wall-tile-large');
       enlarge.setAttribute('aria-pressed', String(large));
+      this.setQuality(root, camera, large ? 'main' : 'sub');
     });
     const remove = element('button', 'button', 'Remove');
     remove.type = 'button';
@@ -369,6 +372,17 @@ class IncidentScreen {
     this.tiles.set(camera.camera_id, root);
     this.empty.hidden = true;
     startPlayer(root);
+  }
+
+  // An enlarged tile gets the camera's main stream, a tile of the wall its substream: the
+  // owner's bridge hears at once and sends that recording from its next piece.
+  async setQuality(root, camera, quality) {
+    try {
+      await fetchJSON(`/api/live/${root.dataset.share}/quality`, { method: 'POST', body: { camera: root.dataset.stream, quality } });
+      root.dataset.quality = quality;
+    } catch (err) {
+      this.say(`${camera.name} keeps its ${quality === 'main' ? 'smaller' : 'sharper'} picture: ${problemWords(err.problem, err.message)}`, true);
+    }
   }
 
   removeTile(cameraId, why) {

@@ -43,6 +43,14 @@ const BACKLOG_PIECES = 8; // a live view offered this many at once fell behind: 
 // before it plays is said to be behind (a converting bridge that cannot keep up, a slow line).
 const OFFLINE_AFTER_S = 12;
 const BEHIND_SAY_S = 15;
+// A wall tile's scrubber spans the share's video of its camera, from its first piece (the
+// app's `first_start`) to now, in steps of SCRUB_STEP_S. Keys pressed in a row, or a drag,
+// move the player once they pause for SCRUB_SETTLE_MS; let go within LIVE_SNAP_S of the right
+// end, it plays live.
+const SCRUB_STEP_S = 5;
+const SCRUB_SETTLE_MS = 500;
+const LIVE_SNAP_S = 6;
+const MARKS_KEPT = 64;
 
 class Refused extends Error {}
 
@@ -57,6 +65,23 @@ async function api(method, url) {
     }
     throw err;
   }
+}
+
+// When the picture at `time` (the video element's clock) was captured, in ms since the epoch,
+// from `marks` ({ from, to, start }: each piece appended, where it sits in the video and when
+// it was captured, oldest first); null when no piece held covers it.
+export function captureTime(marks, time) {
+  for (let index = marks.length - 1; index >= 0; index -= 1) {
+    const mark = marks[index];
+    if (mark.from <= time + 0.05) return time < mark.to + 1 ? mark.start + Math.max(time - mark.from, 0) * 1000 : null;
+  }
+  return null;
+}
+
+// What a scrubber let go at `value` (seconds since the epoch) asks for: '' (live) near its
+// right end `max`, else the moment as ISO 8601 (the pieces API's `at`).
+export function scrubbedTo(value, max) {
+  return value >= max - LIVE_SNAP_S ? '' : new Date(value * 1000).toISOString();
 }
 
 // Where the play head goes after a poll: `seek` (a time to jump to) and `rate` (the playback
@@ -86,18 +111,23 @@ function waitUpdate(buffer) {
 
 class StreamPlayer {
   // `stream` is the camera's alias in this share (or 'phone'): police never hold a camera id.
-  constructor(shareId, stream, label, container, onRefused, { hiddenUntilVideo = false, preroll = true, place = '' } = {}) {
+  // With `timeline` it has a scrubber (a wall tile's): play from any moment the share holds.
+  constructor(shareId, stream, label, container, onRefused, { hiddenUntilVideo = false, preroll = true, place = '', timeline = false } = {}) {
     this.shareId = shareId;
     this.stream = stream;
     this.onRefused = onRefused;
     this.after = '';
-    this.fromStart = false;
+    // What the view follows: '' live, 'start' the share's first piece, or an ISO moment.
+    this.from = '';
+    this.generation = 0; // a restart makes an ask already on its way stale
+    this.marks = [];
     this.stopped = false;
     this.buffer = null;
     this.mime = '';
     this.figure = document.createElement('figure');
     this.figure.className = 'live-stream';
     this.figure.dataset.stream = stream;
+    this.figure.dataset.from = 'live';
     this.figure.hidden = hiddenUntilVideo;
     this.fastUntil = hiddenUntilVideo ? 0 : Date.now() + FAST_FOR_MS;
     this.video = document.createElement('video');
@@ -123,9 +153,10 @@ class StreamPlayer {
     this.startButton.hidden = true;
     this.preroll = preroll;
     this.aheadCap = AHEAD_S;
-    this.startButton.addEventListener('click', () => this.restart(!this.fromStart));
+    this.startButton.addEventListener('click', () => this.restart(this.from ? '' : 'start'));
     caption.append(name, where, this.state, this.startButton);
     this.figure.append(this.video, caption);
+    if (timeline) this.figure.append(this.buildTimeline(label));
     container.append(this.figure);
     this.open();
   }
@@ -137,12 +168,102 @@ class StreamPlayer {
     this.video.src = URL.createObjectURL(this.source);
   }
 
-  restart(fromStart) {
-    this.fromStart = fromStart;
-    this.startButton.textContent = fromStart ? 'Go back to live' : 'Play from before the alert';
+  // The scrubber: a labelled range (keyboard: arrows 5 s, Page Up/Down, Home, End) with the
+  // clock time of its place beside it, and a button back to live while it is behind.
+  buildTimeline(label) {
+    const id = `timeline-${this.shareId}-${this.stream}`;
+    const box = document.createElement('div');
+    box.className = 'live-timeline';
+    box.hidden = true; // shown with the first piece
+    const name = document.createElement('label');
+    name.htmlFor = id;
+    name.textContent = 'Play from';
+    const which = document.createElement('span');
+    which.className = 'visually-hidden';
+    which.textContent = ` (${label})`;
+    name.append(which);
+    const input = document.createElement('input');
+    input.type = 'range';
+    input.id = id;
+    input.step = String(SCRUB_STEP_S);
+    const shown = document.createElement('span');
+    shown.className = 'live-timeline-at';
+    shown.id = `${id}-at`;
+    shown.setAttribute('aria-hidden', 'true'); // (the range's value text says it)
+    const back = document.createElement('button');
+    back.type = 'button';
+    back.className = 'button';
+    back.textContent = 'Back to live';
+    back.setAttribute('aria-label', `Back to live: ${label}`);
+    back.hidden = true;
+    back.addEventListener('click', () => {
+      this.restart('');
+      input.focus(); // (the button is hidden now: focus stays on the tile's scrubber)
+    });
+    const moved = () => {
+      this.scrubbing = true;
+      const max = Number(input.max);
+      this.sayPlace(Number(input.value) * 1000, !scrubbedTo(Number(input.value), max));
+      window.clearTimeout(this.scrubTimer);
+      this.scrubTimer = window.setTimeout(() => {
+        this.scrubbing = false;
+        const from = scrubbedTo(Number(input.value), max);
+        if (from || this.from) this.restart(from); // (live already: nothing to do)
+      }, SCRUB_SETTLE_MS);
+    };
+    input.addEventListener('input', moved);
+    input.addEventListener('change', moved);
+    box.append(name, input, shown, back);
+    this.timeline = { box, input, shown, back };
+    return box;
+  }
+
+  // The scrubber's words: the clock time of its place (and "live" at its right end).
+  sayPlace(moment, live) {
+    const words = `${clock(new Date(moment))} ${zoneLabel}`;
+    const text = live ? `Live (${words})` : words;
+    this.timeline.shown.textContent = text;
+    this.timeline.input.setAttribute('aria-valuetext', text);
+  }
+
+  // After each ask: the scrubber spans the camera's first piece to the app's now, and sits
+  // where the video plays (unless the officer is moving it).
+  showTimeline(data) {
+    if (!this.timeline || this.scrubbing) return;
+    const first = Date.parse(data.first_start || '');
+    const now = Date.parse(data.now || '');
+    if (Number.isNaN(first) || Number.isNaN(now)) return;
+    const { box, input, back } = this.timeline;
+    box.hidden = false;
+    input.min = String(Math.floor(first / 1000));
+    input.max = String(Math.max(Math.ceil(now / 1000), Math.floor(first / 1000) + SCRUB_STEP_S));
+    const requested = this.from === 'start' ? first : Date.parse(this.from);
+    const playing = this.from ? (captureTime(this.marks, this.video.currentTime) ?? requested) : now;
+    input.value = String(Math.round(playing / 1000));
+    this.sayPlace(playing, !this.from);
+    back.hidden = !this.from;
+  }
+
+  // Play from `from`: '' live, 'start' the share's first piece, or an ISO moment.
+  restart(from = '') {
+    this.from = from;
+    this.startButton.textContent = from ? 'Go back to live' : 'Play from before the alert';
+    this.figure.dataset.from = from || 'live';
+    delete this.figure.dataset.playedFrom;
+    if (this.timeline) this.timeline.back.hidden = !from;
     this.after = '';
     this.joined = false;
+    this.marks = [];
+    this.generation += 1;
     this.restarting = true;
+  }
+
+  // Back at the live edge by playing on (no ask offers more and little is left to play).
+  caughtUp() {
+    this.from = '';
+    this.figure.dataset.from = 'live';
+    this.startButton.textContent = 'Play from before the alert';
+    if (this.timeline) this.timeline.back.hidden = true;
   }
 
   async ensureBuffer(mime) {
@@ -211,7 +332,7 @@ class StreamPlayer {
   chase(appended) {
     const ranges = this.video.buffered;
     if (!ranges.length || this.userPaused) return;
-    const live = !this.fromStart;
+    const live = !this.from;
     const step = leadControl({
       heldFrom: ranges.start(0), newestFrom: ranges.start(ranges.length - 1), end: ranges.end(ranges.length - 1),
       at: this.video.currentTime, live, joined: this.joined, appended,
@@ -223,6 +344,7 @@ class StreamPlayer {
   }
 
   async tick() {
+    const generation = this.generation;
     if (this.restarting) {
       this.restarting = false;
       if (this.source.readyState === 'open' && this.buffer && !this.buffer.updating && this.video.buffered.length) {
@@ -233,34 +355,50 @@ class StreamPlayer {
     }
     const query = new URLSearchParams({ camera: this.stream });
     if (this.after) query.set('after', this.after);
-    else if (this.fromStart) query.set('from', 'start');
+    else if (this.from === 'start') query.set('from', 'start');
+    else if (this.from) query.set('at', this.from);
     const data = await api('GET', `/api/live/${this.shareId}/pieces?${query}`);
     let appended = 0;
     for (const piece of data.pieces) {
-      if (this.stopped) return;
+      if (this.stopped || generation !== this.generation) return; // restarted meanwhile
       if (this.buffer && this.ahead() >= this.aheadCap) break; // enough ahead: the rest later
       if (!(await this.append(piece))) break;
+      if (generation !== this.generation) return;
       appended += 1;
       this.after = piece.name;
+      this.mark(piece);
       this.figure.hidden = false;
       this.video.hidden = false;
       this.startButton.hidden = !this.preroll;
       this.figure.dataset.pieces = String(Number(this.figure.dataset.pieces || 0) + 1);
       this.state.textContent = ` Video up to ${clock(new Date(piece.end))} ${zoneLabel}.`;
     }
-    if (!this.fromStart && !this.userPaused && data.pieces.length >= BACKLOG_PIECES
+    if (generation !== this.generation) return;
+    if (!this.from && !this.userPaused && data.pieces.length >= BACKLOG_PIECES
         && appended < data.pieces.length) {
       this.after = ''; // fell behind live (an outage, a pause): the next ask starts at live
     }
     const ranges = this.video.buffered;
-    if (this.fromStart && ranges.length && data.pieces.length === 0
+    if (this.from && ranges.length && data.pieces.length === 0
         && ranges.end(ranges.length - 1) - this.video.currentTime < BEHIND_JUMP_S) {
-      // played up to the newest piece: the view is live again
-      this.fromStart = false;
-      this.startButton.textContent = 'Play from before the alert';
+      this.caughtUp(); // played up to the newest piece: the view is live again
     }
     this.chase(appended > 0);
     this.sayTiming(data);
+    this.showTimeline(data);
+  }
+
+  // Where a piece just appended sits in the video, and when it was captured (the scrubber
+  // shows the clock time of what plays); the figure says where a restarted view began.
+  mark(piece) {
+    const ranges = this.video.buffered;
+    const start = Date.parse(piece.start);
+    if (!this.figure.dataset.playedFrom) this.figure.dataset.playedFrom = piece.start;
+    if (!ranges.length || Number.isNaN(start)) return;
+    const to = ranges.end(ranges.length - 1);
+    const length = Math.max((Date.parse(piece.end) - start) / 1000, 0);
+    this.marks.push({ from: to - length, to, start });
+    if (this.marks.length > MARKS_KEPT) this.marks.shift();
   }
 
   // How old the video is, from the pieces' capture times and the app's clock (not the
@@ -279,7 +417,7 @@ class StreamPlayer {
     const offline = silent > OFFLINE_AFTER_S;
     this.figure.dataset.offline = String(offline);
     if (offline) {
-      if (!this.fromStart) this.video.hidden = true;
+      if (!this.from) this.video.hidden = true;
       this.state.textContent = ` Camera offline: no video since ${at(this.newestEnd)} (${Math.round(silent)} s).`;
       return;
     }
@@ -288,7 +426,7 @@ class StreamPlayer {
     const held = ranges.length ? Math.max(ranges.end(ranges.length - 1) - this.video.currentTime, 0) : 0;
     const behind = (serverNow - this.newestEnd) / 1000 + held;
     this.figure.dataset.behind = String(Math.round(behind));
-    this.state.textContent = behind > BEHIND_SAY_S && !this.fromStart
+    this.state.textContent = behind > BEHIND_SAY_S && !this.from
       ? ` Video up to ${at(this.newestEnd)}: ${Math.round(behind)} s behind live.`
       : ` Video up to ${at(this.newestEnd)}.`;
   }
@@ -320,6 +458,11 @@ class StreamPlayer {
     this.video.load();
     this.state.textContent = ' Stopped.';
     this.startButton.disabled = true;
+    if (this.timeline) {
+      window.clearTimeout(this.scrubTimer);
+      this.timeline.input.disabled = true;
+      this.timeline.back.disabled = true;
+    }
   }
 }
 
@@ -376,7 +519,7 @@ export async function start(root) {
   root.dataset.state = 'playing';
   const only = root.dataset.stream;
   for (const camera of view.cameras.filter((c) => c.allowed && (!only || c.stream === only))) {
-    players.push(new StreamPlayer(shareId, camera.stream, camera.name, grid, end, { place: camera.place || '', preroll: !only }));
+    players.push(new StreamPlayer(shareId, camera.stream, camera.name, grid, end, { place: camera.place || '', preroll: !only, timeline: Boolean(only) }));
   }
   if (!only) players.push(new StreamPlayer(shareId, 'phone', "Owner's phone camera", grid, end, { hiddenUntilVideo: true, preroll: false }));
   for (const player of players) player.run();
