@@ -14,6 +14,9 @@
     [[camera]]
     id = "front-door"                 # a local name: letters, digits, - and _
     source = "rtsp://192.168.1.50:554/stream1"
+    substream = "rtsp://192.168.1.50:554/stream2"   # optional: the camera's low-resolution
+                                      # stream, recorded too, for tiles and previews (same
+                                      # user, password and transport as source)
     user = "viewer"                   # the camera's user name and password, if it asks for them
     password = "any characters: # @ : / %"   # (the bridge encodes them; never logged)
     camera_id = "cam_123"             # the Porchlight camera id, once paired (optional)
@@ -32,7 +35,7 @@ import ipaddress
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, urlsplit, urlunsplit
@@ -49,7 +52,9 @@ LOCAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 BRIDGE_KEYS = {"name", "state_dir", "buffer_minutes", "segment_seconds", "trigger_listen",
                "trigger_key", "share_minutes", "max_upload_kbps"}
-CAMERA_KEYS = {"id", "source", "camera_id", "loop", "user", "password", "transport"}
+CAMERA_KEYS = {"id", "source", "substream", "camera_id", "loop", "user", "password",
+               "transport"}
+SUBSTREAM_SUFFIX = ".sub"  # a substream's internal id: "<id>.sub" (LOCAL_NAME forbids ".")
 TRANSPORTS = ("auto", "tcp", "udp")  # RTSP: "auto" tries TCP, then UDP
 SERVER_KEYS = {"url"}
 TOP_KEYS = {"bridge", "camera", "server"}
@@ -79,15 +84,33 @@ class CameraConfig:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     transport: str = "auto"  # RTSP only: "tcp", "udp", or "auto" (TCP, then UDP)
+    # the camera's second, low-resolution stream (same credentials and transport), or None
+    substream: str | None = None
 
     def __post_init__(self) -> None:
         bare, user, password = split_credentials(self.source)
+        if self.substream is not None:  # its credentials are the camera's too
+            sub_bare, sub_user, sub_password = split_credentials(self.substream)
+            object.__setattr__(self, "substream", sub_bare)
+            if user is None and password is None:
+                user, password = sub_user, sub_password
         if user is None and password is None:
             return
         object.__setattr__(self, "source", bare)
         if self.user is None and self.password is None:
             object.__setattr__(self, "user", user)
             object.__setattr__(self, "password", password)
+
+    @property
+    def substream_camera(self) -> CameraConfig | None:
+        """The substream as a camera of its own (recorded into a buffer of its own), with the
+        internal id "<id>.sub", or None when the camera names no substream. It is never
+        paired itself (camera_id None): shares reach it through the main camera."""
+        if self.substream is None:
+            return None
+        is_file = urlsplit(self.substream).scheme.lower() == "file"
+        return replace(self, id=substream_id(self.id), source=self.substream, substream=None,
+                       camera_id=None, loop=self.loop and is_file)
 
     @property
     def kind(self) -> str:
@@ -160,6 +183,11 @@ class BridgeConfig:
             if camera.id == local_id:
                 return camera
         raise KeyError(local_id)
+
+
+def substream_id(local_id: str) -> str:
+    """The internal id of camera `local_id`'s substream: its buffer and its status entry."""
+    return f"{local_id}{SUBSTREAM_SUFFIX}"
 
 
 def redact(url: str) -> str:
@@ -406,6 +434,7 @@ def _cameras(data: dict[str, Any], problems: list[str]) -> tuple[CameraConfig, .
             seen.add(local_id)
         _unknown(table, CAMERA_KEYS, where, problems)
         source = _camera_source(table, where, problems)
+        substream = _substream(table, source, where, problems)
         user, password = _credentials(table, source, where, problems)
         camera_id = _text(table, "camera_id", where, problems, required=False)
         if camera_id is not None:
@@ -417,7 +446,7 @@ def _cameras(data: dict[str, Any], problems: list[str]) -> tuple[CameraConfig, .
         if local_id and source:
             cameras.append(CameraConfig(id=local_id, source=source, camera_id=camera_id,
                                         loop=loop, user=user, password=password,
-                                        transport=transport))
+                                        transport=transport, substream=substream))
     return tuple(cameras)
 
 
@@ -467,26 +496,59 @@ def _credentials(table: dict[str, Any], source: str | None, where: str,
     return user, password
 
 
-def _camera_source(table: dict[str, Any], where: str, problems: list[str]) -> str | None:
-    source = _text(table, "source", where, problems, required=True)
+def _substream(table: dict[str, Any], source: str | None, where: str,
+               problems: list[str]) -> str | None:
+    """The camera's optional `substream`: checked like source; its user and password, when
+    written in it, are the camera's (they must not differ from those of source or the user
+    and password keys)."""
+    if "substream" not in table:
+        return None
+    substream = _camera_source(table, where, problems, key="substream")
+    if substream is None:
+        return None
+    bare, user, password = split_credentials(substream)
+    if source is not None and bare == split_credentials(source)[0]:
+        problems.append(f"{where}: substream is the same address as source; give the "
+                        "camera's second, low-resolution stream, or leave substream out")
+        return None
+    if user is None and password is None:
+        return substream
+    if "user" in table or "password" in table:
+        problems.append(f"{where}: give the user name and password either in substream or as "
+                        "user and password, not both (user and password are better: any "
+                        "character works there)")
+    elif source is not None:
+        _, in_user, in_password = split_credentials(source)
+        if (in_user is not None or in_password is not None) and \
+                (in_user, in_password) != (user, password):
+            problems.append(f"{where}: substream has another user name or password than "
+                            "source; the camera's user and password serve both streams "
+                            "(write them once, as user and password)")
+    return substream
+
+
+def _camera_source(table: dict[str, Any], where: str, problems: list[str],
+                   key: str = "source") -> str | None:
+    """`source` (required) or `substream`: a camera address the readers can open."""
+    source = _text(table, key, where, problems, required=key == "source")
     if source is None:
         return None
     parts = urlsplit(split_credentials(source)[0])
     scheme = parts.scheme.lower()
     if scheme not in SOURCE_SCHEMES:
-        problems.append(f"{where}: source must start with rtsp://, http:// or https:// (an MJPEG "
-                        f"stream), or file:/// for a test file; the file says "
+        problems.append(f"{where}: {key} must start with rtsp://, http:// or https:// (an "
+                        f"MJPEG stream), or file:/// for a test file; the file says "
                         f"{redact(source)!r}")
         return None
     if scheme == "file":
         if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
-            problems.append(f"{where}: a file source needs a full path, like "
+            problems.append(f"{where}: a file {key} needs a full path, like "
                             f"file:///home/pi/sample.mp4; the file says {source!r}")
             return None
         if not Path(unquote(parts.path)).is_file():
-            problems.append(f"{where}: source {source!r} names no file that exists")
+            problems.append(f"{where}: {key} {source!r} names no file that exists")
     elif not parts.hostname:
-        problems.append(f"{where}: source {redact(source)!r} has no camera address after "
+        problems.append(f"{where}: {key} {redact(source)!r} has no camera address after "
                         f"{scheme}://")
         return None
     return source

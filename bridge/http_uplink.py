@@ -128,13 +128,37 @@ class HttpUplink:
         self.timeout_s = timeout_s
         self.camera_ids = tuple(camera_ids)
         self.health: Callable[[], list[dict[str, Any]]] | None = None
-        # One cap for every upload of this bridge together (its shares' pieces and clips).
+        # One cap for every upload of this bridge together (its shares' pieces and clips):
+        # the config file's, or the owner's from the app (apply_cap) when that is lower.
+        self.config_kbps = max_upload_kbps
         self.cap = RateCap(max_upload_kbps * 1000 // 8) if max_upload_kbps else None
         self._opener = urllib.request.build_opener(_NoRedirect())
 
     def __repr__(self) -> str:
         device = self.credential.device_id if self.credential else None
         return f"HttpUplink({self.server_url!r}, device={device!r})"
+
+    def apply_cap(self, app_kbps: Any) -> int:
+        """Follow the owner's upload cap from the app (kb/s, 0 or absent: none): the lower of
+        it and the config file's is used from the next upload on. The app's, as read."""
+        kbps = app_kbps if isinstance(app_kbps, int) and not isinstance(app_kbps, bool) \
+            and app_kbps > 0 else 0
+        chosen = min(k for k in (kbps, self.config_kbps, 10**9) if k)
+        if chosen >= 10**9:
+            self.cap = None
+        elif self.cap is None:
+            self.cap = RateCap(chosen * 1000 // 8)
+        else:
+            self.cap.set_rate(chosen * 1000 // 8)
+        return kbps
+
+    def report_found(self, body: dict[str, Any]) -> None:
+        """What discovery found, with the sealing key (bridge/camera_setup.py)."""
+        self._call("POST", f"{API}/found", body)
+
+    def report_setup(self, order_id: str, body: dict[str, Any]) -> None:
+        """The answer to one setup order: channels read, cameras added, or why not."""
+        self._call("POST", f"{API}/setups/{_part(order_id)}", body)
 
     # ------------------------------------------------------------ the protocol
 
@@ -169,7 +193,10 @@ class HttpUplink:
                                poll_seconds=float(data.get("poll_seconds") or 10.0),
                                device_id=str(data.get("device_id", "")),
                                cameras=tuple(_camera(c) for c in data.get("cameras", [])),
-                               channel=_channel(data.get("channel")))
+                               channel=_channel(data.get("channel")),
+                               setup=data["setup"] if isinstance(data.get("setup"), dict)
+                               else None,
+                               max_upload_kbps=self.apply_cap(data.get("max_upload_kbps")))
         except (KeyError, TypeError, ValueError) as error:
             raise _unexpected("state", error) from error
 
@@ -316,6 +343,11 @@ class RateCap:
         self.at = clock()
         self.lock = threading.Lock()
 
+    def set_rate(self, bytes_per_s: int) -> None:
+        with self.lock:
+            self.rate = bytes_per_s
+            self.tokens = min(self.tokens, float(bytes_per_s))
+
     def take(self, count: int) -> None:
         """Wait until `count` bytes may go."""
         while True:
@@ -396,7 +428,17 @@ def _share(data: dict[str, Any], ids_key: str) -> ShareInfo:
     return ShareInfo(share_id=str(data["share_id"]),
                      camera_ids=tuple(str(c) for c in data[ids_key]),
                      started_at=_time(data["started_at"]), ends_at=_time(data["ends_at"]),
-                     preroll_seconds=int(data.get("preroll_seconds") or 0))
+                     preroll_seconds=int(data.get("preroll_seconds") or 0),
+                     sub_camera_ids=_subs(data.get("quality")))
+
+
+def _subs(quality: Any) -> tuple[str, ...]:
+    """The cameras a share's `"quality": {camera_id: "sub"}` wants on their substream, in
+    order; any other value, or no such object (an older server), is the main stream."""
+    if not isinstance(quality, dict):
+        return ()
+    return tuple(sorted(str(camera_id) for camera_id, wanted in quality.items()
+                        if wanted == "sub"))
 
 
 def _part(text: str) -> str:

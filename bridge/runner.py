@@ -12,6 +12,12 @@ time even while a camera is down (a live camera prunes as each segment closes an
 Segments carry their pictures' capture time (bridge.capture). A camera that falls more than a
 few seconds behind live says so in its status ("behind", with how far); when the reader skips
 to live to catch up, the skipped stretch is marked as a gap like a drop.
+
+A camera with a `substream` (its low-resolution stream) records that too, as a camera of its
+own: its own thread and its own buffer, under the internal id "<id>.sub" (config.substream_id;
+an owner's id cannot hold a "."). Shares send it when viewers ask for it (bridge.share);
+evidence always comes from the main buffer. The status lists it after its camera (with
+"substream_of"); health() reports its state in its camera's entry ("substream").
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from typing import Any
 
 from bridge.buffer import SegmentBuffer, now_utc
 from bridge.capture import Timing
-from bridge.config import BridgeConfig, CameraConfig
+from bridge.config import BridgeConfig, CameraConfig, substream_id
 from bridge.segment import Segment, iso
 from bridge.source_types import (
     ClosedSegment,
@@ -242,14 +248,18 @@ class Runner:
         self.options = replace(options or ReaderOptions(),
                                segment_seconds=config.segment_seconds)
         keep = keep_seconds if keep_seconds is not None else config.buffer_minutes * 60
+        # every recorded stream by its local id: each camera, then its substream ("<id>.sub")
+        streams = [stream for camera in config.cameras
+                   for stream in (camera, camera.substream_camera) if stream is not None]
         self.buffers: dict[str, SegmentBuffer] = {
-            camera.id: SegmentBuffer(config.buffer_dir / camera.id, camera.id, keep)
-            for camera in config.cameras}
+            stream.id: SegmentBuffer(config.buffer_dir / stream.id, stream.id, keep)
+            for stream in streams}
         self._listeners: list[SegmentListener] = []
         self.workers: dict[str, CameraWorker] = {
-            camera.id: CameraWorker(camera, self.buffers[camera.id], self.options, backoff,
+            stream.id: CameraWorker(stream, self.buffers[stream.id], self.options, backoff,
                                     self._notify)
-            for camera in config.cameras}
+            for stream in streams}
+        self._backoff = backoff
         self._stop = threading.Event()
         self._janitor = threading.Thread(target=self._prune_loop, name="buffer-janitor",
                                          daemon=True)
@@ -267,12 +277,41 @@ class Runner:
                 logger.exception("A segment listener failed.")
 
     def buffers_by_porchlight_id(self) -> Mapping[str, SegmentBuffer]:
+        """The main buffers of the paired cameras (evidence comes from these)."""
         return {camera.camera_id: self.buffers[camera.id] for camera in self.config.cameras
                 if camera.camera_id}
 
+    def substream_worker(self, local_id: str) -> CameraWorker | None:
+        """The worker recording camera `local_id`'s substream, if it has one."""
+        return self.workers.get(substream_id(local_id))
+
+    def add_camera(self, camera: CameraConfig) -> None:
+        """Record one more camera (and its substream) from now on: one set up in the owner's
+        app (bridge/camera_setup.py). A camera of the same local id is stopped and replaced."""
+        streams = [stream for stream in (camera, camera.substream_camera) if stream is not None]
+        for old in (camera.id, substream_id(camera.id)):
+            worker = self.workers.pop(old, None)
+            if worker is not None:
+                worker.stop()
+                worker.join()
+        keep = next(iter(self.buffers.values())).keep_seconds if self.buffers \
+            else self.config.buffer_minutes * 60
+        for stream in streams:
+            self.buffers[stream.id] = SegmentBuffer(self.config.buffer_dir / stream.id,
+                                                    stream.id, keep)
+            self.workers[stream.id] = CameraWorker(stream, self.buffers[stream.id],
+                                                   self.options, self._backoff, self._notify)
+        self.config = replace(self.config, cameras=tuple(
+            c for c in self.config.cameras if c.id != camera.id) + (camera,))
+        if self._janitor.is_alive():
+            for stream in streams:
+                self.workers[stream.id].start()
+
     def start(self) -> Runner:
-        logger.info("Bridge %r starting %d camera(s); buffer %g min in %s.", self.config.name,
-                    len(self.workers), self.config.buffer_minutes, self.config.buffer_dir)
+        subs = len(self.workers) - len(self.config.cameras)
+        logger.info("Bridge %r starting %d camera(s)%s; buffer %g min in %s.", self.config.name,
+                    len(self.config.cameras), f" and {subs} substream(s)" if subs else "",
+                    self.config.buffer_minutes, self.config.buffer_dir)
         for worker in self.workers.values():
             worker.start()
         self._janitor.start()
@@ -300,18 +339,24 @@ class Runner:
     def health(self) -> list[dict[str, Any]]:
         """Each paired camera's health as the owner's Bridges page shows it (the server hears
         it with every state call): recording or not and why, how far behind live, its last
-        segment, and how many minutes the buffer holds."""
+        segment, and how many minutes the buffer holds. A camera with a substream says how
+        that is too ("substream": its state), in the same entry."""
         out = []
-        for worker in self.workers.values():
-            if not worker.camera.camera_id:
+        for camera in self.config.cameras:
+            if not camera.camera_id:
                 continue
+            worker = self.workers[camera.id]
             status = worker.status()
             behind = worker.timing.behind_s
-            out.append({"camera_id": worker.camera.camera_id, "state": status["state"],
-                        "problem": (status["problem"] or "")[:160],
-                        "behind_s": round(behind, 1) if behind is not None else None,
-                        "last_at": status["last_segment_at"],
-                        "buffer_s": status["buffer"]["seconds"]})
+            entry: dict[str, Any] = {
+                "camera_id": camera.camera_id, "state": status["state"],
+                "problem": (status["problem"] or "")[:160],
+                "behind_s": round(behind, 1) if behind is not None else None,
+                "last_at": status["last_segment_at"], "buffer_s": status["buffer"]["seconds"]}
+            sub = self.substream_worker(camera.id)
+            if sub is not None:
+                entry["substream"] = sub.status()["state"]
+            out.append(entry)
         return out
 
     def status(self) -> dict[str, Any]:
@@ -321,5 +366,15 @@ class Runner:
             "started_at": iso(self.started_at),
             "buffer_minutes": self.config.buffer_minutes,
             "segment_seconds": self.config.segment_seconds,
-            "cameras": [worker.status() for worker in self.workers.values()],
+            "cameras": [self._status_of(worker) for worker in self.workers.values()],
         }
+
+    def _status_of(self, worker: CameraWorker) -> dict[str, Any]:
+        """A worker's status; a substream's names its camera ("substream_of") and the
+        Porchlight camera it serves."""
+        status = worker.status()
+        for camera in self.config.cameras:
+            if camera.substream is not None and worker.camera.id == substream_id(camera.id):
+                status["substream_of"] = camera.id
+                status["porchlight_camera_id"] = camera.camera_id
+        return status

@@ -7,10 +7,22 @@ it, oldest first. So a panic button's two minutes of pre-roll for four cameras n
 live two minutes late. Whatever cannot be sent right away (the network dropped) waits in a
 queue and is retried with a growing wait (1 s doubling to 30 s), oldest first, so after a drop
 the share catches up with nothing lost and nothing sent twice. Queued segments are pinned in
-the buffer so pruning cannot remove them before they are sent. Uploading stops at the share's
-end time (whatever was not sent by then stays local and is pruned as usual), when the server
-says the share ended (ShareEnded), or when it no longer accepts the bridge (UplinkRevoked):
-then all uploads stop, the cameras keep recording into the buffer, and the log says so.
+the buffer they came from so pruning cannot remove them before they are sent. Uploading stops
+at the share's end time (whatever was not sent by then stays local and is pruned as usual),
+when the server says the share ended (ShareEnded), or when it no longer accepts the bridge
+(UplinkRevoked): then all uploads stop, the cameras keep recording into the buffer, and the
+log says so.
+
+A camera with a substream (config `substream`) is sent from it while the share's viewers want
+it (ShareInfo.sub_camera_ids, from the server's "quality"), else from its main stream; a
+substream that has stopped sending (its newest piece well behind the main stream's) gives way
+to the main stream until it is back. The choice may change while the share runs (ShareManager
+passes each new state on to the running session): the session then takes pieces from the
+other buffer from the next one on, starting after the end of the last piece it took, so it
+never goes back in time and never sends both streams for the same moment (up to SWITCH_SLACK_S,
+the two streams' pieces do not start at the same instants). Pieces already queued from the
+other stream are still sent. Pieces are self-contained, named by their capture time; the
+server need not know which stream one came from.
 
 An approved footage request is answered by cutting its window out of the buffer
 (SegmentBuffer.concatenate) and upload_clip(); when the buffer no longer holds that window,
@@ -37,14 +49,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from bridge.buffer import NoFootage, SegmentBuffer, now_utc
-from bridge.config import BridgeConfig
+from bridge.config import BridgeConfig, CameraConfig, substream_id
 from bridge.runner import Backoff
 from bridge.segment import Segment, iso
 from bridge.uplink import (
@@ -71,6 +83,10 @@ Clock = Callable[[], datetime]
 WAKE_CHECK_S = 0.25
 # A segment that closed less than this ago is live: the newest one goes before any backlog.
 LIVE_EDGE_S = 6.0  # how often a wait looks at the stop signal and the channel's state
+# At a switch between a camera's main stream and its substream, the new stream's first piece
+# may start this much before the end of the last piece sent (the same picture is stamped a
+# few milliseconds apart in the two streams); no earlier.
+SWITCH_SLACK_S = 0.1
 
 
 class Channel(Protocol):
@@ -106,40 +122,68 @@ class ShareResult:
     not_sent: int  # segments queued but not sent when uploading stopped
 
 
+class Queued(NamedTuple):
+    """A segment waiting to be sent: for which Porchlight camera, and the buffer (main or
+    substream) it is pinned in."""
+
+    camera_id: str
+    segment: Segment
+    buffer: SegmentBuffer
+
+
 class ShareSession:
-    """Uploads one share: pre-roll first, then live segments, catching up after drops."""
+    """Uploads one share: pre-roll first, then live segments, catching up after drops.
+
+    `buffers` are the cameras' main buffers and `subs` their substreams' (both by Porchlight
+    camera id); a camera goes from its substream while the share wants it (see the module
+    docstring)."""
 
     def __init__(self, uplink: Uplink, share: ShareInfo,
                  buffers: Mapping[str, SegmentBuffer], *, clock: Clock = now_utc,
-                 backoff: Backoff | None = None, poll_s: float = 0.5) -> None:
+                 backoff: Backoff | None = None, poll_s: float = 0.5,
+                 subs: Mapping[str, SegmentBuffer] | None = None) -> None:
         self.uplink = uplink
         self.share = share
         self.buffers = {camera_id: buffers[camera_id] for camera_id in share.camera_ids
                         if camera_id in buffers}
+        self.subs = {camera_id: buffer for camera_id, buffer in (subs or {}).items()
+                     if camera_id in self.buffers}
         self.clock = clock
         self.backoff = backoff or Backoff()
         self.poll_s = poll_s
-        self.queue: list[tuple[str, Segment]] = []  # (Porchlight camera id, segment)
-        self._seen: set[tuple[str, str]] = set()
+        self.queue: list[Queued] = []
+        self._seen: set[Path] = set()  # the segment files queued once
         self._cursor: dict[str, datetime] = {}
         self._edge: dict[str, datetime] = {}  # each camera's newest segment sent at the edge
+        self._source: dict[str, SegmentBuffer] = {}  # the buffer each camera is taken from
+        self._taken_until: dict[str, datetime] = {}  # end of each camera's newest piece taken
         self.uploaded = 0
         for camera_id in share.camera_ids:
             if camera_id not in buffers:
                 logger.warning("Share %s names camera %s, which this bridge does not have; it "
                                "is skipped.", share.share_id, camera_id)
 
+    def update(self, share: ShareInfo) -> None:
+        """The server's newer word on this share (any thread): follow its quality, which
+        cameras go from their substream, from the next piece on."""
+        if share.share_id != self.share.share_id or \
+                share.sub_camera_ids == self.share.sub_camera_ids:
+            return
+        self.share = replace(self.share, sub_camera_ids=share.sub_camera_ids)
+
     def run(self, stop: threading.Event) -> ShareResult:
-        logger.info("Share %s: sending cameras %s until %s, starting with %d s before %s.",
+        subs = [camera_id for camera_id in self.subs if self.share.wants_sub(camera_id)]
+        logger.info("Share %s: sending cameras %s until %s, starting with %d s before %s%s.",
                     self.share.share_id, ", ".join(self.buffers) or "(none)",
                     iso(self.share.ends_at), self.share.preroll_seconds,
-                    iso(self.share.started_at))
+                    iso(self.share.started_at),
+                    f" ({', '.join(subs)} from the substream)" if subs else "")
         try:
             outcome = self._loop(stop)
         finally:
             not_sent = len(self.queue)
-            for camera_id, segment in self.queue:
-                self.buffers[camera_id].unpin([segment.name])
+            for item in self.queue:
+                item.buffer.unpin([item.segment.name])
             self.queue.clear()
         log = logger.warning if not_sent else logger.info
         log("Share %s %s: %d segment(s) sent, %d not sent.", self.share.share_id,
@@ -158,11 +202,12 @@ class ShareSession:
             if not self.queue:
                 stop.wait(min(self.poll_s, remaining))
                 continue
-            camera_id, segment = self.queue.pop(self._next())
+            item = self.queue.pop(self._next())
+            camera_id, segment = item.camera_id, item.segment
             try:
                 self.uplink.upload_segment(self.share.share_id, camera_id, segment)
             except NETWORK_ERRORS as error:
-                self._put_back(camera_id, segment)
+                self._put_back(item)
                 logger.warning("Share %s: could not send %s of camera %s (%s); %d waiting, "
                                "trying again in %.0f s.", self.share.share_id, segment.name,
                                camera_id, error, len(self.queue), delay)
@@ -177,13 +222,13 @@ class ShareSession:
                                "is skipped.", self.share.share_id, segment.name, camera_id,
                                error)
             except (UplinkRevoked, ShareEnded) as stopped:
-                self._put_back(camera_id, segment)  # not sent: unpinned with the rest
+                self._put_back(item)  # not sent: unpinned with the rest
                 return Outcome.REVOKED if isinstance(stopped, UplinkRevoked) \
                     else Outcome.SHARE_ENDED
             else:
                 self.uploaded += 1
                 delay = self.backoff.first_s
-            self.buffers[camera_id].unpin([segment.name])
+            item.buffer.unpin([segment.name])
 
     def _next(self) -> int:
         """Which queued segment goes next. A camera's newest segment, when it is newer than
@@ -192,39 +237,76 @@ class ShareSession:
         and any backlog, in order, between live segments."""
         now = self.clock()
         best: int | None = None
-        for index, (camera_id, segment) in enumerate(self.queue):
+        for index, (camera_id, segment, _buffer) in enumerate(self.queue):
             edge = self._edge.get(camera_id)
             if (edge is None or segment.start > edge) and \
                     (now - segment.end).total_seconds() <= LIVE_EDGE_S and \
-                    (best is None or segment.start > self.queue[best][1].start):
+                    (best is None or segment.start > self.queue[best].segment.start):
                 best = index
         if best is None:
             return 0
-        camera_id, segment = self.queue[best]
+        camera_id, segment, _buffer = self.queue[best]
         self._edge[camera_id] = segment.start
         return best
 
-    def _put_back(self, camera_id: str, segment: Segment) -> None:
+    def _put_back(self, item: Queued) -> None:
         """A segment that could not be sent goes back, in time order, to be tried again."""
-        self.queue.append((camera_id, segment))
-        self.queue.sort(key=lambda item: (item[1].start, item[0]))
+        self.queue.append(item)
+        self._sort()
+
+    def _sort(self) -> None:
+        self.queue.sort(key=lambda item: (item.segment.start, item.camera_id))
+
+    def _choose(self, camera_id: str, share: ShareInfo) -> tuple[SegmentBuffer, str]:
+        """The buffer to take camera `camera_id`'s next pieces from, and why in words."""
+        main = self.buffers[camera_id]
+        sub = self.subs.get(camera_id)
+        if sub is None or not share.wants_sub(camera_id):
+            return main, "its main stream"
+        newest_main, newest_sub = main.segments()[-1:], sub.segments()[-1:]
+        if newest_main and (not newest_sub or (newest_main[0].end - newest_sub[0].end)
+                            .total_seconds() > max(LIVE_EDGE_S, 2 * newest_main[0].duration_s)):
+            return main, "its main stream (its substream sends nothing now)"
+        return sub, "its substream"
+
+    def _switch(self, camera_id: str, buffer: SegmentBuffer, words: str) -> None:
+        """Take camera `camera_id`'s pieces from `buffer` from now on: those starting after
+        the end of the last piece taken (less SWITCH_SLACK_S), never earlier."""
+        before = self._source.get(camera_id)
+        self._source[camera_id] = buffer
+        if before is None:
+            return
+        until = self._taken_until.get(camera_id)
+        if until is None:  # nothing taken yet: the share's whole window, pre-roll included
+            self._cursor.pop(camera_id, None)
+        else:
+            self._cursor[camera_id] = until - timedelta(seconds=SWITCH_SLACK_S)
+        logger.info("Share %s: camera %s now goes as %s, from %s on.", self.share.share_id,
+                    camera_id, words, iso(until) if until else "the share's start")
 
     def _collect(self) -> None:
-        """Queue every segment of the share's window not queued yet (pinning it)."""
+        """Queue every segment of the share's window not queued yet (pinning it), each camera
+        from the buffer its viewers want now."""
         share = self.share
         added = False
-        for camera_id, buffer in self.buffers.items():
+        for camera_id in self.buffers:
+            buffer, words = self._choose(camera_id, share)
+            if buffer is not self._source.get(camera_id):
+                self._switch(camera_id, buffer, words)
             cursor = self._cursor.get(camera_id)
             if cursor is None:
                 since = share.started_at - timedelta(seconds=share.preroll_seconds)
                 found = buffer.segments_between(since, share.ends_at)
             else:
                 found = [s for s in buffer.segments_after(cursor) if s.start < share.ends_at]
-            fresh = [s for s in found if (camera_id, s.name) not in self._seen]
+            fresh = [s for s in found if s.path not in self._seen]
             buffer.pin([segment.name for segment in fresh])
             for segment in fresh:
-                self._seen.add((camera_id, segment.name))
-                self.queue.append((camera_id, segment))
+                self._seen.add(segment.path)
+                self.queue.append(Queued(camera_id, segment, buffer))
+                until = self._taken_until.get(camera_id)
+                self._taken_until[camera_id] = segment.end if until is None \
+                    else max(until, segment.end)
                 added = True
             if found:
                 self._cursor[camera_id] = max(found[-1].start, cursor or found[-1].start)
@@ -232,7 +314,7 @@ class ShareSession:
                 self._cursor[camera_id] = share.started_at - timedelta(
                     seconds=share.preroll_seconds + 1)
         if added:
-            self.queue.sort(key=lambda item: (item[1].start, item[0]))
+            self._sort()
 
 
 def _plain_outcome(outcome: Outcome) -> str:
@@ -270,13 +352,20 @@ class ShareManager:
         # the buffers by Porchlight camera id (paired cameras only)
         self.buffers = {camera.camera_id: buffers[camera.id] for camera in config.cameras
                         if camera.camera_id and camera.id in buffers}
+        # their substreams' buffers ("<id>.sub" in the runner's), for live shares only:
+        # evidence (answer) always comes from the main buffers
+        self.subs = {camera.camera_id: buffers[substream_id(camera.id)]
+                     for camera in config.cameras
+                     if camera.camera_id in self.buffers and substream_id(camera.id) in buffers}
         self.work_dir = work_dir
+        self.on_state: Callable[[BridgeState], None] | None = None  # told every state read
         self.clock = clock
         self.backoff = backoff or Backoff()
         self.poll_s = poll_s
         self.revoked = False
         self.results: list[ShareResult] = []
         self._sessions: dict[str, tuple[threading.Thread, threading.Event]] = {}
+        self._running: dict[str, ShareSession] = {}  # each session, to pass a share's changes
         self._answered: set[str] = set()
         self._unfinished: dict[str, ClipRequest] = {}  # sending broke off: try again
         self._unknown: set[str] = set()  # config camera_ids the server does not know
@@ -339,21 +428,37 @@ class ShareManager:
     # ------------------------------------------------------------ shares
 
     def follow(self, share: ShareInfo) -> bool:
-        """Start uploading an active share unless it already runs; True when started."""
+        """Start uploading an active share unless it already runs; True when started. A
+        running one follows the share's quality (which cameras go from their substream)."""
         with self._lock:
             running = self._sessions.get(share.share_id)
+            if running and running[0].is_alive() and share.share_id in self._running:
+                self._running[share.share_id].update(share)
             if self.revoked or self._closed.is_set() or (running and running[0].is_alive()):
                 return False
             if running:  # finished before: a share id runs once
                 return False
             stop = threading.Event()
             session = ShareSession(self.uplink_required, share, self.buffers, clock=self.clock,
-                                   backoff=self.backoff, poll_s=self.poll_s)
+                                   backoff=self.backoff, poll_s=self.poll_s, subs=self.subs)
             thread = threading.Thread(target=self._run_session, args=(session, stop),
                                       name=f"share-{share.share_id}", daemon=True)
             self._sessions[share.share_id] = (thread, stop)
+            self._running[share.share_id] = session
         thread.start()
         return True
+
+    def serve(self, camera: CameraConfig, buffers: Mapping[str, SegmentBuffer]) -> None:
+        """Answer for one more paired camera (added while running: bridge/camera_setup.py),
+        from its buffers in `buffers` (the runner's, by local id)."""
+        if not camera.camera_id or camera.id not in buffers:
+            return
+        self.buffers[camera.camera_id] = buffers[camera.id]
+        sub = buffers.get(substream_id(camera.id))
+        if sub is not None:
+            self.subs[camera.camera_id] = sub
+        else:
+            self.subs.pop(camera.camera_id, None)
 
     @property
     def uplink_required(self) -> Uplink:
@@ -368,6 +473,9 @@ class ShareManager:
             logger.exception("Share %s stopped because of an unexpected error; its cameras keep "
                              "recording locally.", session.share.share_id)
             return
+        finally:
+            with self._lock:
+                self._running.pop(session.share.share_id, None)
         with self._lock:
             self.results.append(result)
         if result.outcome is Outcome.REVOKED:
@@ -400,6 +508,8 @@ class ShareManager:
             self._revoke()
             return None
         self.syncs += 1
+        if self.on_state is not None:
+            self.on_state(state)  # (camera setup: quick, its work runs on its own thread)
         self._follow_channel(state.channel)
         self._check_cameras(state)
         for share in state.shares:

@@ -36,11 +36,11 @@ Rules every implementation keeps:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from bridge.segment import Segment
 
@@ -97,17 +97,25 @@ class DeviceCredential:
 @dataclass(frozen=True)
 class ShareInfo:
     """A live share: these cameras' video goes to the server from `started_at - preroll`
-    until `ends_at` (the share ends by itself then)."""
+    until `ends_at` (the share ends by itself then).
+
+    `sub_camera_ids` are the cameras whose viewers want the substream (the server's
+    `"quality": {camera_id: "sub"}`); each is sent from its substream when the bridge records
+    one, every other camera from its main stream. It may change while the share runs."""
 
     share_id: str
     camera_ids: tuple[str, ...]  # Porchlight camera ids
     started_at: datetime
     ends_at: datetime
     preroll_seconds: int = 0  # how much of the buffer before started_at to send first
+    sub_camera_ids: tuple[str, ...] = ()  # Porchlight camera ids wanted on the substream
 
     @property
     def window(self) -> TimeWindow:
         return TimeWindow(self.started_at, self.ends_at)
+
+    def wants_sub(self, camera_id: str) -> bool:
+        return camera_id in self.sub_camera_ids
 
 
 @dataclass(frozen=True)
@@ -141,6 +149,9 @@ class BridgeState:
     device_id: str = ""
     cameras: tuple[CameraInfo, ...] = ()  # all the owner's cameras ("" when not said)
     channel: ChannelInfo | None = None  # the device channel, when the server has one
+    # cameras to find, read or add from the owner's app (bridge/camera_setup.py); None: not said
+    setup: Mapping[str, Any] | None = field(default=None, compare=False)
+    max_upload_kbps: int = 0  # the owner's upload cap from the app (0: none)
 
 
 class Uplink(Protocol):

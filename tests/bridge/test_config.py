@@ -170,3 +170,42 @@ def test_relative_state_dir_is_beside_the_file(tmp_path: Path) -> None:
 def test_redact() -> None:
     assert config.redact("rtsp://admin:p%40ss@10.0.0.2:554/s") == "rtsp://admin:***@10.0.0.2:554/s"
     assert config.redact("http://10.0.0.2/video.mjpg") == "http://10.0.0.2/video.mjpg"
+
+
+def test_substream_is_checked_like_source_and_shares_its_credentials(tmp_path: Path) -> None:
+    data = _valid(tmp_path)
+    data["camera"] = [{"id": "door", "source": "rtsp://viewer:p%40ss@192.168.1.50/stream1",
+                       "substream": "rtsp://viewer:p%40ss@192.168.1.50/stream2",
+                       "transport": "udp", "camera_id": "cam_1"}]
+    door = config.parse(data).cameras[0]
+    assert door.substream == "rtsp://192.168.1.50/stream2"  # the password taken out
+    sub = door.substream_camera
+    assert sub is not None and sub.id == "door.sub" and sub.camera_id is None
+    assert (sub.source, sub.user, sub.password, sub.transport) == (
+        "rtsp://192.168.1.50/stream2", "viewer", "p@ss", "udp")
+    assert not config.LOCAL_NAME.match(sub.id)  # no owner's id can be the same
+    main, small = tmp_path / "main.mp4", tmp_path / "sub.mp4"
+    main.write_bytes(b"x")
+    small.write_bytes(b"x")
+    data["camera"] = [{"id": "demo", "source": f"file://{main}", "loop": True,
+                       "substream": f"file://{small}"}]
+    demo = config.parse(data).cameras[0].substream_camera
+    assert demo is not None and demo.loop and demo.kind == "file"
+    assert config.parse(_valid(tmp_path)).cameras[0].substream_camera is None
+
+
+@pytest.mark.parametrize(("extra", "words"), [
+    ({"substream": "ftp://192.168.1.5/x"}, "substream must start with"),
+    ({"substream": "rtsp://"}, "substream 'rtsp://' has no camera address"),
+    ({"substream": "file:///no/such/file.mp4"}, "substream 'file:///no/such/file.mp4' names no"),
+    ({"substream": 2}, "substream must be text"),
+    ({"substream": "rtsp://192.168.1.50/stream1"}, "substream is the same address as source"),
+    ({"substream": "rtsp://u:hunter2@192.168.1.50/2", "user": "u"}, "either in substream"),
+])
+def test_substream_errors_name_the_key(tmp_path: Path, extra: dict[str, Any],
+                                       words: str) -> None:
+    data = _valid(tmp_path)
+    data["camera"][0].update(extra)
+    problems = _problems(data)
+    assert len(problems) == 1 and words in problems[0], problems
+    assert "hunter2" not in problems[0]

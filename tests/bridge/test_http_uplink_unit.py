@@ -188,7 +188,10 @@ def test_state_names_the_configured_cameras_and_reads_times_with_offsets(
         "cameras": [{"camera_id": "cam_a", "nickname": "Till", "tier": "on_alert"}],
         "shares": [{"share_id": "sh_1", "camera_ids": ["cam_a"],
                     "started_at": "2026-03-14T13:00:00+01:00",
-                    "ends_at": "2026-03-14T12:15:00Z", "preroll_seconds": 120}],
+                    "ends_at": "2026-03-14T12:15:00Z", "preroll_seconds": 120,
+                    "quality": {"cam_a": "sub", "cam_b": "main"}},
+                   {"share_id": "sh_2", "camera_ids": ["cam_a"],  # an older server
+                    "started_at": "2026-03-14T12:00:00Z", "ends_at": "2026-03-14T12:15:00Z"}],
         "requests": [{"target_id": "t_1", "camera_id": "cam_a",
                       "window_start": "2026-03-14T07:00:00-05:00",
                       "window_end": "2026-03-14T12:00:20.500000+00:00"}]}))
@@ -200,6 +203,8 @@ def test_state_names_the_configured_cameras_and_reads_times_with_offsets(
     assert share.started_at == datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
     assert share.started_at.tzinfo is not None and share.preroll_seconds == 120
     assert share.ends_at - share.started_at == timedelta(minutes=15)
+    assert share.sub_camera_ids == ("cam_a",) and share.wants_sub("cam_a")
+    assert state.shares[1].sub_camera_ids == ()  # no "quality": every camera's main stream
     request = state.requests[0]
     assert request.window == TimeWindow(datetime(2026, 3, 14, 12, 0, tzinfo=UTC),
                                         datetime(2026, 3, 14, 12, 0, 20, 500000, tzinfo=UTC))

@@ -12,7 +12,7 @@ import pytest
 from bridge.runner import Backoff, Runner
 from tests.bridge.conftest import make_config
 from tests.bridge.helpers import wait_for
-from tests.bridge.media import MjpegCamera
+from tests.bridge.media import MjpegCamera, make_h264
 
 
 def test_runner_reconnects_after_the_camera_drops_and_marks_the_gap(
@@ -120,3 +120,32 @@ def test_reconnect_waits_are_capped_with_jitter(tmp_path: Path,
             clock += backoff.jittered(delay)
             delay = backoff.after(delay)
         assert clock - outage <= 5.0, (outage, clock)
+
+
+def test_a_camera_with_a_substream_records_both_into_buffers_of_their_own(
+        tmp_path: Path, samples: dict[str, Path]) -> None:
+    small = make_h264(tmp_path / "sub.mp4", width=160, height=120, seconds=2.0, gop=15)
+    config = make_config(tmp_path, [
+        {"id": "demo", "source": f"file://{samples['h264_short']}", "loop": True,
+         "substream": f"file://{small}", "camera_id": "cam_demo"}], segment_seconds=1)
+    runner = Runner(config)
+    main, sub = runner.buffers["demo"], runner.buffers["demo.sub"]
+    assert sub.folder == config.buffer_dir / "demo.sub" != main.folder
+    runner.start()
+    try:
+        wait_for(lambda: bool(main.segments() and sub.segments()), 5, "a piece of each stream")
+        wait_for(lambda: runner.health()[0].get("substream") == "live", 2, "the sub is live")
+        status, health = runner.status(), runner.health()
+    finally:
+        runner.stop()
+    assert {s.width for s in main.segments()} == {320}
+    assert {s.width for s in sub.segments()} == {160}
+    assert {s.camera for s in sub.segments()} == {"demo.sub"}
+    demo, demo_sub = status["cameras"]
+    assert demo["camera"] == "demo" and "substream_of" not in demo
+    assert demo_sub["camera"] == "demo.sub" and demo_sub["substream_of"] == "demo"
+    assert demo_sub["porchlight_camera_id"] == "cam_demo"
+    assert demo_sub["state"] == "live" and demo_sub["buffer"]["segments"] >= 1
+    # one health entry per Porchlight camera, its substream's state in it
+    assert [(h["camera_id"], h["state"], h["substream"]) for h in health] == [
+        ("cam_demo", "live", "live")]

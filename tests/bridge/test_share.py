@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import pytest
 from bridge.buffer import SegmentBuffer
 from bridge.runner import Backoff, Runner
 from bridge.segment import Segment
-from bridge.share import Outcome, RequestAnswer, ShareManager, ShareSession
+from bridge.share import SWITCH_SLACK_S, Outcome, RequestAnswer, ShareManager, ShareSession
 from bridge.source_types import ClosedSegment
 from bridge.uplink import (
     BridgeState,
@@ -50,6 +51,7 @@ class FakeUplink:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.uploads: list[tuple[str, str, str]] = []  # (share_id, camera_id, segment name)
+        self.sent: list[Segment] = []  # the segments uploaded (which buffer each came from)
         self.upload_attempts = 0
         self.down = threading.Event()  # while set, every call raises ConnectionError
         self.fail: Callable[[int], bool] = lambda _attempt: False  # fail this attempt?
@@ -104,6 +106,7 @@ class FakeUplink:
         assert segment.path.read_bytes()  # the file is there while it is being sent
         with self.lock:
             self.uploads.append((share_id, camera_id, segment.name))
+            self.sent.append(segment)
 
     def upload_clip(self, target_id: str, path: Path, window: TimeWindow,
                     gaps: Sequence[TimeWindow] = ()) -> None:
@@ -485,3 +488,67 @@ def test_a_clip_cut_off_by_the_network_is_sent_again_though_no_longer_listed(
     assert [clip["target"] for clip in uplink.clips] == ["t_cut"]
     manager.sync()
     assert len(uplink.clips) == 1  # once sent, never again
+
+
+SUBSTREAM_CAMERA = {"id": "front", "source": "rtsp://127.0.0.1:9/a",
+                    "substream": "rtsp://127.0.0.1:9/b", "camera_id": "cam_front"}
+
+
+def test_a_share_sends_the_substream_when_asked_and_switches_without_going_back(
+        tmp_path: Path) -> None:
+    """Viewers want the substream, then (mid-share) the main stream: each moment goes once,
+    from one stream, in time order; both buffers' pins are released."""
+    uplink = FakeUplink()
+    manager, runner = _manager(tmp_path, uplink, [SUBSTREAM_CAMERA])
+    main, sub = runner.buffers["front"], runner.buffers["front.sub"]
+    started = now()
+    ends = started + timedelta(seconds=1.5)
+    share = ShareInfo("share_q", ("cam_front",), started, ends, preroll_seconds=1,
+                      sub_camera_ids=("cam_front",))
+    uplink.state_answer = BridgeState(shares=(share,))
+    # the two streams' pieces start at other instants, as a camera's two encoders do
+    with LiveCamera(main, started - timedelta(seconds=1), 0.25, ends), \
+            LiveCamera(sub, started - timedelta(seconds=0.88), 0.25, ends):
+        wait_for(lambda: len(sub.segments()) >= 3, 2, "the substream's pre-roll")
+        manager.sync()
+        wait_for(lambda: any(s.start > started for s in uplink.sent), 2, "live substream")
+        time.sleep(0.3)
+        uplink.state_answer = BridgeState(shares=(replace(share, sub_camera_ids=()),))
+        manager.sync()  # the viewer enlarged the camera: the main stream from now on
+    wait_for(lambda: bool(manager.results), 3, "the share to end")
+    manager.close()
+    assert manager.results[0].outcome is Outcome.ENDED and manager.results[0].not_sent == 0
+    by_time = sorted(uplink.sent, key=lambda segment: segment.start)
+    streams = [segment.camera for segment in by_time]
+    switch = streams.index("front")
+    assert switch >= 4 and streams == ["front.sub"] * switch + ["front"] * (len(streams) - switch)
+    assert len(streams) - switch >= 2
+    last_sub = by_time[switch - 1]
+    # nothing lost: the substream's window up to the switch, the main stream's after it (up
+    # to the last piece that closed before the share's end)
+    assert [s.name for s in by_time[:switch]] == [
+        s.name for s in sub.segments_between(started - timedelta(seconds=1), ends)
+        if s.start <= last_sub.start]
+    assert [s.name for s in by_time[switch:]] == [
+        s.name for s in main.segments()
+        if last_sub.end - timedelta(seconds=SWITCH_SLACK_S) < s.start and s.end < ends]
+    # never both streams for one moment, never back in time
+    assert by_time[switch].start >= last_sub.end - timedelta(seconds=SWITCH_SLACK_S)
+    assert all(a.end <= b.start for a, b in zip(by_time, by_time[1:], strict=False))
+    later = now() + timedelta(hours=1)
+    main.prune(later)
+    sub.prune(later)
+    assert main.segments() == [] and sub.segments() == []  # nothing left pinned
+
+
+def test_clips_come_from_the_main_stream(tmp_path: Path, samples: dict[str, Path]) -> None:
+    uplink = FakeUplink()
+    manager, runner = _manager(tmp_path, uplink, [SUBSTREAM_CAMERA])
+    t0 = now().replace(microsecond=0) - timedelta(seconds=20)
+    fill(runner.buffers["front"], samples["h264"], t0)
+    for second in range(8):  # the substream holds the same window (stand-ins, not video)
+        add_segment(runner.buffers["front.sub"], t0 + timedelta(seconds=second), 1.0)
+    request = ClipRequest("t_main", "cam_front", TimeWindow(t0 + timedelta(seconds=2),
+                                                            t0 + timedelta(seconds=5)))
+    assert manager.answer(request) is RequestAnswer.SENT
+    assert uplink.clips[0]["duration"] == pytest.approx(3.0, abs=0.05)
