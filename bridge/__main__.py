@@ -23,12 +23,14 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from types import FrameType
 from typing import Any
 
+from bridge import camera_setup, sizing
 from bridge import config as config_module
-from bridge import sizing
-from bridge.config import BridgeConfig, ConfigError
+from bridge.camera_setup import CameraSetup
+from bridge.config import BridgeConfig, CameraConfig, ConfigError
 from bridge.http_uplink import HttpUplink, load_credential, save_credential
 from bridge.runner import Runner
 from bridge.share import Channel, ChannelFactory, ShareManager
@@ -78,14 +80,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         logger.error("The state folder %s cannot be made: %s", config.state_dir,
                      error.strerror)
         return 1
+    uplink = _uplink(config)
+    if uplink is not None:  # the cameras set up in the owner's app, after the config's own
+        config = with_app_cameras(config, camera_setup.saved_cameras(config.state_dir))
+        uplink.camera_ids = tuple(c.camera_id for c in config.cameras if c.camera_id)
     runner = Runner(config)
     for buffer in runner.buffers.values():
         remove_partials(buffer.work_dir)
-    uplink = _uplink(config)
     if uplink is not None:
         uplink.health = runner.health
     manager = ShareManager(uplink, config, runner.buffers, work_dir=config.state_dir / "clips",
                            channel_factory=_channel_factory(uplink, config))
+    setup = _camera_setup(config, uplink, runner, manager)
     trigger = TriggerServer(config.trigger_host, config.trigger_port, config.trigger_key,
                             [camera.id for camera in config.cameras], manager.trigger,
                             runner.status)
@@ -114,8 +120,48 @@ def cmd_run(args: argparse.Namespace) -> int:
         if poller.is_alive():
             poller.join(5)  # (a request under way is dropped: the next start asks again)
         manager.close()
+        if setup is not None:
+            setup.close()
         runner.stop()
     return 0
+
+
+def _camera_setup(config: BridgeConfig, uplink: HttpUplink | None, runner: Runner,
+                  manager: ShareManager) -> CameraSetup | None:
+    """Setting up cameras from the owner's app (paired bridges only), following every state."""
+    if uplink is None:
+        return None
+    setup = CameraSetup(config.state_dir, uplink, cameras_added(runner, manager, uplink),
+                        taken_ids=[camera.id for camera in config.cameras])
+    manager.on_state = lambda state: setup.follow(state.setup)
+    return setup
+
+
+def with_app_cameras(config: BridgeConfig, cameras: Sequence[CameraConfig]) -> BridgeConfig:
+    """The config with the cameras set up in the app added; one whose local name or Porchlight
+    camera is in the config file already is left out (the owner's own file wins)."""
+    names = {c.id for c in config.cameras}
+    paired = {c.camera_id for c in config.cameras if c.camera_id}
+    kept = [c for c in cameras if c.id not in names and c.camera_id not in paired]
+    for camera in cameras:
+        if camera not in kept:
+            logger.info("Camera %s set up in the app is in the config file too; the config "
+                        "file's is used.", camera.id)
+    return replace(config, cameras=config.cameras + tuple(kept))
+
+
+def cameras_added(runner: Runner, manager: ShareManager,
+                  uplink: HttpUplink) -> Callable[[list[CameraConfig]], None]:
+    """What the bridge does with cameras the owner set up in the app: record them at once
+    (main stream and substream), answer for them, and tell the server it serves them."""
+    def added(cameras: list[CameraConfig]) -> None:
+        for camera in cameras:
+            runner.add_camera(camera)
+            manager.serve(camera, runner.buffers)
+        uplink.camera_ids = tuple(dict.fromkeys(
+            [*uplink.camera_ids, *(c.camera_id for c in cameras if c.camera_id)]))
+        manager.wake()
+    return added
 
 
 def _uplink(config: BridgeConfig) -> HttpUplink | None:

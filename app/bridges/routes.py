@@ -6,7 +6,7 @@ from flask import jsonify, redirect, render_template, request, url_for
 
 from app.bridges import bp
 from app.core import roles
-from app.services.cameras import bridges
+from app.services.cameras import bridge_setup, bridges, registry
 from app.services.footage import bridge_clips
 from app.services.realtime import video
 from app.web.access import PUBLIC, allow, client_ip, require_user, settings
@@ -27,8 +27,14 @@ CHANNEL = obj(url={**STR, "description": "mqtt://host:port or mqtts://host:port"
 @allow(*HOLDERS)
 def index() -> Any:
     holder = require_user()
+    return _page(holder, done=request.args.get("done"))
+
+
+def _page(holder: Any, **context: Any) -> Any:
     return render_template("bridges/index.html", devices=bridges.devices_of(holder),
-                           done=request.args.get("done"), health=bridges.health_of(holder))
+                           health=bridges.health_of(holder),
+                           setups=bridge_setup.views_of(holder), brands=bridge_setup.BRANDS,
+                           cameras=registry.cameras_of(holder.user_id), **context)
 
 
 @bp.route("/bridges/code", methods=["POST"])
@@ -36,9 +42,7 @@ def index() -> Any:
 def code() -> Any:
     holder = require_user()
     shown = bridges.pairing_code(settings(), holder, client_ip())
-    return render_template("bridges/index.html", devices=bridges.devices_of(holder),
-                           code=shown, minutes=bridges.CODE_TTL // 60, done=None,
-                           health=bridges.health_of(holder))
+    return _page(holder, code=shown, minutes=bridges.CODE_TTL // 60, done=None)
 
 
 @bp.route("/bridges/<device_id>/revoke", methods=["POST"])
@@ -46,6 +50,82 @@ def code() -> Any:
 def revoke(device_id: str) -> Any:
     bridges.revoke(require_user(), device_id, client_ip())
     return redirect(url_for("bridges.index", done="revoked"))
+
+
+def _back(device_id: str, done: str) -> Any:
+    return redirect(url_for("bridges.index", done=done) + f"#bridge-{device_id}")
+
+
+@bp.route("/bridges/<device_id>/scan", methods=["POST"])
+@allow(*HOLDERS)
+def scan(device_id: str) -> Any:
+    """Look for cameras on the bridge's network again."""
+    bridge_setup.ask_scan(settings(), require_user(), device_id)
+    return _back(device_id, "scan")
+
+
+@bp.route("/bridges/<device_id>/setups", methods=["POST"])
+@allow(*HOLDERS)
+def setup_order(device_id: str) -> Any:
+    """A device to set up: its password arrives sealed for the bridge (never in the clear)."""
+    bridge_setup.place_order(settings(), require_user(), device_id, request.form.to_dict(),
+                             client_ip())
+    return _back(device_id, "setup")
+
+
+@bp.route("/bridges/<device_id>/setups/<order_id>", methods=["POST"])
+@allow(*HOLDERS)
+def setup_choose(device_id: str, order_id: str) -> Any:
+    """Which of the owner's cameras each channel found is."""
+    bridge_setup.choose(settings(), require_user(), device_id, order_id,
+                        request.form.to_dict(), client_ip())
+    return _back(device_id, "chosen")
+
+
+@bp.route("/bridges/<device_id>/cap", methods=["POST"])
+@allow(*HOLDERS)
+def cap(device_id: str) -> Any:
+    """The most the bridge may upload, all cameras together."""
+    bridge_setup.set_cap(settings(), require_user(), device_id,
+                         request.form.get("max_upload_kbps", ""))
+    return _back(device_id, "cap")
+
+
+@bp.route("/api/bridge/found", methods=["POST"])
+@allow(PUBLIC, csrf_exempt=True, credential="bridgeDevice")
+@accepts({"public_key": Field(str, max_length=800,
+                              doc="the bridge's sealing key: base64 DER SPKI, RSA-OAEP"),
+          "scan": Field(str, required=False, max_length=40,
+                        doc="the owner's ask this answers (state's setup.scan)"),
+          "devices": Field(list, max_items=32, items=Field(dict, fields={
+              "key": Field(str, max_length=120), "xaddr": Field(str, max_length=200),
+              "host": Field(str, required=False, max_length=64),
+              "name": Field(str, required=False, max_length=60),
+              "hardware": Field(str, required=False, max_length=60),
+              "location": Field(str, required=False, max_length=60)}))})
+@answers(200, obj(kept=INT))
+def api_found() -> Any:
+    """What the bridge's ONVIF WS-Discovery found on its network (home addresses only)."""
+    device = bridges.authenticate(request.headers.get("Authorization", ""))
+    return jsonify({"kept": bridge_setup.record_found(device, read_json())})
+
+
+@bp.route("/api/bridge/setups/<order_id>", methods=["POST"])
+@allow(PUBLIC, csrf_exempt=True, credential="bridgeDevice")
+@accepts({"ok": Field(bool), "problem": Field(str, required=False, max_length=200),
+          "manufacturer": Field(str, required=False, max_length=60),
+          "model": Field(str, required=False, max_length=60),
+          "channels": Field(list, required=False, max_items=32, items=Field(dict, fields={
+              "token": Field(str, max_length=64), "name": Field(str, max_length=60),
+              "main_size": Field(str, required=False, max_length=20),
+              "sub_size": Field(str, required=False, max_length=20)})),
+          "added": Field(list, required=False, max_items=32, items=Field(str, max_length=64))})
+@answers(200, obj(state=STR))
+@fails(409)
+def api_setup_result(order_id: str) -> Any:
+    """The bridge's answer to a setup: the channels it read, the cameras it added, or why not."""
+    device = bridges.authenticate(request.headers.get("Authorization", ""))
+    return jsonify({"state": bridge_setup.record_result(device, order_id, read_json())})
 
 
 @bp.route("/api/bridge/pair", methods=["POST"])
@@ -72,14 +152,20 @@ def api_pair() -> Any:
                   shares=arr(obj(share_id=STR, camera_ids=arr(STR), started_at=TIME,
                                  ends_at=TIME, preroll_seconds=INT)),
                   poll_seconds={**INT, "description": "how often to ask without the channel"},
-                  channel=maybe(CHANNEL)))
+                  channel=maybe(CHANNEL),
+                  setup={"type": "object", "description": "cameras to find, read or add "
+                         "(app/services/cameras/bridge_setup.py)"},
+                  max_upload_kbps={**INT, "description": "the owner's upload cap (0: none)"}))
 def api_state() -> Any:
     """What the bridge should do now (Authorization: Bearer pbd_…), and the device channel it
     may listen on to be told when to ask again (null: none, keep asking)."""
     device = bridges.authenticate(request.headers.get("Authorization", ""))
     declared = read_query().get("camera")
     health = bridges.read_health(request.headers.get(bridges.HEALTH_HEADER, ""))
-    return jsonify(bridges.state(settings(), device, declared, health))
+    answer = bridges.state(settings(), device, declared, health)
+    answer["setup"] = bridge_setup.for_bridge(device)
+    answer["max_upload_kbps"] = int(device.max_upload_kbps or 0)
+    return jsonify(answer)
 
 
 def _device() -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
+    NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
@@ -52,5 +53,12 @@ class BridgeDevice(BaseModel):
     connected = BooleanAttribute(null=True)
     status_at = UTCDateTimeAttribute(null=True)
     connected_since = UTCDateTimeAttribute(null=True)
+    # Camera setup from the app (app/services/cameras/bridge_setup.py): JSON {scan, found_at,
+    # found: [...], orders: [...]}, and the public half of the bridge's sealing key (base64
+    # SPKI) the owner's browser seals recorder passwords with. Never a password in the clear.
+    setup = UnicodeAttribute(null=True)
+    sealing_key = UnicodeAttribute(null=True)
+    # The owner's cap on what the bridge uploads, all cameras together (kb/s; absent or 0: none)
+    max_upload_kbps = NumberAttribute(null=True)
 
     owner_index = OwnerDeviceIndex()

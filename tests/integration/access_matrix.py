@@ -143,6 +143,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/transparency.csv"): PUBLIC,
     ("GET", "/live/<share_id>"): SEARCHERS,
     ("GET", "/api/live/<share_id>/pieces"): SEARCHERS,
+    ("POST", "/api/live/<share_id>/quality"): SEARCHERS,
     ("GET", "/api/live"): SEARCHERS,
     ("POST", "/api/live/<share_id>/view"): SEARCHERS,
     ("POST", "/api/live/<share_id>/leave"): SEARCHERS,
@@ -170,6 +171,12 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/bridges"): OWNERS | ADMIN,  # the agency admin: the agency's street cameras
     ("POST", "/bridges/code"): OWNERS | ADMIN,
     ("POST", "/bridges/<device_id>/revoke"): OWNERS | ADMIN,
+    ("POST", "/bridges/<device_id>/scan"): OWNERS | ADMIN,
+    ("POST", "/bridges/<device_id>/setups"): OWNERS | ADMIN,
+    ("POST", "/bridges/<device_id>/setups/<order_id>"): OWNERS | ADMIN,
+    ("POST", "/bridges/<device_id>/cap"): OWNERS | ADMIN,
+    ("POST", "/api/bridge/found"): PUBLIC,  # the bridge's device credential opens it
+    ("POST", "/api/bridge/setups/<order_id>"): PUBLIC,  # device credential
     ("POST", "/api/bridge/pair"): PUBLIC,  # the one-time code from the owner's app opens it
     ("GET", "/api/bridge/state"): PUBLIC,  # the bridge's device credential opens it
     ("GET", "/admin/policy"): ADMIN,

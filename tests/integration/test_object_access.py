@@ -22,9 +22,11 @@ import base64
 import json
 import re
 import secrets
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,11 +44,12 @@ from app.models.users import Agency, Organisation, User
 from app.services import clock
 from app.services import push as push_service
 from app.services.auditing import audit
-from app.services.cameras import bridges
+from app.services.cameras import bridge_setup, bridges
 from app.services.footage.canvass import stamp
 from app.services.governance import program
 from app.services.people import sessions
 from app.services.realtime import field as field_service
+from bridge.sealing import Sealer
 from devstack.seed import AGENCY_ID
 from tests.builders.cameras import SCENE, camera_body
 from tests.integration.access_matrix import EXPECTED, PUBLIC, allowed
@@ -209,6 +212,13 @@ def world(devstack: Any, base_url: str, settings: Any) -> World:
         "camera_ids": [camera["id"], hidden["id"]], "minutes": 20, "phone": True}))
     code = bridges.pairing_code(settings, accounts["owner_a"].user, "127.0.0.1")
     device_a = bridges.pair(settings, code, "A's bridge", "127.0.0.1").device
+    box = Sealer(Path(tempfile.mkdtemp()))  # A's bridge says its key; A sets a recorder up
+    bridge_setup.record_found(device_a, {"public_key": box.public_spki(), "devices": []})
+    order_a = bridge_setup.place_order(
+        settings, accounts["owner_a"].user, device_a.device_id,
+        {"host": "192.168.1.64", "brand": "hikvision", "sealed_password": box.seal("pw")},
+        "127.0.0.1")
+    device_a.refresh()
     code = bridges.pairing_code(settings, accounts["owner_b"].user, "127.0.0.1")
     clients["bridge_b"] = _bridge_client(
         base_url, bridges.pair(settings, code, "B's bridge", "127.0.0.1").credential)
@@ -224,6 +234,7 @@ def world(devstack: Any, base_url: str, settings: Any) -> World:
            "cam_own_b": own_b["id"], "photo_a": photo,
            "r1": r1["id"], "r2": r2["id"], "t_asked": asked, "t_hidden": asked_hidden,
            "t_ready": ready, "share_a": share["share_id"], "device_a": device_a.device_id,
+           "order_a": order_a,
            "incident_a": incident["incident_id"], "ask_a": live_ask["ask_id"],
            "bulletin_a": bulletin["bulletin_id"],
            "session_a": session_a.public_id,
@@ -396,6 +407,9 @@ PROBES: dict[tuple[str, str], list[Try]] = {
     ("GET", "/api/live/<share_id>/pieces"): [
         Try(w, {"share_id": "share_a"}, query="camera={cam_a}")
         for w in ("detective_b", "supervisor_b")],
+    ("POST", "/api/live/<share_id>/quality"): [
+        Try(w, {"share_id": "share_a"}, {"camera": "cam_a", "quality": "main"})
+        for w in ("detective_b", "supervisor_b")],
     ("POST", "/api/live/<share_id>/view"): [Try(w, {"share_id": "share_a"}, {})
                                             for w in ("detective_b", "supervisor_b")],
     ("POST", "/api/live/<share_id>/leave"): [Try(w, {"share_id": "share_a"}, {})
@@ -447,6 +461,20 @@ PROBES: dict[tuple[str, str], list[Try]] = {
     # an owner's bridges, sessions and devices
     ("POST", "/bridges/<device_id>/revoke"): [Try(w, {"device_id": "device_a"})
                                               for w in (*OWNER_INTRUDERS, "admin_a")],
+    ("POST", "/bridges/<device_id>/scan"): [Try(w, {"device_id": "device_a"})
+                                            for w in (*OWNER_INTRUDERS, "admin_a")],
+    ("POST", "/bridges/<device_id>/cap"): [Try(w, {"device_id": "device_a"},
+                                               {"max_upload_kbps": "100"})
+                                           for w in (*OWNER_INTRUDERS, "admin_a")],
+    ("POST", "/bridges/<device_id>/setups"): [
+        Try(w, {"device_id": "device_a"}, {"host": "192.168.1.9", "brand": "dahua",
+                                           "sealed_password": "c2VhbGVk" * 20})
+        for w in (*OWNER_INTRUDERS, "admin_a")],
+    ("POST", "/bridges/<device_id>/setups/<order_id>"): [
+        Try(w, {"device_id": "device_a", "order_id": "order_a"}, {"camera_ch1": "cam_own_b"})
+        for w in (*OWNER_INTRUDERS, "admin_a")],
+    ("POST", "/api/bridge/setups/<order_id>"): [
+        Try("bridge_b", {"order_id": "order_a"}, {"ok": False, "problem": "not mine"})],
     ("POST", "/account/sessions/<public_id>/revoke"): [
         Try(w, {"public_id": "session_a"}) for w in ("owner_b", "admin_b", "admin_a")],
     ("DELETE", "/api/me/sessions/<public_id>"): [
@@ -767,7 +795,7 @@ AUDITOR_MAY = {
                                            "test_ids_in_bodies_open_nothing_of_anothers)",
 }
 AUDITOR_SAMPLE = {"camera_id": "cam_a", "target_id": "t_ready", "request_id": "r1",
-                  "share_id": "share_a", "device_id": "device_a",
+                  "share_id": "share_a", "device_id": "device_a", "order_id": "order_a",
                   "subscription_id": "sub_a", "user_id": "detective_a1", "name": "piece",
                   "kind": "clip", "feed": "=calls", "token": "=no-such-token",
                   "number": "=1", "chain": "chain_a", "seq": "seq_a"}
