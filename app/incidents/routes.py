@@ -228,14 +228,19 @@ def ask_page(ask_id: str) -> Any:
 
 @bp.route("/api/incidents/<incident_id>/recipients")
 @allow(*OPERATORS)
-@answers(200, obj(recipients=arr(obj(user_id=STR, name=STR, role=STR))))
+@answers(200, obj(recipients=arr(obj(user_id=STR, name=STR, role=STR, on_call=BOOL))))
 def api_recipients(incident_id: str) -> Any:
     """Whom a bulletin of this incident can go to: the program's responding officers,
-    detectives and supervisors."""
+    detectives and supervisors; `on_call` marks the officers of the units the CAD feed
+    assigned to the incident's call (listed first; the screen ticks them)."""
     officer = require_user()
-    incidents.incident_of(officer, incident_id)
-    return jsonify({"recipients": [{"user_id": u.user_id, "name": u.display_name,
-                                    "role": u.role} for u in bulletins.recipients_of(officer)]})
+    incident = incidents.incident_of(officer, incident_id)
+    on_call = field.officers_on_call(officer.agency_id, incident.call_id) \
+        if incident.call_id else set()
+    people = [{"user_id": u.user_id, "name": u.display_name, "role": u.role,
+               "on_call": u.email.lower() in on_call} for u in bulletins.recipients_of(officer)]
+    people.sort(key=lambda p: not p["on_call"])  # (stable: the usual order otherwise)
+    return jsonify({"recipients": people})
 
 
 @bp.route("/api/incidents/<incident_id>/bulletins", methods=["POST"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -29,6 +30,10 @@ class FieldEvent(BaseModel):
     detail = UnicodeAttribute(default="")
     updated_at = UTCDateTimeAttribute()
     expires_epoch = NumberAttribute()  # DynamoDB TTL; readers check it too (TTL is lazy)
+    # A call's assigned units (their ids), a unit's officers (their accounts' e-mail
+    # addresses, lower case): who is on the call, for the incident's bulletins.
+    unit_ids: ListAttribute[str] = ListAttribute(null=True, attr_name="units")
+    officer_emails: ListAttribute[str] = ListAttribute(null=True, attr_name="officers")
 
 
 class ApiKey(BaseModel):

@@ -22,7 +22,15 @@ FIELD_ITEM = Field(dict, fields={
     "label": Field(str, max_length=120, min_length=1, doc="what the map shows"),
     "detail": Field(str, required=False, max_length=200),
     "ttl_minutes": Field(int, required=False, minimum=1, maximum=field.MAX_TTL_MINUTES,
-                         doc="how long it stays on the map")})
+                         doc="how long it stays on the map"),
+    "units": Field(list, required=False, max_items=field.MAX_UNITS,
+                   items=Field(str, max_length=64, min_length=1),
+                   doc="calls only: the ids of the units assigned to the call (their "
+                       "officers are offered first for the incident's bulletins)"),
+    "officers": Field(list, required=False, max_items=field.MAX_OFFICERS,
+                      items=Field(str, max_length=254, min_length=3),
+                      doc="units only: the e-mail addresses of the officers in the unit, as "
+                          "their Porchlight accounts have them")})
 INGEST_BODY = Field(list, items=FIELD_ITEM, max_items=field.MAX_ITEMS)
 
 SEARCHERS = (roles.DETECTIVE, roles.SUPERVISOR)

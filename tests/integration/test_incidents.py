@@ -14,6 +14,7 @@ from app.core.cameras import parse_camera
 from app.models.live import LiveShare
 from app.services import clock
 from app.services.cameras import bridges, registry
+from app.services.realtime import field as field_service
 from tests.bridge.media import make_h264
 from tests.builders.bridges import paired_bridge, piece_body, send_piece
 from tests.builders.cameras import camera_body
@@ -411,3 +412,39 @@ def test_a_bulletin_reaches_the_officers_chosen_with_its_still(
     closed = detective.send_json("POST", f"/api/incidents/{incident}/bulletins",
                                  {"text": text, "recipients": [officer_account.user.user_id]})
     assert closed.status_code == 409
+
+
+def test_the_officers_of_the_units_on_a_call_are_offered_first(signed_in: Any,
+                                                               base_url: str) -> None:
+    """The CAD feed says which units are on a call and who is in each unit: the incident
+    opened from that call ticks those officers for its bulletins; a unit not on the call, or
+    an address of nobody in the program, changes nothing. Bad lists are refused whole."""
+    _admin, admin_account = signed_in("agency_admin")
+    key = field_service.create_key(admin_account.user, "CAD feed", "127.0.0.1")
+    on_car, on_car_account = signed_in("officer")
+    _elsewhere, elsewhere_account = signed_in("officer")
+    cad = Client(base_url)
+    auth = {"Authorization": f"Bearer {key}"}
+    at = scene()
+    units = [{"id": "car-12", "lat": at[0], "lon": at[1], "label": "Car 12",
+              "officers": [on_car_account.email.upper(), "nobody@example.org"]},
+             {"id": "car-40", "lat": at[0], "lon": at[1], "label": "Car 40",
+              "officers": [elsewhere_account.email]}]
+    assert cad.send_json("PUT", "/api/ingest/units", units, csrf=False,
+                         headers=auth).status_code == 200
+    call = {"id": "C-26-5512", "lat": at[0], "lon": at[1], "label": "Robbery in progress",
+            "units": ["car-12", "car-99"]}
+    assert cad.send_json("PUT", "/api/ingest/calls", [call], csrf=False,
+                         headers=auth).status_code == 200
+    bad = cad.send_json("PUT", "/api/ingest/calls", [{**call, "units": "car-12"}], csrf=False,
+                        headers=auth)
+    assert bad.status_code == 422
+    assert cad.send_json("PUT", "/api/ingest/units", [{**units[0], "officers": ["no-at"]}],
+                         csrf=False, headers=auth).status_code == 422
+    detective, _ = signed_in("detective")
+    opened = detective.send_json("POST", "/api/incidents", {"call_id": "C-26-5512"})
+    assert opened.status_code == 201, opened.text
+    people = detective.get(f"/api/incidents/{opened.json()['incident_id']}/recipients").json()
+    ticked = [p["user_id"] for p in people["recipients"] if p["on_call"]]
+    assert ticked == [on_car_account.user.user_id]
+    assert people["recipients"][0]["user_id"] == on_car_account.user.user_id

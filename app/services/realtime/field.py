@@ -20,6 +20,8 @@ KINDS = {"calls": "call", "units": "unit"}
 DEFAULT_TTL_MINUTES = {"call": 240, "unit": 10}
 MAX_TTL_MINUTES = 24 * 60
 MAX_ITEMS = 500
+MAX_UNITS = 20  # units assigned to one call
+MAX_OFFICERS = 6  # officers in one unit
 KEY_PREFIX = "plk_"
 
 
@@ -75,12 +77,24 @@ def authenticate(header: str) -> ApiKey:
     return item
 
 
-def _check_item(raw: Any, index: int, errors: dict[str, str]) -> dict[str, Any] | None:
+def _names(raw: Any, most: int, longest: int, lower: bool = False) -> list[str] | None:
+    """A list of 0 to `most` short texts (None when it is not one)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > most or not all(
+            isinstance(x, str) and 1 <= len(x.strip()) <= longest for x in raw):
+        return None
+    return list(dict.fromkeys(x.strip().lower() if lower else x.strip() for x in raw))
+
+
+def _check_item(raw: Any, index: int, errors: dict[str, str],
+                kind: str = "call") -> dict[str, Any] | None:
     where = f"items[{index}]"
     if not isinstance(raw, dict):
         errors[where] = "must be an object"
         return None
-    unknown = set(raw) - {"id", "lat", "lon", "label", "detail", "ttl_minutes"}
+    links = "units" if kind == "call" else "officers"
+    unknown = set(raw) - {"id", "lat", "lon", "label", "detail", "ttl_minutes", links}
     if unknown:
         errors[where] = "unknown field(s): " + ", ".join(sorted(unknown))
         return None
@@ -98,8 +112,15 @@ def _check_item(raw: Any, index: int, errors: dict[str, str]) -> dict[str, Any] 
     ttl = raw.get("ttl_minutes")
     if ttl is not None and (not isinstance(ttl, int) or not 1 <= ttl <= MAX_TTL_MINUTES):
         errors[where] = f"ttl_minutes must be a whole number from 1 to {MAX_TTL_MINUTES}"
+    units = _names(raw.get("units"), MAX_UNITS, 64)
+    officers = _names(raw.get("officers"), MAX_OFFICERS, 254, lower=True)
+    if units is None:
+        errors[where] = f"units must be a list of up to {MAX_UNITS} unit ids"
+    if officers is None or any("@" not in email for email in officers or []):
+        errors[where] = (f"officers must be a list of up to {MAX_OFFICERS} e-mail addresses")
     return {"id": ident, "lat": lat, "lon": lon, "label": label,
-            "detail": str(raw.get("detail") or "")[:200], "ttl": ttl}
+            "detail": str(raw.get("detail") or "")[:200], "ttl": ttl,
+            "units": units or None, "officers": officers or None}
 
 
 def ingest(key: ApiKey, feed: str, items: Any) -> int:
@@ -109,7 +130,7 @@ def ingest(key: ApiKey, feed: str, items: Any) -> int:
         raise ValidationError(f"Send a JSON list of 1 to {MAX_ITEMS} items.",
                               {"items": "must be a list"})
     errors: dict[str, str] = {}
-    checked = [_check_item(raw, i, errors) for i, raw in enumerate(items)]
+    checked = [_check_item(raw, i, errors, kind) for i, raw in enumerate(items)]
     if errors:
         raise ValidationError("Some items cannot be used; none were stored.", errors)
     now = clock.now()
@@ -120,7 +141,8 @@ def ingest(key: ApiKey, feed: str, items: Any) -> int:
             batch.save(FieldEvent(
                 agency_id=key.agency_id, event_key=f"{kind}#{item['id']}", kind=kind,
                 source_id=item["id"], lat=item["lat"], lon=item["lon"], label=item["label"],
-                detail=item["detail"], updated_at=now,
+                detail=item["detail"], updated_at=now, unit_ids=item["units"],
+                officer_emails=item["officers"],
                 expires_epoch=int(now.timestamp()) + 60 * minutes))
     return len(checked)
 
@@ -129,3 +151,16 @@ def active(agency_id: str) -> list[FieldEvent]:
     """Calls and units that have not expired (DynamoDB's TTL deletes late, so check here)."""
     now = clock.now().timestamp()
     return [e for e in FieldEvent.query(agency_id) if e.expires_epoch > now]
+
+
+def officers_on_call(agency_id: str, call_id: str) -> set[str]:
+    """The e-mail addresses of the officers in the units the CAD feed assigned to a call
+    (those units still reported): whom its incident's bulletins go to first."""
+    try:
+        call = FieldEvent.get(agency_id, f"call#{call_id}")
+    except DoesNotExist:
+        return set()
+    keys = [(agency_id, f"unit#{unit}") for unit in (call.unit_ids or [])[:MAX_UNITS]]
+    now = int(clock.now().timestamp())
+    return {email for unit in FieldEvent.batch_get(keys) if unit.expires_epoch > now
+            for email in unit.officer_emails or []}

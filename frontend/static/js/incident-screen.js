@@ -68,7 +68,9 @@ class BulletinForm {
         input.id = `bulletin-to-${index}`;
         input.name = 'recipients';
         input.value = person.user_id;
-        const label = element('label', '', `${person.name} (${person.role === 'officer' ? 'responding officer' : person.role})`);
+        input.checked = Boolean(person.on_call); // the CAD feed's units on this call
+        const role = person.role === 'officer' ? 'responding officer' : person.role;
+        const label = element('label', '', `${person.name} (${role}${person.on_call ? ', on this call' : ''})`);
         label.htmlFor = input.id;
         choice.append(input, label);
         return choice;
