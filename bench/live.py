@@ -49,11 +49,11 @@ class Bridge:
     another machine's program: its environment has none of devstack's settings."""
 
     def __init__(self, folder: Path, cameras: list[dict[str, Any]], server: str = "",
-                 state: Path | None = None) -> None:
+                 state: Path | None = None, segment_seconds: float = 2.0) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.state, self.config = state or folder / "state", folder / "config.toml"
         lines = ["[bridge]", 'name = "bench"', f"state_dir = {json.dumps(str(self.state))}",
-                 "buffer_minutes = 10", "segment_seconds = 2",
+                 "buffer_minutes = 10", f"segment_seconds = {segment_seconds:g}",
                  f'trigger_listen = "127.0.0.1:{free_port()}"', 'trigger_key = "' + "k" * 32 + '"']
         for camera in cameras:
             lines += ["[[camera]]", *(f"{k} = {json.dumps(v)}" for k, v in camera.items())]

@@ -266,7 +266,8 @@ def around(scene: tuple[float, float], n: int, count: int, metres: float = 40.0
 
 
 def paired(stack: Running, traffic: Traffic, work: Path, name: str,
-           cameras: list[tuple[dict[str, Any], dict[str, Any]]], proxy: bool = False) -> Site:
+           cameras: list[tuple[dict[str, Any], dict[str, Any]]], proxy: bool = False,
+           segment_seconds: float = 2.0) -> Site:
     """An owner registers "always" cameras (config, place) and pairs a bridge with them."""
     from bridge.http_uplink import load_credential
 
@@ -285,7 +286,8 @@ def paired(stack: Running, traffic: Traffic, work: Path, name: str,
     counting = CountingProxy(int(stack.url.rsplit(":", 1)[1])) if proxy else None
     bridge = Bridge(work / name, [dict(config, camera_id=camera_id) for (config, _), camera_id
                                   in zip(cameras, ids, strict=True)],
-                    server=counting.url if counting else stack.url)
+                    server=counting.url if counting else stack.url,
+                    segment_seconds=segment_seconds)
     bridge.command("pair", code[1] if code else "no code shown")
     credential = load_credential(bridge.state)
     assert credential is not None
@@ -624,7 +626,9 @@ def main() -> int:
         "idle_seconds": (300.0, 10.0, "the idle bridge's measured span (runs alongside)"),
         "wall_bridges": (4, 1, "bridges on the wall"),
         "wall_cameras": (4, 2, "looped file cameras per wall bridge"),
-        "wall_seconds": (30.0, 3.0, "the wall's measured span")})
+        "wall_seconds": (30.0, 3.0, "the wall's measured span"),
+        "segment_seconds": (2.0, 2.0, "the watched camera's bridge pieces (1: glass to glass "
+                            "with cameras that send a keyframe every second)")})
     started = begin("realtime", args, "time to first frame, glass to glass, idle bridge, "
                     "16-tile wall, watched-camera cost")
     from bench.clips import video
@@ -652,7 +656,9 @@ def main() -> int:
                   for b in range(args.wall_bridges))]
             with ThreadPoolExecutor(len(plans)) as pool:  # pairing, then the first segments
                 sites = list(pool.map(lambda plan: paired(
-                    stack, traffic, work, plan[0], plan[1], proxy=plan[0] == "idle"), plans))
+                    stack, traffic, work, plan[0], plan[1], proxy=plan[0] == "idle",
+                    segment_seconds=args.segment_seconds if plan[0] == "stamp" else 2.0),
+                    plans))
                 list(pool.map(lambda site: site.bridge.start(len(site.camera_ids)), sites))
             idler, stamp, walls = sites[0], sites[1], sites[2:]
             wait_online([c for s in sites for c in s.camera_ids])

@@ -111,3 +111,13 @@ describe("a tile's scrubber", () => {
     assert.equal(scrubbedTo(1000, 1100), new Date(1_000_000).toISOString());
   });
 });
+
+test('shorter pieces play closer to live, asked for more often', async () => {
+  const { pace } = await import(new URL('live-player.js', SCRIPTS));
+  assert.deepEqual(pace(0), { lead: 3.3, pollMs: 1000 });
+  assert.deepEqual(pace(2.0), { lead: 3.3, pollMs: 1000 });
+  const short = pace(1.0);
+  assert.equal(short.pollMs, 250);
+  assert.ok(Math.abs(short.lead - 1.45) < 1e-9);
+  assert.equal(pace(0.2).lead, 1.4);
+});

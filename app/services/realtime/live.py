@@ -206,20 +206,15 @@ def end(owner: User, share_id: str, ip: str, by: str = "owner") -> LiveShare:
 def close(share: LiveShare, actor: Actor, by: str) -> bool:
     """End a running share now ("by": owner, time, idle, incident closed, ...): the owner's
     audit event and each viewer's session. False when it had ended already."""
-    for _ in range(5):  # a viewer noted at the same moment must not make "End" fail
+    def end(share: LiveShare) -> bool:
         if share.ended_at is not None:
             return False
-        share.ended_at = clock.now()
-        share.ended_by = by
-        try:
-            share.save()
-            break
-        except PutError as exc:
-            if not condition_failed(exc):
-                raise
-            share.refresh(consistent_read=True)
-    else:
-        raise ConflictError("The share could not be ended; try again.")
+        share.ended_at, share.ended_by = clock.now(), by
+        return True
+
+    # (a viewer noted at the same moment must not make "End" fail)
+    if not _changed(share, end, 5, "The share could not be ended; try again."):
+        return False
     audit.record(share.agency_id, actor, "live.ended", share.owner_id,
                  {"share": share.share_id, "by": by})
     record_sessions(share)
@@ -302,22 +297,38 @@ def note_left(share: LiveShare, officer: User, now: datetime) -> None:
 
 def _note(share: LiveShare, user_id: str,
           change: Callable[[dict[str, Any] | None], dict[str, Any] | None]) -> None:
-    for _ in range(4):
+    def noted(share: LiveShare) -> bool:
         if share.ended_at is not None:
-            return  # its sessions are recorded: nothing more is noted
+            return False  # its sessions are recorded: nothing more is noted
         viewers = json.loads(share.viewers or "{}")
         seen = change(viewers.get(user_id))
         if seen is None or seen == viewers.get(user_id):
-            return
+            return False
         viewers[user_id] = seen
         share.viewers = json.dumps(viewers, sort_keys=True)
+        return True
+
+    _changed(share, noted, 4, None)
+
+
+def _changed(share: LiveShare, change: Callable[[LiveShare], bool], attempts: int,
+             give_up: str | None) -> bool:
+    """Apply `change` (False: nothing to save) and save, reading the share again when another
+    write came first (its version moved). After `attempts`: ConflictError(give_up), or
+    quietly False without one."""
+    for _ in range(attempts):
+        if not change(share):
+            return False
         try:
             share.save()
-            return
+            return True
         except PutError as exc:
             if not condition_failed(exc):
                 raise
             share.refresh(consistent_read=True)
+    if give_up:
+        raise ConflictError(give_up)
+    return False
 
 
 def quality_of(share: LiveShare) -> dict[str, str]:
@@ -331,7 +342,7 @@ def set_quality(share: LiveShare, camera_id: str, quality: str) -> None:
     """Send this camera of the share as its main stream or its substream from now on."""
     if quality not in QUALITIES:
         raise ValidationError("The quality is main or sub.", {"quality": "main or sub"})
-    for _ in range(4):
+    def chosen(share: LiveShare) -> bool:
         wanted = quality_of(share)
         if quality == "sub":
             wanted[camera_id] = "sub"
@@ -339,16 +350,11 @@ def set_quality(share: LiveShare, camera_id: str, quality: str) -> None:
             wanted.pop(camera_id, None)
         text = json.dumps(wanted, sort_keys=True) if wanted else None
         if text == share.quality:
-            return
+            return False
         share.quality = text
-        try:
-            share.save()
-            return
-        except PutError as exc:
-            if not condition_failed(exc):
-                raise
-            share.refresh(consistent_read=True)
-    raise ConflictError("The share changed meanwhile; try again.")
+        return True
+
+    _changed(share, chosen, 4, "The share changed meanwhile; try again.")
 
 
 def owner_status(owner: User, share_id: str) -> dict[str, Any]:

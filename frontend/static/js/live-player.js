@@ -26,6 +26,21 @@ const FAST_FOR_MS = 5000;
 // whenever the lead after an append is off by more than LEAD_SLACK_S, so the delay settles at
 // the same place whenever the page was opened. bench/live.py measures the result.
 const LIVE_LEAD_S = 3.3;
+// Shorter pieces (a bridge with `segment_seconds = 1` and cameras sending a keyframe every
+// second) allow a shorter lead, asked for four times as often: the lead is one piece, one poll
+// and SLACK_S for the upload, never below MIN_LEAD_S. bench.realtime --segment-seconds 1:
+// glass to glass 2.2 s, no stall (3.8 s with 2 s pieces); without the slack 1.9 s, but 6
+// stalls a minute, so the slack stays.
+const SHORT_PIECE_S = 1.25;
+const SHORT_POLL_MS = 250;
+const SLACK_S = 0.2;
+const MIN_LEAD_S = 1.4;
+
+// The lead and the poll interval for pieces of `pieceSeconds` (0: not known yet).
+export function pace(pieceSeconds) {
+  if (!(pieceSeconds > 0) || pieceSeconds > SHORT_PIECE_S) return { lead: LIVE_LEAD_S, pollMs: POLL_MS };
+  return { lead: Math.max(MIN_LEAD_S, pieceSeconds + SHORT_POLL_MS / 1000 + SLACK_S), pollMs: SHORT_POLL_MS };
+}
 const LEAD_SLACK_S = 0.5;
 const BEHIND_JUMP_S = 8.0; // further behind than this (a long stall), jump back
 const KEEP_S = 30; // seconds of played video kept in the browser
@@ -90,12 +105,12 @@ export function scrubbedTo(value, max) {
 // live, has joined live yet, and just appended a piece. A live view joins, or comes back after
 // a long stall, at LIVE_LEAD_S behind the end; after each append its rate is nudged towards that
 // lead; a view from before the alert plays at normal speed from the start of what is held.
-export function leadControl({ heldFrom, newestFrom, end, at, live, joined, appended }) {
+export function leadControl({ heldFrom, newestFrom, end, at, live, joined, appended, target = LIVE_LEAD_S }) {
   const lead = end - at;
-  if (live && (!joined || lead > BEHIND_JUMP_S)) return { seek: Math.max(newestFrom, end - LIVE_LEAD_S), rate: 1 };
+  if (live && (!joined || lead > BEHIND_JUMP_S)) return { seek: Math.max(newestFrom, end - target), rate: 1 };
   if (at < heldFrom) return { seek: heldFrom };
   if (live && appended) {
-    const off = lead - LIVE_LEAD_S;
+    const off = lead - target;
     return { rate: off > LEAD_SLACK_S ? 1.1 : off < -LEAD_SLACK_S ? 0.95 : 1 };
   }
   if (!live) return { rate: 1 };
@@ -117,6 +132,7 @@ class StreamPlayer {
     this.stream = stream;
     this.onRefused = onRefused;
     this.after = '';
+    this.pace = pace(0); // the lead and poll for this camera's piece length (set as they come)
     // What the view follows: '' live, 'start' the share's first piece, or an ISO moment.
     this.from = '';
     this.generation = 0; // a restart makes an ask already on its way stale
@@ -335,7 +351,7 @@ class StreamPlayer {
     const live = !this.from;
     const step = leadControl({
       heldFrom: ranges.start(0), newestFrom: ranges.start(ranges.length - 1), end: ranges.end(ranges.length - 1),
-      at: this.video.currentTime, live, joined: this.joined, appended,
+      at: this.video.currentTime, live, joined: this.joined, appended, target: this.pace.lead,
     });
     if (step.seek !== undefined) this.video.currentTime = step.seek;
     if (step.rate !== undefined) this.video.playbackRate = step.rate;
@@ -366,6 +382,7 @@ class StreamPlayer {
       if (generation !== this.generation) return;
       appended += 1;
       this.after = piece.name;
+      this.pace = pace((Date.parse(piece.end) - Date.parse(piece.start)) / 1000);
       this.mark(piece);
       this.figure.hidden = false;
       this.video.hidden = false;
@@ -447,7 +464,7 @@ class StreamPlayer {
         this.state.textContent = ` ${err.message}; trying again.`;
       }
       const fast = !this.after && Date.now() < this.fastUntil;
-      await new Promise((resolve) => window.setTimeout(resolve, fast ? FIRST_POLL_MS : POLL_MS));
+      await new Promise((resolve) => window.setTimeout(resolve, fast ? FIRST_POLL_MS : this.pace.pollMs));
     }
   }
 
