@@ -81,9 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                      error.strerror)
         return 1
     uplink = _uplink(config)
-    if uplink is not None:  # the cameras set up in the owner's app, after the config's own
-        config = with_app_cameras(config, camera_setup.saved_cameras(config.state_dir))
-        uplink.camera_ids = tuple(c.camera_id for c in config.cameras if c.camera_id)
+    config = _with_saved_cameras(config, uplink)
     runner = Runner(config)
     for buffer in runner.buffers.values():
         remove_partials(buffer.work_dir)
@@ -124,6 +122,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             setup.close()
         runner.stop()
     return 0
+
+
+def _with_saved_cameras(config: BridgeConfig, uplink: HttpUplink | None) -> BridgeConfig:
+    """A paired bridge also records the cameras set up in the owner's app, after the config
+    file's own; the uplink names them all to the server."""
+    if uplink is None:
+        return config
+    config = with_app_cameras(config, camera_setup.saved_cameras(config.state_dir))
+    if config.cameras:
+        logger.info("Cameras recorded: %s.", ", ".join(c.id for c in config.cameras))
+    uplink.camera_ids = tuple(c.camera_id for c in config.cameras if c.camera_id)
+    return config
 
 
 def _camera_setup(config: BridgeConfig, uplink: HttpUplink | None, runner: Runner,
@@ -186,7 +196,8 @@ def _uplink(config: BridgeConfig) -> HttpUplink | None:
     logger.info("Paired with %s as device %s; sharing can use %s.", config.server_url,
                 credential.device_id,
                 ", ".join(c.id for c in config.cameras if c.camera_id) or
-                "no camera yet (give each [[camera]] its camera_id)")
+                "no camera of the config file (give a [[camera]] its camera_id, or add "
+                "cameras from the app: Bridges, Add cameras)")
     return HttpUplink(config.server_url, credential, camera_ids=ids,
                       max_upload_kbps=config.max_upload_kbps)
 
@@ -249,6 +260,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             problems += 1
     if not problems:
         _out(f"The state folder is writable; the trigger can listen on {config.trigger_listen}.")
+    if not config.cameras:
+        _out("No camera in this file: once the bridge is paired and running, add them from "
+             "the app (Bridges, Add cameras).")
     for camera in config.cameras:
         _out(f"Probing {camera.id} at {camera.safe_source} ...")
         report = probe(camera, config.segment_seconds, timeout_s=args.timeout)
@@ -477,6 +491,12 @@ def _print_cameras(config: BridgeConfig, config_path: str,
     for info in credential.cameras:
         tier = TIERS.get(info.tier, info.tier)
         _out(f"  {info.camera_id:<{width}}  {info.nickname}" + (f" ({tier})" if tier else ""))
+    if not config.cameras:
+        _out("\nNo camera in the config file: start the bridge (sudo systemctl start "
+             "porchlight-bridge) and open Bridges in the app. It lists the cameras and recorders "
+             "the bridge finds on your network; type a recorder's password there and say which "
+             "of your cameras each channel is.")
+        return
     _out(f"\nPut each camera's id into its [[camera]] table in {config_path} as camera_id "
          "(a camera without one is only buffered on this box). Now:")
     for local in config.cameras:

@@ -416,8 +416,9 @@ def _cameras(data: dict[str, Any], problems: list[str]) -> tuple[CameraConfig, .
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         problems.append("[[camera]] must be written as one or more [[camera]] tables")
         return ()
-    if not tables:
-        problems.append("[[camera]] is missing: add at least one camera")
+    if not tables and not data.get("server"):
+        problems.append("[[camera]] is missing: add at least one camera, or give [server] url, "
+                        "pair the bridge and add the cameras from the app's Bridges page")
     cameras: list[CameraConfig] = []
     seen: set[str] = set()
     seen_paired: set[str] = set()

@@ -79,3 +79,15 @@ def test_a_sealed_password_opens_only_on_its_own_box(tmp_path: Path) -> None:
         Sealer(tmp_path / "b").open(sealed)
     with pytest.raises(SealError):
         box.open("not base64!")
+
+
+def test_the_config_files_cameras_win_over_the_apps(tmp_path: Path) -> None:
+    from bridge.__main__ import with_app_cameras
+    from bridge.config import BridgeConfig, CameraConfig
+
+    mine = CameraConfig(id="door", source="rtsp://192.168.1.5/a", camera_id="cam_1")
+    config = BridgeConfig(name="Shop", state_dir=tmp_path, cameras=(mine,), trigger_key="k" * 20)
+    app = [CameraConfig(id="door", source="rtsp://192.168.1.6/b", camera_id="cam_2"),
+           CameraConfig(id="yard", source="rtsp://192.168.1.6/c", camera_id="cam_1"),
+           CameraConfig(id="till", source="rtsp://192.168.1.6/d", camera_id="cam_3")]
+    assert [c.id for c in with_app_cameras(config, app).cameras] == ["door", "till"]

@@ -85,6 +85,9 @@ def test_missing_required_keys_are_all_reported() -> None:
     text = "\n".join(problems)
     for key in ("[bridge] name", "[bridge] state_dir", "[bridge] trigger_key", "[[camera]]"):
         assert key in text
+    # A bridge whose cameras will be added from the app needs none in its file.
+    assert not any("[[camera]]" in p for p in _problems(
+        {"bridge": {}, "server": {"url": "https://porchlight.example.org"}}))
 
 
 @pytest.mark.parametrize(("camera", "words"), [
