@@ -48,7 +48,7 @@ $(NODE_STAMP): package.json package-lock.json | node
 node: ## Install Node.js and npm from Debian when missing (as root), for the JavaScript lint and tests
 	@scripts/ensure-node.sh
 
-run: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto ## Start devstack, the workers and the app on 127.0.0.1:$(PORT); data kept in .devstack-data/ (FRESH=1 starts empty)
+run: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto translations ## Start devstack, the workers and the app on 127.0.0.1:$(PORT); data kept in .devstack-data/ (FRESH=1 starts empty)
 	@$(PY) -m devstack run --port $(PORT) $(if $(FRESH),--fresh)
 
 reset: $(STAMP) ## Delete .devstack-data/, the tables, uploads and jobs `make run` keeps
@@ -68,10 +68,10 @@ chromium: ## Install Debian's Chromium for the browser tests when missing (as ro
 gstreamer: ## Install GStreamer's RTSP server for the bridge's camera tests when missing (as root)
 	@scripts/ensure-gstreamer.sh
 
-check: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto lint js-test ## The fast lane (under 3 minutes): lint, type checks, JavaScript units, unit tests, the lock files and the integration tests not marked slow
+check: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto translations lint js-test ## The fast lane (under 3 minutes): lint, type checks, JavaScript units, unit tests, the lock files and the integration tests not marked slow
 	$(VENV)/bin/pytest -n 2 -q -m "not slow" tests/unit tests/integration tests/deploy/test_locks.py
 
-test: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto lint js-test chromium gstreamer ## Lint, type-check and run every test (JavaScript units, then unit, integration, browser on two processes)
+test: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto translations lint js-test chromium gstreamer ## Lint, type-check and run every test (JavaScript units, then unit, integration, browser on two processes)
 	$(VENV)/bin/pytest -n 2
 
 audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
@@ -81,8 +81,15 @@ audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
 totp: $(STAMP) ## Current 6-digit code of a seeded police user: make totp ROLE=detective
 	@$(PY) -m devstack totp $(ROLE)
 
-package: $(STAMP) $(VENDOR) ## Build the web app's Lambda zip for python3.12 from requirements.lock: dist/porchlight-web.zip (STAGE= SETTINGS=)
+package: $(STAMP) $(VENDOR) translations ## Build the web app's Lambda zip for python3.12 from requirements.lock: dist/porchlight-web.zip (STAGE= SETTINGS=)
 	@$(PY) -m infra.package_web --stage $(or $(STAGE),dev) $(if $(SETTINGS),--settings $(SETTINGS))
+
+translations: $(STAMP) ## Compile the message catalogues (app/translations/*/LC_MESSAGES/messages.po) to .mo
+	@$(VENV)/bin/pybabel -q compile -f -d app/translations
+
+messages: $(STAMP) ## Extract the texts to translate into messages.pot and merge them into every catalogue
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel -q update --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
 
 lock: $(STAMP) ## Re-lock every artifact for Lambda's runtime after changing a requirements file (needs the index)
 	$(PY) tools/lock.py
@@ -109,7 +116,7 @@ clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) node_modules .venv-web dist .zappa infra/cdk/build infra/cdk/cdk.out .pytest_cache .mypy_cache .ruff_cache .devstack.env \
 	    devstack/dynamodb-local/node_modules devstack/dynamodb-local/build
 
-.PHONY: help venv java mosquitto reset run lint js-test node check chromium gstreamer test audit-verify totp bench clean package lock cdk-assets cdk-synth
+.PHONY: help venv java mosquitto reset run lint js-test node check chromium gstreamer test audit-verify totp bench clean package lock cdk-assets cdk-synth translations messages
 
 faults: $(STAMP) $(DDB_LOCAL) ## Fault scenarios (killed workers, duplicates, races, throttling, S3 errors): scenario → outcome
 	$(PY) -m tests.faults.report

@@ -75,8 +75,9 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
                    live, incidents, maps, transparency, program, pwa, api, devtools):
         app.register_blueprint(module.bp)
 
-    from app.web import templating, times
+    from app.web import i18n, templating, times
 
+    i18n.init_app(app)
     templating.init_app(app)
     times.init_app(app)
     return app

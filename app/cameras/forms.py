@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core.cameras import FACINGS, MOUNTS, OFFENSES, TIER_WORDS, TIERS, VISIBILITIES
+from app.core.cameras import (
+    FACING_WORDS,
+    FACINGS,
+    MOUNT_WORDS,
+    MOUNTS,
+    OFFENSES,
+    TIER_WORDS,
+    TIERS,
+    VISIBILITIES,
+    VISIBILITY_WORDS,
+)
+from app.core.footage import OFFENSE_WORDS
 from app.models.cameras import Camera
 from app.services.cameras import registry
 
@@ -15,7 +26,9 @@ DEFAULTS = {"heading_deg": "0", "fov_deg": "90", "range_m": "30", "mount": "wall
 
 def choices() -> dict[str, Any]:
     return {"mounts": MOUNTS, "facings": FACINGS, "tiers": TIERS, "tier_words": TIER_WORDS,
-            "visibilities": VISIBILITIES, "offenses": OFFENSES}
+            "visibilities": VISIBILITIES, "offenses": OFFENSES, "mount_words": MOUNT_WORDS,
+            "facing_words": FACING_WORDS, "offense_words": OFFENSE_WORDS,
+            "visibility_words": VISIBILITY_WORDS}
 
 
 def form_values(camera: Camera) -> dict[str, Any]:

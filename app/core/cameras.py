@@ -14,6 +14,7 @@ from typing import Any
 
 from app.core import geo, sharing
 from app.core.errors import ValidationError
+from app.core.roles import N_
 
 MOUNTS = ("doorbell", "wall", "pole", "window", "other")
 FACINGS = ("street", "sidewalk", "parking", "entrance", "alley", "yard", "storefront", "other")
@@ -23,12 +24,20 @@ OFFENSES = (
     "violent_crime", "robbery", "burglary", "theft", "vandalism", "traffic_collision",
     "missing_person", "drug_offense", "immigration", "protest_activity", "other",
 )
+# What pages show for each code (marked for the catalogue with N_, translated where shown).
 TIER_WORDS = {
-    "registered": "Registered only",
-    "on_request": "Shared on request",
-    "on_alert": "Shared on alert",
-    "always": "Shared always",
+    "registered": N_("Registered only"),
+    "on_request": N_("Shared on request"),
+    "on_alert": N_("Shared on alert"),
+    "always": N_("Shared always"),
 }
+MOUNT_WORDS = {"doorbell": N_("Doorbell"), "wall": N_("Wall"), "pole": N_("Pole"),
+               "window": N_("Window"), "other": N_("Other")}
+FACING_WORDS = {"street": N_("Street"), "sidewalk": N_("Sidewalk"), "parking": N_("Parking"),
+                "entrance": N_("Entrance"), "alley": N_("Alley"), "yard": N_("Yard"),
+                "storefront": N_("Storefront"), "other": N_("Other")}
+VISIBILITY_WORDS = {"exact": N_("exact"), "approximate": N_("approximate"),
+                    "hidden": N_("hidden")}
 STALE_AFTER = timedelta(days=365)
 MAX_NICKNAME = 60
 # What police read instead of the owner's name for a camera they may not place exactly: a name

@@ -14,15 +14,17 @@ from typing import Any
 from app.core import gaps, tokens
 from app.core.cameras import OFFENSES, police_may_name, police_name
 from app.core.errors import LinkGoneError, ValidationError
+from app.core.roles import N_
 
 # Categories a program asks about unless its admin changes the list. Immigration and protest
 # activity are left out on purpose: a program that wants them must say so in its policy.
 DEFAULT_AGENCY_OFFENSES = tuple(o for o in OFFENSES if o not in ("immigration", "protest_activity"))
 OFFENSE_WORDS = {
-    "violent_crime": "violent crime", "robbery": "robbery", "burglary": "burglary",
-    "theft": "theft", "vandalism": "vandalism", "traffic_collision": "traffic collision",
-    "missing_person": "missing person", "drug_offense": "drug offense",
-    "immigration": "immigration", "protest_activity": "protest activity", "other": "other",
+    "violent_crime": N_("violent crime"), "robbery": N_("robbery"), "burglary": N_("burglary"),
+    "theft": N_("theft"), "vandalism": N_("vandalism"),
+    "traffic_collision": N_("traffic collision"), "missing_person": N_("missing person"),
+    "drug_offense": N_("drug offense"), "immigration": N_("immigration"),
+    "protest_activity": N_("protest activity"), "other": N_("other"),
 }
 MAX_CASE = 40
 MAX_MESSAGE = 500

@@ -25,14 +25,19 @@ PUBLIC_ROLES = frozenset({OWNER, ORG_ADMIN})
 # cameras (app.services.cameras.bridges).
 BRIDGE_HOLDERS = frozenset({OWNER, ORG_ADMIN, AGENCY_ADMIN})
 
+def N_(text: str) -> str:
+    """Marks a text for the translation catalogue (app/web/i18n.py); translated where shown."""
+    return text
+
+
 LABELS = {
-    OWNER: "Camera owner",
-    ORG_ADMIN: "Organisation admin",
-    DETECTIVE: "Detective",
-    SUPERVISOR: "Supervisor",
-    AGENCY_ADMIN: "Agency admin",
-    AUDITOR: "Auditor",
-    OFFICER: "Responding officer",
+    OWNER: N_("Camera owner"),
+    ORG_ADMIN: N_("Organisation admin"),
+    DETECTIVE: N_("Detective"),
+    SUPERVISOR: N_("Supervisor"),
+    AGENCY_ADMIN: N_("Agency admin"),
+    AUDITOR: N_("Auditor"),
+    OFFICER: N_("Responding officer"),
 }
 
 

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import redirect, render_template, request
 
 from app.core import roles
 from app.home import bp
 from app.services.cameras import registry
 from app.services.people import accounts
+from app.web import i18n
 from app.web.access import PUBLIC, allow, current_session, current_user
 
 
@@ -25,3 +26,18 @@ def index() -> Any:
     elif user.role in roles.POLICE_ROLES or user.role == roles.AUDITOR:
         context["summary"] = registry.agency_summary(user.agency_id)
     return render_template("home/home.html", **context)
+
+
+@bp.route("/language", methods=["POST"])
+@allow(PUBLIC)
+def language() -> Any:
+    """The language switch in every page's footer: remembered in a cookie, and on the account
+    when signed in (its pushes and e-mails follow it). Back to the page it was sent from."""
+    chosen = i18n.normal(request.form.get("language")) or i18n.DEFAULT
+    user = current_user()
+    if user is not None and user.language != chosen:
+        accounts.set_language(user, chosen)
+    back = request.form.get("next", "")
+    if not back.startswith("/") or back.startswith("//") or "\\" in back:
+        back = "/"
+    return i18n.remember(redirect(back), chosen)

@@ -46,6 +46,8 @@ class User(BaseModel):
     org_id = UnicodeAttribute(null=True)  # the organisation the user belongs to, if any
     # Access receipts (owners): "push" at once, "digest" by email daily, "both"; None is off.
     receipts = UnicodeAttribute(null=True)
+    # The language chosen for pages, pushes and e-mails (app/web/i18n.py); None: the browser's.
+    language = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     agency_index = AgencyIndex()

@@ -113,3 +113,30 @@ def day_words(moment: datetime) -> str:
     """'Fri 4 Dec': a day as the pages write it, in the program's zone."""
     local = moment.astimezone(CHICAGO)
     return f"{local:%a} {local.day} {local:%b}"
+
+
+# Every form control whose box leaves the screen, or whose value is wider than its box.
+CUT = """() => [...document.querySelectorAll(
+    'main input:not([type=hidden]), main select, main textarea')]
+  .filter((el) => el.offsetParent !== null)
+  .map((el) => {
+    const box = el.getBoundingClientRect();
+    const out = box.left < 0 || box.right > document.documentElement.clientWidth + 0.5;
+    const cut = el.tagName !== 'TEXTAREA' && el.type !== 'checkbox' && el.type !== 'radio'
+      && el.type !== 'file' && el.scrollWidth > el.clientWidth + 1;
+    return (out || cut) ? `${el.name || el.id}: ${Math.round(box.left)}–${Math.round(box.right)} px`
+      + ` of ${document.documentElement.clientWidth}${cut ? ', value cut' : ''}` : '';
+  })
+  .filter(Boolean)"""
+
+
+# The innermost elements reaching past the screen's right edge (for the failure message).
+WIDE = """() => {
+  const edge = document.documentElement.clientWidth + 0.5;
+  const past = (el) => el.getBoundingClientRect().right > edge;
+  return [...document.querySelectorAll('body *')]
+    .filter((el) => past(el) && ![...el.children].some(past))
+    .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`
+      + ` → ${Math.round(el.getBoundingClientRect().right)} px`)
+    .slice(0, 8);
+}"""

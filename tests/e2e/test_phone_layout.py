@@ -15,37 +15,10 @@ from playwright.sync_api import Page, expect
 
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window
-from tests.e2e.helpers import PHONE, TABLET, box_of, log_in, no_horizontal_scroll
+from tests.e2e.helpers import CUT, PHONE, TABLET, WIDE, box_of, log_in, no_horizontal_scroll
 from tests.support import Account, make_user, session_client
 
 pytestmark = pytest.mark.e2e
-
-# Every form control whose box leaves the screen, or whose value is wider than its box.
-CUT = """() => [...document.querySelectorAll(
-    'main input:not([type=hidden]), main select, main textarea')]
-  .filter((el) => el.offsetParent !== null)
-  .map((el) => {
-    const box = el.getBoundingClientRect();
-    const out = box.left < 0 || box.right > document.documentElement.clientWidth + 0.5;
-    const cut = el.tagName !== 'TEXTAREA' && el.type !== 'checkbox' && el.type !== 'radio'
-      && el.type !== 'file' && el.scrollWidth > el.clientWidth + 1;
-    return (out || cut) ? `${el.name || el.id}: ${Math.round(box.left)}–${Math.round(box.right)} px`
-      + ` of ${document.documentElement.clientWidth}${cut ? ', value cut' : ''}` : '';
-  })
-  .filter(Boolean)"""
-
-
-# The innermost elements reaching past the screen's right edge (for the failure message).
-WIDE = """() => {
-  const edge = document.documentElement.clientWidth + 0.5;
-  const past = (el) => el.getBoundingClientRect().right > edge;
-  return [...document.querySelectorAll('body *')]
-    .filter((el) => past(el) && ![...el.children].some(past))
-    .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`
-      + ` → ${Math.round(el.getBoundingClientRect().right)} px`)
-    .slice(0, 8);
-}"""
-
 
 def large_text(page: Page) -> None:
     """The browser's text size at 200 %: its default font size 32 px instead of 16 px."""

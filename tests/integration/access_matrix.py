@@ -140,6 +140,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/live"): SEARCHERS,
     ("GET", "/transparency/checkpoints.json"): PUBLIC,
     ("GET", "/transparency"): PUBLIC,
+    ("POST", "/language"): PUBLIC,  # the language switch (CSRF like every form)
     ("GET", "/transparency.csv"): PUBLIC,
     ("GET", "/live/<share_id>"): SEARCHERS,
     ("GET", "/api/live/<share_id>/pieces"): SEARCHERS,

@@ -353,6 +353,12 @@ def _lock_after_codes(settings: Settings, user: User, ip: str) -> None:
                  f"{settings.public_url}/password/forgot and tell your agency's admin.")
 
 
+def set_language(user: User, language: str) -> User:
+    """The account's language for pages, pushes and e-mails (checked by app.web.i18n)."""
+    user.update(actions=[User.language.set(language)])
+    return user
+
+
 def agency_users(agency_id: str) -> list[User]:
     return list(User.agency_index.query(agency_id, scan_index_forward=False))
 

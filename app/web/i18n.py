@@ -1,0 +1,78 @@
+"""Pages in the reader's language (Flask-Babel): English, Spanish, and any a program adds.
+
+Which language a page is in, first found wins:
+
+1. the signed-in account's choice (`User.language`), so the owner's pushes and e-mails are in
+   it too (`for_user`);
+2. the `pl_lang` cookie, set by the language switch in every page's footer (`POST /language`);
+3. the browser's `Accept-Language`;
+4. English.
+
+Catalogues live in `app/translations/<lang>/LC_MESSAGES/messages.po` (in the repository);
+`make translations` compiles them to `.mo` (generated, not committed; `make run`, `check`,
+`test` and the web zip do it first). Templates mark text with `{{ _("...") }}` or
+`{% trans %}…{% endtrans %}`, Python with `gettext`/`lazy_gettext` from flask_babel.
+`tests/unit/test_translations.py` fails when a template of TRANSLATED shows text that is not
+marked, or a marked string has no Spanish translation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel, force_locale, get_locale
+from werkzeug.wrappers import Response
+
+LANGUAGES = {"en": "English", "es": "Español"}
+DEFAULT = "en"
+COOKIE = "pl_lang"
+COOKIE_DAYS = 365
+
+
+def normal(code: Any) -> str | None:
+    """A language this app has, from what a form, cookie or account says (None: none)."""
+    if not isinstance(code, str):
+        return None
+    code = code.strip().lower().replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else None
+
+
+def select_locale() -> str:
+    user = getattr(g, "user", None)
+    chosen = normal(getattr(user, "language", None)) if user is not None else None
+    if chosen:
+        return chosen
+    chosen = normal(request.cookies.get(COOKIE))
+    if chosen:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT
+
+
+def current() -> str:
+    """The language of this request ("en" outside one)."""
+    if not has_request_context():
+        return DEFAULT
+    return str(get_locale() or DEFAULT)
+
+
+def remember(response: Response, language: str) -> Response:
+    response.set_cookie(COOKIE, language, max_age=COOKIE_DAYS * 86400, secure=request.is_secure,
+                        httponly=True, samesite="Lax", path="/")
+    return response
+
+
+@contextmanager
+def for_user(user: Any) -> Iterator[None]:
+    """Texts made inside (a push, an e-mail) in the user's own language."""
+    with force_locale(normal(getattr(user, "language", None)) or DEFAULT):
+        yield
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale,
+          default_translation_directories=str(app.root_path) + "/translations")
+    app.jinja_env.globals["languages"] = LANGUAGES
+    app.jinja_env.globals["current_language"] = current
