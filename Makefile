@@ -72,7 +72,10 @@ check: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto translations lint js-test ## Th
 	$(VENV)/bin/pytest -n 2 -q -m "not slow" tests/unit tests/integration tests/deploy/test_locks.py
 
 test: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto translations lint js-test chromium gstreamer ## Lint, type-check and run every test (JavaScript units, then unit, integration, browser on two processes)
-	$(VENV)/bin/pytest -n 2
+	$(VENV)/bin/pytest -n 2 -m "not heavy_bench"
+
+bench-smoke: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto translations chromium ## The quick runs of the four heavy benchmarks (cost, live, load, realtime), ~1.5 min: run it after changing bench/ or what they drive
+	$(VENV)/bin/pytest -n 2 -m heavy_bench tests/bench
 
 audit-verify: $(STAMP) ## Verify the audit log of the running `make run`
 	@test -f .devstack.env || { echo "Start 'make run' first (in another terminal)." >&2; exit 1; }
@@ -116,7 +119,7 @@ clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) node_modules .venv-web dist .zappa infra/cdk/build infra/cdk/cdk.out .pytest_cache .mypy_cache .ruff_cache .devstack.env \
 	    devstack/dynamodb-local/node_modules devstack/dynamodb-local/build
 
-.PHONY: help venv java mosquitto reset run lint js-test node check chromium gstreamer test audit-verify totp bench clean package lock cdk-assets cdk-synth translations messages
+.PHONY: help venv java mosquitto reset run lint js-test node check chromium gstreamer test audit-verify totp bench clean package lock cdk-assets cdk-synth translations messages bench-smoke
 
 faults: $(STAMP) $(DDB_LOCAL) ## Fault scenarios (killed workers, duplicates, races, throttling, S3 errors): scenario → outcome
 	$(PY) -m tests.faults.report

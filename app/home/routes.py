@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import redirect, render_template, request
 
@@ -37,7 +38,15 @@ def language() -> Any:
     user = current_user()
     if user is not None and user.language != chosen:
         accounts.set_language(user, chosen)
-    back = request.form.get("next", "")
-    if not back.startswith("/") or back.startswith("//") or "\\" in back:
-        back = "/"
-    return i18n.remember(redirect(back), chosen)
+    return i18n.remember(redirect(_same_site_page(request.referrer)), chosen)
+
+
+def _same_site_page(referrer: str | None) -> str:
+    """The page the switch was used on (the browser's Referer: this site's pages send it,
+    Referrer-Policy strict-origin-when-cross-origin), else home. The page itself holds no
+    `next` field: it would copy the address into the page, ids of a refused page included."""
+    parts = urlsplit(referrer or "")
+    if parts.netloc != request.host or parts.scheme not in ("http", "https") \
+            or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return "/"
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -53,9 +53,16 @@ FIGURES = {
                  "dollars_per_watched_camera_hour"),
 }
 BROWSER = {"live", "realtime"}  # drive Chromium (Debian's, which `make test` installs first)
+# The four whose quick runs take 30 to 50 s each (many processes, bridges, a browser): 2.5 min
+# of the suite's ~13 for no product test. `make bench-smoke` runs them; `make test` does not.
+HEAVY = {"cost", "live", "load", "realtime"}
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=[pytest.mark.e2e] * (name in BROWSER))
+def _marks(name: str) -> list[pytest.MarkDecorator]:
+    return [pytest.mark.e2e] * (name in BROWSER) + [pytest.mark.heavy_bench] * (name in HEAVY)
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=_marks(name))
                                   for name in sorted(FIGURES)])
 def test_quick_run_ends_with_its_figures(name: str) -> None:
     env = {key: value for key, value in os.environ.items()
