@@ -97,7 +97,7 @@ messages: $(STAMP) ## Extract the texts to translate into messages.pot and merge
 lock: $(STAMP) ## Re-lock every artifact for Lambda's runtime after changing a requirements file (needs the index)
 	$(PY) tools/lock.py
 
-cdk-assets: $(STAMP) ## Build the zip workers for python3.12 from their locks: infra/cdk/build/<worker>/
+cdk-assets: $(STAMP) translations ## Build the zip workers for python3.12 from their locks: infra/cdk/build/<worker>/
 	$(PY) infra/cdk/prepare_assets.py
 
 cdk-synth: cdk-assets ## Build the workers and synthesize the AWS stack offline: infra/cdk/cdk.out (STAGE=dev|prod PUBLIC_URL= MAIL_FROM= ALARM_EMAIL= VAPID_PUBLIC_KEY=)

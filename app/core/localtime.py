@@ -70,10 +70,28 @@ def date_only(moment: datetime, name: str) -> str:
     return f"{day(moment, name)} {local.year}"
 
 
-def window(start: datetime, end: datetime, name: str) -> str:
-    """'17:30:30–17:31:30 on Fri 4 Dec, Chicago time', or both days when it crosses midnight."""
-    label = zone_label(name)
-    if day(start, name) == day(end, name):
-        return f"{clock(start, name, True)}–{clock(end, name, True)} on {day(start, name)}, {label}"
-    return (f"{day(start, name)} {clock(start, name, True)} – "
-            f"{day(end, name)} {clock(end, name, True)}, {label}")
+def window(start: datetime, end: datetime, name: str, language: str = "en") -> str:
+    """'17:30:30–17:31:30 on Fri 4 Dec, Chicago time', or both days when it crosses midnight;
+    in another language its words and day names ('17:30:30–17:31:30 el vie 4 dic, hora de
+    Chicago')."""
+    from app.core.language import normal, translator
+
+    language = normal(language)
+    _ = translator(language).gettext
+    if language == "en" or not name or name.upper() in ("UTC", "ETC/UTC", "GMT"):
+        label = zone_label(name)
+        days = day(start, name), day(end, name)
+    else:
+        from babel.dates import format_date
+
+        label = _("%(city)s time") % {"city": name.rsplit("/", 1)[-1].replace("_", " ")}
+        first, last = (format_date(_local(m, name), "EEE d MMM", locale=language)
+                       .replace(".", "") for m in (start, end))
+        days = first, last
+    if days[0] == days[1]:
+        return _("%(start)s–%(end)s on %(day)s, %(zone)s") % {
+            "start": clock(start, name, True), "end": clock(end, name, True), "day": days[0],
+            "zone": label}
+    return _("%(start_day)s %(start)s – %(end_day)s %(end)s, %(zone)s") % {
+        "start_day": days[0], "start": clock(start, name, True), "end_day": days[1],
+        "end": clock(end, name, True), "zone": label}

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 from app.config import Settings
 from app.core import footage
 from app.core.errors import NotFoundError, ValidationError
+from app.core.language import translator
 from app.models.footage import FootageRequest, PushSubscription, RequestTarget
 from app.models.users import User
 from app.services import clock
@@ -161,27 +162,32 @@ def issue_answer_token(settings: Settings, target: RequestTarget, action: str,
 
 
 def notice_for(settings: Settings, request: FootageRequest, target: RequestTarget,
-               window_words: str, reminder: bool) -> Notice:
-    offense = footage.OFFENSE_WORDS.get(request.offense, request.offense)
-    body = (f"Police ask for {window_words} from '{target.nickname}', case "
-            f"{request.case_number} ({offense}).")
-    title = "Reminder: police ask for your footage" if reminder else "Police ask for your footage"
+               window_words: str, reminder: bool, language: str = "en") -> Notice:
+    """The owner's notification of a request, in their language (`User.language`)."""
+    _ = translator(language).gettext
+    offense = _(footage.OFFENSE_WORDS.get(request.offense, request.offense))
+    body = _("Police ask for %(window)s from '%(camera)s', case %(case)s (%(offense)s).") % {
+        "window": window_words, "camera": target.nickname, "case": request.case_number,
+        "offense": offense}
+    title = _("Reminder: police ask for your footage") if reminder \
+        else _("Police ask for your footage")
     expires = int(request.expires_at.timestamp())
     url = f"/requests/{target.target_id}"
     payload = {
         "kind": "footage_request", "title": title, "body": body, "url": url,
         "tag": f"request-{target.target_id}", "answer_url": "/api/answers",
         "actions": [
-            {"action": "approve", "title": "Approve",
+            {"action": "approve", "title": _("Approve"),
              "token": issue_answer_token(settings, target, "approve", expires)},
-            {"action": "decline", "title": "Decline",
+            {"action": "decline", "title": _("Decline"),
              "token": issue_answer_token(settings, target, "decline", expires)},
         ],
     }
-    text = (f"{body}\n\n{request.message}\n\nOpen the request to approve, decline or say you "
-            f"have no footage:\n{settings.public_url}{url}\n\nYou can refuse this whole kind of "
-            "request in your camera's settings. Porchlight never gives police your phone "
-            "number or email address.")
+    text = _("%(body)s\n\n%(message)s\n\nOpen the request to approve, decline or say you "
+             "have no footage:\n%(link)s\n\nYou can refuse this whole kind of request in "
+             "your camera's settings. Porchlight never gives police your phone number or "
+             "email address.") % {"body": body, "message": request.message,
+                                  "link": f"{settings.public_url}{url}"}
     return Notice(payload, title, text)
 
 

@@ -47,7 +47,7 @@ from app.models.incident import Bulletin, LiveAsk
 from app.models.live import LiveShare
 from app.models.users import User
 from app.services import clock, mail, push
-from app.services.footage.canvass import local_window, stamp, targets_of
+from app.services.footage.canvass import stamp, targets_of
 from app.services.governance.policy import policy_for
 from app.services.realtime import asks, bulletins, police
 from lambdas.common import correlated, make_logger, settings
@@ -107,8 +107,15 @@ def send_one(config: Settings, subscription: PushSubscription, body: str) -> boo
 
 
 def notify(config: Settings, request: FootageRequest, target: RequestTarget,
-           window_words: str, reminder: bool, sent: Sent, job_id: str = "") -> None:
-    notice = push.notice_for(config, request, target, window_words, reminder)
+           zone: str, reminder: bool, sent: Sent, job_id: str = "") -> None:
+    """One asked owner's push (every device), else an e-mail: in the owner's language."""
+    try:
+        owner: User | None = User.get(target.owner_id)
+    except DoesNotExist:
+        owner = None
+    language = (owner.language if owner is not None else None) or "en"
+    words = localtime.window(request.window_start, request.window_end, zone, language)
+    notice = push.notice_for(config, request, target, words, reminder, language)
     delivered = False
     if config.vapid_private_key:
         body = push.payload_text(notice.payload)
@@ -126,9 +133,7 @@ def notify(config: Settings, request: FootageRequest, target: RequestTarget,
                                                      "error": str(exc)[:200]})
                 sent.failed += 1
     if not delivered:
-        try:
-            owner = User.get(target.owner_id)
-        except DoesNotExist:
+        if owner is None:
             return
         mail.enqueue(config, owner.email, notice.subject, notice.text,
                      message_id=f"push-{job_id}-{target.target_id}" if job_id else None)
@@ -256,7 +261,7 @@ def record_handler(record: SQSRecord) -> None:
         return
     if request.state != "open":
         return
-    words = local_window(request, policy_for(request.agency_id).timezone)
+    zone = policy_for(request.agency_id).timezone
     sent = Sent()
     failures: list[str] = []
     for target in targets_of(request_id):
@@ -265,7 +270,7 @@ def record_handler(record: SQSRecord) -> None:
         # One owner's broken push service must not silence the others: carry on, then fail
         # the message so SQS retries; the owners already told are skipped by notified_at.
         try:
-            notify(config, request, target, words, reminder, sent, job_id=record.message_id)
+            notify(config, request, target, zone, reminder, sent, job_id=record.message_id)
         except Exception as exc:  # noqa: BLE001 - reported below, retried by SQS
             logger.exception("could not notify", extra={"target": target.target_id})
             failures.append(f"{target.target_id}: {exc}")

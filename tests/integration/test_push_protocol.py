@@ -29,7 +29,7 @@ from lambdas.push_sender.handler import PUSH_TTL_SECONDS
 from tests.builders.cameras import camera_body
 from tests.builders.footage import ask, window
 from tests.builders.push import WAIT_S, Device, PushService, b64url, subscribe, unb64url, wait_until
-from tests.support import Account, Client, wait_for_mail
+from tests.support import Account, Client, form_token, wait_for_mail
 
 pytestmark = pytest.mark.slow  # about 8 s in all: left out of `make check`
 
@@ -336,3 +336,23 @@ def test_a_leftover_button_cannot_undo_an_answer(signed_in: Any, settings: Any,
     late = anonymous.send_json("POST", "/api/answers", {"token": decline}, csrf=False)
     assert late.status_code == 409 and "already approved" in late.json()["detail"]
     assert RequestTarget.get(target.target_id).status == "approved"
+
+
+def test_an_owner_who_chose_spanish_is_asked_in_spanish(
+        owner_and_camera: dict[str, Any], push_service: PushService) -> None:
+    """The language the owner chose in the app (the footer's switch, kept on the account)
+    is the push's: its words, the offense, the buttons, and the window's day and zone."""
+    owner = owner_and_camera["owner"]
+    page = owner.get("/cameras").text
+    owner.post_form("/language", {"language": "es"}, token=form_token(page))
+    device = Device.new(push_service.endpoint("telefono"))
+    subscribe(owner, device)
+    case = f"24-{uuid.uuid4().int % 10**6:06d}"
+    send_request(owner_and_camera, case, offense="traffic_collision")
+    [message] = push_service.wait_for(device.endpoint)
+    payload = device.read(message)
+    assert payload["title"] == "La policía pide su video"
+    assert payload["body"].startswith("La policía pide el video de ")
+    assert "hora de Chicago" in payload["body"] and "choque de tránsito" in payload["body"]
+    assert case in payload["body"] and owner_and_camera["nickname"] in payload["body"]
+    assert [a["title"] for a in payload["actions"]] == ["Aprobar", "Rechazar"]
