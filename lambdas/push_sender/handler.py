@@ -180,24 +180,22 @@ def notify_ask(config: Settings, ask_id: str) -> None:
     item = LiveAsk.find(ask_id)
     if item is None or item.answer is not None or item.expires_at <= clock.now():
         return
+    try:
+        owner = User.get(item.owner_id)
+    except DoesNotExist:
+        return
+    language = owner.language or "en"
     delivered = False
     if config.vapid_private_key:
-        payload = push.payload_text(asks.notice(config, item))
+        payload = push.payload_text(asks.notice(config, item, language))
         for subscription in push.subscriptions_of(item.owner_id):
             try:
                 delivered = send_one(config, subscription, payload) or delivered
             except (PushServiceDown, ValueError) as exc:
                 logger.warning("ask push failed", extra={"ask": ask_id, "error": str(exc)[:200]})
     if not delivered:
-        try:
-            owner = User.get(item.owner_id)
-        except DoesNotExist:
-            return
-        mail.enqueue(config, owner.email, "Police ask you to share live",
-                     "Police ask you to share a camera live for an incident near you. Nothing "
-                     "is shared unless you say so, and the ask lapses in "
-                     f"{asks.ASK_MINUTES} minutes:\n{config.public_url}/asks/{item.ask_id}",
-                     message_id=f"ask-{item.ask_id}")
+        subject, text = asks.mail_text(config, item, language)
+        mail.enqueue(config, owner.email, subject, text, message_id=f"ask-{item.ask_id}")
     logger.info("ask notified", extra={"ask": ask_id, "pushed": delivered})
 
 

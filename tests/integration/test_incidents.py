@@ -448,3 +448,20 @@ def test_the_officers_of_the_units_on_a_call_are_offered_first(signed_in: Any,
     ticked = [p["user_id"] for p in people["recipients"] if p["on_call"]]
     assert ticked == [on_car_account.user.user_id]
     assert people["recipients"][0]["user_id"] == on_car_account.user.user_id
+
+
+def test_an_owner_who_chose_spanish_is_asked_in_spanish(
+        signed_in: Any, base_url: str, push_service: Any) -> None:
+    """The ask's push is in the language the owner chose in the app (kept on the account)."""
+    s = _setup(signed_in, base_url)
+    owner = s["owner"]
+    owner.post_form("/language", {"language": "es"}, token=form_token(owner.get("/").text))
+    device = Device.new(push_service.endpoint("telefono"))
+    subscribe(owner, device)
+    asked = s["detective"].send_json("POST", f"/api/incidents/{s['incident']}/ask",
+                                     {"camera_id": s["on_alert"]})
+    assert asked.status_code == 200, asked.text
+    pushed = device.read(push_service.wait_for(device.endpoint)[0])
+    assert pushed["title"] == "La policía le pide compartir en vivo"
+    assert "«Side lot»" in pushed["body"] and "toque Compartir" in pushed["body"]
+    assert [a["title"] for a in pushed["actions"]] == ["Compartir 30 min", "Ahora no"]

@@ -25,6 +25,7 @@ from app.aws import aws_client
 from app.config import Settings
 from app.core import realtime
 from app.core.errors import ConflictError, ForbiddenError, GoneError, NotFoundError
+from app.core.language import translator
 from app.models.base import condition_failed
 from app.models.cameras import Camera
 from app.models.incident import Incident, LiveAsk
@@ -99,22 +100,34 @@ def share_minutes(camera: Camera) -> int:
     return min(SHARE_MINUTES, live.rules_of(camera).max_live_minutes)
 
 
-def notice(settings: Settings, item: LiveAsk) -> dict[str, Any]:
-    """The push payload for the owner's devices, with two single-use answer tokens."""
+def notice(settings: Settings, item: LiveAsk, language: str = "en") -> dict[str, Any]:
+    """The push payload for the owner's devices, with two single-use answer tokens, in the
+    owner's language (`User.language`)."""
+    _ = translator(language).gettext
     camera = Camera.find(item.camera_id)
-    name = camera.nickname if camera is not None else "your camera"
+    name = camera.nickname if camera is not None else _("your camera")
     ttl = max(int((item.expires_at - clock.now()).total_seconds()), 1)
     minutes = share_minutes(camera) if camera is not None else SHARE_MINUTES
     actions = []
-    for action, title in (("share", f"Share {minutes} min"), ("decline", "Not now")):
+    for action, title in (("share", _("Share %(minutes)s min") % {"minutes": minutes}),
+                          ("decline", _("Not now"))):
         token = single_use.issue(settings, TOKEN_KIND, "-", item.agency_id, ttl,
                                  user_id=item.owner_id, subject_id=item.ask_id, action=action)
         actions.append({"action": action, "title": title, "token": token})
-    return {"kind": "live_ask", "title": "Police ask you to share live",
-            "body": f"Police ask you to share live for an incident near you: '{name}'. "
-                    f"Nothing is shared unless you tap Share.",
+    return {"kind": "live_ask", "title": _("Police ask you to share live"),
+            "body": _("Police ask you to share live for an incident near you: '%(camera)s'. "
+                      "Nothing is shared unless you tap Share.") % {"camera": name},
             "url": f"/asks/{item.ask_id}", "tag": f"ask-{item.ask_id}",
             "answer_url": "/api/asks/answer", "actions": actions}
+
+
+def mail_text(settings: Settings, item: LiveAsk, language: str = "en") -> tuple[str, str]:
+    """The e-mail's subject and text when no device got the push, in the owner's language."""
+    _ = translator(language).gettext
+    return (_("Police ask you to share live"),
+            _("Police ask you to share a camera live for an incident near you. Nothing is "
+              "shared unless you say so, and the ask lapses in %(minutes)s minutes:\n%(link)s")
+            % {"minutes": ASK_MINUTES, "link": f"{settings.public_url}/asks/{item.ask_id}"})
 
 
 def answer_by_token(settings: Settings, token: str, ip: str) -> tuple[LiveAsk, str]:
