@@ -147,9 +147,6 @@ class CameraSetup:
     def _entries(self) -> list[dict[str, Any]]:
         return _entries(self.path)
 
-    def cameras(self) -> list[CameraConfig]:
-        return saved_cameras(self.state_dir)
-
     def _save(self, entries: list[dict[str, Any]]) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(".tmp")

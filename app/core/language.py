@@ -10,15 +10,21 @@ from functools import lru_cache
 from pathlib import Path
 
 CATALOGUES = Path(__file__).resolve().parents[1] / "translations"
-LANGUAGES = ("en", "es")
+LANGUAGES = {"en": "English", "es": "Español"}  # each in its own words, for the switch
+DEFAULT = "en"
+
+
+def known(code: object) -> str | None:
+    """A language this app has, from what a form, cookie or account says (None: none)."""
+    if not isinstance(code, str):
+        return None
+    code = code.strip().lower().replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else None
 
 
 def normal(code: object) -> str:
-    """A language this app has ("en" when it has not this one)."""
-    if not isinstance(code, str):
-        return "en"
-    code = code.strip().lower().replace("_", "-").split("-")[0]
-    return code if code in LANGUAGES else "en"
+    """A language this app has (English when it has not this one)."""
+    return known(code) or DEFAULT
 
 
 @lru_cache(maxsize=8)

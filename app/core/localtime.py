@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.core.errors import ValidationError
+from app.core.language import normal, translator
 
 
 def instant(value: Any, field: str) -> datetime:
@@ -74,8 +75,6 @@ def window(start: datetime, end: datetime, name: str, language: str = "en") -> s
     """'17:30:30–17:31:30 on Fri 4 Dec, Chicago time', or both days when it crosses midnight;
     in another language its words and day names ('17:30:30–17:31:30 el vie 4 dic, hora de
     Chicago')."""
-    from app.core.language import normal, translator
-
     language = normal(language)
     _ = translator(language).gettext
     if language == "en" or not name or name.upper() in ("UTC", "ETC/UTC", "GMT"):

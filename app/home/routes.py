@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import redirect, render_template, request
 
+from app.core import language as languages
 from app.core import roles
 from app.home import bp
 from app.services.cameras import registry
@@ -34,7 +35,7 @@ def index() -> Any:
 def language() -> Any:
     """The language switch in every page's footer: remembered in a cookie, and on the account
     when signed in (its pushes and e-mails follow it). Back to the page it was sent from."""
-    chosen = i18n.normal(request.form.get("language")) or i18n.DEFAULT
+    chosen = languages.normal(request.form.get("language"))
     user = current_user()
     if user is not None and user.language != chosen:
         accounts.set_language(user, chosen)

@@ -3,7 +3,7 @@
 Which language a page is in, first found wins:
 
 1. the signed-in account's choice (`User.language`), so the owner's pushes and e-mails are in
-   it too (`for_user`);
+   it too (app/core/language.py, which the workers use without Flask);
 2. the `pl_lang` cookie, set by the language switch in every page's footer (`POST /language`);
 3. the browser's `Accept-Language`;
 4. English.
@@ -18,34 +18,22 @@ marked, or a marked string has no Spanish translation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import Babel, get_locale
 from werkzeug.wrappers import Response
 
-LANGUAGES = {"en": "English", "es": "Español"}
-DEFAULT = "en"
+from app.core.language import DEFAULT, LANGUAGES, known
+
 COOKIE = "pl_lang"
 COOKIE_DAYS = 365
 
 
-def normal(code: Any) -> str | None:
-    """A language this app has, from what a form, cookie or account says (None: none)."""
-    if not isinstance(code, str):
-        return None
-    code = code.strip().lower().replace("_", "-").split("-")[0]
-    return code if code in LANGUAGES else None
-
-
 def select_locale() -> str:
     user = getattr(g, "user", None)
-    chosen = normal(getattr(user, "language", None)) if user is not None else None
+    chosen = known(getattr(user, "language", None)) if user is not None else None
     if chosen:
         return chosen
-    chosen = normal(request.cookies.get(COOKIE))
+    chosen = known(request.cookies.get(COOKIE))
     if chosen:
         return chosen
     return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT
@@ -62,13 +50,6 @@ def remember(response: Response, language: str) -> Response:
     response.set_cookie(COOKIE, language, max_age=COOKIE_DAYS * 86400, secure=request.is_secure,
                         httponly=True, samesite="Lax", path="/")
     return response
-
-
-@contextmanager
-def for_user(user: Any) -> Iterator[None]:
-    """Texts made inside (a push, an e-mail) in the user's own language."""
-    with force_locale(normal(getattr(user, "language", None)) or DEFAULT):
-        yield
 
 
 def init_app(app: Flask) -> None:

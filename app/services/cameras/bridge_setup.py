@@ -66,13 +66,17 @@ _T = TypeVar("_T")
 class SetupView:
     """What the owner's Bridges page shows of one bridge's setup."""
 
-    ready: bool  # the bridge has said its key: passwords can be sealed for it
-    sealing_key: str
+    sealing_key: str  # "" until the bridge has said it
     scan: str
     found_at: str
     found: list[dict[str, Any]] = field(default_factory=list)
     orders: list[dict[str, Any]] = field(default_factory=list)
     max_upload_kbps: int = 0
+
+    @property
+    def ready(self) -> bool:
+        """The bridge has said its key: passwords can be sealed for it."""
+        return bool(self.sealing_key)
 
 
 def _load(device: BridgeDevice) -> dict[str, Any]:
@@ -355,7 +359,7 @@ def views_of(holder: User) -> dict[str, SetupView]:
         orders = [{k: v for k, v in o.items() if k != "sealed_password"}
                   for o in data.get("orders", [])]
         out[device.device_id] = SetupView(
-            ready=bool(device.sealing_key), sealing_key=device.sealing_key or "",
+            sealing_key=device.sealing_key or "",
             scan=data.get("scan", ""), found_at=data.get("found_at", ""),
             found=list(data.get("found", [])), orders=list(reversed(orders)),
             max_upload_kbps=int(device.max_upload_kbps or 0))
