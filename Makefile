@@ -91,7 +91,7 @@ translations: $(STAMP) ## Compile the message catalogues (app/translations/*/LC_
 	@$(VENV)/bin/pybabel -q compile -f -d app/translations
 
 messages: $(STAMP) ## Extract the texts to translate into messages.pot and merge them into every catalogue
-	$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ -k lazy_gettext -k t --no-location --sort-output -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel -q update --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
 
 lock: $(STAMP) ## Re-lock every artifact for Lambda's runtime after changing a requirements file (needs the index)

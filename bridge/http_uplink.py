@@ -208,13 +208,16 @@ class HttpUplink:
         except (KeyError, TypeError, ValueError) as error:
             raise _unexpected("shares", error) from error
 
-    def upload_segment(self, share_id: str, camera_id: str, segment: Segment) -> None:
+    def upload_segment(self, share_id: str, camera_id: str, segment: Segment,
+                       masks: str = "") -> None:
         base = f"{API}/shares/{_part(share_id)}/segments"
         body = {"camera_id": camera_id, "name": segment.name, "start": iso(segment.start),
                 "end": iso(segment.end), "duration_s": round(segment.duration_s, 6),
                 "size": segment.size, "sha256": segment.sha256,
                 "codecs": segment.codecs or DEFAULT_CODECS, "run": segment.run,
                 "media_start_s": round(segment.media_start_s, 6)}
+        if masks:  # the privacy masks blacked out of it (said only when there are some)
+            body["masks"] = masks
         with open(segment.path, "rb") as handle:  # FileNotFoundError: pruned meanwhile
             offer = self._call("POST", base, body, kind="share").json()
             if offer.get("stored") is True:
@@ -226,13 +229,15 @@ class HttpUplink:
         self._confirm(self._call("POST", done, {}, kind="share"))
 
     def upload_clip(self, target_id: str, path: Path, window: TimeWindow,
-                    gaps: Sequence[TimeWindow] = ()) -> None:
+                    gaps: Sequence[TimeWindow] = (), masks: str = "") -> None:
         base = f"{API}/targets/{_part(target_id)}/clip"
         with open(path, "rb") as handle:
             size, digest = _measure(handle)
             body = {"size": size, "sha256": digest, "starts_at": iso(window.start),
                     "ends_at": iso(window.end),
                     "gaps": [{"start": iso(gap.start), "end": iso(gap.end)} for gap in gaps]}
+            if masks:
+                body["masks"] = masks
             try:
                 offer = self._call("POST", base, body, kind="target").json()
                 if offer.get("stored") is True:
@@ -411,8 +416,11 @@ def _time(text: Any) -> datetime:
 def _camera(data: Any) -> CameraInfo:
     if isinstance(data, str):
         return CameraInfo(camera_id=data)
+    masks = data.get("masks") or []
+    if not isinstance(masks, list):
+        raise TypeError(f"a camera's masks must be a list, not {masks!r}")
     return CameraInfo(camera_id=str(data["camera_id"]), nickname=str(data.get("nickname", "")),
-                      tier=str(data.get("tier", "")))
+                      tier=str(data.get("tier", "")), masks=tuple(masks))
 
 
 def _channel(data: Any) -> ChannelInfo | None:

@@ -35,6 +35,7 @@ FMP4_OPTIONS = {
     "use_editlist": "0",
 }
 ENCODE_TIME_BASE = Fraction(1, 90_000)
+CLIP_OPTIONS = {"movflags": "+faststart"}  # a clip: one MP4 with its index first
 X264_OPTIONS = {"preset": "veryfast", "tune": "zerolatency", "crf": "23"}
 
 
@@ -48,9 +49,9 @@ def _writing(path: Path) -> Iterator[None]:
         raise SourceError(f"the buffer cannot be written in {path.parent} ({message})") from error
 
 
-def _open_output(path: Path) -> OutputContainer:
+def _open_output(path: Path, options: dict[str, str] | None = None) -> OutputContainer:
     with _writing(path):
-        return av.open(str(path), "w", format="mp4", options=FMP4_OPTIONS)
+        return av.open(str(path), "w", format="mp4", options=options or FMP4_OPTIONS)
 
 
 def new_part(work_dir: Path) -> Path:
@@ -90,11 +91,12 @@ class EncodeWriter:
     """One fMP4 segment encoded with its own libx264 (so it starts with a keyframe)."""
 
     def __init__(self, path: Path, width: int, height: int, fps: float | None,
-                 options: dict[str, str] = X264_OPTIONS) -> None:
+                 options: dict[str, str] = X264_OPTIONS,
+                 container: dict[str, str] | None = None) -> None:
         self.path = path
         self.width = width
         self.height = height
-        self.output = _open_output(path)
+        self.output = _open_output(path, container)  # None: a segment (fragmented MP4)
         rate = Fraction(round(fps)) if fps and fps >= 1 else Fraction(15)
         self.stream = self.output.add_stream("libx264", rate=rate, options=options)
         self.stream.width = width

@@ -55,10 +55,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from bridge import masking
 from bridge.buffer import NoFootage, SegmentBuffer, now_utc
 from bridge.config import BridgeConfig, CameraConfig, substream_id
+from bridge.masked import masked_file, masked_segment
+from bridge.masking import Masks
 from bridge.runner import Backoff
 from bridge.segment import Segment, iso
+from bridge.source_types import SourceError
 from bridge.uplink import (
     BridgeState,
     ChannelInfo,
@@ -141,8 +145,13 @@ class ShareSession:
     def __init__(self, uplink: Uplink, share: ShareInfo,
                  buffers: Mapping[str, SegmentBuffer], *, clock: Clock = now_utc,
                  backoff: Backoff | None = None, poll_s: float = 0.5,
-                 subs: Mapping[str, SegmentBuffer] | None = None) -> None:
+                 subs: Mapping[str, SegmentBuffer] | None = None,
+                 masks: Callable[[str], Masks | None] | None = None,
+                 work_dir: Path | None = None) -> None:
         self.uplink = uplink
+        # each camera's privacy masks now (None: not known yet, nothing is sent)
+        self.masks_for = masks or (lambda _camera_id: Masks())
+        self.work_dir = work_dir or Path("masked")
         self.share = share
         self.buffers = {camera_id: buffers[camera_id] for camera_id in share.camera_ids
                         if camera_id in buffers}
@@ -205,7 +214,7 @@ class ShareSession:
             item = self.queue.pop(self._next())
             camera_id, segment = item.camera_id, item.segment
             try:
-                self.uplink.upload_segment(self.share.share_id, camera_id, segment)
+                self._send(camera_id, segment)
             except NETWORK_ERRORS as error:
                 self._put_back(item)
                 logger.warning("Share %s: could not send %s of camera %s (%s); %d waiting, "
@@ -214,9 +223,10 @@ class ShareSession:
                 stop.wait(min(delay, remaining))
                 delay = self.backoff.after(delay)
                 continue
-            except FileNotFoundError:
-                logger.warning("Share %s: segment %s of camera %s is no longer on disk; it is "
-                               "skipped.", self.share.share_id, segment.name, camera_id)
+            except (FileNotFoundError, SourceError) as error:
+                logger.warning("Share %s: segment %s of camera %s is no longer on disk or "
+                               "cannot be read (%s); it is skipped.", self.share.share_id,
+                               segment.name, camera_id, error)
             except ServerRefused as error:
                 logger.warning("Share %s: the server refused segment %s of camera %s (%s); it "
                                "is skipped.", self.share.share_id, segment.name, camera_id,
@@ -229,6 +239,22 @@ class ShareSession:
                 self.uploaded += 1
                 delay = self.backoff.first_s
             item.buffer.unpin([segment.name])
+
+    def _send(self, camera_id: str, segment: Segment) -> None:
+        """Upload one piece, the camera's privacy masks blacked out of it first (on a copy,
+        deleted once sent: the buffer keeps the camera's video as it came)."""
+        masks = self.masks_for(camera_id)
+        if masks is None:
+            raise ConnectionError("the camera's privacy masks are not known yet")
+        if not masks:
+            self.uplink.upload_segment(self.share.share_id, camera_id, segment)
+            return
+        masked = masked_segment(segment, masks, self.work_dir)
+        try:
+            self.uplink.upload_segment(self.share.share_id, camera_id, masked,
+                                       masks.fingerprint)
+        finally:
+            masked.path.unlink(missing_ok=True)
 
     def _next(self) -> int:
         """Which queued segment goes next. A camera's newest segment, when it is newer than
@@ -378,6 +404,9 @@ class ShareManager:
         self._refused: ChannelInfo | None = None  # a channel that could not be made
         self._wake = threading.Event()
         self.syncs = 0  # state() calls answered
+        # each camera's privacy masks, from the last state answer (None: unreadable)
+        self._masks: dict[str, Masks | None] = {}
+        self._masks_known = False
 
     # ------------------------------------------------------------ triggers
 
@@ -440,7 +469,8 @@ class ShareManager:
                 return False
             stop = threading.Event()
             session = ShareSession(self.uplink_required, share, self.buffers, clock=self.clock,
-                                   backoff=self.backoff, poll_s=self.poll_s, subs=self.subs)
+                                   backoff=self.backoff, poll_s=self.poll_s, subs=self.subs,
+                                   masks=self.masks_for, work_dir=self.work_dir / "masked")
             thread = threading.Thread(target=self._run_session, args=(session, stop),
                                       name=f"share-{share.share_id}", daemon=True)
             self._sessions[share.share_id] = (thread, stop)
@@ -508,6 +538,7 @@ class ShareManager:
             self._revoke()
             return None
         self.syncs += 1
+        self._learn_masks(state)
         if self.on_state is not None:
             self.on_state(state)  # (camera setup: quick, its work runs on its own thread)
         self._follow_channel(state.channel)
@@ -526,6 +557,30 @@ class ShareManager:
             if self.answer(request) is RequestAnswer.REVOKED:
                 break
         return state
+
+    def _learn_masks(self, state: BridgeState) -> None:
+        masks: dict[str, Masks | None] = {}
+        for camera in state.cameras:
+            try:
+                masks[camera.camera_id] = masking.from_json(list(camera.masks))
+            except (ValueError, TypeError, KeyError, IndexError) as error:
+                logger.error("Camera %s: its privacy masks from the server cannot be read (%s); "
+                             "nothing of it is sent until they can.", camera.camera_id, error)
+                masks[camera.camera_id] = None
+        with self._lock:
+            self._masks, self._masks_known = masks, True
+
+    def masks_for(self, camera_id: str) -> Masks | None:
+        """The camera's privacy masks as the server said last (asked now if it has not said
+        yet); None when they are not known or cannot be read: then nothing is sent."""
+        if not self._masks_known and self.uplink is not None and not self.revoked:
+            try:
+                self._learn_masks(self.uplink.state())
+            except (*NETWORK_ERRORS, UplinkRevoked, ServerRefused) as error:
+                logger.warning("The cameras' privacy masks could not be asked for (%s).", error)
+                return None
+        with self._lock:
+            return self._masks.get(camera_id, Masks()) if self._masks_known else None
 
     def _check_cameras(self, state: BridgeState) -> None:
         """List the owner's cameras when they change (their ids go into the config), and say
@@ -671,10 +726,18 @@ class ShareManager:
                     f"minute{'' if minutes == 1 else 's'} of video, and holds none from "
                     f"{iso(window.start)} to {iso(window.end)}")
             gaps = [TimeWindow(gap.start, gap.end) for gap in result.gaps]
-            uplink.upload_clip(request.target_id, clip, TimeWindow(result.start, result.end),
-                               gaps)
+            masks = self.masks_for(request.camera_id)
+            if masks is None:
+                raise ConnectionError("the camera's privacy masks are not known yet")
+            sent = clip
+            if masks:  # blacked out here: the clip leaves the owner masked
+                sent = clip.with_name(f"masked-{clip.name}")
+                masked_file(clip, sent, masks, clip=True)
+            uplink.upload_clip(request.target_id, sent, TimeWindow(result.start, result.end),
+                               gaps, masks.fingerprint)
         finally:
             clip.unlink(missing_ok=True)
+            clip.with_name(f"masked-{clip.name}").unlink(missing_ok=True)
         self._done(request)
         logger.info("Request %s: sent %.1f s of camera %s (%s).", request.target_id,
                     result.duration_s, request.camera_id, result.method)

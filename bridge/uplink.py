@@ -77,6 +77,9 @@ class CameraInfo:
     camera_id: str  # what goes into the config's [[camera]] camera_id
     nickname: str = ""
     tier: str = ""  # "on_alert" and "always" cameras send live video; "on_request" answer requests
+    # the owner's privacy masks, as the server sends them (read by bridge.masking.from_json):
+    # blacked out of everything this camera sends
+    masks: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,14 +181,17 @@ class Uplink(Protocol):
         """
         ...
 
-    def upload_segment(self, share_id: str, camera_id: str, segment: Segment) -> None:
+    def upload_segment(self, share_id: str, camera_id: str, segment: Segment,
+                       masks: str = "") -> None:
         """Send one closed segment of an active share (fMP4, see Segment); idempotent on
         (share_id, camera_id, segment.name). Segments of one camera arrive oldest first;
-        segment.sha256 lets the server check what it received."""
+        segment.sha256 lets the server check what it received. `masks` is the fingerprint
+        of the privacy masks blacked out of it ("" none): the server refuses a piece made
+        with other masks than the camera has."""
         ...
 
     def upload_clip(self, target_id: str, path: Path, window: TimeWindow,
-                    gaps: Sequence[TimeWindow] = ()) -> None:
+                    gaps: Sequence[TimeWindow] = (), masks: str = "") -> None:
         """Send the clip (one MP4, H.264, faststart) answering an approved request.
 
         `window` is what the clip really covers by the bridge's clock (it starts at a

@@ -9,6 +9,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from app.account import bp
 from app.core import roles
 from app.core.errors import AppError, ValidationError
+from app.core.texts import gettext
 from app.services import clock, push
 from app.services.auditing import receipts
 from app.services.auditing.activity import activity_page
@@ -23,6 +24,7 @@ from app.web.access import (
     require_user,
     settings,
 )
+from app.web.i18n import current
 from app.web.times import program_zone
 
 
@@ -35,8 +37,8 @@ def _older_than(args: Mapping[str, str]) -> Cursor | None:
     try:
         moment = datetime.fromisoformat(before)
     except ValueError as exc:
-        raise ValidationError("This page link is damaged: start again from your newest "
-                              "activity.", {"before": "not a time"}) from exc
+        raise ValidationError(gettext("This page link is damaged: start again from your newest "
+                                      "activity."), {"before": gettext("not a time")}) from exc
     seq = (args.get("before_seq") or "").strip()
     at = clock.iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     return Cursor(at, int(seq) if seq.isdigit() else 0)
@@ -48,10 +50,11 @@ def activity() -> Any:
     """My activity as a receipt: a sentence per event, by day, paged, each with its proof."""
     user = require_user()
     before = _older_than(request.args)
-    page = activity_page(user, before, program_zone())
+    page = activity_page(user, before, program_zone(), language=current())
     owner = user.role in roles.PUBLIC_ROLES
     return render_template("account/activity.html", page=page, first=before is None,
-                           receipt_choices=receipts.CHOICES if owner else None,
+                           receipt_choices={choice: gettext(words) for choice, words
+                                            in receipts.CHOICES.items()} if owner else None,
                            receipts=user.receipts)
 
 

@@ -24,6 +24,7 @@ from app.web.access import (
     settings,
 )
 from app.web.csrf import csrf_token
+from app.web.i18n import current
 from app.web.jsonio import Field, accepts, answers, fails, query, read_json, read_query
 from app.web.shapes import ANY_OBJECT, BOOL, STR, TIME, arr, maybe, obj
 
@@ -95,7 +96,7 @@ def create_account() -> Any:
         programs = accounts.agencies()
         agency_id = programs[0].agency_id if len(programs) == 1 else ""
     email = signups.start(settings(), data["email"], data["password"], data["display_name"],
-                          agency_id, client_ip())
+                          agency_id, client_ip(), current())
     return jsonify(email=email, detail=SIGNUP_SENT), 202
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from app.core.audit_words import ACTION_WORDS
 from app.core.errors import ValidationError
+from app.core.texts import gettext
 from app.services import clock
 from app.services.auditing import anomalies, audit
 from app.services.auditing.audit import Cursor
@@ -33,7 +34,7 @@ def _dates(args: Mapping[str, str], flt: ReviewFilter, errors: dict[str, str]) -
             try:
                 day = date.fromisoformat(raw)
             except ValueError:
-                errors[name] = "Enter a date like 2026-11-21."
+                errors[name] = gettext("Enter a date like 2026-11-21.")
                 continue
             stamp = day.isoformat() + ("T00:00:00.000Z" if name == "since" else "T23:59:59.999Z")
             setattr(flt, name, stamp)
@@ -43,7 +44,8 @@ def _paging(args: Mapping[str, str], flt: ReviewFilter, errors: dict[str, str]) 
     per_page = (args.get("per_page") or "").strip()
     if per_page:
         if not per_page.isdigit() or not 1 <= int(per_page) <= PAGE_SIZE_MAX:
-            errors["per_page"] = f"Choose from 1 to {PAGE_SIZE_MAX} events per page."
+            errors["per_page"] = gettext("Choose from 1 to %(max)s events per page.",
+                                         max=PAGE_SIZE_MAX)
         else:
             flt.limit = int(per_page)
     before = (args.get("before") or "").strip()
@@ -52,7 +54,8 @@ def _paging(args: Mapping[str, str], flt: ReviewFilter, errors: dict[str, str]) 
         try:
             moment = datetime.fromisoformat(before)
         except ValueError:
-            errors["before"] = "The page link is damaged: start again from the first page."
+            errors["before"] = gettext("The page link is damaged: start again from the first "
+                                       "page.")
             return
         at = clock.iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
         flt.before = Cursor(at, int(seq) if seq.isdigit() else 0)
@@ -69,12 +72,12 @@ def parse_filter(args: Mapping[str, str], agency_id: str) -> ReviewFilter:
     action = (args.get("action") or "").strip()
     if action:
         if action not in ACTIONS:
-            errors["action"] = "Choose an action from the list."
+            errors["action"] = gettext("Choose an action from the list.")
         flt.action = action
     for name in ("case", "text"):
         raw = (args.get(name) or "").strip()
         if len(raw) > MAX_TEXT:
-            errors[name] = f"Enter at most {MAX_TEXT} characters."
+            errors[name] = gettext("Enter at most %(max)s characters.", max=MAX_TEXT)
         setattr(flt, name, raw or None)
     _dates(args, flt, errors)
     _paging(args, flt, errors)
@@ -91,5 +94,6 @@ def filter_args(args: Mapping[str, str]) -> dict[str, str]:
 def parse_period(args: Mapping[str, str]) -> str:
     period = (args.get("period") or anomalies.DEFAULT_PERIOD).strip()
     if period not in anomalies.PERIODS:
-        raise ValidationError(errors={"period": "Choose the last 24 hours, 7 days or 30 days."})
+        raise ValidationError(errors={"period": gettext("Choose the last 24 hours, 7 days or "
+                                                        "30 days.")})
     return period

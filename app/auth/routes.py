@@ -21,6 +21,7 @@ from app.web.access import (
     set_session_cookie,
     settings,
 )
+from app.web.i18n import current
 
 
 def _form(name: str) -> str:
@@ -51,7 +52,7 @@ def signup() -> Any:
     agency_id = _form("agency_id") or (programs[0].agency_id if len(programs) == 1 else "")
     try:
         email = signups.start(settings(), _form("email"), _form("password"),
-                             _form("display_name"), agency_id, client_ip())
+                             _form("display_name"), agency_id, client_ip(), current())
     except ValidationError as exc:
         return _invalid("auth/signup.html", exc, programs=programs)
     except AppError as exc:
@@ -114,7 +115,7 @@ def forgot() -> Any:
         return render_template("auth/forgot.html", errors={}, form={})
     try:
         email = accounts.check_email(_form("email"))
-        resets.request_link(settings(), email, client_ip())
+        resets.request_link(settings(), email, client_ip(), current())
     except ValidationError as exc:
         return _invalid("auth/forgot.html", exc)
     except AppError as exc:

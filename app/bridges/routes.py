@@ -180,7 +180,11 @@ PIECE_FIELDS = {"camera_id": Field(str, max_length=64),
                 "sha256": Field(str, max_length=64),
                 "codecs": Field(str, required=False, max_length=60),
                 "run": Field(str, required=False, max_length=64),
-                "media_start_s": Field(float, required=False)}
+                "media_start_s": Field(float, required=False),
+                "masks": Field(str, required=False, max_length=16,
+                               doc="the fingerprint of the camera's privacy masks blacked out "
+                                   "of this piece (app/core/masks.py); a piece made with other "
+                                   "masks than the camera has now is refused (409)")}
 
 
 @bp.route("/api/bridge/shares/<share_id>/segments", methods=["POST"])
@@ -221,7 +225,10 @@ def api_segment_done(share_id: str, camera_id: str, name: str) -> Any:
                         doc="stretches of the asked window in which the camera sent no "
                             "pictures (it was offline, or the bridge skipped to live), in "
                             "real time: kept as the request's camera_offline gaps, said in "
-                            "the evidence manifest and on the detective's board")})
+                            "the evidence manifest and on the detective's board"),
+          "masks": Field(str, required=False, max_length=16,
+                         doc="the fingerprint of the privacy masks the bridge blacked out of "
+                             "the clip (the clip worker blacks out the camera's masks again)")})
 @answers(200, STORED, description="Held already: nothing to send")
 @answers(201, PUT)
 @fails(409)

@@ -10,6 +10,7 @@ from app.cameras import bp
 from app.core import roles
 from app.core.bulk import COLUMNS, MAX_ROWS, BulkError, parse_bulk, template_csv
 from app.core.errors import UnsupportedMediaTypeError, ValidationError
+from app.core.texts import gettext
 from app.services.cameras import registry
 from app.web.access import allow, client_ip, require_user
 from app.web.jsonio import accepts_file, answers
@@ -26,7 +27,8 @@ def _kind(filename: str, mimetype: str) -> str:
         return "csv"
     if mimetype in KINDS:
         return KINDS[mimetype]
-    raise ValidationError("Upload a .csv or .geojson file.", {"file": "must be CSV or GeoJSON"})
+    raise ValidationError(gettext("Upload a .csv or .geojson file."),
+                          {"file": gettext("must be CSV or GeoJSON")})
 
 
 @bp.route("/cameras/import", methods=["GET", "POST"])
@@ -39,7 +41,8 @@ def import_page() -> Any:
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise ValidationError("Choose a file to upload.", {"file": "no file chosen"})
+            raise ValidationError(gettext("Choose a file to upload."),
+                                  {"file": gettext("no file chosen")})
         specs = parse_bulk(upload.read(), _kind(upload.filename, upload.mimetype))
         cameras = registry.import_cameras(require_user(), specs, client_ip(), upload.filename)
     except BulkError as exc:

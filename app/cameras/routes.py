@@ -9,6 +9,8 @@ from app.cameras.forms import DEFAULTS, choices, form_values
 from app.core import idempotency, roles
 from app.core.cameras import parse_camera
 from app.core.errors import ValidationError
+from app.models.cameras import Camera
+from app.services.cameras import masks as camera_masks
 from app.services.cameras import photos, registry
 from app.services.people import orgs
 from app.web.access import allow, client_ip, require_user, settings, wants_json
@@ -59,16 +61,37 @@ def edit(camera_id: str) -> Any:
     user = require_user()
     camera = registry.owned(user, camera_id)
     if request.method == "GET":
-        return render_template("cameras/form.html", form=form_values(camera), errors={},
-                               camera=camera, photo_url=photos.view_url(settings(), camera),
-                               **choices())
+        return _edit_page(camera, form_values(camera), {},
+                          masks_saved=request.args.get("masks") == "saved")
     data = _form_data()
     try:
         registry.update(user, camera_id, parse_camera(data), client_ip())
     except ValidationError as exc:
-        return render_template("cameras/form.html", form=data, errors=exc.errors,
-                               camera=camera, **choices()), 422
+        return _edit_page(camera, data, exc.errors), 422
     return redirect(url_for("cameras.index", done="saved"))
+
+
+def _edit_page(camera: Camera, form: dict[str, Any], errors: dict[str, str], **extra: Any
+               ) -> str:
+    return render_template("cameras/form.html", form=form, errors=errors, camera=camera,
+                           photo_url=photos.view_url(settings(), camera),
+                           mask_list=camera_masks.of(camera), **extra, **choices())
+
+
+@bp.route("/cameras/<camera_id>/masks", methods=["POST"])
+@allow(*OWNERS)
+def masks(camera_id: str) -> Any:
+    """The privacy masks drawn over the view (a JSON list in the `masks` field; none: all
+    removed)."""
+    user = require_user()
+    try:
+        camera_masks.save(settings(), user, camera_id, request.form.get("masks", ""),
+                          client_ip())
+    except ValidationError as exc:
+        camera = registry.owned(user, camera_id)
+        return _edit_page(camera, form_values(camera), exc.errors), 422
+    return redirect(url_for("cameras.edit", camera_id=camera_id, masks="saved",
+                            _anchor="masks-h"))
 
 
 @bp.route("/cameras/<camera_id>/pause", methods=["POST"])

@@ -15,6 +15,7 @@ from typing import Any
 from app.core import geo, sharing
 from app.core.errors import ValidationError
 from app.core.roles import N_
+from app.core.texts import gettext
 
 MOUNTS = ("doorbell", "wall", "pole", "window", "other")
 FACINGS = ("street", "sidewalk", "parking", "entrance", "alley", "yard", "storefront", "other")
@@ -94,26 +95,32 @@ def _number(data: Mapping[str, Any], name: str, errors: dict[str, str], label: s
             low: float, high: float, *, low_open: bool = False, whole: bool = False
             ) -> float:
     raw = data.get(name)
+    label = gettext(label)  # marked with N_ by the caller
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        errors[name] = f"Enter the {label}."
+        errors[name] = gettext("Enter the %(label)s.", label=label)
         return 0.0
     if isinstance(raw, bool):
-        errors[name] = f"The {label} must be a number."
+        errors[name] = gettext("The %(label)s must be a number.", label=label)
         return 0.0
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        errors[name] = f"The {label} must be a number, not {str(raw)[:20]!r}."
+        errors[name] = gettext("The %(label)s must be a number, not %(value)s.", label=label,
+                               value=repr(str(raw)[:20]))
         return 0.0
     if not math.isfinite(value):
-        errors[name] = f"The {label} must be a number."
+        errors[name] = gettext("The %(label)s must be a number.", label=label)
         return 0.0
     if whole and value != int(value):
-        errors[name] = f"The {label} must be a whole number."
+        errors[name] = gettext("The %(label)s must be a whole number.", label=label)
     too_low = value <= low if low_open else value < low
     if too_low or value > high:
-        bound = f"more than {low:g}" if low_open else f"at least {low:g}"
-        errors[name] = f"The {label} must be {bound} and at most {high:g} (got {value:g})."
+        bounds = {"label": label, "low": f"{low:g}", "high": f"{high:g}", "value": f"{value:g}"}
+        errors[name] = (
+            gettext("The %(label)s must be more than %(low)s and at most %(high)s "
+                    "(got %(value)s).", **bounds) if low_open else
+            gettext("The %(label)s must be at least %(low)s and at most %(high)s "
+                    "(got %(value)s).", **bounds))
     return value
 
 
@@ -121,7 +128,8 @@ def _choice(data: Mapping[str, Any], name: str, options: tuple[str, ...],
             errors: dict[str, str], label: str, default: str | None = None) -> str:
     value = str(data.get(name) or default or "").strip().lower()
     if value not in options:
-        errors[name] = f"Choose the {label}: one of {', '.join(options)}."
+        errors[name] = gettext("Choose the %(label)s: one of %(options)s.",
+                               label=gettext(label), options=", ".join(options))
     return value
 
 
@@ -138,8 +146,9 @@ def _offenses(raw: Any, errors: dict[str, str]) -> tuple[str, ...]:
     values = tuple(sorted({str(item).strip().lower() for item in items if str(item).strip()}))
     unknown = [v for v in values if v not in OFFENSES]
     if unknown:
-        errors["refused_offenses"] = (f"Unknown offense categories: {', '.join(unknown)}. "
-                                      f"Use: {', '.join(OFFENSES)}.")
+        errors["refused_offenses"] = gettext(
+            "Unknown offense categories: %(unknown)s. Use: %(known)s.",
+            unknown=", ".join(unknown), known=", ".join(OFFENSES))
     return values
 
 
@@ -158,32 +167,34 @@ def parse_camera(data: Mapping[str, Any]) -> CameraSpec:
     errors: dict[str, str] = {}
     nickname = str(data.get("nickname") or "").strip()
     if not 1 <= len(nickname) <= MAX_NICKNAME:
-        errors["nickname"] = f"Give the camera a name (1 to {MAX_NICKNAME} characters)."
-    lat = _number(data, "lat", errors, "latitude", -90, 90)
-    lon = _number(data, "lon", errors, "longitude", -180, 180)
-    heading = _number(data, "heading_deg", errors, "heading (degrees from north)", 0, 360)
-    fov = _number(data, "fov_deg", errors, "field of view in degrees", 0, 360, low_open=True)
-    range_m = _number(data, "range_m", errors, "range in metres", 0, MAX_RANGE_M,
+        errors["nickname"] = gettext("Give the camera a name (1 to %(max)s characters).",
+                                     max=MAX_NICKNAME)
+    lat = _number(data, "lat", errors, N_("latitude"), -90, 90)
+    lon = _number(data, "lon", errors, N_("longitude"), -180, 180)
+    heading = _number(data, "heading_deg", errors, N_("heading (degrees from north)"), 0, 360)
+    fov = _number(data, "fov_deg", errors, N_("field of view in degrees"), 0, 360,
+                  low_open=True)
+    range_m = _number(data, "range_m", errors, N_("range in metres"), 0, MAX_RANGE_M,
                       low_open=True)
-    retention = _number(data, "retention_days", errors, "number of days the recorder keeps",
+    retention = _number(data, "retention_days", errors, N_("number of days the recorder keeps"),
                         0, MAX_RETENTION_DAYS, whole=True)
     spec_kwargs = {
-        "mount": _choice(data, "mount", MOUNTS, errors, "mount"),
-        "facing": _choice(data, "facing", FACINGS, errors, "facing"),
-        "tier": _choice(data, "tier", TIERS, errors, "sharing tier"),
-        "visibility": _choice(data, "visibility", VISIBILITIES, errors, "map visibility"),
+        "mount": _choice(data, "mount", MOUNTS, errors, N_("mount")),
+        "facing": _choice(data, "facing", FACINGS, errors, N_("facing")),
+        "tier": _choice(data, "tier", TIERS, errors, N_("sharing tier")),
+        "visibility": _choice(data, "visibility", VISIBILITIES, errors, N_("map visibility")),
     }
     attested = _truthy(data.get("attested"))
     if not attested:
-        errors["attested"] = ("Confirm that the camera does not look into private property or "
-                              "places where people expect privacy.")
+        errors["attested"] = gettext("Confirm that the camera does not look into private "
+                                     "property or places where people expect privacy.")
     refused = _offenses(data.get("refused_offenses"), errors)
     street = str(data.get("street") or "").strip()[:120]
     schedule = _schedule(data.get("schedule"), errors)
     live_minutes = sharing.parse_live_minutes(data.get("max_live_minutes"), errors)
     recent_minutes = sharing.parse_recent_minutes(data.get("recent_minutes"), errors)
     if errors:
-        raise ValidationError("Some camera details need fixing.", errors)
+        raise ValidationError(gettext("Some camera details need fixing."), errors)
     return CameraSpec(nickname=nickname, lat=round(lat, 7), lon=round(lon, 7),
                       heading_deg=heading % 360, fov_deg=fov, range_m=range_m,
                       retention_days=int(retention), attested=True, refused_offenses=refused,

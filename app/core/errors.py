@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from app.core.roles import N_
+from app.core.texts import gettext
+
 
 class AppError(Exception):
     status = 500
-    title = "Something went wrong"
+    title = N_("Something went wrong")
     slug = "internal-error"
 
     def __init__(self, detail: str = "", **extra: object) -> None:
         super().__init__(detail or self.title)
-        self.detail = detail or self.title
+        # `title` is English (marked, translated where shown: app/web/errors.py); a detail left
+        # out is the title in the request's language, for the pages that show only the detail.
+        self.detail = detail or gettext(self.title)
         self.extra = extra
 
 
@@ -20,11 +25,11 @@ class ValidationError(AppError):
     """Input that cannot be used; `errors` maps each field to what was wrong with it."""
 
     status = 422
-    title = "Some of what was sent cannot be used"
+    title = N_("Some of what was sent cannot be used")
     slug = "validation-error"
 
     def __init__(self, detail: str = "", errors: Mapping[str, str] | None = None) -> None:
-        super().__init__(detail or self.title)
+        super().__init__(detail)
         self.errors = dict(errors or {})
 
 
@@ -33,59 +38,60 @@ class LinkGoneError(ValidationError):
     that expired, was used already, or was never ours. Still a 422 naming the `token` field for
     the API's callers; pages and routes that have a page for it catch this type."""
 
-    def __init__(self, detail: str, why: str = "expired or already used") -> None:
-        super().__init__(detail, {"token": why})
+    def __init__(self, detail: str, why: str | None = None) -> None:
+        super().__init__(detail, {"token": gettext("expired or already used") if why is None
+                                  else why})
 
 
 class BadRequestError(AppError):
     status = 400
-    title = "The request could not be read"
+    title = N_("The request could not be read")
     slug = "bad-request"
 
 
 class UnsupportedMediaTypeError(AppError):
     status = 415
-    title = "Send JSON"
+    title = N_("Send JSON")
     slug = "unsupported-media-type"
 
 
 class UnauthorizedError(AppError):
     status = 401
-    title = "Log in to continue"
+    title = N_("Log in to continue")
     slug = "unauthorized"
 
 
 class ForbiddenError(AppError):
     status = 403
-    title = "You are not allowed to do this"
+    title = N_("You are not allowed to do this")
     slug = "forbidden"
 
 
 class CsrfError(ForbiddenError):
-    title = "The form expired or did not come from Porchlight"
+    title = N_("The form expired or did not come from Porchlight")
     slug = "csrf-failed"
 
 
 class MfaRequiredError(ForbiddenError):
-    title = "Confirm your authenticator code first"
+    title = N_("Confirm your authenticator code first")
     slug = "mfa-required"
 
 
 class NotFoundError(AppError):
     status = 404
-    title = "Not found"
+    title = N_("Not found")
     slug = "not-found"
 
 
 class ConflictError(AppError):
     status = 409
-    title = "This conflicts with what is already there"
+    title = N_("This conflicts with what is already there")
     slug = "conflict"
 
 
 class TooManyRequestsError(AppError):
     status = 429
-    title = "Too many attempts"
+    title = N_("Too many attempts")
     slug = "too-many-requests"
 
     def __init__(self, detail: str = "", retry_after: int = 60) -> None:
@@ -97,7 +103,7 @@ class GoneError(AppError):
     """Something that existed is over for good (an ended live share)."""
 
     status = 410
-    title = "This has ended"
+    title = N_("This has ended")
     slug = "gone"
 
 
@@ -106,13 +112,13 @@ class UnavailableError(AppError):
     database itself (throttled or unreachable while a session was checked)."""
 
     status = 503
-    title = "Not available right now"
+    title = N_("Not available right now")
     slug = "unavailable"
 
 
 class PayloadTooLargeError(AppError):
     status = 413
-    title = "What was sent is too large"
+    title = N_("What was sent is too large")
     slug = "payload-too-large"
 
 
@@ -120,5 +126,5 @@ class LegalHoldError(ConflictError):
     """S3 refused to place or lift a legal hold on an evidence file; `detail` says what
     Porchlight recorded (nothing, when placing)."""
 
-    title = "The legal hold could not be changed"
+    title = N_("The legal hold could not be changed")
     slug = "legal-hold-failed"

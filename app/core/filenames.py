@@ -19,6 +19,7 @@ import re
 import unicodedata
 
 from app.core.errors import ValidationError
+from app.core.texts import gettext
 
 MAX_NAME = 200
 DRIVE = re.compile(r"^[A-Za-z]:")
@@ -29,8 +30,9 @@ UNZIP_UNSAFE = ':*?"<>|'
 
 
 def _refused() -> ValidationError:
-    return ValidationError("Send the file's own name: no folders, no control characters.",
-                           {"filename": "a plain file name, like export.mp4"})
+    return ValidationError(gettext("Send the file's own name: no folders, no control "
+                                   "characters."),
+                           {"filename": gettext("a plain file name, like export.mp4")})
 
 
 def upload_name(raw: object) -> str:

@@ -15,6 +15,7 @@ from app.core import gaps, tokens
 from app.core.cameras import OFFENSES, police_may_name, police_name
 from app.core.errors import LinkGoneError, ValidationError
 from app.core.roles import N_
+from app.core.texts import gettext
 
 # Categories a program asks about unless its admin changes the list. Immigration and protest
 # activity are left out on purpose: a program that wants them must say so in its policy.
@@ -39,9 +40,11 @@ OLDEST_WINDOW = timedelta(days=365)
 # (everyone answered) or expired; a supervisor may refuse it (refused).
 REQUEST_STATES = ("awaiting_approval", "open", "closed", "expired", "refused")
 # What the detective reads: "closed" beside a clip ready to play read as "nothing there".
+# Marked for the catalogue with N_, translated where shown.
 REQUEST_STATE_WORDS = {
-    "awaiting_approval": "waiting for a supervisor", "open": "waiting for answers",
-    "closed": "every owner answered", "expired": "expired", "refused": "refused by a supervisor",
+    "awaiting_approval": N_("waiting for a supervisor"), "open": N_("waiting for answers"),
+    "closed": N_("every owner answered"), "expired": N_("expired"),
+    "refused": N_("refused by a supervisor"),
 }
 
 # One asked camera. The owner's answer moves it; the upload and the worker move it on.
@@ -51,10 +54,11 @@ DECLINED, NO_FOOTAGE, EXPIRED, FAILED, DELETED = (
     "declined", "no_footage", "expired", "failed", "deleted")
 WAITING = (ASKED, SEEN)  # the owner has not answered yet
 FINAL = (READY, DECLINED, NO_FOOTAGE, EXPIRED, DELETED)
-STATUS_WORDS = {
-    ASKED: "asked", SEEN: "seen", APPROVED: "approved", UPLOADING: "uploading",
-    PROCESSING: "processing", READY: "ready", DECLINED: "declined", NO_FOOTAGE: "no footage",
-    EXPIRED: "expired", FAILED: "failed", DELETED: "deleted (retention)",
+STATUS_WORDS = {  # marked with N_, translated where shown
+    ASKED: N_("asked"), SEEN: N_("seen"), APPROVED: N_("approved"), UPLOADING: N_("uploading"),
+    PROCESSING: N_("processing"), READY: N_("ready"), DECLINED: N_("declined"),
+    NO_FOOTAGE: N_("no footage"), EXPIRED: N_("expired"), FAILED: N_("failed"),
+    DELETED: N_("deleted (retention)"),
 }
 # Which answer or event may follow which state.
 MOVES: dict[str, tuple[str, ...]] = {
@@ -121,15 +125,16 @@ class RequestSpec:
 
 def _time(value: Any, name: str, errors: dict[str, str]) -> datetime | None:
     if not isinstance(value, str) or not value.strip():
-        errors[name] = "Give a date and time with its zone, like 2026-11-21T19:40-06:00."
+        errors[name] = gettext("Give a date and time with its zone, like "
+                               "2026-11-21T19:40-06:00.")
         return None
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        errors[name] = "This is not a date and time, like 2026-11-21T19:40-06:00."
+        errors[name] = gettext("This is not a date and time, like 2026-11-21T19:40-06:00.")
         return None
     if moment.tzinfo is None:
-        errors[name] = "Give the time zone too, like 2026-11-21T19:40-06:00."
+        errors[name] = gettext("Give the time zone too, like 2026-11-21T19:40-06:00.")
         return None
     return moment
 
@@ -140,8 +145,11 @@ def _place(data: Mapping[str, Any], errors: dict[str, str]) -> tuple[float, floa
         value = data.get(name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
                 value) or abs(value) > limit:
-            errors[name] = f"Give the place's {'latitude' if name == 'lat' else 'longitude'}, " \
-                           f"between -{limit:g} and {limit:g}."
+            errors[name] = (
+                gettext("Give the place's latitude, between -%(limit)s and %(limit)s.",
+                        limit=format(limit, "g")) if name == "lat" else
+                gettext("Give the place's longitude, between -%(limit)s and %(limit)s.",
+                        limit=format(limit, "g")))
             place.append(0.0)
         else:
             place.append(float(value))
@@ -155,14 +163,16 @@ def _window(data: Mapping[str, Any], policy: Policy, now: datetime,
     if start is None or end is None:
         return start, end
     if end <= start:
-        errors["window_end"] = "The window must end after it starts."
+        errors["window_end"] = gettext("The window must end after it starts.")
     elif end - start > timedelta(minutes=policy.max_window_minutes):
-        errors["window_end"] = (f"The window is longer than this program allows "
-                                f"({policy.max_window_minutes} minutes). Ask for less.")
+        errors["window_end"] = gettext("The window is longer than this program allows "
+                                       "(%(minutes)s minutes). Ask for less.",
+                                       minutes=policy.max_window_minutes)
     if start > now:
-        errors["window_start"] = "The window cannot start in the future."
+        errors["window_start"] = gettext("The window cannot start in the future.")
     elif start < now - OLDEST_WINDOW:
-        errors["window_start"] = "The window is more than a year ago; no recorder keeps that."
+        errors["window_start"] = gettext("The window is more than a year ago; no recorder "
+                                         "keeps that.")
     return start, end
 
 
@@ -170,15 +180,17 @@ def _cameras(value: Any, errors: dict[str, str], hidden_asked: bool) -> tuple[st
     """The chosen cameras; none is fine when the hidden cameras are asked too. Whether any
     hidden camera is there is never looked at here (docs/privacy.md, errors)."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        errors["camera_ids"] = "Choose at least one camera."
+        errors["camera_ids"] = gettext("Choose at least one camera.")
         return ()
     unique = tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
     if not unique and not hidden_asked:
-        errors["camera_ids"] = "Choose at least one camera, or also ask the hidden cameras."
+        errors["camera_ids"] = gettext("Choose at least one camera, or also ask the hidden "
+                                       "cameras.")
     elif any(len(v) > 64 for v in unique):
-        errors["camera_ids"] = "These are not camera ids."
+        errors["camera_ids"] = gettext("These are not camera ids.")
     elif len(unique) > MAX_CAMERAS:
-        errors["camera_ids"] = f"Ask at most {MAX_CAMERAS} cameras in one request."
+        errors["camera_ids"] = gettext("Ask at most %(max)s cameras in one request.",
+                                       max=MAX_CAMERAS)
     return unique
 
 
@@ -188,8 +200,9 @@ def _hidden_radius(value: Any, max_radius: float, errors: dict[str, str]) -> flo
         return 0.0  # the hidden cameras are not asked
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
             value) or not 1 <= value <= max_radius:
-        errors["hidden_radius_m"] = (f"Give the radius around the place to ask hidden cameras "
-                                     f"in, from 1 to {max_radius:g} metres.")
+        errors["hidden_radius_m"] = gettext("Give the radius around the place to ask hidden "
+                                            "cameras in, from 1 to %(max)s metres.",
+                                            max=format(max_radius, "g"))
         return 0.0
     return float(value)
 
@@ -207,21 +220,24 @@ def parse_request(data: Mapping[str, Any], policy: Policy, now: datetime,
     case = data.get("case_number")
     case = case.strip() if isinstance(case, str) else ""
     if not case:
-        errors["case_number"] = "A request needs its case number."
+        errors["case_number"] = gettext("A request needs its case number.")
     elif len(case) > MAX_CASE:
-        errors["case_number"] = f"Case numbers are at most {MAX_CASE} characters."
+        errors["case_number"] = gettext("Case numbers are at most %(max)s characters.",
+                                        max=MAX_CASE)
     offense = data.get("offense")
     if offense not in policy.offenses:
         words = ", ".join(policy.offenses)
-        errors["offense"] = f"Choose an offense category this program uses: {words}."
+        errors["offense"] = gettext("Choose an offense category this program uses: %(words)s.",
+                                    words=words)
     message = data.get("message", "")
     message = message.strip() if isinstance(message, str) else ""
     if len(message) > MAX_MESSAGE:
-        errors["message"] = f"Keep the message under {MAX_MESSAGE} characters."
+        errors["message"] = gettext("Keep the message under %(max)s characters.",
+                                    max=MAX_MESSAGE)
     lat, lon = _place(data, errors)
     start, end = _window(data, policy, now, errors)
     if errors or start is None or end is None:
-        raise ValidationError("The request cannot be sent as it is.", errors)
+        raise ValidationError(gettext("The request cannot be sent as it is."), errors)
     return RequestSpec(camera_ids, case, str(offense), start, end, lat, lon, message,
                        hidden_radius)
 
@@ -283,8 +299,9 @@ class Answer:
 
 
 def read_answer_token(secret: str, token: str, now_epoch: float) -> Answer:
-    gone = LinkGoneError("This button has expired or was already used. Open the request in "
-                         "Porchlight to answer.", "expired, used or not ours")
+    gone = LinkGoneError(gettext("This button has expired or was already used. Open the "
+                                 "request in Porchlight to answer."),
+                         gettext("expired, used or not ours"))
     if not isinstance(token, str) or len(token) > 300:
         raise gone
     parts = token.split(".")
@@ -305,8 +322,9 @@ def clock_offset(value: Any) -> float:
     """The recorder's clock minus real time, in seconds, as the caller computed it."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
             or abs(value) > MAX_OFFSET_S:
-        raise ValidationError("Tell us what time the recorder showed, and when you read it.",
-                              {"clock_offset_s": "missing, or more than a week off"})
+        raise ValidationError(gettext("Tell us what time the recorder showed, and when you "
+                                      "read it."),
+                              {"clock_offset_s": gettext("missing, or more than a week off")})
     return float(value)
 
 
@@ -327,16 +345,19 @@ def reading_offset(shows: Any, read_at: Any, now: datetime) -> tuple[float, date
     shown = _time(shows, "recorder_shows", errors)
     moment = _time(read_at, "read_at", errors)
     if moment is not None and moment > now + READ_AHEAD:
-        errors["read_at"] = "The moment you read the recorder's clock is in the future."
+        errors["read_at"] = gettext("The moment you read the recorder's clock is in the "
+                                    "future.")
     elif moment is not None and moment < now - READ_OLDEST:
-        errors["read_at"] = "Read the recorder's clock again: this reading is over a week old."
+        errors["read_at"] = gettext("Read the recorder's clock again: this reading is over a "
+                                    "week old.")
     if shown is not None and moment is not None and not errors:
         offset = (shown - moment).total_seconds() + (0.5 if shown.microsecond == 0 else 0.0)
         if abs(offset) > MAX_OFFSET_S:
-            errors["recorder_shows"] = "More than a week from the moment it was read: a typo?"
+            errors["recorder_shows"] = gettext("More than a week from the moment it was read: "
+                                               "a typo?")
     if errors or shown is None or moment is None:
-        raise ValidationError("Tell us what time the recorder showed, and when you read it.",
-                              errors)
+        raise ValidationError(gettext("Tell us what time the recorder showed, and when you "
+                                      "read it."), errors)
     return round(offset, 3), moment
 
 
@@ -352,11 +373,11 @@ def offset_words(offset_s: float) -> str:
 
 # ---------------------------------------------------------------- the program's policy form
 
-POLICY_LIMITS = {  # name: (label, low, high)
-    "max_window_minutes": ("Longest window a request may ask for (minutes)", 5, 24 * 60),
-    "expire_days": ("Days owners have to answer", 1, 60),
-    "remind_after_hours": ("Remind owners who have not answered after (hours)", 1, 24 * 30),
-    "retention_days": ("Keep clips and originals for (days)", 1, 3650),
+POLICY_LIMITS = {  # name: (label, low, high); labels marked with N_, translated where shown
+    "max_window_minutes": (N_("Longest window a request may ask for (minutes)"), 5, 24 * 60),
+    "expire_days": (N_("Days owners have to answer"), 1, 60),
+    "remind_after_hours": (N_("Remind owners who have not answered after (hours)"), 1, 24 * 30),
+    "retention_days": (N_("Keep clips and originals for (days)"), 1, 3650),
 }
 
 
@@ -367,19 +388,21 @@ def parse_policy(data: Mapping[str, Any], offenses: list[str], known_zone: bool)
     for name, (label, low, high) in POLICY_LIMITS.items():
         raw = str(data.get(name, "")).strip()
         if not raw.isdigit() or not low <= int(raw) <= high:
-            errors[name] = f"{label}: a whole number from {low} to {high}."
+            errors[name] = gettext("%(label)s: a whole number from %(low)s to %(high)s.",
+                                   label=gettext(label), low=low, high=high)
             numbers[name] = low
         else:
             numbers[name] = int(raw)
     unknown = [o for o in offenses if o not in OFFENSES]
     if unknown or not offenses:
-        errors["offenses"] = "Choose at least one offense category from the list."
+        errors["offenses"] = gettext("Choose at least one offense category from the list.")
     if not known_zone:
-        errors["timezone"] = "Give a time zone name like America/Chicago."
+        errors["timezone"] = gettext("Give a time zone name like America/Chicago.")
     if numbers["remind_after_hours"] >= numbers["expire_days"] * 24 and "expire_days" not in errors:
-        errors["remind_after_hours"] = "The reminder must come before the request expires."
+        errors["remind_after_hours"] = gettext("The reminder must come before the request "
+                                               "expires.")
     if errors:
-        raise ValidationError("The policy was not saved.", errors)
+        raise ValidationError(gettext("The policy was not saved."), errors)
     return Policy(max_window_minutes=numbers["max_window_minutes"],
                   offenses=tuple(o for o in OFFENSES if o in offenses),
                   needs_supervisor=str(data.get("needs_supervisor", "")) in ("1", "yes", "on"),

@@ -8,12 +8,13 @@ exactly that span from a recorder: "17:30–17:31" for 17:30:30–17:31:30 loses
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.core.errors import ValidationError
-from app.core.language import normal, translator
+from app.core.language import DEFAULT, normal, translator
 
 
 def instant(value: Any, field: str) -> datetime:
@@ -36,11 +37,13 @@ def zone(name: str) -> tzinfo:
         return UTC
 
 
-def zone_label(name: str) -> str:
-    """'America/Chicago' -> 'Chicago time'; 'America/Port_of_Spain' -> 'Port of Spain time'."""
+def zone_label(name: str, language: str = "en") -> str:
+    """'America/Chicago' -> 'Chicago time'; 'America/Port_of_Spain' -> 'Port of Spain time';
+    in another language its words ('hora de Chicago')."""
     if not name or name.upper() in ("UTC", "ETC/UTC", "GMT"):
         return "UTC"
-    return name.rsplit("/", 1)[-1].replace("_", " ") + " time"
+    _ = translator(language).gettext
+    return _("%(city)s time") % {"city": name.rsplit("/", 1)[-1].replace("_", " ")}
 
 
 def _local(moment: datetime, name: str) -> datetime:
@@ -49,10 +52,50 @@ def _local(moment: datetime, name: str) -> datetime:
     return moment.astimezone(zone(name))
 
 
-def day(moment: datetime, name: str) -> str:
-    """'Fri 4 Dec'."""
+# Babel's locale for a language: the programs serve US residents, so Spanish is written as in
+# the United States ("48.0 MB", "1,234"; "vie 4 dic", "sep" for September).
+REGIONS = {"es": "es_US"}
+
+
+def babel_locale(language: str) -> str:
+    """The Babel locale that dates and numbers in `language` are written in ('es' -> 'es_US')."""
+    code = normal(language)
+    return REGIONS.get(code, code)
+
+
+def _babel_date(local: datetime, pattern: str, language: str) -> str:
+    """The date by Babel's names in the language, without abbreviations' dots ('vie 4 dic')."""
+    from babel.dates import format_date  # only for a language other than English
+
+    return format_date(local, pattern, locale=babel_locale(language)).replace(".", "")
+
+
+def _english(language: str) -> bool:
+    return normal(language) == DEFAULT
+
+
+def day(moment: datetime, name: str, language: str = "en") -> str:
+    """'Fri 4 Dec' ('vie 4 dic')."""
     local = _local(moment, name)
-    return f"{local:%a} {local.day} {local:%b}"
+    if _english(language):
+        return f"{local:%a} {local.day} {local:%b}"
+    return _babel_date(local, "EEE d MMM", language)
+
+
+def long_day(moment: datetime, name: str, language: str = "en", year: bool = False) -> str:
+    """'Friday 4 December', with `year` 'Friday 4 December 2025' ('Viernes, 4 de diciembre de
+    2025': the language's own order, from its CLDR pattern, the day's name in full)."""
+    local = _local(moment, name)
+    if _english(language):
+        heading = f"{local:%A} {local.day} {local:%B}"
+        return f"{heading} {local.year}" if year else heading
+    from babel import Locale
+    from babel.dates import format_date
+
+    locale = Locale.parse(babel_locale(language))
+    pattern = str(locale.datetime_skeletons["yMMMMEd" if year else "MMMMEd"].pattern)
+    words = format_date(local, re.sub(r"E+", "EEEE", pattern), locale=locale)
+    return words[:1].upper() + words[1:]
 
 
 def clock(moment: datetime, name: str, seconds: bool = False) -> str:
@@ -60,33 +103,30 @@ def clock(moment: datetime, name: str, seconds: bool = False) -> str:
     return _local(moment, name).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
-def when(moment: datetime, name: str) -> str:
-    """'Fri 4 Dec, 17:31 Chicago time'."""
-    return f"{day(moment, name)}, {clock(moment, name)} {zone_label(name)}"
+def when(moment: datetime, name: str, language: str = "en") -> str:
+    """'Fri 4 Dec, 17:31 Chicago time' ('vie 4 dic, 17:31 hora de Chicago')."""
+    _ = translator(language).gettext
+    return _("%(day)s, %(time)s %(zone)s") % {"day": day(moment, name, language),
+                                              "time": clock(moment, name),
+                                              "zone": zone_label(name, language)}
 
 
-def date_only(moment: datetime, name: str) -> str:
-    """'Fri 4 Dec 2026': for deadlines and deletion dates, where the hour does not matter."""
+def date_only(moment: datetime, name: str, language: str = "en") -> str:
+    """'Fri 4 Dec 2026' ('vie 4 dic 2026'): for deadlines and deletion dates, where the hour
+    does not matter."""
     local = _local(moment, name)
-    return f"{day(moment, name)} {local.year}"
+    if _english(language):
+        return f"{day(moment, name)} {local.year}"
+    return _babel_date(local, "EEE d MMM y", language)
 
 
 def window(start: datetime, end: datetime, name: str, language: str = "en") -> str:
     """'17:30:30–17:31:30 on Fri 4 Dec, Chicago time', or both days when it crosses midnight;
     in another language its words and day names ('17:30:30–17:31:30 el vie 4 dic, hora de
     Chicago')."""
-    language = normal(language)
     _ = translator(language).gettext
-    if language == "en" or not name or name.upper() in ("UTC", "ETC/UTC", "GMT"):
-        label = zone_label(name)
-        days = day(start, name), day(end, name)
-    else:
-        from babel.dates import format_date
-
-        label = _("%(city)s time") % {"city": name.rsplit("/", 1)[-1].replace("_", " ")}
-        first, last = (format_date(_local(m, name), "EEE d MMM", locale=language)
-                       .replace(".", "") for m in (start, end))
-        days = first, last
+    label = zone_label(name, language)
+    days = day(start, name, language), day(end, name, language)
     if days[0] == days[1]:
         return _("%(start)s–%(end)s on %(day)s, %(zone)s") % {
             "start": clock(start, name, True), "end": clock(end, name, True), "day": days[0],

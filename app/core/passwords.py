@@ -7,6 +7,8 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.core.texts import gettext
+
 MIN_LENGTH = 10
 MAX_LENGTH = 256
 _COMMON = frozenset(
@@ -51,16 +53,17 @@ def dummy_hash() -> str:
 
 
 def password_problems(password: str, email: str = "") -> list[str]:
-    """Plain-words reasons a password is not acceptable; empty when it is fine."""
+    """Plain-words reasons a password is not acceptable (in the request's language); empty
+    when it is fine."""
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"Use at least {MIN_LENGTH} characters.")
+        problems.append(gettext("Use at least %(min)s characters.", min=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        problems.append(f"Use at most {MAX_LENGTH} characters.")
+        problems.append(gettext("Use at most %(max)s characters.", max=MAX_LENGTH))
     lowered = password.lower()
     if lowered in _COMMON or len(set(password)) < 4:
-        problems.append("This password is too easy to guess; choose another.")
+        problems.append(gettext("This password is too easy to guess; choose another."))
     local = email.split("@", 1)[0].lower()
     if local and len(local) >= 4 and local in lowered:
-        problems.append("Do not use your email address in your password.")
+        problems.append(gettext("Do not use your email address in your password."))
     return problems

@@ -17,12 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.core.roles import N_
 from app.core.sharing import Decision, Rules, live_decision
+from app.core.texts import gettext
 
 LIVE_NOW, ON_TAP, LATER = "live", "ask", "later"
-WORDS = {LIVE_NOW: "Live now", ON_TAP: "Live on the owner's tap", LATER: "Ask for footage later"}
-COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west",
-           "north-west")
+# English, marked with N_: translated where shown (gettext).
+WORDS = {LIVE_NOW: N_("Live now"), ON_TAP: N_("Live on the owner's tap"),
+         LATER: N_("Ask for footage later")}
+COMPASS = (N_("north"), N_("north-east"), N_("east"), N_("south-east"), N_("south"),
+           N_("south-west"), N_("west"), N_("north-west"))
 
 
 def compass(bearing_deg: float) -> str:
@@ -31,8 +35,12 @@ def compass(bearing_deg: float) -> str:
 
 
 def where_from_scene(distance_m: int, bearing_deg: float) -> str:
-    """"120 m north-east" (of the scene); "at the scene" within a few metres."""
-    return "at the scene" if distance_m < 5 else f"{distance_m} m {compass(bearing_deg)}"
+    """"120 m north-east" (of the scene); "at the scene" within a few metres (in the
+    request's language)."""
+    if distance_m < 5:
+        return gettext("at the scene")
+    return gettext("%(distance)s m %(direction)s", distance=distance_m,
+                   direction=gettext(compass(bearing_deg)))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.core.errors import ValidationError
+from app.core.texts import gettext
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -62,19 +63,21 @@ def parse_schedule(text: str) -> tuple[Window, ...]:
     windows: list[Window] = []
     lines = [ln for ln in (text or "").replace(";", "\n").splitlines() if ln.strip()]
     if len(lines) > MAX_WINDOWS:
-        raise ValidationError("The schedule is too long.",
-                              {"schedule": f"at most {MAX_WINDOWS} lines"})
+        raise ValidationError(gettext("The schedule is too long."),
+                              {"schedule": gettext("at most %(max)s lines", max=MAX_WINDOWS)})
     for number, line in enumerate(lines, start=1):
         match = LINE.match(line.lower())
         days = _days(match.group(1)) if match else None
         if match is None or days is None:
-            raise ValidationError("The schedule could not be read.", {"schedule": (
-                f"line {number} ({line.strip()[:40]!r}): write days and hours like "
-                "'mon-fri 22:00-06:00' or 'sat,sun 00:00-24:00'")})
+            raise ValidationError(gettext("The schedule could not be read."), {
+                "schedule": gettext("line %(number)s (%(line)s): write days and hours like "
+                                    "'mon-fri 22:00-06:00' or 'sat,sun 00:00-24:00'",
+                                    number=number, line=repr(line.strip()[:40]))})
         h1, m1, h2, m2 = (int(match.group(i)) for i in range(2, 6))
         if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
-            raise ValidationError("The schedule could not be read.", {
-                "schedule": f"line {number}: hours go from 00:00 to 24:00"})
+            raise ValidationError(gettext("The schedule could not be read."), {
+                "schedule": gettext("line %(number)s: hours go from 00:00 to 24:00",
+                                    number=number)})
         start, end = h1 * 60 + m1, h2 * 60 + m2
         length = end - start if end > start else end + 24 * 60 - start
         windows += [Window(day, start, length) for day in days]
@@ -195,10 +198,11 @@ def _minutes(raw: object, low: int, high: int, default: int, errors: dict[str, s
 
 def parse_recent_minutes(raw: object, errors: dict[str, str]) -> int:
     return _minutes(raw, 0, RECENT_MINUTES_MAX, 0, errors, "recent_minutes",
-                    f"Recent minutes is a whole number from 0 (never) to {RECENT_MINUTES_MAX}.")
+                    gettext("Recent minutes is a whole number from 0 (never) to %(max)s.",
+                            max=RECENT_MINUTES_MAX))
 
 
 def parse_live_minutes(raw: object, errors: dict[str, str]) -> int:
     return _minutes(raw, 5, LIVE_MINUTES_MAX, LIVE_MINUTES_DEFAULT, errors, "max_live_minutes",
-                    "The longest live session is a whole number of minutes from 5 to "
-                    f"{LIVE_MINUTES_MAX}.")
+                    gettext("The longest live session is a whole number of minutes from 5 to "
+                            "%(max)s.", max=LIVE_MINUTES_MAX))

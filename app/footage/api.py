@@ -7,6 +7,7 @@ from typing import Any
 from flask import jsonify
 
 from app.core import footage, gaps, roles
+from app.core.texts import gettext
 from app.footage import bp
 from app.services import push
 from app.services.footage import canvass, missing, uploads
@@ -36,7 +37,10 @@ CLIP = obj(seconds={"type": "number", "description": "the delivered clip's lengt
            package_ready={"type": "boolean",
                           "description": "the evidence package is made (it follows the clip "
                                          "by a few minutes; its link answers 409 until then)"},
-           delete_after=TIME, legal_hold=BOOL)
+           delete_after=TIME, legal_hold=BOOL,
+           masked={"type": "boolean",
+                   "description": "parts of this view are masked by the owner: their privacy "
+                                  "masks are black in every picture (the manifest says which)"})
 BOARD = obj(id=STR, case_number=STR, offense=STR, state=STR, state_words=STR, window_start=TIME,
             window_end=TIME, expires_at=TIME, skipped_refusing=INT,
             targets=arr(obj(id=STR, camera=STR, tier=STR, status=STR, status_words=STR,
@@ -136,7 +140,7 @@ def owner_target_json(target: Any) -> dict[str, Any]:
                                  canvass.request_of(target),
                                  policy_for(target.agency_id).timezone)
     return {"id": target.target_id, "status": target.status, "reason": target.reason,
-            "status_words": footage.STATUS_WORDS.get(target.status, target.status),
+            "status_words": gettext(footage.STATUS_WORDS.get(target.status, target.status)),
             "updated_at": target.updated_at.isoformat(), "missing": list(gone.lines),
             "may_send_another": gone.may_send_another}
 

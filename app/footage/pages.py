@@ -10,6 +10,7 @@ from flask import redirect, render_template, request, url_for
 from app.core import footage, idempotency, localtime, roles
 from app.core.cameras import TIER_WORDS
 from app.core.errors import AppError, ValidationError
+from app.core.texts import gettext
 from app.footage import bp
 from app.services import clock, push
 from app.services.auditing import activity
@@ -126,7 +127,7 @@ def _owner_page(user: Any, target: Any) -> dict[str, Any]:
     return {"target": target, "request": asked, "evidence": evidence,
             "bridge": bridges.served_by(user).get(target.camera_id),
             "window_words": canvass.local_window(asked, zone),
-            "offense_words": footage.OFFENSE_WORDS.get(asked.offense, asked.offense),
+            "offense_words": gettext(footage.OFFENSE_WORDS.get(asked.offense, asked.offense)),
             "trail": activity.owner_trail(user, target, asked),
             "rules": footage, "zone": zone,
             "missing": missing.for_owner(target, evidence, asked, zone)}

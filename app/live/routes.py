@@ -159,7 +159,10 @@ def watch(share_id: str) -> Any:
 @answers(200, obj(active=BOOL, ends_at=TIME, poll_ms=INT,
                   pieces=arr(obj(name=STR, start=TIME, end=TIME, mime=STR, size=INT,
                                  url=URL)),
-                  now=TIME, first_start=maybe(TIME)))
+                  now=TIME, first_start=maybe(TIME),
+                  masked={"type": "boolean",
+                          "description": "parts of this view are masked by the owner (their "
+                                         "privacy masks are black in every piece)"}))
 @fails(409, 410)
 def api_pieces(share_id: str) -> Any:
     """Ready pieces of one camera after `after` (or from the piece holding the moment `at`,

@@ -103,6 +103,8 @@ class Camera(BaseModel):
     recent_minutes = NumberAttribute(default=0, attr_name="rm")
     paused = BooleanAttribute(default=False, attr_name="p")
     photo_key = UnicodeAttribute(null=True)
+    # The owner's privacy masks over the view, canonical JSON ("" when none: app/core/masks.py)
+    masks = UnicodeAttribute(default="", attr_name="mk")
     attested_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)

@@ -160,6 +160,8 @@ class Evidence(BaseModel):
     delete_after = UTCDateTimeAttribute()
     legal_hold = BooleanAttribute(default=False)  # S3 holds the files too (services.legal_holds)
     hold_reason = UnicodeAttribute(default="")
+    # the owner's privacy masks blacked out of the clip (their ids; none: nothing was masked)
+    mask_ids: ListAttribute[str] = ListAttribute(default=list, attr_name="mi")
     hold_changing_until = UTCDateTimeAttribute(null=True)  # a supervisor's change under way
 
 

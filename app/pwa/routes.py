@@ -4,12 +4,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, render_template, url_for
+from flask import Response, current_app, render_template, request, url_for
+from flask_babel import force_locale, gettext
 from werkzeug.security import safe_join
 
 from app.core.errors import NotFoundError
+from app.core.language import known
 from app.pwa import bp
-from app.web import assets
+from app.web import assets, i18n, js_words
 from app.web.access import PUBLIC, allow
 
 # The app shell: cached by the service worker at install, served when the network is gone.
@@ -19,10 +21,22 @@ SHELL_STATIC = ("css/app.css", "js/app.js", "icons/icon-192.png", "icons/icon-51
 @bp.route("/manifest.webmanifest")
 @allow(PUBLIC, mfa_exempt=True)
 def manifest() -> Any:
+    """The app's manifest in the page's language: base.html links it with ?lang= (a browser
+    fetches a manifest without cookies, so the language switch and the account's choice would
+    not reach it); without one, the request's language (app/web/i18n.py)."""
+    language = known(request.args.get("lang"))
+    if language:
+        with force_locale(language):
+            return _manifest()
+    return _manifest()
+
+
+def _manifest() -> Any:
     body = {
-        "name": "Porchlight",
-        "short_name": "Porchlight",
-        "description": "Community safety cameras, with the owner in control.",
+        "name": gettext("Porchlight"),
+        "short_name": gettext("Porchlight"),
+        "description": gettext("Community safety cameras, with the owner in control."),
+        "lang": i18n.current(),
         "id": "/",
         "start_url": "/?source=pwa",
         "scope": "/",
@@ -41,6 +55,7 @@ def manifest() -> Any:
     response = current_app.response_class(current_app.json.dumps(body),
                                           mimetype="application/manifest+json")
     response.headers["Cache-Control"] = "no-cache"
+    response.vary.update(("Cookie", "Accept-Language"))  # its words are the reader's language
     return response
 
 
@@ -52,10 +67,13 @@ def service_worker() -> Response:
     static = assets.current()
     source = static.files["js/sw.js"].decode("utf-8")
     shell = ["/offline"] + [url_for("static", filename=name) for name in SHELL_STATIC]
+    # WORDS: its notifications' words in the request's language (app/web/js_words.py).
     prelude = (f"const SHELL_VERSION = {static.digest!r};\n"
-               f"const SHELL_URLS = {current_app.json.dumps(shell)};\n")
+               f"const SHELL_URLS = {current_app.json.dumps(shell)};\n"
+               f"const WORDS = {current_app.json.dumps(js_words.worker_words())};\n")
     response = current_app.response_class(prelude + source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
+    response.vary.update(("Cookie", "Accept-Language"))
     response.headers["Service-Worker-Allowed"] = "/"
     return response
 

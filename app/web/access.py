@@ -26,6 +26,7 @@ from app.core.errors import (
     UnauthorizedError,
     UnavailableError,
 )
+from app.core.texts import gettext
 from app.models.base import STORE_ERRORS
 from app.models.sessions import Session
 from app.models.users import User
@@ -198,11 +199,14 @@ def load_identity() -> Response | None:
 
 
 def _ended_message() -> str:
-    return {
-        "idle": "Your session ended after a time without activity. Log in again.",
-        "absolute": "Your session reached its time limit. Log in again.",
-        "changed": "Your account changed. Log in again.",
-    }.get(g.get("session_ended") or "", "Log in to continue.")
+    ended = g.get("session_ended") or ""
+    if ended == "idle":
+        return gettext("Your session ended after a time without activity. Log in again.")
+    if ended == "absolute":
+        return gettext("Your session reached its time limit. Log in again.")
+    if ended == "changed":
+        return gettext("Your account changed. Log in again.")
+    return gettext("Log in to continue.")
 
 
 def init_app(app: Flask) -> None:

@@ -9,18 +9,27 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.core.bulk import BulkError
 from app.core.errors import AppError, TooManyRequestsError, ValidationError
+from app.core.roles import N_
+from app.core.texts import gettext
 from app.web import requestlog
 from app.web.access import wants_json
 
+# English, marked; shown in the request's language (gettext where the answer is made).
 PLAIN_WORDS = {
-    400: "The request could not be read.",
-    404: "There is nothing at this address.",
-    405: "This address does not accept that kind of request.",
-    413: "What was sent is too large.",
-    415: "Send JSON with the header Content-Type: application/json.",
-    429: "Too many attempts. Wait a little and try again.",
-    500: "Something went wrong on our side. Nothing was changed; try again.",
+    400: N_("The request could not be read."),
+    404: N_("There is nothing at this address."),
+    405: N_("This address does not accept that kind of request."),
+    413: N_("What was sent is too large."),
+    415: N_("Send JSON with the header Content-Type: application/json."),
+    429: N_("Too many attempts. Wait a little and try again."),
+    500: N_("Something went wrong on our side. Nothing was changed; try again."),
 }
+# werkzeug's names for the statuses it refuses itself: the problem's slug is made from the
+# English name, the title shown is translated.
+HTTP_TITLES = frozenset({
+    N_("Bad Request"), N_("Not Found"), N_("Method Not Allowed"), N_("Request Entity Too Large"),
+    N_("Unsupported Media Type"), N_("Too Many Requests"), N_("Internal Server Error"),
+})
 
 
 def problem(status: int, title: str, detail: str, slug: str, **extra: Any) -> Response:
@@ -46,10 +55,11 @@ def handle_app_error(exc: AppError) -> Any:
     if isinstance(exc, BulkError):
         extra["problems"] = [{"row": p.row, "column": p.column, "message": p.message}
                              for p in exc.problems]
+    title = gettext(exc.title)  # the class's English title, marked with N_
     if wants_json():
-        response = problem(exc.status, exc.title, exc.detail, exc.slug, **extra)
+        response = problem(exc.status, title, exc.detail, exc.slug, **extra)
     else:
-        response = make_response(_page(exc.status, exc.title, exc.detail, extra.get("errors")))
+        response = make_response(_page(exc.status, title, exc.detail, extra.get("errors")))
     if isinstance(exc, TooManyRequestsError):
         response.headers["Retry-After"] = str(max(1, exc.retry_after))
     return response
@@ -62,8 +72,10 @@ def handle_http_error(exc: HTTPException) -> Any:
     refusals, a missing CSRF token included, are AppErrors and carry their own words."""
     status = exc.code or 500
     title = exc.name or "Error"
-    detail = PLAIN_WORDS.get(status) or exc.description or title
+    plain = PLAIN_WORDS.get(status)
+    detail = gettext(plain) if plain else exc.description or title
     slug = title.lower().replace(" ", "-")
+    title = gettext(title) if title in HTTP_TITLES else title
     if wants_json():
         response = problem(status, title, detail, slug)
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
@@ -80,10 +92,10 @@ def handle_unexpected(exc: Exception) -> Any:
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     reference = requestlog.current()
     if wants_json():
-        return problem(500, "Internal error", PLAIN_WORDS[500], "internal-error",
-                       correlation_id=reference)
-    return render_template("error.html", status=500, title="Something went wrong",
-                           detail=PLAIN_WORDS[500], errors={}, reference=reference), 500
+        return problem(500, gettext("Internal error"), gettext(PLAIN_WORDS[500]),
+                       "internal-error", correlation_id=reference)
+    return render_template("error.html", status=500, title=gettext("Something went wrong"),
+                           detail=gettext(PLAIN_WORDS[500]), errors={}, reference=reference), 500
 
 
 def init_app(app: Flask) -> None:

@@ -18,11 +18,14 @@ marked, or a marked string has no Spanish translation.
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, request
+import flask_babel
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale
 from werkzeug.wrappers import Response
 
+from app.core import texts
 from app.core.language import DEFAULT, LANGUAGES, known
+from app.web import js_words
 
 COOKIE = "pl_lang"
 COOKIE_DAYS = 365
@@ -46,6 +49,22 @@ def current() -> str:
     return str(get_locale() or DEFAULT)
 
 
+class RequestTranslator(texts.English):
+    """What app.core.texts translates with in the web app: Flask-Babel in a request of an app
+    that has it (the request's language, the pages' catalogue); English anywhere else (a CLI
+    command's app context, a worker's thread, a bare app in a test)."""
+
+    def gettext(self, text: str, **values: object) -> str:
+        if has_request_context() and "babel" in current_app.extensions:
+            return flask_babel.gettext(text, **values)
+        return super().gettext(text, **values)
+
+    def ngettext(self, singular: str, plural: str, num: int, **values: object) -> str:
+        if has_request_context() and "babel" in current_app.extensions:
+            return flask_babel.ngettext(singular, plural, num, **values)
+        return super().ngettext(singular, plural, num, **values)
+
+
 def remember(response: Response, language: str) -> Response:
     response.set_cookie(COOKIE, language, max_age=COOKIE_DAYS * 86400, secure=request.is_secure,
                         httponly=True, samesite="Lax", path="/")
@@ -55,5 +74,7 @@ def remember(response: Response, language: str) -> Response:
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale,
           default_translation_directories=str(app.root_path) + "/translations")
+    texts.use(RequestTranslator())  # texts made by the rules and services (app/core/texts.py)
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["current_language"] = current
+    app.jinja_env.globals["script_words"] = js_words.page_words  # base.html: #pl-words

@@ -25,6 +25,8 @@ from app.core.errors import (
     UnsupportedMediaTypeError,
     ValidationError,
 )
+from app.core.roles import N_
+from app.core.texts import gettext
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,8 +77,9 @@ class Field:
 
 JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", list: "array",
               dict: "object"}
-TYPE_WORDS = {str: "a string", int: "a whole number", float: "a number",
-              bool: "true or false", list: "a list", dict: "an object"}
+# Marked with N_, translated where a problem names them.
+TYPE_WORDS = {str: N_("a string"), int: N_("a whole number"), float: N_("a number"),
+              bool: N_("true or false"), list: N_("a list"), dict: N_("an object")}
 
 
 def object_schema(fields: Mapping[str, Field]) -> dict[str, Any]:
@@ -215,38 +218,38 @@ def read_body(max_bytes: int = MAX_JSON_BYTES) -> Any:
 
 def _text_problem(value: str, spec: Field) -> str | None:
     if len(value) > spec.max_length:
-        return f"must be at most {spec.max_length} characters"
+        return gettext("must be at most %(max)s characters", max=spec.max_length)
     if len(value) < spec.min_length:
-        return f"must be at least {spec.min_length} characters"
+        return gettext("must be at least %(min)s characters", min=spec.min_length)
     if spec.choices and value not in spec.choices:
-        return "must be one of: " + ", ".join(spec.choices)
+        return gettext("must be one of: %(choices)s", choices=", ".join(spec.choices))
     return None
 
 
 def _number_problem(value: float, spec: Field) -> str | None:
     if not math.isfinite(value):
-        return "must be a finite number"
+        return gettext("must be a finite number")
     if spec.minimum is not None and value < spec.minimum:
-        return f"must be at least {spec.minimum:g}"
+        return gettext("must be at least %(min)s", min=format(spec.minimum, "g"))
     if spec.maximum is not None and value > spec.maximum:
-        return f"must be at most {spec.maximum:g}"
+        return gettext("must be at most %(max)s", max=format(spec.maximum, "g"))
     return None
 
 
 def _list_problem(value: list[Any], spec: Field) -> str | None:
     if len(value) > spec.max_items:
-        return f"must hold at most {spec.max_items} items"
+        return gettext("must hold at most %(max)s items", max=spec.max_items)
     if spec.items is not None:
         for index, item in enumerate(value):
             problem = _problem(item, spec.items)
             if problem:
-                return f"item {index + 1} {problem}"
+                return gettext("item %(number)s %(problem)s", number=index + 1, problem=problem)
     return None
 
 
 def _problem(value: Any, spec: Field) -> str | None:
     if not _is(value, spec.kind):
-        return "must be " + TYPE_WORDS.get(spec.kind, spec.kind.__name__)
+        return _must_be(spec.kind)
     if isinstance(value, str):
         return _text_problem(value, spec)
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -260,6 +263,11 @@ def _problem(value: Any, spec: Field) -> str | None:
     return None
 
 
+def _must_be(kind: type) -> str:
+    return gettext("must be %(kind)s", kind=gettext(TYPE_WORDS[kind]) if kind in TYPE_WORDS
+                   else kind.__name__)
+
+
 def _is(value: Any, kind: type) -> bool:
     if isinstance(value, bool):
         return kind is bool
@@ -269,12 +277,13 @@ def _is(value: Any, kind: type) -> bool:
 
 
 def _check_object(data: Mapping[str, Any], fields: Mapping[str, Field]) -> dict[str, str]:
-    errors = {name: "unknown field; allowed: " + (", ".join(sorted(fields)) or "none")
+    errors = {name: gettext("unknown field; allowed: %(names)s",
+                            names=", ".join(sorted(fields)) or gettext("none"))
               for name in data if name not in fields}
     for name, spec in fields.items():
         if name not in data:
             if spec.required:
-                errors[name] = "required"
+                errors[name] = gettext("required")
             continue
         value = data[name]
         if spec.fields is not None and isinstance(value, dict):
@@ -308,12 +317,13 @@ def read_items(max_bytes: int = MAX_JSON_BYTES) -> list[Any]:
         raise RuntimeError(f"{request.endpoint} declares no list body")
     data = read_body(max_bytes)
     if not isinstance(data, list) or not 1 <= len(data) <= spec.max_items:
-        raise ValidationError(f"Send a JSON list of 1 to {spec.max_items} items.",
-                              {"items": "must be a list"})
+        raise ValidationError(gettext("Send a JSON list of 1 to %(max)s items.",
+                                      max=spec.max_items),
+                              {"items": gettext("must be a list")})
     errors = {f"items[{index}]": problem for index, item in enumerate(data)
               if (problem := _problem(item, spec.items))}
     if errors:
-        raise ValidationError("Some items cannot be used; none were stored.", errors)
+        raise ValidationError(gettext("Some items cannot be used; none were stored."), errors)
     return data
 
 
@@ -328,7 +338,8 @@ def read_json() -> dict[str, Any]:
         raise BadRequestError("The body must be a JSON object.")
     errors = _check_object(data, fields)
     if errors:
-        raise ValidationError("Some fields are missing, unknown or of the wrong type.", errors)
+        raise ValidationError(gettext("Some fields are missing, unknown or of the wrong type."),
+                              errors)
     return data
 
 
@@ -342,7 +353,7 @@ def read_query() -> dict[str, Any]:
     for name, spec in fields.items():
         if name not in request.args:
             if spec.required:
-                errors[name] = "required"
+                errors[name] = gettext("required")
             continue
         value: Any = (request.args.getlist(name) if spec.kind is list
                       else request.args.get(name, ""))
@@ -350,7 +361,7 @@ def read_query() -> dict[str, Any]:
             try:
                 value = spec.kind(value)
             except ValueError:
-                errors[name] = "must be " + TYPE_WORDS[spec.kind]
+                errors[name] = _must_be(spec.kind)
                 continue
         problem = _problem(value, spec)
         if problem:
@@ -358,5 +369,5 @@ def read_query() -> dict[str, Any]:
         else:
             out[name] = value
     if errors:
-        raise ValidationError("Some query parameters cannot be used.", errors)
+        raise ValidationError(gettext("Some query parameters cannot be used."), errors)
     return out

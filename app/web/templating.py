@@ -12,6 +12,7 @@ from app.core import roles
 from app.core.audit_words import words_for
 from app.core.roles import N_
 from app.web.access import current_session, current_user, settings
+from app.web.i18n import current
 
 NAV: dict[str, list[tuple[str, str]]] = {
     roles.OWNER: [("home.index", N_("Home")), ("cameras.index", N_("My cameras")),
@@ -64,4 +65,4 @@ def _context() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     app.context_processor(_context)
-    app.jinja_env.filters["action_words"] = words_for
+    app.jinja_env.filters["action_words"] = lambda action: words_for(action, current())

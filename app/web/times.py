@@ -2,6 +2,8 @@
 
 The zone is the signed-in user's program's; a visitor who is not signed in sees the zone of
 the only program when there is one, else UTC (pages for visitors name their program's own).
+Day and month names and the zone's words are in the page's language (app/web/i18n.py):
+"Fri 4 Dec, 17:31 Chicago time", "vie 4 dic, 17:31 hora de Chicago".
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from app.core import localtime
 from app.services.governance.policy import policy_for
 from app.services.people import accounts
 from app.web.access import current_user
+from app.web.i18n import current
 
 
 def program_zone() -> str:
@@ -44,7 +47,7 @@ def _parsed(moment: Moment) -> datetime | None:
 
 def _when(moment: Moment) -> str:
     at = _parsed(moment)
-    return localtime.when(at, program_zone()) if at else ""
+    return localtime.when(at, program_zone(), current()) if at else ""
 
 
 def _clock(moment: Moment, seconds: bool = False) -> str:
@@ -54,12 +57,12 @@ def _clock(moment: Moment, seconds: bool = False) -> str:
 
 def _day(moment: Moment) -> str:
     at = _parsed(moment)
-    return localtime.date_only(at, program_zone()) if at else ""
+    return localtime.date_only(at, program_zone(), current()) if at else ""
 
 
 def _window(start: Moment, end: Moment) -> str:
     first, last = _parsed(start), _parsed(end)
-    return localtime.window(first, last, program_zone()) if first and last else ""
+    return localtime.window(first, last, program_zone(), current()) if first and last else ""
 
 
 def init_app(app: Flask) -> None:
@@ -68,4 +71,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["day"] = _day
     app.jinja_env.globals["window"] = _window
     app.jinja_env.globals["program_zone"] = program_zone
-    app.jinja_env.globals["zone_label"] = lambda: localtime.zone_label(program_zone())
+    app.jinja_env.globals["zone_label"] = lambda: localtime.zone_label(program_zone(), current())

@@ -40,6 +40,7 @@ from infra.artifacts import (  # noqa: E402
 from infra.cdk.porchlight.layout import BUILD_DIR, image_worker, zip_workers  # noqa: E402
 
 LAMBDA_ZIP_LIMIT_MB = 250  # unzipped, function code and layers together
+BRIDGE_FILES = ("__init__.py", "masking.py")  # as lambdas/clip_cutter/Dockerfile copies them
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache",
                               "requirements.lock", "requirements.txt", "Dockerfile")
 
@@ -77,6 +78,10 @@ def build(workers: list[str], *, image: bool = False) -> None:
         # As the Dockerfile does for the image: COPY app/ and lambdas/ into the task root.
         for package in ("app", "lambdas"):
             shutil.copytree(ROOT / package, folder / package, ignore=SKIP)
+        if image:  # and the bridge's privacy masks, which the clip worker applies too
+            (folder / "bridge").mkdir()
+            for name in BRIDGE_FILES:
+                shutil.copy2(ROOT / "bridge" / name, folder / "bridge" / name)
         compile_for_runtime(folder)
         mb = size_mb(folder)
         say(f"{worker}: {folder.relative_to(ROOT)} ({mb:.0f} MB unzipped)")

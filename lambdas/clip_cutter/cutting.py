@@ -53,6 +53,7 @@ import av
 from av.container import InputContainer
 from av.video.stream import VideoStream
 
+from bridge.masking import Masks
 from lambdas.clip_cutter import sound
 from lambdas.clip_cutter.encode import CLIP_CODEC
 from lambdas.clip_cutter.probing import ProbeResult, open_video, probe, video_stream
@@ -76,6 +77,8 @@ logger = logging.getLogger(__name__)
 # H.264 pixel formats that browsers play as they are (yuvj420p is yuv420p at full range).
 COPYABLE_PIX_FMTS = frozenset({"yuv420p", "yuvj420p"})
 WHY_FORCED = "re-encoded as asked"
+WHY_MASKED = "every picture is re-encoded to black out the owner's privacy masks"
+NO_MASKS = Masks()
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ def _window(info: ProbeResult, start_s: float, end_s: float, stream: VideoStream
 
 def cut(src: Readable, dst: PathLike, start_s: float, end_s: float, *,
         threads: int | None = None, reencode: bool = False, audio: bool = False,
-        info: ProbeResult | None = None) -> CutResult:
+        info: ProbeResult | None = None, masks: Masks = NO_MASKS) -> CutResult:
     """Cut [start_s, end_s) of `src` into an H.264 MP4 clip at `dst`.
 
     The window is in the source file's own seconds, counted from its first video frame (the
@@ -145,7 +148,8 @@ def cut(src: Readable, dst: PathLike, start_s: float, end_s: float, *,
     IDR keyframe in the window, the rest re-encoded: see splice.py); "stream_copy" when the
     window starts on a keyframe and nothing needed re-encoding. Anything else (MJPEG, HEVC,
     MPEG-4, 4:2:2 or 10-bit H.264) is re-encoded with libx264 (encode.py). `reencode=True`
-    forces a re-encode (privacy masks will need it); `threads` sets decoder and encoder
+    forces a re-encode; so do the owner's privacy `masks`, blacked out of every picture
+    (bridge/masking.py; none: nothing is re-encoded for them); `threads` sets decoder and encoder
     threads (None: FFmpeg chooses, 1: one core). Frame timestamps are kept, so variable frame
     rate stays variable. A display rotation (phones) is kept. `audio=True` puts the first sound
     track in too, cut to the same pictures (sound.py); otherwise the clip is silent.
@@ -166,16 +170,17 @@ def cut(src: Readable, dst: PathLike, start_s: float, end_s: float, *,
         with open_video(src) as source:
             stream = video_stream(source)
             window = _window(info, start_s, end_s, stream)
-            why = WHY_FORCED if reencode else _why_not_spliced(info, source, stream)
+            why = (WHY_MASKED if masks else WHY_FORCED if reencode
+                   else _why_not_spliced(info, source, stream))
             try:
-                result = _write(source, partial, window, why, threads, audio)
+                result = _write(source, partial, window, why, threads, audio, masks)
                 spliced = True
             except NotSpliceable as exc:
                 logger.info("re-encoding the whole window: %s", exc.why)
                 why, spliced = f"{exc.why}: every picture is re-encoded", False
         if not spliced:  # a fresh reader: the smart cut's decoder is spent
             with open_video(src) as source:
-                result = _write(source, partial, window, why, threads, audio)
+                result = _write(source, partial, window, why, threads, audio, masks)
         os.replace(partial, destination)
     finally:
         partial.unlink(missing_ok=True)
@@ -183,7 +188,7 @@ def cut(src: Readable, dst: PathLike, start_s: float, end_s: float, *,
 
 
 def _write(source: InputContainer, partial: Path, window: Window, why_reencode: str | None,
-           threads: int | None, audio: bool) -> CutResult:
+           threads: int | None, audio: bool, masks: Masks = NO_MASKS) -> CutResult:
     """One attempt: a smart cut (`why_reencode` None) or a whole re-encode."""
     stream = video_stream(source)
     time_base = stream.time_base or Fraction(1, 1000)
@@ -200,7 +205,7 @@ def _write(source: InputContainer, partial: Path, window: Window, why_reencode: 
             reencoded = spliced.reencoded
             width, height = stream.codec_context.width, stream.codec_context.height
         else:
-            encoder = reencode_window(source, output, window, threads, noise)
+            encoder = reencode_window(source, output, window, threads, noise, masks)
             method, why = "reencode", why_reencode
             first, last_end, frames = encoder.first_pts, encoder.end_pts, encoder.frames
             reencoded = frames

@@ -38,6 +38,8 @@ from av.video.codeccontext import VideoCodecContext
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
+from bridge import masking
+from bridge.masking import Masks
 from lambdas.clip_cutter import h264
 from lambdas.clip_cutter.reading import frame_step
 
@@ -56,8 +58,10 @@ def _even(value: int) -> int:
 class Encoder:
     """libx264 into the output, frames timed in the source's time base from the clip's start."""
 
-    def __init__(self, output: OutputContainer, source: VideoStream, threads: int | None) -> None:
+    def __init__(self, output: OutputContainer, source: VideoStream, threads: int | None,
+                 masks: Masks | None = None) -> None:
         self.output = output
+        self.masks = masks or Masks()
         self.time_base = source.time_base or Fraction(1, 1000)
         rate = source.average_rate or source.guessed_rate or Fraction(30)
         self.stream = output.add_stream("libx264", rate=rate,
@@ -92,6 +96,8 @@ class Encoder:
             picture = frame.reformat(width=self.stream.width, height=self.stream.height,
                                      format=CLIP_PIX_FMT, src_color_range=FULL_RANGE
                                      if full_range else None, dst_color_range=VIDEO_RANGE)
+        # The owner's privacy masks, placed by the source's rotation (the clip keeps it).
+        picture = masking.apply(picture, self.masks, int(frame.rotation or 0))
         picture.pts = pts - self.first_pts
         picture.time_base = self.time_base
         picture.duration = duration

@@ -69,11 +69,15 @@ from pynamodb.exceptions import DoesNotExist
 from app.aws import aws_client
 from app.config import Settings
 from app.core import footage, localtime
+from app.core import masks as mask_rules
+from app.models.cameras import Camera
 from app.models.footage import Evidence, FootageRequest, Gap, RequestTarget
 from app.services import clock
 from app.services.auditing import activity, audit
 from app.services.footage import canvass, legal_holds
 from app.services.governance.policy import policy_for
+from bridge import masking
+from bridge.masking import Masks
 from lambdas.clip_cutter import containers, cutting, pictures, probing
 from lambdas.clip_cutter.manifest import gaps_in, manifest_for
 from lambdas.clip_cutter.package import package_name, write_package
@@ -213,6 +217,16 @@ def cut_job(job: dict[str, str]) -> dict[str, Any]:
         return _cut_in(config, Path(work), request, target)
 
 
+def masks_of(target: RequestTarget) -> Masks:
+    """The owner's privacy masks on the camera now: every picture of the clip has them
+    blacked out (the original upload stays as it was, with the owner)."""
+    try:
+        camera = Camera.get(target.camera_id)
+    except DoesNotExist:
+        return Masks()
+    return masking.from_json(mask_rules.loads(camera.masks))
+
+
 def _original(config: Settings, target: RequestTarget, work: Path, remote: S3Object,
               jobs: ExitStack) -> tuple[Readable, str, Future[str]]:
     """Where the cut reads the original, how, and its SHA-256 (being taken meanwhile)."""
@@ -235,6 +249,7 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
         return fail(target, "We do not know when the video starts. Upload it again and say "
                             "what time the recorder shows at its start.")
     offset = float(target.clock_offset_s or 0)
+    masks = masks_of(target)
     s3 = aws_client(config, "s3")
     clip, poster, sheet = work / "clip.mp4", work / "poster.jpg", work / "sheet.jpg"
     with ExitStack() as jobs:
@@ -248,7 +263,7 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
                 window = window_in_file(request.window_start, request.window_end,
                                         target.video_starts_at, offset)
                 cut = cutting.cut(source, clip, *window, audio=bool(target.include_audio),
-                                  info=probe)
+                                  info=probe, masks=masks)
             pictures.poster(clip, poster)
             pictures.contact_sheet(clip, sheet)
         except WindowOutside as exc:
@@ -264,7 +279,7 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
     gaps = gaps_in(request, target, probe, offset)
     clip_sha = sha256_file(clip)
     manifest = manifest_for(request, target, probe, cut, original_sha, clip_sha, window, offset,
-                            gaps, read)
+                            gaps, read, masks)
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     prefix = f"{EVIDENCE_PREFIX}{request.request_id}/{target.target_id}/"
     keys = {"clip": prefix + "clip.mp4", "poster": prefix + "poster.jpg",
@@ -291,7 +306,8 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
                         truncated=bool(gaps),
                         gaps=[Gap(start=start, end=end, kind=kind) for start, end, kind in gaps],
                         made_at=now, delete_after=now + timedelta(days=policy.retention_days),
-                        legal_hold=held, hold_reason=earlier.hold_reason if earlier else "")
+                        legal_hold=held, hold_reason=earlier.hold_reason if earlier else "",
+                        mask_ids=masks.ids)
     legal_holds.save_cut(config, evidence)
     canvass.move(target, footage.READY, reason="")
     _announce_ready(target, evidence)

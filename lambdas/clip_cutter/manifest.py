@@ -15,6 +15,7 @@ from app.core import footage
 from app.core import gaps as gap_rules
 from app.models.footage import FootageRequest, RequestTarget
 from app.services import clock
+from bridge.masking import Masks
 from lambdas.clip_cutter import sound
 from lambdas.clip_cutter.cutting import CutResult
 from lambdas.clip_cutter.pictures import tool_versions
@@ -64,7 +65,7 @@ def clip_audio(cut: CutResult, probe: ProbeResult, include: bool
 def manifest_for(request: FootageRequest, target: RequestTarget, probe: ProbeResult,
                  cut: CutResult, original_sha: str, clip_sha: str,
                  window: tuple[float, float], offset_s: float, gaps: list[Gap],
-                 read: str) -> dict[str, Any]:
+                 read: str, masks: Masks | None = None) -> dict[str, Any]:
     starts = target.video_starts_at
     assert starts is not None
     real = file_real_start(target, offset_s)
@@ -100,9 +101,23 @@ def manifest_for(request: FootageRequest, target: RequestTarget, probe: ProbeRes
                  "real_end": (real + timedelta(seconds=cut.end_s)).isoformat(),
                  "gaps": [gap_rules.as_dict(*gap) for gap in gaps],
                  "truncated": bool(gaps)},
+        "privacy_masks": masks_for_manifest(masks or Masks(), "the clip worker"),
         "tools": tool_versions(),
         "made_at": clock.now().isoformat(),
     }
+
+
+MASKED_WORDS = ("Parts of this view are masked by the owner: every picture has them blacked "
+                "out before police receive it. The original stays with the owner.")
+
+
+def masks_for_manifest(masks: Masks, by: str) -> dict[str, Any]:
+    """What the manifest says of the owner's privacy masks: whether any were applied, which
+    (ids, corners as fractions of the view as shown, and their fingerprint), and by whom."""
+    if not masks:
+        return {"applied": False}
+    return {"applied": True, "by": by, "fingerprint": masks.fingerprint,
+            "masks": masks.as_json(), "words": MASKED_WORDS}
 
 
 def camera_for_police(target: RequestTarget) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from av.stream import Stream
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
+from bridge.masking import Masks
 from lambdas.clip_cutter import sound
 from lambdas.clip_cutter.encode import Encoder
 from lambdas.clip_cutter.probing import video_stream
@@ -88,13 +89,14 @@ def _decoded(source: InputContainer, stream: VideoStream, keyframe: Packet,
 
 
 def reencode_window(source: InputContainer, output: OutputContainer, window: Window,
-              threads: int | None, noise: sound.Sound | None) -> Encoder:
+              threads: int | None, noise: sound.Sound | None, masks: Masks | None = None
+              ) -> Encoder:
     """Decode from the keyframe before the start and encode the pictures shown in the window:
     from the first one shown at or after its start to the last one shown before its end. A
     window that falls between two pictures (a camera taking one a second) gets the picture on
-    screen during it."""
+    screen during it. `masks` are blacked out of every picture (bridge/masking.py)."""
     stream = video_stream(source)
-    encoder = Encoder(output, stream, threads)
+    encoder = Encoder(output, stream, threads, masks)
     feed: tuple[Stream, Sink] | None = (noise.source, noise.take) if noise else None
     keyframe, packets = keyframe_at_or_before(source, stream, window.start, feed)
     held: VideoFrame | None = None  # the latest picture before the start

@@ -223,7 +223,8 @@ def send_receipt(config: Settings, receipt: dict[str, Any]) -> None:
     if not config.vapid_private_key:
         return
     payload = push.payload_text({
-        "kind": "receipt", "title": "Police access to your camera",
+        "kind": "receipt",  # its title in the owner's language (receipts.push_new)
+        "title": str(receipt.get("title") or "Police access to your camera")[:100],
         "body": str(receipt["text"])[:300], "url": "/account/activity",
         "tag": str(receipt.get("tag", "receipt"))[:100], "actions": []})
     for subscription in push.subscriptions_of(str(receipt["owner_id"])):

@@ -23,6 +23,7 @@ from pathlib import Path
 import av
 import pytest
 
+from bridge import masking
 from bridge.buffer import SegmentBuffer
 from bridge.runner import Backoff, Runner
 from bridge.segment import Segment
@@ -64,6 +65,7 @@ class FakeUplink:
         self.started: list[tuple[list[str], int]] = []
         self.share_length_s = 0.5
         self.clips: list[dict[str, object]] = []
+        self.sent_bytes: list[tuple[str, bytes]] = []  # (masks fingerprint, what was sent)
         self.unavailable: list[tuple[str, str]] = []
 
     def _network(self) -> None:
@@ -89,7 +91,8 @@ class FakeUplink:
                          started_at=now, ends_at=now + timedelta(seconds=self.share_length_s),
                          preroll_seconds=5)
 
-    def upload_segment(self, share_id: str, camera_id: str, segment: Segment) -> None:
+    def upload_segment(self, share_id: str, camera_id: str, segment: Segment,
+                       masks: str = "") -> None:
         with self.lock:
             self.upload_attempts += 1
             attempt = self.upload_attempts
@@ -103,13 +106,15 @@ class FakeUplink:
             raise ShareEnded(share_id)
         if segment.name in self.refuse:
             raise ServerRefused("start: outside the share's window")
-        assert segment.path.read_bytes()  # the file is there while it is being sent
+        sent = segment.path.read_bytes()  # the file is there while it is being sent
+        assert sent
         with self.lock:
             self.uploads.append((share_id, camera_id, segment.name))
             self.sent.append(segment)
+            self.sent_bytes.append((masks, sent))
 
     def upload_clip(self, target_id: str, path: Path, window: TimeWindow,
-                    gaps: Sequence[TimeWindow] = ()) -> None:
+                    gaps: Sequence[TimeWindow] = (), masks: str = "") -> None:
         self._network()
         if self.fail_clip:
             raise ConnectionError("connection reset by peer")
@@ -120,7 +125,8 @@ class FakeUplink:
             assert stream.duration is not None and stream.time_base is not None
             duration = float(stream.duration * stream.time_base)
         self.clips.append({"target": target_id, "window": window, "gaps": list(gaps),
-                           "duration": duration, "path": path})
+                           "duration": duration, "path": path, "masks": masks,
+                           "bytes": path.read_bytes()})
 
     def clip_unavailable(self, target_id: str, reason: str) -> None:
         self._network()
@@ -317,11 +323,12 @@ def test_revocation_stops_uploads_and_recording_goes_on(
         share = manager.start_share_now(["front"], 1)
         assert share is not None and uplink.started == [(["cam_front"], 1)]
         wait_for(lambda: manager.revoked, 6, "the revocation")
+        asked = uplink.state_calls  # once, for the cameras' privacy masks before sending
         count = len(buffer.segments())
         wait_for(lambda: len(buffer.segments()) > count, 5, "recording after revocation")
         assert len(uplink.uploads) == 1
         # nothing more goes out: no polling, no new shares, no uploads
-        assert manager.sync() is None and uplink.state_calls == 0
+        assert manager.sync() is None and uplink.state_calls == asked <= 1
         assert manager.start_share_now(["front"], 5) is None and len(uplink.started) == 1
         assert manager.follow(share) is False
     finally:
@@ -552,3 +559,61 @@ def test_clips_come_from_the_main_stream(tmp_path: Path, samples: dict[str, Path
                                                             t0 + timedelta(seconds=5)))
     assert manager.answer(request) is RequestAnswer.SENT
     assert uplink.clips[0]["duration"] == pytest.approx(3.0, abs=0.05)
+
+
+def _darkest_share(data: bytes, folder: Path, box: tuple[slice, slice]) -> tuple[float, float]:
+    """The brightest pixel in `box` over every picture of `data`, and the mean elsewhere."""
+    path = folder / f"{uuid.uuid4().hex}.mp4"
+    path.write_bytes(data)
+    brightest, elsewhere = 0.0, []
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            picture = frame.to_ndarray(format="rgb24")
+            brightest = max(brightest, float(picture[box].max()))
+            elsewhere.append(float(picture[:, : picture.shape[1] // 4].mean()))
+    return brightest, sum(elsewhere) / len(elsewhere)
+
+
+def test_a_masked_camera_sends_only_masked_pieces_and_clips(tmp_path: Path,
+                                                             samples: dict[str, Path]) -> None:
+    uplink = FakeUplink()
+    manager, runner = _manager(tmp_path, uplink)
+    buffer = runner.buffers["front"]
+    t0 = now().replace(microsecond=0) - timedelta(seconds=20)
+    fill(buffer, samples["h264"], t0)
+    drawn = [{"id": "m1", "points": [[0.5, 0.25], [1.0, 0.25], [1.0, 1.0], [0.5, 1.0]]}]
+    masks = masking.from_json(drawn)
+    share = ShareInfo("share_m", ("cam_front",), now(), now() + timedelta(seconds=0.3),
+                      preroll_seconds=30)
+    request = ClipRequest("t_m", "cam_front", TimeWindow(t0 + timedelta(seconds=2),
+                                                         t0 + timedelta(seconds=5)))
+    uplink.state_answer = BridgeState(shares=(share,), requests=(request,), cameras=(
+        CameraInfo("cam_front", "Shop", masks=tuple(drawn)),))
+    try:
+        manager.sync()
+        wait_for(lambda: not manager.active_shares(), 3, "the live share to end")
+    finally:
+        manager.close()
+    assert uplink.sent_bytes and uplink.clips
+    width, height = buffer.segments()[0].width, buffer.segments()[0].height
+    inside = (slice(height // 4 + 6, height - 4), slice(width // 2 + 6, width - 4))
+    for fingerprint, data in [*uplink.sent_bytes,
+                              *((c["masks"], c["bytes"]) for c in uplink.clips)]:
+        assert fingerprint == masks.fingerprint
+        brightest, rest = _darkest_share(bytes(data), tmp_path, inside)
+        assert brightest <= 24 and rest > 30
+    originals = {s.path.read_bytes() for s in buffer.segments()}
+    assert not originals & {data for _f, data in uplink.sent_bytes}  # the buffer keeps its own
+    assert not list((tmp_path / "clips").rglob("*.mp4"))  # masked copies do not stay
+
+
+def test_masks_the_bridge_cannot_read_stop_that_camera_being_sent(tmp_path: Path) -> None:
+    uplink = FakeUplink()
+    manager, _runner = _manager(tmp_path, uplink)
+    uplink.state_answer = BridgeState(cameras=(
+        CameraInfo("cam_front", "Shop", masks=({"id": "m1", "points": [[0, 0], [5, 0]]},)),))
+    manager.sync()
+    assert manager.masks_for("cam_front") is None
+    uplink.state_answer = BridgeState(cameras=(CameraInfo("cam_front", "Shop"),))
+    manager.sync()
+    assert manager.masks_for("cam_front") == masking.Masks()

@@ -88,6 +88,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/cameras/<camera_id>/edit"): OWNERS,
     ("POST", "/cameras/<camera_id>/edit"): OWNERS,
     ("POST", "/cameras/<camera_id>/pause"): OWNERS,
+    ("POST", "/cameras/<camera_id>/masks"): OWNERS,
     ("POST", "/cameras/<camera_id>/confirm"): OWNERS,
     ("POST", "/cameras/<camera_id>/withdraw"): OWNERS,
     ("GET", "/api/cameras"): OWNERS,

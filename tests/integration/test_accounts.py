@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.core.language import translator
 from app.services.auditing import audit
+from app.services.people import accounts
 from app.services.people.accounts import find_by_email
 from devstack.seed import AGENCY_ID
 from tests.support import PASSWORD, Client, link_in, unique_email, wait_for_mail
@@ -112,3 +114,51 @@ def test_reset_with_forged_token_is_refused(client: Client) -> None:
     assert client.get("/password/reset/forged-token").status_code == 410
     response = client.post_form("/password/reset/forged-token", {"password": "whatever-long-1"})
     assert response.status_code == 410
+
+
+# The mails' words in Spanish, read from the compiled catalogue (needs the Spanish of
+# app/services/people/resets.py and signups.py in it).
+RESET_MAIL = ("Hello %(name)s,\n\nSomeone (we hope you) asked to reset your Porchlight password. "
+              "Open this link within an hour to choose a new one:\n\n%(link)s\n\nIt works once, "
+              "and only until you ask for another. If it was not you, ignore this email; your "
+              "password stays as it is.")
+FINISH_MAIL = ("Hello %(name)s,\n\nTo finish creating your Porchlight account, open this link "
+               "within 24 hours and enter the password you chose:\n\n%(link)s\n\nIf you did "
+               "not sign up, ignore this email: no account is made without it.")
+TAKEN_SUBJECT = "Someone tried to sign up with your address"
+
+
+def test_an_owner_who_chose_spanish_gets_the_reset_and_sign_up_mails_in_spanish(
+        client: Client, make_account: Any) -> None:
+    """The reset link's mail is in the account's language; a sign-up's link in the language of
+    the page it was asked from; the note to an address's holder in the holder's language, not
+    the asking page's."""
+    _ = translator("es").gettext
+    account = make_account("owner")
+    accounts.set_language(account.user, "es")
+    sent = client.post_form("/password/forgot", {"email": account.email},
+                            headers={"Accept-Language": "en"})
+    assert sent.status_code == 200
+    subject = _("Reset your Porchlight password")
+    assert subject != "Reset your Porchlight password"  # the catalogue has the Spanish
+    mail = wait_for_mail(account.email, subject)
+    link = link_in(mail, "/password/reset/")
+    assert mail.text == _(RESET_MAIL) % {"name": account.user.display_name, "link": link}
+    assert client.get(link.split(client.base, 1)[1]).status_code == 200  # the link works
+
+    taken = signup(client, account.email)  # an English page asks for the Spanish holder's address
+    assert taken.status_code == 200
+    assert _("Hello %(name)s,") % {"name": account.user.display_name} in \
+        wait_for_mail(account.email, _(TAKEN_SUBJECT)).text
+
+    email = unique_email("owner")
+    visitor = Client(client.base)
+    asked = visitor.post_form("/signup", {"display_name": "Dana", "email": email,
+                                          "password": PASSWORD, "agency_id": AGENCY_ID},
+                              headers={"Accept-Language": "es-MX,es;q=0.9"})
+    assert asked.status_code == 200
+    mail = wait_for_mail(email, _("Finish creating your Porchlight account"))
+    link = link_in(mail, "/signup/finish/")
+    assert mail.text == _(FINISH_MAIL) % {"name": "Dana", "link": link}
+    assert visitor.post_form(link.split(client.base, 1)[1], {"password": PASSWORD}
+                             ).status_code == 302

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from app.core import roles
+from app.core.language import translator
 from app.services import clock
 from tests.builders.cameras import SCENE, camera_body
+from tests.support import form_token
 
 SENTENCE = re.compile(r'<p class="receipt-what"><time[^>]*>\d{2}:\d{2}</time> ([^<]*)</p>')
 HEX_ID = re.compile(r"\b[0-9a-f]{8,}\b")
@@ -69,3 +71,21 @@ def test_a_damaged_page_link_is_refused_in_words(signed_in: Any) -> None:
     page = client.get("/account/activity", params={"before": "yesterday", "before_seq": "3"})
     assert page.status_code == 422
     assert "This page link is damaged" in unescape(page.text)
+
+
+def test_an_owner_who_chose_spanish_reads_the_activity_in_spanish(signed_in: Any) -> None:
+    """The sentences and day headings are in the page's language (the Spanish read from the
+    compiled catalogue: needs that of app/core/activity_words.py in it)."""
+    _ = translator("es").gettext
+    client, _account = signed_in("owner")
+    nickname = f"Porche {uuid.uuid4().hex[:6]}"
+    made = client.send_json("POST", "/api/cameras", camera_body(nickname=nickname))
+    assert made.status_code == 201, made.text
+    client.post_form("/language", {"language": "es"}, token=form_token(client.get("/").text))
+    page = client.get("/account/activity")
+    assert page.status_code == 200 and '<html lang="es"' in page.text
+    expected = _("%(who)s registered %(camera)s.") % {
+        "who": _("You"), "camera": _("your camera %(name)s") % {"name": nickname}}
+    assert expected != f"You registered your camera {nickname}."  # the catalogue has it
+    assert expected in sentences(page.text)
+    assert f">{_('Today')}</h2>" in page.text and "hora de Chicago" in unescape(page.text)

@@ -344,6 +344,9 @@ PROBES: dict[tuple[str, str], list[Try]] = {
     ("POST", "/cameras/<camera_id>/pause"): [Try("owner_b", CAM, {"paused": "1"}),
                                              Try("member_a", ORG_CAM, {"paused": "1"})],
     ("POST", "/cameras/<camera_id>/confirm"): [Try("owner_b", CAM)],
+    ("POST", "/cameras/<camera_id>/masks"): [
+        Try("owner_b", CAM, {"masks": '[{"id": "m1", "points": [[0, 0], [1, 0], [1, 1]]}]'}),
+        Try("founder_b", ORG_CAM, {"masks": ""})],
     ("POST", "/cameras/<camera_id>/withdraw"): [Try("owner_b", CAM),
                                                 Try("founder_b", ORG_CAM)],
     ("GET", "/api/cameras/<camera_id>"): [*(Try(w, CAM) for w in OWNER_INTRUDERS),

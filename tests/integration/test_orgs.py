@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.core.language import translator
 from app.services.auditing import audit
 from app.services.people import accounts
 from tests.support import Client, link_in, wait_for_mail
@@ -65,3 +66,26 @@ def test_police_cannot_use_organisations(signed_in: Any, client: Client) -> None
     detective, _ = signed_in("detective")
     assert detective.get("/org").status_code == 403
     assert client.get("/org").status_code == 302
+
+
+def test_an_invitation_is_in_the_invited_owners_language(signed_in: Any) -> None:
+    """The mail goes to the invited owner: in the language their account chose, whatever the
+    admin's (the Spanish read from the compiled catalogue: needs that of
+    app/services/people/orgs.py in it)."""
+    _ = translator("es").gettext
+    founder, founder_account = signed_in("owner")
+    assert founder.post_form("/org", {"name": "Vecinos de Pilsen"}).status_code == 302
+    member, member_account = signed_in("owner")
+    accounts.set_language(member_account.user, "es")
+    sent = founder.post_form("/org/invitations", {"email": member_account.email})
+    assert sent.status_code == 302
+    subject = _("Join %(org)s on Porchlight") % {"org": "Vecinos de Pilsen"}
+    assert subject != "Join Vecinos de Pilsen on Porchlight"  # the catalogue has the Spanish
+    mail = wait_for_mail(member_account.email, subject)
+    assert mail.text.startswith(_(
+        "%(admin)s invites you to join %(org)s on Porchlight, so the organisation can help "
+        "register and look after your cameras. You keep control of each camera.\n\nOpen this "
+        "link within 14 days (log in or create an account first):\n\n%(link)s\n\nThe link "
+        "works once.").split("%(link)s")[0] % {"admin": founder_account.user.display_name,
+                                               "org": "Vecinos de Pilsen"})
+    assert "/org/join/" in link_in(mail, "/org/join/")

@@ -8,6 +8,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from app.core import localtime
+from app.core.language import translator
 from app.models.audit import ReceiptCursor
 from app.models.users import User
 from app.services import clock
@@ -81,3 +83,52 @@ def test_only_owners_choose_and_a_bad_choice_is_refused(signed_in: Any) -> None:
     assert bad.status_code == 422 and "Choose off" in bad.text
     detective, _ = signed_in("detective")
     assert "Tell me when police access" not in detective.get("/account/activity").text
+
+
+def test_an_owner_who_chose_spanish_gets_receipts_and_the_digest_in_spanish(
+        signed_in: Any, settings: Any, push_service: PushService, devstack: Any) -> None:
+    """The language the owner chose in the app (kept on the account) is the receipt's and the
+    digest's: the expected words are read from the compiled catalogue (needs the Spanish of
+    app/services/auditing/receipts.py in it)."""
+    _, ngettext = translator("es").gettext, translator("es").ngettext
+    receipts.run_once(settings)
+    owner, account = signed_in("owner")
+    detective, officer = signed_in("detective")
+    nickname = f"Puerta {uuid.uuid4().hex[:4]}"
+    owner.send_json("POST", "/api/cameras", camera_body(nickname=nickname))
+    choose(owner, "both")
+    owner.post_form("/language", {"language": "es"}, token=form_token(owner.get("/").text))
+    assert User.get(account.user.user_id).language == "es"
+    device = Device.new(push_service.endpoint("recibos"))
+    subscribe(owner, device)
+
+    case = f"24-{uuid.uuid4().int % 10**6:06d}"
+    with devstack.loop.paused("audit-fanout", "push"):
+        found = detective.send_json("POST", "/api/search", {
+            "lat": SCENE[0], "lon": SCENE[1], "radius_m": 60, "case_number": case,
+            "incident_at": (clock.now() - timedelta(minutes=30)).isoformat()})
+        assert found.status_code == 200, found.text
+        assert devstack.loop.drain("audit-fanout") >= 1
+        receipts.run_once(settings)
+        assert devstack.loop.drain("push") >= 1
+    said = _("%(who)s found your camera %(cameras)s in a search%(case)s.") % {
+        "who": f"{officer.user.display_name} ({_('Detective').lower()})", "cameras": nickname,
+        "case": _(" for case %(case)s") % {"case": case}}
+    assert said != f"{officer.user.display_name} (detective) found your camera {nickname} " \
+                   f"in a search for case {case}."  # the catalogue has the Spanish
+    [payload] = [device.read(m) for m in push_service.received
+                 if m.path.endswith(device.endpoint.rsplit("/", 1)[1])]
+    assert payload["title"] == _("Police access to your camera") and payload["body"] == said
+
+    cursor = ReceiptCursor.get("digest")
+    cursor.at = clock.iso(clock.now() - timedelta(hours=25))
+    cursor.save()
+    assert receipts.run_once(settings).digests >= 1
+    subject = ngettext("Police accessed your cameras %(count)s time(s) in the last day",
+                       "Police accessed your cameras %(count)s time(s) in the last day", 1
+                       ) % {"count": 1}
+    mail = wait_for_mail(account.email, subject)
+    assert mail.subject == subject
+    assert mail.text.startswith(_("Hello %(name)s,") % {"name": account.user.display_name})
+    assert _("Every police access to your cameras since yesterday:") in mail.text
+    assert f" {localtime.zone_label('America/Chicago', 'es')}: {said}" in mail.text

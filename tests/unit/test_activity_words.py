@@ -4,13 +4,15 @@ can read becomes a plain sentence in the owner's words, with no action code and 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
 from app.core.activity_words import UNKNOWN, Case, Known, by_day, day_heading, sentence
-from app.core.audit_words import ACTION_WORDS
+from app.core.audit_words import ACTION_WORDS, words_for
+from app.core.language import translator
 
 OWNER, DETECTIVE, SUPERVISOR = "0a1b2c3d" * 4, "9f8e7d6c" * 4, "5e5e5e5e" * 4
 REQUEST, TARGET, CAMERA, SHARE, DEVICE = "1234abcd" * 4, "feedbeef" * 4, "c0ffee00" * 4, \
@@ -77,6 +79,8 @@ OWNER_EVENTS: dict[str, tuple[tuple[str, str], dict[str, Any]]] = {
                                 "visibility": "exact"}),
     "camera.updated": (OWN, {"camera": CAMERA, "nickname": "Maya's porch",
                              "before": {"nickname": "Porch"}}),
+    "camera.masks_changed": (OWN, {"camera": CAMERA, "nickname": "Maya's porch",
+                                   "added": ["m1"], "changed": [], "removed": [], "masks": 1}),
     "camera.paused": (OWN, {"camera": CAMERA, "nickname": "Maya's porch"}),
     "camera.resumed": (OWN, {"camera": CAMERA, "nickname": "Maya's porch"}),
     "camera.confirmed": (OWN, {"camera": CAMERA, "nickname": "Maya's porch"}),
@@ -132,7 +136,7 @@ def plain(text: str) -> None:
     """A sentence a resident can read: no code, no id, nothing left unfilled."""
     assert not HEX.search(text), text
     assert not CODE.search(text), text
-    assert "{" not in text and "  " not in text and " ." not in text, text
+    assert "{" not in text and "%(" not in text and "  " not in text and " ." not in text, text
     assert text[0].isupper() and text.endswith("."), text
     assert text != UNKNOWN
 
@@ -255,3 +259,52 @@ def test_events_are_grouped_under_their_day_in_order() -> None:
              (datetime(2026, 12, 2, 18, 0, tzinfo=UTC), "d")]
     assert by_day(items, today, ZONE) == [("Today", ["a", "b"]), ("Yesterday", ["c"]),
                                           ("Wednesday 2 December", ["d"])]
+
+
+# The page's language (app/account/routes.py passes it): the same sentences from the catalogue.
+SPANISH = replace(KNOWN, language="es")
+
+
+@pytest.mark.parametrize("action", sorted(OWNER_EVENTS))
+def test_every_action_an_owner_reads_is_a_plain_sentence_in_spanish(action: str) -> None:
+    (actor, role), details = OWNER_EVENTS[action]
+    plain(sentence(event(action, actor, role, **details), SPANISH))
+    plain(sentence(event(action, actor, role), replace(SPANISH, cameras={}, cases={})))
+
+
+def test_the_owners_sentences_in_spanish_come_from_the_catalogue() -> None:
+    """Needs the Spanish catalogue compiled with these texts (`make messages`, the Spanish
+    filled, `make translations`)."""
+    _, ngettext = translator("es").gettext, translator("es").ngettext
+    found = sentence(event("registry.camera_found", *SYSTEM, case="26-004417",
+                           cameras="Maya's porch", **NOTICE), SPANISH)
+    assert found == _("%(who)s searched near %(camera)s%(case)s.") % {
+        "who": _("a detective").capitalize(),
+        "camera": _("your camera %(name)s") % {"name": "Maya's porch"},
+        "case": _(" for case %(number)s") % {"number": "26-004417"}}
+    assert found != owner_reads("registry.camera_found")  # translated, not English
+    started = sentence(event("live.started", *OWN, share=SHARE, cameras=[CAMERA], minutes=30),
+                       SPANISH)
+    assert started == _("%(who)s started a live share of %(cameras)s%(minutes)s.") % {
+        "who": _("You"), "cameras": _("your camera %(name)s") % {"name": "Maya's porch"},
+        "minutes": ngettext(" for %(count)s minute", " for %(count)s minutes", 30)
+        % {"count": 30}}
+    received = sentence(event("request.received", *SYSTEM, case="26-004417", offense="burglary",
+                              window=WINDOW, request_id=REQUEST, cameras="Maya's porch",
+                              **NOTICE), SPANISH)
+    assert "vie 4 dic" in received and _("burglary") in received
+    assert words_for("clip.viewed", "es") == _("Police played your clip") != \
+        words_for("clip.viewed")
+    assert words_for("widget.spun", "es") == "Widget: spun"  # no words: its code, readable
+
+
+def test_day_headings_in_spanish() -> None:
+    _ = translator("es").gettext
+    today = date(2026, 12, 5)
+    assert day_heading(datetime(2026, 12, 5, 3, 10, tzinfo=UTC), today, ZONE, "es") == \
+        _("Yesterday")
+    assert day_heading(datetime(2026, 12, 5, 18, 0, tzinfo=UTC), today, ZONE, "es") == _("Today")
+    assert day_heading(datetime(2026, 12, 2, 18, 0, tzinfo=UTC), today, ZONE, "es") == \
+        "Miércoles, 2 de diciembre"
+    assert day_heading(datetime(2025, 12, 2, 18, 0, tzinfo=UTC), today, ZONE, "es") == \
+        "Martes, 2 de diciembre de 2025"

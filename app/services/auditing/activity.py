@@ -113,20 +113,21 @@ class ActivityPage:
 
 
 def activity_page(reader: User, before: Cursor | None, zone: str,
-                  size: int = PAGE_SIZE) -> ActivityPage:
-    """A page of the reader's activity as a receipt: a sentence per event in the reader's words,
-    under the day it happened in the program's zone, and where the next (older) page starts."""
+                  size: int = PAGE_SIZE, language: str = "en") -> ActivityPage:
+    """A page of the reader's activity as a receipt: a sentence per event in the reader's words
+    and `language` (the page's), under the day it happened in the program's zone, and where the
+    next (older) page starts."""
     events = _own(reader.user_id, size + 1, before)
     more = len(events) > size
     events = events[:size]
     shown = _views(reader, events)
-    known = _known(reader, shown, zone)
+    known = _known(reader, shown, zone, language)
     receipts = []
     for event in shown:
         moment = datetime.fromisoformat(str(event["at"]))
         receipts.append((moment, Receipt(event, sentence(event, known), moment)))
     today = clock.now().astimezone(localtime.zone(zone)).date()
-    return ActivityPage(by_day(receipts, today, zone),
+    return ActivityPage(by_day(receipts, today, zone, language),
                         Cursor.after(events[-1]) if more else None)
 
 
@@ -142,7 +143,8 @@ def _ids(shown: list[dict[str, Any]], key: str, listed: bool = False) -> set[str
     return found
 
 
-def _known(reader: User, shown: list[dict[str, Any]], zone: str) -> Known:
+def _known(reader: User, shown: list[dict[str, Any]], zone: str, language: str = "en"
+           ) -> Known:
     """What the sentences may name besides the events: the reader's own cameras (an owner's;
     police never get an owner's name for a camera here) and the cases of requests the reader
     may know (an owner's own, or police's own program's)."""
@@ -151,7 +153,7 @@ def _known(reader: User, shown: list[dict[str, Any]], zone: str) -> Known:
                 and e.get("subject_id") not in NOT_PEOPLE | {WITHHELD}}
         requests = [r for r in _batch(FootageRequest, _ids(shown, "request_id") | made)
                     if r.agency_id == reader.agency_id]
-        return Known(reader.user_id, zone, cases=_cases(requests))
+        return Known(reader.user_id, zone, cases=_cases(requests), language=language)
     cameras: dict[str, str] = {}
     rows = [t for t in _batch(RequestTarget, _ids(shown, "target_id"))
             if t.owner_id == reader.user_id]
@@ -165,7 +167,7 @@ def _known(reader: User, shown: list[dict[str, Any]], zone: str) -> Known:
             if c.owner_id == reader.user_id}
     cameras |= mine | {alias: mine[c] for alias, c in aliases.items() if c in mine}
     requests = list(_batch(FootageRequest, {t.request_id for t in rows}))
-    return Known(reader.user_id, zone, cameras, _cases(requests))
+    return Known(reader.user_id, zone, cameras, _cases(requests), language)
 
 
 def _batch(model: Any, keys: set[str]) -> list[Any]:

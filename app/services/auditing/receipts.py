@@ -7,7 +7,9 @@ clip for case 24-118223"). Once a day it emails each owner who chose the digest 
 accesses. Reading the chain itself, rather than hooking every place that records an access,
 means a receipt exists for exactly what the tamper-evident log holds, including accesses added
 later by the audit-fanout worker. A chain seen for the first time starts at its head: receipts
-are for what happens after an owner turns them on.
+are for what happens after an owner turns them on. Pushes and digests are in the owner's
+language (`User.language`, English when unset; app.core.language.translator, as the workers have
+no Flask).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from app.aws import aws_client
 from app.config import Settings
 from app.core import localtime, roles
 from app.core.errors import ValidationError
+from app.core.language import DEFAULT, normal, translator
+from app.core.roles import N_
+from app.core.texts import gettext
 from app.models.audit import AuditEvent, ReceiptCursor
 from app.models.footage import RequestTarget
 from app.models.users import User
@@ -32,8 +37,8 @@ from app.services.auditing import audit, notices
 from app.services.auditing.audit import Actor
 from app.services.governance.policy import policy_for
 
-CHOICES = {"off": "Off", "push": "A notification at once", "digest": "A daily email",
-           "both": "Both"}
+CHOICES = {"off": N_("Off"), "push": N_("A notification at once"),
+           "digest": N_("A daily email"), "both": N_("Both")}
 RECEIPT_ACTIONS = ("registry.camera_found", "registry.camera_viewed",
                    "registry.camera_exported", "clip.viewed", "clip.downloaded", "live.viewed",
                    "live.opened", "live.pulled", "live.still_sent")
@@ -43,8 +48,8 @@ DIGEST_EVERY = timedelta(hours=24)
 
 def set_choice(owner: User, choice: str, ip: str) -> User:
     if choice not in CHOICES:
-        raise ValidationError("Choose off, a notification, a daily email, or both.",
-                              {"receipts": "unknown choice"})
+        raise ValidationError(gettext("Choose off, a notification, a daily email, or both."),
+                              {"receipts": gettext("unknown choice")})
     owner.receipts = None if choice == "off" else choice
     owner.save()
     audit.record(owner.agency_id, Actor(owner.user_id, owner.role, ip), "receipts.changed",
@@ -52,48 +57,58 @@ def set_choice(owner: User, choice: str, ip: str) -> User:
     return owner
 
 
-def _who(actor_id: str, role: str, names: dict[str, str]) -> str:
+def _who(actor_id: str, role: str, names: dict[str, str | None], language: str) -> str:
+    """'Det. Ruiz (detective)': the police user's name and role (in English the role's code,
+    in another language its label)."""
+    _ = translator(language).gettext
     if actor_id not in names:
         try:
             names[actor_id] = User.get(actor_id).display_name
         except DoesNotExist:
-            names[actor_id] = "A former police user"
-    return f"{names[actor_id]} ({role})"
+            names[actor_id] = None
+    name = names[actor_id] or _("A former police user")
+    if normal(language) != DEFAULT and role in roles.LABELS:
+        role = _(roles.LABELS[role]).lower()
+    return f"{name} ({role})"
 
 
-def _nickname(target_id: str) -> str:
+def _nickname(target_id: str, language: str) -> str:
     try:
         return RequestTarget.get(target_id).nickname
     except DoesNotExist:
-        return "a camera"
+        return translator(language).gettext("a camera")
 
 
-def words(event: AuditEvent, names: dict[str, str]) -> str:
-    """One receipt in plain words: who, what, which camera, which case."""
+def words(event: AuditEvent, names: dict[str, str | None], language: str = "en") -> str:
+    """One receipt in plain words, in the owner's language: who, what, which camera, which
+    case."""
+    _ = translator(language).gettext
     details: dict[str, Any] = json.loads(event.details or "{}")
-    who = _who(*notices.caused_by(event), names)
-    case = f" for case {details['case']}" if details.get("case") else ""
-    if event.action == "registry.camera_found":
-        return f"{who} found your camera {details.get('cameras', '')} in a search{case}."
-    if event.action == "registry.camera_viewed":
-        return f"{who} opened the police map, which showed {details.get('cameras', 1)} of " \
-               "your cameras."
-    if event.action == "registry.camera_exported":
-        return f"{who} exported the camera list, with {details.get('cameras', 1)} of yours."
+    facts = {"who": _who(*notices.caused_by(event), names, language),
+             "case": _(" for case %(case)s") % {"case": details["case"]}
+             if details.get("case") else "",
+             "cameras": details.get("cameras", ""), "count": details.get("cameras", 1),
+             "recipients": details.get("recipients", ""), "minutes": details.get("minutes", "")}
     if event.action in ("clip.viewed", "clip.downloaded"):
-        verb = "played" if event.action == "clip.viewed" else "downloaded the package of"
-        return f"{who} {verb} your '{_nickname(str(details.get('target_id', '')))}' clip{case}."
-    if event.action == "live.viewed":
-        return f"{who} opened your live share."
-    if event.action == "live.still_sent":
-        return f"{who} sent a still of one of your cameras to {details.get('recipients', '')} " \
-               f"responding officers{case}."
-    if event.action == "live.pulled":
-        return f"{who} took the last {details.get('minutes', '')} minutes of one of your " \
-               f"cameras{case}, as its setting allows."
-    if event.action == "live.opened":
-        return f"{who} opened one of your cameras live{case}, inside your schedule."
-    return f"{who}: {event.action}."
+        facts["camera"] = _nickname(str(details.get("target_id", "")), language)
+    said = {
+        "registry.camera_found": _("%(who)s found your camera %(cameras)s in a search%(case)s."),
+        "registry.camera_viewed": _("%(who)s opened the police map, which showed %(count)s of "
+                                    "your cameras."),
+        "registry.camera_exported": _("%(who)s exported the camera list, with %(count)s of "
+                                      "yours."),
+        "clip.viewed": _("%(who)s played your '%(camera)s' clip%(case)s."),
+        "clip.downloaded": _("%(who)s downloaded the package of your '%(camera)s' "
+                             "clip%(case)s."),
+        "live.viewed": _("%(who)s opened your live share."),
+        "live.still_sent": _("%(who)s sent a still of one of your cameras to %(recipients)s "
+                             "responding officers%(case)s."),
+        "live.pulled": _("%(who)s took the last %(minutes)s minutes of one of your "
+                         "cameras%(case)s, as its setting allows."),
+        "live.opened": _("%(who)s opened one of your cameras live%(case)s, inside your "
+                         "schedule."),
+    }.get(event.action)
+    return said % facts if said else f"{facts['who']}: {event.action}."
 
 
 def _police_access(event: AuditEvent) -> bool:
@@ -134,7 +149,7 @@ def push_new(settings: Settings, done: Pass) -> None:
     """Queue a push for every new police access to an owner who wants them at once."""
     sqs = aws_client(settings, "sqs")
     users: dict[str, User | None] = {}
-    names: dict[str, str] = {}
+    names: dict[str, str | None] = {}
     for head in audit.chains():
         last = None
         for event in _new_events(head.chain, int(head.seq)):
@@ -145,8 +160,11 @@ def push_new(settings: Settings, done: Pass) -> None:
             owner = _wants(event.subject_id, ("push", "both"), users)
             if owner is None:
                 continue
+            language = owner.language or DEFAULT
             sqs.send_message(QueueUrl=settings.push_queue_url, MessageBody=json.dumps({
-                "receipt": {"owner_id": owner.user_id, "text": words(event, names),
+                "receipt": {"owner_id": owner.user_id, "text": words(event, names, language),
+                            "title": translator(language).gettext(
+                                "Police access to your camera"),
                             "tag": f"receipt-{event.chain}-{int(event.seq)}"}}))
             done.pushed += 1
         if last is not None:
@@ -165,24 +183,36 @@ def send_digests(settings: Settings, done: Pass) -> None:
     if since > clock.iso(now - DIGEST_EVERY):
         return
     until = clock.iso(now)
-    names: dict[str, str] = {}
+    names: dict[str, str | None] = {}
     for owner in User.scan(User.receipts.is_in("digest", "both")):
         events = [e for e in AuditEvent.subject_index.query(
             owner.user_id, AuditEvent.at.between(since, until))
             if _police_access(e)]
         if not events:
             continue
-        zone = policy_for(owner.agency_id).timezone
-        lines = [f"- {localtime.when(datetime.fromisoformat(e.at), zone)}: {words(e, names)}"
-                 for e in events]
-        mail.enqueue(settings, owner.email, f"Police accessed your cameras {len(events)} "
-                     "time(s) in the last day", "\n".join([
-                         f"Hello {owner.display_name},", "",
-                         "Every police access to your cameras since yesterday:", "", *lines, "",
-                         "Your activity page in Porchlight lists all of them. You chose these "
-                         "daily emails; change that on the same page."]))
+        subject, text = digest_text(owner, events, names)
+        mail.enqueue(settings, owner.email, subject, text)
         done.digests += 1
     ReceiptCursor("digest", at=until).save()
+
+
+def digest_text(owner: User, events: list[AuditEvent], names: dict[str, str | None]
+                ) -> tuple[str, str]:
+    """The digest's subject and text, in the owner's language: a line per access, its time in
+    the program's zone."""
+    language = owner.language or DEFAULT
+    _, ngettext = translator(language).gettext, translator(language).ngettext
+    zone = policy_for(owner.agency_id).timezone
+    lines = [f"- {localtime.when(datetime.fromisoformat(e.at), zone, language)}: "
+             f"{words(e, names, language)}" for e in events]
+    subject = ngettext("Police accessed your cameras %(count)s time(s) in the last day",
+                       "Police accessed your cameras %(count)s time(s) in the last day",
+                       len(events)) % {"count": len(events)}
+    return subject, "\n".join([
+        _("Hello %(name)s,") % {"name": owner.display_name}, "",
+        _("Every police access to your cameras since yesterday:"), "", *lines, "",
+        _("Your activity page in Porchlight lists all of them. You chose these daily emails; "
+          "change that on the same page.")])
 
 
 def run_once(settings: Settings) -> Pass:

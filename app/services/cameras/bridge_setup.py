@@ -39,6 +39,8 @@ from pynamodb.exceptions import UpdateError
 
 from app.config import Settings
 from app.core.errors import ConflictError, NotFoundError, ValidationError
+from app.core.roles import N_
+from app.core.texts import gettext
 from app.models.bridge import BridgeDevice
 from app.models.users import User
 from app.services import clock
@@ -53,9 +55,10 @@ MAX_CHANNELS = 32
 MAX_SEALED = 1024
 MAX_KEY = 800  # base64 SPKI of an RSA-2048 key is 392 characters
 # The brands bridge/onvif_setup.py has RTSP presets for ("" = find the streams over ONVIF).
-BRANDS = {"": "Find the cameras automatically (ONVIF)",
-          "hikvision": "Hikvision (also Annke, Swann NVRs, LTS)",
-          "dahua": "Dahua (also Amcrest, Lorex)", "reolink": "Reolink",
+# Labels marked with N_ where they hold words, translated where shown (bridges/_setup.html).
+BRANDS = {"": N_("Find the cameras automatically (ONVIF)"),
+          "hikvision": N_("Hikvision (also Annke, Swann NVRs, LTS)"),
+          "dahua": N_("Dahua (also Amcrest, Lorex)"), "reolink": "Reolink",
           "uniview": "Uniview (UNV)", "axis": "Axis", "hanwha": "Hanwha (Wisenet, Samsung)"}
 OPEN_STATES = ("waiting", "chosen")  # what the bridge still has to do
 CAP_KBPS = (64, 1_000_000)
@@ -137,8 +140,8 @@ def record_found(device: BridgeDevice, body: dict[str, Any]) -> int:
         if not key or len(key) > MAX_KEY or len(base64.b64decode(key, validate=True)) < 200:
             raise ValueError
     except (ValueError, binascii.Error):
-        raise ValidationError("public_key must be the bridge's RSA key (base64 SPKI).",
-                              {"public_key": "base64 SPKI"}) from None
+        raise ValidationError(gettext("public_key must be the bridge's RSA key (base64 SPKI)."),
+                              {"public_key": gettext("base64 SPKI")}) from None
     found: list[dict[str, str]] = []
     for item in body.get("devices") or []:
         if not isinstance(item, dict) or len(found) >= MAX_FOUND:
@@ -248,15 +251,17 @@ def place_order(settings: Settings, holder: User, device_id: str, form: dict[str
                                                                           validate=True)) < 64:
             raise ValueError
     except (ValueError, binascii.Error):
-        raise ValidationError("Type the device's password (this page seals it for your bridge "
-                              "before sending; it needs JavaScript).",
-                              {"password": "required"}) from None
+        raise ValidationError(gettext("Type the device's password (this page seals it for "
+                                      "your bridge before sending; it needs JavaScript)."),
+                              {"password": gettext("required")}) from None
     brand = form.get("brand", "").strip()
     if brand not in BRANDS:
-        raise ValidationError("Choose a brand from the list.", {"brand": "unknown"})
+        raise ValidationError(gettext("Choose a brand from the list."),
+                              {"brand": gettext("unknown")})
     user = form.get("user", "").strip() or "admin"
     if len(user) > 64 or any(ord(ch) < 32 for ch in user):
-        raise ValidationError("The user name is up to 64 characters.", {"user": "too long"})
+        raise ValidationError(gettext("The user name is up to 64 characters."),
+                              {"user": gettext("too long")})
     key = form.get("device", "").strip()
     order_id = _change(device, lambda data: _place(data, key, form, brand, user, sealed))
     audit.record(holder.agency_id, Actor(holder.user_id, holder.role, ip), "bridge.setup",
@@ -275,12 +280,13 @@ def _place(data: dict[str, Any], key: str, form: dict[str, str], brand: str, use
     else:
         host = form.get("host", "").strip()
         if not _home_host(host):
-            raise ValidationError("Choose a device the bridge found, or give the address of "
-                                  "one on your own network (like 192.168.1.64).",
-                                  {"host": "a private IP address"})
+            raise ValidationError(gettext("Choose a device the bridge found, or give the "
+                                          "address of one on your own network (like "
+                                          "192.168.1.64)."),
+                                  {"host": gettext("a private IP address")})
         if not brand:
-            raise ValidationError("For a device the bridge did not find, choose its brand.",
-                                  {"brand": "required"})
+            raise ValidationError(gettext("For a device the bridge did not find, choose its "
+                                          "brand."), {"brand": gettext("required")})
         xaddr, label = "", host
     orders = [o for o in data.get("orders", [])
               if not (o.get("host") == host and o.get("state") in ("failed", "read"))]
@@ -321,15 +327,16 @@ def _choose(data: dict[str, Any], order_id: str, form: dict[str, str],
         if not camera_id:
             continue
         if camera_id not in mine:
-            raise ValidationError("Choose one of your own cameras.", {"camera": "unknown"})
+            raise ValidationError(gettext("Choose one of your own cameras."),
+                                  {"camera": gettext("unknown")})
         if camera_id in used:
-            raise ValidationError("Each of your cameras can be one channel only.",
-                                  {"camera": "twice"})
+            raise ValidationError(gettext("Each of your cameras can be one channel only."),
+                                  {"camera": gettext("twice")})
         used.add(camera_id)
         chosen.append({"token": item["token"], "camera_id": camera_id})
     if not chosen:
-        raise ValidationError("Choose at least one camera to add (or leave the page).",
-                              {"camera": "none chosen"})
+        raise ValidationError(gettext("Choose at least one camera to add (or leave the page)."),
+                              {"camera": gettext("none chosen")})
     order.update(state="chosen", chosen=chosen, at=clock.now().isoformat())
     return used
 
@@ -340,12 +347,15 @@ def set_cap(settings: Settings, holder: User, device_id: str, text: str) -> int:
     try:
         kbps = int(text.strip() or "0")
     except ValueError:
-        raise ValidationError("The upload cap is a whole number of kilobits a second (or 0 for "
-                              "none).", {"max_upload_kbps": "a number"}) from None
+        raise ValidationError(gettext("The upload cap is a whole number of kilobits a second "
+                                      "(or 0 for none)."),
+                              {"max_upload_kbps": gettext("a number")}) from None
     if kbps != 0 and not CAP_KBPS[0] <= kbps <= CAP_KBPS[1]:
-        raise ValidationError(f"The upload cap is 0 (none) or {CAP_KBPS[0]} to {CAP_KBPS[1]:,} "
-                              "kb/s: below 64 kb/s live video cannot go at all.",
-                              {"max_upload_kbps": f"0 or {CAP_KBPS[0]}-{CAP_KBPS[1]}"})
+        raise ValidationError(gettext("The upload cap is 0 (none) or %(low)s to %(high)s kb/s: "
+                                      "below 64 kb/s live video cannot go at all.",
+                                      low=CAP_KBPS[0], high=format(CAP_KBPS[1], ",")),
+                              {"max_upload_kbps": gettext("0 or %(low)s-%(high)s",
+                                                          low=CAP_KBPS[0], high=CAP_KBPS[1])})
     device.update(actions=[BridgeDevice.max_upload_kbps.set(kbps)])
     _wake(settings, device)
     return kbps

@@ -22,7 +22,9 @@ from pynamodb.exceptions import UpdateError
 
 from app.config import Settings
 from app.core import footage, roles, tokens
+from app.core import masks as mask_rules
 from app.core.errors import NotFoundError, UnauthorizedError, ValidationError
+from app.core.texts import gettext
 from app.models.base import condition_failed
 from app.models.bridge import BridgeDevice
 from app.models.cameras import Camera
@@ -75,8 +77,9 @@ def pair(settings: Settings, code: str, name: str, ip: str) -> Paired:
     owner = accounts.get_user(item.user_id or "")
     mine = [d for d in BridgeDevice.owner_index.query(owner.user_id) if not d.revoked_at]
     if len(mine) >= MAX_DEVICES:
-        raise ValidationError(f"This account has {MAX_DEVICES} bridges already; remove one in "
-                              "the app first.", {"code": "too many bridges"})
+        raise ValidationError(gettext("This account has %(max)s bridges already; remove one "
+                                      "in the app first.", max=MAX_DEVICES),
+                              {"code": gettext("too many bridges")})
     device_id, secret = uuid.uuid4().hex, tokens.new_token(32)
     device = BridgeDevice(device_id=device_id, owner_id=owner.user_id,
                           agency_id=owner.agency_id, name=name,
@@ -128,7 +131,8 @@ POLL_SECONDS = 5  # how soon a share started in the app reaches a bridge without
 
 def cameras_for(owner_id: str) -> list[dict[str, Any]]:
     return [{"camera_id": c.camera_id, "nickname": c.nickname, "tier": c.tier,
-             "paused": bool(c.paused)} for c in registry.cameras_of(owner_id)]
+             "paused": bool(c.paused), "masks": mask_rules.loads(c.masks)}
+            for c in registry.cameras_of(owner_id)]
 
 
 def state(settings: Settings, device: BridgeDevice, declared: list[str] | None = None,

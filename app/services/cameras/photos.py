@@ -16,6 +16,8 @@ from app.aws import aws_client, s3_missing
 from app.config import Settings
 from app.core import images
 from app.core.errors import ValidationError
+from app.core.roles import N_
+from app.core.texts import gettext
 from app.models.cameras import Camera
 from app.models.users import User
 from app.services.auditing import audit
@@ -26,15 +28,15 @@ MAX_BYTES = 5 * 1024 * 1024
 TYPES = {"image/jpeg", "image/png", "image/webp"}
 PREFIX = "camera-photos/"
 URL_SECONDS = 300
-NOT_A_PHOTO = "The file is not a JPEG, PNG or WebP photo."
+NOT_A_PHOTO = N_("The file is not a JPEG, PNG or WebP photo.")  # translated where raised
 
 
 def upload_form(settings: Settings, owner: User, camera_id: str, content_type: str
                 ) -> dict[str, Any]:
     camera = registry.owned(owner, camera_id)
     if content_type not in TYPES:
-        raise ValidationError("Send a JPEG, PNG or WebP photo.",
-                              {"content_type": "must be image/jpeg, image/png or image/webp"})
+        raise ValidationError(gettext("Send a JPEG, PNG or WebP photo."), {
+            "content_type": gettext("must be image/jpeg, image/png or image/webp")})
     key = f"{PREFIX}{camera.camera_id}/{uuid.uuid4().hex}"
     post = aws_client(settings, "s3").generate_presigned_post(
         Bucket=settings.uploads_bucket, Key=key,
@@ -48,20 +50,21 @@ def upload_form(settings: Settings, owner: User, camera_id: str, content_type: s
 def attach(settings: Settings, owner: User, camera_id: str, key: str, ip: str) -> Camera:
     camera = registry.owned(owner, camera_id)
     if not re.fullmatch(re.escape(f"{PREFIX}{camera.camera_id}/") + "[0-9a-f]{32}", key):
-        raise ValidationError("That photo does not belong to this camera.", {"key": "wrong key"})
+        raise ValidationError(gettext("That photo does not belong to this camera."),
+                              {"key": gettext("wrong key")})
     s3 = aws_client(settings, "s3")
     try:
         head = s3.head_object(Bucket=settings.uploads_bucket, Key=key)
     except s3.exceptions.ClientError as exc:
         if not s3_missing(exc):
             raise  # S3 did not answer: the photo may well be there
-        raise ValidationError("The photo has not arrived; upload it again.",
-                              {"key": "no such upload"}) from exc
+        raise ValidationError(gettext("The photo has not arrived; upload it again."),
+                              {"key": gettext("no such upload")}) from exc
     problem = None
     if head["ContentLength"] > MAX_BYTES:
-        problem = "The photo is larger than 5 MB; choose a smaller one."
+        problem = gettext("The photo is larger than 5 MB; choose a smaller one.")
     elif head.get("ContentType") not in TYPES or head["ContentLength"] == 0:
-        problem = NOT_A_PHOTO
+        problem = gettext(NOT_A_PHOTO)
     else:
         problem = _looks_wrong(s3, settings.uploads_bucket, key, head["ContentType"])
     if problem:
@@ -82,10 +85,10 @@ def _looks_wrong(s3: Any, bucket: str, key: str, content_type: str) -> str | Non
     first = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{images.HEAD_BYTES - 1}")
     picture = images.sniff(first["Body"].read())
     if picture is None or picture.content_type != content_type:
-        return NOT_A_PHOTO
+        return gettext(NOT_A_PHOTO)
     if picture.too_large:
-        return (f"The photo is {picture.width}×{picture.height} pixels, more than a phone "
-                "takes; choose a smaller one.")
+        return gettext("The photo is %(width)s×%(height)s pixels, more than a phone takes; "
+                       "choose a smaller one.", width=picture.width, height=picture.height)
     return None
 
 

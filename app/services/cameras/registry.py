@@ -26,6 +26,7 @@ from app.core.search import (
     in_hidden_cells,
     shown_place,
 )
+from app.core.texts import gettext
 from app.models.base import MAX_ID
 from app.models.cameras import Camera, index_cell
 from app.models.users import Agency, User
@@ -190,30 +191,32 @@ def check_search(data: dict[str, Any], max_radius: float) -> SearchRequest:
         try:
             values[name] = float(raw)  # type: ignore[arg-type]
             if not low <= values[name] <= high:
-                errors[name] = f"must be from {low:g} to {high:g}"
+                errors[name] = gettext("must be from %(low)s to %(high)s", low=format(low, "g"),
+                                       high=format(high, "g"))
         except (TypeError, ValueError):
-            errors[name] = "must be a number"
+            errors[name] = gettext("must be a number")
     case = str(data.get("case_number") or "").strip()
     if not 3 <= len(case) <= 40:
-        errors["case_number"] = "Enter the case number (3 to 40 characters)."
+        errors["case_number"] = gettext("Enter the case number (3 to 40 characters).")
     incident_at = None
     try:
         incident_at = datetime.fromisoformat(str(data.get("incident_at") or ""))
         if incident_at.tzinfo is None:
             raise ValueError("no time zone")
         if incident_at > clock.now():
-            errors["incident_at"] = "The incident time cannot be in the future."
+            errors["incident_at"] = gettext("The incident time cannot be in the future.")
     except ValueError:
-        errors["incident_at"] = "Give the incident time with its zone, like 2026-11-21T19:40Z."
+        errors["incident_at"] = gettext("Give the incident time with its zone, like "
+                                        "2026-11-21T19:40Z.")
     if errors or incident_at is None:
-        raise ValidationError("The search needs a place, a radius, a time and a case number.",
-                              errors)
+        raise ValidationError(gettext("The search needs a place, a radius, a time and a case "
+                                      "number."), errors)
     return SearchRequest(values["lat"], values["lon"], values["radius_m"], incident_at, case)
 
 
 def _too_close_to_a_pole() -> ValidationError:
-    return ValidationError("This place is too close to a pole to search around.",
-                           {"lat": "too far north or south to search here"})
+    return ValidationError(gettext("This place is too close to a pole to search around."),
+                           {"lat": gettext("too far north or south to search here")})
 
 
 def _read(agency_id: str, ranges: list[geo.Range], hidden: bool) -> list[Camera]:
@@ -451,16 +454,17 @@ def check_viewport(data: dict[str, Any]) -> Viewport:
         try:
             values[name] = float(data[name])
             if not low <= values[name] <= high:
-                errors[name] = f"must be from {low} to {high}"
+                errors[name] = gettext("must be from %(low)s to %(high)s", low=low, high=high)
         except (KeyError, TypeError, ValueError):
-            errors[name] = "must be a number"
+            errors[name] = gettext("must be a number")
     if not errors and values["south"] >= values["north"]:
-        errors["north"] = "must be north of south"
+        errors["north"] = gettext("must be north of south")
     if not errors and values["west"] >= values["east"]:
-        errors["east"] = "must be east of west (a view across the antimeridian is refused)"
+        errors["east"] = gettext("must be east of west (a view across the antimeridian is "
+                                 "refused)")
     if errors:
-        raise ValidationError("The map view needs its four edges: south, west, north, east.",
-                              errors)
+        raise ValidationError(gettext("The map view needs its four edges: south, west, north, "
+                                      "east."), errors)
     return Viewport(values["south"], values["west"], values["north"], values["east"])
 
 
@@ -529,8 +533,8 @@ def _counted(agency_id: str, view: Viewport) -> tuple[list[dict[str, Any]], int]
         except geo.AreaTooLarge:
             continue
     else:
-        raise ValidationError("Zoom in: the map counts cameras over at most about 30 km.",
-                              {"view": "too large"})
+        raise ValidationError(gettext("Zoom in: the map counts cameras over at most about "
+                                      "30 km."), {"view": gettext("too large")})
     shown = (Camera.visibility != "hidden") & (Camera.paused != True)  # noqa: E712
     hidden = (Camera.visibility == "hidden") & (Camera.paused != True)  # noqa: E712
 

@@ -22,6 +22,7 @@ from app.config import Settings
 from app.core import footage, localtime
 from app.core import gaps as gap_kinds
 from app.core.errors import ConflictError, ValidationError
+from app.core.texts import gettext
 from app.models.bridge import BridgeDevice
 from app.models.footage import FootageRequest, Gap, RequestTarget
 from app.services.auditing import audit
@@ -58,11 +59,13 @@ def start_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str,
     size = data["size"]
     if isinstance(size, bool) or not isinstance(size, int) or \
             not 0 < size <= footage.MAX_UPLOAD_BYTES:
-        raise ValidationError("The clip must be 1 byte to 2 GB.", {"size": "out of range"})
+        raise ValidationError(gettext("The clip must be 1 byte to 2 GB."),
+                              {"size": gettext("out of range")})
     starts_at = localtime.instant(data["starts_at"], "starts_at")
     ends_at = localtime.instant(data["ends_at"], "ends_at")
     if ends_at <= starts_at:
-        raise ValidationError("The clip ends before it starts.", {"ends_at": "before starts_at"})
+        raise ValidationError(gettext("The clip ends before it starts."),
+                              {"ends_at": gettext("before starts_at")})
     gaps = source_gaps(data.get("gaps"), canvass.request_of(target))
     key, upload_id = uploads.open_original(settings, target, "mp4")
     canvass.move(target, footage.UPLOADING, upload_key=key, upload_id=upload_id,
@@ -84,16 +87,18 @@ def source_gaps(value: Any, request: FootageRequest) -> list[Gap]:
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > MAX_GAPS:
-        raise ValidationError(f"gaps must be a list of at most {MAX_GAPS}.",
-                              {"gaps": "a list of {start, end}"})
+        raise ValidationError(gettext("gaps must be a list of at most %(max)s.", max=MAX_GAPS),
+                              {"gaps": gettext("a list of {start, end}")})
     spans: list[tuple[datetime, datetime]] = []
     for number, gap in enumerate(value):
         if not isinstance(gap, dict):
-            raise ValidationError("Each gap has a start and an end.", {"gaps": f"item {number}"})
+            raise ValidationError(gettext("Each gap has a start and an end."),
+                                  {"gaps": gettext("item %(number)s", number=number)})
         start = localtime.instant(gap.get("start"), "gaps.start")
         end = localtime.instant(gap.get("end"), "gaps.end")
         if end <= start:
-            raise ValidationError("A gap ends after it starts.", {"gaps": f"item {number}"})
+            raise ValidationError(gettext("A gap ends after it starts."),
+                                  {"gaps": gettext("item %(number)s", number=number)})
         start, end = max(start, request.window_start), min(end, request.window_end)
         if end > start:
             spans.append((start, end))
@@ -116,8 +121,8 @@ def finish_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str
     if not bridge_uploading(target) or not target.upload_key:
         raise ConflictError("No clip from this bridge is on its way for this request.")
     if not target.upload_id:  # a link from before clips were write-once: ask for it again
-        raise ValidationError("The clip has not arrived; send it again.",
-                              {"clip": "not in storage"})
+        raise ValidationError(gettext("The clip has not arrived; send it again."),
+                              {"clip": gettext("not in storage")})
     s3 = aws_client(settings, "s3")
     try:
         held = uploads.parts_held(s3, settings, target)
@@ -125,12 +130,12 @@ def finish_bridge_clip(settings: Settings, device: BridgeDevice, target_id: str
         raise ConflictError("This clip's upload was replaced; it is not wanted any more."
                             ) from exc
     if not held:
-        raise ValidationError("The clip has not arrived; send it again.",
-                              {"clip": "not in storage"})
+        raise ValidationError(gettext("The clip has not arrived; send it again."),
+                              {"clip": gettext("not in storage")})
     size = sum(int(p["Size"]) for p in held)
     if [int(p["PartNumber"]) for p in held] != [1] or size != int(target.upload_bytes or 0):
-        raise ValidationError("The clip that arrived is not the size announced; send it again.",
-                              {"size": "does not match"})
+        raise ValidationError(gettext("The clip that arrived is not the size announced; send it "
+                                      "again."), {"size": gettext("does not match")})
     key = target.upload_key
     uploads.assemble(s3, settings, target, held)
     canvass.move(target, footage.PROCESSING, upload_id=None, upload_key=key)

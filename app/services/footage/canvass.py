@@ -19,6 +19,7 @@ from app.config import Settings
 from app.core import footage, gaps, localtime, roles
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from app.core.footage import RequestSpec
+from app.core.texts import gettext
 from app.models.base import MAX_ID, condition_failed
 from app.models.cameras import Camera
 from app.models.footage import Evidence, FootageRequest, Gap, RequestTarget
@@ -64,15 +65,16 @@ def create(settings: Settings, detective: User, data: dict[str, Any], ip: str
     cameras = [*chosen, *(c for c in hidden if c.camera_id not in spec.camera_ids)]
     if not cameras:
         raise ValidationError(
-            "No camera can be asked: none was chosen, and no camera hidden from the map is in "
-            "this area.", {"camera_ids": "nothing to ask here"})
+            gettext("No camera can be asked: none was chosen, and no camera hidden from the map "
+                    "is in this area."), {"camera_ids": gettext("nothing to ask here")})
     asked = [c for c in cameras if spec.offense not in (c.refused_offenses or [])]
     skipped = len(cameras) - len(asked)
     if not asked:
         raise ValidationError(
-            "None of these cameras can be asked: their owners do not share footage for "
-            f"{footage.OFFENSE_WORDS.get(spec.offense, spec.offense)}.",
-            {"camera_ids": "every owner refuses this offense category"})
+            gettext("None of these cameras can be asked: their owners do not share footage for "
+                    "%(offense)s.",
+                    offense=gettext(footage.OFFENSE_WORDS.get(spec.offense, spec.offense))),
+            {"camera_ids": gettext("every owner refuses this offense category")})
     state = "awaiting_approval" if policy.needs_supervisor else "open"
     request = FootageRequest(
         request_id=uuid.uuid4().hex, agency_id=detective.agency_id,
@@ -112,12 +114,14 @@ def _chosen(officer: User, spec: RequestSpec) -> list[Camera]:
     found = registry.named_by_police(officer, spec.camera_ids)
     problems = [cid for cid in spec.camera_ids if cid not in found]
     if problems:
-        raise ValidationError("Some of the chosen cameras are not in this program any more.",
-                              {"camera_ids": f"unknown or withdrawn: {', '.join(problems[:5])}"})
+        raise ValidationError(gettext("Some of the chosen cameras are not in this program any "
+                                      "more."),
+                              {"camera_ids": gettext("unknown or withdrawn: %(ids)s",
+                                                     ids=", ".join(problems[:5]))})
     paused = [c.nickname for c in found.values() if c.paused]
     if len(paused) == len(found):
-        raise ValidationError("Every chosen camera is paused by its owner.",
-                              {"camera_ids": "all paused"})
+        raise ValidationError(gettext("Every chosen camera is paused by its owner."),
+                              {"camera_ids": gettext("all paused")})
     return [found[cid] for cid in spec.camera_ids if not found[cid].paused]
 
 
@@ -217,7 +221,7 @@ def board(officer: User, request_id: str) -> dict[str, Any]:
             "id": target.target_id,
             "camera": footage.police_label(target.nickname, target.visibility, target.status),
             "tier": target.tier, "status": target.status,
-            "status_words": footage.STATUS_WORDS.get(target.status, target.status),
+            "status_words": gettext(footage.STATUS_WORDS.get(target.status, target.status)),
             # why a video failed, or why the owner's bridge had none (an owner's own decline
             # reason stays with the owner)
             "reason": (target.reason if target.status in (footage.FAILED, footage.NO_FOOTAGE)
@@ -229,11 +233,13 @@ def board(officer: User, request_id: str) -> dict[str, Any]:
                 "gaps": [_gap_json(gap, zone) for gap in evidence.gaps or []],
                 "package_ready": bool(evidence.package_key),
                 "delete_after": evidence.delete_after.isoformat(),
-                "legal_hold": bool(evidence.legal_hold)},
+                "legal_hold": bool(evidence.legal_hold),
+                "masked": bool(evidence.mask_ids)},
         })
     return {"id": request.request_id, "case_number": request.case_number,
             "offense": request.offense, "state": request.state,
-            "state_words": footage.REQUEST_STATE_WORDS.get(request.state, request.state),
+            "state_words": gettext(footage.REQUEST_STATE_WORDS.get(request.state,
+                                                                   request.state)),
             "window_start": request.window_start.isoformat(),
             "window_end": request.window_end.isoformat(),
             "expires_at": request.expires_at.isoformat(),
@@ -334,11 +340,13 @@ def answer(owner_id: str, target: RequestTarget, action: str, reason: str, ip: s
         raise ConflictError("This request is closed.")
     reason = (reason or "").strip()
     if len(reason) > 300:
-        raise ValidationError("Keep the reason under 300 characters.", {"reason": "too long"})
+        raise ValidationError(gettext("Keep the reason under 300 characters."),
+                              {"reason": gettext("too long")})
     to = {"approve": footage.APPROVED, "decline": footage.DECLINED,
           "no_footage": footage.NO_FOOTAGE}.get(action)
     if to is None:
-        raise ValidationError("Answer approve, decline or no_footage.", {"action": "unknown"})
+        raise ValidationError(gettext("Answer approve, decline or no_footage."),
+                              {"action": gettext("unknown")})
     try:
         move(target, to, reason=reason if to == footage.DECLINED else "", answer_key=key or None)
     except ConflictError:
@@ -457,10 +465,11 @@ def hold(settings: Settings, supervisor: User, target_id: str, on: bool, reason:
     evidence = agency_evidence(supervisor, target_id)
     reason = (reason or "").strip()
     if on and not reason:
-        raise ValidationError("Say why the clip is held (a court order, an open case).",
-                              {"reason": "required"})
+        raise ValidationError(gettext("Say why the clip is held (a court order, an open "
+                                      "case)."), {"reason": gettext("required")})
     if len(reason) > 300:
-        raise ValidationError("Keep the reason under 300 characters.", {"reason": "too long"})
+        raise ValidationError(gettext("Keep the reason under 300 characters."),
+                              {"reason": gettext("too long")})
     actor = Actor(supervisor.user_id, supervisor.role, ip)
     details = {"request_id": evidence.request_id, "target_id": target_id, "reason": reason}
     # S3's hold is what protects the files; the item's flag is what Porchlight claims. Placing

@@ -31,6 +31,7 @@ from app.config import Settings
 from app.core import footage
 from app.core.errors import ConflictError, ValidationError
 from app.core.filenames import upload_name
+from app.core.texts import gettext
 from app.models.footage import Evidence, RequestTarget
 from app.models.users import User
 from app.services import clock
@@ -51,14 +52,15 @@ def _extension(filename: str) -> str:
     extension = match.group(1).lower() if match else ""
     if extension not in EXTENSIONS:
         raise ValidationError(
-            "Choose the video file your recorder exported: MP4, MOV, AVI or MKV.",
-            {"filename": "not an MP4, MOV, AVI or MKV file"})
+            gettext("Choose the video file your recorder exported: MP4, MOV, AVI or MKV."),
+            {"filename": gettext("not an MP4, MOV, AVI or MKV file")})
     return extension
 
 
 def _starts_at(value: Any) -> datetime:
-    problem = ValidationError("Say what time the recorder shows at the start of the video.",
-                              {"video_starts_at": "a date and time with its zone"})
+    problem = ValidationError(gettext("Say what time the recorder shows at the start of the "
+                                      "video."),
+                              {"video_starts_at": gettext("a date and time with its zone")})
     if not isinstance(value, str):
         raise problem
     try:
@@ -81,8 +83,9 @@ def recorder_offset(data: dict[str, Any], now: datetime) -> float:
     when), or an offset the caller computed; never from the moment the upload starts."""
     reading = "recorder_shows" in data or "read_at" in data
     if reading and "clock_offset_s" in data:
-        raise ValidationError("Give what the recorder showed and when, or its offset, not both.",
-                              {"clock_offset_s": "not with recorder_shows and read_at"})
+        raise ValidationError(gettext("Give what the recorder showed and when, or its offset, "
+                                      "not both."),
+                              {"clock_offset_s": gettext("not with recorder_shows and read_at")})
     if reading:
         return footage.reading_offset(data.get("recorder_shows"), data.get("read_at"), now)[0]
     return footage.clock_offset(data.get("clock_offset_s"))
@@ -105,15 +108,17 @@ def start(settings: Settings, owner: User, target_id: str, data: dict[str, Any],
     extension = _extension(name)
     size = data.get("size")
     if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
-        raise ValidationError("The file is empty.", {"size": "must be more than 0 bytes"})
+        raise ValidationError(gettext("The file is empty."),
+                              {"size": gettext("must be more than 0 bytes")})
     if size > footage.MAX_UPLOAD_BYTES:
-        raise ValidationError("The file is larger than 2 GB. Export a shorter stretch around "
-                              "the asked time.", {"size": "more than 2 GB"})
+        raise ValidationError(gettext("The file is larger than 2 GB. Export a shorter stretch "
+                                      "around the asked time."),
+                              {"size": gettext("more than 2 GB")})
     offset = recorder_offset(data, clock.now())
     starts_at = _starts_at(data.get("video_starts_at"))
     include_audio = data.get("include_audio", False) is True
     if request_of(target).state != "open":
-        raise ValidationError("This request is closed.", {"target": "closed"})
+        raise ValidationError(gettext("This request is closed."), {"target": gettext("closed")})
     another = target.status == footage.READY and replacing(target, evidence_of(target.target_id))
     if target.status not in TAKES_UPLOAD and not another:
         raise ConflictError(f"This request is already {footage.STATUS_WORDS[target.status]}; "
@@ -203,8 +208,9 @@ def _uploading(owner: User, target_id: str) -> RequestTarget:
     for a ready clip (ready, with an upload id: the first clip stays meanwhile)."""
     target = owner_target(owner, target_id)
     if target.status not in (footage.UPLOADING, footage.READY) or not target.upload_id:
-        raise ValidationError("There is no upload in progress for this request. Choose the "
-                              "file again.", {"upload": "none in progress"})
+        raise ValidationError(gettext("There is no upload in progress for this request. "
+                                      "Choose the file again."),
+                              {"upload": gettext("none in progress")})
     return target
 
 
@@ -225,8 +231,9 @@ def part_urls(settings: Settings, owner: User, target_id: str, numbers: Any
     count = max(1, math.ceil(int(target.upload_bytes or 0) / PART_BYTES))
     if not isinstance(numbers, list) or not numbers or len(numbers) > MAX_PARTS_PER_CALL or not all(
             isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= count for n in numbers):
-        raise ValidationError(f"Ask for 1 to {MAX_PARTS_PER_CALL} part numbers between 1 and "
-                              f"{count}.", {"parts": "out of range"})
+        raise ValidationError(gettext("Ask for 1 to %(max)s part numbers between 1 and "
+                                      "%(count)s.", max=MAX_PARTS_PER_CALL, count=count),
+                              {"parts": gettext("out of range")})
     s3 = aws_client(settings, "s3")
     return {str(n): part_url(s3, settings, target, n) for n in numbers}
 
@@ -240,8 +247,9 @@ def complete(settings: Settings, owner: User, target_id: str, ip: str) -> Reques
     missing = sorted(set(range(1, count + 1)) - {int(p["PartNumber"]) for p in held})
     total = sum(int(p["Size"]) for p in held)
     if missing:
-        raise ValidationError(f"{len(missing)} part(s) of the file have not arrived yet; the "
-                              "upload resumes where it stopped.", {"parts": "missing"})
+        raise ValidationError(gettext("%(count)s part(s) of the file have not arrived yet; the "
+                                      "upload resumes where it stopped.", count=len(missing)),
+                              {"parts": gettext("missing")})
     if total > footage.MAX_UPLOAD_BYTES or total != int(target.upload_bytes or 0):
         _abort(s3, settings, target)
         if target.status == footage.READY:  # another file: the ready clip stays as it was
@@ -249,8 +257,8 @@ def complete(settings: Settings, owner: User, target_id: str, ip: str) -> Reques
         else:
             move(target, footage.FAILED, reason="The uploaded file was not the size the phone "
                  "announced. Choose the file and upload it again.")
-        raise ValidationError("The file that arrived is not the one announced; upload it again.",
-                              {"size": "does not match"})
+        raise ValidationError(gettext("The file that arrived is not the one announced; upload "
+                                      "it again."), {"size": gettext("does not match")})
     key = target.upload_key
     earlier: list[str] = [str(k) for k in target.earlier_uploads or []]
     if target.status == footage.READY:  # another file: the first original is kept, written once

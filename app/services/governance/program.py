@@ -16,6 +16,7 @@ from pynamodb.exceptions import PutError
 from app.config import Settings
 from app.core import roles
 from app.core.errors import ConflictError, NotFoundError, ValidationError
+from app.core.texts import gettext
 from app.models.base import ITEM_LIMIT_BYTES, ItemTooLarge, condition_failed, kb
 from app.models.program import Feedback, ProgramPage
 from app.models.users import User
@@ -69,13 +70,15 @@ def parse_faq(questions: list[str], answers: list[str]) -> list[dict[str, str]]:
     pairs = [{"q": q.strip(), "a": a.strip()} for q, a in zip(questions, answers, strict=False)
              if q.strip() or a.strip()]
     if len(pairs) > MAX_FAQ:
-        raise ValidationError(f"Keep the FAQ to {MAX_FAQ} questions.", {"faq": "too many"})
+        raise ValidationError(gettext("Keep the FAQ to %(max)s questions.", max=MAX_FAQ),
+                              {"faq": gettext("too many")})
     if any(not p["q"] or not p["a"] for p in pairs):
-        raise ValidationError("Every question needs an answer, and every answer a question.",
-                              {"faq": "a question or an answer is empty"})
+        raise ValidationError(gettext("Every question needs an answer, and every answer a "
+                                      "question."),
+                              {"faq": gettext("a question or an answer is empty")})
     if any(len(p["q"]) > 300 or len(p["a"]) > 3000 for p in pairs):
-        raise ValidationError("Keep each question under 300 and each answer under 3,000 "
-                              "characters.", {"faq": "too long"})
+        raise ValidationError(gettext("Keep each question under 300 and each answer under "
+                                      "3,000 characters."), {"faq": gettext("too long")})
     return pairs
 
 
@@ -83,14 +86,15 @@ def save(admin: User, policy_text: str, faq: list[dict[str, str]], note: str, ip
          expected_version: int) -> ProgramPage:
     """A new version of the page; refused when someone saved another one meanwhile."""
     if admin.role != roles.AGENCY_ADMIN:
-        raise ValidationError("Only the agency's admin edits the program page.")
+        raise ValidationError(gettext("Only the agency's admin edits the program page."))
     policy_text = (policy_text or "").strip()
     if not policy_text:
-        raise ValidationError("Write the program's policy: what police may and may not do.",
-                              {"policy_text": "required"})
+        raise ValidationError(gettext("Write the program's policy: what police may and may not "
+                                      "do."), {"policy_text": gettext("required")})
     if len(policy_text) > MAX_POLICY:
-        raise ValidationError(f"Keep the policy under {MAX_POLICY:,} characters.",
-                              {"policy_text": "too long"})
+        raise ValidationError(gettext("Keep the policy under %(max)s characters.",
+                                      max=format(MAX_POLICY, ",")),
+                              {"policy_text": gettext("too long")})
     current = latest(admin.agency_id)
     number = (int(current.version) if current else 0) + 1
     if number != expected_version + 1:
@@ -104,11 +108,13 @@ def save(admin: User, policy_text: str, faq: list[dict[str, str]], note: str, ip
     except ItemTooLarge as exc:
         policy, faq_size = exc.sizes.get("policy_text", 0), exc.sizes.get("faq", 0)
         raise ValidationError(
-            f"The page is too big to save: {kb(sum(exc.sizes.values()))}, and a page holds at "
-            f"most {kb(ITEM_LIMIT_BYTES)}. The policy takes {kb(policy)} and the questions "
-            f"and answers {kb(faq_size)}: shorten them (letters outside English, and emoji, "
-            "take two to four times the room of plain letters).",
-            {"policy_text": f"{kb(policy)} of the page", "faq": f"{kb(faq_size)} of the page"},
+            gettext("The page is too big to save: %(size)s, and a page holds at most "
+                    "%(limit)s. The policy takes %(policy)s and the questions and answers "
+                    "%(faq)s: shorten them (letters outside English, and emoji, take two to "
+                    "four times the room of plain letters).", size=kb(sum(exc.sizes.values())),
+                    limit=kb(ITEM_LIMIT_BYTES), policy=kb(policy), faq=kb(faq_size)),
+            {"policy_text": gettext("%(size)s of the page", size=kb(policy)),
+             "faq": gettext("%(size)s of the page", size=kb(faq_size))},
         ) from exc
     except PutError as exc:
         if not condition_failed(exc):
@@ -124,10 +130,11 @@ def send_feedback(settings: Settings, agency_id: str, message: str, reply_to: st
     throttle.count_request(settings, "feedback", ip)
     message = (message or "").strip()
     if not message:
-        raise ValidationError("Write your message.", {"message": "required"})
+        raise ValidationError(gettext("Write your message."), {"message": gettext("required")})
     if len(message) > MAX_FEEDBACK:
-        raise ValidationError(f"Keep it under {MAX_FEEDBACK:,} characters.",
-                              {"message": "too long"})
+        raise ValidationError(gettext("Keep it under %(max)s characters.",
+                                      max=format(MAX_FEEDBACK, ",")),
+                              {"message": gettext("too long")})
     reply_to = (reply_to or "").strip()
     if reply_to:
         reply_to = accounts.check_email(reply_to)

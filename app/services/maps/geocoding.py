@@ -26,6 +26,7 @@ from app.config import Settings
 from app.core import roles, streets
 from app.core.errors import ForbiddenError, UnavailableError, ValidationError
 from app.core.streets import Place
+from app.core.texts import gettext
 from app.models.users import User
 from app.services.auditing import audit
 from app.services.auditing.audit import Actor
@@ -95,9 +96,10 @@ def geocoder(settings: Settings) -> Geocoder:
 def check_text(data: dict[str, Any]) -> str:
     text = " ".join(str(data.get("q") or "").split())
     if not MIN_TEXT <= len(text) <= MAX_TEXT:
-        raise ValidationError("Type an address or two streets that cross.",
-                              {"q": f"Type {MIN_TEXT} to {MAX_TEXT} characters, like "
-                                    "\"5th Ave N & Church St\"."})
+        raise ValidationError(gettext("Type an address or two streets that cross."),
+                              {"q": gettext("Type %(min)s to %(max)s characters, like "
+                                            "\"5th Ave N & Church St\".", min=MIN_TEXT,
+                                            max=MAX_TEXT)})
     return text
 
 

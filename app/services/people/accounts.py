@@ -22,6 +22,7 @@ from app.core.errors import (
     UnauthorizedError,
     ValidationError,
 )
+from app.core.texts import gettext
 from app.models.base import condition_failed
 from app.models.sessions import Session
 from app.models.tokens import OneTimeToken
@@ -53,14 +54,16 @@ def normalise_email(email: str) -> str:
 def check_email(email: str) -> str:
     email = normalise_email(email)
     if len(email) > 254 or not EMAIL_RE.match(email):
-        raise ValidationError(errors={"email": "Enter an email address like name@example.org."})
+        raise ValidationError(errors={"email": gettext("Enter an email address like "
+                                                       "name@example.org.")})
     return email
 
 
 def check_name(name: str) -> str:
     name = (name or "").strip()
     if not 1 <= len(name) <= 80:
-        raise ValidationError(errors={"display_name": "Enter your name (up to 80 characters)."})
+        raise ValidationError(errors={"display_name": gettext("Enter your name (up to 80 "
+                                                              "characters).")})
     return name
 
 
@@ -228,7 +231,8 @@ def invite(settings: Settings, admin: User, email: str, role: str, ip: str) -> s
     except ValidationError as exc:
         errors.update(exc.errors)
     if role not in roles.INVITED_ROLES:
-        errors["role"] = "Choose one of: " + ", ".join(sorted(roles.INVITED_ROLES)) + "."
+        errors["role"] = gettext("Choose one of: %(roles)s.",
+                                 roles=", ".join(sorted(roles.INVITED_ROLES)))
     if errors:
         raise ValidationError(errors=errors)
     if find_by_email(email):
@@ -289,8 +293,8 @@ def confirm_mfa_enrolment(settings: Settings, user: User, session: Session, code
     secret = user.mfa_pending_secret
     step = mfa.accepted_step(secret, code, 0) if secret else None
     if step is None:
-        raise ValidationError(errors={"code": "That code is not right. Enter the 6 digits your "
-                                              "app shows now."})
+        raise ValidationError(errors={"code": gettext("That code is not right. Enter the 6 "
+                                                      "digits your app shows now.")})
     user.update(actions=[User.mfa_secret.set(secret), User.mfa_pending_secret.remove(),
                          User.mfa_last_step.set(step)])
     sessions.mark_mfa_ok(session)
@@ -327,8 +331,8 @@ def verify_mfa(settings: Settings, user: User, session: Session, code: str, ip: 
                 f"Too many wrong codes: this account is locked for "
                 f"{settings.lockout_seconds // 60} minutes. Log in again after that.",
                 retry_after=settings.lockout_seconds)
-        raise ValidationError(errors={"code": "That code is not right, or was already used. "
-                                              "Enter the newest 6 digits."})
+        raise ValidationError(errors={"code": gettext("That code is not right, or was already "
+                                                      "used. Enter the newest 6 digits.")})
     throttle.clear(throttle.CODE, user.email)
     sessions.mark_mfa_ok(session)
     audit.record(user.agency_id, Actor(user.user_id, user.role, ip), "mfa.verified",
@@ -368,8 +372,9 @@ def change_role(admin: User, user_id: str, role: str, ip: str) -> User:
     if target.user_id == admin.user_id:
         raise ForbiddenError("You cannot change your own role; ask another agency admin.")
     if target.role not in roles.INVITED_ROLES or role not in roles.INVITED_ROLES:
-        raise ValidationError(errors={"role": "Police and auditor roles can only be changed "
-                                              "among themselves; owners keep their role."})
+        raise ValidationError(errors={"role": gettext("Police and auditor roles can only be "
+                                                      "changed among themselves; owners keep "
+                                                      "their role.")})
     old = target.role
     if old == role:
         return target

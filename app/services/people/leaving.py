@@ -30,6 +30,7 @@ from app.aws import aws_client
 from app.config import Settings
 from app.core import footage, passwords, roles
 from app.core.errors import ConflictError, ForbiddenError, ValidationError
+from app.core.texts import gettext
 from app.models.bridge import BridgeDevice
 from app.models.footage import Evidence, RequestTarget
 from app.models.live import LiveShare
@@ -114,7 +115,8 @@ def leave(settings: Settings, owner: User, password: str, ip: str) -> Left:
                                 "cameras belong to its members.")
         raise ForbiddenError("Police and staff accounts are closed by the agency's admin.")
     if not passwords.verify_password(owner.password_hash, password or ""):
-        raise ValidationError("That is not your password.", {"password": "wrong password"})
+        raise ValidationError(gettext("That is not your password."),
+                              {"password": gettext("wrong password")})
     done = Left()
     actor = Actor(owner.user_id, owner.role, ip)
     for camera in registry.cameras_of(owner.user_id):

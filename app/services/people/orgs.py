@@ -1,4 +1,5 @@
-"""Organisations: an owner creates one (and becomes its admin), invites members by email."""
+"""Organisations: an owner creates one (and becomes its admin), invites members by email (in
+the language of the invited address's account, when it has one; else English)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pynamodb.exceptions import DoesNotExist
 from app.config import Settings
 from app.core import roles
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from app.core.language import DEFAULT, translator
+from app.core.texts import gettext
 from app.models.cameras import Camera
 from app.models.sessions import Session
 from app.models.users import Organisation, User
@@ -36,8 +39,8 @@ def create(owner: User, session: Session, name: str, ip: str) -> Organisation:
         raise ConflictError("You are already in an organisation; leave it to create another.")
     name = (name or "").strip()
     if not 2 <= len(name) <= 80:
-        raise ValidationError(errors={"name": "Give the organisation a name (2 to 80 "
-                                               "characters)."})
+        raise ValidationError(errors={"name": gettext("Give the organisation a name (2 to 80 "
+                                                       "characters).")})
     org = Organisation(org_id=uuid.uuid4().hex, agency_id=owner.agency_id, name=name,
                        admin_id=owner.user_id, created_at=clock.now())
     org.save()
@@ -68,11 +71,14 @@ def invite(settings: Settings, admin: User, email: str, ip: str) -> None:
     token = single_use.issue(settings, "org_invite", email, admin.agency_id, ORG_INVITE_TTL,
                                 created_by=admin.user_id, role=org.org_id)
     link = f"{settings.public_url}/org/join/{token}"
-    mail.enqueue(settings, email, f"Join {org.name} on Porchlight",
-                 f"{admin.display_name} invites you to join {org.name} on Porchlight, so the "
-                 f"organisation can help register and look after your cameras. You keep "
-                 f"control of each camera.\n\nOpen this link within 14 days (log in or create "
-                 f"an account first):\n\n{link}\n\nThe link works once.")
+    invited = accounts.holder_of(email)  # the mail goes to them: their language, not the admin's
+    _ = translator((invited.language if invited else None) or DEFAULT).gettext
+    mail.enqueue(settings, email, _("Join %(org)s on Porchlight") % {"org": org.name},
+                 _("%(admin)s invites you to join %(org)s on Porchlight, so the organisation "
+                   "can help register and look after your cameras. You keep control of each "
+                   "camera.\n\nOpen this link within 14 days (log in or create an account "
+                   "first):\n\n%(link)s\n\nThe link works once.") % {
+                       "admin": admin.display_name, "org": org.name, "link": link})
     audit.record(admin.agency_id, Actor(admin.user_id, admin.role, ip), "org.invited", "-",
                  {"org": org.org_id, "email": email})
 
@@ -106,7 +112,8 @@ def hand_over(admin: User, camera_id: str, member_id: str, ip: str) -> None:
     member = next((m for m in members(org) if m.user_id == member_id
                    and m.user_id != admin.user_id), None)
     if member is None:
-        raise ValidationError(errors={"member_id": "Choose a member of your organisation."})
+        raise ValidationError(errors={"member_id": gettext("Choose a member of your "
+                                                            "organisation.")})
     camera.update(actions=[Camera.owner_id.set(member.user_id), Camera.org_id.set(org.org_id),
                            Camera.updated_at.set(clock.now())])
     details = {"camera": camera.camera_id, "nickname": camera.nickname, "org": org.org_id,

@@ -11,6 +11,9 @@ many reset mails it got this hour (at most `account_mail_limit`) and the digest 
 link. Only that link works: asking again replaces it, and a reset claims it with a conditional
 write that removes it, so a used link, and every link older than the newest, answers "expired
 or already used". A link made before the password last changed is refused as well.
+
+The mail is in the account's language (`User.language`, English when unset); the note to an
+address no account uses is in the language of the page it was asked from.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from app.config import Settings
 from app.core import passwords, tokens
 from app.core.errors import LinkGoneError, NotFoundError
+from app.core.language import DEFAULT, translator
 from app.models.base import condition_failed
 from app.models.tokens import OneTimeToken, Throttle
 from app.models.users import User
@@ -72,8 +76,9 @@ def _make_newest(settings: Settings, email: str, digest: str) -> bool:
         return False
 
 
-def request_link(settings: Settings, email: str, ip: str) -> None:
-    """Mail a reset link, or a note that no account uses the address (see the docstring)."""
+def request_link(settings: Settings, email: str, ip: str, language: str = "en") -> None:
+    """Mail a reset link, or a note that no account uses the address (see the docstring); the
+    note in `language`, the page's."""
     throttle.count_request(settings, "reset", ip)
     token = tokens.new_token()
     if not _make_newest(settings, email, tokens.digest(token)):
@@ -88,19 +93,23 @@ def request_link(settings: Settings, email: str, ip: str) -> None:
                  user_id=user.user_id if user and known else None, created_at=moment,
                  expires_epoch=int(moment.timestamp()) + RESET_TTL).save()
     if user is not None and known:
-        mail.enqueue(settings, email, "Reset your Porchlight password",
-                     f"Hello {user.display_name},\n\nSomeone (we hope you) asked to reset your "
-                     f"Porchlight password. Open this link within an hour to choose a new "
-                     f"one:\n\n{settings.public_url}/password/reset/{token}\n\nIt works once, "
-                     f"and only until you ask for another. If it was not you, ignore this "
-                     f"email; your password stays as it is.")
+        _ = translator(user.language or DEFAULT).gettext
+        mail.enqueue(settings, email, _("Reset your Porchlight password"),
+                     _("Hello %(name)s,\n\nSomeone (we hope you) asked to reset your "
+                       "Porchlight password. Open this link within an hour to choose a new "
+                       "one:\n\n%(link)s\n\nIt works once, and only until you ask for "
+                       "another. If it was not you, ignore this email; your password stays as "
+                       "it is.") % {"name": user.display_name,
+                                    "link": f"{settings.public_url}/password/reset/{token}"})
     else:
-        mail.enqueue(settings, email, "Reset your Porchlight password",
-                     f"Hello,\n\nSomeone (we hope you) asked to reset the password of a "
-                     f"Porchlight account with this email address, but no account uses it.\n\n"
-                     f"If you meant to join, create an account at {settings.public_url}/signup"
-                     f"\nIf you have an account under another address, ask again with that "
-                     f"one.\n\nIf it was not you, ignore this email.")
+        _ = translator(language).gettext
+        mail.enqueue(settings, email, _("Reset your Porchlight password"),
+                     _("Hello,\n\nSomeone (we hope you) asked to reset the password of a "
+                       "Porchlight account with this email address, but no account uses "
+                       "it.\n\nIf you meant to join, create an account at %(signup)s\nIf you "
+                       "have an account under another address, ask again with that one.\n\nIf "
+                       "it was not you, ignore this email.") % {
+                           "signup": f"{settings.public_url}/signup"})
 
 
 def usable(token: str) -> tuple[OneTimeToken, User] | None:

@@ -12,6 +12,9 @@ used, so nobody can take an address they cannot read.
 `finish` is the link's page: the password chosen at sign-up confirms it (a stranger who is
 sent a link they did not ask for cannot finish somebody else's sign-up), creates the account
 and opens a session.
+
+The link's mail is in the language of the page it was asked from; the note to an address's
+holder is in the holder's language (`User.language`, English when unset).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from __future__ import annotations
 from app.config import Settings
 from app.core import passwords, roles
 from app.core.errors import ValidationError
+from app.core.language import DEFAULT, translator
+from app.core.roles import N_
+from app.core.texts import gettext
 from app.models.tokens import OneTimeToken
 from app.services import mail
 from app.services.auditing import audit
@@ -27,7 +33,7 @@ from app.services.people import accounts, single_use, throttle
 
 SIGNUP_TTL = 24 * 60 * 60
 KIND = "signup"
-WRONG_PASSWORD = "That is not the password you chose when you signed up."
+WRONG_PASSWORD = N_("That is not the password you chose when you signed up.")
 
 
 def check_form(email: str, password: str, name: str, agency_id: str) -> tuple[str, str]:
@@ -43,15 +49,17 @@ def check_form(email: str, password: str, name: str, agency_id: str) -> tuple[st
         raise ValidationError(errors=errors)
     if not agency_id:  # more than one program runs here, and the sign-up did not say which
         choices = ", ".join(a.agency_id for a in accounts.agencies())
-        raise ValidationError("Choose the police program your cameras are in.",
-                              {"agency_id": f"required here; one of: {choices}"})
+        raise ValidationError(gettext("Choose the police program your cameras are in."),
+                              {"agency_id": gettext("required here; one of: %(choices)s",
+                                                    choices=choices)})
     accounts.get_agency(agency_id)
     return accounts.check_email(email), accounts.check_name(name)
 
 
 def start(settings: Settings, email: str, password: str, name: str, agency_id: str,
-          ip: str) -> str:
-    """Mail the address (see the module docstring); the normalised email to show."""
+          ip: str, language: str = "en") -> str:
+    """Mail the address (see the module docstring); the normalised email to show. `language`
+    is the page's, for a new address's mail."""
     throttle.count_request(settings, "signup", ip)
     email, name = check_form(email, password, name, agency_id)
     password_hash = passwords.hash_password(password)  # the costly step, on every path
@@ -63,19 +71,23 @@ def start(settings: Settings, email: str, password: str, name: str, agency_id: s
     token = single_use.issue(settings, KIND, email, agency_id, SIGNUP_TTL,
                                  display_name=name, password_hash=password_hash)
     if holder is None:
-        mail.enqueue(settings, email, "Finish creating your Porchlight account",
-                     f"Hello {name},\n\nTo finish creating your Porchlight account, open this "
-                     f"link within 24 hours and enter the password you chose:\n\n"
-                     f"{settings.public_url}/signup/finish/{token}\n\nIf you did not sign up, "
-                     f"ignore this email: no account is made without it.")
+        _ = translator(language).gettext
+        mail.enqueue(settings, email, _("Finish creating your Porchlight account"),
+                     _("Hello %(name)s,\n\nTo finish creating your Porchlight account, open "
+                       "this link within 24 hours and enter the password you chose:\n\n"
+                       "%(link)s\n\nIf you did not sign up, ignore this email: no account is "
+                       "made without it.") % {
+                           "name": name, "link": f"{settings.public_url}/signup/finish/{token}"})
     else:
-        mail.enqueue(settings, email, "Someone tried to sign up with your address",
-                     f"Hello {holder.display_name},\n\nSomeone (perhaps you) tried to create a "
-                     f"Porchlight account with this email address, which already has one. "
-                     f"Nothing was changed.\n\nTo use your account, log in at "
-                     f"{settings.public_url}/login\nForgot your password? Choose a new one at "
-                     f"{settings.public_url}/password/forgot\n\nIf it was not you, you need "
-                     f"not do anything.")
+        _ = translator(holder.language or DEFAULT).gettext
+        mail.enqueue(settings, email, _("Someone tried to sign up with your address"),
+                     _("Hello %(name)s,\n\nSomeone (perhaps you) tried to create a Porchlight "
+                       "account with this email address, which already has one. Nothing was "
+                       "changed.\n\nTo use your account, log in at %(login)s\nForgot your "
+                       "password? Choose a new one at %(forgot)s\n\nIf it was not you, you "
+                       "need not do anything.") % {
+                           "name": holder.display_name, "login": f"{settings.public_url}/login",
+                           "forgot": f"{settings.public_url}/password/forgot"})
     return email
 
 
@@ -95,7 +107,7 @@ def finish(settings: Settings, token: str, password: str, ip: str,
         raise AssertionError("unreachable")
     if not passwords.verify_password(item.password_hash or "", password or ""):
         throttle.count_failure(settings, "login", ip)
-        raise ValidationError(errors={"password": WRONG_PASSWORD})
+        raise ValidationError(errors={"password": gettext(WRONG_PASSWORD)})
     item = single_use.take(token, KIND)
     user = accounts.create_user(item.email, "", item.display_name or "", roles.OWNER,
                                 item.agency_id, password_hash=item.password_hash)

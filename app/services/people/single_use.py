@@ -12,6 +12,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from app.config import Settings
 from app.core import tokens
 from app.core.errors import LinkGoneError
+from app.core.texts import gettext
 from app.models.base import condition_failed
 from app.models.tokens import OneTimeToken
 from app.services import clock
@@ -32,7 +33,8 @@ def issue(settings: Settings, kind: str, email: str, agency_id: str, ttl: int,
 
 def take(token: str, kind: str) -> OneTimeToken:
     """Mark a token used, exactly once; refuse expired, used and unknown tokens alike."""
-    gone = LinkGoneError("This link has expired or was already used. Ask for a new one.")
+    gone = LinkGoneError(gettext("This link has expired or was already used. Ask for a new "
+                                 "one."))
     if not token or len(token) > 300:
         raise gone
     try:

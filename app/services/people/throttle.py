@@ -24,17 +24,21 @@ from pynamodb.exceptions import DoesNotExist
 from app.config import Settings
 from app.core import tokens
 from app.core.errors import TooManyRequestsError
+from app.core.roles import N_
+from app.core.texts import gettext
 from app.models.tokens import Throttle
 
 PASSWORD = "password"
 CODE = "code"
 MAIL_WINDOW = 60 * 60
 ADDRESS_ACTIONS = ("login", "pair", "signup", "reset", "feedback")
+# Marked with N_, translated where the refusal is made.
 _TOO_MANY = {
-    "login": "Too many failed sign-ins from this network. Wait a few minutes and try again.",
-    "pair": "Too many wrong pairing codes from this network. Wait a few minutes and try again.",
+    "login": N_("Too many failed sign-ins from this network. Wait a few minutes and try again."),
+    "pair": N_("Too many wrong pairing codes from this network. Wait a few minutes and try "
+               "again."),
 }
-_TOO_MANY_DEFAULT = "Too many requests from this network. Wait a few minutes and try again."
+_TOO_MANY_DEFAULT = N_("Too many requests from this network. Wait a few minutes and try again.")
 
 
 def _account(email: str) -> str:
@@ -61,7 +65,7 @@ def _bump(key: str, expires: int) -> int:
 
 
 def _refuse(action: str, retry_after: int) -> TooManyRequestsError:
-    return TooManyRequestsError(_TOO_MANY.get(action, _TOO_MANY_DEFAULT),
+    return TooManyRequestsError(gettext(_TOO_MANY.get(action, _TOO_MANY_DEFAULT)),
                                 retry_after=max(1, retry_after))
 
 

@@ -27,6 +27,7 @@ from app.aws import aws_client
 from app.config import Settings
 from app.core import images, roles
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from app.core.texts import gettext
 from app.models.incident import Bulletin, Incident
 from app.models.users import User
 from app.services import clock
@@ -60,20 +61,21 @@ def _still(raw: Any, errors: dict[str, str]) -> bytes | None:
     if raw is None or raw == "":
         return None
     if not isinstance(raw, str):
-        errors["still"] = "a JPEG picture as a data URL"
+        errors["still"] = gettext("a JPEG picture as a data URL")
         return None
     text = raw.split(",", 1)[1] if raw.startswith("data:") else raw
     try:
         data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        errors["still"] = "a JPEG picture as a data URL (it could not be read)"
+        errors["still"] = gettext("a JPEG picture as a data URL (it could not be read)")
         return None
     if len(data) > MAX_STILL_BYTES:
-        errors["still"] = f"the picture is larger than {MAX_STILL_BYTES // 1024} KB"
+        errors["still"] = gettext("the picture is larger than %(max)s KB",
+                                  max=MAX_STILL_BYTES // 1024)
         return None
     picture = images.sniff(data[:images.HEAD_BYTES])
     if picture is None or picture.content_type != "image/jpeg" or picture.too_large:
-        errors["still"] = "not a JPEG picture"
+        errors["still"] = gettext("not a JPEG picture")
         return None
     return data
 
@@ -85,7 +87,7 @@ def _source(officer: User, raw: Any, errors: dict[str, str]) -> tuple[str, str, 
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("share_id"), str) or not isinstance(
             raw.get("stream"), str):
-        errors["source"] = "the tile's share_id and stream"
+        errors["source"] = gettext("the tile's share_id and stream")
         return None
     share = live.police_share(officer, raw["share_id"])
     camera_id = live.camera_of(share, raw["stream"])
@@ -108,23 +110,24 @@ def send(settings: Settings, officer: User, incident: Incident, data: dict[str, 
     errors: dict[str, str] = {}
     text = data.get("text")
     if not isinstance(text, str) or not 1 <= len(text.strip()) <= MAX_TEXT:
-        errors["text"] = f"say what officers should look for (1 to {MAX_TEXT} characters)"
+        errors["text"] = gettext("say what officers should look for (1 to %(max)s "
+                                 "characters)", max=MAX_TEXT)
         text = ""
     wanted = data.get("recipients")
     allowed = {u.user_id: u for u in recipients_of(officer)}
     if not isinstance(wanted, list) or not 1 <= len(wanted) <= MAX_RECIPIENTS or any(
             not isinstance(w, str) or w not in allowed for w in wanted):
-        errors["recipients"] = (f"choose 1 to {MAX_RECIPIENTS} officers of this program "
-                                "from the list")
+        errors["recipients"] = gettext("choose 1 to %(max)s officers of this program from "
+                                       "the list", max=MAX_RECIPIENTS)
         wanted = []
     still = _still(data.get("still"), errors)
     if still is None and data.get("source") is not None:
-        errors.setdefault("source", "a tile is named only with its still")
+        errors.setdefault("source", gettext("a tile is named only with its still"))
     if errors:
-        raise ValidationError("The bulletin cannot be sent.", errors)
+        raise ValidationError(gettext("The bulletin cannot be sent."), errors)
     source = _source(officer, data.get("source"), errors) if still is not None else None
     if errors:
-        raise ValidationError("The bulletin cannot be sent.", errors)
+        raise ValidationError(gettext("The bulletin cannot be sent."), errors)
     now = clock.now()
     bulletin_id = uuid.uuid4().hex
     key = None

@@ -10,6 +10,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from app.core import roles, tokens
 from app.core.errors import ForbiddenError, NotFoundError, UnauthorizedError, ValidationError
+from app.core.texts import gettext
 from app.models.field import ApiKey, FieldEvent
 from app.models.users import User
 from app.services import clock
@@ -31,8 +32,9 @@ def create_key(admin: User, name: str, ip: str) -> str:
         raise ForbiddenError("Only agency admins create API keys.")
     name = (name or "").strip()
     if not 1 <= len(name) <= 60:
-        raise ValidationError(errors={"name": "Name the key after the system that uses it "
-                                               "(1 to 60 characters), e.g. 'CAD feed'."})
+        raise ValidationError(errors={"name": gettext("Name the key after the system that "
+                                                       "uses it (1 to 60 characters), e.g. "
+                                                       "'CAD feed'.")})
     key = KEY_PREFIX + tokens.new_token(32)
     item = ApiKey(key_id=tokens.digest(key), public_id=secrets.token_hex(6),
                   agency_id=admin.agency_id, name=name, created_by=admin.user_id,
@@ -91,33 +93,35 @@ def _check_item(raw: Any, index: int, errors: dict[str, str],
                 kind: str = "call") -> dict[str, Any] | None:
     where = f"items[{index}]"
     if not isinstance(raw, dict):
-        errors[where] = "must be an object"
+        errors[where] = gettext("must be an object")
         return None
     links = "units" if kind == "call" else "officers"
     unknown = set(raw) - {"id", "lat", "lon", "label", "detail", "ttl_minutes", links}
     if unknown:
-        errors[where] = "unknown field(s): " + ", ".join(sorted(unknown))
+        errors[where] = gettext("unknown field(s): %(names)s", names=", ".join(sorted(unknown)))
         return None
     try:
         lat, lon = float(raw["lat"]), float(raw["lon"])
         ident, label = str(raw["id"]).strip(), str(raw["label"]).strip()
     except (KeyError, TypeError, ValueError):
-        errors[where] = "needs id, lat, lon (numbers) and label"
+        errors[where] = gettext("needs id, lat, lon (numbers) and label")
         return None
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90
             and -180 <= lon <= 180):
-        errors[where] = "lat must be -90..90 and lon -180..180"
+        errors[where] = gettext("lat must be -90..90 and lon -180..180")
     elif not (1 <= len(ident) <= 64 and 1 <= len(label) <= 120):
-        errors[where] = "id (1-64 characters) and label (1-120) are required"
+        errors[where] = gettext("id (1-64 characters) and label (1-120) are required")
     ttl = raw.get("ttl_minutes")
     if ttl is not None and (not isinstance(ttl, int) or not 1 <= ttl <= MAX_TTL_MINUTES):
-        errors[where] = f"ttl_minutes must be a whole number from 1 to {MAX_TTL_MINUTES}"
+        errors[where] = gettext("ttl_minutes must be a whole number from 1 to %(max)s",
+                                max=MAX_TTL_MINUTES)
     units = _names(raw.get("units"), MAX_UNITS, 64)
     officers = _names(raw.get("officers"), MAX_OFFICERS, 254, lower=True)
     if units is None:
-        errors[where] = f"units must be a list of up to {MAX_UNITS} unit ids"
+        errors[where] = gettext("units must be a list of up to %(max)s unit ids", max=MAX_UNITS)
     if officers is None or any("@" not in email for email in officers or []):
-        errors[where] = (f"officers must be a list of up to {MAX_OFFICERS} e-mail addresses")
+        errors[where] = gettext("officers must be a list of up to %(max)s e-mail addresses",
+                                max=MAX_OFFICERS)
     return {"id": ident, "lat": lat, "lon": lon, "label": label,
             "detail": str(raw.get("detail") or "")[:200], "ttl": ttl,
             "units": units or None, "officers": officers or None}
@@ -127,12 +131,12 @@ def ingest(key: ApiKey, feed: str, items: Any) -> int:
     """Upsert calls for service or unit locations; each expires after its TTL."""
     kind = KINDS[feed]
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS:
-        raise ValidationError(f"Send a JSON list of 1 to {MAX_ITEMS} items.",
-                              {"items": "must be a list"})
+        raise ValidationError(gettext("Send a JSON list of 1 to %(max)s items.", max=MAX_ITEMS),
+                              {"items": gettext("must be a list")})
     errors: dict[str, str] = {}
     checked = [_check_item(raw, i, errors, kind) for i, raw in enumerate(items)]
     if errors:
-        raise ValidationError("Some items cannot be used; none were stored.", errors)
+        raise ValidationError(gettext("Some items cannot be used; none were stored."), errors)
     now = clock.now()
     with FieldEvent.batch_write() as batch:
         for item in checked:

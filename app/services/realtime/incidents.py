@@ -33,6 +33,7 @@ from app.core import geo, live_view, realtime, roles, sharing
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from app.core.footage import OFFENSE_WORDS
 from app.core.search import Hit, classify
+from app.core.texts import gettext
 from app.models.cameras import Camera
 from app.models.field import FieldEvent
 from app.models.incident import Incident
@@ -64,7 +65,7 @@ def _text(data: dict[str, Any], name: str, limit: int, errors: dict[str, str]) -
     if value is None:
         return ""
     if not isinstance(value, str) or len(value.strip()) > limit:
-        errors[name] = f"at most {limit} characters"
+        errors[name] = gettext("at most %(max)s characters", max=limit)
         return ""
     return value.strip()
 
@@ -74,7 +75,8 @@ def _number(data: dict[str, Any], name: str, low: float, high: float,
     value = data.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
             value) or not low <= value <= high:
-        errors[name] = f"a number from {low:g} to {high:g}"
+        errors[name] = gettext("a number from %(low)s to %(high)s", low=format(low, "g"),
+                               high=format(high, "g"))
         return 0.0
     return float(value)
 
@@ -85,7 +87,8 @@ def _call(agency_id: str, call_id: str) -> FieldEvent:
     except DoesNotExist:
         call = None
     if call is None or call.expires_epoch <= clock.now().timestamp():
-        raise ValidationError("No open CAD call has this id.", {"call_id": "not an open call"})
+        raise ValidationError(gettext("No open CAD call has this id."),
+                              {"call_id": gettext("not an open call")})
     return call
 
 
@@ -98,7 +101,7 @@ def open_incident(settings: Settings, officer: User, data: dict[str, Any], ip: s
     case_number = _text(data, "case_number", 40, errors)
     offense = _text(data, "offense", 40, errors)
     if offense and offense not in OFFENSE_WORDS:
-        errors["offense"] = "one of: " + ", ".join(OFFENSE_WORDS)
+        errors["offense"] = gettext("one of: %(codes)s", codes=", ".join(OFFENSE_WORDS))
     limit = registry.max_radius(officer.agency_id)
     radius = (_number(data, "radius_m", 10, limit, errors) if data.get("radius_m") is not None
               else min(RADIUS_DEFAULT_M, limit))
@@ -113,9 +116,10 @@ def open_incident(settings: Settings, officer: User, data: dict[str, Any], ip: s
         detail = _text(data, "detail", 200, errors)
         happened_at = clock.now()
         if not call_id and not label:
-            errors.setdefault("label", "say what is happening, e.g. 'Robbery in progress'")
+            errors.setdefault("label", gettext("say what is happening, e.g. 'Robbery in "
+                                               "progress'"))
     if errors:
-        raise ValidationError("The incident cannot be opened.", errors)
+        raise ValidationError(gettext("The incident cannot be opened."), errors)
     now = clock.now()
     found = registry.search(settings, officer, registry.SearchRequest(
         lat, lon, radius, happened_at, case_number), ip)
@@ -206,7 +210,7 @@ def screen(officer: User, incident_id: str) -> dict[str, Any]:
                      "distance_m": hit.distance_m,
                      "where": realtime.where_from_scene(hit.distance_m, bearing),
                      "covers": hit.covers, "limits": hit.rules,
-                     "availability": state.kind, "availability_words": state.words,
+                     "availability": state.kind, "availability_words": gettext(state.words),
                      "reason": state.reason, "tile": tile,
                      "ask": asks.ask_json(asked[hit.camera_id]) if hit.camera_id in asked
                      else None,

@@ -31,6 +31,7 @@ from app.config import Settings
 from app.core import live_view, roles, sharing, viewing
 from app.core.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from app.core.live_view import SharedCamera
+from app.core.texts import gettext, ngettext
 from app.models.base import condition_failed
 from app.models.cameras import Camera
 from app.models.live import QUALITIES, SOURCE_POLICE, LiveShare
@@ -74,28 +75,30 @@ def decision(share: LiveShare, camera: Camera, viewer_agency: str, now: datetime
 
 def _shareable(owner_id: str, camera_ids: Any) -> list[Camera]:
     if not isinstance(camera_ids, list) or not camera_ids or len(camera_ids) > MAX_CAMERAS:
-        raise ValidationError(f"Choose 1 to {MAX_CAMERAS} cameras to share.",
-                              {"camera_ids": "choose at least one camera"})
+        raise ValidationError(gettext("Choose 1 to %(max)s cameras to share.", max=MAX_CAMERAS),
+                              {"camera_ids": gettext("choose at least one camera")})
     wanted = list(dict.fromkeys(str(c) for c in camera_ids if str(c)))
     if not wanted:
-        raise ValidationError(f"Choose 1 to {MAX_CAMERAS} cameras to share.",
-                              {"camera_ids": "choose at least one camera"})
+        raise ValidationError(gettext("Choose 1 to %(max)s cameras to share.", max=MAX_CAMERAS),
+                              {"camera_ids": gettext("choose at least one camera")})
     cameras = {c.camera_id: c for c in registry.cameras_of(owner_id)}
     missing = [c for c in wanted if c not in cameras]
     if missing:
-        raise ValidationError("Some of these cameras are not yours.",
-                              {"camera_ids": "unknown cameras"})
+        raise ValidationError(gettext("Some of these cameras are not yours."),
+                              {"camera_ids": gettext("unknown cameras")})
     chosen = [cameras[c] for c in wanted]
     not_live = [c.nickname for c in chosen if c.tier not in ("on_alert", "always")]
     if not_live:
         raise ValidationError(
-            f"{', '.join(not_live)} {'is' if len(not_live) == 1 else 'are'} shared through "
-            "requests only. To share live, set the tier to 'Shared on alert' first.",
-            {"camera_ids": "tier does not allow live sharing"})
+            ngettext("%(names)s is shared through requests only. To share live, set the tier "
+                     "to 'Shared on alert' first.",
+                     "%(names)s are shared through requests only. To share live, set the tier "
+                     "to 'Shared on alert' first.", len(not_live), names=", ".join(not_live)),
+            {"camera_ids": gettext("tier does not allow live sharing")})
     paused = [c.nickname for c in chosen if c.paused]
     if paused:
-        raise ValidationError(f"Resume {', '.join(paused)} first.",
-                              {"camera_ids": "paused camera"})
+        raise ValidationError(gettext("Resume %(names)s first.", names=", ".join(paused)),
+                              {"camera_ids": gettext("paused camera")})
     return chosen
 
 
@@ -111,8 +114,9 @@ def start(settings: Settings, owner: User, camera_ids: Any, minutes: Any, source
             and minutes > limit:
         minutes = limit  # a panic button set longer than the owner allows: the longest allowed
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= limit:
-        raise ValidationError(f"Share for 1 to {limit} minutes (the longest session these "
-                              "cameras allow).", {"minutes": f"1 to {limit}"})
+        raise ValidationError(gettext("Share for 1 to %(max)s minutes (the longest session "
+                                      "these cameras allow).", max=limit),
+                              {"minutes": gettext("1 to %(max)s", max=limit)})
     now = clock.now()
     aliases = [live_view.new_alias() for _ in cameras]
     share = LiveShare(
@@ -341,7 +345,8 @@ def quality_of(share: LiveShare) -> dict[str, str]:
 def set_quality(share: LiveShare, camera_id: str, quality: str) -> None:
     """Send this camera of the share as its main stream or its substream from now on."""
     if quality not in QUALITIES:
-        raise ValidationError("The quality is main or sub.", {"quality": "main or sub"})
+        raise ValidationError(gettext("The quality is main or sub."),
+                              {"quality": gettext("main or sub")})
     def chosen(share: LiveShare) -> bool:
         wanted = quality_of(share)
         if quality == "sub":

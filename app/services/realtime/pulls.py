@@ -21,6 +21,7 @@ from typing import Any
 from app.config import Settings
 from app.core import footage, sharing
 from app.core.errors import ForbiddenError, ValidationError
+from app.core.texts import gettext
 from app.models.cameras import Camera
 from app.models.footage import FootageRequest, RequestTarget
 from app.models.incident import Incident
@@ -45,8 +46,8 @@ def pull(settings: Settings, officer: User, incident: Incident, camera: Camera, 
     """Take the last `minutes` of one of the incident's cameras as evidence (an open incident
     of the officer's program and its camera: `incidents.open_camera`)."""
     if isinstance(minutes, bool) or not isinstance(minutes, int):
-        raise ValidationError("Say how many minutes, as a whole number.",
-                              {"minutes": "a whole number"})
+        raise ValidationError(gettext("Say how many minutes, as a whole number."),
+                              {"minutes": gettext("a whole number")})
     camera_id = camera.camera_id
     actor = Actor(officer.user_id, officer.role, ip)
     offense = incident.offense or OFFENSE
@@ -106,5 +107,6 @@ def pulls_of(incident: Incident) -> dict[str, list[dict[str, Any]]]:
                 "window_start": request.window_start.isoformat(),
                 "window_end": request.window_end.isoformat(),
                 "status": target.status,
-                "status_words": footage.STATUS_WORDS.get(target.status, target.status)})
+                "status_words": gettext(footage.STATUS_WORDS.get(target.status,
+                                                                 target.status))})
     return out

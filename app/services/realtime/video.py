@@ -33,8 +33,10 @@ from pynamodb.exceptions import DoesNotExist
 from app.aws import aws_client, s3_missing
 from app.config import Settings
 from app.core import localtime, viewing
+from app.core import masks as mask_rules
 from app.core.cameras import police_may_name
 from app.core.errors import ConflictError, ForbiddenError, GoneError, NotFoundError, ValidationError
+from app.core.texts import gettext
 from app.models.bridge import BridgeDevice
 from app.models.cameras import Camera
 from app.models.live import PHONE, LiveSegment, LiveShare
@@ -75,16 +77,17 @@ def key_of(share: LiveShare, camera_id: str, name: str) -> str:
 
 def _size(value: Any, limit: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= limit:
-        raise ValidationError(f"The piece must be 1 byte to {limit // (1024 * 1024)} MB.",
-                              {"size": f"1 to {limit} bytes"})
+        raise ValidationError(gettext("The piece must be 1 byte to %(max)s MB.",
+                                      max=limit // (1024 * 1024)),
+                              {"size": gettext("1 to %(max)s bytes", max=limit)})
     return value
 
 
 def _mime(container: str, codecs: Any) -> str:
     codecs = str(codecs or "").replace(" ", "")
     if codecs and not CODECS.match(codecs):
-        raise ValidationError("The codecs string is not one a browser could play.",
-                              {"codecs": "like avc1.64001f or vp8"})
+        raise ValidationError(gettext("The codecs string is not one a browser could play."),
+                              {"codecs": gettext("like avc1.64001f or vp8")})
     base = CONTAINERS[container]
     return f'{base}; codecs="{codecs}"' if codecs else base
 
@@ -151,8 +154,9 @@ def _announce(settings: Settings, share: LiveShare, camera_id: str, name: str,
 def _finish(settings: Settings, share: LiveShare, camera_id: str, name: str) -> dict[str, Any]:
     # The name comes from the URL: refuse any that is not a piece's own before looking it up.
     if not NAME.match(name):
-        raise ValidationError("A piece is named after its time, like 20260314T120305.123Z.mp4; "
-                              "this name is not one.", {"name": "bad piece name"})
+        raise ValidationError(gettext("A piece is named after its time, like "
+                                      "20260314T120305.123Z.mp4; this name is not one."),
+                              {"name": gettext("bad piece name")})
     try:
         piece = LiveSegment.get(stream_of(share.share_id, camera_id), name or "-",
                                 consistent_read=True)
@@ -182,36 +186,54 @@ def announce_bridge_piece(settings: Settings, device: BridgeDevice, share_id: st
     share = _active_share(share_id, device.owner_id)
     camera_id = str(data["camera_id"])
     if camera_id not in share.camera_ids:
-        raise ValidationError("This camera is not part of the share.",
-                              {"camera_id": "not shared"})
+        raise ValidationError(gettext("This camera is not part of the share."),
+                              {"camera_id": gettext("not shared")})
     name = str(data["name"])
     match = NAME.match(name)
     if not match or match.group(1) != "mp4":
-        raise ValidationError("A bridge segment is named after its start time, like "
-                              "20260314T120305.123Z.mp4.", {"name": "bad segment name"})
+        raise ValidationError(gettext("A bridge segment is named after its start time, like "
+                                      "20260314T120305.123Z.mp4."),
+                              {"name": gettext("bad segment name")})
     start, end = localtime.instant(data["start"], "start"), localtime.instant(data["end"], "end")
     duration = float(data["duration_s"])
     if not 0 < duration <= MAX_PIECE_SECONDS or end <= start:
-        raise ValidationError(f"A segment lasts more than 0 and at most {MAX_PIECE_SECONDS:g} s.",
-                              {"duration_s": "out of range"})
+        raise ValidationError(gettext("A segment lasts more than 0 and at most %(max)s s.",
+                                      max=format(MAX_PIECE_SECONDS, "g")),
+                              {"duration_s": gettext("out of range")})
     earliest = share.started_at - timedelta(seconds=int(share.preroll_seconds)) - PREROLL_SLACK
     if start < earliest or start >= share.ends_at:
-        raise ValidationError("This segment is outside the share's time (its pre-roll to its "
-                              "end).", {"start": "outside the share"})
+        raise ValidationError(gettext("This segment is outside the share's time (its pre-roll "
+                                      "to its end)."), {"start": gettext("outside the share")})
     sha = str(data["sha256"]).lower()
     if not SHA256.match(sha):
-        raise ValidationError("sha256 must be 64 hex digits.", {"sha256": "not a SHA-256"})
+        raise ValidationError(gettext("sha256 must be 64 hex digits."),
+                              {"sha256": gettext("not a SHA-256")})
+    _check_masks(camera_id, data.get("masks"))
     return _announce(settings, share, camera_id, name, start, end,
                      _size(data["size"], MAX_PIECE_BYTES), _mime("mp4", data.get("codecs")),
                      sha, str(data.get("run") or "")[:64] or None)
+
+
+def _check_masks(camera_id: str, said: Any) -> None:
+    """A piece leaves for the police only masked with exactly the camera's privacy masks now
+    (`said`: the fingerprint of those the bridge blacked out, "" none; app/core/masks.py).
+    One made with others (the owner changed them since, or a bridge too old to mask) is
+    refused: the bridge hears of the new masks at its next state read."""
+    try:
+        camera = Camera.get(camera_id)
+    except DoesNotExist as exc:
+        raise NotFoundError(gettext("This camera is no longer registered.")) from exc
+    if str(said or "") != mask_rules.fingerprint(mask_rules.loads(camera.masks)):
+        raise ConflictError(gettext("This piece was not made with the camera's privacy masks "
+                                    "as they are now; it is not sent to the police."))
 
 
 def finish_bridge_piece(settings: Settings, device: BridgeDevice, share_id: str,
                         camera_id: str, name: str) -> dict[str, Any]:
     share = _active_share(share_id, device.owner_id)
     if camera_id not in share.camera_ids:  # from the URL, like the name
-        raise ValidationError("This camera is not part of the share.",
-                              {"camera_id": "not shared"})
+        raise ValidationError(gettext("This camera is not part of the share."),
+                              {"camera_id": gettext("not shared")})
     return _finish(settings, share, camera_id, name)
 
 
@@ -223,8 +245,8 @@ def _phone_container(mime: Any) -> tuple[str, str]:
     base, _, params = text.partition(";")
     containers = {v: k for k, v in CONTAINERS.items()}
     if base.strip() not in containers:
-        raise ValidationError("The phone's video must be WebM or MP4.",
-                              {"mime": "video/webm or video/mp4"})
+        raise ValidationError(gettext("The phone's video must be WebM or MP4."),
+                              {"mime": gettext("video/webm or video/mp4")})
     codecs = ""
     found = re.search(r'codecs="?([^"]*)"?', params)
     if found:
@@ -239,8 +261,9 @@ def announce_phone_piece(settings: Settings, owner: User, share_id: str,
     container, codecs = _phone_container(data["mime"])
     duration = float(data["duration_s"])
     if not 0 < duration <= MAX_PIECE_SECONDS:
-        raise ValidationError(f"A piece lasts more than 0 and at most {MAX_PIECE_SECONDS:g} s.",
-                              {"duration_s": "out of range"})
+        raise ValidationError(gettext("A piece lasts more than 0 and at most %(max)s s.",
+                                      max=format(MAX_PIECE_SECONDS, "g")),
+                              {"duration_s": gettext("out of range")})
     end = clock.now()
     start = end - timedelta(seconds=duration)
     name = end.strftime("%Y%m%dT%H%M%S.") + f"{end.microsecond // 1000:03d}Z.{container}"
@@ -380,13 +403,21 @@ def pieces_for(settings: Settings, officer: User, share_id: str, stream_name: st
     # live the video is, and that the camera is offline when pieces stop coming.
     return {
         "active": True, "ends_at": share.ends_at.isoformat(), "poll_ms": 1000,
-        "now": now.isoformat(), "first_start": first,
+        "now": now.isoformat(), "first_start": first, "masked": _masked(camera_id),
         "pieces": [{"name": p.name, "start": p.start.isoformat(), "end": p.end.isoformat(),
                     "mime": p.mime, "size": int(p.size),
                     "url": s3.generate_presigned_url(
                         "get_object", ExpiresIn=GET_SECONDS,
                         Params={"Bucket": settings.uploads_bucket, "Key": p.key})}
                    for p in found]}
+
+
+def _masked(camera_id: str) -> bool:
+    """Whether the camera has privacy masks now (every piece it sends is masked with them)."""
+    try:
+        return bool(Camera.get(camera_id).masks)
+    except DoesNotExist:
+        return False
 
 
 def set_quality(settings: Settings, officer: User, share_id: str, stream_name: str,
@@ -396,8 +427,8 @@ def set_quality(settings: Settings, officer: User, share_id: str, stream_name: s
     officer who may ask for its pieces now; the owner's bridges are woken to read it."""
     share, camera_id = _watched_stream(officer, share_id, stream_name, clock.now())
     if camera_id == PHONE:
-        raise ValidationError("The owner's phone sends one stream only.",
-                              {"camera": "not a bridge camera"})
+        raise ValidationError(gettext("The owner's phone sends one stream only."),
+                              {"camera": gettext("not a bridge camera")})
     live.set_quality(share, camera_id, quality)
     channel.wake_owner(settings, share.owner_id, "quality", share_id=share.share_id)
     return {"share_id": share.share_id, "quality": quality}

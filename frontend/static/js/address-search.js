@@ -3,6 +3,7 @@
 // the program's street list in devstack) and records the search in the audit log.
 
 import { HttpError, fetchJSON } from './http.js';
+import { t } from './words.js';
 
 export class AddressFinder {
   // States: idle | searching | found | none | failed
@@ -27,18 +28,18 @@ export class AddressFinder {
   async find() {
     const text = this.input.value.trim();
     this.list.replaceChildren();
-    this.show('searching', 'Looking for it…');
+    this.show('searching', t('Looking for it…'));
     let body;
     try {
       body = await fetchJSON('/api/geocode', { method: 'POST', body: { q: text } });
     } catch (err) {
       if (!(err instanceof HttpError)) {
-        this.show('failed', 'Address search did not answer. Check the connection, or tap the map.');
+        this.show('failed', t('Address search did not answer. Check the connection, or tap the map.'));
         return;
       }
       // The address field's own error is the one to read; the problem's detail otherwise.
       const problem = err.problem || {};
-      this.show('failed', (problem.errors && problem.errors.q) || problem.detail || 'Address search did not work. Tap the map instead.');
+      this.show('failed', (problem.errors && problem.errors.q) || problem.detail || t('Address search did not work. Tap the map instead.'));
       return;
     }
     this.showPlaces(body.candidates || [], text);
@@ -46,7 +47,7 @@ export class AddressFinder {
 
   showPlaces(places, text) {
     if (!places.length) {
-      this.show('none', `Nothing found for “${text}”. Try two streets that cross, or tap the map.`);
+      this.show('none', t('Nothing found for “%(text)s”. Try two streets that cross, or tap the map.', { text }));
       return;
     }
     for (const place of places) {
@@ -59,13 +60,13 @@ export class AddressFinder {
       item.append(button);
       this.list.append(item);
     }
-    this.show('found', places.length === 1 ? '1 place found: choose it to move the pin.'
-      : `${places.length} places found: choose one to move the pin.`);
+    this.show('found', places.length === 1 ? t('1 place found: choose it to move the pin.')
+      : t('%(count)s places found: choose one to move the pin.', { count: places.length }));
   }
 
   choose(place) {
     this.list.replaceChildren();
-    this.show('idle', `The pin is at ${place.label}.`);
+    this.show('idle', t('The pin is at %(place)s.', { place: place.label }));
     this.onChoose(place);
   }
 

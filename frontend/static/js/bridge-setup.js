@@ -7,6 +7,8 @@
 // While the bridge works on a setup, the page reloads itself every few seconds to show its
 // answer.
 
+import { t } from './words.js';
+
 const RELOAD_MS = 3000;
 
 function bytesOf(base64) {
@@ -33,18 +35,18 @@ for (const form of document.querySelectorAll('.js-seal-form')) {
     event.preventDefault();
     const field = form.querySelector('.js-password');
     if (!field.value) {
-      say(form, 'Type the password of the device (the one you use in its own app or web page).');
+      say(form, t('Type the password of the device (the one you use in its own app or web page).'));
       field.focus();
       return;
     }
     if (!window.crypto || !crypto.subtle) {
-      say(form, 'This browser cannot seal the password (it needs a secure https page). Use a recent Chrome, Edge, Firefox or Safari.');
+      say(form, t('This browser cannot seal the password (it needs a secure https page). Use a recent Chrome, Edge, Firefox or Safari.'));
       return;
     }
     try {
       form.querySelector('[name="sealed_password"]').value = await seal(form.dataset.key, field.value);
     } catch {
-      say(form, 'The password could not be sealed for your bridge. Reload the page and try again.');
+      say(form, t('The password could not be sealed for your bridge. Reload the page and try again.'));
       return;
     }
     field.value = '';

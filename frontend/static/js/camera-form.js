@@ -1,6 +1,7 @@
 // Camera registration: pin, view cone, geolocation and compass. The form works without this
 // script (type the numbers); with it, the map and the inputs stay in step both ways.
 import { arrowKeys, baseMap, bearing, conePoints, destination, distance, leaflet, numberFrom } from './map-kit.js';
+import { t } from './words.js';
 
 class CompassReader {
   // States: unsupported | idle | asking | reading | denied
@@ -58,11 +59,11 @@ class CameraPlacer {
     // Zoomed in far enough that the cone's handle stands clear of the pin.
     this.map = baseMap(mapElement, { centre: start || undefined, zoom: start ? 19 : 18 });
     this.pin = L.marker(start || this.map.getCenter(), {
-      draggable: true, keyboard: true, title: 'Camera position', alt: 'Camera position',
+      draggable: true, keyboard: true, title: t('Camera position'), alt: t('Camera position'),
     }).addTo(this.map);
     this.cone = L.polygon([], { color: '#1f3a5f', weight: 2, fillOpacity: 0.2 }).addTo(this.map);
     this.handleMarker = L.marker([0, 0], {
-      draggable: true, title: 'Where the camera looks', alt: 'Where the camera looks',
+      draggable: true, title: t('Where the camera looks'), alt: t('Where the camera looks'),
       zIndexOffset: 1000, // above the pin, so it can always be grabbed
       icon: L.divIcon({ className: 'cone-handle', iconSize: [28, 28] }),
     }).addTo(this.map);
@@ -70,8 +71,8 @@ class CameraPlacer {
     // The handle is a div icon: give it a name screen readers announce. Arrow keys move the
     // pin and the handle a metre at a time (ten with Shift); the number fields do the same.
     this.handleMarker.getElement()?.setAttribute('aria-label',
-      'Where the camera looks. Arrow keys move it.');
-    this.pin.getElement()?.setAttribute('aria-label', 'Camera position. Arrow keys move it.');
+      t('Where the camera looks. Arrow keys move it.'));
+    this.pin.getElement()?.setAttribute('aria-label', t('Camera position. Arrow keys move it.'));
     arrowKeys(this.pin, 1, () => this.fromPin());
     arrowKeys(this.handleMarker, 1, () => this.fromHandle());
     this.pin.on('drag', () => this.fromPin());
@@ -133,17 +134,17 @@ class CameraPlacer {
     if (!('geolocation' in navigator)) return;
     button.hidden = false;
     button.addEventListener('click', () => {
-      status.textContent = 'Finding where you are…';
+      status.textContent = t('Finding where you are…');
       navigator.geolocation.getCurrentPosition((pos) => {
         const at = [pos.coords.latitude, pos.coords.longitude];
         this.pin.setLatLng(at);
         this.map.setView(at, 19);
         this.fromPin();
-        status.textContent = `Found you (within about ${Math.round(pos.coords.accuracy)} m). Drag the pin to the exact spot.`;
+        status.textContent = t('Found you (within about %(metres)s m). Drag the pin to the exact spot.', { metres: Math.round(pos.coords.accuracy) });
       }, (err) => {
         status.textContent = err.code === 1
-          ? 'Location is blocked for this site. Tap the map or drag the pin instead.'
-          : 'Your location could not be found. Tap the map or drag the pin instead.';
+          ? t('Location is blocked for this site. Tap the map or drag the pin instead.')
+          : t('Your location could not be found. Tap the map or drag the pin instead.');
       }, { enableHighAccuracy: true, timeout: 15000 });
     });
   }
@@ -152,9 +153,9 @@ class CameraPlacer {
     const button = this.form.querySelector('.js-compass');
     const status = this.form.querySelector('.js-compass-status');
     const words = {
-      asking: 'Allow motion and orientation access to use the compass.',
-      reading: 'Reading the compass: hold the phone flat, top pointing where the camera looks, then tap "Done".',
-      denied: 'The compass is not allowed. Drag the round handle on the map instead.',
+      asking: t('Allow motion and orientation access to use the compass.'),
+      reading: t('Reading the compass: hold the phone flat, top pointing where the camera looks, then tap "Done".'),
+      denied: t('The compass is not allowed. Drag the round handle on the map instead.'),
       idle: '',
     };
     const compass = new CompassReader((heading) => {
@@ -162,7 +163,7 @@ class CameraPlacer {
       this.draw();
     }, (state) => {
       status.textContent = words[state] || '';
-      button.textContent = state === 'reading' ? 'Done' : 'Use the compass';
+      button.textContent = state === 'reading' ? t('Done') : t('Use the compass');
     });
     if (compass.state === 'unsupported' || !matchMedia('(pointer: coarse)').matches) return;
     button.hidden = false;

@@ -3,6 +3,7 @@
 
 import { fetchJSON } from './http.js';
 import { clock } from './program-time.js';
+import { t } from './words.js';
 
 const POLL_MS = 4000;
 
@@ -23,9 +24,9 @@ class CaseBoard {
   async load() {
     try {
       this.draw(await fetchJSON(`/api/requests/${this.id}`));
-      this.status.textContent = `Updated ${clock(new Date())}. Updates by itself every few seconds.`;
+      this.status.textContent = t('Updated %(time)s. Updates by itself every few seconds.', { time: clock(new Date()) });
     } catch (err) {
-      this.status.textContent = `Could not update: ${err.message}. Trying again.`;
+      this.status.textContent = t('Could not update: %(error)s. Trying again.', { error: err.message });
     }
     window.setTimeout(() => this.load(), POLL_MS);
   }
@@ -35,7 +36,7 @@ class CaseBoard {
     const focused = document.activeElement && document.activeElement.dataset.kind;
     // Drawn again only when something shown changed: a poll that brings nothing new leaves the
     // rows, and the focus in them, alone.
-    const rows = board.targets.map((t) => rowOf(t, this.supervisor));
+    const rows = board.targets.map((target) => rowOf(target, this.supervisor));
     const shown = JSON.stringify(rows);
     if (shown !== this.lastShown) {
       this.rows.replaceChildren(...rows.map(rowElement));
@@ -61,12 +62,12 @@ class CaseBoard {
         window.location.href = await this.link(target, 'package');
       } else if (kind === 'hold') {
         const on = Boolean(button.dataset.hold);
-        const reason = on ? window.prompt('Why is this clip held? (a court order, an open case)') : '';
+        const reason = on ? window.prompt(t('Why is this clip held? (a court order, an open case)')) : '';
         if (on && !reason) return;
         await fetchJSON(`/api/evidence/${target}/hold`, { method: 'PUT', body: { hold: on, reason } });
       }
     } catch (err) {
-      this.status.textContent = `That did not work: ${err.message}`;
+      this.status.textContent = t('That did not work: %(error)s', { error: err.message });
     }
   }
 }
@@ -77,18 +78,21 @@ function seconds(value) {
 }
 
 // What a row shows, as plain values (the server's words, in the program's time zone).
-function rowOf(t, supervisor) {
+function rowOf(target, supervisor) {
   const row = {
-    id: t.id, camera: t.camera, status: t.status, statusWords: t.status_words, reason: t.reason || '',
+    id: target.id, camera: target.camera, status: target.status, statusWords: target.status_words, reason: target.reason || '',
   };
-  if (t.clip) {
+  const clip = target.clip;
+  if (clip) {
+    const meta = t('%(seconds)s s clip · deleted after %(date)s', { seconds: seconds(clip.seconds), date: clip.delete_after.slice(0, 10) });
     row.clip = {
-      meta: `${seconds(t.clip.seconds)} s clip · deleted after ${t.clip.delete_after.slice(0, 10)}${t.clip.legal_hold ? ' · legal hold' : ''}`,
+      meta: clip.legal_hold ? `${meta} · ${t('legal hold')}` : meta,
       // Every part of the asked window the clip has no video for: the video starting late,
       // ending early, or the camera offline.
-      gaps: (t.clip.gaps || []).map((g) => ({ kind: g.kind, words: g.words.charAt(0).toUpperCase() + g.words.slice(1) })),
-      packageReady: Boolean(t.clip.package_ready),
-      held: Boolean(t.clip.legal_hold),
+      gaps: (clip.gaps || []).map((g) => ({ kind: g.kind, words: g.words.charAt(0).toUpperCase() + g.words.slice(1) })),
+      packageReady: Boolean(clip.package_ready),
+      held: Boolean(clip.legal_hold),
+      masked: Boolean(clip.masked),
       supervisor,
     };
   }
@@ -108,17 +112,18 @@ function rowElement(row) {
 function clipElements(id, camera, clip) {
   const named = (words) => [words, el('span', { class: 'visually-hidden' }, ` ${camera}`)];
   const actions = [
-    el('button', { class: 'button button-primary', type: 'button', 'data-kind': 'clip', 'data-target': id }, ...named('Play')),
+    el('button', { class: 'button button-primary', type: 'button', 'data-kind': 'clip', 'data-target': id }, ...named(t('Play'))),
     clip.packageReady
-      ? el('button', { class: 'button', type: 'button', 'data-kind': 'package', 'data-target': id }, ...named('Download evidence package'))
-      : el('p', { class: 'meta js-package-wait' }, 'Evidence package being prepared: it follows the clip within minutes.'),
+      ? el('button', { class: 'button', type: 'button', 'data-kind': 'package', 'data-target': id }, ...named(t('Download evidence package')))
+      : el('p', { class: 'meta js-package-wait' }, t('Evidence package being prepared: it follows the clip within minutes.')),
   ];
   if (clip.supervisor) {
     actions.push(el('button', { class: 'button', type: 'button', 'data-kind': 'hold', 'data-hold': clip.held ? '' : 'yes', 'data-target': id },
-      clip.held ? 'Lift legal hold' : 'Place legal hold'));
+      clip.held ? t('Lift legal hold') : t('Place legal hold')));
   }
   return [
     el('p', { class: 'meta' }, clip.meta),
+    clip.masked ? el('p', { class: 'meta js-masked' }, t('Parts of this view are masked by the owner.')) : null,
     clip.gaps.length
       ? el('ul', { class: 'meta gaps' }, ...clip.gaps.map((g) => el('li', { class: 'js-gap', 'data-kind': g.kind }, g.words)))
       : null,

@@ -14,6 +14,7 @@ import { HttpError, fetchJSON, problemWords } from './http.js';
 import { start as startPlayer } from './live-player.js';
 import { baseMap, leaflet } from './map-kit.js';
 import { clock } from './program-time.js';
+import { t } from './words.js';
 
 const POLL_MS = 3000;
 
@@ -69,22 +70,23 @@ class BulletinForm {
         input.name = 'recipients';
         input.value = person.user_id;
         input.checked = Boolean(person.on_call); // the CAD feed's units on this call
-        const role = person.role === 'officer' ? 'responding officer' : person.role;
-        const label = element('label', '', `${person.name} (${role}${person.on_call ? ', on this call' : ''})`);
+        const role = person.role === 'officer' ? t('responding officer') : person.role;
+        const label = element('label', '', person.on_call
+          ? t('%(name)s (%(role)s, on this call)', { name: person.name, role }) : `${person.name} (${role})`);
         label.htmlFor = input.id;
         choice.append(input, label);
         return choice;
       });
-      box.replaceChildren(...(choices.length ? choices : [element('p', 'meta', 'Nobody else in this program can get bulletins yet.')]));
+      box.replaceChildren(...(choices.length ? choices : [element('p', 'meta', t('Nobody else in this program can get bulletins yet.'))]));
     } catch (err) {
-      box.replaceChildren(element('p', 'attention', `The officers could not be listed: ${err.message}`));
+      box.replaceChildren(element('p', 'attention', t('The officers could not be listed: %(error)s', { error: err.message })));
     }
   }
 
   freeze(tile, camera) {
     const video = tile.querySelector('video');
     if (!video || video.readyState < 2 || !video.videoWidth) {
-      this.say(`${camera.name} shows no picture yet.`, true);
+      this.say(t('%(camera)s shows no picture yet.', { camera: camera.name }), true);
       return;
     }
     const canvas = document.createElement('canvas');
@@ -94,7 +96,7 @@ class BulletinForm {
     this.still = canvas.toDataURL('image/jpeg', 0.85);
     this.source = { share_id: tile.dataset.share, stream: tile.dataset.stream };
     this.figure.querySelector('img').src = this.still;
-    this.from.textContent = `Frozen from ${camera.name} at ${clock(new Date())}.`;
+    this.from.textContent = t('Frozen from %(camera)s at %(time)s.', { camera: camera.name, time: clock(new Date()) });
     this.figure.hidden = false;
     this.root.querySelector('textarea').focus();
   }
@@ -114,19 +116,21 @@ class BulletinForm {
     const text = this.form.elements.text.value.trim();
     const recipients = [...this.form.querySelectorAll('input[name="recipients"]:checked')].map((i) => i.value);
     if (!text || !recipients.length) {
-      this.say('Write what officers should look for and choose at least one of them.', true);
+      this.say(t('Write what officers should look for and choose at least one of them.'), true);
       return;
     }
     const body = { text, recipients };
     if (this.still) Object.assign(body, { still: this.still, source: this.source });
-    this.say('Sending…');
+    this.say(t('Sending…'));
     try {
       const sent = await fetchJSON(`/api/incidents/${this.incidentId}/bulletins`, { method: 'POST', body });
-      this.say(`Sent to ${sent.recipients} ${sent.recipients === 1 ? 'person' : 'people'} at ${clock(new Date(sent.sent_at))}.`);
+      const time = clock(new Date(sent.sent_at));
+      this.say(sent.recipients === 1 ? t('Sent to 1 person at %(time)s.', { time })
+        : t('Sent to %(count)s people at %(time)s.', { count: sent.recipients, time }));
       this.form.elements.text.value = '';
       this.drop();
     } catch (err) {
-      this.say(`The bulletin was not sent: ${problemWords(err.problem, err.message)}`, true);
+      this.say(t('The bulletin was not sent: %(problem)s', { problem: problemWords(err.problem, err.message) }), true);
     }
   }
 }
@@ -159,7 +163,7 @@ class IncidentScreen {
         const L = leaflet();
         this.map = baseMap(element, { centre: place, zoom: 17 });
         L.circle(place, { radius: Number(this.root.dataset.radius), className: 'search-circle', interactive: false }).addTo(this.map);
-        L.circleMarker(place, { radius: 8, color: '#b42318', weight: 3 }).addTo(this.map).bindTooltip('The scene');
+        L.circleMarker(place, { radius: 8, color: '#b42318', weight: 3 }).addTo(this.map).bindTooltip(t('The scene'));
         this.markers = L.layerGroup().addTo(this.map);
       } catch {
         element.hidden = true; // the list says everything the map shows
@@ -177,11 +181,11 @@ class IncidentScreen {
         if (data.incident.closed_at) return;
       } catch (err) {
         if (err instanceof HttpError && [401, 403, 404].includes(err.status)) {
-          this.say(problemWords(err.problem, 'This incident cannot be shown.'), true);
-          this.stopAll('the incident cannot be shown any more');
+          this.say(problemWords(err.problem, t('This incident cannot be shown.')), true);
+          this.stopAll(t('the incident cannot be shown any more'));
           return;
         }
-        this.say(`The cameras could not be updated (${err.message}); trying again.`, true);
+        this.say(t('The cameras could not be updated (%(error)s); trying again.', { error: err.message }), true);
       }
       await new Promise((resolve) => window.setTimeout(resolve, POLL_MS));
     }
@@ -196,15 +200,15 @@ class IncidentScreen {
     if (data.incident.closed_at) {
       this.closed = true;
       this.root.dataset.closed = '1';
-      this.stopAll('the incident was closed');
-      this.say('This incident is closed: every view of it has ended.');
+      this.stopAll(t('the incident was closed'));
+      this.say(t('This incident is closed: every view of it has ended.'));
     }
     this.showList(data.cameras);
     this.showMarkers(data.cameras);
     if (this.closed) return;
     this.syncTiles(data.cameras);
     const live = data.cameras.filter((c) => c.availability === 'live').length;
-    this.say(`${data.cameras.length} camera(s) around the scene; ${live} live now, ${this.tiles.size} on the wall.`);
+    this.say(t('%(count)s camera(s) around the scene; %(live)s live now, %(shown)s on the wall.', { count: data.cameras.length, live, shown: this.tiles.size }));
     for (const cameraId of toOpen(data.cameras, {
       playing: this.tiles, dismissed: this.dismissed, opening: this.opening, room: this.maxTiles - this.tiles.size - this.opening.size,
     })) {
@@ -218,44 +222,44 @@ class IncidentScreen {
       row.dataset.camera = camera.camera_id;
       row.dataset.availability = camera.availability;
       row.append(element('h3', '', camera.name));
-      const facts = [camera.where, camera.covers ? 'points at the scene' : 'may not see the scene'];
+      const facts = [camera.where, camera.covers ? t('points at the scene') : t('may not see the scene')];
       row.append(element('p', 'meta', facts.join(' · ')));
       const state = element('p', 'js-availability');
       const strong = element('strong', '', camera.availability_words);
       state.append(strong, document.createTextNode(` (${camera.reason})`));
       row.append(state);
-      row.append(element('p', 'meta', `Owner's limits: ${camera.limits}.`));
+      row.append(element('p', 'meta', t("Owner's limits: %(limits)s.", { limits: camera.limits })));
       if (camera.ask) {
-        const asked = element('p', 'js-ask-state', `Asked at ${clock(new Date(camera.ask.asked_at))}: ${camera.ask.words}.`);
+        const asked = element('p', 'js-ask-state', t('Asked at %(time)s: %(answer)s.', { time: clock(new Date(camera.ask.asked_at)), answer: camera.ask.words }));
         asked.dataset.state = camera.ask.state;
         row.append(asked);
       }
       for (const taken of camera.pulls || []) {
         const line = element('p', 'js-pull');
-        const link = element('a', '', `Recent minutes ${clock(new Date(taken.window_start), false)}–${clock(new Date(taken.window_end), false)}`);
+        const link = element('a', '', t('Recent minutes %(start)s–%(end)s', { start: clock(new Date(taken.window_start), false), end: clock(new Date(taken.window_end), false) }));
         link.href = `/cases/${taken.request_id}`;
         line.append(link, document.createTextNode(`: ${taken.status_words}.`));
         row.append(line);
       }
       if (camera.recent_minutes > 0 && !this.closed) {
-        const button = element('button', 'button', `Take the last ${camera.recent_minutes} min`);
+        const button = element('button', 'button', t('Take the last %(minutes)s min', { minutes: camera.recent_minutes }));
         button.type = 'button';
-        button.setAttribute('aria-label', `Take the last ${camera.recent_minutes} minutes of ${camera.name} as evidence`);
+        button.setAttribute('aria-label', t('Take the last %(minutes)s minutes of %(camera)s as evidence', { minutes: camera.recent_minutes, camera: camera.name }));
         button.addEventListener('click', () => this.pull(camera, button));
         row.append(button);
       }
       if (camera.availability === 'ask' && !camera.tile && !this.closed
           && !(camera.ask && ['asked', 'shared'].includes(camera.ask.state))) {
-        const button = element('button', 'button', 'Ask to share');
+        const button = element('button', 'button', t('Ask to share'));
         button.type = 'button';
-        button.setAttribute('aria-label', `Ask the owner of ${camera.name} (${camera.where}) to share it live`);
+        button.setAttribute('aria-label', t('Ask the owner of %(camera)s (%(place)s) to share it live', { camera: camera.name, place: camera.where }));
         button.addEventListener('click', () => this.ask(camera, button));
         row.append(button);
       }
       if (camera.availability === 'live' && !this.tiles.has(camera.camera_id) && !camera.tile && !this.closed) {
-        const button = element('button', 'button', 'Watch');
+        const button = element('button', 'button', t('Watch'));
         button.type = 'button';
-        button.setAttribute('aria-label', `Watch ${camera.name} (${camera.where})`);
+        button.setAttribute('aria-label', t('Watch %(camera)s (%(place)s)', { camera: camera.name, place: camera.where }));
         button.addEventListener('click', () => {
           this.dismissed.delete(camera.camera_id);
           this.open(camera);
@@ -283,10 +287,10 @@ class IncidentScreen {
     button.disabled = true;
     try {
       await fetchJSON(`/api/incidents/${this.id}/ask`, { method: 'POST', body: { camera_id: camera.camera_id } });
-      this.say(`Asked the owner of ${camera.name} to share live; their answer shows here.`);
+      this.say(t('Asked the owner of %(camera)s to share live; their answer shows here.', { camera: camera.name }));
     } catch (err) {
       button.disabled = false;
-      this.say(`The owner of ${camera.name} could not be asked: ${problemWords(err.problem, err.message)}`, true);
+      this.say(t('The owner of %(camera)s could not be asked: %(problem)s', { camera: camera.name, problem: problemWords(err.problem, err.message) }), true);
     }
   }
 
@@ -295,9 +299,9 @@ class IncidentScreen {
     button.disabled = true;
     try {
       const made = await fetchJSON(`/api/incidents/${this.id}/pull`, { method: 'POST', body: { camera_id: camera.camera_id, minutes: camera.recent_minutes } });
-      this.say(`Taking the last ${camera.recent_minutes} minutes of ${camera.name} for case ${made.case_number}: it shows on the case board as it arrives.`);
+      this.say(t('Taking the last %(minutes)s minutes of %(camera)s for case %(case)s: it shows on the case board as it arrives.', { minutes: camera.recent_minutes, camera: camera.name, case: made.case_number }));
     } catch (err) {
-      this.say(`Recent minutes of ${camera.name} could not be taken: ${problemWords(err.problem, err.message)}`, true);
+      this.say(t('Recent minutes of %(camera)s could not be taken: %(problem)s', { camera: camera.name, problem: problemWords(err.problem, err.message) }), true);
     } finally {
       button.disabled = false;
     }
@@ -311,7 +315,7 @@ class IncidentScreen {
       if (!this.closed) this.addTile(camera, { ...tile, by: 'police' });
     } catch (err) {
       this.dismissed.add(camera.camera_id); // not again by itself: the operator may press Watch
-      this.say(`${camera.name} could not be opened: ${problemWords(err.problem, err.message)}`, true);
+      this.say(t('%(camera)s could not be opened: %(problem)s', { camera: camera.name, problem: problemWords(err.problem, err.message) }), true);
     } finally {
       this.opening.delete(camera.camera_id);
     }
@@ -323,7 +327,7 @@ class IncidentScreen {
     for (const [cameraId, tile] of this.tiles) {
       if (tile.dataset.state === 'ended') {
         this.dismissed.add(cameraId);
-        this.removeTile(cameraId, 'its view ended');
+        this.removeTile(cameraId, t('its view ended'));
       }
     }
     for (const camera of cameras.filter((c) => c.tile)) {
@@ -344,8 +348,8 @@ class IncidentScreen {
     root.setAttribute('aria-label', `${camera.name}, ${camera.where}`);
     const header = element('header');
     header.append(element('strong', '', camera.name), element('span', 'meta', camera.where));
-    header.append(element('span', 'meta', tile.by === 'owner' ? "the owner's share" : 'opened by police'));
-    const enlarge = element('button', 'button', 'Enlarge');
+    header.append(element('span', 'meta', tile.by === 'owner' ? t("the owner's share") : t('opened by police')));
+    const enlarge = element('button', 'button', t('Enlarge'));
     enlarge.type = 'button';
     enlarge.setAttribute('aria-pressed', 'false');
     enlarge.addEventListener('click', () => {
@@ -353,20 +357,20 @@ class IncidentScreen {
       enlarge.setAttribute('aria-pressed', String(large));
       this.setQuality(root, camera, large ? 'main' : 'sub');
     });
-    const remove = element('button', 'button', 'Remove');
+    const remove = element('button', 'button', t('Remove'));
     remove.type = 'button';
-    remove.setAttribute('aria-label', `Remove ${camera.name} from the wall`);
+    remove.setAttribute('aria-label', t('Remove %(camera)s from the wall', { camera: camera.name }));
     remove.addEventListener('click', () => {
       this.dismissed.add(camera.camera_id);
-      this.removeTile(camera.camera_id, 'removed from the wall');
+      this.removeTile(camera.camera_id, t('removed from the wall'));
     });
-    const freeze = element('button', 'button', 'Freeze frame');
+    const freeze = element('button', 'button', t('Freeze frame'));
     freeze.type = 'button';
-    freeze.setAttribute('aria-label', `Freeze a frame of ${camera.name} for a bulletin`);
+    freeze.setAttribute('aria-label', t('Freeze a frame of %(camera)s for a bulletin', { camera: camera.name }));
     freeze.addEventListener('click', () => this.bulletin.freeze(root, camera));
     header.append(enlarge, freeze, remove);
-    const limits = element('p', 'meta', `Owner's limits: ${camera.limits}.`);
-    const status = element('p', 'meta js-live-status', 'Waking the camera…');
+    const limits = element('p', 'meta', t("Owner's limits: %(limits)s.", { limits: camera.limits }));
+    const status = element('p', 'meta js-live-status', t('Waking the camera…'));
     status.setAttribute('role', 'status');
     const streams = element('div', 'live-grid js-live-streams');
     root.append(header, limits, status, streams);
@@ -383,7 +387,9 @@ class IncidentScreen {
       await fetchJSON(`/api/live/${root.dataset.share}/quality`, { method: 'POST', body: { camera: root.dataset.stream, quality } });
       root.dataset.quality = quality;
     } catch (err) {
-      this.say(`${camera.name} keeps its ${quality === 'main' ? 'smaller' : 'sharper'} picture: ${problemWords(err.problem, err.message)}`, true);
+      const words = { camera: camera.name, problem: problemWords(err.problem, err.message) };
+      this.say(quality === 'main' ? t('%(camera)s keeps its smaller picture: %(problem)s', words)
+        : t('%(camera)s keeps its sharper picture: %(problem)s', words), true);
     }
   }
 

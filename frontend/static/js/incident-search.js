@@ -5,6 +5,7 @@ import {
   arrowKeys, baseMap, cameraClusters, conePoints, leaflet, numberFrom, textPopup,
 } from './map-kit.js';
 import { fromInputValue, isoWithZone } from './program-time.js';
+import { t } from './words.js';
 
 class IncidentMap {
   constructor(form) {
@@ -95,9 +96,11 @@ class IncidentMap {
         }).addTo(this.map);
       }
       const marker = L.marker(at, { title: cam.nickname, alt: cam.nickname });
-      marker.bindPopup(textPopup(`${cam.nickname}: ${cam.covers ? 'points at the scene' : 'nearby'}, `
-        + `${cam.approximate ? 'about ' : ''}${cam.distance_m} m away${cam.approximate ? ' (approximate place)' : ''}`
-        + `${cam.rules ? `. Owner's rules: ${cam.rules}` : ''}`));
+      const away = cam.approximate
+        ? t('about %(metres)s m away (approximate place)', { metres: cam.distance_m })
+        : t('%(metres)s m away', { metres: cam.distance_m });
+      const facts = `${cam.nickname}: ${cam.covers ? t('points at the scene') : t('nearby')}, ${away}`;
+      marker.bindPopup(textPopup(cam.rules ? t("%(facts)s. Owner's rules: %(rules)s", { facts, rules: cam.rules }) : facts));
       cluster.addLayer(marker);
     }
     cluster.addTo(this.map);
@@ -114,9 +117,9 @@ function incidentPin(at) {
     icon: L.divIcon({
       className: 'incident-pin', html: '<span class="incident-pin-dot"></span>', iconSize: [44, 44], iconAnchor: [22, 22],
     }),
-    draggable: true, keyboard: true, title: 'Place of the incident', zIndexOffset: 1000,
+    draggable: true, keyboard: true, title: t('Place of the incident'), zIndexOffset: 1000,
   });
-  marker.on('add', () => marker.getElement().setAttribute('aria-label', 'Place of the incident'));
+  marker.on('add', () => marker.getElement().setAttribute('aria-label', t('Place of the incident')));
   return marker;
 }
 

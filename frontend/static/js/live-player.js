@@ -10,6 +10,7 @@
 
 import { HttpError, csrfToken, fetchJSON } from './http.js';
 import { clock, zoneLabel } from './program-time.js';
+import { t } from './words.js';
 
 const POLL_MS = 1000;
 // Until its first piece arrives, for its first FAST_FOR_MS, a camera's stream asks four times as
@@ -120,7 +121,7 @@ export function leadControl({ heldFrom, newestFrom, end, at, live, joined, appen
 function waitUpdate(buffer) {
   return new Promise((resolve, reject) => {
     buffer.addEventListener('updateend', resolve, { once: true });
-    buffer.addEventListener('error', () => reject(new Error('the browser could not use this piece')), { once: true });
+    buffer.addEventListener('error', () => reject(new Error(t('the browser could not use this piece'))), { once: true });
   });
 }
 
@@ -150,7 +151,7 @@ class StreamPlayer {
     this.video.muted = true;
     this.video.playsInline = true;
     this.video.controls = true;
-    this.video.setAttribute('aria-label', `Live video: ${label}`);
+    this.video.setAttribute('aria-label', t('Live video: %(camera)s', { camera: label }));
     this.video.hidden = true; // shown with the first piece
     const caption = document.createElement('figcaption');
     const name = document.createElement('strong');
@@ -161,16 +162,20 @@ class StreamPlayer {
     this.state = document.createElement('span');
     this.state.className = 'meta js-stream-state';
     this.state.setAttribute('role', 'status');
-    this.state.textContent = ' No video from this camera yet (it comes from the owner\'s bridge).';
+    this.state.textContent = ` ${t("No video from this camera yet (it comes from the owner's bridge).")}`;
     this.startButton = document.createElement('button');
     this.startButton.type = 'button';
     this.startButton.className = 'button';
-    this.startButton.textContent = 'Play from before the alert';
+    this.startButton.textContent = t('Play from before the alert');
     this.startButton.hidden = true;
     this.preroll = preroll;
     this.aheadCap = AHEAD_S;
     this.startButton.addEventListener('click', () => this.restart(this.from ? '' : 'start'));
-    caption.append(name, where, this.state, this.startButton);
+    this.masked = document.createElement('span');
+    this.masked.className = 'meta js-masked';
+    this.masked.textContent = ` ${t('Parts of this view are masked by the owner.')}`;
+    this.masked.hidden = true;
+    caption.append(name, where, this.state, this.masked, this.startButton);
     this.figure.append(this.video, caption);
     if (timeline) this.figure.append(this.buildTimeline(label));
     container.append(this.figure);
@@ -193,7 +198,7 @@ class StreamPlayer {
     box.hidden = true; // shown with the first piece
     const name = document.createElement('label');
     name.htmlFor = id;
-    name.textContent = 'Play from';
+    name.textContent = t('Play from');
     const which = document.createElement('span');
     which.className = 'visually-hidden';
     which.textContent = ` (${label})`;
@@ -209,8 +214,8 @@ class StreamPlayer {
     const back = document.createElement('button');
     back.type = 'button';
     back.className = 'button';
-    back.textContent = 'Back to live';
-    back.setAttribute('aria-label', `Back to live: ${label}`);
+    back.textContent = t('Back to live');
+    back.setAttribute('aria-label', t('Back to live: %(camera)s', { camera: label }));
     back.hidden = true;
     back.addEventListener('click', () => {
       this.restart('');
@@ -237,7 +242,7 @@ class StreamPlayer {
   // The scrubber's words: the clock time of its place (and "live" at its right end).
   sayPlace(moment, live) {
     const words = `${clock(new Date(moment))} ${zoneLabel}`;
-    const text = live ? `Live (${words})` : words;
+    const text = live ? t('Live (%(time)s)', { time: words }) : words;
     this.timeline.shown.textContent = text;
     this.timeline.input.setAttribute('aria-valuetext', text);
   }
@@ -263,7 +268,7 @@ class StreamPlayer {
   // Play from `from`: '' live, 'start' the share's first piece, or an ISO moment.
   restart(from = '') {
     this.from = from;
-    this.startButton.textContent = from ? 'Go back to live' : 'Play from before the alert';
+    this.startButton.textContent = from ? t('Go back to live') : t('Play from before the alert');
     this.figure.dataset.from = from || 'live';
     delete this.figure.dataset.playedFrom;
     if (this.timeline) this.timeline.back.hidden = !from;
@@ -278,7 +283,7 @@ class StreamPlayer {
   caughtUp() {
     this.from = '';
     this.figure.dataset.from = 'live';
-    this.startButton.textContent = 'Play from before the alert';
+    this.startButton.textContent = t('Play from before the alert');
     if (this.timeline) this.timeline.back.hidden = true;
   }
 
@@ -286,7 +291,7 @@ class StreamPlayer {
     if (this.source.readyState !== 'open') {
       await new Promise((resolve) => this.source.addEventListener('sourceopen', resolve, { once: true }));
     }
-    if (!MediaSource.isTypeSupported(mime)) throw new Error(`this browser cannot play ${mime}`);
+    if (!MediaSource.isTypeSupported(mime)) throw new Error(t('this browser cannot play %(type)s', { type: mime }));
     if (!this.buffer) {
       this.buffer = this.source.addSourceBuffer(mime);
       this.buffer.mode = 'sequence';
@@ -308,7 +313,7 @@ class StreamPlayer {
   // Appends a piece; false when the browser has no room for it yet (asked for again later).
   async append(piece) {
     const response = await fetch(piece.url);
-    if (!response.ok) throw new Error(`a piece could not be fetched (${response.status})`);
+    if (!response.ok) throw new Error(t('a piece could not be fetched (%(status)s)', { status: response.status }));
     const bytes = await response.arrayBuffer();
     await this.ensureBuffer(piece.mime);
     this.trim();
@@ -374,6 +379,7 @@ class StreamPlayer {
     else if (this.from === 'start') query.set('from', 'start');
     else if (this.from) query.set('at', this.from);
     const data = await api('GET', `/api/live/${this.shareId}/pieces?${query}`);
+    this.masked.hidden = !data.masked;
     let appended = 0;
     for (const piece of data.pieces) {
       if (this.stopped || generation !== this.generation) return; // restarted meanwhile
@@ -388,7 +394,7 @@ class StreamPlayer {
       this.video.hidden = false;
       this.startButton.hidden = !this.preroll;
       this.figure.dataset.pieces = String(Number(this.figure.dataset.pieces || 0) + 1);
-      this.state.textContent = ` Video up to ${clock(new Date(piece.end))} ${zoneLabel}.`;
+      this.state.textContent = ` ${t('Video up to %(time)s.', { time: `${clock(new Date(piece.end))} ${zoneLabel}` })}`;
     }
     if (generation !== this.generation) return;
     if (!this.from && !this.userPaused && data.pieces.length >= BACKLOG_PIECES
@@ -435,7 +441,7 @@ class StreamPlayer {
     this.figure.dataset.offline = String(offline);
     if (offline) {
       if (!this.from) this.video.hidden = true;
-      this.state.textContent = ` Camera offline: no video since ${at(this.newestEnd)} (${Math.round(silent)} s).`;
+      this.state.textContent = ` ${t('Camera offline: no video since %(time)s (%(seconds)s s).', { time: at(this.newestEnd), seconds: Math.round(silent) })}`;
       return;
     }
     this.video.hidden = false;
@@ -443,9 +449,9 @@ class StreamPlayer {
     const held = ranges.length ? Math.max(ranges.end(ranges.length - 1) - this.video.currentTime, 0) : 0;
     const behind = (serverNow - this.newestEnd) / 1000 + held;
     this.figure.dataset.behind = String(Math.round(behind));
-    this.state.textContent = behind > BEHIND_SAY_S && !this.from
-      ? ` Video up to ${at(this.newestEnd)}: ${Math.round(behind)} s behind live.`
-      : ` Video up to ${at(this.newestEnd)}.`;
+    this.state.textContent = ` ${behind > BEHIND_SAY_S && !this.from
+      ? t('Video up to %(time)s: %(seconds)s s behind live.', { time: at(this.newestEnd), seconds: Math.round(behind) })
+      : t('Video up to %(time)s.', { time: at(this.newestEnd) })}`;
   }
 
   async run() {
@@ -461,7 +467,7 @@ class StreamPlayer {
           return;
         }
         // the place is kept: the next ask resumes after the last piece played
-        this.state.textContent = ` ${err.message}; trying again.`;
+        this.state.textContent = ` ${t('%(error)s; trying again.', { error: err.message })}`;
       }
       const fast = !this.after && Date.now() < this.fastUntil;
       await new Promise((resolve) => window.setTimeout(resolve, fast ? FIRST_POLL_MS : this.pace.pollMs));
@@ -473,7 +479,7 @@ class StreamPlayer {
     this.video.pause();
     this.video.removeAttribute('src');
     this.video.load();
-    this.state.textContent = ' Stopped.';
+    this.state.textContent = ` ${t('Stopped.')}`;
     this.startButton.disabled = true;
     if (this.timeline) {
       window.clearTimeout(this.scrubTimer);
@@ -496,7 +502,7 @@ export async function start(root) {
     if (ended) return;
     ended = true;
     for (const player of players) player.stop();
-    status.textContent = `The video has stopped: ${why}`;
+    status.textContent = t('The video has stopped: %(why)s', { why });
     status.classList.add('attention');
     root.dataset.state = 'ended';
   };
@@ -526,19 +532,19 @@ export async function start(root) {
     if (event.persisted && !ended) api('POST', `/api/live/${shareId}/view`).catch(() => {});
   });
   if (!('MediaSource' in window)) {
-    status.textContent = 'This browser cannot play live video (no Media Source Extensions). Use Chrome, Edge or Firefox.';
+    status.textContent = t('This browser cannot play live video (no Media Source Extensions). Use Chrome, Edge or Firefox.');
     return;
   }
   const refused = view.cameras.filter((c) => !c.allowed);
   status.textContent = refused.length
-    ? `Playing. Not allowed now by the owner's rules: ${refused.map((c) => `${c.name} (${c.reason})`).join('; ')}.`
-    : 'Playing a few seconds behind real time.';
+    ? t("Playing. Not allowed now by the owner's rules: %(cameras)s.", { cameras: refused.map((c) => `${c.name} (${c.reason})`).join('; ') })
+    : t('Playing a few seconds behind real time.');
   root.dataset.state = 'playing';
   const only = root.dataset.stream;
   for (const camera of view.cameras.filter((c) => c.allowed && (!only || c.stream === only))) {
     players.push(new StreamPlayer(shareId, camera.stream, camera.name, grid, end, { place: camera.place || '', preroll: !only, timeline: Boolean(only) }));
   }
-  if (!only) players.push(new StreamPlayer(shareId, 'phone', "Owner's phone camera", grid, end, { hiddenUntilVideo: true, preroll: false }));
+  if (!only) players.push(new StreamPlayer(shareId, 'phone', t("Owner's phone camera"), grid, end, { hiddenUntilVideo: true, preroll: false }));
   for (const player of players) player.run();
 }
 

@@ -1,6 +1,8 @@
 // Map helpers shared by the camera form and the incident search. No globals; Leaflet (window.L)
 // is loaded by a classic script before these modules run.
 
+import { t } from './words.js';
+
 const EARTH_RADIUS_M = 6371008.8;
 // Only for a program with no centre of its own (`flask agency create --centre`): Nashville.
 export const DEFAULT_CENTRE = [36.1612, -86.7775];
@@ -69,7 +71,7 @@ const OSM_CREDIT = '&copy; <a href="https://www.openstreetmap.org/copyright">Ope
 const PROTOMAPS_CREDIT = `<a href="https://protomaps.com">Protomaps</a> ${OSM_CREDIT}`;
 
 // Leaflet shows attributions as markup: the program's own words go in escaped, as text.
-function escaped(text) {
+export function escaped(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 }
 
@@ -83,7 +85,7 @@ export function baseMap(element, { centre, zoom = 17 } = {}) {
   const credit = config.attribution ? escaped(config.attribution) : '';
   if (config.kind === 'pmtiles' && window.protomapsL) {
     window.protomapsL.leafletLayer({
-      url: config.tiles, flavor: 'light', lang: 'en', attribution: credit || PROTOMAPS_CREDIT,
+      url: config.tiles, flavor: 'light', lang: document.documentElement.lang || 'en', attribution: credit || PROTOMAPS_CREDIT,
     }).addTo(map);
     element.classList.add('map-own-tiles');
   } else if (config.kind === 'raster') {
@@ -142,7 +144,7 @@ export function cameraClusters() {
       const size = count < 10 ? 'small' : count < 100 ? 'medium' : 'large';
       return L.divIcon({
         html: `<div><span aria-hidden="true">${count}</span>`
-          + `<span class="visually-hidden">${count} cameras here, press Enter to zoom in</span></div>`,
+          + `<span class="visually-hidden">${escaped(t('%(count)s cameras here, press Enter to zoom in', { count }))}</span></div>`,
         className: `marker-cluster marker-cluster-${size}`,
         iconSize: L.point(40, 40),
       });

@@ -6,6 +6,8 @@
 // Entry states are listed in sw.js: waiting | login | other | refused | sent.
 // ES module; no globals. Nothing kept here is ever written to the console.
 
+import { t } from './words.js';
+
 const DB = 'porchlight-outbox';
 const STORE = 'forms';
 const SYNC_TAG = 'porchlight-outbox';
@@ -29,8 +31,6 @@ function outboxRequest(mode, use) {  // the same helper as in sw.js
   });
 }
 
-const forms = (count) => (count === 1 ? '1 form' : `${count} forms`);
-const itIs = (count) => (count === 1 ? 'It is' : 'They are');
 const path = (url) => url.pathname + url.search;
 // Not form.action: a field named "action" (the answer forms have one) hides that property.
 const addressOf = (form) => new URL(form.getAttribute('action') || '', location.href);
@@ -116,7 +116,7 @@ export class Outbox {
     try {
       await outboxRequest('readwrite', (store) => store.put(entry));
     } catch {
-      this.show([{ text: 'You are offline, and this device could not keep the form. Send it again when you are back online.' }]);
+      this.show([{ text: t('You are offline, and this device could not keep the form. Send it again when you are back online.') }]);
       return;
     }
     this.render();
@@ -168,7 +168,7 @@ export class Outbox {
     }
     const kept = [];
     for (const entry of entries) {
-      if (entry.state === 'sent') await this.take(entry, { text: `Sent: ${entry.label}.`, link: entry.done, words: 'See it' });
+      if (entry.state === 'sent') await this.take(entry, { text: t('Sent: %(form)s.', { form: entry.label }), link: entry.done, words: t('See it') });
       else if (entry.state === 'refused' && entry.page === path(new URL(location.href))) await this.giveBack(entry);
       else kept.push(entry);
     }
@@ -179,26 +179,37 @@ export class Outbox {
   lines(entries) {
     const lines = [];
     const inState = (state) => entries.filter((entry) => entry.state === state);
+    // One sentence for one form and one for more (English and Spanish count alike).
     const labels = (list) => list.map((entry) => entry.label).join('; ');
     const waiting = inState('waiting');
     if (waiting.length && !navigator.onLine) {
-      lines.push({ text: `${forms(waiting.length)} waiting to be sent when you are back online: ${labels(waiting)}. ${itIs(waiting.length)} kept on this device.` });
+      lines.push({ text: waiting.length === 1
+        ? t('1 form waiting to be sent when you are back online: %(forms)s. It is kept on this device.', { forms: labels(waiting) })
+        : t('%(count)s forms waiting to be sent when you are back online: %(forms)s. They are kept on this device.', { count: waiting.length, forms: labels(waiting) }) });
     } else if (waiting.length && this.sending) {
-      lines.push({ text: `Sending ${forms(waiting.length)}: ${labels(waiting)}…` });
+      lines.push({ text: waiting.length === 1
+        ? t('Sending 1 form: %(forms)s…', { forms: labels(waiting) })
+        : t('Sending %(count)s forms: %(forms)s…', { count: waiting.length, forms: labels(waiting) }) });
     } else if (waiting.length) {
-      lines.push({ text: `${forms(waiting.length)} waiting: Porchlight could not take ${waiting.length === 1 ? 'it' : 'them'} just now, and tries again shortly: ${labels(waiting)}.` });
+      lines.push({ text: waiting.length === 1
+        ? t('1 form waiting: Porchlight could not take it just now, and tries again shortly: %(forms)s.', { forms: labels(waiting) })
+        : t('%(count)s forms waiting: Porchlight could not take them just now, and tries again shortly: %(forms)s.', { count: waiting.length, forms: labels(waiting) }) });
     }
     const login = inState('login');
     if (login.length) {
-      lines.push({ text: `${forms(login.length)} waiting for you to log in: ${labels(login)}. ${itIs(login.length)} sent once you have.`,
-        link: `/login?next=${encodeURIComponent(path(new URL(location.href)))}`, words: 'Log in' });
+      lines.push({ text: login.length === 1
+        ? t('1 form waiting for you to log in: %(forms)s. It is sent once you have.', { forms: labels(login) })
+        : t('%(count)s forms waiting for you to log in: %(forms)s. They are sent once you have.', { count: login.length, forms: labels(login) }),
+        link: `/login?next=${encodeURIComponent(path(new URL(location.href)))}`, words: t('Log in') });
     }
     const other = inState('other');
     if (other.length) {
-      lines.push({ text: `${forms(other.length)} filled in under another account waiting on this device: sent when that account logs in here.` });
+      lines.push({ text: other.length === 1
+        ? t('1 form filled in under another account waiting on this device: sent when that account logs in here.')
+        : t('%(count)s forms filled in under another account waiting on this device: sent when that account logs in here.', { count: other.length }) });
     }
     for (const entry of inState('refused')) {
-      lines.push({ text: `Not sent: ${entry.label}. ${entry.reason}`, link: entry.page, words: 'Open the form to check it' });
+      lines.push({ text: t('Not sent: %(form)s. %(reason)s', { form: entry.label, reason: entry.reason }), link: entry.page, words: t('Open the form to check it') });
     }
     return lines;
   }
@@ -209,8 +220,8 @@ export class Outbox {
     const form = [...document.querySelectorAll('form[data-outbox]')].find((f) => keptFrom(f, entry));
     if (form) fill(form, entry.fields);
     const text = form
-      ? `Not sent: ${entry.label}. ${entry.reason} It is back in the form: check it and send it again.`
-      : `Not sent: ${entry.label}. ${entry.reason}`;
+      ? t('Not sent: %(form)s. %(reason)s It is back in the form: check it and send it again.', { form: entry.label, reason: entry.reason })
+      : t('Not sent: %(form)s. %(reason)s', { form: entry.label, reason: entry.reason });
     await this.take(entry, { text });
   }
 

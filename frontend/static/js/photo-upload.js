@@ -2,6 +2,7 @@
 // a progress bar, then tell the app it has arrived. States: idle | asking | uploading | saving
 // | done | failed.
 import { fetchJSON } from './http.js';
+import { t } from './words.js';
 
 class PhotoUploader {
   constructor(section) {
@@ -16,7 +17,7 @@ class PhotoUploader {
   say(text) { this.status.textContent = text; }
 
   api(method, path, body) {
-    return fetchJSON(path, { method, body, fallback: 'The photo could not be saved.' });
+    return fetchJSON(path, { method, body, fallback: t('The photo could not be saved.') });
   }
 
   send(form, file) {
@@ -29,25 +30,25 @@ class PhotoUploader {
       xhr.upload.addEventListener('progress', (event) => {
         if (event.lengthComputable) this.progress.value = Math.round((100 * event.loaded) / event.total);
       });
-      xhr.addEventListener('load', () => (xhr.status < 300 ? resolve() : reject(new Error('Storage refused the photo.'))));
-      xhr.addEventListener('error', () => reject(new Error('The connection dropped; choose the photo again to retry.')));
+      xhr.addEventListener('load', () => (xhr.status < 300 ? resolve() : reject(new Error(t('Storage refused the photo.')))));
+      xhr.addEventListener('error', () => reject(new Error(t('The connection dropped; choose the photo again to retry.'))));
       xhr.send(body);
     });
   }
 
   async upload(file) {
     if (!file) return;
-    if (file.size > 5 * 1024 * 1024) { this.say('This photo is larger than 5 MB. Choose a smaller one.'); return; }
+    if (file.size > 5 * 1024 * 1024) { this.say(t('This photo is larger than 5 MB. Choose a smaller one.')); return; }
     try {
-      this.say('Preparing the upload…');
+      this.say(t('Preparing the upload…'));
       const form = await this.api('POST', `/api/cameras/${this.camera}/photo-upload`, { content_type: file.type });
       this.progress.hidden = false;
-      this.say('Uploading the photo…');
+      this.say(t('Uploading the photo…'));
       await this.send(form, file);
-      this.say('Checking the photo…');
+      this.say(t('Checking the photo…'));
       const saved = await this.api('PUT', `/api/cameras/${this.camera}/photo`, { key: form.key });
       this.showPhoto(saved.photo_url);
-      this.say('The photo is saved.');
+      this.say(t('The photo is saved.'));
     } catch (err) {
       this.say(err.message);
     } finally {
@@ -60,7 +61,7 @@ class PhotoUploader {
     if (!img) {
       img = document.createElement('img');
       img.className = 'view-photo';
-      img.alt = 'The view from this camera';
+      img.alt = t('The view from this camera');
       this.input.closest('.field').before(img);
     }
     img.src = url;

@@ -3,9 +3,16 @@
 // area holds (the server counts them: a city's registry is never sent whole). Agency cameras,
 // calls and units are drawn over both.
 import { fetchJSON } from './http.js';
-import { baseMap, cameraClusters, conePoints, leaflet, textPopup } from './map-kit.js';
+import { baseMap, cameraClusters, conePoints, escaped, leaflet, textPopup } from './map-kit.js';
+import { t } from './words.js';
 
 const ASK_AFTER_MS = 250; // a pan or zoom settles before the view is asked for
+
+// A camera's tier in words (app/core/cameras.py TIERS).
+const TIER_WORDS = {
+  registered: () => t('registered'), on_request: () => t('on request'), on_alert: () => t('on alert'), always: () => t('always'),
+};
+const tierWords = (tier) => (TIER_WORDS[tier] ? TIER_WORDS[tier]() : tier.replace('_', ' '));
 
 // Where the map opens: ?lat=&lon=[&zoom=] (a case links to its scene), else the program's
 // centre a few streets across.
@@ -53,7 +60,7 @@ class PoliceMap {
       this.draw();
     } catch (err) {
       if (asked !== this.asked) return;
-      this.status.textContent = `The map could not load: ${err.message}`;
+      this.status.textContent = t('The map could not load: %(error)s', { error: err.message });
     }
   }
 
@@ -76,8 +83,8 @@ class PoliceMap {
     this.field.clearLayers();
     const cameras = this.data.mode === 'clusters' ? this.drawAreas() : this.drawCameras(want);
     const field = this.drawField(want);
-    this.status.textContent = `${cameras}; ${this.data.hidden_count} hidden by their owners `
-      + `in this area; ${field} calls and units.`;
+    this.status.textContent = t('%(cameras)s; %(hidden)s hidden by their owners in this area; %(field)s calls and units.',
+      { cameras, hidden: this.data.hidden_count, field });
   }
 
   drawAreas() {
@@ -87,10 +94,10 @@ class PoliceMap {
       total += area.count;
       const size = area.count < 10 ? 'small' : area.count < 100 ? 'medium' : 'large';
       const marker = L.marker([area.lat, area.lon], {
-        title: `${area.count} cameras in this area`,
+        title: t('%(count)s cameras in this area', { count: area.count }),
         icon: L.divIcon({
           html: `<div><span aria-hidden="true">${area.count}</span><span class="visually-hidden">`
-            + `${area.count} cameras in this area, press Enter to zoom in</span></div>`,
+            + `${escaped(t('%(count)s cameras in this area, press Enter to zoom in', { count: area.count }))}</span></div>`,
           className: `marker-cluster marker-cluster-${size} map-area`,
           iconSize: L.point(40, 40),
         }),
@@ -100,8 +107,8 @@ class PoliceMap {
       marker.on('keypress', (event) => { if (event.originalEvent.key === 'Enter') zoomIn(); });
       this.areas.addLayer(marker);
     }
-    return `${total} cameras in ${this.data.clusters.length} areas of this view (zoom in to see `
-      + 'them and to filter them)';
+    return t('%(count)s cameras in %(areas)s areas of this view (zoom in to see them and to filter them)',
+      { count: total, areas: this.data.clusters.length });
   }
 
   drawCameras(want) {
@@ -112,7 +119,9 @@ class PoliceMap {
     for (const cam of shown) {
       const at = [cam.lat, cam.lon];
       const marker = L.marker(at, { title: cam.name, alt: cam.name });
-      marker.bindPopup(textPopup(`${cam.name}: ${cam.tier.replace('_', ' ')}${cam.stale ? ' (not confirmed for a year)' : ''}${cam.approximate ? ' (approximate place)' : ''}${cam.rules ? `. Owner's rules: ${cam.rules}` : ''}`));
+      const facts = `${cam.name}: ${tierWords(cam.tier)}${cam.stale ? ` ${t('(not confirmed for a year)')}` : ''}`
+        + `${cam.approximate ? ` ${t('(approximate place)')}` : ''}`;
+      marker.bindPopup(textPopup(cam.rules ? t("%(facts)s. Owner's rules: %(rules)s", { facts, rules: cam.rules }) : facts));
       this.cluster.addLayer(marker);
       if (!cam.approximate) {
         L.polygon(conePoints(at, { heading: cam.heading_deg, fov: cam.fov_deg, range: cam.range_m }), {
@@ -120,7 +129,7 @@ class PoliceMap {
         }).addTo(this.cones);
       }
     }
-    return `${shown.length} cameras shown`;
+    return t('%(count)s cameras shown', { count: shown.length });
   }
 
   drawField(want) {
@@ -130,7 +139,8 @@ class PoliceMap {
       L.circleMarker([item.lat, item.lon], {
         radius: 9, color: item.kind === 'call' ? '#b3261e' : '#1e6b3a', fillOpacity: 0.8,
         className: `field-${item.kind}`,
-      }).bindPopup(textPopup(`${item.kind === 'call' ? 'Call' : 'Unit'} ${item.id}: ${item.label}`)).addTo(this.field);
+      }).bindPopup(textPopup(item.kind === 'call' ? t('Call %(id)s: %(label)s', { id: item.id, label: item.label })
+        : t('Unit %(id)s: %(label)s', { id: item.id, label: item.label }))).addTo(this.field);
     }
     return field.length;
   }

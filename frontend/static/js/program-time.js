@@ -5,8 +5,12 @@
 const ZONE = document.documentElement.dataset.zone || 'UTC';
 export const zoneLabel = document.documentElement.dataset.zoneLabel || 'UTC';
 
-function parts(date, options) {
-  const format = new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, hourCycle: 'h23', ...options });
+// Day and month names in the page's language (<html lang>): 'Fri 4 Dec', 'vie 4 dic'.
+const PAGE_LANG = document.documentElement.lang || '';
+const NAMES_LOCALE = PAGE_LANG && !PAGE_LANG.startsWith('en') ? PAGE_LANG : 'en-GB';
+
+function parts(date, options, locale = 'en-GB') {
+  const format = new Intl.DateTimeFormat(locale, { timeZone: ZONE, hourCycle: 'h23', ...options });
   return Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]));
 }
 
@@ -31,7 +35,7 @@ export function clock(date, seconds = true) {
 
 // 'Fri 4 Dec'.
 export function day(date) {
-  const p = parts(date, { weekday: 'short', day: 'numeric', month: 'short' });
+  const p = parts(date, { weekday: 'short', day: 'numeric', month: 'short' }, NAMES_LOCALE);
   return `${p.weekday} ${p.day} ${p.month}`;
 }
 

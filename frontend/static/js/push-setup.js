@@ -2,6 +2,7 @@
 // with the server's VAPID key, and can turn it off again.
 
 import { fetchJSON } from './http.js';
+import { t } from './words.js';
 
 function keyBytes(base64url) {
   const padded = (base64url + '='.repeat((4 - (base64url.length % 4)) % 4)).replace(/-/g, '+').replace(/_/g, '/');
@@ -14,7 +15,7 @@ class PushSetup {
     this.status = root.querySelector('.js-push-status');
     this.on = root.querySelector('.js-push-on');
     this.off = root.querySelector('.js-push-off');
-    this.fallback = root.dataset.fallback || 'you get email instead';
+    this.fallback = root.dataset.fallback || t('you get email instead');
     this.on.addEventListener('click', () => this.subscribe());
     this.off.addEventListener('click', () => this.unsubscribe());
     this.refresh();
@@ -28,17 +29,17 @@ class PushSetup {
   }
 
   async refresh() {
-    if (!this.root.dataset.enabled) { this.say(`Notifications are not set up on this server; ${this.fallback}.`); return; }
+    if (!this.root.dataset.enabled) { this.say(t('Notifications are not set up on this server; %(fallback)s.', { fallback: this.fallback })); return; }
     const registration = await this.registration();
-    if (!registration) { this.say(`This browser cannot show notifications; ${this.fallback}.`); return; }
+    if (!registration) { this.say(t('This browser cannot show notifications; %(fallback)s.', { fallback: this.fallback })); return; }
     if (Notification.permission === 'denied') {
-      this.say(`Notifications are blocked for this site in your browser settings; ${this.fallback}.`);
+      this.say(t('Notifications are blocked for this site in your browser settings; %(fallback)s.', { fallback: this.fallback }));
       return;
     }
     const existing = await registration.pushManager.getSubscription();
     this.on.hidden = Boolean(existing);
     this.off.hidden = !existing;
-    this.say(existing ? 'Notifications are on for this device.' : 'Notifications are off for this device.');
+    this.say(existing ? t('Notifications are on for this device.') : t('Notifications are off for this device.'));
   }
 
   async send(method, body) {
@@ -46,11 +47,11 @@ class PushSetup {
   }
 
   async subscribe() {
-    this.say('Asking your browser…');
+    this.say(t('Asking your browser…'));
     try {
       const { public_key: key } = await fetchJSON('/api/push/key');
       if ((await Notification.requestPermission()) !== 'granted') {
-        this.say(`You did not allow notifications; ${this.fallback}. You can change this later.`);
+        this.say(t('You did not allow notifications; %(fallback)s. You can change this later.', { fallback: this.fallback }));
         return;
       }
       const registration = await this.registration();
@@ -68,8 +69,8 @@ class PushSetup {
       // The browser's own wording ("Registration failed - permission denied") confuses right
       // after the owner allowed notifications; the server's errors are already plain words.
       this.say(err instanceof DOMException
-        ? `This browser could not turn notifications on; ${this.fallback}. You can try again later.`
-        : `Notifications could not be turned on: ${err.message}`);
+        ? t('This browser could not turn notifications on; %(fallback)s. You can try again later.', { fallback: this.fallback })
+        : t('Notifications could not be turned on: %(error)s', { error: err.message }));
     }
   }
 
@@ -83,7 +84,7 @@ class PushSetup {
       }
       this.refresh();
     } catch (err) {
-      this.say(`Notifications could not be turned off: ${err.message}`);
+      this.say(t('Notifications could not be turned off: %(error)s', { error: err.message }));
     }
   }
 }

@@ -10,6 +10,7 @@
 
 import { HttpError, fetchJSON } from './http.js';
 import { clock, zoneLabel } from './program-time.js';
+import { t } from './words.js';
 
 const PIECE_MS = 2000;
 const MAX_WAITING = 5;
@@ -23,7 +24,7 @@ async function api(method, url, body) {
     return await fetchJSON(url, { method, body });
   } catch (err) {
     if (err instanceof HttpError && [404, 410].includes(err.status)) {
-      throw new Ended((err.problem && err.problem.detail) || 'the share has ended');
+      throw new Ended((err.problem && err.problem.detail) || t('the share has ended'));
     }
     throw err;
   }
@@ -34,21 +35,28 @@ function watchingWords(viewers) {
   const before = viewers.filter((v) => !v.watching);
   const time = (iso) => `${clock(new Date(iso), false)} ${zoneLabel}`;
   const parts = [];
-  if (now.length) parts.push(`Watching now: ${now.map((v) => `${v.name} (${v.role}), since ${time(v.since)}`).join('; ')}.`);
-  if (before.length) parts.push(`Watched earlier: ${before.map((v) => `${v.name} (${v.role}), until ${time(v.last_seen)}`).join('; ')}.`);
-  return parts.join(' ') || 'Nobody is watching yet.';
+  // (a t() inside another's values is not extracted: each is called on its own)
+  if (now.length) {
+    const viewing = now.map((v) => t('%(name)s (%(role)s), since %(time)s', { name: v.name, role: v.role, time: time(v.since) }));
+    parts.push(t('Watching now: %(viewers)s.', { viewers: viewing.join('; ') }));
+  }
+  if (before.length) {
+    const viewed = before.map((v) => t('%(name)s (%(role)s), until %(time)s', { name: v.name, role: v.role, time: time(v.last_seen) }));
+    parts.push(t('Watched earlier: %(viewers)s.', { viewers: viewed.join('; ') }));
+  }
+  return parts.join(' ') || t('Nobody is watching yet.');
 }
 
 async function refresh(element) {
   try {
     const data = await api('GET', `/api/shares/${element.dataset.share}`);
     if (!data.active) {
-      element.textContent = 'The share has ended. Police can no longer watch.';
+      element.textContent = t('The share has ended. Police can no longer watch.');
       return;
     }
     element.textContent = watchingWords(data.viewers);
   } catch (err) {
-    element.textContent = `Could not check who is watching: ${err.message}. Trying again.`;
+    element.textContent = t('Could not check who is watching: %(error)s. Trying again.', { error: err.message });
   }
   window.setTimeout(() => refresh(element), 4000);
 }
@@ -64,7 +72,7 @@ class PhoneCamera {
     this.sent = 0;
     this.stream = null;
     this.recorder = null;
-    this.button.addEventListener('click', () => (this.stream ? this.stop('You stopped the phone camera.') : this.start()));
+    this.button.addEventListener('click', () => (this.stream ? this.stop(t('You stopped the phone camera.')) : this.start()));
     if (root.dataset.autostart === '1') this.start();
   }
 
@@ -74,12 +82,12 @@ class PhoneCamera {
 
   async start() {
     if (!navigator.mediaDevices || !window.MediaRecorder) {
-      this.say('This browser cannot send its camera. Use the bridge or another phone.');
+      this.say(t('This browser cannot send its camera. Use the bridge or another phone.'));
       return;
     }
-    this.type = TYPES.find((t) => MediaRecorder.isTypeSupported(t));
+    this.type = TYPES.find((type) => MediaRecorder.isTypeSupported(type));
     if (!this.type) {
-      this.say('This browser cannot record video to send.');
+      this.say(t('This browser cannot record video to send.'));
       return;
     }
     try {
@@ -87,14 +95,15 @@ class PhoneCamera {
         video: { facingMode: 'environment', width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false,
       });
     } catch (err) {
-      this.say(`The camera could not be opened (${err.name === 'NotAllowedError' ? 'permission refused' : err.message}). Allow the camera for this site and tap again.`);
+      const error = err.name === 'NotAllowedError' ? t('permission refused') : err.message;
+      this.say(t('The camera could not be opened (%(error)s). Allow the camera for this site and tap again.', { error }));
       return;
     }
     this.preview.srcObject = this.stream;
     this.preview.hidden = false;
-    this.button.textContent = "Stop sending this phone's camera";
+    this.button.textContent = t("Stop sending this phone's camera");
     this.root.dataset.state = 'sending';
-    this.say("Sending this phone's camera to the police. Keep this page open.");
+    this.say(t("Sending this phone's camera to the police. Keep this page open."));
     this.record();
     this.send();
   }
@@ -129,17 +138,17 @@ class PhoneCamera {
         });
         if (!place.stored) {
           const put = await fetch(place.url, { method: 'PUT', headers: place.headers, body: piece.blob });
-          if (!put.ok) throw new Error(`storage answered ${put.status}`);
+          if (!put.ok) throw new Error(t('storage answered %(status)s', { status: put.status }));
           await api('POST', `/api/shares/${this.shareId}/phone/${place.name}/done`, {});
         }
         this.sent += 1;
         this.root.dataset.sent = String(this.sent);
       } catch (err) {
         if (err instanceof Ended) {
-          this.stop(`The share has ended: ${err.message} The camera is off.`);
+          this.stop(t('The share has ended: %(reason)s The camera is off.', { reason: err.message }));
           return;
         }
-        this.say(`A piece of video could not be sent (${err.message}); still trying.`);
+        this.say(t('A piece of video could not be sent (%(error)s); still trying.', { error: err.message }));
       }
     }
   }
@@ -153,7 +162,7 @@ class PhoneCamera {
     this.waiting = [];
     this.preview.srcObject = null;
     this.preview.hidden = true;
-    this.button.textContent = "Send this phone's camera";
+    this.button.textContent = t("Send this phone's camera");
     this.root.dataset.state = 'stopped';
     this.say(why);
   }

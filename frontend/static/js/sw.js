@@ -1,9 +1,21 @@
-// Porchlight service worker. SHELL_VERSION and SHELL_URLS are prepended by the server (/sw.js).
-// App shell cached at install; pages from the network with the offline page as fallback;
-// API responses and video are never cached.
-/* global SHELL_VERSION, SHELL_URLS */
+// Porchlight service worker. SHELL_VERSION, SHELL_URLS and WORDS are prepended by the server
+// (/sw.js). App shell cached at install; pages from the network with the offline page as
+// fallback; API responses and video are never cached.
+/* global SHELL_VERSION, SHELL_URLS, WORDS */
 const CACHE = `porchlight-shell-${SHELL_VERSION}`;
 const NEVER_CACHE = [/^\/api\//, /^\/healthz$/, /\.(mp4|mov|webm|mkv|avi)$/i, /^\/sw\.js$/];
+
+// The words this worker shows, in the language of the request that fetched it (the account's,
+// else the language switch's, else the browser's: app/web/i18n.py). WORDS holds the
+// translations of the t('...') texts below (app/web/js_words.py); English shows where it has none.
+// A change of language changes this script, so the browser installs it again.
+function t(text, values) {
+  const said = typeof WORDS === 'object' && WORDS && typeof WORDS[text] === 'string' ? WORDS[text] : text;
+  return said.replace(/%(?:\((\w+)\)s|%)/g, (whole, name) => {
+    if (name === undefined) return '%';
+    return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+  });
+}
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -93,8 +105,8 @@ async function answerFromNotification(notification, action) {
     // A live ask's answer says what to show (sharing now, or not shared); nothing to open.
     if (answer.title) return self.registration.showNotification(answer.title, { body: answer.body || '', tag: notification.tag });
     if (action === 'approve') return openPage(`${answer.url}?done=approve`); // choose the file next
-    return self.registration.showNotification('Declined', {
-      body: 'The detective sees “declined” and nothing else.', tag: notification.tag,
+    return self.registration.showNotification(t('Declined'), {
+      body: t('The detective sees “declined” and nothing else.'), tag: notification.tag,
     });
   }
   // Expired, already answered or offline: the request page says which and lets them answer.
@@ -165,7 +177,7 @@ async function outboxReason(response) {
     const fields = Object.values(problem.errors || {});
     if (fields.length || problem.detail) return fields.length ? fields.join(' ') : problem.detail;
   }
-  return response.status === 422 ? 'Some of it needs changing.' : 'Porchlight did not accept it.';
+  return response.status === 422 ? t('Some of it needs changing.') : t('Porchlight did not accept it.');
 }
 
 // Returns false when the network or the server failed: the entry waits for the next try.

@@ -9,10 +9,11 @@ import { fetchJSON } from './http.js';
 import {
   clock, day, fromInputValue, fromWall, inputValue, isoWithZone, wall, zoneLabel,
 } from './program-time.js';
+import { t } from './words.js';
 
 const PARALLEL = 3;
 const RETRIES = 5;
-const CLOCK_MISSING = 'Say what time the recorder showed, tapping “Now” as you read it.';
+const clockMissing = () => t('Say what time the recorder showed, tapping “Now” as you read it.');
 
 const api = (method, url, body) => fetchJSON(url, { method, body });
 
@@ -63,14 +64,15 @@ export function offsetSeconds(shown, readAt) {
 }
 
 export function offsetWords(offset) {
-  if (Math.abs(offset) < 1) return 'on time';
+  if (Math.abs(offset) < 1) return t('on time');
   let rest = Math.round(Math.abs(offset));
   const hours = Math.floor(rest / 3600);
   rest -= hours * 3600;
   const minutes = Math.floor(rest / 60);
   const seconds = rest - minutes * 60;
   const parts = [hours && `${hours} h`, minutes && `${minutes} min`, seconds && `${seconds} s`].filter(Boolean);
-  return `${parts.join(' ')} ${offset > 0 ? 'ahead' : 'behind'}`;
+  const amount = parts.join(' ');
+  return offset > 0 ? t('%(amount)s ahead', { amount }) : t('%(amount)s behind', { amount });
 }
 
 // Times in the program's zone, 24-hour with seconds, named once (program-time.js).
@@ -81,8 +83,11 @@ const shownTime = (d) => clock(d, true);
 export function recorderWindow(start, end, offset) {
   const first = new Date(Math.floor((start.getTime() + offset * 1000) / 1000) * 1000);
   const last = new Date(Math.ceil((end.getTime() + offset * 1000) / 1000) * 1000);
-  const days = day(first) === day(last) ? `on ${day(first)}` : `(${day(first)} to ${day(last)})`;
-  return { first, last, words: `Export ${shownTime(first)} to ${shownTime(last)} ${days} (${zoneLabel}) as your recorder shows it.` };
+  const values = { start: shownTime(first), end: shownTime(last), day: day(first), last_day: day(last), zone: zoneLabel };
+  const words = day(first) === day(last)
+    ? t('Export %(start)s to %(end)s on %(day)s (%(zone)s) as your recorder shows it.', values)
+    : t('Export %(start)s to %(end)s (%(day)s to %(last_day)s) (%(zone)s) as your recorder shows it.', values);
+  return { first, last, words };
 }
 
 function putPart(url, blob, onProgress) {
@@ -90,8 +95,8 @@ function putPart(url, blob, onProgress) {
     const xhr = new XMLHttpRequest();
     xhr.open('PUT', url);
     xhr.upload.onprogress = (event) => onProgress(event.loaded);
-    xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new Error(`storage answered ${xhr.status}`)));
-    xhr.onerror = () => reject(new Error('the network dropped'));
+    xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new Error(t('storage answered %(status)s', { status: xhr.status }))));
+    xhr.onerror = () => reject(Object.assign(new Error(t('the network dropped')), { network: true }));
     xhr.send(blob);
   });
 }
@@ -127,7 +132,7 @@ class Upload {
     window.addEventListener('online', () => { if (this.paused) this.run(); });
     this.resuming = root.dataset.status === 'uploading';
     if (this.resuming) {
-      this.say('An upload of this request was interrupted. Choose the same file and tap Upload to go on where it stopped.');
+      this.say(t('An upload of this request was interrupted. Choose the same file and tap Upload to go on where it stopped.'));
     }
   }
 
@@ -137,8 +142,8 @@ class Upload {
     this.readAt = new Date();
     this.tapped = true;
     this.readAtText.textContent = this.recorderShows.value
-      ? `Noted at ${shownTime(this.readAt)} by this phone's clock, as the moment the recorder showed the time below.`
-      : `Noted at ${shownTime(this.readAt)} by this phone's clock. Now type the time the recorder showed then.`;
+      ? t("Noted at %(time)s by this phone's clock, as the moment the recorder showed the time below.", { time: shownTime(this.readAt) })
+      : t("Noted at %(time)s by this phone's clock. Now type the time the recorder showed then.", { time: shownTime(this.readAt) });
     this.update();
   }
 
@@ -146,7 +151,7 @@ class Upload {
     if (!this.recorderShows.value) return;
     if (!this.tapped) {
       this.readAt = new Date();
-      this.readAtText.textContent = `Counted as read at ${shownTime(this.readAt)} by this phone's clock, when you finished typing. For the exact second, tap “Now” while you look at the recorder.`;
+      this.readAtText.textContent = t("Counted as read at %(time)s by this phone's clock, when you finished typing. For the exact second, tap “Now” while you look at the recorder.", { time: shownTime(this.readAt) });
     }
     this.update();
   }
@@ -161,7 +166,7 @@ class Upload {
     const offset = this.offset();
     if (offset === null) return;
     const asked = recorderWindow(this.windowStart, this.windowEnd, offset);
-    this.windowText.textContent = `Your recorder runs ${offsetWords(offset)}. ${asked.words}`;
+    this.windowText.textContent = t('Your recorder runs %(offset)s. %(window)s', { offset: offsetWords(offset), window: asked.words });
     this.windowText.hidden = false;
     if (!this.videoStarts.dataset.edited) this.videoStarts.value = inputValue(asked.first);
   }
@@ -169,11 +174,11 @@ class Upload {
   check() {
     const file = this.file.files[0];
     // an interrupted upload goes on with the reading it started with
-    if (!this.resuming && this.offset() === null) return CLOCK_MISSING;
-    if (!file) return 'Choose the video file first.';
-    if (!/\.(mp4|mov|avi|mkv|m4v)$/i.test(file.name)) return 'Choose an MP4, MOV, AVI or MKV file.';
-    if (file.size > 2 * 1024 ** 3) return 'The file is larger than 2 GB. Export a shorter stretch around the asked time.';
-    if (!this.videoStarts.value) return 'Say what time the recorder shows at the start of the video.';
+    if (!this.resuming && this.offset() === null) return clockMissing();
+    if (!file) return t('Choose the video file first.');
+    if (!/\.(mp4|mov|avi|mkv|m4v)$/i.test(file.name)) return t('Choose an MP4, MOV, AVI or MKV file.');
+    if (file.size > 2 * 1024 ** 3) return t('The file is larger than 2 GB. Export a shorter stretch around the asked time.');
+    if (!this.videoStarts.value) return t('Say what time the recorder shows at the start of the video.');
     return '';
   }
 
@@ -190,7 +195,7 @@ class Upload {
       let state = this.resuming || this.started
         ? await api('GET', `/api/targets/${this.target}/upload`).catch(() => null) : null;
       if (!state || state.filename !== file.name || state.size !== file.size) {
-        if (this.offset() === null) throw new Error(CLOCK_MISSING);
+        if (this.offset() === null) throw new Error(clockMissing());
         state = await api('POST', `/api/targets/${this.target}/upload`, {
           filename: file.name, size: file.size,
           recorder_shows: isoWithZone(recorderShows(this.recorderShows.value, this.readAt)),
@@ -201,16 +206,16 @@ class Upload {
         this.started = true;
       }
       await this.sendParts(file, state);
-      this.say('Finishing…');
+      this.say(t('Finishing…'));
       await api('POST', `/api/targets/${this.target}/upload/complete`, {});
       this.progress.value = 100;
-      this.say('Uploaded. We are cutting the asked minutes out of it now.');
+      this.say(t('Uploaded. We are cutting the asked minutes out of it now.'));
       this.watch();
     } catch (err) {
-      this.paused = !navigator.onLine || /network/.test(err.message);
+      this.paused = !navigator.onLine || Boolean(err.network) || /network/.test(err.message);
       this.error.textContent = this.paused
-        ? 'The connection dropped. The upload goes on by itself when you are back online.'
-        : `The upload stopped: ${err.message}`;
+        ? t('The connection dropped. The upload goes on by itself when you are back online.')
+        : t('The upload stopped: %(error)s', { error: err.message });
       this.button.disabled = false;
     }
   }
@@ -221,7 +226,9 @@ class Upload {
     const show = () => {
       const bytes = base + [...sent.values()].reduce((a, b) => a + b, 0);
       this.progress.value = percentSent(bytes, file.size);
-      this.say(`${this.progress.value}% sent (${(bytes / 1048576).toFixed(1)} of ${(file.size / 1048576).toFixed(1)} MB)`);
+      this.say(t('%(percent)s%% sent (%(sent)s of %(total)s MB)', {
+        percent: this.progress.value, sent: (bytes / 1048576).toFixed(1), total: (file.size / 1048576).toFixed(1),
+      }));
     };
     const todo = partsToSend(state.part_count, state.parts_done);
     show();
