@@ -78,6 +78,8 @@ def finish_signup(token: str) -> Any:
         return _invalid("auth/signup_finish.html", exc, **context)
     except AppError as exc:
         return _refused("auth/signup_finish.html", exc, **context)
+    if current() != "en":  # the language they signed up in: their mails and pushes too
+        accounts.set_language(result.user, current())
     return set_session_cookie(make_response(redirect(url_for("home.index", welcome=1))),
                               result.new_session.token)
 

@@ -10,7 +10,7 @@ from app.core import footage, gaps, roles
 from app.core.texts import gettext
 from app.footage import bp
 from app.services import push
-from app.services.footage import canvass, missing, uploads
+from app.services.footage import canvass, missing, timeline, uploads
 from app.services.governance.policy import policy_for
 from app.web.access import ANY_USER, PUBLIC, allow, client_ip, require_user, settings
 from app.web.jsonio import Field, accepts, answers, fails, read_json
@@ -88,6 +88,52 @@ def api_board(request_id: str) -> Any:
     for (`gaps`, with `truncated` true when there is any), and whether its evidence package
     is made yet (`package_ready`: the package follows the clip by a few minutes)."""
     return jsonify(canvass.board(require_user(), request_id))
+
+
+ACTIVITY = obj(start=TIME, end=TIME)
+PLACE = obj(lat={"type": "number"}, lon={"type": "number"}, approximate=BOOL,
+            heading_deg={"type": "number"}, fov_deg={"type": "number"},
+            range_m={"type": "number"})
+TIMELINE_CLIP = obj(
+    id=STR, camera=STR, start=TIME, end=TIME, seconds={"type": "number"},
+    clock_offset_s={"type": "number", "description": "the recorder's clock minus real time"},
+    offset_words=STR, clip_sha256=STR, gaps=arr(GAP),
+    activity=arr(ACTIVITY),  # moments of motion, in real time (nothing about who)
+    masked=BOOL, place=maybe(PLACE))  # where police may see the camera; null when hidden
+TIMELINE = obj(id=STR, case_number=STR, offense=STR, zone=STR, window_start=TIME,
+               window_end=TIME, clips=arr(TIMELINE_CLIP))
+
+
+@bp.route("/api/requests/<request_id>/timeline")
+@allow(*POLICE)
+@answers(200, TIMELINE)
+def api_timeline(request_id: str) -> Any:
+    """The case timeline: every ready clip on one real-time axis (`start`: its first
+    picture's real time, its recorder's clock offset applied; picture s seconds in was
+    captured at start + s), its gaps, its moments of motion and where its camera is."""
+    return jsonify(timeline.case_timeline(settings(), require_user(), request_id))
+
+
+@bp.route("/api/requests/<request_id>/timeline/export")
+@allow(*POLICE)
+@answers(200, obj(format=STR, request_id=STR, case_number=STR, made_at=TIME, made_by=STR,
+                  zone=STR, alignment=STR, window=obj(start=TIME, end=TIME),
+                  clips=arr(obj(id=STR, camera=STR, clip_sha256=STR, start=TIME, end=TIME,
+                                seconds={"type": "number"},
+                                clock_offset_s={"type": "number"}, offset_words=STR,
+                                gaps=arr(GAP), activity=arr(ACTIVITY), masked=BOOL))))
+def api_timeline_export(request_id: str) -> Any:
+    """The timeline as part of the case's evidence, to download: each clip's real-time span
+    and clock offset, so that the alignment can be reproduced (audited)."""
+    data = timeline.export(settings(), require_user(), request_id, client_ip())
+    response = jsonify(data)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="case-{_safe(data["case_number"])}-timeline.json"')
+    return response
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:60] or "case"
 
 
 @bp.route("/api/requests/<request_id>/decision", methods=["POST"])

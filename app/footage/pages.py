@@ -15,7 +15,7 @@ from app.footage import bp
 from app.services import clock, push
 from app.services.auditing import activity
 from app.services.cameras import bridges
-from app.services.footage import canvass, missing
+from app.services.footage import canvass, missing, timeline
 from app.services.governance.policy import policy_for
 from app.web.access import allow, client_ip, require_user, settings, wants_json
 from app.web.queries import police_query, refused
@@ -91,6 +91,14 @@ def case(request_id: str) -> Any:
     return render_template("footage/board.html", board=data, done=request.args.get("done"),
                            offense_words=footage.OFFENSE_WORDS, is_supervisor=user.role ==
                            roles.SUPERVISOR)
+
+
+@bp.route("/cases/<request_id>/timeline")
+@allow(*POLICE)
+def case_timeline(request_id: str) -> Any:
+    """Every clip of the case on one real-time axis, the map beside it, played in step."""
+    data = timeline.case_timeline(settings(), require_user(), request_id)
+    return render_template("footage/timeline.html", timeline=data)
 
 
 @bp.route("/cases/<request_id>/decision", methods=["POST"])

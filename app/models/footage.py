@@ -162,6 +162,11 @@ class Evidence(BaseModel):
     hold_reason = UnicodeAttribute(default="")
     # the owner's privacy masks blacked out of the clip (their ids; none: nothing was masked)
     mask_ids: ListAttribute[str] = ListAttribute(default=list, attr_name="mi")
+    # the case timeline: the real time of the clip's first picture (its recorder's clock
+    # offset applied), that offset, and its moments of motion (kind "motion"), in real time
+    real_start = UTCDateTimeAttribute(null=True, attr_name="rs")
+    clock_offset_s = NumberAttribute(null=True, attr_name="co")
+    activity = ListAttribute(of=Gap, default=list, attr_name="ac")
     hold_changing_until = UTCDateTimeAttribute(null=True)  # a supervisor's change under way
 
 

@@ -78,8 +78,9 @@ from app.services.footage import canvass, legal_holds
 from app.services.governance.policy import policy_for
 from bridge import masking
 from bridge.masking import Masks
+from lambdas.clip_cutter import activity as motion
 from lambdas.clip_cutter import containers, cutting, pictures, probing
-from lambdas.clip_cutter.manifest import gaps_in, manifest_for
+from lambdas.clip_cutter.manifest import MOTION, activity_for_manifest, gaps_in, manifest_for
 from lambdas.clip_cutter.package import package_name, write_package
 from lambdas.clip_cutter.reading import (
     Readable,
@@ -280,6 +281,10 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
     clip_sha = sha256_file(clip)
     manifest = manifest_for(request, target, probe, cut, original_sha, clip_sha, window, offset,
                             gaps, read, masks)
+    clip_start = datetime.fromisoformat(manifest["clip"]["real_start"])
+    moving = [(clip_start + timedelta(seconds=a), clip_start + timedelta(seconds=b))
+              for a, b in motion.markers(clip)]
+    manifest["clip"]["activity"] = activity_for_manifest(moving)
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     prefix = f"{EVIDENCE_PREFIX}{request.request_id}/{target.target_id}/"
     keys = {"clip": prefix + "clip.mp4", "poster": prefix + "poster.jpg",
@@ -307,7 +312,8 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
                         gaps=[Gap(start=start, end=end, kind=kind) for start, end, kind in gaps],
                         made_at=now, delete_after=now + timedelta(days=policy.retention_days),
                         legal_hold=held, hold_reason=earlier.hold_reason if earlier else "",
-                        mask_ids=masks.ids)
+                        mask_ids=masks.ids, real_start=clip_start, clock_offset_s=offset,
+                        activity=[Gap(start=a, end=b, kind=MOTION) for a, b in moving])
     legal_holds.save_cut(config, evidence)
     canvass.move(target, footage.READY, reason="")
     _announce_ready(target, evidence)

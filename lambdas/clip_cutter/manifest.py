@@ -107,6 +107,16 @@ def manifest_for(request: FootageRequest, target: RequestTarget, probe: ProbeRes
     }
 
 
+MOTION = "motion"  # an activity marker's kind (a Gap item, as the board's gaps are)
+
+
+def activity_for_manifest(moving: list[tuple[datetime, datetime]]) -> dict[str, Any]:
+    """The clip's activity markers as the manifest records them: real times, and how found."""
+    return {"method": "OpenCV frame differencing: motion only, nothing about who or what "
+                      "moved (lambdas/clip_cutter/activity.py)",
+            "stretches": [{"start": a.isoformat(), "end": b.isoformat()} for a, b in moving]}
+
+
 MASKED_WORDS = ("Parts of this view are masked by the owner: every picture has them blacked "
                 "out before police receive it. The original stays with the owner.")
 

@@ -144,3 +144,34 @@ def hold_status(s3: Any, bucket: str, key: str, version: str | None = None) -> s
     kwargs = {"VersionId": version} if version else {}
     answer = s3.get_object_legal_hold(Bucket=bucket, Key=key, **kwargs)
     return str(answer.get("LegalHold", {}).get("Status", "OFF"))
+
+
+def case_with_clips(signed_in: Any, devstack: Any, clips: list[dict[str, Any]],
+                    start: datetime, seconds: int) -> tuple[str, Any, list[RequestTarget]]:
+    """One request for several cameras along a street, each answered with its own recording
+    and recorder clock, cut by the clip worker (run here, as Lambda would). Each of `clips`
+    gives `video` (a path), `first` (the real time of its first picture), `offset_s` (its
+    recorder's clock minus real time) and may give camera_body changes (`camera`). Returns
+    the request id, the detective's account and the targets (in `clips`' order)."""
+    owner, _ = signed_in("owner")
+    detective, account = signed_in("detective")
+    cams = [owner.send_json("POST", "/api/cameras", camera_body(**spec.get("camera", {}))
+                            ).json()["camera"]["id"] for spec in clips]
+    asked = ask(detective, cams, start, start + timedelta(seconds=seconds)).json()
+    by_camera = {RequestTarget.get(t["id"]).camera_id: t["id"] for t in asked["targets"]}
+    targets = []
+    for cam, spec in zip(cams, clips, strict=True):
+        target = RequestTarget.get(by_camera[cam])
+        source = Path(spec["video"])
+        key = f"originals/{target.request_id}/{target.target_id}/original{source.suffix}"
+        devstack.client("s3").put_object(Bucket=devstack.env["PORCHLIGHT_UPLOADS_BUCKET"],
+                                         Key=key, Body=source.read_bytes())
+        stamp(target, RequestTarget.status.set(footage.PROCESSING),
+              RequestTarget.upload_key.set(key), RequestTarget.upload_name.set(source.name),
+              RequestTarget.clock_offset_s.set(spec["offset_s"]),
+              RequestTarget.video_starts_at.set(spec["first"]
+                                                + timedelta(seconds=spec["offset_s"])))
+        result = deliver(json.dumps({"target_id": target.target_id, "key": key}))
+        assert result == {"batchItemFailures": []}, result
+        targets.append(RequestTarget.get(target.target_id))
+    return asked["id"], account, targets

@@ -160,5 +160,8 @@ def test_an_owner_who_chose_spanish_gets_the_reset_and_sign_up_mails_in_spanish(
     mail = wait_for_mail(email, _("Finish creating your Porchlight account"))
     link = link_in(mail, "/signup/finish/")
     assert mail.text == _(FINISH_MAIL) % {"name": "Dana", "link": link}
-    assert visitor.post_form(link.split(client.base, 1)[1], {"password": PASSWORD}
-                             ).status_code == 302
+    assert visitor.post_form(link.split(client.base, 1)[1], {"password": PASSWORD},
+                             headers={"Accept-Language": "es-MX,es;q=0.9"}).status_code == 302
+    # the language they signed up in is theirs now: their mails and pushes follow it
+    joined = find_by_email(email)
+    assert joined is not None and joined.language == "es"

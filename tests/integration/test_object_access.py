@@ -395,6 +395,12 @@ PROBES: dict[tuple[str, str], list[Try]] = {
         Try("supervisor_b", {"request_id": "r1"}, {"decision": "approve"})],
     ("GET", "/api/requests/<request_id>"): [
         Try(w, {"request_id": "r1"}) for w in ("detective_b", "supervisor_b", "detective_a2")],
+    ("GET", "/cases/<request_id>/timeline"): [
+        Try(w, {"request_id": "r1"}) for w in ("detective_b", "supervisor_b", "detective_a2")],
+    ("GET", "/api/requests/<request_id>/timeline"): [
+        Try(w, {"request_id": "r1"}) for w in ("detective_b", "supervisor_b", "detective_a2")],
+    ("GET", "/api/requests/<request_id>/timeline/export"): [
+        Try(w, {"request_id": "r1"}) for w in ("detective_b", "supervisor_b", "detective_a2")],
     ("POST", "/api/requests/<request_id>/decision"): [
         Try("supervisor_b", {"request_id": "r1"}, {"approve": False})],
     # live shares: other owners and their bridges; another program's police

@@ -40,7 +40,7 @@ TRANSLATED = {
     "audit/log.html", "audit/verify.html",
     "cameras/form.html", "cameras/index.html", "cameras/import.html",
     "footage/my_requests.html", "footage/answer.html", "footage/_push.html",
-    "footage/board.html", "footage/cases.html", "footage/new.html",
+    "footage/board.html", "footage/cases.html", "footage/new.html", "footage/timeline.html",
     "incidents/ask.html", "incidents/bulletin.html", "incidents/bulletins.html",
     "incidents/index.html", "incidents/screen.html",
     "live/share.html", "live/list.html", "live/watch.html",

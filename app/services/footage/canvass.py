@@ -230,7 +230,7 @@ def board(officer: User, request_id: str) -> dict[str, Any]:
             "clip": None if evidence is None else {
                 "seconds": float(evidence.clip_seconds), "method": evidence.method,
                 "truncated": bool(evidence.truncated),
-                "gaps": [_gap_json(gap, zone) for gap in evidence.gaps or []],
+                "gaps": [gap_json(gap, zone) for gap in evidence.gaps or []],
                 "package_ready": bool(evidence.package_key),
                 "delete_after": evidence.delete_after.isoformat(),
                 "legal_hold": bool(evidence.legal_hold),
@@ -246,7 +246,7 @@ def board(officer: User, request_id: str) -> dict[str, Any]:
             "skipped_refusing": int(request.skipped_refusing or 0), "targets": rows}
 
 
-def _gap_json(gap: Gap, zone: str) -> dict[str, Any]:
+def gap_json(gap: Gap, zone: str) -> dict[str, Any]:
     """A part of the window with no video, as the board says it (app.core.gaps)."""
     return {"start": gap.start.isoformat(), "end": gap.end.isoformat(), "kind": gap.kind,
             "words": gaps.words(gap.start, gap.end, gap.kind, zone)}
