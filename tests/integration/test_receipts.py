@@ -27,6 +27,22 @@ def choose(owner: Any, choice: str) -> None:
     assert saved.status_code == 302, saved.text
 
 
+
+def search_and_send_receipts(detective: Any, devstack: Any, settings: Any) -> str:
+    """A detective's search near the scene, then each worker when the test says: the
+    audit-fanout worker appends the search's per-owner events, the receipts pass (a schedule,
+    every minute on AWS) queues the receipt, and the push worker sends it. The case number."""
+    case = f"24-{uuid.uuid4().int % 10**6:06d}"
+    with devstack.loop.paused("audit-fanout", "push"):
+        found = detective.send_json("POST", "/api/search", {
+            "lat": SCENE[0], "lon": SCENE[1], "radius_m": 60, "case_number": case,
+            "incident_at": (clock.now() - timedelta(minutes=30)).isoformat()})
+        assert found.status_code == 200, found.text
+        assert devstack.loop.drain("audit-fanout") >= 1
+        receipts.run_once(settings)
+        assert devstack.loop.drain("push") >= 1
+    return case
+
 def test_a_police_search_and_a_played_clip_become_receipts(
         signed_in: Any, settings: Any, push_service: PushService, devstack: Any) -> None:
     receipts.run_once(settings)  # every chain known to the worker starts at its head now
@@ -42,18 +58,7 @@ def test_a_police_search_and_a_played_clip_become_receipts(
     quiet_device = Device.new(push_service.endpoint("quiet"))
     subscribe(quiet_owner, quiet_device)
 
-    case = f"24-{uuid.uuid4().int % 10**6:06d}"
-    # Each worker runs when the test says: the audit-fanout worker appends the search's
-    # per-owner events, the receipts pass (a schedule, every minute on AWS) queues the receipt,
-    # and the push worker sends it.
-    with devstack.loop.paused("audit-fanout", "push"):
-        found = detective.send_json("POST", "/api/search", {
-            "lat": SCENE[0], "lon": SCENE[1], "radius_m": 60, "case_number": case,
-            "incident_at": (clock.now() - timedelta(minutes=30)).isoformat()})
-        assert found.status_code == 200, found.text
-        assert devstack.loop.drain("audit-fanout") >= 1
-        receipts.run_once(settings)
-        assert devstack.loop.drain("push") >= 1
+    case = search_and_send_receipts(detective, devstack, settings)
     [payload] = [device.read(m) for m in push_service.received
                  if m.path.endswith(device.endpoint.rsplit("/", 1)[1])]
     assert payload["kind"] == "receipt" and payload["url"] == "/account/activity"
@@ -102,15 +107,7 @@ def test_an_owner_who_chose_spanish_gets_receipts_and_the_digest_in_spanish(
     device = Device.new(push_service.endpoint("recibos"))
     subscribe(owner, device)
 
-    case = f"24-{uuid.uuid4().int % 10**6:06d}"
-    with devstack.loop.paused("audit-fanout", "push"):
-        found = detective.send_json("POST", "/api/search", {
-            "lat": SCENE[0], "lon": SCENE[1], "radius_m": 60, "case_number": case,
-            "incident_at": (clock.now() - timedelta(minutes=30)).isoformat()})
-        assert found.status_code == 200, found.text
-        assert devstack.loop.drain("audit-fanout") >= 1
-        receipts.run_once(settings)
-        assert devstack.loop.drain("push") >= 1
+    case = search_and_send_receipts(detective, devstack, settings)
     said = _("%(who)s found your camera %(cameras)s in a search%(case)s.") % {
         "who": f"{officer.user.display_name} ({_('Detective').lower()})", "cameras": nickname,
         "case": _(" for case %(case)s") % {"case": case}}

@@ -213,7 +213,10 @@ def _targets(world: World, request_id: str) -> dict[str, str]:
         ("POST", "/cases/<request_id>/decision"), ("GET", "/api/requests/<request_id>"),
         ("GET", "/cases/<request_id>"), ("POST", "/api/evidence/<target_id>/<kind>"),
         ("PUT", "/api/evidence/<target_id>/hold"), ("GET", "/api/me/activity"),
-        ("GET", "/account/activity"), ("GET", "/cases"))
+        ("GET", "/account/activity"), ("GET", "/cases"),
+        ("GET", "/api/requests/<request_id>/timeline"),
+        ("GET", "/api/requests/<request_id>/timeline/export"),
+        ("GET", "/cases/<request_id>/timeline"))
 def test_requests_evidence_and_activity_keep_a_hidden_owner_anonymous(world: World,
                                                                       tmp_path: Path) -> None:
     detective, supervisor = world.police["detective"], world.police["supervisor"]
@@ -255,6 +258,16 @@ def test_requests_evidence_and_activity_keep_a_hidden_owner_anonymous(world: Wor
         for path in (f"/api/requests/{board['id']}", f"/cases/{board['id']}", "/cases"):
             answer = officer.call("GET", path)
             assert answer.status_code == 200 and not shown(world, answer.text), path
+    # The case timeline, its page and its export: the approximate camera at its cell's centre
+    # (never the porch), the hidden one absent (it sent nothing), nothing of either owner.
+    for officer in (detective, supervisor):
+        for path in (f"/api/requests/{board['id']}/timeline", f"/cases/{board['id']}/timeline",
+                     f"/api/requests/{board['id']}/timeline/export"):
+            answer = officer.call("GET", path)
+            assert answer.status_code == 200 and not shown(world, answer.text), path
+            assert targets["L-hidden"] not in answer.text, path
+    [clip] = detective.call("GET", f"/api/requests/{board['id']}/timeline").json()["clips"]
+    assert clip["id"] == targets["L-approx"] and clip["place"]["approximate"] is True
     rows = {t["id"]: t for t in detective.call("GET", f"/api/requests/{board['id']}").json()[
         "targets"]}
     assert rows[targets["L-hidden"]]["camera"] == HIDDEN_LABEL
