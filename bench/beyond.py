@@ -206,7 +206,7 @@ def timeline_figures(seconds: float, play_s: float) -> dict[str, Any]:
             at = start + timedelta(seconds=1)
             opened = time.perf_counter()
             page.goto(f"/cases/{request.request_id}/timeline")
-            page.wait_for_function("window.caseTimeline && window.caseTimeline.ready")
+            page.wait_for_function("() => window.caseTimeline && window.caseTimeline.ready")
             page.evaluate("() => window.caseTimeline.ready")
             page.evaluate(f"() => window.caseTimeline.goTo({at.timestamp() * 1000})")
             synced_s = time.perf_counter() - opened

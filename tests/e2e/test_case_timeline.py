@@ -79,7 +79,7 @@ def test_every_clip_shows_the_chosen_real_second_within_one_frame(
     errors = collect_page_errors(phone)
     log_in(phone, detective)
     phone.goto(f"{base_url}/cases/{street_case['request_id']}/timeline")
-    phone.wait_for_function("window.caseTimeline && window.caseTimeline.ready")
+    phone.wait_for_function("() => window.caseTimeline && window.caseTimeline.ready")
     phone.evaluate("() => window.caseTimeline.ready")
     zone = ZoneInfo(policy_for(AGENCY_ID).timezone)
     rows = phone.locator(".timeline-row")
@@ -90,7 +90,7 @@ def test_every_clip_shows_the_chosen_real_second_within_one_frame(
         "%H:%M:%S"))
     phone.get_by_role("button", name="Go", exact=True).click()
     phone.wait_for_function(
-        f"Math.abs(window.caseTimeline.at - {chosen.timestamp() * 1000}) < 1 "
+        f"() => Math.abs(window.caseTimeline.at - {chosen.timestamp() * 1000}) < 1 "
         "&& window.caseTimeline.clips.every((c) => !c.video.seeking)")
     shown = phone.evaluate(READ)
     by_id = {t.target_id: spec for t, spec in zip(street_case["targets"], street_case["specs"],
