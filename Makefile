@@ -74,7 +74,7 @@ check: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto translations lint js-test ## Th
 test: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto translations lint js-test chromium gstreamer ## Lint, type-check and run every test (JavaScript units, then unit, integration, browser on two processes)
 	$(VENV)/bin/pytest -n 2 -m "not heavy_bench"
 
-bench-smoke: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto translations chromium ## The quick runs of the five heavy benchmarks (beyond, cost, live, load, realtime), ~2 min: run it after changing bench/ or what they drive
+bench-smoke: $(STAMP) $(VENDOR) $(DDB_LOCAL) mosquitto translations chromium ## The quick runs of the nine heavy benchmarks (beyond, clips, cost, geo, live, load, login_latency, privacy, realtime), ~3 min: run it after changing bench/ or what they drive
 	$(VENV)/bin/pytest -n 2 -m heavy_bench tests/bench
 
 audit-verify: $(STAMP) ## Verify the audit log of the running `make run`

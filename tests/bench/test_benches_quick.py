@@ -57,9 +57,12 @@ FIGURES = {
 }
 # These drive Chromium (Debian's, which `make test` installs first).
 BROWSER = {"beyond", "live", "realtime"}
-# The five whose quick runs take 25 to 50 s each (many processes, bridges, a browser): 3 min
-# of the suite's ~13 for no product test. `make bench-smoke` runs them; `make test` does not.
-HEAVY = {"beyond", "cost", "live", "load", "realtime"}
+# The nine whose quick runs take 20 to 50 s each (many processes, bridges, a browser, a
+# devstack of their own): about 4.5 min of the suite's CPU for no product test, which kept
+# `make test` near 15 minutes on the 2-core machine. `make bench-smoke` runs them; `make test`
+# does not.
+HEAVY = {"beyond", "clips", "cost", "geo", "live", "load", "login_latency", "privacy",
+         "realtime"}
 
 
 def _marks(name: str) -> list[pytest.MarkDecorator]:
