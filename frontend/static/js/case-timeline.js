@@ -3,8 +3,9 @@
 // One clock, in real time (ms since the epoch), runs while playing (performance.now()). Every
 // clip whose span holds that moment shows the picture captured at it: its video's time is
 // (moment - the clip's real start) / 1000, the recorder's clock offset being applied already
-// by the server. A clip that drifts from that by more than a frame is nudged (its playback
-// rate), by more than DRIFT_SEEK_S it is put back (a seek); a clip outside its span, or in one
+// by the server. A clip that drifts from that by more than half a frame is nudged (its
+// playback rate, in proportion), by more than DRIFT_SEEK_S it is put back (a seek); a clip
+// outside its span, or in one
 // of its gaps, is paused and says so. Paused, every clip shows exactly the moment's picture.
 // The map highlights the cameras covering the moment; an activity mark seeks every clip to
 // it. The clips' links come from the evidence link API, which audits each play.
@@ -13,8 +14,9 @@ import { baseMap, conePoints, leaflet } from './map-kit.js';
 import { t } from './words.js';
 
 const DRIFT_SEEK_S = 0.3; // further off than this: seek
-const FRAME_S = 1 / 30; // within this: on time
-const NUDGE = 0.08; // the most a clip's rate is changed by to catch up
+const ON_TIME_S = 1 / 60; // within half a frame (at 30 fps): on time
+const GAIN = 2; // a clip off by d seconds plays at 1 - GAIN * d: 0.1 s late is made up in 0.5 s
+const NUDGE = 0.25; // the most a clip's rate is changed by to catch up
 
 const ms = (iso) => Date.parse(iso);
 
@@ -113,8 +115,8 @@ class Clip {
     if (Math.abs(drift) > DRIFT_SEEK_S) {
       this.video.currentTime = this.expected(at);
       this.video.playbackRate = 1;
-    } else if (Math.abs(drift) > FRAME_S) {
-      this.video.playbackRate = 1 - Math.max(-NUDGE, Math.min(NUDGE, drift));
+    } else if (Math.abs(drift) > ON_TIME_S) {
+      this.video.playbackRate = 1 - Math.max(-NUDGE, Math.min(NUDGE, GAIN * drift));
     } else {
       this.video.playbackRate = 1;
     }
