@@ -80,7 +80,13 @@ from bridge import masking
 from bridge.masking import Masks
 from lambdas.clip_cutter import activity as motion
 from lambdas.clip_cutter import containers, cutting, pictures, probing
-from lambdas.clip_cutter.manifest import MOTION, activity_for_manifest, gaps_in, manifest_for
+from lambdas.clip_cutter.manifest import (
+    MOTION,
+    activity_for_manifest,
+    file_real_start,
+    gaps_in,
+    manifest_for,
+)
 from lambdas.clip_cutter.package import package_name, write_package
 from lambdas.clip_cutter.reading import (
     Readable,
@@ -281,7 +287,7 @@ def _cut_in(config: Settings, work: Path, request: FootageRequest, target: Reque
     clip_sha = sha256_file(clip)
     manifest = manifest_for(request, target, probe, cut, original_sha, clip_sha, window, offset,
                             gaps, read, masks)
-    clip_start = datetime.fromisoformat(manifest["clip"]["real_start"])
+    clip_start = file_real_start(target, offset) + timedelta(seconds=cut.start_s)
     moving = [(clip_start + timedelta(seconds=a), clip_start + timedelta(seconds=b))
               for a, b in motion.markers(clip)]
     manifest["clip"]["activity"] = activity_for_manifest(moving)

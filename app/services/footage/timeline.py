@@ -20,8 +20,6 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from app.aws import aws_client
 from app.config import Settings
 from app.core import footage
@@ -51,13 +49,10 @@ def _real_start(settings: Settings, evidence: Evidence) -> datetime:
     return datetime.fromisoformat(json.loads(body)["clip"]["real_start"])
 
 
-def _place(target: RequestTarget) -> dict[str, Any] | None:
-    """Where police may see the camera, and which way it looks; None when they may not."""
-    if target.visibility == "hidden":
-        return None
-    try:
-        camera = Camera.get(target.camera_id)
-    except DoesNotExist:
+def _place(target: RequestTarget, camera: Camera | None) -> dict[str, Any] | None:
+    """Where police may see the camera, and which way it looks; None when they may not (or
+    it is no longer registered)."""
+    if target.visibility == "hidden" or camera is None:
         return None
     candidate = registry.as_candidate(camera)
     shown = shown_place(candidate)
@@ -69,8 +64,8 @@ def _place(target: RequestTarget) -> dict[str, Any] | None:
             "range_m": candidate.range_m}
 
 
-def _clip(settings: Settings, target: RequestTarget, evidence: Evidence, zone: str
-          ) -> dict[str, Any]:
+def _clip(settings: Settings, target: RequestTarget, evidence: Evidence, zone: str,
+          camera: Camera | None) -> dict[str, Any]:
     start = _real_start(settings, evidence)
     seconds = float(evidence.clip_seconds)
     offset = float(evidence.clock_offset_s if evidence.clock_offset_s is not None
@@ -85,19 +80,22 @@ def _clip(settings: Settings, target: RequestTarget, evidence: Evidence, zone: s
             "gaps": [canvass.gap_json(gap, zone) for gap in evidence.gaps or []],
             "activity": [{"start": a.start.isoformat(), "end": a.end.isoformat()}
                          for a in evidence.activity or []],
-            "masked": bool(evidence.mask_ids), "place": _place(target)}
+            "masked": bool(evidence.mask_ids), "place": _place(target, camera)}
 
 
 def case_timeline(settings: Settings, officer: User, request_id: str) -> dict[str, Any]:
     """Every ready clip of the request, earliest first, on one real-time axis."""
     request = canvass.readable_request(officer, request_id)
     zone = policy_for(request.agency_id).timezone
+    ready = [t for t in canvass.targets_of(request_id) if t.status == footage.READY]
+    cameras = {c.camera_id: c for c in Camera.batch_get(
+        list({t.camera_id for t in ready if t.visibility != "hidden"}))}
     clips = []
-    for target in canvass.targets_of(request_id):
-        evidence = canvass.evidence_of(target.target_id) \
-            if target.status == footage.READY else None
+    for target in ready:
+        evidence = canvass.evidence_of(target.target_id)
         if evidence is not None:
-            clips.append(_clip(settings, target, evidence, zone))
+            clips.append(_clip(settings, target, evidence, zone,
+                               cameras.get(target.camera_id)))
     clips.sort(key=lambda clip: (clip["start"], clip["camera"]))
     return {"id": request.request_id, "case_number": request.case_number,
             "offense": request.offense, "zone": zone,

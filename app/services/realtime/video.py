@@ -314,10 +314,10 @@ def _asked_stream(share: LiveShare, asked: str, cameras: dict[str, Camera]) -> s
 
 
 def _watched_stream(officer: User, share_id: str, stream_name: str, now: datetime
-                    ) -> tuple[LiveShare, str]:
-    """The share and the camera id (or "phone") behind `stream_name`, once every rule of an
-    ask for pieces holds: the share is running, this officer opened it, and the owner's rules
-    allow watching that camera now."""
+                    ) -> tuple[LiveShare, str, Camera | None]:
+    """The share, the camera id (or "phone") behind `stream_name` and that camera (None for
+    the phone), once every rule of an ask for pieces holds: the share is running, this
+    officer opened it, and the owner's rules allow watching that camera now."""
     share = live.police_share(officer, share_id)
     if not live.is_active(share, now):
         why = "The owner ended this live share." if share.ended_by else \
@@ -332,7 +332,7 @@ def _watched_stream(officer: User, share_id: str, stream_name: str, now: datetim
     if streams[camera_id]:
         raise ForbiddenError(f"The owner's rules do not allow watching this camera now: "
                              f"{streams[camera_id]}.")
-    return share, camera_id
+    return share, camera_id, cameras.get(camera_id)
 
 
 def _stamp(moment: datetime) -> str:
@@ -373,7 +373,7 @@ def pieces_for(settings: Settings, officer: User, share_id: str, stream_name: st
     (`from_start`), or the newest. URLs lapse in seconds. `first_start` says where the
     stream's video begins, so a player knows how far back it may go."""
     now = clock.now()
-    share, camera_id = _watched_stream(officer, share_id, stream_name, now)
+    share, camera_id, camera = _watched_stream(officer, share_id, stream_name, now)
     seen = live.viewers_of(share)[officer.user_id]
     # (an ask that was on its way when the player left does not undo the leaving; a page that
     # comes back opens the share again)
@@ -403,7 +403,8 @@ def pieces_for(settings: Settings, officer: User, share_id: str, stream_name: st
     # live the video is, and that the camera is offline when pieces stop coming.
     return {
         "active": True, "ends_at": share.ends_at.isoformat(), "poll_ms": 1000,
-        "now": now.isoformat(), "first_start": first, "masked": _masked(camera_id),
+        "now": now.isoformat(), "first_start": first,
+        "masked": bool(camera is not None and camera.masks),
         "pieces": [{"name": p.name, "start": p.start.isoformat(), "end": p.end.isoformat(),
                     "mime": p.mime, "size": int(p.size),
                     "url": s3.generate_presigned_url(
@@ -412,20 +413,12 @@ def pieces_for(settings: Settings, officer: User, share_id: str, stream_name: st
                    for p in found]}
 
 
-def _masked(camera_id: str) -> bool:
-    """Whether the camera has privacy masks now (every piece it sends is masked with them)."""
-    try:
-        return bool(Camera.get(camera_id).masks)
-    except DoesNotExist:
-        return False
-
-
 def set_quality(settings: Settings, officer: User, share_id: str, stream_name: str,
                 quality: str) -> dict[str, Any]:
     """Which of a camera's two recordings its bridge sends for this share: "sub" (the low
     resolution substream, for a tile of the wall) or "main" (an enlarged tile). Allowed to an
     officer who may ask for its pieces now; the owner's bridges are woken to read it."""
-    share, camera_id = _watched_stream(officer, share_id, stream_name, clock.now())
+    share, camera_id, _camera = _watched_stream(officer, share_id, stream_name, clock.now())
     if camera_id == PHONE:
         raise ValidationError(gettext("The owner's phone sends one stream only."),
                               {"camera": gettext("not a bridge camera")})
