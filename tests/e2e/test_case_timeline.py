@@ -112,6 +112,11 @@ def test_every_clip_shows_the_chosen_real_second_within_one_frame(
     phone.evaluate(f"() => window.caseTimeline.goTo({chosen.timestamp() * 1000})")
     phone.get_by_role("button", name="Play").click()
     phone.wait_for_timeout(2500)
+    # read while every covering clip is playing, not while one waits for data or seeks (a
+    # busy machine stalls a decoder now and then; the timeline seeks it back)
+    phone.wait_for_function(
+        "() => window.caseTimeline.clips.every((c) => !c.covers(window.caseTimeline.at)"
+        " || (!c.video.paused && !c.video.seeking && c.video.readyState >= 3))")
     during = phone.evaluate(READ)
     phone.get_by_role("button", name="Pause").click()
     at = datetime.fromtimestamp(during["at"] / 1000, UTC)
